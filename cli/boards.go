@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+
+	"madang/hooks"
+)
+
+func boardsCommand(app core.App) *cobra.Command {
+	return group(app, "boards", "Create and list boards", boardsCreateCommand(app), boardsListCommand(app))
+}
+
+func boardsCreateCommand(app core.App) *cobra.Command {
+	var read, write, info string
+	var hidden bool
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a board",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			board, err := createBoard(app, args[0], info, read, write, !hidden)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created board %q (id %s, read %s, write %s).\n", args[0], board.Id, read, write)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&read, "read", hooks.ReadPublic, "who can read: public, members or granted")
+	cmd.Flags().StringVar(&write, "write", hooks.WriteMembers, "who can post: members, granted or admins")
+	cmd.Flags().StringVar(&info, "info", "", "a short description (512 characters at most)")
+	cmd.Flags().BoolVar(&hidden, "hidden", false, "create the board hidden (only admins see it)")
+	return cmd
+}
+
+func createBoard(app core.App, name, info, read, write string, visible bool) (*core.Record, error) {
+	if !slices.Contains([]string{hooks.ReadPublic, hooks.ReadMembers, hooks.ReadGranted}, read) {
+		return nil, fmt.Errorf("bad --read %q: use public, members or granted", read)
+	}
+	if !slices.Contains([]string{hooks.WriteMembers, hooks.WriteGranted, hooks.WriteAdmins}, write) {
+		return nil, fmt.Errorf("bad --write %q: use members, granted or admins", write)
+	}
+	if _, err := findBoard(app, name); err == nil {
+		return nil, fmt.Errorf("a board named %q already exists", name)
+	}
+	boards, err := app.FindCollectionByNameOrId("boards")
+	if err != nil {
+		return nil, err
+	}
+	board := core.NewRecord(boards)
+	board.Set("name", name)
+	board.Set("information", info)
+	board.Set("read", read)
+	board.Set("write", write)
+	board.Set("is_visible", visible)
+	if err := app.Save(board); err != nil {
+		return nil, fmt.Errorf("creating board %q: %w", name, err)
+	}
+	return board, nil
+}
+
+func boardsListCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List all boards, hidden ones included",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			boards, err := app.FindRecordsByFilter("boards", "", "created", 0, 0)
+			if err != nil {
+				return fmt.Errorf("listing boards: %w", err)
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tREAD\tWRITE\tVISIBLE\tPOSTS")
+			for _, b := range boards {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%d\n", b.Id, b.GetString("name"), b.GetString("read"),
+					b.GetString("write"), b.GetBool("is_visible"), b.GetInt("posts_count"))
+			}
+			return w.Flush()
+		},
+	}
+}

@@ -1,0 +1,86 @@
+// Package cli holds the operators' subcommands (admin, users, boards, demo).
+// Each command works on the same data dir as `serve` (PocketBase's --dir flag),
+// applies pending migrations first, and changes nothing when it fails.
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+)
+
+// Register adds the Madang subcommands to root and prints first-run guidance
+// when `serve` starts on a data dir without admins.
+func Register(app core.App, root *cobra.Command) {
+	root.AddCommand(Commands(app)...)
+	bindFirstRunGuide(app)
+}
+
+// Commands builds the subcommands bound to app; tests run them directly.
+func Commands(app core.App) []*cobra.Command {
+	return []*cobra.Command{
+		adminCommand(app),
+		usersCommand(app),
+		boardsCommand(app),
+		demoCommand(app),
+	}
+}
+
+// group makes a parent command whose children share the migrate-first step.
+func group(app core.App, use, short string, children ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := app.RunAllMigrations(); err != nil {
+				return fmt.Errorf("applying migrations: %w", err)
+			}
+			return nil
+		},
+	}
+	for _, c := range children {
+		c.SilenceUsage = true
+		c.SilenceErrors = true
+	}
+	cmd.AddCommand(children...)
+	return cmd
+}
+
+// findUser finds a user by email, or by name as a convenience.
+func findUser(app core.App, identity string) (*core.Record, error) {
+	if user, err := app.FindAuthRecordByEmail("users", identity); err == nil {
+		return user, nil
+	}
+	users, err := app.FindRecordsByFilter("users", "name = {:name}", "", 1, 0, map[string]any{"name": identity})
+	if err != nil || len(users) == 0 {
+		return nil, fmt.Errorf("no user with email or name %q", identity)
+	}
+	return users[0], nil
+}
+
+// findBoard finds a board by id or by name (case-insensitive).
+func findBoard(app core.App, nameOrID string) (*core.Record, error) {
+	if board, err := app.FindRecordById("boards", nameOrID); err == nil {
+		return board, nil
+	}
+	boards, err := app.FindRecordsByFilter("boards", "name = {:name}", "", 1, 0, map[string]any{"name": nameOrID})
+	if err != nil || len(boards) == 0 {
+		return nil, fmt.Errorf("no board with name or id %q", nameOrID)
+	}
+	return boards[0], nil
+}
+
+var dateLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}
+
+// parseDate reads a date as an operator types it; dates without a zone are UTC.
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad date %q: use YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339 (UTC unless a zone is given)", s)
+}

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/mails"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/spf13/cobra"
+)
+
+func usersCommand(app core.App) *cobra.Command {
+	return group(app, "users", "List users, ban and unban them, grant boards, reset passwords",
+		usersListCommand(app),
+		usersBanCommand(app),
+		usersUnbanCommand(app),
+		usersGrantCommand(app, "grant"),
+		usersGrantCommand(app, "revoke"),
+		usersResetPasswordCommand(app),
+	)
+}
+
+func usersListCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List all users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			users, err := app.FindRecordsByFilter("users", "", "created", 0, 0)
+			if err != nil {
+				return fmt.Errorf("listing users: %w", err)
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tEMAIL\tROLE\tBANNED\tBOARDS\tJOINED")
+			for _, u := range users {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", u.Id, u.GetString("name"), u.Email(),
+					u.GetString("role"), banState(u), len(u.GetStringSlice("boards")),
+					u.GetDateTime("created").Time().Format("2006-01-02"))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func banState(u *core.Record) string {
+	if !u.GetBool("banned") {
+		return "no"
+	}
+	if until := u.GetDateTime("banned_until"); !until.IsZero() {
+		return "until " + until.Time().UTC().Format("2006-01-02 15:04")
+	}
+	return "permanent"
+}
+
+func usersBanCommand(app core.App) *cobra.Command {
+	var reason, until string
+	cmd := &cobra.Command{
+		Use:   "ban EMAIL",
+		Short: "Ban a user at once: signs them out everywhere",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := findUser(app, args[0])
+			if err != nil {
+				return err
+			}
+			if len([]rune(reason)) > 512 {
+				return fmt.Errorf("the reason is %d characters long; 512 at most", len([]rune(reason)))
+			}
+			user.Set("banned", true)
+			user.Set("ban_reason", reason)
+			user.Set("banned_until", "")
+			if until != "" {
+				t, err := parseDate(until)
+				if err != nil {
+					return err
+				}
+				if !t.After(time.Now()) {
+					return fmt.Errorf("--until %s is in the past; a ban must end in the future", until)
+				}
+				user.Set("banned_until", t)
+			}
+			if err := app.Save(user); err != nil {
+				return fmt.Errorf("banning %s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (shown to the user at sign-in)")
+	cmd.Flags().StringVar(&until, "until", "", "end of the ban, e.g. 2026-12-31 or 2026-12-31 18:00 (UTC); empty = permanent")
+	return cmd
+}
+
+func usersUnbanCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "unban EMAIL",
+		Short: "Lift a user's ban",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := findUser(app, args[0])
+			if err != nil {
+				return err
+			}
+			if !user.GetBool("banned") {
+				return fmt.Errorf("%s is not banned", user.Email())
+			}
+			user.Set("banned", false)
+			user.Set("ban_reason", "")
+			user.Set("banned_until", "")
+			if err := app.Save(user); err != nil {
+				return fmt.Errorf("unbanning %s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Unbanned %s.\n", user.Email())
+			return nil
+		},
+	}
+}
+
+// usersGrantCommand builds `grant` or `revoke`, which differ only in direction.
+func usersGrantCommand(app core.App, verb string) *cobra.Command {
+	short := "Give a user access to a board"
+	if verb == "revoke" {
+		short = "Take a board's access away from a user"
+	}
+	return &cobra.Command{
+		Use:   verb + " EMAIL BOARD",
+		Short: short,
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := findUser(app, args[0])
+			if err != nil {
+				return err
+			}
+			board, err := findBoard(app, args[1])
+			if err != nil {
+				return err
+			}
+			granted := slices.Contains(user.GetStringSlice("boards"), board.Id)
+			switch {
+			case verb == "grant" && granted:
+				return fmt.Errorf("%s already has board %q", user.Email(), board.GetString("name"))
+			case verb == "revoke" && !granted:
+				return fmt.Errorf("%s does not have board %q", user.Email(), board.GetString("name"))
+			case verb == "grant":
+				user.Set("boards+", board.Id)
+			default:
+				user.Set("boards-", board.Id)
+			}
+			if err := app.Save(user); err != nil {
+				return fmt.Errorf("%s %s on board %s: %w", verb, args[0], args[1], err)
+			}
+			done := map[string]string{"grant": "Granted", "revoke": "Revoked"}[verb]
+			fmt.Fprintf(cmd.OutOrStdout(), "%s board %q for %s.\n", done, board.GetString("name"), user.Email())
+			return nil
+		},
+	}
+}
+
+func usersResetPasswordCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset-password EMAIL",
+		Short: "Mail a password-reset link (with SMTP) or set a one-time random password",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := findUser(app, args[0])
+			if err != nil {
+				return err
+			}
+			if app.Settings().SMTP.Enabled {
+				if err := mails.SendRecordPasswordReset(app, user); err != nil {
+					return fmt.Errorf("mailing the reset link to %s: %w", user.Email(), err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Mailed a password-reset link to %s.\n", user.Email())
+				return nil
+			}
+			password := security.RandomString(16)
+			user.SetPassword(password) // also rotates the token key: old sessions end
+			if err := app.Save(user); err != nil {
+				return fmt.Errorf("setting a new password for %s: %w", user.Email(), err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "SMTP is not configured, so no mail was sent.\n"+
+				"Set a one-time password for %s: %s\nAsk the user to change it after signing in.\n", user.Email(), password)
+			return nil
+		},
+	}
+}

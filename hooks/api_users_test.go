@@ -1,0 +1,543 @@
+package hooks_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"madang/internal/testapp"
+)
+
+const usersURL = "/api/collections/users/records"
+
+func userURL(name string) string { return usersURL + "/" + testapp.ID(name) }
+
+// countUsers asserts the number of users after a scenario.
+func countUsers(want int) func(testing.TB, *tests.TestApp, *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		n, err := app.CountRecords("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(n) != want {
+			t.Fatalf("users in the database: got %d, want %d", n, want)
+		}
+	}
+}
+
+// fixtureUsers is how many users the fixtures hold.
+const fixtureUsers = 6
+
+func TestSignUp(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "guest signs up as a member",
+			Method:          http.MethodPost,
+			URL:             usersURL,
+			Body:            strings.NewReader(`{"name":"김철수","email":"kim@example.com","password":"password123","passwordConfirm":"password123"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"name":"김철수"`, `"role":"member"`},
+			ExpectedEvents:  map[string]int{"OnRecordCreateRequest": 1, "OnRecordCreate": 1, "OnRecordAfterCreateSuccess": 1, "OnRecordEnrich": 1},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				countUsers(fixtureUsers+1)(t, app, res)
+				u, err := app.FindAuthRecordByEmail("users", "kim@example.com")
+				if err != nil || u.GetString("role") != "member" || u.GetBool("banned") {
+					t.Fatalf("new user: %v %v", u, err)
+				}
+			},
+		},
+	}
+	for _, field := range []struct{ name, json string }{
+		{"role", `"role":"admin"`},
+		{"banned", `"banned":false`},
+		{"ban_reason", `"ban_reason":"x"`},
+		{"banned_until", `"banned_until":"2030-01-01 00:00:00Z"`},
+		{"boards", `"boards":["` + testapp.ID(testapp.BoardGranted) + `"]`},
+		{"boards", `"boards+":"` + testapp.ID(testapp.BoardGranted) + `"`},
+	} {
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name:            "sign-up setting " + field.json + " is refused",
+			Method:          http.MethodPost,
+			URL:             usersURL,
+			Body:            strings.NewReader(`{"name":"eve","email":"eve@example.com","password":"password123","passwordConfirm":"password123",` + field.json + `}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{`"` + field.name + `":{"code":"privileged_field"`},
+			ExpectedEvents:  map[string]int{"*": 0, "OnRecordCreateRequest": 1},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   countUsers(fixtureUsers),
+		})
+	}
+	for _, bad := range []struct{ what, body, field string }{
+		{"same name in other case", `{"name":"ALICE","email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"same email", `{"name":"newbie","email":"alice@example.com","password":"password123","passwordConfirm":"password123"}`, "email"},
+		{"one-letter name", `{"name":"x","email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"name with a space", `{"name":"a b","email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"name with markup", `{"name":"<b>x</b>","email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"name too long", `{"name":"` + strings.Repeat("가", 65) + `","email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"no name", `{"email":"new@example.com","password":"password123","passwordConfirm":"password123"}`, "name"},
+		{"short password", `{"name":"newbie","email":"new@example.com","password":"short","passwordConfirm":"short"}`, "password"},
+		{"bad email", `{"name":"newbie","email":"not-an-email","password":"password123","passwordConfirm":"password123"}`, "email"},
+	} {
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name:            "sign-up with " + bad.what + " is refused",
+			Method:          http.MethodPost,
+			URL:             usersURL,
+			Body:            strings.NewReader(bad.body),
+			ExpectedStatus:  400,
+			ExpectedContent: []string{`"data":{`, `"` + bad.field + `":{"code":`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   countUsers(fixtureUsers),
+		})
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	auth := usersURL[:len(usersURL)-len("/records")] + "/auth-with-password"
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "by email",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"alice@example.com","password":"password123"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "by name",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"alice","password":"password123"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:               "wrong password does not reveal a ban",
+			Method:             http.MethodPost,
+			URL:                auth,
+			Body:               strings.NewReader(`{"identity":"ben","password":"wrong-password"}`),
+			ExpectedStatus:     400,
+			NotExpectedContent: []string{"banned"},
+			TestAppFactory:     testapp.Factory,
+		},
+		{
+			Name:               "banned user is refused with the reason",
+			Method:             http.MethodPost,
+			URL:                auth,
+			Body:               strings.NewReader(`{"identity":"ben@example.com","password":"password123"}`),
+			ExpectedStatus:     403,
+			ExpectedContent:    []string{"This account is banned permanently.", "Reason: spam"},
+			NotExpectedContent: []string{`"token"`},
+			TestAppFactory:     testapp.Factory,
+		},
+		{
+			Name:            "temporarily banned user is told until when",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"bob","password":"password123"}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{"This account is banned until 2099-01-02 03:04 UTC."},
+			TestAppFactory:  testapp.Factory,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				ban(t, app, testapp.Bob, "2099-01-02 03:04:00.000Z")
+			},
+		},
+		{
+			Name:            "expired ban lifts at sign-in",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"bob","password":"password123"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"banned":false`},
+			TestAppFactory:  testapp.Factory,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				ban(t, app, testapp.Bob, "2099-01-01 00:00:00.000Z")
+				// move the end into the past without going through hooks
+				_, err := app.DB().NewQuery("UPDATE users SET banned_until = '2020-01-01 00:00:00.000Z' WHERE id = {:id}").
+					Bind(map[string]any{"id": testapp.ID(testapp.Bob)}).Execute()
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				bob, _ := app.FindRecordById("users", testapp.ID(testapp.Bob))
+				if bob.GetBool("banned") || !bob.GetDateTime("banned_until").IsZero() {
+					t.Fatalf("ban not lifted: banned=%v until=%v", bob.GetBool("banned"), bob.GetDateTime("banned_until"))
+				}
+			},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// ban bans a fixture user through the app (so all hooks run).
+func ban(t testing.TB, app core.App, name, until string) {
+	t.Helper()
+	u, err := app.FindRecordById("users", testapp.ID(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Set("banned", true)
+	u.Set("banned_until", until)
+	if err := app.Save(u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUsersListAndView(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "admin lists every user with private fields",
+			Method:          http.MethodGet,
+			URL:             usersURL,
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":6`, `"banned":true`, `"ban_reason":"spam"`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "superuser lists every user",
+			Method:          http.MethodGet,
+			URL:             usersURL,
+			Headers:         testapp.Auth("root"),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":6`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "member gets an empty list",
+			Method:          http.MethodGet,
+			URL:             usersURL,
+			Headers:         testapp.Auth(testapp.Alice),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":0`, `"items":[]`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "guest gets an empty list",
+			Method:          http.MethodGet,
+			URL:             usersURL,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":0`, `"items":[]`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "a user sees all own fields",
+			Method:          http.MethodGet,
+			URL:             userURL(testapp.Gina),
+			Headers:         testapp.Auth(testapp.Gina),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"email":"gina@example.com"`, `"banned":false`, `"boards":["` + testapp.ID(testapp.BoardGranted), `"updated":`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:               "another member sees only the public profile",
+			Method:             http.MethodGet,
+			URL:                userURL(testapp.Gina),
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"name":"gina"`, `"role":"member"`, `"created":`, `"avatar":`},
+			NotExpectedContent: []string{`"email"`, `"banned"`, `"boards"`, `"ban_reason"`, `"updated"`, `"verified"`},
+			TestAppFactory:     testapp.Factory,
+		},
+		{
+			Name:               "a guest sees only the public profile",
+			Method:             http.MethodGet,
+			URL:                userURL(testapp.Ben),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"name":"ben"`},
+			NotExpectedContent: []string{`"email"`, `"banned"`, `"ban_reason"`, `"boards"`},
+			TestAppFactory:     testapp.Factory,
+		},
+		{
+			Name:            "an admin sees another user's private fields",
+			Method:          http.MethodGet,
+			URL:             userURL(testapp.Ben),
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"banned":true`, `"ban_reason":"spam"`, `"email":"ben@example.com"`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "a banned user's live token is refused",
+			Method:          http.MethodGet,
+			URL:             userURL(testapp.Ben),
+			Headers:         testapp.Auth(testapp.Ben),
+			ExpectedStatus:  401,
+			ExpectedContent: []string{"This account is banned"},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "a forged token is refused, not treated as a guest",
+			Method:          http.MethodGet,
+			URL:             userURL(testapp.Alice),
+			Headers:         map[string]string{"Authorization": "not-a-token"},
+			ExpectedStatus:  401,
+			ExpectedContent: []string{"sign in again"},
+			TestAppFactory:  testapp.Factory,
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// fieldUnchanged asserts that a user's field still has its fixture value.
+func fieldUnchanged(name, field string, want any) func(testing.TB, *tests.TestApp, *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.Get(field); !equalish(got, want) {
+			t.Fatalf("%s.%s: got %v, want %v", name, field, got, want)
+		}
+	}
+}
+
+func equalish(got, want any) bool {
+	switch w := want.(type) {
+	case []string:
+		g, _ := got.([]string)
+		return strings.Join(g, ",") == strings.Join(w, ",")
+	case string:
+		if d, ok := got.(interface{ String() string }); ok {
+			return d.String() == w
+		}
+	}
+	return got == want
+}
+
+func TestUsersUpdate(t *testing.T) {
+	granted := testapp.ID(testapp.BoardGranted)
+	var scenarios []tests.ApiScenario
+	// Self-update of each privileged field is refused and changes nothing.
+	for _, f := range []struct {
+		field, json string
+		fixture     any
+	}{
+		{"role", `{"role":"admin"}`, "member"},
+		{"banned", `{"banned":true}`, false},
+		{"ban_reason", `{"ban_reason":"x"}`, ""},
+		{"banned_until", `{"banned_until":"2099-01-01 00:00:00Z"}`, ""},
+		{"boards", `{"boards":["` + granted + `"]}`, []string{}},
+		{"boards", `{"boards+":"` + granted + `"}`, []string{}},
+	} {
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name:            "self-update " + f.json + " is refused",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Alice),
+			Body:            strings.NewReader(f.json),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{`"` + f.field + `":{"code":"privileged_field"`},
+			ExpectedEvents:  map[string]int{"*": 0, "OnRecordUpdateRequest": 1},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, f.field, f.fixture),
+		})
+	}
+	scenarios = append(scenarios,
+		tests.ApiScenario{
+			Name:            "self-update of the name works; echoing unchanged privileged fields is fine",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Alice),
+			Body:            strings.NewReader(`{"name":"앨리스","role":"member","banned":false}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"name":"앨리스"`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "name", "앨리스"),
+		},
+		tests.ApiScenario{
+			Name:            "renaming to another user's name in other case is refused",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Alice),
+			Body:            strings.NewReader(`{"name":"Bob"}`),
+			ExpectedStatus:  400,
+			ExpectedContent: []string{`"name":{"code":`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "name", "alice"),
+		},
+		tests.ApiScenario{
+			Name:            "a member cannot edit another member",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Bob),
+			Headers:         testapp.Auth(testapp.Alice),
+			Body:            strings.NewReader(`{"name":"hacked"}`),
+			ExpectedStatus:  404,
+			ExpectedContent: []string{`"status":404`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Bob, "name", "bob"),
+		},
+		tests.ApiScenario{
+			Name:            "a guest cannot edit anyone",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Bob),
+			Body:            strings.NewReader(`{"name":"hacked"}`),
+			ExpectedStatus:  404,
+			ExpectedContent: []string{`"status":404`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Bob, "name", "bob"),
+		},
+		tests.ApiScenario{
+			Name:            "an admin grants a board",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"boards+":"` + granted + `"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"boards":["` + granted + `"]`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "boards", []string{granted}),
+		},
+		tests.ApiScenario{
+			Name:            "an admin revokes a board",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Gina),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"boards-":"` + granted + `"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"boards":["` + testapp.ID(testapp.BoardGrantW) + `"]`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Gina, "boards", []string{testapp.ID(testapp.BoardGrantW)}),
+		},
+		tests.ApiScenario{
+			Name:            "an admin bans a member",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"banned":true,"ban_reason":"spam","banned_until":"2099-01-01 00:00:00Z"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"banned":true`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "banned", true),
+		},
+		tests.ApiScenario{
+			Name:            "an admin cannot change roles",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"role":"admin"}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{"Only superusers and the command line can change roles."},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "role", "member"),
+		},
+		tests.ApiScenario{
+			Name:            "an admin cannot demote another admin",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Ada),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"role":"member"}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{`"role":{"code":"privileged_field"`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Ada, "role", "admin"),
+		},
+		tests.ApiScenario{
+			Name:            "an admin cannot ban another admin",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Ada),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"banned":true}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{"Admins cannot ban or unban other admins"},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Ada, "banned", false),
+		},
+		tests.ApiScenario{
+			Name:            "a superuser makes an admin",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Alice),
+			Headers:         testapp.Auth("root"),
+			Body:            strings.NewReader(`{"role":"admin"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"role":"admin"`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Alice, "role", "admin"),
+		},
+		tests.ApiScenario{
+			Name:            "a superuser bans an admin",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Ada),
+			Headers:         testapp.Auth("root"),
+			Body:            strings.NewReader(`{"banned":true}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"banned":true`},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Ada, "banned", true),
+		},
+	)
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+func TestBanEndsEverySession(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.Token(testapp.Alice)
+
+	if r := testapp.Call(t, "GET", base+userURL(testapp.Alice), alice, nil); r.Status != 200 {
+		t.Fatalf("before the ban: %d %s", r.Status, r.Raw)
+	}
+	r := testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam),
+		map[string]any{"banned": true, "ban_reason": "spam"})
+	if r.Status != 200 {
+		t.Fatalf("ban: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, "GET", base+userURL(testapp.Alice), alice, nil); r.Status != 401 {
+		t.Fatalf("old token on a request: got %d, want 401 (%s)", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, "POST", base+"/api/collections/users/auth-refresh", alice, nil); r.Status != 401 {
+		t.Fatalf("old token on auth-refresh: got %d, want 401 (%s)", r.Status, r.Raw)
+	}
+	r = testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", alice,
+		map[string]any{"identity": "alice", "password": testapp.Password})
+	if r.Status != 403 || !strings.Contains(r.Raw, "Reason: spam") {
+		t.Fatalf("sign-in while banned: %d %s", r.Status, r.Raw)
+	}
+
+	// Unbanned, the user signs in again (even with the dead token still sent).
+	r = testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"banned": false})
+	if r.Status != 200 {
+		t.Fatalf("unban: %d %s", r.Status, r.Raw)
+	}
+	r = testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", alice,
+		map[string]any{"identity": "alice", "password": testapp.Password})
+	if r.Status != 200 {
+		t.Fatalf("sign-in after unban: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestLiftExpiredBans(t *testing.T) {
+	app := testapp.New(t)
+	ban(t, app, testapp.Alice, time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))
+	ban(t, app, testapp.Bob, time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))
+	if _, err := app.DB().NewQuery("UPDATE users SET banned_until = '2020-01-01 00:00:00.000Z' WHERE id = {:id}").
+		Bind(map[string]any{"id": testapp.ID(testapp.Alice)}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := hooksLiftExpiredBans(app)
+	if err != nil || n != 1 {
+		t.Fatalf("lifted %d (err %v), want 1", n, err)
+	}
+	for name, want := range map[string]bool{testapp.Alice: false, testapp.Bob: true, testapp.Ben: true} {
+		u, _ := app.FindRecordById("users", testapp.ID(name))
+		if u.GetBool("banned") != want {
+			t.Errorf("%s banned = %v, want %v", name, u.GetBool("banned"), want)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package hooks
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+func registerBans(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "madangRejectStaleAuth",
+			Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
+			Func:     rejectStaleAuth,
+		})
+		return e.Next()
+	})
+	app.OnRecordUpdate("users").BindFunc(enforceBan)
+	app.OnRecordAuthRequest("users").BindFunc(refuseBannedSignIn)
+	app.Cron().MustAdd("madang_lift_expired_bans", "* * * * *", func() {
+		if n, err := LiftExpiredBans(app); err != nil {
+			app.Logger().Error("lifting expired bans failed", slog.String("error", err.Error()))
+		} else if n > 0 {
+			app.Logger().Info("lifted expired bans", slog.Int("users", n))
+		}
+	})
+}
+
+// signInPath matches the routes that take credentials instead of a token;
+// a client still holding a dead token must be able to use them.
+var signInPath = regexp.MustCompile(`^/api/collections/[^/]+/(auth-with-|auth-methods|request-|confirm-)`)
+
+// rejectStaleAuth answers 401 to a request whose token no longer works
+// (expired, rotated by a ban or a password change) or belongs to a banned
+// user. PocketBase alone would quietly treat such a request as a guest's,
+// so a banned user's open page would keep reading as a guest.
+func rejectStaleAuth(e *core.RequestEvent) error {
+	token := e.Request.Header.Get("Authorization")
+	if token == "" || signInPath.MatchString(e.Request.URL.Path) {
+		return e.Next()
+	}
+	if e.Auth == nil {
+		return apis.NewUnauthorizedError("Your session has ended; please sign in again.", nil)
+	}
+	if e.Auth.Collection().Name == "users" && e.Auth.GetBool("banned") {
+		return apis.NewUnauthorizedError(BanMessage(e.Auth), nil)
+	}
+	return e.Next()
+}
+
+// enforceBan makes a new ban take effect at once, whoever writes it (API,
+// dashboard or CLI): rotating the token key kills every issued token, and the
+// user's realtime connections are closed.
+func enforceBan(e *core.RecordEvent) error {
+	newlyBanned := e.Record.GetBool("banned") && !e.Record.Original().GetBool("banned")
+	if newlyBanned {
+		e.Record.RefreshTokenKey()
+	}
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if newlyBanned {
+		// Done here, inside the save, because PocketBase's own after-save hook
+		// forgets the clients' auth once the token key changed, and with it
+		// which connections were this user's.
+		closeRealtime(e.App, e.Record.Id)
+	}
+	return nil
+}
+
+func closeRealtime(app core.App, userID string) {
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if auth != nil && auth.Id == userID && auth.Collection().Name == "users" {
+			client.Discard()
+			app.SubscriptionsBroker().Unregister(client.Id())
+		}
+	}
+}
+
+// refuseBannedSignIn runs after the credentials were verified, for every
+// auth method, so it never tells a stranger whether an account is banned.
+func refuseBannedSignIn(e *core.RecordAuthRequestEvent) error {
+	if !e.Record.GetBool("banned") {
+		return e.Next()
+	}
+	if BanExpired(e.Record, time.Now()) {
+		if err := liftBan(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	}
+	return apis.NewForbiddenError(BanMessage(e.Record), map[string]any{
+		"banned_until": e.Record.GetString("banned_until"),
+		"ban_reason":   e.Record.GetString("ban_reason"),
+	})
+}
+
+// BanExpired reports whether a temporary ban has run out at now.
+func BanExpired(user *core.Record, now time.Time) bool {
+	until := user.GetDateTime("banned_until")
+	return !until.IsZero() && !until.Time().After(now)
+}
+
+// BanMessage is what a banned user is told when signing in.
+func BanMessage(user *core.Record) string {
+	msg := "This account is banned permanently."
+	if until := user.GetDateTime("banned_until"); !until.IsZero() {
+		msg = "This account is banned until " + until.Time().UTC().Format("2006-01-02 15:04 UTC") + "."
+	}
+	if reason := user.GetString("ban_reason"); reason != "" {
+		msg += " Reason: " + reason
+	}
+	return msg
+}
+
+// LiftExpiredBans unbans every user whose banned_until has passed and
+// returns how many it unbanned.
+func LiftExpiredBans(app core.App) (int, error) {
+	now := types.NowDateTime().String()
+	users, err := app.FindAllRecords("users",
+		dbx.HashExp{"banned": true},
+		dbx.NewExp("banned_until != '' AND banned_until <= {:now}", dbx.Params{"now": now}),
+	)
+	if err != nil {
+		return 0, fmt.Errorf("finding expired bans: %w", err)
+	}
+	for _, u := range users {
+		if err := liftBan(app, u); err != nil {
+			return 0, err
+		}
+	}
+	return len(users), nil
+}
+
+func liftBan(app core.App, user *core.Record) error {
+	user.Set("banned", false)
+	user.Set("ban_reason", "")
+	user.Set("banned_until", "")
+	if err := app.Save(user); err != nil {
+		return fmt.Errorf("lifting the ban of user %s: %w", user.Id, err)
+	}
+	return nil
+}

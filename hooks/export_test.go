@@ -1,0 +1,5 @@
+package hooks_test
+
+import "madang/hooks"
+
+var hooksLiftExpiredBans = hooks.LiftExpiredBans

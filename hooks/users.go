@@ -1,0 +1,141 @@
+package hooks
+
+import (
+	"reflect"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// PrivilegedUserFields are written only by admins, superusers and the CLI.
+var PrivilegedUserFields = []string{"role", "banned", "ban_reason", "banned_until", "boards"}
+
+// banFields are the privileged fields an admin may not change on another admin.
+var banFields = []string{"banned", "ban_reason", "banned_until"}
+
+// publicUserFields are what everyone may see of someone else's profile.
+var publicUserFields = map[string]bool{
+	"id": true, "collectionId": true, "collectionName": true,
+	"name": true, "avatar": true, "role": true, "created": true,
+	"email": true, // PocketBase already hides it unless emailVisibility is set
+}
+
+func registerUsers(app core.App) {
+	app.OnRecordCreate("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") == "" {
+			e.Record.Set("role", RoleMember)
+		}
+		return e.Next()
+	})
+	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.HasSuperuserAuth() {
+			return e.Next()
+		}
+		info, err := e.RequestInfo()
+		if err != nil {
+			return err
+		}
+		if refused := submitted(info.Body, PrivilegedUserFields); len(refused) > 0 {
+			return privilegedFieldsError("Only admins can set these fields; sign up with name, email and password only.", refused)
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest("users").BindFunc(checkPrivilegedUpdate)
+	app.OnRecordEnrich("users").BindFunc(hidePrivateUserFields)
+}
+
+// checkPrivilegedUpdate lets a user edit their own profile, an admin manage
+// members (but not roles, nor other admins' bans), and a superuser anything.
+func checkPrivilegedUpdate(e *core.RecordRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return e.Next()
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	changed := changedFields(e.Record, info.Body, PrivilegedUserFields)
+	if len(changed) == 0 {
+		return e.Next()
+	}
+	if !IsAdmin(info.Auth) {
+		return privilegedFieldsError("Only admins can change these fields.", changed)
+	}
+	if refused := intersect(changed, []string{"role"}); len(refused) > 0 {
+		return privilegedFieldsError("Only superusers and the command line can change roles.", refused)
+	}
+	if e.Record.Original().GetString("role") == RoleAdmin {
+		if refused := intersect(changed, banFields); len(refused) > 0 {
+			return privilegedFieldsError("Admins cannot ban or unban other admins; ask a superuser.", refused)
+		}
+	}
+	return e.Next()
+}
+
+// hidePrivateUserFields shows a profile's private fields only to its owner,
+// admins and superusers, in every response: view, list, expand and realtime.
+// Admins also see emails: moderators must tell accounts apart, and the
+// operators' CLI addresses users by email.
+func hidePrivateUserFields(e *core.RecordEnrichEvent) error {
+	auth := e.RequestInfo.Auth
+	if IsAdmin(auth) {
+		e.Record.IgnoreEmailVisibility(true)
+	}
+	if e.RequestInfo.HasSuperuserAuth() || IsAdmin(auth) || (userOf(auth) != nil && auth.Id == e.Record.Id) {
+		return e.Next()
+	}
+	for _, f := range e.Record.Collection().Fields {
+		if !publicUserFields[f.GetName()] {
+			e.Record.Hide(f.GetName())
+		}
+	}
+	return e.Next()
+}
+
+// submitted lists which of fields the body carries, in any modifier form.
+func submitted(body map[string]any, fields []string) []string {
+	var found []string
+	for _, f := range fields {
+		for _, key := range []string{f, f + "+", "+" + f, f + "-"} {
+			if _, ok := body[key]; ok {
+				found = append(found, f)
+				break
+			}
+		}
+	}
+	return found
+}
+
+// changedFields lists which of the submitted fields would change the record.
+// Sending a field back unchanged (a client echoing the whole record) is fine.
+func changedFields(record *core.Record, body map[string]any, fields []string) []string {
+	var changed []string
+	original := record.Original()
+	for _, f := range submitted(body, fields) {
+		if !reflect.DeepEqual(record.Get(f), original.Get(f)) {
+			changed = append(changed, f)
+		}
+	}
+	return changed
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+func privilegedFieldsError(message string, fields []string) error {
+	data := validation.Errors{}
+	for _, f := range fields {
+		data[f] = validation.NewError("privileged_field", "You are not allowed to set "+f+".")
+	}
+	return apis.NewForbiddenError(message, data)
+}

@@ -1,0 +1,67 @@
+// Command madang is a community backend (boards, chat, AI jobs) in one binary:
+// PocketBase plus Madang's schema, hooks, subcommands and web client.
+package main
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/osutils"
+
+	"madang/cli"
+	"madang/hooks"
+	_ "madang/pb_migrations"
+)
+
+//go:embed all:pb_public
+var embedded embed.FS
+
+func main() {
+	app := pocketbase.New()
+
+	var publicDir string
+	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "",
+		"serve the web client from this folder instead of the copy built into the binary (for development)")
+
+	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
+		TemplateLang: migratecmd.TemplateLangGo,
+		Dir:          "pb_migrations",
+		Automigrate:  osutils.IsProbablyGoRun(),
+	})
+	hooks.Register(app)
+	cli.Register(app, app.RootCmd)
+
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(e *core.ServeEvent) error {
+			if !e.Router.HasRoute(http.MethodGet, "/{path...}") {
+				e.Router.GET("/{path...}", apis.Static(webClient(publicDir), true))
+			}
+			return e.Next()
+		},
+		Priority: 999, // after every other route, so the API always wins
+	})
+
+	if err := app.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}
+
+func webClient(publicDir string) fs.FS {
+	if publicDir != "" {
+		return os.DirFS(publicDir)
+	}
+	sub, err := fs.Sub(embedded, "pb_public")
+	if err != nil {
+		panic(err) // the embed directive guarantees the folder
+	}
+	return sub
+}

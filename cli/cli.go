@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 )
@@ -54,11 +55,11 @@ func findUser(app core.App, identity string) (*core.Record, error) {
 	if user, err := app.FindAuthRecordByEmail("users", identity); err == nil {
 		return user, nil
 	}
-	users, err := app.FindRecordsByFilter("users", "name = {:name}", "", 1, 0, map[string]any{"name": identity})
-	if err != nil || len(users) == 0 {
+	user, err := findByNameNoCase(app, "users", identity)
+	if err != nil {
 		return nil, fmt.Errorf("no user with email or name %q", identity)
 	}
-	return users[0], nil
+	return user, nil
 }
 
 // findBoard finds a board by id or by name (case-insensitive).
@@ -66,11 +67,21 @@ func findBoard(app core.App, nameOrID string) (*core.Record, error) {
 	if board, err := app.FindRecordById("boards", nameOrID); err == nil {
 		return board, nil
 	}
-	boards, err := app.FindRecordsByFilter("boards", "name = {:name}", "", 1, 0, map[string]any{"name": nameOrID})
-	if err != nil || len(boards) == 0 {
+	board, err := findByNameNoCase(app, "boards", nameOrID)
+	if err != nil {
 		return nil, fmt.Errorf("no board with name or id %q", nameOrID)
 	}
-	return boards[0], nil
+	return board, nil
+}
+
+// findByNameNoCase matches names the way their unique indexes compare them.
+func findByNameNoCase(app core.App, collection, name string) (*core.Record, error) {
+	record := &core.Record{}
+	err := app.RecordQuery(collection).
+		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name})).
+		Limit(1).
+		One(record)
+	return record, err
 }
 
 var dateLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}

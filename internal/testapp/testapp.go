@@ -216,3 +216,17 @@ func seed(app core.App) (map[string]string, error) {
 	}
 	return toks, nil
 }
+
+// NewEmpty returns a fresh app with every migration and hook but no
+// fixtures, as on a first start.
+func NewEmpty(t testing.TB) *tests.TestApp {
+	t.Helper()
+	dir := t.TempDir()
+	app, err := tests.NewTestApp(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks.Register(app)
+	t.Cleanup(app.Cleanup)
+	return app
+}

@@ -1,0 +1,296 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+
+	"madang/cli"
+	"madang/internal/testapp"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testapp.Cleanup()
+	os.Exit(code)
+}
+
+// run executes one madang subcommand against app, as `madang ARGS...`.
+func run(t *testing.T, app core.App, args ...string) (string, error) {
+	t.Helper()
+	root := &cobra.Command{Use: "madang", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(cli.Commands(app)...)
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func user(t *testing.T, app core.App, email string) *core.Record {
+	t.Helper()
+	u, err := app.FindAuthRecordByEmail("users", email)
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return u
+}
+
+func TestAdminCreate(t *testing.T) {
+	app := testapp.New(t)
+	out, err := run(t, app, "admin", "create", "mod@example.com", "secret-pass-1", "--name", "모더")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Created admin mod@example.com") {
+		t.Fatalf("output: %q", out)
+	}
+	u := user(t, app, "mod@example.com")
+	if u.GetString("role") != "admin" || u.GetString("name") != "모더" || !u.ValidatePassword("secret-pass-1") {
+		t.Fatalf("admin record: role %q name %q", u.GetString("role"), u.GetString("name"))
+	}
+
+	// The name defaults to the email's local part.
+	if _, err := run(t, app, "admin", "create", "second.mod@example.com", "secret-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := user(t, app, "second.mod@example.com").GetString("name"); n != "second.mod" {
+		t.Fatalf("default name %q", n)
+	}
+
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"admin", "create", "alice@example.com", "secret-pass-1"}, "already exists"},
+		{[]string{"admin", "create", "new@example.com", "short"}, "password"},
+		{[]string{"admin", "create", "not-an-email", "secret-pass-1"}, "email"},
+		{[]string{"admin", "create", "x@example.com", "secret-pass-1", "--name", "bob"}, "name"},
+		{[]string{"admin", "create", "only-email@example.com"}, "accepts 2 arg(s)"},
+	} {
+		before, _ := app.CountRecords("users")
+		_, err := run(t, app, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
+		}
+		if after, _ := app.CountRecords("users"); after != before {
+			t.Errorf("%v: users %d -> %d", c.args, before, after)
+		}
+	}
+}
+
+func TestUsersBanUnban(t *testing.T) {
+	app := testapp.New(t)
+	tokenKey := user(t, app, "alice@example.com").TokenKey()
+	out, err := run(t, app, "users", "ban", "alice@example.com", "--reason", "spam", "--until", "2099-05-01 12:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "until 2099-05-01 12:00") {
+		t.Fatalf("output %q", out)
+	}
+	u := user(t, app, "alice@example.com")
+	if !u.GetBool("banned") || u.GetString("ban_reason") != "spam" ||
+		u.GetDateTime("banned_until").String() != "2099-05-01 12:00:00.000Z" || u.TokenKey() == tokenKey {
+		t.Fatalf("after ban: %v %q %v key rotated %v", u.GetBool("banned"), u.GetString("ban_reason"),
+			u.GetDateTime("banned_until"), u.TokenKey() != tokenKey)
+	}
+
+	if _, err := run(t, app, "users", "unban", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if u := user(t, app, "alice@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" {
+		t.Fatal("unban did not lift the ban")
+	}
+
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"users", "ban", "nobody@example.com"}, `no user with email or name "nobody@example.com"`},
+		{[]string{"users", "ban", "bob", "--until", "tomorrow"}, `bad date "tomorrow"`},
+		{[]string{"users", "ban", "bob", "--until", "2001-01-01"}, "in the past"},
+		{[]string{"users", "ban", "bob", "--reason", strings.Repeat("x", 513)}, "512 at most"},
+		{[]string{"users", "unban", "bob"}, "is not banned"},
+		{[]string{"users", "unban", "nobody"}, "no user"},
+	} {
+		_, err := run(t, app, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
+		}
+	}
+	if user(t, app, "bob@example.com").GetBool("banned") {
+		t.Fatal("a refused ban changed bob")
+	}
+}
+
+func TestUsersGrantRevoke(t *testing.T) {
+	app := testapp.New(t)
+	granted := testapp.ID(testapp.BoardGranted)
+	if _, err := run(t, app, "users", "grant", "alice@example.com", "granted"); err != nil {
+		t.Fatal(err)
+	}
+	if got := user(t, app, "alice@example.com").GetStringSlice("boards"); len(got) != 1 || got[0] != granted {
+		t.Fatalf("boards after grant: %v", got)
+	}
+	if _, err := run(t, app, "users", "grant", "alice", granted); err == nil || !strings.Contains(err.Error(), "already has") {
+		t.Fatalf("second grant: %v", err)
+	}
+	if _, err := run(t, app, "users", "revoke", "alice@example.com", "GRANTED"); err != nil {
+		t.Fatal(err)
+	}
+	if got := user(t, app, "alice@example.com").GetStringSlice("boards"); len(got) != 0 {
+		t.Fatalf("boards after revoke: %v", got)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"users", "grant", "alice", "no-such-board"}, `no board with name or id "no-such-board"`},
+		{[]string{"users", "grant", "nobody", "granted"}, "no user"},
+		{[]string{"users", "revoke", "alice", "granted"}, "does not have"},
+	} {
+		if _, err := run(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
+		}
+	}
+	if got := user(t, app, "alice@example.com").GetStringSlice("boards"); len(got) != 0 {
+		t.Fatalf("a refused command changed boards: %v", got)
+	}
+}
+
+func TestUsersResetPasswordWithoutSMTP(t *testing.T) {
+	app := testapp.New(t)
+	out, err := run(t, app, "users", "reset-password", "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "SMTP is not configured") {
+		t.Fatalf("output %q", out)
+	}
+	i := strings.Index(out, "bob@example.com: ")
+	password := strings.Fields(out[i+len("bob@example.com: "):])[0]
+	u := user(t, app, "bob@example.com")
+	if !u.ValidatePassword(password) || u.ValidatePassword(testapp.Password) {
+		t.Fatal("the printed one-time password does not work, or the old one still does")
+	}
+	if app.TestMailer.TotalSend() != 0 {
+		t.Fatal("a mail was sent without SMTP")
+	}
+}
+
+func TestUsersResetPasswordWithSMTP(t *testing.T) {
+	app := testapp.New(t)
+	app.Settings().SMTP.Enabled = true
+	out, err := run(t, app, "users", "reset-password", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Mailed a password-reset link to bob@example.com") {
+		t.Fatalf("output %q", out)
+	}
+	if app.TestMailer.TotalSend() != 1 || !strings.Contains(app.TestMailer.LastMessage().HTML, "confirm-password-reset/") {
+		t.Fatalf("mails sent: %d", app.TestMailer.TotalSend())
+	}
+	if !user(t, app, "bob@example.com").ValidatePassword(testapp.Password) {
+		t.Fatal("the password changed although a mail was sent")
+	}
+}
+
+func TestUsersList(t *testing.T) {
+	app := testapp.New(t)
+	out, err := run(t, app, "users", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"EMAIL", "alice@example.com", "adam@example.com", "admin", "permanent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("users list lacks %q:\n%s", want, out)
+		}
+	}
+	if lines := strings.Count(strings.TrimSpace(out), "\n"); lines != 6 {
+		t.Errorf("users list has %d rows, want 6:\n%s", lines, out)
+	}
+}
+
+func TestBoardsCreateAndList(t *testing.T) {
+	app := testapp.New(t)
+	out, err := run(t, app, "boards", "create", "스터디 모임", "--read", "granted", "--write", "granted", "--info", "invite only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `Created board "스터디 모임"`) {
+		t.Fatalf("output %q", out)
+	}
+	b, err := app.FindFirstRecordByData("boards", "name", "스터디 모임")
+	if err != nil || b.GetString("read") != "granted" || b.GetString("write") != "granted" ||
+		b.GetString("information") != "invite only" || !b.GetBool("is_visible") {
+		t.Fatalf("board: %v %v", b, err)
+	}
+	if _, err := run(t, app, "boards", "create", "secret", "--hidden"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := app.FindFirstRecordByData("boards", "name", "secret"); b.GetBool("is_visible") {
+		t.Fatal("--hidden board is visible")
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"boards", "create", "x", "--read", "everyone"}, `bad --read "everyone"`},
+		{[]string{"boards", "create", "x", "--write", "nobody"}, `bad --write "nobody"`},
+		{[]string{"boards", "create", "PUBLIC"}, "already exists"},
+		{[]string{"boards", "create", strings.Repeat("x", 129)}, "name"},
+		{[]string{"boards", "create", "x", "--info", strings.Repeat("x", 513)}, "information"},
+	} {
+		before, _ := app.CountRecords("boards")
+		if _, err := run(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
+		}
+		if after, _ := app.CountRecords("boards"); after != before {
+			t.Errorf("%v: boards %d -> %d", c.args, before, after)
+		}
+	}
+	out, err = run(t, app, "boards", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"스터디 모임", "secret", "hidden", "granted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("boards list lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	app := testapp.New(t)
+	// The fixtures make the data dir non-empty: the demo must refuse and write nothing.
+	before, _ := app.CountRecords("boards")
+	if _, err := run(t, app, "demo"); err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
+		t.Fatalf("demo on a non-empty dir: %v", err)
+	}
+	if after, _ := app.CountRecords("boards"); after != before {
+		t.Fatal("a refused demo wrote boards")
+	}
+
+	empty := testapp.NewEmpty(t)
+	out, err := run(t, empty, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "admin@madang.example") {
+		t.Fatalf("demo output %q", out)
+	}
+	admin := user(t, empty, "admin@madang.example")
+	if admin.GetString("role") != "admin" || !admin.ValidatePassword("madang-admin-2026") {
+		t.Fatal("demo admin cannot sign in with the printed password")
+	}
+	if n, _ := empty.CountRecords("boards"); n != 4 {
+		t.Fatalf("demo boards: %d", n)
+	}
+}

@@ -1,0 +1,97 @@
+package hooks_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"madang/internal/testapp"
+)
+
+func TestPasswordResetByMail(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	oldToken := testapp.Token(testapp.Bob)
+
+	r := testapp.Call(t, "POST", base+"/api/collections/users/request-password-reset", "", map[string]any{"email": "bob@example.com"})
+	if r.Status != 204 {
+		t.Fatalf("request reset: %d %s", r.Status, r.Raw)
+	}
+	if app.TestMailer.TotalSend() != 1 {
+		t.Fatalf("mails sent: %d", app.TestMailer.TotalSend())
+	}
+	mail := app.TestMailer.LastMessage()
+	if mail.To[0].Address != "bob@example.com" || !strings.Contains(mail.Subject, "Reset your password") ||
+		!strings.Contains(mail.HTML, "비밀번호 재설정") {
+		t.Fatalf("mail: to %v subject %q", mail.To, mail.Subject)
+	}
+	m := regexp.MustCompile(`confirm-password-reset/([\w.\-]+)`).FindStringSubmatch(mail.HTML)
+	if m == nil {
+		t.Fatalf("no reset link in %s", mail.HTML)
+	}
+
+	r = testapp.Call(t, "POST", base+"/api/collections/users/confirm-password-reset", "", map[string]any{
+		"token": m[1], "password": "brand-new-pass", "passwordConfirm": "brand-new-pass"})
+	if r.Status != 204 {
+		t.Fatalf("confirm reset: %d %s", r.Status, r.Raw)
+	}
+
+	signIn := func(password string) int {
+		return testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", "",
+			map[string]any{"identity": "bob@example.com", "password": password}).Status
+	}
+	if s := signIn(testapp.Password); s != 400 {
+		t.Fatalf("old password: %d, want 400", s)
+	}
+	if s := signIn("brand-new-pass"); s != 200 {
+		t.Fatalf("new password: %d, want 200", s)
+	}
+	if r := testapp.Call(t, "GET", base+userURL(testapp.Bob), oldToken, nil); r.Status != 401 {
+		t.Fatalf("token from before the reset: %d, want 401", r.Status)
+	}
+}
+
+// TestBanClosesRealtime opens a real SSE connection as a user, bans the user
+// and expects the server to end the stream.
+func TestBanClosesRealtime(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/realtime", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	lines := bufio.NewScanner(res.Body)
+	clientID := ""
+	for clientID == "" && lines.Scan() {
+		if id, ok := strings.CutPrefix(lines.Text(), "id:"); ok {
+			clientID = strings.TrimSpace(id)
+		}
+	}
+	r := testapp.Call(t, "POST", base+"/api/realtime", testapp.Token(testapp.Alice),
+		map[string]any{"clientId": clientID, "subscriptions": []string{"boards"}})
+	if r.Status != 204 {
+		t.Fatalf("subscribe: %d %s", r.Status, r.Raw)
+	}
+
+	r = testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"banned": true})
+	if r.Status != 200 {
+		t.Fatalf("ban: %d %s", r.Status, r.Raw)
+	}
+	for lines.Scan() {
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the banned user's realtime stream stayed open")
+	}
+	if n := len(app.SubscriptionsBroker().Clients()); n != 0 {
+		t.Fatalf("%d realtime clients left after the ban", n)
+	}
+}

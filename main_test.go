@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets tests run this very test binary as the madang command: with
+// MADANG_AS_MAIN=1 it runs main() instead of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("MADANG_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func madang(args ...string) *exec.Cmd {
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "MADANG_AS_MAIN=1")
+	return cmd
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeOnEmptyDataDir starts the real binary on a fresh data dir: it
+// guides the newcomer, answers the health check and serves the embedded
+// web client and the dashboard.
+func TestServeOnEmptyDataDir(t *testing.T) {
+	dir := t.TempDir()
+	addr := freePort(t)
+	cmd := madang("serve", "--http", addr, "--dir", dir)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+
+	var banner bytes.Buffer
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		banner.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "Server started") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	for _, want := range []string{"has no users yet", "admin create EMAIL PASSWORD", "demo"} {
+		if !strings.Contains(banner.String(), want) {
+			t.Errorf("start banner lacks %q:\n%s", want, banner.String())
+		}
+	}
+
+	base := "http://" + addr
+	for path, want := range map[string]string{
+		"/api/health": `"code":200`,
+		"/":           "Madang",
+		"/_/":         "<html",
+	} {
+		body, status := get(t, base+path)
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, status, want)
+		}
+	}
+}
+
+func get(t *testing.T, url string) (string, int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return string(b), res.StatusCode
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestCommandErrorsExitNonZero checks the operator-facing contract: one
+// clear line on stderr and a non-zero exit status.
+func TestCommandErrorsExitNonZero(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"users", "ban", "nobody@example.com"}, `Error: no user with email or name "nobody@example.com"`},
+		{[]string{"boards", "create", "x", "--read", "all"}, `Error: bad --read "all"`},
+		{[]string{"users", "grant", "nobody", "board"}, "Error: no user"},
+	} {
+		var stderr bytes.Buffer
+		cmd := madang(append(c.args, "--dir", dir)...)
+		cmd.Stderr = &stderr
+		cmd.Stdout = io.Discard
+		err := cmd.Run()
+		exit, ok := err.(*exec.ExitError)
+		if !ok || exit.ExitCode() == 0 {
+			t.Errorf("%v: exit %v, want non-zero", c.args, err)
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if !strings.HasPrefix(msg, c.want) || strings.Count(msg, "\n") != 0 {
+			t.Errorf("%v: stderr %q, want one line starting %q", c.args, msg, c.want)
+		}
+	}
+
+	out, err := madang("demo", "--dir", dir).Output()
+	if err != nil || !strings.Contains(string(out), "Sign in with") {
+		t.Fatalf("demo: %v %s", err, out)
+	}
+	out, err = madang("boards", "list", "--dir", dir).Output()
+	if err != nil || !strings.Contains(string(out), "자유게시판") {
+		t.Fatalf("boards list after demo: %v %s", err, out)
+	}
+}

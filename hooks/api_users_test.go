@@ -121,6 +121,15 @@ func TestSignIn(t *testing.T) {
 			TestAppFactory:  testapp.Factory,
 		},
 		{
+			Name:            "by name in another case",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"ALICE","password":"password123"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
+			TestAppFactory:  testapp.Factory,
+		},
+		{
 			Name:               "wrong password does not reveal a ban",
 			Method:             http.MethodPost,
 			URL:                auth,

@@ -95,3 +95,17 @@ func TestBanClosesRealtime(t *testing.T) {
 		t.Fatalf("%d realtime clients left after the ban", n)
 	}
 }
+
+func TestSignInRateLimit(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	statuses := map[int]int{}
+	for range 12 {
+		r := testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", "",
+			map[string]any{"identity": "alice", "password": "wrong-password"})
+		statuses[r.Status]++
+	}
+	if statuses[400] != 10 || statuses[429] != 2 {
+		t.Fatalf("12 sign-ins in a row: %v, want 10×400 then 2×429", statuses)
+	}
+}

@@ -1,0 +1,178 @@
+package ai
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Dataset limits keep one upload from exhausting the server's memory; the
+// ais.dataset field already caps files at 50 MB, these hold for any reader.
+const (
+	maxDatasetBytes   = 64 << 20
+	maxDatasetRows    = 1_000_000
+	maxDatasetColumns = 1_000
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+var errDatasetTooLarge = inputErrorf("dataset",
+	"The dataset is larger than %d MB; upload a smaller CSV file.", maxDatasetBytes>>20)
+
+// csvTable streams a CSV dataset's rows after checking its header. Row
+// numbers in its errors are the record's line in the file (the header is
+// row 1), which is what a spreadsheet or text editor shows.
+type csvTable struct {
+	header []string
+	r      *csv.Reader
+	rows   int
+}
+
+// openCSV reads the header. Spreadsheet exports often start with a UTF-8
+// BOM and end lines with CRLF; both are accepted. Quotes are lazy because
+// free text (reviews, posts) often holds bare quotes.
+func openCSV(dataset io.Reader) (*csvTable, error) {
+	if dataset == nil {
+		return nil, inputErrorf("dataset", "This model needs a dataset; upload a CSV file first.")
+	}
+	br := bufio.NewReader(&cappedReader{r: dataset, left: maxDatasetBytes + 1})
+	if head, _ := br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	r := csv.NewReader(br)
+	r.TrimLeadingSpace = true
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, inputErrorf("dataset", "The dataset is empty; upload a CSV file with a header row and data rows.")
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	t := &csvTable{header: make([]string, len(header)), r: r}
+	if err := t.setHeader(header); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *csvTable) setHeader(header []string) error {
+	if len(header) > maxDatasetColumns {
+		return inputErrorf("dataset", "The dataset has %d columns; at most %d are supported.", len(header), maxDatasetColumns)
+	}
+	seen := make(map[string]int, len(header))
+	for i, name := range header {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return inputErrorf("dataset", "Column %d of the dataset's header has no name; name every column.", i+1)
+		}
+		if first, dup := seen[name]; dup {
+			return inputErrorf("dataset", "The dataset's header names column %q twice (columns %d and %d); column names must be unique.", name, first+1, i+1)
+		}
+		seen[name] = i
+		t.header[i] = name
+	}
+	return nil
+}
+
+// column finds a column named by an option, listing the real ones if absent.
+func (t *csvTable) column(name, option string) (int, error) {
+	for i, h := range t.header {
+		if h == name {
+			return i, nil
+		}
+	}
+	return 0, inputErrorf("dataset", "The dataset has no column %q (set by options.%s); its columns are %s.", name, option, keyList(t.header))
+}
+
+// next returns the following data row and its row number, io.EOF at the end.
+// The record is reused by the next call.
+func (t *csvTable) next() ([]string, int, error) {
+	rec, err := t.r.Read()
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	if err != nil {
+		return nil, 0, csvError(err)
+	}
+	t.rows++
+	if t.rows > maxDatasetRows {
+		return nil, 0, inputErrorf("dataset", "The dataset has more than %d rows; upload a sample of it.", maxDatasetRows)
+	}
+	line, _ := t.r.FieldPos(0)
+	return rec, line, nil
+}
+
+// cellError names a cell the way a person would look it up.
+func (t *csvTable) cellError(row, col int, format string, args ...any) *InputError {
+	return inputErrorf("dataset", "The dataset at row %d, column %d (%q): %s", row, col+1, t.header[col], fmt.Sprintf(format, args...))
+}
+
+// number parses a numeric cell. NaN and infinities parse in Go but would
+// poison a fit, so they are rejected like any other non-number.
+func (t *csvTable) number(rec []string, row, col int) (float64, error) {
+	cell := strings.TrimSpace(rec[col])
+	if cell == "" {
+		return 0, t.cellError(row, col, "the cell is empty; fill it with a number or remove the row.")
+	}
+	v, err := strconv.ParseFloat(cell, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, t.cellError(row, col, "%q is not a finite number.", clip(cell, 40))
+	}
+	return v, nil
+}
+
+func csvError(err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("reading the dataset: %w", err)
+	}
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		return inputErrorf("dataset", "The dataset's row %d has a different number of fields than its header; every row needs one value per column.", pe.StartLine)
+	}
+	return inputErrorf("dataset", "The dataset is not valid CSV at row %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
+}
+
+// cappedReader fails once left bytes were read (callers pass one more than
+// the limit), so an endless or oversized upload stops early instead of
+// filling memory.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errDatasetTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// clip shortens s to at most n runes for quoting in a message.
+func clip(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos] + "…"
+		}
+		i++
+	}
+	return s
+}

@@ -1,0 +1,187 @@
+// Package ai is Madang's AI subsystem. This part is the model layer: each
+// model family (a Kind) trains from an ais record's dataset and options and
+// turns the stored model back into a Predictor that runs ai_logs jobs. It
+// knows nothing of PocketBase, so the queue and routes decide where models,
+// results and errors are stored.
+//
+// Choices that refine the brief's sketch of this API:
+//   - InputError.Field is the request or record field at fault ("input",
+//     "options" or "dataset"), so a route can answer PocketBase's
+//     data.<field>.message shape directly; Message is a whole sentence that
+//     names the exact spot, such as input.rows[3].x2.
+//   - Options may carry "timeout_seconds"; Train and Predict apply it
+//     themselves (openai_chat also has a default), so a caller's context
+//     only needs to carry cancellation.
+//   - Predict returns a value that encodes to the kind's result JSON.
+package ai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Kind is one model family (linear_regression, text_classifier, openai_chat).
+type Kind interface {
+	Name() string
+	// NeedsDataset reports whether Train reads a CSV dataset.
+	NeedsDataset() bool
+	// ValidateOptions checks the ais.options json before training; *InputError on bad options.
+	ValidateOptions(options json.RawMessage) error
+	// Train builds a model from dataset (nil when !NeedsDataset). progress may be nil.
+	// Bad options or data come back as *InputError.
+	Train(ctx context.Context, dataset io.Reader, options json.RawMessage, progress func(msg string)) (*Trained, error)
+	// Load turns a stored model (+options) back into a Predictor.
+	Load(model json.RawMessage, options json.RawMessage) (Predictor, error)
+}
+
+// Trained is what a training run stores on the ais record.
+type Trained struct {
+	Model   json.RawMessage
+	Metrics map[string]float64
+}
+
+// Predictor runs inference jobs for one loaded model. It is safe for
+// concurrent use, so the queue can share one per ais record.
+type Predictor interface {
+	// ValidateInput checks a job's input at submit time; returns *InputError naming the problem.
+	ValidateInput(input json.RawMessage) error
+	// Predict runs one job. partial, when non-nil, receives streamed text (openai_chat only).
+	Predict(ctx context.Context, input json.RawMessage, partial func(text string)) (any, error)
+}
+
+// InputError is a problem the user can fix: bad options, dataset or job input.
+type InputError struct {
+	Field   string // "input", "options" or "dataset"
+	Message string // a sentence saying what is wrong and where
+}
+
+func (e *InputError) Error() string { return e.Message }
+
+func inputErrorf(field, format string, args ...any) *InputError {
+	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+var kinds = map[string]Kind{
+	"linear_regression": linearRegression{},
+	"text_classifier":   textClassifier{},
+	"openai_chat":       openAIChat{},
+}
+
+// KindByName finds the Kind for an ais.kind value.
+func KindByName(name string) (Kind, bool) {
+	k, ok := kinds[name]
+	return k, ok
+}
+
+// maxTimeoutSeconds bounds timeout_seconds to a day: longer is surely a typo.
+const maxTimeoutSeconds = 24 * 60 * 60
+
+func validateTimeout(seconds float64) error {
+	if seconds < 0 || seconds > maxTimeoutSeconds {
+		return inputErrorf("options", "options.timeout_seconds must be between 0 (no limit) and %d.", maxTimeoutSeconds)
+	}
+	return nil
+}
+
+// withTimeout applies an options timeout_seconds; 0 keeps ctx as it is.
+func withTimeout(ctx context.Context, seconds float64) (context.Context, context.CancelFunc) {
+	if seconds <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, time.Duration(seconds*float64(time.Second)))
+}
+
+func report(progress func(string), format string, args ...any) {
+	if progress != nil {
+		progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// decodeJSON reads raw into v, rejecting unknown fields so that a typo such
+// as "taget" fails loudly instead of silently falling back to a default.
+// Numbers inside interface values stay json.Number, so callers can tell a
+// number from a numeric-looking string. Empty or null raw leaves v as is.
+func decodeJSON(raw json.RawMessage, field string, v any) error {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return &InputError{Field: field, Message: describeJSONError(field, err)}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return inputErrorf(field, "%s must be a single JSON value.", field)
+	}
+	return nil
+}
+
+func describeJSONError(field string, err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		path := field
+		if typeErr.Field != "" {
+			path += "." + typeErr.Field
+		}
+		return fmt.Sprintf("%s must be %s, not a JSON %s.", path, jsonTypeName(typeErr.Type), typeErr.Value)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("%s has an unknown field %s.", field, name)
+	}
+	return fmt.Sprintf("%s is not valid JSON: %s.", field, strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+// requireJSON rejects a missing input before kind-specific parsing, which
+// would otherwise treat it as an empty object.
+func requireJSON(raw json.RawMessage, field string) error {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return inputErrorf(field, "%s is required.", field)
+	}
+	return nil
+}
+
+// plural writes "1 row" or "3 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// keyList names up to a few keys for an error message, so a wide model
+// does not produce a wall of text.
+func keyList(keys []string) string {
+	const shown = 10
+	if len(keys) <= shown {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(keys[:shown], ", "), len(keys)-shown)
+}

@@ -1,0 +1,360 @@
+package ai
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// APIKeyEnv names the environment variable holding the chat server's API
+// key. It is read for every request, so an operator can rotate it without a
+// restart, and it is never stored on a record.
+const APIKeyEnv = "MADANG_OPENAI_API_KEY"
+
+const (
+	defaultChatTimeout = 2 * time.Minute
+	// partialEvery throttles partial updates: each one becomes a database
+	// write and a realtime message, and ten a second reads as live typing.
+	// The final text arrives as the result, not as a last partial.
+	partialEvery     = 100 * time.Millisecond
+	maxChatMessages  = 200
+	maxMessageRunes  = 32_000
+	maxChatRunes     = 100_000
+	maxReplyBytes    = 1 << 20
+	maxSSELineBytes  = 1 << 20
+	maxErrorBodyRead = 512
+)
+
+// openAIChat calls an OpenAI-compatible /chat/completions endpoint with
+// streaming; there is nothing to train.
+type openAIChat struct{}
+
+type chatOptions struct {
+	BaseURL        string   `json:"base_url"`
+	Model          string   `json:"model"`
+	SystemPrompt   string   `json:"system_prompt"`
+	TimeoutSeconds float64  `json:"timeout_seconds"`
+	MaxTokens      *int     `json:"max_tokens"`
+	Temperature    *float64 `json:"temperature"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type chatRequest struct {
+	Model       string        `json:"model"`
+	Messages    []chatMessage `json:"messages"`
+	Stream      bool          `json:"stream"`
+	MaxTokens   *int          `json:"max_tokens,omitempty"`
+	Temperature *float64      `json:"temperature,omitempty"`
+}
+
+// streamChunk is the part of an SSE chunk Madang reads; some servers report
+// failures mid-stream as {"error":{"message":…}}.
+type streamChunk struct {
+	Choices []struct {
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+	} `json:"choices"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+type chatResult struct {
+	Text string `json:"text"`
+}
+
+func (openAIChat) Name() string       { return "openai_chat" }
+func (openAIChat) NeedsDataset() bool { return false }
+
+func (openAIChat) ValidateOptions(options json.RawMessage) error {
+	_, err := parseChatOptions(options)
+	return err
+}
+
+func parseChatOptions(raw json.RawMessage) (chatOptions, error) {
+	var opts chatOptions
+	if err := decodeJSON(raw, "options", &opts); err != nil {
+		return opts, err
+	}
+	opts.BaseURL = strings.TrimRight(strings.TrimSpace(opts.BaseURL), "/")
+	opts.Model = strings.TrimSpace(opts.Model)
+	if err := checkBaseURL(opts.BaseURL); err != nil {
+		return opts, err
+	}
+	switch {
+	case opts.Model == "" || utf8.RuneCountInString(opts.Model) > 256:
+		return opts, inputErrorf("options", "options.model must name the server's model (1 to 256 characters), for example \"gpt-4o-mini\".")
+	case utf8.RuneCountInString(opts.SystemPrompt) > maxMessageRunes:
+		return opts, inputErrorf("options", "options.system_prompt is longer than %d characters.", maxMessageRunes)
+	case opts.MaxTokens != nil && (*opts.MaxTokens < 1 || *opts.MaxTokens > 1_000_000):
+		return opts, inputErrorf("options", "options.max_tokens must be between 1 and 1000000.")
+	case opts.Temperature != nil && (*opts.Temperature < 0 || *opts.Temperature > 2):
+		return opts, inputErrorf("options", "options.temperature must be between 0 and 2.")
+	}
+	return opts, validateTimeout(opts.TimeoutSeconds)
+}
+
+// checkBaseURL refuses credentials in the URL: options are readable by
+// more people than the server's environment, where the key belongs.
+func checkBaseURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return inputErrorf("options", "options.base_url must be an http(s) URL such as \"http://localhost:8080/v1\".")
+	}
+	if u.User != nil {
+		return inputErrorf("options", "options.base_url must not contain a user name or password; set the API key in %s on the server.", APIKeyEnv)
+	}
+	return nil
+}
+
+// Train only checks the options: the model lives on the chat server.
+func (openAIChat) Train(_ context.Context, _ io.Reader, options json.RawMessage, progress func(string)) (*Trained, error) {
+	if _, err := parseChatOptions(options); err != nil {
+		return nil, err
+	}
+	if os.Getenv(APIKeyEnv) == "" {
+		report(progress, "%s is not set; requests will be sent without an API key.", APIKeyEnv)
+	}
+	return &Trained{Model: json.RawMessage(`{}`), Metrics: map[string]float64{}}, nil
+}
+
+func (openAIChat) Load(_, options json.RawMessage) (Predictor, error) {
+	opts, err := parseChatOptions(options)
+	if err != nil {
+		return nil, fmt.Errorf("loading the chat model: %w", err)
+	}
+	timeout := defaultChatTimeout
+	if opts.TimeoutSeconds > 0 {
+		timeout = time.Duration(opts.TimeoutSeconds * float64(time.Second))
+	}
+	return &chatPredictor{opts: opts, timeout: timeout, client: http.DefaultClient, partialEvery: partialEvery}, nil
+}
+
+type chatPredictor struct {
+	opts         chatOptions
+	timeout      time.Duration
+	client       *http.Client
+	partialEvery time.Duration
+}
+
+type chatInput struct {
+	Prompt   *string       `json:"prompt"`
+	Messages []chatMessage `json:"messages"`
+}
+
+func (p *chatPredictor) ValidateInput(input json.RawMessage) error {
+	_, err := parseChatInput(input)
+	return err
+}
+
+func parseChatInput(raw json.RawMessage) ([]chatMessage, error) {
+	if err := requireJSON(raw, "input"); err != nil {
+		return nil, err
+	}
+	var in chatInput
+	if err := decodeJSON(raw, "input", &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Prompt != nil && in.Messages != nil:
+		return nil, inputErrorf("input", "input must have either \"prompt\" or \"messages\", not both.")
+	case in.Prompt != nil:
+		msgs := []chatMessage{{Role: "user", Content: *in.Prompt}}
+		return msgs, checkMessage(msgs[0], "input.prompt")
+	case in.Messages == nil:
+		return nil, inputErrorf("input", "input needs \"prompt\" (text) or \"messages\" (a list of {\"role\",\"content\"}).")
+	case len(in.Messages) == 0 || len(in.Messages) > maxChatMessages:
+		return nil, inputErrorf("input", "input.messages must hold 1 to %d messages.", maxChatMessages)
+	}
+	total := 0
+	for i, m := range in.Messages {
+		if err := checkMessage(m, fmt.Sprintf("input.messages[%d]", i)); err != nil {
+			return nil, err
+		}
+		total += utf8.RuneCountInString(m.Content)
+	}
+	if total > maxChatRunes {
+		return nil, inputErrorf("input", "input.messages hold %d characters in all; at most %d are allowed.", total, maxChatRunes)
+	}
+	return in.Messages, nil
+}
+
+func checkMessage(m chatMessage, path string) error {
+	switch {
+	case m.Role != "system" && m.Role != "user" && m.Role != "assistant":
+		return inputErrorf("input", "%s.role must be \"system\", \"user\" or \"assistant\".", path)
+	case strings.TrimSpace(m.Content) == "":
+		return inputErrorf("input", "%s is empty; write something to send.", contentPath(path))
+	case utf8.RuneCountInString(m.Content) > maxMessageRunes:
+		return inputErrorf("input", "%s is longer than %d characters.", contentPath(path), maxMessageRunes)
+	}
+	return nil
+}
+
+// contentPath names the text itself: input.prompt, or a message's content.
+func contentPath(path string) string {
+	if strings.HasPrefix(path, "input.messages") {
+		return path + ".content"
+	}
+	return path
+}
+
+func (p *chatPredictor) Predict(ctx context.Context, input json.RawMessage, partial func(string)) (any, error) {
+	msgs, err := parseChatInput(input)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+
+	resp, err := p.post(ctx, msgs)
+	if err != nil {
+		return nil, p.explain(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, statusError(resp)
+	}
+	text, err := readStream(resp.Body, &throttle{every: p.partialEvery, fn: partial})
+	if err != nil {
+		return nil, p.explain(ctx, err)
+	}
+	return chatResult{Text: text}, nil
+}
+
+func (p *chatPredictor) post(ctx context.Context, msgs []chatMessage) (*http.Response, error) {
+	if p.opts.SystemPrompt != "" {
+		msgs = append([]chatMessage{{Role: "system", Content: p.opts.SystemPrompt}}, msgs...)
+	}
+	body, err := json.Marshal(chatRequest{Model: p.opts.Model, Messages: msgs, Stream: true,
+		MaxTokens: p.opts.MaxTokens, Temperature: p.opts.Temperature})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the chat request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.opts.BaseURL+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("building the chat request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	if key := os.Getenv(APIKeyEnv); key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		// url.Error repeats the method and URL; the cause is what helps.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("could not reach the model server: %w", err)
+	}
+	return resp, nil
+}
+
+// explain replaces the I/O error a deadline causes with one that says
+// which timeout ran out, since the fix (a longer timeout_seconds) differs.
+func (p *chatPredictor) explain(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the model server did not finish within %s; raise options.timeout_seconds or ask for a shorter reply: %w", p.timeout, ctx.Err())
+	}
+	return err
+}
+
+// statusError quotes the start of the server's answer, which usually says
+// what was wrong (unknown model, bad key), with the key itself redacted.
+func statusError(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyRead))
+	snippet := strings.Join(strings.Fields(string(body)), " ")
+	return fmt.Errorf("the model server answered %s: %s", resp.Status, clip(redactKey(snippet), 200))
+}
+
+// redactKey hides the API key in text quoted from the server, which may
+// echo it back (jobs' errors are shown to their users).
+func redactKey(s string) string {
+	if key := os.Getenv(APIKeyEnv); key != "" {
+		return strings.ReplaceAll(s, key, "[redacted]")
+	}
+	return s
+}
+
+// readStream reads an OpenAI-style SSE stream and returns the whole reply.
+// Each "data:" line is one event, as OpenAI-compatible servers send them;
+// comments, "event:" lines and blank separators are skipped.
+func readStream(body io.Reader, partial *throttle) (string, error) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxSSELineBytes)
+	var text strings.Builder
+	for sc.Scan() {
+		data, ok := bytes.CutPrefix(sc.Bytes(), []byte("data:"))
+		if !ok {
+			continue
+		}
+		data = bytes.TrimSpace(data)
+		if string(data) == "[DONE]" {
+			return text.String(), nil
+		}
+		piece, err := chunkContent(data)
+		if err != nil {
+			return "", err
+		}
+		if piece == "" {
+			continue
+		}
+		if text.Len()+len(piece) > maxReplyBytes {
+			return "", fmt.Errorf("the model's reply exceeded %d MB; set options.max_tokens lower", maxReplyBytes>>20)
+		}
+		text.WriteString(piece)
+		partial.offer(text.String())
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("reading the reply stream: %w", err)
+	}
+	return "", errors.New("the model server's stream ended before [DONE] (stream cut); try again")
+}
+
+func chunkContent(data []byte) (string, error) {
+	var chunk streamChunk
+	if err := json.Unmarshal(data, &chunk); err != nil {
+		return "", fmt.Errorf("the model server sent a malformed stream chunk %q: %w", clip(redactKey(string(data)), 80), err)
+	}
+	if chunk.Error != nil {
+		return "", fmt.Errorf("the model server reported an error mid-stream: %s", clip(redactKey(chunk.Error.Message), 200))
+	}
+	if len(chunk.Choices) == 0 {
+		return "", nil
+	}
+	return chunk.Choices[0].Delta.Content, nil
+}
+
+// throttle passes text to fn at most once per every; fn may be nil.
+type throttle struct {
+	every time.Duration
+	last  time.Time
+	fn    func(string)
+}
+
+func (t *throttle) offer(text string) {
+	if t.fn == nil {
+		return
+	}
+	if now := time.Now(); t.last.IsZero() || now.Sub(t.last) >= t.every {
+		t.last = now
+		t.fn(text)
+	}
+}

@@ -1,0 +1,271 @@
+package ai
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// chatServer records the last request and answers with handle.
+type chatServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	auth    string
+	request chatRequest
+}
+
+func newChatServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Request)) *chatServer {
+	t.Helper()
+	s := &chatServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.auth = r.Header.Get("Authorization")
+		json.Unmarshal(body, &s.request)
+		s.mu.Unlock()
+		handle(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// last returns what the latest request carried.
+func (s *chatServer) last() (auth string, req chatRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auth, s.request
+}
+
+// sse writes events one by one, flushing each so the client sees a stream.
+func sse(w http.ResponseWriter, events ...string) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	for _, e := range events {
+		fmt.Fprintf(w, "%s\n\n", e)
+		w.(http.Flusher).Flush()
+	}
+}
+
+func delta(text string) string {
+	b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]string{"content": text}}}})
+	return "data: " + string(b)
+}
+
+func loadChat(t *testing.T, baseURL, extra string) *chatPredictor {
+	t.Helper()
+	opts := fmt.Sprintf(`{"base_url":%q,"model":"test-model","system_prompt":"Be brief."%s}`, baseURL+"/v1", extra)
+	if err := (openAIChat{}).ValidateOptions(json.RawMessage(opts)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := openAIChat{}.Load(json.RawMessage(`{}`), json.RawMessage(opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := p.(*chatPredictor)
+	cp.partialEvery = 0 // every chunk, so the test sees each step
+	return cp
+}
+
+func TestOpenAIChatStreams(t *testing.T) {
+	t.Setenv(APIKeyEnv, "sk-test-123")
+	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, ": keep-alive", `data: {"choices":[{"delta":{"role":"assistant"}}]}`,
+			delta("안녕"), delta("하세요"), delta(", Madang"), `data: {"choices":[]}`, "data: [DONE]")
+	})
+	p := loadChat(t, s.URL, `,"max_tokens":50,"temperature":0.2`)
+
+	var partials []string
+	res, err := p.Predict(context.Background(), json.RawMessage(`{"prompt":"인사해 줘"}`), func(text string) {
+		partials = append(partials, text)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.(chatResult).Text; got != "안녕하세요, Madang" {
+		t.Errorf("text %q", got)
+	}
+	if want := []string{"안녕", "안녕하세요", "안녕하세요, Madang"}; strings.Join(partials, "|") != strings.Join(want, "|") {
+		t.Errorf("partials %q, want %q", partials, want)
+	}
+	auth, req := s.last()
+	if auth != "Bearer sk-test-123" {
+		t.Errorf("Authorization %q, want the key from %s", auth, APIKeyEnv)
+	}
+	if req.Model != "test-model" || !req.Stream || *req.MaxTokens != 50 || *req.Temperature != 0.2 ||
+		len(req.Messages) != 2 || req.Messages[0] != (chatMessage{"system", "Be brief."}) ||
+		req.Messages[1] != (chatMessage{"user", "인사해 줘"}) {
+		t.Errorf("request %+v", req)
+	}
+	raw, _ := json.Marshal(res)
+	if string(raw) != `{"text":"안녕하세요, Madang"}` {
+		t.Errorf("result encodes as %s", raw)
+	}
+}
+
+func TestOpenAIChatSendsMessagesWithoutKey(t *testing.T) {
+	t.Setenv(APIKeyEnv, "")
+	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, delta("ok"), "data:[DONE]")
+	})
+	p := loadChat(t, s.URL, "")
+	input := `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"again"}]}`
+	res, err := p.Predict(context.Background(), json.RawMessage(input), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, req := s.last()
+	if res.(chatResult).Text != "ok" || auth != "" || len(req.Messages) != 4 {
+		t.Errorf("text %q, auth %q, %d messages", res.(chatResult).Text, auth, len(req.Messages))
+	}
+}
+
+func TestOpenAIChatFailures(t *testing.T) {
+	const key = "sk-secret-456"
+	t.Setenv(APIKeyEnv, key)
+	for _, tc := range []struct {
+		name   string
+		handle func(w http.ResponseWriter, r *http.Request)
+		want   string
+	}{
+		{"http 500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"error":{"message":"model overloaded, key `+key+`"}}`, http.StatusInternalServerError)
+		}, "answered 500 Internal Server Error: {\"error\":{\"message\":\"model overloaded, key [redacted]\"}}"},
+		{"http 401", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "bad key", http.StatusUnauthorized)
+		}, "answered 401 Unauthorized: bad key"},
+		{"cut stream", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, delta("half a sen"))
+		}, "stream cut"},
+		{"malformed chunk", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, delta("a"), `data: {"choices":[{"delta":`)
+		}, "malformed stream chunk"},
+		{"error event", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, `data: {"error":{"message":"context length exceeded"}}`)
+		}, "reported an error mid-stream: context length exceeded"},
+		{"not a stream", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"message":{"content":"hi"}}]}`)
+		}, "stream cut"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newChatServer(t, tc.handle)
+			_, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), key) {
+				t.Errorf("error reveals the API key: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpenAIChatTimesOut(t *testing.T) {
+	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, delta("thinking"))
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	p := loadChat(t, s.URL, `,"timeout_seconds":0.2`)
+	start := time.Now()
+	_, err := p.Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "did not finish within 200ms") {
+		t.Errorf("error %v, want a deadline", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v; the timeout did not stop the stream", d)
+	}
+}
+
+func TestOpenAIChatUnreachableServer(t *testing.T) {
+	s := httptest.NewServer(http.NotFoundHandler())
+	url := s.URL
+	s.Close()
+	_, err := loadChat(t, url, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+	if err == nil || !strings.Contains(err.Error(), "could not reach the model server: dial tcp") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestOpenAIChatThrottlesPartials(t *testing.T) {
+	var got []string
+	th := &throttle{every: time.Hour, fn: func(s string) { got = append(got, s) }}
+	for _, s := range []string{"a", "ab", "abc"} {
+		th.offer(s)
+	}
+	if strings.Join(got, ",") != "a" {
+		t.Errorf("partials %v, want only the first within the interval", got)
+	}
+}
+
+func TestOpenAIChatTrainChecksOptions(t *testing.T) {
+	var msgs []string
+	tr, err := openAIChat{}.Train(context.Background(), nil,
+		json.RawMessage(`{"base_url":"https://api.example.com/v1/","model":"gpt-4o-mini","system_prompt":""}`),
+		func(m string) { msgs = append(msgs, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(tr.Model) != `{}` || len(tr.Metrics) != 0 {
+		t.Errorf("trained %s %v", tr.Model, tr.Metrics)
+	}
+	if (openAIChat{}).NeedsDataset() {
+		t.Error("openai_chat should need no dataset")
+	}
+
+	for _, tc := range []struct{ options, want string }{
+		{`{}`, "options.base_url must be an http(s) URL"},
+		{`{"base_url":"ftp://host/v1","model":"m"}`, "http(s) URL"},
+		{`{"base_url":"localhost:8080","model":"m"}`, "http(s) URL"},
+		{`{"base_url":"http://user:pw@host/v1","model":"m"}`, "must not contain a user name or password"},
+		{`{"base_url":"http://host/v1","model":" "}`, "options.model must name"},
+		{`{"base_url":"http://host/v1","model":"m","temperature":3}`, "temperature must be between 0 and 2"},
+		{`{"base_url":"http://host/v1","model":"m","max_tokens":0}`, "max_tokens must be between"},
+		{`{"base_url":"http://host/v1","model":"m","max_tokens":1.5}`, "options.max_tokens must be a whole number"},
+		{`{"base_url":"http://host/v1","model":"m","api_key":"sk"}`, `unknown field "api_key"`},
+		{`{"base_url":"http://host/v1","model":"m","timeout_seconds":1e9}`, "timeout_seconds must be between"},
+	} {
+		_, err := openAIChat{}.Train(context.Background(), nil, json.RawMessage(tc.options), nil)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != "options" || !strings.Contains(ie.Message, tc.want) {
+			t.Errorf("%s: error %v, want an options error containing %q", tc.options, err, tc.want)
+		}
+	}
+}
+
+func TestOpenAIChatRejectsBadInput(t *testing.T) {
+	p := loadChat(t, "http://127.0.0.1:1", "")
+	tooMany := `{"messages":[` + strings.Repeat(`{"role":"user","content":"a"},`, maxChatMessages) + `{"role":"user","content":"a"}]}`
+	for _, tc := range []struct{ input, want string }{
+		{`null`, "input is required"},
+		{`{}`, `needs "prompt"`},
+		{`{"prompt":""}`, "input.prompt is empty"},
+		{`{"prompt":"a","messages":[]}`, "not both"},
+		{`{"messages":[]}`, "1 to 200 messages"},
+		{tooMany, "1 to 200 messages"},
+		{`{"messages":[{"role":"tool","content":"x"}]}`, `input.messages[0].role must be "system", "user" or "assistant"`},
+		{`{"messages":[{"role":"user","content":"x"},{"role":"user","content":"  "}]}`, "input.messages[1].content is empty"},
+		{`{"messages":[{"role":"user","content":"x","name":"bob"}]}`, `unknown field "name"`},
+		{`{"prompt":"` + strings.Repeat("a", maxMessageRunes+1) + `"}`, "longer than 32000"},
+		{`{"messages":[` + strings.Repeat(`{"role":"user","content":"`+strings.Repeat("b", 30000)+`"},`, 3) + `{"role":"user","content":"` + strings.Repeat("b", 30000) + `"}]}`, "at most 100000"},
+	} {
+		err := p.ValidateInput(json.RawMessage(tc.input))
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != "input" || !strings.Contains(ie.Message, tc.want) {
+			t.Errorf("%.60s: error %v, want an input error containing %q", tc.input, err, tc.want)
+		}
+	}
+}

@@ -11,4 +11,5 @@ func Register(app core.App) {
 	registerUsers(app)
 	registerBans(app)
 	registerBoards(app)
+	registerPosts(app)
 }

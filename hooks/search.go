@@ -1,0 +1,118 @@
+package hooks
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+)
+
+// minIndexedRunes is the shortest word the trigram index can find; shorter
+// words (e.g. two-syllable Korean words) are matched with LIKE.
+const minIndexedRunes = 3
+
+func registerSearch(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Router.GET("/api/posts/search", searchPosts)
+		return e.Next()
+	})
+}
+
+// searchPosts answers GET /api/posts/search?q=words[&board=ID] like a posts
+// list (page, perPage, sort, skipTotal, expand, fields; newest first by
+// default): the posts whose title or content contain every word, among
+// those the requester may list. The posts list rule is applied exactly as
+// PocketBase applies it to GET /api/collections/posts/records.
+func searchPosts(e *core.RequestEvent) error {
+	params := e.Request.URL.Query()
+	q := strings.TrimSpace(params.Get("q"))
+	if q == "" || utf8.RuneCountInString(q) > 200 {
+		return e.BadRequestError("Give the words to search for in q (1–200 characters).", nil)
+	}
+	if strings.Contains(params.Get("sort"), "@") {
+		return e.ForbiddenError("Sort by the posts' own fields only.", nil)
+	}
+	posts, err := e.App.FindCachedCollectionByNameOrId("posts")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.BadRequestError("", err)
+	}
+
+	query := e.App.RecordQuery(posts)
+	resolver := core.NewRecordFieldResolver(e.App, posts, info, true)
+	if !info.HasSuperuserAuth() {
+		if posts.ListRule == nil {
+			return e.ForbiddenError("Only superusers can perform this action.", nil)
+		}
+		if *posts.ListRule != "" {
+			expr, err := search.FilterData(*posts.ListRule).BuildExpr(resolver)
+			if err != nil {
+				return e.InternalServerError("", err)
+			}
+			query.AndWhere(expr)
+		}
+	}
+	if board := params.Get("board"); board != "" {
+		query.AndWhere(dbx.HashExp{"posts.board": board})
+	}
+	indexed := matchWords(query, strings.Fields(q))
+	if params.Get(search.SortQueryParam) == "" {
+		if indexed {
+			// the index numbers posts in the order they were written:
+			// newest first without sorting every match
+			query.OrderBy("[[posts_search.rowid]] DESC")
+		} else {
+			params.Set(search.SortQueryParam, "-created")
+		}
+	}
+	// the client's own filter is not taken: q and board are the search
+	params.Del(search.FilterQueryParam)
+	records := []*core.Record{}
+	result, err := search.NewProvider(resolver).Query(query).CountCol("_rowid_").
+		ParseAndExec(params.Encode(), &records)
+	if err != nil {
+		return e.BadRequestError("", err)
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// matchWords limits query to posts containing every word in title or
+// content, and reports whether the index is used: words of 3+ characters
+// are found through the posts_search trigram index (one FTS5 query), shorter
+// ones with LIKE on the rows the index found (or on every row the other
+// conditions allow, when all words are short).
+func matchWords(query *dbx.SelectQuery, words []string) bool {
+	var phrases []string
+	for i, w := range words {
+		if utf8.RuneCountInString(w) >= minIndexedRunes {
+			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+			continue
+		}
+		name := "short" + strconv.Itoa(i)
+		query.AndWhere(dbx.NewExp(
+			"([[posts.title]] LIKE {:"+name+"} ESCAPE '\\' OR [[posts.content]] LIKE {:"+name+"} ESCAPE '\\')",
+			dbx.Params{name: "%" + escapeLike(w) + "%"}))
+	}
+	if len(phrases) == 0 {
+		return false
+	}
+	query.InnerJoin("{{posts_search_rowid}} [[search_rowid]]", dbx.NewExp("[[search_rowid.post]] = [[posts.id]]"))
+	query.InnerJoin("{{posts_search}}", dbx.NewExp("[[posts_search.rowid]] = [[search_rowid.rowid]]"))
+	query.AndWhere(dbx.NewExp("[[posts_search]] MATCH {:match}", dbx.Params{"match": strings.Join(phrases, " ")}))
+	return true
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }

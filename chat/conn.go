@@ -1,0 +1,345 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// WebSocket limits.
+const (
+	maxFrameBytes     = 8 << 10 // a 2,000-character message fits with room to spare
+	sendBuffer        = 128     // frames queued per connection before it counts as too slow
+	maxJoinedSessions = 100
+	maxConnsPerUser   = 16
+
+	messagesPerSecond = 5 // message frames, burst messagesBurst
+	messagesBurst     = 10
+	othersPerSecond   = 10 // join, leave and typing frames, burst othersBurst
+	othersBurst       = 20
+)
+
+// clientFrame is what a client sends.
+type clientFrame struct {
+	Type    string `json:"type"`
+	Session string `json:"session"`
+	Content string `json:"content"`
+}
+
+// serverFrame is what the server sends: message, typing, joined or error.
+type serverFrame struct {
+	Type    string       `json:"type"`
+	Session string       `json:"session,omitempty"`
+	Record  *core.Record `json:"record,omitempty"`
+	User    *frameUser   `json:"user,omitempty"`
+	Message string       `json:"message,omitempty"`
+}
+
+type frameUser struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func encodeFrame(f serverFrame) []byte {
+	data, err := json.Marshal(f)
+	if err != nil {
+		panic(err) // plain strings always encode
+	}
+	return data
+}
+
+func errorFrame(message string) []byte {
+	return encodeFrame(serverFrame{Type: "error", Message: message})
+}
+
+// conn is one WebSocket client. The read loop runs on the HTTP handler's
+// goroutine and handles frames one at a time, in order; a writer goroutine
+// drains send, and a pinger keeps the connection alive and detects dead peers.
+type conn struct {
+	hub        *hub
+	ws         *websocket.Conn
+	userID     string
+	tokenKey   string // the user's token key at connect: a new one ends the connection
+	remoteAddr string // of the upgrade request, for dispatched requests
+	host       string
+	auth       atomic.Pointer[core.Record] // the user, kept current by hub.userChanged
+
+	send   chan []byte   // frames to write; nil means close with closeCode
+	done   chan struct{} // closed when the connection is over
+	ending atomic.Bool   // a close is under way: nothing more is queued
+	joined map[string]bool
+
+	closeCode   websocket.StatusCode // set by fail before it queues nil
+	closeReason string
+
+	// read loop only
+	messages, others bucket
+}
+
+func newConn(h *hub, ws *websocket.Conn, user *core.Record, upgrade *http.Request) *conn {
+	c := &conn{
+		hub:        h,
+		ws:         ws,
+		userID:     user.Id,
+		tokenKey:   user.TokenKey(),
+		remoteAddr: upgrade.RemoteAddr,
+		host:       upgrade.Host,
+		send:       make(chan []byte, sendBuffer),
+		done:       make(chan struct{}),
+		joined:     map[string]bool{},
+		messages:   newBucket(messagesPerSecond, messagesBurst),
+		others:     newBucket(othersPerSecond, othersBurst),
+	}
+	c.auth.Store(user)
+	return c
+}
+
+// run serves the connection until it ends.
+func (c *conn) run() {
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
+	go c.pingLoop()
+
+	c.readLoop()
+
+	c.hub.unregister(c)
+	if c.ending.Swap(true) {
+		// a close was queued or started: let the writer finish it
+		select {
+		case <-writerDone:
+		case <-time.After(c.hub.writeTimeout + 5*time.Second):
+		}
+	}
+	close(c.done)
+	c.ws.CloseNow()
+	<-writerDone
+}
+
+func (c *conn) readLoop() {
+	for !c.ending.Load() {
+		typ, r, err := c.ws.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		// read one byte past the limit ourselves, so that an oversized frame
+		// gets an error frame before the close (SetReadLimit alone would
+		// close at once)
+		data, err := io.ReadAll(io.LimitReader(r, maxFrameBytes+1))
+		if err != nil {
+			return
+		}
+		if len(data) > maxFrameBytes {
+			c.fail(fmt.Sprintf("Frames are limited to %d bytes; this one was longer. Reconnect and send shorter frames.", maxFrameBytes),
+				websocket.StatusMessageTooBig)
+			return
+		}
+		if typ != websocket.MessageText {
+			c.sendError(`Send JSON text frames, such as {"type":"join","session":"<chat session id>"}.`)
+			continue
+		}
+		var f clientFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.sendError(`That frame is not valid JSON; send frames such as {"type":"join","session":"<chat session id>"}.`)
+			continue
+		}
+		c.handle(f)
+	}
+}
+
+func (c *conn) handle(f clientFrame) {
+	now := time.Now()
+	switch f.Type {
+	case "join", "leave", "typing":
+		if !c.others.allow(now) {
+			c.sendError(fmt.Sprintf("You are sending %s frames too fast (at most %d a second); wait a moment.", f.Type, othersPerSecond))
+			return
+		}
+	case "message":
+		if !c.messages.allow(now) {
+			c.sendError(fmt.Sprintf("You are sending messages too fast (at most %d a second); this one was not sent, wait a moment and send it again.", messagesPerSecond))
+			return
+		}
+	default:
+		c.sendError(fmt.Sprintf("Unknown frame type %q; use join, leave, message or typing.", f.Type))
+		return
+	}
+	if f.Session == "" {
+		c.sendError(fmt.Sprintf(`Say which chat: {"type":%q,"session":"<chat session id>"}.`, f.Type))
+		return
+	}
+	switch f.Type {
+	case "join":
+		c.join(f.Session)
+	case "leave":
+		c.hub.leave(c, f.Session)
+	case "message":
+		if !c.hub.hasJoined(c, f.Session) {
+			c.sendError("Join chat " + f.Session + " before sending to it.")
+			return
+		}
+		if err := c.hub.createMessage(c, f.Session, f.Content); err != nil {
+			c.refused(err)
+		}
+	case "typing":
+		if !c.hub.hasJoined(c, f.Session) {
+			c.sendError("Join chat " + f.Session + " before typing in it.")
+			return
+		}
+		if err := c.hub.startTyping(f.Session, c.auth.Load()); err != nil {
+			c.refused(err)
+		}
+	}
+}
+
+// join adds the connection to a session's room, then asks the rule: in
+// that order, so that a membership change during the join re-checks it.
+func (c *conn) join(sessionID string) {
+	if !c.hub.join(c, sessionID) {
+		c.sendError(fmt.Sprintf("A connection can join at most %d chats; leave one first.", maxJoinedSessions))
+		return
+	}
+	if !c.hub.mayRead(sessionID, c.auth.Load()) {
+		c.hub.leave(c, sessionID)
+		c.sendError(errNoSession(sessionID).Error())
+		return
+	}
+	c.queue(encodeFrame(serverFrame{Type: "joined", Session: sessionID}))
+}
+
+// refused reports a refusal; one that ends the user's session (ban, dead
+// token) also ends the connection.
+func (c *conn) refused(err error) {
+	var r *refusal
+	switch {
+	case !errors.As(err, &r):
+		c.hub.app.Logger().Error("chat WebSocket request failed",
+			slog.String("user", c.userID), slog.String("error", err.Error()))
+		c.sendError("The server failed to do that; try again in a moment.")
+	case r.endsSession:
+		c.fail(r.message, websocket.StatusPolicyViolation)
+	default:
+		c.sendError(r.message)
+	}
+}
+
+// queue sends a frame unless the client is too slow to take it: a client
+// whose queue is full is dropped rather than slowing everyone down.
+func (c *conn) queue(data []byte) {
+	if c.ending.Load() {
+		return
+	}
+	select {
+	case c.send <- data:
+	default:
+		if !c.ending.Swap(true) {
+			go c.ws.Close(websocket.StatusPolicyViolation, "Too slow: messages were piling up. Reconnect to continue.")
+		}
+	}
+}
+
+func (c *conn) sendError(message string) {
+	c.queue(errorFrame(message))
+}
+
+// fail sends an error frame, then closes the connection with code.
+func (c *conn) fail(message string, code websocket.StatusCode) {
+	if c.ending.Swap(true) {
+		return
+	}
+	c.closeCode, c.closeReason = code, closeReason(message)
+	for _, data := range [][]byte{errorFrame(message), nil} {
+		select {
+		case c.send <- data:
+		default: // no room left: close without the explanation
+			go c.ws.Close(c.closeCode, c.closeReason)
+			return
+		}
+	}
+}
+
+// closeReason fits message in a close frame (123 bytes at most).
+func closeReason(message string) string {
+	const limit = 123
+	if len(message) <= limit {
+		return message
+	}
+	cut := limit
+	for cut > 0 && message[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return message[:cut]
+}
+
+func (c *conn) writeLoop() {
+	for {
+		select {
+		case data := <-c.send:
+			if data == nil {
+				c.ws.Close(c.closeCode, c.closeReason)
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), c.hub.writeTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, data)
+			cancel()
+			if err != nil {
+				c.ws.CloseNow()
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *conn) pingLoop() {
+	ticker := time.NewTicker(c.hub.pingInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			ctx, cancel := context.WithTimeout(context.Background(), c.hub.pingTimeout)
+			err := c.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.ws.CloseNow() // no pong: the peer is gone
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// bucket is a token bucket: rate tokens a second, at most burst saved.
+type bucket struct {
+	tokens, rate, burst float64
+	last                time.Time
+}
+
+func newBucket(rate, burst float64) bucket {
+	return bucket{tokens: burst, rate: rate, burst: burst}
+}
+
+func (b *bucket) allow(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

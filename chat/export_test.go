@@ -1,0 +1,37 @@
+package chat
+
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Test seams for chat_test. This file is in package chat but imports
+// nothing of Madang, so internal/testapp (which imports chat) stays usable
+// from chat_test.
+
+func hubOf(app core.App) *hub {
+	return app.Store().Get(hubStoreKey).(*hub)
+}
+
+// IssueTicket signs a ticket for user valid for ttl from now (negative:
+// already expired), as POST /api/chat/ticket does.
+func IssueTicket(app core.App, user *core.Record, ttl time.Duration) string {
+	ticket, _, err := hubOf(app).tickets.issue(user, ttl)
+	if err != nil {
+		panic(err)
+	}
+	return ticket
+}
+
+// SetKeepAlive changes the ping interval and pong timeout of the
+// connections app opens from now on.
+func SetKeepAlive(app core.App, interval, timeout time.Duration) {
+	h := hubOf(app)
+	h.pingInterval, h.pingTimeout = interval, timeout
+}
+
+// ConnCount returns how many WebSocket connections of userID app holds.
+func ConnCount(app core.App, userID string) int {
+	return hubOf(app).connCount(userID)
+}

@@ -1,0 +1,448 @@
+package chat
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/routine"
+
+	"madang/hooks"
+)
+
+const hubStoreKey = "madang.chat.hub"
+
+// maxCachedRooms bounds the rooms kept only for their access cache (no
+// WebSocket joined: typing indicators for SSE clients).
+const maxCachedRooms = 10_000
+
+// hub is the WebSocket side of the chat: connections, the sessions they
+// joined, and a cache of who may read each session.
+//
+// The cache holds the answer of the chat_sessions ViewRule (run by
+// app.CanAccessRecord) per session and user, so that fanning a message out
+// to N joined connections costs N map lookups, not N queries. The rules make
+// "may read a visible message" the same as "may read its session"
+// (pb_migrations/1795900200_chat.go), which is what allows one cached answer
+// per session; hidden messages are checked against the chats ListRule itself.
+// Answers are dropped when the session or the user changes, and not cached
+// while a session update is being written (see beginWrite).
+type hub struct {
+	app     core.App
+	tickets *tickets
+	handler atomic.Pointer[http.Handler] // the app's router, for dispatch.go
+
+	// timings; tests shorten them (export_test.go)
+	pingInterval time.Duration
+	pingTimeout  time.Duration
+	writeTimeout time.Duration
+
+	mu      sync.Mutex
+	rooms   map[string]*room          // session id → room
+	users   map[string]map[*conn]bool // user id → open connections
+	writing map[*core.Record]string   // session saves in flight → session id
+	pending map[string]int            // session id → saves in flight
+	gen     uint64                    // bumped by every invalidation
+	typing  map[string]time.Time      // session+user → last typing broadcast
+}
+
+type room struct {
+	conns   map[*conn]bool
+	allowed map[string]bool // authKey → may read the session
+}
+
+func newHub(app core.App) *hub {
+	return &hub{
+		app:          app,
+		tickets:      newTickets(),
+		pingInterval: 25 * time.Second,
+		pingTimeout:  10 * time.Second,
+		writeTimeout: 10 * time.Second,
+		rooms:        map[string]*room{},
+		users:        map[string]map[*conn]bool{},
+		writing:      map[*core.Record]string{},
+		pending:      map[string]int{},
+		typing:       map[string]time.Time{},
+	}
+}
+
+func (h *hub) bind(app core.App) {
+	app.OnRecordAfterCreateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
+		h.deliver(e.Record) // before e.Next: PocketBase's SSE broadcast comes after
+		return e.Next()
+	})
+
+	app.OnRecordUpdateExecute(Sessions).BindFunc(func(e *core.RecordEvent) error {
+		h.beginWrite(e.Record)
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateSuccess(Sessions).BindFunc(func(e *core.RecordEvent) error {
+		h.endWrite(e.Record)
+		// off the request: deliveries already ask the database again, this
+		// only disconnects who lost access
+		id := e.Record.Id
+		routine.FireAndForget(func() { h.recheckSession(id) })
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateError(Sessions).BindFunc(func(e *core.RecordErrorEvent) error {
+		h.endWrite(e.Record)
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess(Sessions).BindFunc(func(e *core.RecordEvent) error {
+		h.sessionDeleted(e.Record.Id)
+		return e.Next()
+	})
+
+	app.OnRecordAfterUpdateSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+		h.userChanged(e.Record.Fresh())
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+		for _, c := range h.connsOf(e.Record.Id) {
+			c.fail("Your account was deleted.", websocket.StatusPolicyViolation)
+		}
+		return e.Next()
+	})
+	app.OnCollectionAfterUpdateSuccess(Sessions, Messages, "users").BindFunc(func(e *core.CollectionEvent) error {
+		h.invalidate(func(string, *room) bool { return true }) // the rules may have changed
+		return e.Next()
+	})
+
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		h.shutdown()
+		return e.Next()
+	})
+}
+
+// authKey names an auth record in the access cache.
+func authKey(auth *core.Record) string {
+	return auth.Collection().Name + "/" + auth.Id
+}
+
+// mayRead answers the chat_sessions ViewRule for auth on the session,
+// from the cache when it can.
+func (h *hub) mayRead(sessionID string, auth *core.Record) bool {
+	if auth == nil {
+		return false
+	}
+	key := authKey(auth)
+	h.mu.Lock()
+	if r := h.rooms[sessionID]; r != nil && h.pending[sessionID] == 0 {
+		if ok, found := r.allowed[key]; found {
+			h.mu.Unlock()
+			return ok
+		}
+	}
+	gen := h.gen
+	h.mu.Unlock()
+
+	ok := h.checkSession(sessionID, auth)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gen != gen || h.pending[sessionID] > 0 {
+		return ok // something changed meanwhile: the answer may be stale
+	}
+	r := h.rooms[sessionID]
+	if r == nil {
+		if len(h.rooms) >= maxCachedRooms {
+			for id, idle := range h.rooms { // start over with the rooms in use
+				if len(idle.conns) == 0 {
+					delete(h.rooms, id)
+				}
+			}
+			if len(h.rooms) >= maxCachedRooms {
+				return ok
+			}
+		}
+		r = &room{conns: map[*conn]bool{}, allowed: map[string]bool{}}
+		h.rooms[sessionID] = r
+	}
+	r.allowed[key] = ok
+	return ok
+}
+
+// checkSession runs the chat_sessions ViewRule for auth, against the
+// committed database.
+func (h *hub) checkSession(sessionID string, auth *core.Record) bool {
+	sessions, err := h.app.FindCachedCollectionByNameOrId(Sessions)
+	if err != nil {
+		return false
+	}
+	// CanAccessRecord needs only the id: it queries the stored row
+	session := core.NewRecord(sessions)
+	session.Id = sessionID
+	ok, err := h.app.CanAccessRecord(session, liveRequest(auth), sessions.ViewRule)
+	if err != nil {
+		h.app.Logger().Warn("checking chat session access failed",
+			slog.String("session", sessionID), slog.String("auth", auth.Id), slog.String("error", err.Error()))
+	}
+	return ok
+}
+
+func liveRequest(auth *core.Record) *core.RequestInfo {
+	return &core.RequestInfo{Auth: auth, Method: http.MethodGet, Context: core.RequestInfoContextRealtime}
+}
+
+// beginWrite marks a session save in flight: until it commits or fails,
+// access answers for the session come from the database, uncached.
+func (h *hub) beginWrite(session *core.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.writing[session] = session.Id
+	h.pending[session.Id]++
+}
+
+func (h *hub) endWrite(session *core.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, ok := h.writing[session]
+	if !ok {
+		return // failed before its write began
+	}
+	delete(h.writing, session)
+	if h.pending[id]--; h.pending[id] <= 0 {
+		delete(h.pending, id)
+	}
+	h.gen++
+	if r := h.rooms[id]; r != nil {
+		clear(r.allowed)
+	}
+}
+
+// invalidate drops the cached answers of the rooms match selects.
+func (h *hub) invalidate(match func(id string, r *room) bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.gen++
+	for id, r := range h.rooms {
+		if match(id, r) {
+			clear(r.allowed)
+			if len(r.conns) == 0 {
+				delete(h.rooms, id)
+			}
+		}
+	}
+}
+
+// deliver sends a new message to the connections that joined its session
+// and may read it: one lock and a map lookup per connection when the
+// answers are cached, the rule for the others.
+func (h *hub) deliver(message *core.Record) {
+	sessionID := message.GetString("session")
+	frame, err := json.Marshal(serverFrame{Type: "message", Record: message.Fresh()})
+	if err != nil {
+		h.app.Logger().Error("encoding chat message failed", slog.String("id", message.Id), slog.String("error", err.Error()))
+		return
+	}
+	if !message.GetBool("is_visible") {
+		for _, c := range h.roomConns(sessionID) {
+			if h.canReadMessage(message, c.auth.Load()) {
+				c.queue(frame)
+			}
+		}
+		return
+	}
+	var allowed, unknown []*conn
+	h.mu.Lock()
+	if r := h.rooms[sessionID]; r != nil {
+		cached := h.pending[sessionID] == 0
+		for c := range r.conns {
+			ok, found := r.allowed[authKey(c.auth.Load())]
+			switch {
+			case !cached || !found:
+				unknown = append(unknown, c)
+			case ok:
+				allowed = append(allowed, c)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range allowed {
+		c.queue(frame)
+	}
+	for _, c := range unknown {
+		if h.mayRead(sessionID, c.auth.Load()) {
+			c.queue(frame)
+		}
+	}
+}
+
+// canReadMessage runs the chats ListRule for one message (hidden messages:
+// rare, so uncached).
+func (h *hub) canReadMessage(message, auth *core.Record) bool {
+	ok, _ := h.app.CanAccessRecord(message, liveRequest(auth), message.Collection().ListRule)
+	return ok
+}
+
+// recheckSession re-asks the rule for everyone who joined a session after
+// the session changed; who lost access is disconnected.
+func (h *hub) recheckSession(sessionID string) {
+	for _, c := range h.roomConns(sessionID) {
+		if !h.mayRead(sessionID, c.auth.Load()) {
+			c.fail("You no longer have access to chat "+sessionID+".", websocket.StatusPolicyViolation)
+		}
+	}
+}
+
+func (h *hub) sessionDeleted(sessionID string) {
+	for _, c := range h.roomConns(sessionID) {
+		h.leave(c, sessionID)
+		c.sendError("Chat " + sessionID + " was deleted.")
+	}
+	h.invalidate(func(id string, _ *room) bool { return id == sessionID })
+}
+
+// userChanged follows a saved users record: a ban or a new token key (ban,
+// password change) ends the user's connections, as it ends their tokens;
+// any other change (role...) refreshes their auth and re-asks the rules.
+func (h *hub) userChanged(user *core.Record) {
+	key := authKey(user)
+	h.mu.Lock()
+	h.gen++
+	for _, r := range h.rooms {
+		delete(r.allowed, key)
+	}
+	h.mu.Unlock()
+	for _, c := range h.connsOf(user.Id) {
+		switch {
+		case user.GetBool("banned"):
+			c.fail(hooks.BanMessage(user), websocket.StatusPolicyViolation)
+		case user.TokenKey() != c.tokenKey:
+			c.fail("Your session has ended; please sign in again.", websocket.StatusPolicyViolation)
+		default:
+			c.auth.Store(user)
+			for _, sessionID := range h.joinedBy(c) {
+				if !h.mayRead(sessionID, user) {
+					c.fail("You no longer have access to chat "+sessionID+".", websocket.StatusPolicyViolation)
+					break
+				}
+			}
+		}
+	}
+}
+
+func (h *hub) register(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.users[c.userID] == nil {
+		h.users[c.userID] = map[*conn]bool{}
+	}
+	h.users[c.userID][c] = true
+}
+
+func (h *hub) unregister(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.users[c.userID], c)
+	if len(h.users[c.userID]) == 0 {
+		delete(h.users, c.userID)
+	}
+	for sessionID := range c.joined {
+		h.leaveLocked(c, sessionID)
+	}
+}
+
+func (h *hub) connCount(userID string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.users[userID])
+}
+
+// join adds c to the session's room; it reports false when c already
+// joined too many sessions.
+func (h *hub) join(c *conn, sessionID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.joined[sessionID] {
+		return true
+	}
+	if len(c.joined) >= maxJoinedSessions {
+		return false
+	}
+	r := h.rooms[sessionID]
+	if r == nil {
+		r = &room{conns: map[*conn]bool{}, allowed: map[string]bool{}}
+		h.rooms[sessionID] = r
+	}
+	r.conns[c] = true
+	c.joined[sessionID] = true
+	return true
+}
+
+func (h *hub) leave(c *conn, sessionID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.leaveLocked(c, sessionID)
+}
+
+func (h *hub) leaveLocked(c *conn, sessionID string) {
+	delete(c.joined, sessionID)
+	if r := h.rooms[sessionID]; r != nil {
+		delete(r.conns, c)
+		if len(r.conns) == 0 {
+			delete(h.rooms, sessionID)
+		}
+	}
+}
+
+func (h *hub) hasJoined(c *conn, sessionID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return c.joined[sessionID]
+}
+
+func (h *hub) joinedBy(c *conn) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]string, 0, len(c.joined))
+	for id := range c.joined {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (h *hub) roomConns(sessionID string) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[sessionID]
+	if r == nil {
+		return nil
+	}
+	conns := make([]*conn, 0, len(r.conns))
+	for c := range r.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+func (h *hub) connsOf(userID string) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conns := make([]*conn, 0, len(h.users[userID]))
+	for c := range h.users[userID] {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// shutdown closes every connection when the app terminates: the HTTP
+// server's graceful shutdown does not know hijacked connections.
+func (h *hub) shutdown() {
+	h.mu.Lock()
+	var all []*conn
+	for _, conns := range h.users {
+		for c := range conns {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.fail("The server is restarting; reconnect in a moment.", websocket.StatusGoingAway)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
+	"madang/ai"
+	"madang/chat"
 	"madang/cli"
 	"madang/hooks"
 	_ "madang/pb_migrations"
@@ -37,6 +39,8 @@ func main() {
 		Automigrate:  osutils.IsProbablyGoRun(),
 	})
 	hooks.Register(app)
+	chat.Register(app)
+	ai.Register(app)
 	cli.Register(app, app.RootCmd)
 
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{

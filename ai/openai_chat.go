@@ -23,8 +23,8 @@ const APIKeyEnv = "MADANG_OPENAI_API_KEY"
 
 const (
 	defaultChatTimeout = 2 * time.Minute
-	// partialEvery throttles partial updates: each one becomes a database
-	// write and a realtime message, and ten a second reads as live typing.
+	// partialEvery throttles partial updates: each one becomes a realtime
+	// message to every subscriber, and ten a second reads as live typing.
 	// The final text arrives as the result, not as a last partial.
 	partialEvery     = 100 * time.Millisecond
 	maxChatMessages  = 200

@@ -26,6 +26,7 @@ func Commands(app core.App) []*cobra.Command {
 		adminCommand(app),
 		usersCommand(app),
 		boardsCommand(app),
+		aiCommand(app),
 		demoCommand(app),
 	}
 }

@@ -97,5 +97,11 @@ func loadDemo(txApp core.App) error {
 			return fmt.Errorf("creating demo user %s: %w", u.email, err)
 		}
 	}
-	return nil
+	if err := loadDemoChat(txApp); err != nil {
+		return err
+	}
+	if err := loadDemoAI(txApp); err != nil {
+		return err
+	}
+	return loadDemoPosts(txApp)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"madang/ai"
+	"madang/chat"
 	"madang/hooks"
 	_ "madang/pb_migrations"
 )
@@ -88,6 +90,8 @@ func newApp() (*tests.TestApp, error) {
 		return nil, err
 	}
 	hooks.Register(app)
+	chat.Register(app)
+	ai.Register(app)
 	return app, nil
 }
 
@@ -227,6 +231,7 @@ func NewEmpty(t testing.TB) *tests.TestApp {
 		t.Fatal(err)
 	}
 	hooks.Register(app)
+	ai.Register(app)
 	t.Cleanup(app.Cleanup)
 	return app
 }

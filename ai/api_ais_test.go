@@ -1,0 +1,343 @@
+package ai_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"madang/ai"
+	"madang/internal/testapp"
+)
+
+const aisURL = "/api/collections/ais/records"
+
+func TestModelsListAndView(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "guest lists nothing",
+			Method:          http.MethodGet,
+			URL:             aisURL,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":0`},
+		},
+		{
+			Name:               "member lists the visible ready models, without model or dataset",
+			Method:             http.MethodGet,
+			URL:                aisURL,
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"totalItems":2`, `"id":"` + mReady + `"`, `"id":"` + mText + `"`, `"metrics":`},
+			NotExpectedContent: []string{mHidden, mDraft, `"model":`, `"dataset":`},
+			ExpectedEvents:     map[string]int{"OnRecordsListRequest": 1, "OnRecordEnrich": 2},
+		},
+		{
+			Name:            "admin lists every model, with model and dataset",
+			Method:          http.MethodGet,
+			URL:             aisURL,
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":4`, mHidden, mDraft, `"model":{"features":["x0","x1"]`, `"dataset":""`},
+		},
+		{
+			Name:            "superuser lists every model, with model",
+			Method:          http.MethodGet,
+			URL:             aisURL,
+			Headers:         testapp.Auth("root"),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":4`, `"model":{"features":["x0","x1"]`},
+		},
+		{
+			Name:            "banned member is refused",
+			Method:          http.MethodGet,
+			URL:             aisURL,
+			Headers:         testapp.Auth(testapp.Ben),
+			ExpectedStatus:  401,
+			ExpectedContent: []string{`"status":401`},
+		},
+		{
+			Name:               "member views a visible ready model, without the model",
+			Method:             http.MethodGet,
+			URL:                aisURL + "/" + mReady,
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"id":"` + mReady + `"`, `"status":"ready"`},
+			NotExpectedContent: []string{`"model":`, `"dataset":`},
+		},
+		{
+			Name:            "member cannot view a hidden model",
+			Method:          http.MethodGet,
+			URL:             aisURL + "/" + mHidden,
+			Headers:         testapp.Auth(testapp.Alice),
+			ExpectedStatus:  404,
+			ExpectedContent: []string{`"status":404`},
+		},
+		{
+			Name:            "member cannot view a draft",
+			Method:          http.MethodGet,
+			URL:             aisURL + "/" + mDraft,
+			Headers:         testapp.Auth(testapp.Alice),
+			ExpectedStatus:  404,
+			ExpectedContent: []string{`"status":404`},
+		},
+		{
+			Name:            "guest cannot view a visible ready model",
+			Method:          http.MethodGet,
+			URL:             aisURL + "/" + mReady,
+			ExpectedStatus:  404,
+			ExpectedContent: []string{`"status":404`},
+		},
+		{
+			Name:            "admin views a hidden model with its model",
+			Method:          http.MethodGet,
+			URL:             aisURL + "/" + mHidden,
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"model":{"features":["x0","x1"]`},
+		},
+		{
+			Name:               "members cannot probe the hidden model with a filter",
+			Method:             http.MethodGet,
+			URL:                aisURL + "?filter=" + urlQuery(`model~"coefficients"`),
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     400,
+			ExpectedContent:    []string{`"status":400`},
+			NotExpectedContent: []string{mReady},
+		},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = modelsFactory
+		s.Test(t)
+	}
+}
+
+func TestModelsWrite(t *testing.T) {
+	create := `{"name":"new-model","kind":"linear_regression","options":{"target":"y"},"is_visible":true}`
+	var scenarios []tests.ApiScenario
+	for _, who := range []struct {
+		name   string
+		status int
+	}{
+		{"", 400},
+		{testapp.Alice, 400},
+		{testapp.Ben, 401},
+	} {
+		before, after := unchanged()
+		scenarios = append(scenarios,
+			tests.ApiScenario{
+				Name:            "create by " + nameOf(who.name) + " is refused",
+				Method:          http.MethodPost,
+				URL:             aisURL,
+				Body:            strings.NewReader(create),
+				Headers:         authOf(who.name),
+				ExpectedStatus:  who.status,
+				ExpectedContent: []string{`"status":`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			})
+		before, after = unchanged()
+		updateStatus := 404
+		if who.status == 401 {
+			updateStatus = 401
+		}
+		scenarios = append(scenarios,
+			tests.ApiScenario{
+				Name:            "update by " + nameOf(who.name) + " is refused",
+				Method:          http.MethodPatch,
+				URL:             aisURL + "/" + mReady,
+				Body:            strings.NewReader(`{"description":"mine now"}`),
+				Headers:         authOf(who.name),
+				ExpectedStatus:  updateStatus,
+				ExpectedContent: []string{`"status":`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			})
+		before, after = unchanged()
+		scenarios = append(scenarios,
+			tests.ApiScenario{
+				Name:            "delete by " + nameOf(who.name) + " is refused",
+				Method:          http.MethodDelete,
+				URL:             aisURL + "/" + mReady,
+				Headers:         authOf(who.name),
+				ExpectedStatus:  updateStatus,
+				ExpectedContent: []string{`"status":`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			})
+	}
+	scenarios = append(scenarios,
+		tests.ApiScenario{
+			Name:   "admin creates a draft; server-set fields are ignored",
+			Method: http.MethodPost,
+			URL:    aisURL,
+			Body: strings.NewReader(`{"name":"new-model","kind":"linear_regression","is_visible":true,` +
+				`"status":"ready","metrics":{"r2":1},"error":"x","trained_at":"2030-01-01 00:00:00Z"}`),
+			Headers:            testapp.Auth(testapp.Adam),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"name":"new-model"`, `"status":"draft"`, `"error":""`, `"trained_at":""`, `"metrics":null`},
+			NotExpectedContent: []string{`"r2"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords(ai.Models); n != fixtureModels+1 {
+					t.Fatalf("%d models", n)
+				}
+			},
+		},
+		tests.ApiScenario{
+			Name:            "superuser creates a model",
+			Method:          http.MethodPost,
+			URL:             aisURL,
+			Body:            strings.NewReader(create),
+			Headers:         testapp.Auth("root"),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"status":"draft"`},
+		},
+		func() tests.ApiScenario {
+			before, after := unchanged()
+			return tests.ApiScenario{
+				Name:            "a second model of the same name in other case is refused",
+				Method:          http.MethodPost,
+				URL:             aisURL,
+				Body:            strings.NewReader(`{"name":"READY-model","kind":"linear_regression"}`),
+				Headers:         testapp.Auth(testapp.Adam),
+				ExpectedStatus:  400,
+				ExpectedContent: []string{`"name":{"code":`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			}
+		}(),
+		func() tests.ApiScenario {
+			before, after := unchanged()
+			return tests.ApiScenario{
+				Name:            "an unknown kind is refused",
+				Method:          http.MethodPost,
+				URL:             aisURL,
+				Body:            strings.NewReader(`{"name":"x","kind":"gpt"}`),
+				Headers:         testapp.Auth(testapp.Adam),
+				ExpectedStatus:  400,
+				ExpectedContent: []string{`"kind":{"code":`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			}
+		}(),
+		tests.ApiScenario{
+			Name:            "admin updates the description; status and model stay",
+			Method:          http.MethodPatch,
+			URL:             aisURL + "/" + mReady,
+			Body:            strings.NewReader(`{"description":"better words","status":"failed","error":"no"}`),
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"description":"better words"`, `"status":"ready"`, `"error":""`, `"model":{"features":["x0","x1"]`},
+		},
+		tests.ApiScenario{
+			Name:               "changing the kind sends the model back to draft",
+			Method:             http.MethodPatch,
+			URL:                aisURL + "/" + mReady,
+			Body:               strings.NewReader(`{"kind":"text_classifier"}`),
+			Headers:            testapp.Auth(testapp.Adam),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"kind":"text_classifier"`, `"status":"draft"`, `"model":null`},
+			NotExpectedContent: []string{`"coefficients"`},
+		},
+		tests.ApiScenario{
+			Name:           "admin deletes a model and with it its jobs",
+			Method:         http.MethodDelete,
+			URL:            aisURL + "/" + mReady,
+			Headers:        testapp.Auth(testapp.Adam),
+			ExpectedStatus: 204,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n := countJobs(t, app); n != 0 {
+					t.Fatalf("%d jobs left", n)
+				}
+			},
+		},
+	)
+	for _, s := range scenarios {
+		s.TestAppFactory = modelsFactory
+		s.Test(t)
+	}
+}
+
+func TestTrainRoute(t *testing.T) {
+	trainURL := func(id string) string { return "/api/ais/" + id + "/train" }
+	var scenarios []tests.ApiScenario
+	for _, c := range []struct {
+		name, user, url string
+		status          int
+		content         string
+	}{
+		{"guest", "", trainURL(mDraft), 401, `"status":401`},
+		{"member", testapp.Alice, trainURL(mReady), 403, `Only admins can train models.`},
+		{"banned member", testapp.Ben, trainURL(mReady), 401, `"status":401`},
+		{"unknown model", testapp.Adam, trainURL("nope"), 404, `No model with this id.`},
+		{"model without dataset", testapp.Adam, trainURL(mDraft), 400, `"dataset":{"code":"dataset_required","message":"A linear_regression model needs a dataset`},
+	} {
+		before, after := unchanged()
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name:            c.name + " is refused",
+			Method:          http.MethodPost,
+			URL:             c.url,
+			Headers:         authOf(c.user),
+			ExpectedStatus:  c.status,
+			ExpectedContent: []string{c.content},
+			BeforeTestFunc:  before,
+			AfterTestFunc:   after,
+		})
+	}
+	before, after := unchanged()
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name:   "bad options are refused",
+		Method: http.MethodPost,
+		URL:    trainURL(mScriptBad),
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+			saveModel(t, app, mScriptBad, "chat-bad", "openai_chat", ai.StatusDraft, true, "", `{"base_url":"ftp://x","model":"m"}`)
+			before(t, app, e)
+		},
+		Headers:         testapp.Auth(testapp.Adam),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"options":{"code":"invalid_options","message":"options.base_url must be an http(s) URL`},
+		AfterTestFunc:   after,
+	})
+	for _, s := range scenarios {
+		s.TestAppFactory = modelsFactory
+		s.Test(t)
+	}
+}
+
+var mScriptBad = testapp.ID("mchatbad")
+
+func TestStatsRoute(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		{Name: "guest", Method: http.MethodGet, URL: "/api/ai/stats", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "member", Method: http.MethodGet, URL: "/api/ai/stats", Headers: testapp.Auth(testapp.Alice),
+			ExpectedStatus: 403, ExpectedContent: []string{`Only admins can see AI statistics.`}},
+		{Name: "admin", Method: http.MethodGet, URL: "/api/ai/stats", Headers: testapp.Auth(testapp.Adam),
+			ExpectedStatus: 200, ExpectedContent: []string{`"queue":{"workers":`, `"jobs":{"queued":0,"running":0,"succeeded":2`,
+				`"name":"ready-model"`, `"succeeded":2`}},
+		{Name: "superuser", Method: http.MethodGet, URL: "/api/ai/stats", Headers: testapp.Auth("root"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"models":[`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = modelsFactory
+		s.Test(t)
+	}
+}
+
+func nameOf(user string) string {
+	if user == "" {
+		return "guest"
+	}
+	return user
+}
+
+func authOf(user string) map[string]string {
+	if user == "" {
+		return nil
+	}
+	return testapp.Auth(user)
+}
+
+func urlQuery(s string) string {
+	return strings.NewReplacer(" ", "%20", `"`, "%22", "~", "%7E", "=", "%3D", "&", "%26").Replace(s)
+}

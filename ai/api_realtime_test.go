@@ -1,0 +1,128 @@
+package ai_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"madang/ai"
+	"madang/internal/testapp"
+)
+
+// chatStream is an OpenAI-compatible server whose reply arrives in pieces,
+// slowly enough for the job to publish partial text in between.
+func chatStream(t *testing.T, pieces ...string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, p := range pieces {
+			fmt.Fprintf(w, "data: {\"choices\":[{\"delta\":{\"content\":%q}}]}\n\n", p)
+			w.(http.Flusher).Flush()
+			time.Sleep(150 * time.Millisecond)
+		}
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// jobEvents collects the realtime events about job id until its final
+// update or the timeout.
+func jobEvents(events <-chan sseEvent, id string, timeout time.Duration) []map[string]any {
+	var records []map[string]any
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return records
+			}
+			record, _ := ev.Data["record"].(map[string]any)
+			if record == nil || record["id"] != id {
+				continue
+			}
+			records = append(records, record)
+			if record["is_finished"] == true {
+				return records
+			}
+		case <-deadline:
+			return records
+		}
+	}
+}
+
+func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
+	srv := chatStream(t, "안녕", "하세요, ", "Madang!")
+	app, base := serve(t, nil)
+	chat := testapp.ID("mchat")
+	saveModel(t, app, chat, "chat", "openai_chat", ai.StatusReady, true, `{}`,
+		`{"base_url":"`+srv.URL+`/v1","model":"test-model"}`)
+	statuses := recordStatuses(app)
+
+	aliceEvents := openSSE(t, base, testapp.Alice, "ai_logs/*")
+	adamEvents := openSSE(t, base, testapp.Adam, "ai_logs/*")
+	bobEvents := openSSE(t, base, testapp.Bob, "ai_logs/*")
+	guestEvents := openSSE(t, base, "", "ai_logs/*")
+
+	id := mustQueue(t, base, testapp.Alice, chat, map[string]any{"prompt": "인사해 줘"})
+	final := "안녕하세요, Madang!"
+	for who, events := range map[string]<-chan sseEvent{"alice": aliceEvents, "adam": adamEvents} {
+		records := jobEvents(events, id, 10*time.Second)
+		var partials []string
+		var last map[string]any
+		for _, r := range records {
+			result, _ := r["result"].(map[string]any)
+			if result["partial"] == true {
+				text, _ := result["text"].(string)
+				if !strings.HasPrefix(final, text) || r["status"] != ai.JobRunning {
+					t.Errorf("%s: partial %q with status %v", who, text, r["status"])
+				}
+				partials = append(partials, text)
+			}
+			last = r
+		}
+		if len(partials) < 2 {
+			t.Errorf("%s saw %d partial texts (%v); want the reply while it streams", who, len(partials), partials)
+		}
+		if last == nil || last["status"] != ai.JobSucceeded {
+			t.Fatalf("%s: last event %v", who, last)
+		}
+		if result, _ := last["result"].(map[string]any); result["text"] != final || result["partial"] != nil {
+			t.Errorf("%s: final result %v", who, last["result"])
+		}
+	}
+	for who, events := range map[string]<-chan sseEvent{"bob": bobEvents, "a guest": guestEvents} {
+		if records := jobEvents(events, id, 300*time.Millisecond); len(records) > 0 {
+			t.Errorf("%s saw alice's job: %v", who, records)
+		}
+	}
+	// partial text is never written: the job is still three writes
+	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "running", "succeeded"}) {
+		t.Errorf("saved statuses %v", got)
+	}
+}
+
+func TestPartialTextFollowsTheSubscriptionFilter(t *testing.T) {
+	srv := chatStream(t, "one ", "two ", "three")
+	app, base := serve(t, nil)
+	chat := testapp.ID("mchat")
+	saveModel(t, app, chat, "chat", "openai_chat", ai.StatusReady, true, `{}`,
+		`{"base_url":"`+srv.URL+`/v1","model":"test-model"}`)
+
+	// only finished jobs, by PocketBase's subscription options
+	onlyFinished := openSSE(t, base, testapp.Alice,
+		"ai_logs/*?options="+url.QueryEscape(`{"query":{"filter":"is_finished=true"}}`))
+	id := mustQueue(t, base, testapp.Alice, chat, map[string]any{"prompt": "count"})
+	records := jobEvents(onlyFinished, id, 10*time.Second)
+	if len(records) != 1 || records[0]["status"] != ai.JobSucceeded {
+		t.Errorf("filtered subscriber got %v", records)
+	}
+}

@@ -1,0 +1,351 @@
+package ai
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// service is the AI subsystem bound to one app: the inference queue, the
+// trainer (a second, small queue) and the loaded models.
+//
+// A job costs three writes, each an app.Save that realtime subscribers
+// see: the route creates it queued, a worker marks it running, the worker
+// saves the final state. Cancelling a queued job is two writes in all.
+type service struct {
+	app        core.App
+	cfg        Config
+	jobs       *queue
+	training   *queue
+	predictors *predictorCache
+
+	startOnce sync.Once
+	startErr  error
+	stopOnce  sync.Once
+}
+
+func newService(app core.App, cfg Config) *service {
+	s := &service{app: app, cfg: cfg, predictors: newPredictorCache(app, cfg.Timeout)}
+	s.jobs = newQueue(cfg.Workers, cfg.Capacity, cfg.PerUser, s.safely("job", s.runJob))
+	s.training = newQueue(cfg.TrainWorkers, 0, 0, s.safely("training", s.runTraining))
+	return s
+}
+
+// safely keeps a worker alive through a panic outside the model (models'
+// own panics fail their job or training with a message).
+func (s *service) safely(what string, handle func(context.Context, *task)) func(context.Context, *task) {
+	return func(ctx context.Context, t *task) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.app.Logger().Error("ai: a "+what+" worker recovered from a panic", slog.String("id", t.key),
+					slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			}
+		}()
+		handle(ctx, t)
+	}
+}
+
+// start resumes unfinished work, then runs the workers. A second serve of
+// the same app (tests do that) only binds routes again.
+func (s *service) start() error {
+	s.startOnce.Do(func() {
+		if s.startErr = s.restoreJobs(); s.startErr != nil {
+			return
+		}
+		if s.startErr = s.restoreTraining(); s.startErr != nil {
+			return
+		}
+		s.jobs.start()
+		s.training.start()
+	})
+	return s.startErr
+}
+
+// stop ends intake at once and gives running work the grace period; what
+// is still running then is put back to queued (jobs) or left training
+// (models), and runs again at the next start.
+func (s *service) stop() {
+	s.stopOnce.Do(func() {
+		s.jobs.close()
+		s.training.close()
+		deadline := time.Now().Add(s.cfg.Grace)
+		var wg sync.WaitGroup
+		for name, q := range map[string]*queue{"job": s.jobs, "training": s.training} {
+			wg.Go(func() {
+				if !q.drain(deadline) {
+					s.app.Logger().Warn("ai: a " + name + " worker did not stop in time; its work resumes at the next start")
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+// abort drops a task whose record was deleted: nobody writes it any more.
+func (s *service) abort(q *queue, key string) {
+	t := q.find(key)
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.claim()
+	t.mu.Unlock()
+	q.withdraw(t, errDeleted)
+}
+
+// restoreJobs queues again the jobs a previous run left queued or running
+// (a crash, or a shutdown whose grace ran out), oldest first.
+func (s *service) restoreJobs() error {
+	// ids only: inputs stay in the database until a worker takes the job
+	var jobs []struct {
+		ID     string `db:"id"`
+		User   string `db:"user"`
+		Status string `db:"status"`
+	}
+	err := s.app.DB().Select("id", "user", "status").From(Jobs).
+		Where(dbx.In("status", JobQueued, JobRunning)).OrderBy("created", "id").All(&jobs)
+	if err != nil {
+		return fmt.Errorf("ai: finding unfinished jobs: %w", err)
+	}
+	for _, j := range jobs {
+		if j.Status == JobRunning {
+			r, err := s.app.FindRecordById(Jobs, j.ID)
+			if err != nil {
+				return fmt.Errorf("ai: reading interrupted job %s: %w", j.ID, err)
+			}
+			r.Set("status", JobQueued)
+			r.Set("started_at", "")
+			if err := s.app.Save(r); err != nil {
+				return fmt.Errorf("ai: queueing interrupted job %s again: %w", j.ID, err)
+			}
+		}
+		s.jobs.push(newTask(j.ID, j.User), false)
+	}
+	if len(jobs) > 0 {
+		s.app.Logger().Info("ai: resumed unfinished jobs", slog.Int("jobs", len(jobs)))
+	}
+	return nil
+}
+
+// runJob is a job worker's whole handling of one task.
+func (s *service) runJob(ctx context.Context, t *task) {
+	job, err := s.app.FindRecordById(Jobs, t.key)
+	if err != nil || job.GetString("status") != JobQueued {
+		return // deleted, or finished by a superuser meanwhile
+	}
+	model, loadErr := s.modelForJob(job.GetString("ai"))
+
+	t.mu.Lock()
+	if t.claimed {
+		t.mu.Unlock()
+		return
+	}
+	job.Set("started_at", types.NowDateTime())
+	if loadErr == nil {
+		job.Set("status", JobRunning)
+		if err := s.app.Save(job); err != nil {
+			t.mu.Unlock()
+			s.app.Logger().Error("ai: marking a job running failed; it runs at the next start",
+				slog.String("job", job.Id), slog.String("error", err.Error()))
+			return
+		}
+	}
+	t.mu.Unlock()
+
+	var result any
+	var runErr error
+	timedOut := false
+	if loadErr != nil {
+		runErr = loadErr
+	} else {
+		runCtx, cancel := context.WithTimeout(ctx, model.timeout)
+		input := rawJSON(job, "input")
+		result, runErr = guard(func() (any, error) {
+			return model.predictor.Predict(runCtx, input, func(text string) { s.publishPartial(job, text) })
+		})
+		timedOut = runErr != nil && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
+		cancel()
+	}
+
+	t.mu.Lock()
+	mine := t.claim()
+	t.mu.Unlock()
+	if !mine {
+		return // canceled or deleted while running; the canceller wrote it
+	}
+	switch {
+	case runErr == nil:
+		s.finishJob(job, JobSucceeded, result, "")
+	case errors.Is(context.Cause(ctx), errShuttingDown):
+		job.Set("status", JobQueued)
+		job.Set("started_at", "")
+		if err := s.app.Save(job); err != nil {
+			s.app.Logger().Warn("ai: could not queue an interrupted job again; it runs at the next start",
+				slog.String("job", job.Id), slog.String("error", err.Error()))
+		}
+	case timedOut:
+		s.finishJob(job, JobFailed, nil, fmt.Sprintf(
+			"The job did not finish within its time limit of %s; send a smaller input, or ask an admin to raise the model's options.timeout_seconds.",
+			model.timeout))
+	default:
+		var pe *panicError
+		if errors.As(runErr, &pe) {
+			s.app.Logger().Error("ai: a model panicked", slog.String("job", job.Id),
+				slog.String("ai", job.GetString("ai")), slog.Any("panic", pe.value), slog.String("stack", pe.stack))
+		}
+		s.finishJob(job, JobFailed, nil, sentence(runErr))
+	}
+}
+
+// modelForJob checks, when the job starts, that its model is still ready.
+func (s *service) modelForJob(aiID string) (*loadedModel, error) {
+	info, err := findModelInfo(s.app, aiID)
+	if err != nil {
+		return nil, errors.New("The model of this job was deleted.")
+	}
+	if info.Status != StatusReady {
+		return nil, fmt.Errorf("Model %q is no longer ready (it is %s); try again once an admin has trained it.", info.Name, info.Status)
+	}
+	return s.predictors.get(info)
+}
+
+// finishJob writes a job's final state. A result that cannot be stored
+// fails the job rather than leave it running.
+func (s *service) finishJob(job *core.Record, status string, result any, message string) {
+	raw, err := jsonResult(result)
+	switch {
+	case err != nil:
+		status, raw, message = JobFailed, nil, "The model's answer could not be encoded as JSON: "+err.Error()
+	case len(raw) > maxResultBytes:
+		status, message = JobFailed, fmt.Sprintf("The model's answer is %.1f MB; at most %d MB can be stored, so send fewer rows or texts per job.",
+			float64(len(raw))/(1<<20), maxResultBytes>>20)
+		raw = nil
+	}
+	job.Set("status", status)
+	job.Set("result", raw)
+	job.Set("error", clip(message, maxErrorRunes))
+	job.Set("finished_at", types.NowDateTime())
+	err = s.app.Save(job)
+	if err != nil && status != JobFailed {
+		s.app.Logger().Warn("ai: storing a job's result failed", slog.String("job", job.Id), slog.String("error", err.Error()))
+		job.Set("status", JobFailed)
+		job.Set("result", nil)
+		job.Set("error", clip("The model's answer could not be stored: "+err.Error(), maxErrorRunes))
+		err = s.app.Save(job)
+	}
+	if err != nil {
+		s.app.Logger().Error("ai: saving a finished job failed", slog.String("job", job.Id), slog.String("error", err.Error()))
+	}
+}
+
+// cancelJob cancels job (queued or running) and returns it as stored
+// afterwards: canceled, or finished if it ended first.
+func (s *service) cancelJob(job *core.Record) (*core.Record, error) {
+	if job.GetBool("is_finished") {
+		return job, nil
+	}
+	t := s.jobs.find(job.Id)
+	if t == nil {
+		// Finished meanwhile (a worker saves before it lets go of the
+		// task), or never in this process's queue: the database decides.
+		fresh, err := s.app.FindRecordById(Jobs, job.Id)
+		if err != nil || fresh.GetBool("is_finished") {
+			return fresh, err
+		}
+		return fresh, s.saveCanceled(fresh)
+	}
+	t.mu.Lock()
+	if !t.claim() {
+		t.mu.Unlock()
+		// The worker is saving the final state; return that.
+		select {
+		case <-t.done:
+		case <-time.After(10 * time.Second):
+		}
+		return s.app.FindRecordById(Jobs, job.Id)
+	}
+	defer t.mu.Unlock()
+	s.jobs.withdraw(t, errCanceled)
+	fresh, err := s.app.FindRecordById(Jobs, job.Id)
+	if err != nil {
+		return nil, err
+	}
+	return fresh, s.saveCanceled(fresh)
+}
+
+func (s *service) saveCanceled(job *core.Record) error {
+	job.Set("status", JobCanceled)
+	job.Set("error", "Canceled before it finished.")
+	job.Set("finished_at", types.NowDateTime())
+	if err := s.app.Save(job); err != nil {
+		return fmt.Errorf("saving canceled job %s: %w", job.Id, err)
+	}
+	return nil
+}
+
+const (
+	// maxErrorRunes keeps an error within the error fields' 2,000
+	// characters, clip's ellipsis included.
+	maxErrorRunes = 1999
+	// maxResultBytes is ai_logs.result's size limit.
+	maxResultBytes = 8 << 20
+)
+
+// panicError is a model's panic, turned into the job's or training's failure.
+type panicError struct {
+	value any
+	stack string
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("The model crashed (%v); an admin can find the details in the server logs.", e.value)
+}
+
+// guard runs fn, turning a panic into an error so the worker lives on.
+func guard(fn func() (any, error)) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{value: r, stack: string(debug.Stack())}
+		}
+	}()
+	return fn()
+}
+
+// sentence is an error as users read it: InputError messages are already
+// sentences; other errors get a capital letter and a period.
+func sentence(err error) string {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie.Message
+	}
+	msg := err.Error()
+	if msg == "" {
+		return "The job failed."
+	}
+	b := []byte(msg)
+	if b[0] >= 'a' && b[0] <= 'z' {
+		b[0] -= 'a' - 'A'
+	}
+	if last := b[len(b)-1]; last != '.' && last != '!' && last != '?' {
+		b = append(b, '.')
+	}
+	return string(b)
+}
+
+// jsonResult encodes a model's result for the record (nil stays empty).
+func jsonResult(v any) (types.JSONRaw, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	return types.JSONRaw(b), err
+}

@@ -1,0 +1,253 @@
+package ai
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Why a queue refuses a task or stops one; routes turn the refusals into
+// 429 and 503, and job handlers read the stop causes with context.Cause.
+var (
+	errQueueFull    = errors.New("queue full")
+	errUserLimit    = errors.New("user limit reached")
+	errShuttingDown = errors.New("the server is shutting down")
+	errCanceled     = errors.New("canceled")
+	errDeleted      = errors.New("deleted")
+)
+
+// task is one unit of work: an ai_logs job or an ais training run, named
+// by its record id (key).
+//
+// Exactly one party writes a task's final state, whoever claims it first:
+// the worker when the run ends, or a cancel or delete while it waits or
+// runs. mu is held while claiming and while writing a status, so a cancel
+// never interleaves with the worker's "running" write.
+type task struct {
+	key, user string
+
+	mu      sync.Mutex
+	claimed bool
+
+	// guarded by the queue's mu
+	running bool
+	cancel  context.CancelCauseFunc
+
+	done chan struct{} // closed once the task left the queue
+}
+
+func newTask(key, user string) *task {
+	return &task{key: key, user: user, done: make(chan struct{})}
+}
+
+// claim makes the caller the one who writes the task's final state; it is
+// false when someone else already did. Call with t.mu held.
+func (t *task) claim() bool {
+	if t.claimed {
+		return false
+	}
+	t.claimed = true
+	return true
+}
+
+// queue is a bounded FIFO of tasks served by a fixed pool of workers. It
+// keeps only ids in memory: a job's input stays in the database until a
+// worker takes it, so a full queue costs a few hundred bytes per job.
+type queue struct {
+	workers  int
+	capacity int // waiting tasks (reserved ones included); 0 = unbounded
+	perUser  int // a user's waiting + running tasks; 0 = unbounded
+	handle   func(ctx context.Context, t *task)
+
+	mu       sync.Mutex
+	wake     *sync.Cond
+	waiting  []*task
+	tasks    map[string]*task
+	users    map[string]int
+	reserved int
+	running  int
+	closed   bool
+
+	base     context.Context
+	stopBase context.CancelCauseFunc
+	wg       sync.WaitGroup
+}
+
+func newQueue(workers, capacity, perUser int, handle func(context.Context, *task)) *queue {
+	q := &queue{workers: workers, capacity: capacity, perUser: perUser, handle: handle,
+		tasks: map[string]*task{}, users: map[string]int{}}
+	q.wake = sync.NewCond(&q.mu)
+	q.base, q.stopBase = context.WithCancelCause(context.Background())
+	return q
+}
+
+// start runs the workers; tasks pushed before wait for it.
+func (q *queue) start() {
+	for range q.workers {
+		q.wg.Add(1)
+		go q.work()
+	}
+}
+
+// reserve books room for one more task of user, so a route can refuse a
+// request before writing anything. Follow it with push or unreserve.
+func (q *queue) reserve(user string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.closed:
+		return errShuttingDown
+	case q.capacity > 0 && len(q.waiting)+q.reserved >= q.capacity:
+		return errQueueFull
+	case q.perUser > 0 && q.users[user] >= q.perUser:
+		return errUserLimit
+	}
+	q.users[user]++
+	q.reserved++
+	return nil
+}
+
+func (q *queue) unreserve(user string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.reserved--
+	q.forgetUser(user)
+}
+
+// push appends t. reserved says whether reserve booked it; restored tasks
+// are not booked, since they were accepted before a restart. A closed
+// queue keeps t out (it stays queued in the database) and says false.
+func (q *queue) push(t *task, reserved bool) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if reserved {
+		q.reserved--
+	} else {
+		q.users[t.user]++
+	}
+	if q.closed || q.tasks[t.key] != nil {
+		q.forgetUser(t.user)
+		return false
+	}
+	q.tasks[t.key] = t
+	q.waiting = append(q.waiting, t)
+	q.wake.Signal()
+	return true
+}
+
+// find returns the waiting or running task of key, or nil.
+func (q *queue) find(key string) *task {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.tasks[key]
+}
+
+// withdraw takes t out of the queue if it is waiting, or cancels its
+// context with cause if it is running. Claim t first, so that the worker
+// does not mistake the cancellation for a failure.
+func (q *queue) withdraw(t *task, cause error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.tasks[t.key] != t:
+	case t.running:
+		t.cancel(cause)
+	default:
+		q.waiting = slices.DeleteFunc(q.waiting, func(w *task) bool { return w == t })
+		q.remove(t)
+	}
+}
+
+func (q *queue) work() {
+	defer q.wg.Done()
+	for {
+		t, ctx := q.next()
+		if t == nil {
+			return
+		}
+		q.handle(ctx, t)
+		q.mu.Lock()
+		t.cancel(nil)
+		q.running--
+		q.remove(t)
+		q.mu.Unlock()
+	}
+}
+
+// next blocks until a task is waiting and marks it running; nil once the
+// queue is closed.
+func (q *queue) next() (*task, context.Context) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.waiting) == 0 && !q.closed {
+		q.wake.Wait()
+	}
+	if q.closed {
+		return nil, nil
+	}
+	t := q.waiting[0]
+	q.waiting[0] = nil
+	q.waiting = q.waiting[1:]
+	ctx, cancel := context.WithCancelCause(q.base)
+	t.running, t.cancel = true, cancel
+	q.running++
+	return t, ctx
+}
+
+// remove forgets t; call with q.mu held.
+func (q *queue) remove(t *task) {
+	delete(q.tasks, t.key)
+	q.forgetUser(t.user)
+	close(t.done)
+}
+
+func (q *queue) forgetUser(user string) {
+	if q.users[user]--; q.users[user] <= 0 {
+		delete(q.users, user)
+	}
+}
+
+// close stops intake and lets idle workers exit; waiting tasks stay where
+// they are (in the database) for the next start.
+func (q *queue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.wake.Broadcast()
+}
+
+// drain waits for running tasks until deadline, then cancels the rest
+// with errShuttingDown and waits for their handlers to save that. It
+// reports whether every worker ended.
+func (q *queue) drain(deadline time.Time) bool {
+	ended := make(chan struct{})
+	go func() {
+		q.wg.Wait()
+		close(ended)
+	}()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-ended:
+		return true
+	case <-timer.C:
+	}
+	q.stopBase(errShuttingDown)
+	// Models honour cancellation within moments; a stuck one must not hold
+	// the shutdown hostage, and its job is restored at the next start.
+	select {
+	case <-ended:
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
+}
+
+// counts is a snapshot for the stats route.
+func (q *queue) counts() (waiting, running int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.waiting), q.running
+}

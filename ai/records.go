@@ -1,0 +1,90 @@
+package ai
+
+import (
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/hooks"
+)
+
+// serverModelFields are the ais fields only training writes. API requests
+// of admins cannot change them (superusers, in the dashboard, may repair them).
+var serverModelFields = []string{"status", "model", "metrics", "error", "trained_at"}
+
+// defaultModelStatus starts every model as a draft, whoever creates it.
+func defaultModelStatus(e *core.RecordEvent) error {
+	if e.Record.GetString("status") == "" {
+		e.Record.Set("status", StatusDraft)
+	}
+	return e.Next()
+}
+
+// resetOnKindChange keeps a model consistent with its kind: a model fitted
+// for one kind cannot be loaded by another, so it goes back to draft.
+func resetOnKindChange(e *core.RecordEvent) error {
+	if e.Record.GetString("kind") != e.Record.Original().GetString("kind") {
+		e.Record.Set("status", StatusDraft)
+		e.Record.Set("model", nil)
+		e.Record.Set("metrics", nil)
+		e.Record.Set("trained_at", "")
+	}
+	return e.Next()
+}
+
+func keepServerFieldsOnCreate(e *core.RecordRequestEvent) error {
+	if !e.HasSuperuserAuth() {
+		for _, f := range serverModelFields {
+			e.Record.Set(f, nil)
+		}
+		e.Record.Set("status", StatusDraft)
+	}
+	return e.Next()
+}
+
+func keepServerFieldsOnUpdate(e *core.RecordRequestEvent) error {
+	if !e.HasSuperuserAuth() {
+		for _, f := range serverModelFields {
+			e.Record.Set(f, e.Record.Original().Get(f))
+		}
+	}
+	return e.Next()
+}
+
+// showAdminFields shows the fitted model (a hidden field) to admins and
+// hides the dataset's file name from members, in every response: view,
+// list, expand and realtime.
+func showAdminFields(e *core.RecordEnrichEvent) error {
+	if e.RequestInfo.HasSuperuserAuth() || hooks.IsAdmin(e.RequestInfo.Auth) {
+		e.Record.Unhide("model")
+	} else {
+		e.Record.Hide("dataset")
+	}
+	return e.Next()
+}
+
+// refuseDatasetDownload keeps training data to admins: the protected-file
+// check alone would let anyone who can view a ready model download it.
+func refuseDatasetDownload(e *core.FileDownloadRequestEvent) error {
+	if e.FileField.Name != "dataset" {
+		return e.Next()
+	}
+	auth, _ := e.App.FindAuthRecordByToken(e.Request.URL.Query().Get("token"), core.TokenTypeFile)
+	if auth == nil || !(auth.IsSuperuser() || hooks.IsAdmin(auth)) {
+		return e.NotFoundError("", nil)
+	}
+	return e.Next()
+}
+
+// finishedStatuses are the job states nothing changes any more.
+var finishedStatuses = []string{JobSucceeded, JobFailed, JobCanceled}
+
+// deriveJobFields keeps is_finished true exactly for finished jobs, and new
+// jobs queued, whoever writes them.
+func deriveJobFields(e *core.RecordEvent) error {
+	if e.Record.GetString("status") == "" {
+		e.Record.Set("status", JobQueued)
+	}
+	e.Record.Set("is_finished", slices.Contains(finishedStatuses, e.Record.GetString("status")))
+	return e.Next()
+}

@@ -1,0 +1,142 @@
+package ai
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Collection names and select values, spelled as in the migration
+// (pb_migrations/1795900300_ai.go).
+const (
+	Models = "ais"
+	Jobs   = "ai_logs"
+
+	StatusDraft    = "draft"
+	StatusTraining = "training"
+	StatusReady    = "ready"
+	StatusFailed   = "failed"
+
+	JobQueued    = "queued"
+	JobRunning   = "running"
+	JobSucceeded = "succeeded"
+	JobFailed    = "failed"
+	JobCanceled  = "canceled"
+)
+
+// Config sizes the job queue and the trainer. Register reads it from the
+// environment (ConfigFromEnv), so operators and tests tune it without code.
+type Config struct {
+	Workers      int           // MADANG_AI_WORKERS: jobs run at once (default: the number of CPUs)
+	Capacity     int           // MADANG_AI_CAPACITY: jobs waiting for a worker (default 1000)
+	PerUser      int           // MADANG_AI_PER_USER: one user's queued + running jobs (default 8)
+	Timeout      time.Duration // MADANG_AI_TIMEOUT: a job's time limit unless options.timeout_seconds is set (default 60s)
+	TrainWorkers int           // MADANG_AI_TRAIN_WORKERS: trainings run at once (default 1)
+	Grace        time.Duration // MADANG_AI_GRACE: how long shutdown waits for running work (default 5s)
+}
+
+// defaultConfig is the configuration without environment variables.
+func defaultConfig() Config {
+	return Config{Workers: runtime.NumCPU(), Capacity: 1000, PerUser: 8,
+		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second}
+}
+
+// ConfigFromEnv is the default configuration with the MADANG_AI_*
+// variables applied.
+// Durations are Go durations ("90s", "1m") or plain seconds ("90").
+func ConfigFromEnv() (Config, error) {
+	cfg := defaultConfig()
+	for _, v := range []struct {
+		name string
+		n    *int
+	}{
+		{"MADANG_AI_WORKERS", &cfg.Workers},
+		{"MADANG_AI_CAPACITY", &cfg.Capacity},
+		{"MADANG_AI_PER_USER", &cfg.PerUser},
+		{"MADANG_AI_TRAIN_WORKERS", &cfg.TrainWorkers},
+	} {
+		if s := strings.TrimSpace(os.Getenv(v.name)); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return cfg, fmt.Errorf("%s=%q: use a whole number of at least 1", v.name, s)
+			}
+			*v.n = n
+		}
+	}
+	for _, v := range []struct {
+		name string
+		d    *time.Duration
+	}{
+		{"MADANG_AI_TIMEOUT", &cfg.Timeout},
+		{"MADANG_AI_GRACE", &cfg.Grace},
+	} {
+		if s := strings.TrimSpace(os.Getenv(v.name)); s != "" {
+			d, err := parseDuration(s)
+			if err != nil || d <= 0 {
+				return cfg, fmt.Errorf("%s=%q: use a positive duration such as 90s or 2m", v.name, s)
+			}
+			*v.d = d
+		}
+	}
+	return cfg, nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// Register binds the AI subsystem to app: the model and job hooks now, and
+// on serve the routes, the job queue and the trainer, which first resume
+// the work a previous run left unfinished. The queue stops on terminate.
+// Call it once, before app.Start, after hooks.Register. A bad MADANG_AI_*
+// variable makes serve fail with a message naming it.
+func Register(app core.App) {
+	cfg, cfgErr := ConfigFromEnv()
+	s := newService(app, cfg)
+
+	app.OnRecordCreate(Models).BindFunc(defaultModelStatus)
+	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
+	app.OnRecordCreateRequest(Models).BindFunc(keepServerFieldsOnCreate)
+	app.OnRecordUpdateRequest(Models).BindFunc(keepServerFieldsOnUpdate)
+	app.OnRecordEnrich(Models).BindFunc(showAdminFields)
+	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)
+	app.OnRecordAfterUpdateSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
+		s.predictors.forget(e.Record.Id)
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
+		s.predictors.forget(e.Record.Id)
+		s.abort(s.training, e.Record.Id)
+		return e.Next()
+	})
+
+	app.OnRecordCreate(Jobs).BindFunc(deriveJobFields)
+	app.OnRecordUpdate(Jobs).BindFunc(deriveJobFields)
+	app.OnRecordAfterDeleteSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
+		s.abort(s.jobs, e.Record.Id)
+		return e.Next()
+	})
+
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		if cfgErr != nil {
+			return fmt.Errorf("ai: %w", cfgErr)
+		}
+		s.bindRoutes(e.Router)
+		if err := s.start(); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		s.stop()
+		return e.Next()
+	})
+}

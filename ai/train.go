@@ -1,0 +1,153 @@
+package ai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// TrainRecord trains an ais record in the caller's goroutine and saves it
+// ready (model, metrics, trained_at) or failed (error). progress, when not
+// nil, receives the kind's progress lines. It returns the training's
+// failure (an *InputError when the dataset or options are at fault) or a
+// failure to save. The CLI and the demo use it; the API trains through
+// the same steps on the trainer's queue.
+func TrainRecord(ctx context.Context, app core.App, model *core.Record, progress func(string)) error {
+	if model.GetString("status") != StatusTraining {
+		model.Set("status", StatusTraining)
+		model.Set("error", "")
+		if err := app.Save(model); err != nil {
+			return fmt.Errorf("marking model %q as training: %w", model.GetString("name"), err)
+		}
+	}
+	trained, err := train(ctx, app, model, progress)
+	if err != nil && ctx.Err() != nil {
+		err = errors.New("the training was interrupted before it finished; train the model again")
+	}
+	if saveErr := saveTrained(app, model.Id, trained, err); saveErr != nil {
+		return saveErr
+	}
+	return err
+}
+
+// train runs the model's kind on its dataset and options.
+func train(ctx context.Context, app core.App, model *core.Record, progress func(string)) (*Trained, error) {
+	kind, ok := KindByName(model.GetString("kind"))
+	if !ok {
+		return nil, inputErrorf("kind", "Unknown model kind %q.", model.GetString("kind"))
+	}
+	options := rawJSON(model, "options")
+	if err := kind.ValidateOptions(options); err != nil {
+		return nil, err
+	}
+	var dataset io.Reader
+	if name := model.GetString("dataset"); kind.NeedsDataset() && name != "" {
+		fsys, err := app.NewFilesystem()
+		if err != nil {
+			return nil, fmt.Errorf("opening the file storage: %w", err)
+		}
+		defer fsys.Close()
+		r, err := fsys.GetReader(model.BaseFilesPath() + "/" + name)
+		if err != nil {
+			return nil, fmt.Errorf("opening the dataset %s: %w", name, err)
+		}
+		defer r.Close()
+		dataset = r
+	}
+	result, err := guard(func() (any, error) { return kind.Train(ctx, dataset, options, progress) })
+	if err != nil {
+		return nil, err
+	}
+	trained, _ := result.(*Trained)
+	if trained == nil {
+		return nil, fmt.Errorf("the %s kind returned no model", kind.Name())
+	}
+	return trained, nil
+}
+
+// saveTrained writes the outcome on a fresh copy of the record, so that
+// what an admin edited during the training (a description, say) stays.
+func saveTrained(app core.App, id string, trained *Trained, trainErr error) error {
+	record, err := app.FindRecordById(Models, id)
+	if err != nil {
+		return fmt.Errorf("model %s was deleted during its training", id)
+	}
+	if trainErr == nil {
+		record.Set("status", StatusReady)
+		record.Set("model", types.JSONRaw(trained.Model))
+		record.Set("metrics", trained.Metrics)
+		record.Set("trained_at", types.NowDateTime())
+		record.Set("error", "")
+		err = app.Save(record)
+		if err == nil {
+			return nil
+		}
+		trainErr = fmt.Errorf("the trained model could not be stored (the limit is 16 MB; use fewer labels or a smaller dataset): %w", err)
+		record, err = app.FindRecordById(Models, id)
+		if err != nil {
+			return fmt.Errorf("model %s was deleted during its training", id)
+		}
+	}
+	record.Set("status", StatusFailed)
+	record.Set("error", clip(sentence(trainErr), maxErrorRunes))
+	if err := app.Save(record); err != nil {
+		return fmt.Errorf("saving the failed training of model %q: %w", record.GetString("name"), err)
+	}
+	return nil
+}
+
+// runTraining is the trainer worker's handling of one model.
+func (s *service) runTraining(ctx context.Context, t *task) {
+	model, err := s.app.FindRecordById(Models, t.key)
+	if err != nil || model.GetString("status") != StatusTraining {
+		return // deleted, or changed by a superuser meanwhile
+	}
+	name := model.GetString("name")
+	trained, trainErr := train(ctx, s.app, model, func(msg string) {
+		s.app.Logger().Info("ai: training "+name, slog.String("progress", msg))
+	})
+	t.mu.Lock()
+	mine := t.claim()
+	t.mu.Unlock()
+	switch {
+	case !mine:
+		return // deleted while training
+	case trainErr != nil && errors.Is(context.Cause(ctx), errShuttingDown):
+		s.app.Logger().Info("ai: training interrupted by shutdown; it starts again at the next start", slog.String("model", name))
+		return
+	}
+	var pe *panicError
+	if errors.As(trainErr, &pe) {
+		s.app.Logger().Error("ai: a training panicked", slog.String("model", name),
+			slog.Any("panic", pe.value), slog.String("stack", pe.stack))
+	}
+	if err := saveTrained(s.app, t.key, trained, trainErr); err != nil {
+		s.app.Logger().Error("ai: saving a training failed", slog.String("model", name), slog.String("error", err.Error()))
+		return
+	}
+	if trainErr != nil {
+		s.app.Logger().Warn("ai: training failed", slog.String("model", name), slog.String("error", trainErr.Error()))
+	} else {
+		s.app.Logger().Info("ai: training finished", slog.String("model", name))
+	}
+}
+
+// restoreTraining trains again the models a previous run left training.
+func (s *service) restoreTraining() error {
+	var ids []string
+	err := s.app.DB().Select("id").From(Models).Where(dbx.HashExp{"status": StatusTraining}).
+		OrderBy("updated").Column(&ids)
+	if err != nil {
+		return fmt.Errorf("ai: finding interrupted trainings: %w", err)
+	}
+	for _, id := range ids {
+		s.training.push(newTask(id, ""), false)
+	}
+	return nil
+}

@@ -1,7 +1,30 @@
 #!/usr/bin/env bash
 # Runs every Madang test: Go unit, API, realtime and end-to-end tests, with
-# the race detector. Usage: ./test.sh [extra go test flags]
+# the race detector, then the web client's journeys in a real browser.
+# Usage: ./test.sh [extra go test flags]
 set -euo pipefail
 cd "$(dirname "$0")"
 export GOTOOLCHAIN=go1.27.3
-go test -race -count=1 "$@" ./...
+go_status=0
+go test -race -count=1 "$@" ./... || go_status=$?
+
+echo "== browser tests (e2e/: the web client in headless Chromium against the real server)"
+if [ ! -x /usr/bin/chromium ]; then
+  # Debian's Chromium: Playwright's own browser download cannot work offline
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+if [ ! -d e2e/node_modules ]; then
+  (cd e2e && npm ci --no-audit --no-fund)
+fi
+MADANG_BIN="$(mktemp -d)/madang-e2e"
+export MADANG_BIN
+trap 'rm -rf "$(dirname "$MADANG_BIN")"' EXIT
+go build -o "$MADANG_BIN" .
+e2e_status=0
+node --test --test-concurrency=1 e2e/ || e2e_status=$?
+
+if [ "$go_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
+  echo "FAILED: go tests exit $go_status, browser tests exit $e2e_status"
+  exit 1
+fi

@@ -194,7 +194,7 @@ func TestUsersResetPasswordWithSMTP(t *testing.T) {
 	if !strings.Contains(out, "Mailed a password-reset link to bob@example.com") {
 		t.Fatalf("output %q", out)
 	}
-	if app.TestMailer.TotalSend() != 1 || !strings.Contains(app.TestMailer.LastMessage().HTML, "confirm-password-reset/") {
+	if app.TestMailer.TotalSend() != 1 || !strings.Contains(app.TestMailer.LastMessage().HTML, "#/reset-password/") {
 		t.Fatalf("mails sent: %d", app.TestMailer.TotalSend())
 	}
 	if !user(t, app, "bob@example.com").ValidatePassword(testapp.Password) {

@@ -12,7 +12,7 @@ var resetPasswordTemplate = core.EmailTemplate{
 <p>비밀번호 재설정을 요청하셨다면 아래 버튼을 눌러 새 비밀번호를 정하세요. 요청하지 않았다면 이 메일을 무시하셔도 됩니다.</p>
 <p>Hello, if you asked to reset your password, follow the link below to choose a new one. If you did not, you can ignore this mail.</p>
 <p>
-  <a class="btn" href="{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}" target="_blank" rel="noopener">비밀번호 재설정 / Reset password</a>
+  <a class="btn" href="{APP_URL}/#/reset-password/{TOKEN}" target="_blank" rel="noopener">비밀번호 재설정 / Reset password</a>
 </p>
 <p>— {APP_NAME}</p>`,
 }

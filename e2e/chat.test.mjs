@@ -1,0 +1,106 @@
+// Support chat between a member and an admin in two browsers: the session
+// shows up live, messages and typing go both ways, unread counts show.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, requireCollections, ADMIN, LIVE_MS } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+journey('support chat between a member and an admin, messages and typing both ways', async (j) => {
+  const { url, su } = server;
+  await requireCollections(su, ['chat_sessions', 'chats'], 'pb_migrations/1795900200_chat.go');
+  const member = { name: '문의회원', email: 'ask@madang.test', password: 'ask-pass-1234' };
+  const created = await createMember(url, member);
+  const admin = await su.collection('users').getFirstListItem(su.filter('email = {:e}', { e: ADMIN.email }));
+
+  const memberPage = await j.page(browser, 'member');
+  await signInUI(memberPage, url, member.email, member.password);
+  const adminPage = await j.page(browser, 'admin');
+  await signInUI(adminPage, url, ADMIN.email, ADMIN.password);
+  await adminPage.goto(`${url}/#/chat`);
+  await adminPage.getByRole('heading', { name: '내 대화' }).waitFor();
+
+  // the member opens a support session
+  await memberPage.goto(`${url}/#/chat`);
+  await memberPage.getByRole('button', { name: '고객 지원 대화 열기' }).click();
+  await memberPage.waitForURL(/#\/chat\/[a-z0-9]+$/);
+  const sessionId = memberPage.url().split('/').pop();
+  await memberPage.getByRole('heading', { name: `${member.name} 님의 문의` }).waitFor();
+
+  // the admin's list shows it without a reload; the admin opens it
+  const adminLink = adminPage.locator(`a[data-session="${sessionId}"]`);
+  await adminLink.waitFor({ timeout: LIVE_MS });
+  await adminLink.click();
+  await adminPage.getByRole('heading', { name: `${member.name} 님의 문의` }).waitFor();
+
+  // typing and a message, member → admin
+  await memberPage.getByLabel('메시지', { exact: true }).pressSequentially('안녕하세요', { delay: 20 });
+  await adminPage.locator('.typing').getByText(`${member.name} 님이 입력 중`).waitFor({ timeout: LIVE_MS });
+  await memberPage.getByLabel('메시지', { exact: true }).fill('안녕하세요, 문의가 있어요');
+  await memberPage.getByRole('button', { name: '보내기' }).click();
+  await adminPage.locator('.message', { hasText: '안녕하세요, 문의가 있어요' }).waitFor({ timeout: LIVE_MS });
+
+  // and admin → member
+  await adminPage.getByLabel('메시지', { exact: true }).pressSequentially('네, 말씀하세요', { delay: 20 });
+  await memberPage.locator('.typing').getByText(`${ADMIN.name} 님이 입력 중`).waitFor({ timeout: LIVE_MS });
+  await adminPage.keyboard.press('Enter');
+  await memberPage.locator('.message', { hasText: '네, 말씀하세요' }).waitFor({ timeout: LIVE_MS });
+  await memberPage.locator('.typing:empty').waitFor({ timeout: LIVE_MS });
+
+  // away from the session, a new message counts as unread
+  await memberPage.goto(`${url}/#/chat`);
+  await memberPage.locator(`a[data-session="${sessionId}"]`).waitFor();
+  await adminPage.getByLabel('메시지', { exact: true }).fill('추가 안내입니다');
+  await adminPage.getByRole('button', { name: '보내기' }).click();
+  const badge = memberPage.locator(`a[data-session="${sessionId}"] .badge.unread`);
+  await badge.waitFor({ timeout: LIVE_MS });
+  assert.match(await badge.textContent(), /^1/);
+  await memberPage.locator(`a[data-session="${sessionId}"]`).click();
+  await memberPage.locator('.message', { hasText: '추가 안내입니다' }).waitFor();
+  assert.equal(await memberPage.locator(`a[data-session="${sessionId}"] .badge.unread`).count(), 0);
+
+  // what the database holds
+  const session = await su.collection('chat_sessions').getOne(sessionId);
+  assert.equal(session.kind, 'support');
+  assert.equal(session.owner, created.id);
+  assert.ok(session.members.includes(created.id));
+  const chats = await su.collection('chats').getFullList({ filter: su.filter('session = {:s}', { s: sessionId }), sort: 'created' });
+  assert.deepEqual(chats.map((c) => [c.author, c.content]), [
+    [created.id, '안녕하세요, 문의가 있어요'],
+    [admin.id, '네, 말씀하세요'],
+    [admin.id, '추가 안내입니다'],
+  ]);
+  await j.screenshot(adminPage, 'admin');
+  await j.screenshot(memberPage, 'last-step');
+});
+
+journey('chat history: older messages load on scroll', async (j) => {
+  const { url, su } = server;
+  await requireCollections(su, ['chat_sessions', 'chats'], 'pb_migrations/1795900200_chat.go');
+  const member = { name: '수다회원', email: 'talk@madang.test', password: 'talk-pass-1234' };
+  await createMember(url, member);
+  const client = await signedIn(url, member.email, member.password);
+  const session = await client.collection('chat_sessions').create({ name: '긴 대화', kind: 'support' });
+  for (let i = 1; i <= 45; i++) await client.collection('chats').create({ session: session.id, content: `메시지 ${i}` });
+
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/chat/${session.id}`);
+  await page.locator('.message', { hasText: '메시지 45' }).waitFor();
+  assert.equal(await page.locator('.message').count(), 30);
+  await page.locator('.messages').evaluate((el) => { el.scrollTop = 0; });
+  await page.locator('.message .bubble', { hasText: /^메시지 1$/ }).waitFor({ timeout: LIVE_MS });
+  assert.equal(await page.locator('.message').count(), 45);
+  const texts = await page.locator('.message .bubble').allTextContents();
+  assert.deepEqual(texts, Array.from({ length: 45 }, (_, i) => `메시지 ${i + 1}`));
+  await j.screenshot(page, 'last-step');
+});

@@ -1,0 +1,234 @@
+// Test harness for the browser journeys: a real Madang server on a free
+// loopback port with a fresh data dir, seeded through the operators' CLI,
+// a headless Chromium, and a superuser SDK client to check the database.
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, mkdir, rm, writeFile, access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import PocketBase from 'pocketbase';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, '../..');
+export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+
+export const BIN = process.env.MADANG_BIN || '/tmp/madang-e2e';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export const SUPERUSER = { email: 'root@madang.test', password: 'root-password-1234' };
+export const ADMIN = { email: 'admin@madang.test', password: 'admin-password-1234', name: '운영자' };
+export const BOARDS = [
+  { name: '자유게시판', read: 'public', write: 'members', info: '누구나 읽고 회원이 쓰는 곳' },
+  { name: '공지사항', read: 'public', write: 'admins', info: '운영 소식' },
+];
+
+/** How long a live change may take to show in another browser. */
+export const LIVE_MS = 10_000;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function cli(dataDir, cwd, ...args) {
+  try {
+    return await run(BIN, [...args, '--dir', dataDir, '--dev=false'], { cwd, timeout: 60_000 });
+  } catch (err) {
+    throw new Error(`madang ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`);
+  }
+}
+
+/**
+ * Starts a Madang server seeded with a superuser, an in-app admin and the
+ * BOARDS. Returns {url, su (superuser SDK client), boards, stop()}.
+ */
+export async function startServer({ env = {} } = {}) {
+  try {
+    await access(BIN);
+  } catch {
+    throw new Error(`no server binary at ${BIN}: build it with GOTOOLCHAIN=go1.27.3 go build -o ${BIN} . (test.sh does)`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'madang-e2e-'));
+  const dataDir = join(dir, 'pb_data');
+  await cli(dataDir, dir, 'superuser', 'upsert', SUPERUSER.email, SUPERUSER.password);
+  await cli(dataDir, dir, 'admin', 'create', ADMIN.email, ADMIN.password, '--name', ADMIN.name);
+  for (const b of BOARDS) await cli(dataDir, dir, 'boards', 'create', b.name, '--read', b.read, '--write', b.write, '--info', b.info);
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--dev=false'];
+  // MADANG_E2E_PUBLIC_DIR=pb_public serves the client live instead of the embedded copy
+  if (process.env.MADANG_E2E_PUBLIC_DIR) args.push('--publicDir', resolve(ROOT, process.env.MADANG_E2E_PUBLIC_DIR));
+  const proc = spawn(BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  proc.stdout.on('data', (d) => { output += d; });
+  proc.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((ok) => proc.on('exit', ok));
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`madang serve exited with ${proc.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`madang serve did not answer /api/health in 30 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const su = new PocketBase(url);
+  su.autoCancellation(false);
+  await su.collection('_superusers').authWithPassword(SUPERUSER.email, SUPERUSER.password);
+  // the journeys sign in many times from one IP: the sign-in rate limits would get in the way
+  await su.settings.update({ rateLimits: { enabled: false } });
+  const boards = await su.collection('boards').getFullList({ sort: 'name' });
+
+  return {
+    url,
+    su,
+    boards,
+    board: (name) => boards.find((b) => b.name === name),
+    log: () => output,
+    async stop() {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An SDK client signed in as a user (email, password), for seeding. */
+export async function signedIn(url, email, password) {
+  const client = new PocketBase(url);
+  client.autoCancellation(false);
+  await client.collection('users').authWithPassword(email, password);
+  return client;
+}
+
+/** Creates a member through the public sign-up, as the web client does. */
+export async function createMember(url, { name, email, password }) {
+  const client = new PocketBase(url);
+  return client.collection('users').create({ name, email, password, passwordConfirm: password });
+}
+
+/**
+ * Fails with a clear message when a backend piece a journey needs is not
+ * on the server yet: such a journey must fail, not skip.
+ */
+export async function requireCollections(su, names, from) {
+  for (const name of names) {
+    try {
+      await su.collections.getOne(name);
+    } catch (err) {
+      if (err.status === 404) {
+        assert.fail(`backend gap: collection "${name}" does not exist on the server yet (expected from ${from})`);
+      }
+      throw err;
+    }
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+/**
+ * A journey: a test with browser pages whose console is recorded. On
+ * failure each page's screenshot and console log go to e2e/artifacts/; at
+ * the end the pages must have logged no errors (besides `allowConsole`).
+ */
+export function journey(name, fn, { allowConsole = [], timeout = 120_000 } = {}) {
+  test(name, { timeout }, async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const slug = name.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase();
+    const pages = [];
+    const contexts = [];
+    const j = {
+      slug,
+      async page(browser, label, options = {}) {
+        const context = await browser.newContext({ locale: 'ko-KR', timezoneId: 'Asia/Seoul', viewport: { width: 1100, height: 900 }, ...options });
+        contexts.push(context);
+        const page = await context.newPage();
+        const entry = { label, page, log: [], errors: [] };
+        page.on('console', (m) => {
+          const line = `[${m.type()}] ${m.text()}`;
+          entry.log.push(line);
+          if (m.type() === 'error') entry.errors.push(line);
+        });
+        page.on('pageerror', (e) => {
+          entry.log.push(`[pageerror] ${e.stack || e.message}`);
+          entry.errors.push(`[pageerror] ${e.message}`);
+        });
+        page.on('response', (r) => {
+          if (r.status() >= 400) entry.log.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`);
+        });
+        page.on('dialog', (d) => d.accept());
+        pages.push(entry);
+        return page;
+      },
+      async screenshot(page, step) {
+        const path = join(ARTIFACTS, `${slug}-${step}.png`);
+        await page.screenshot({ path, fullPage: true });
+        return path;
+      },
+    };
+    try {
+      await fn(j);
+      for (const { label, errors } of pages) {
+        const unexpected = errors.filter((line) => !allowConsole.some((re) => re.test(line)));
+        assert.deepEqual(unexpected, [], `console errors on the ${label} page`);
+      }
+    } catch (err) {
+      for (const { label, page, log } of pages) {
+        await writeFile(join(ARTIFACTS, `${slug}-failure-${label}.console.log`), log.join('\n') + '\n').catch(() => {});
+        if (!page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, `${slug}-failure-${label}.png`), fullPage: true }).catch(() => {});
+      }
+      throw err;
+    } finally {
+      for (const c of contexts) await c.close().catch(() => {});
+    }
+  });
+}
+
+/** Signs in through the web client's form. */
+export async function signInUI(page, url, identity, password) {
+  await page.goto(`${url}/#/signin`);
+  await page.getByLabel(/이메일 또는 이름|Email or name/).fill(identity);
+  await page.getByLabel(/^(비밀번호|Password)$/).fill(password);
+  await page.getByRole('button', { name: /^(로그인|Sign in)$/ }).click();
+  await page.locator('#signout').waitFor();
+}
+
+/** Polls fn until it returns a truthy value (for database checks after async work). */
+export async function eventually(fn, { timeout = LIVE_MS, interval = 200, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}; last: ${last?.message || JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

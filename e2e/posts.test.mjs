@@ -1,0 +1,167 @@
+// Journeys on the boards: sign-up, sign-in, a post with an attachment,
+// comments (seen live by a second browser), likes and counts; the board
+// page on a phone.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, journey, signInUI, eventually, LIVE_MS } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const member = { name: '새싹회원', email: 'saessak@madang.test', password: 'saessak-pass-1234' };
+const title = '첫 글입니다: 첨부 파일과 함께';
+const attachment = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('마당 첨부 파일 내용\n') };
+
+journey('sign-up, sign-in, post with attachment, comment, like, counts', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const page = await j.page(browser, 'member');
+  const watcher = await j.page(browser, 'guest');
+
+  // sign up: signed in at once
+  await page.goto(`${url}/#/signup`);
+  await page.getByLabel('이름').fill(member.name);
+  await page.getByLabel('이메일').fill(member.email);
+  await page.getByLabel('비밀번호', { exact: true }).fill(member.password);
+  await page.getByLabel('비밀번호 확인').fill(member.password);
+  await page.getByRole('button', { name: '가입하기' }).click();
+  await page.locator('#signout').waitFor();
+  const user = await su.collection('users').getFirstListItem(su.filter('email = {:e}', { e: member.email }));
+  assert.equal(user.name, member.name);
+  assert.equal(user.role, 'member');
+
+  // sign out, then sign in with the name
+  await page.locator('#signout').click();
+  await page.getByRole('heading', { name: '로그인' }).waitFor();
+  await signInUI(page, url, member.name, member.password);
+  await assertText(page.locator('.user-nav .me'), member.name);
+
+  // the board list says I can write on the free board; write a post with a file
+  await page.goto(`${url}/#/`);
+  const card = page.locator('.board-item', { hasText: board.name });
+  await assertText(card, '글쓰기 가능');
+  await card.getByRole('link', { name: board.name }).click();
+  await page.getByRole('link', { name: '글쓰기' }).click();
+  await page.getByLabel('제목').fill(title);
+  await page.getByLabel('내용').fill('안녕하세요.\n마당에 처음 쓰는 글입니다.');
+  await page.getByLabel('파일 첨부').setInputFiles(attachment);
+  await page.getByRole('button', { name: '등록' }).click();
+  await page.getByRole('heading', { name: title }).waitFor();
+  const fileLink = page.getByRole('link', { name: 'notes.txt' });
+  await fileLink.waitFor();
+  // the protected file downloads with the token in its URL
+  const href = await fileLink.getAttribute('href');
+  assert.match(href, /[?&]token=/);
+  const body = await page.evaluate(async (u) => (await fetch(u)).text(), href);
+  assert.equal(body, '마당 첨부 파일 내용\n');
+
+  const post = await su.collection('posts').getFirstListItem(su.filter('title = {:t}', { t: title }));
+  assert.equal(post.author, user.id);
+  assert.equal(post.board, board.id);
+  assert.equal(post.attachments.length, 1);
+  assert.equal(post.is_file_attached, true);
+
+  // a second browser (a guest) has the post open
+  await watcher.goto(`${url}/#/posts/${post.id}`);
+  await watcher.getByRole('heading', { name: title }).waitFor();
+  await assertText(watcher.locator('.comments'), '아직 댓글이 없습니다');
+
+  // comment, and a reply to it
+  await page.getByLabel('댓글 쓰기').fill('첫 댓글이에요');
+  await page.getByRole('button', { name: '댓글 등록' }).click();
+  await page.locator('.comment', { hasText: '첫 댓글이에요' }).waitFor();
+  await page.locator('.comment', { hasText: '첫 댓글이에요' }).getByRole('button', { name: '답글' }).click();
+  await page.getByLabel(`${member.name} 님에게 답글`).fill('스스로 답글');
+  await page.getByRole('button', { name: '답글 등록' }).click();
+  await page.locator('.replies .comment', { hasText: '스스로 답글' }).waitFor();
+
+  // the guest sees both without reloading
+  await watcher.locator('.comment', { hasText: '첫 댓글이에요' }).waitFor({ timeout: LIVE_MS });
+  await watcher.locator('.replies .comment', { hasText: '스스로 답글' }).waitFor({ timeout: LIVE_MS });
+
+  // like: the button turns pressed and the count shows it
+  await page.getByRole('button', { name: '좋아요', exact: true }).click();
+  await page.locator('button.like[aria-pressed="true"]').waitFor();
+  await assertText(page.locator('[data-count="likes"] .n'), '1', { exact: true });
+  await assertText(page.locator('[data-count="comments"] .n'), '2', { exact: true });
+  // unlike and like again: the count follows both ways
+  await page.getByRole('button', { name: '좋아요', exact: true }).click();
+  await page.locator('button.like[aria-pressed="false"]').waitFor();
+  await assertText(page.locator('[data-count="likes"] .n'), '0', { exact: true });
+  assert.equal((await su.collection('post_likes').getList(1, 1, { filter: su.filter('post = {:p}', { p: post.id }) })).totalItems, 0);
+  await page.getByRole('button', { name: '좋아요', exact: true }).click();
+  await page.locator('button.like[aria-pressed="true"]').waitFor();
+  await assertText(page.locator('[data-count="likes"] .n'), '1', { exact: true });
+  // and the guest's counts follow live
+  await assertText(watcher.locator('[data-count="likes"] .n'), '1', { exact: true });
+  await assertText(watcher.locator('[data-count="comments"] .n'), '2', { exact: true });
+
+  // what the database holds
+  const saved = await su.collection('posts').getOne(post.id);
+  assert.equal(saved.likes_count, 1);
+  assert.equal(saved.comments_count, 2);
+  const comments = await su.collection('comments').getFullList({ filter: su.filter('post = {:p}', { p: post.id }), sort: 'created' });
+  assert.deepEqual(comments.map((c) => [c.content, c.author]), [['첫 댓글이에요', user.id], ['스스로 답글', user.id]]);
+  assert.equal(comments[1].parent, comments[0].id);
+  const likes = await su.collection('post_likes').getFullList({ filter: su.filter('post = {:p}', { p: post.id }) });
+  assert.deepEqual(likes.map((l) => l.user), [user.id]);
+
+  // edit: a new title, and the attachment removed
+  await page.getByRole('link', { name: '수정' }).click();
+  await page.getByLabel('제목').fill(`${title} (고침)`);
+  await page.getByLabel('notes.txt 지우기').check();
+  await page.getByRole('button', { name: '저장' }).click();
+  await page.getByRole('heading', { name: `${title} (고침)` }).waitFor();
+  const edited = await su.collection('posts').getOne(post.id);
+  assert.equal(edited.title, `${title} (고침)`);
+  assert.deepEqual(edited.attachments, []);
+  assert.equal(edited.is_file_attached, false);
+
+  // search finds it by a word of its content, and not by a word it lacks
+  await page.goto(`${url}/#/boards/${board.id}`);
+  await page.getByRole('searchbox').fill('처음 쓰는');
+  await page.getByRole('button', { name: '검색' }).click();
+  await page.locator('.post-row', { hasText: title }).waitFor();
+  await page.getByRole('searchbox').fill('없는낱말');
+  await page.getByRole('button', { name: '검색' }).click();
+  await page.getByText('검색 결과가 없습니다').waitFor();
+
+  // the board list shows the post with its counts
+  await page.goto(`${url}/#/boards/${board.id}`);
+  const row = page.locator('.post-row', { hasText: title });
+  await row.waitFor();
+  await assertText(row.locator('.count').nth(0).locator('.n'), '1', { exact: true });
+  await assertText(row.locator('.count').nth(1).locator('.n'), '2', { exact: true });
+  await j.screenshot(watcher, 'guest-live');
+  await j.screenshot(page, 'last-step');
+});
+
+journey('board page on a phone (390×844)', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const page = await j.page(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await page.goto(`${url}/#/boards/${board.id}`);
+  await page.getByRole('heading', { name: board.name }).waitFor();
+  await page.locator('.post-row').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  const total = (await su.collection('posts').getList(1, 1, { filter: su.filter('board = {:b}', { b: board.id }) })).totalItems;
+  assert.equal(await page.locator('.post-row').count(), total);
+  const shot = await j.screenshot(page, 'board-phone');
+  assert.ok(shot.endsWith('.png'));
+});
+
+async function assertText(locator, text, { exact = false, timeout = LIVE_MS } = {}) {
+  await eventually(async () => {
+    const got = (await locator.first().textContent({ timeout })) ?? '';
+    return exact ? got.trim() === text : got.includes(text);
+  }, { timeout, message: `text ${JSON.stringify(text)} in ${locator}` });
+}

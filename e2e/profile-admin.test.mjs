@@ -1,0 +1,155 @@
+// A member edits the profile (name, avatar, password with the old one);
+// an admin creates a granted board and grants it; the member then sees it
+// among "my boards" (expand=boards) and can write on it.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import PocketBase from 'pocketbase';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// a 1×1 PNG
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+journey('profile edit, password change, admin grants a board', async (j) => {
+  const { url, su } = server;
+  const member = { name: '프로필회원', email: 'profile@madang.test', password: 'profile-pass-1234' };
+  const created = await createMember(url, member);
+
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.locator('.user-nav .me').click();
+  await page.getByRole('heading', { name: member.name, level: 1 }).waitFor();
+
+  // name and avatar
+  const profileForm = page.locator('form', { has: page.getByRole('heading', { name: '프로필 수정' }) });
+  await profileForm.getByLabel('이름').fill('새이름회원');
+  await profileForm.getByLabel('프로필 사진').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: PNG });
+  await profileForm.getByRole('button', { name: '저장' }).click();
+  await profileForm.getByText('저장했습니다').waitFor();
+  await page.locator('.user-nav .me', { hasText: '새이름회원' }).waitFor();
+  let saved = await su.collection('users').getOne(created.id);
+  assert.equal(saved.name, '새이름회원');
+  assert.match(saved.avatar, /\.png$/);
+
+  // password: a wrong old password is named next to its field
+  const pwForm = page.locator('form', { has: page.getByRole('heading', { name: '비밀번호 바꾸기' }) });
+  await pwForm.getByLabel('현재 비밀번호').fill('not-my-password');
+  await pwForm.getByLabel('새 비밀번호').fill('brand-new-pass-5678');
+  await pwForm.getByLabel('비밀번호 확인').fill('brand-new-pass-5678');
+  await pwForm.getByRole('button', { name: '비밀번호 바꾸기' }).click();
+  await pwForm.locator('.field', { has: page.getByLabel('현재 비밀번호') }).locator('.field-error').waitFor();
+  await pwForm.getByLabel('현재 비밀번호').fill(member.password);
+  await pwForm.getByRole('button', { name: '비밀번호 바꾸기' }).click();
+  await pwForm.getByText('비밀번호를 바꿨습니다').waitFor();
+  // still signed in (with a fresh token), and the new password is the one that works
+  await page.reload();
+  await page.locator('#signout').waitFor();
+  await new PocketBase(url).collection('users').authWithPassword(member.email, 'brand-new-pass-5678');
+  await assert.rejects(new PocketBase(url).collection('users').authWithPassword(member.email, member.password));
+
+  // the admin makes a granted board and grants it to the member
+  const adminPage = await j.page(browser, 'admin');
+  await signInUI(adminPage, url, ADMIN.email, ADMIN.password);
+  await adminPage.goto(`${url}/#/admin/boards`);
+  const newBoard = adminPage.locator('section', { has: adminPage.getByRole('heading', { name: '새 게시판' }) });
+  await newBoard.getByLabel('게시판 이름').fill('비밀정원');
+  await newBoard.getByLabel('소개').fill('허가된 회원만');
+  await newBoard.getByLabel('읽기 권한').selectOption('granted');
+  await newBoard.getByLabel('글쓰기 권한').selectOption('granted');
+  await newBoard.getByRole('button', { name: '게시판 만들기' }).click();
+  await adminPage.locator('details summary', { hasText: '비밀정원' }).waitFor();
+  const board = await su.collection('boards').getFirstListItem('name = "비밀정원"');
+  assert.equal(board.read, 'granted');
+  assert.equal(board.write, 'granted');
+
+  // before the grant the member does not see it
+  await page.goto(`${url}/#/`);
+  await page.locator('.board-item').first().waitFor();
+  assert.equal(await page.locator('.board-item', { hasText: '비밀정원' }).count(), 0);
+
+  await adminPage.getByRole('link', { name: '사용자' }).click();
+  const card = adminPage.locator(`details[data-user="${created.id}"]`);
+  await card.locator('summary').click();
+  await card.getByLabel('허가할 게시판').selectOption({ label: '비밀정원' });
+  await card.getByRole('button', { name: '허가', exact: true }).click();
+  await card.locator('li', { hasText: '비밀정원' }).waitFor();
+  saved = await su.collection('users').getOne(created.id);
+  assert.deepEqual(saved.boards, [board.id]);
+
+  // the member's board list (live) and profile show it
+  const item = page.locator('.board-item', { hasText: '비밀정원' });
+  await page.goto(`${url}/#/profile`);
+  await page.getByRole('link', { name: '비밀정원' }).waitFor();
+  await page.goto(`${url}/#/`);
+  await item.waitFor();
+  assert.match(await item.textContent(), /글쓰기 가능/);
+
+  // revoke: gone again
+  await card.getByRole('button', { name: '허가 취소' }).click();
+  await card.getByText('허가한 게시판이 없습니다').waitFor();
+  saved = await su.collection('users').getOne(created.id);
+  assert.deepEqual(saved.boards, []);
+  await j.screenshot(adminPage, 'admin');
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });
+
+journey('password reset: request page and confirm page', async (j) => {
+  const { url } = server;
+  const page = await j.page(browser, 'visitor');
+  await page.goto(`${url}/#/signin`);
+  await page.getByRole('link', { name: '비밀번호를 잊었나요?' }).click();
+  await page.getByLabel('이메일').fill('someone@madang.test');
+  await page.getByRole('button', { name: '재설정 메일 보내기' }).click();
+  await page.getByText('재설정 메일을 보냈습니다').waitFor();
+
+  // the page the mail links to: a dead token is said, not swallowed
+  await page.goto(`${url}/#/reset-password/not-a-real-token`);
+  await page.getByRole('heading', { name: '새 비밀번호 정하기' }).waitFor();
+  await page.getByLabel('새 비밀번호').fill('another-pass-1234');
+  await page.getByLabel('비밀번호 확인').fill('another-pass-1234');
+  await page.getByRole('button', { name: '비밀번호 바꾸기' }).click();
+  await page.locator('.form-error').getByText('링크가 잘못되었거나 만료되었습니다').waitFor();
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });
+
+journey('admin hides a post and shows it again from the hidden-content list', async (j) => {
+  const { url, su } = server;
+  const member = { name: '숨김회원', email: 'hide@madang.test', password: 'hide-pass-1234' };
+  await createMember(url, member);
+  const client = await signedIn(url, member.email, member.password);
+  const post = await client.collection('posts').create({ board: server.board('자유게시판').id, title: '광고 글', content: '사세요' });
+
+  const adminPage = await j.page(browser, 'admin');
+  await signInUI(adminPage, url, ADMIN.email, ADMIN.password);
+  await adminPage.goto(`${url}/#/posts/${post.id}`);
+  await adminPage.getByRole('button', { name: '숨기기' }).click();
+  await adminPage.getByRole('heading', { name: /숨김/ }).waitFor();
+  assert.equal((await su.collection('posts').getOne(post.id)).is_visible, false);
+
+  // a guest no longer sees it on the board
+  const guest = await j.page(browser, 'guest');
+  await guest.goto(`${url}/#/boards/${post.board}`);
+  await guest.getByRole('heading', { name: '자유게시판' }).waitFor();
+  await guest.locator('.pager .muted').waitFor(); // drawn once the list has loaded
+  assert.equal(await guest.locator('.post-row', { hasText: '광고 글' }).count(), 0);
+
+  await adminPage.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '관리' }).click();
+  await adminPage.getByRole('link', { name: '숨긴 글' }).click();
+  const row = adminPage.locator('li.post-row', { hasText: '광고 글' });
+  await row.getByRole('button', { name: '다시 보이기' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await su.collection('posts').getOne(post.id)).is_visible, true);
+  await guest.reload();
+  await guest.locator('.post-row', { hasText: '광고 글' }).waitFor();
+  await j.screenshot(adminPage, 'last-step');
+});

@@ -1,0 +1,190 @@
+// Boots the web client: the layout (header, language switch), the routes,
+// the signed-in user's session watch and what a dead token (401) does.
+import { pb, me, isAdmin, onUnauthorized, signedOut } from './pb.js';
+import { t, getLang, setLang, LANGUAGES, applyLang } from './i18n.js';
+import { h, replace, notice, loading, errorMessage, banText } from './ui.js';
+import { route, start, current, match, navigate } from './router.js';
+
+const view = (name) => () => import(`./views/${name}.js`);
+
+route('/', { load: view('boards') });
+route('/signin', { load: view('signin') });
+route('/signup', { load: view('signup') });
+route('/forgot-password', { load: view('reset-request') });
+route('/reset-password/:token', { load: view('reset-confirm') });
+route('/profile', { load: view('profile'), auth: true });
+route('/boards/:id', { load: view('board') });
+route('/boards/:board/new', { load: view('post-edit'), auth: true });
+route('/posts/:id', { load: view('post') });
+route('/posts/:id/edit', { load: view('post-edit'), auth: true });
+route('/chat', { load: view('chat'), auth: true });
+route('/chat/:id', { load: view('chat'), auth: true });
+route('/ai', { load: view('ai'), auth: true });
+route('/ai/:id', { load: view('ai-model'), auth: true });
+route('/admin', { load: view('admin-users'), admin: true });
+route('/admin/boards', { load: view('admin-boards'), admin: true });
+route('/admin/content', { load: view('admin-content'), admin: true });
+route('/admin/ai', { load: view('admin-ai'), admin: true });
+
+const header = document.getElementById('site-header');
+const main = document.getElementById('main');
+const flashBox = document.getElementById('flash');
+
+let flash = null;
+let active = null; // {controller, cleanups}
+let firstRender = true;
+
+/** A message shown once at the top of the next page. */
+export function setFlash(kind, text) {
+  flash = { kind, text };
+}
+
+function showFlash() {
+  if (!flash) {
+    flashBox.replaceChildren();
+    return;
+  }
+  replace(flashBox, notice(flash.kind, flash.text));
+  flash = null;
+}
+
+function renderHeader() {
+  const user = me();
+  const { path } = current();
+  const here = (p) => (p === '/' ? path === '/' : path.startsWith(p)) ? 'page' : false;
+  const langSelect = h('select', { id: 'lang', 'aria-label': t('nav.language'), onchange: (e) => changeLang(e.target.value), value: getLang() },
+    LANGUAGES.map((code) => h('option', { value: code }, t(`lang.${code}`))));
+  replace(header,
+    h('a', { class: 'brand', href: '#/' }, h('span', { lang: 'ko' }, '마당'), ' Madang'),
+    h('nav', { class: 'site-nav', 'aria-label': t('nav.main') },
+      h('a', { href: '#/', 'aria-current': here('/') }, t('nav.boards')),
+      user ? h('a', { href: '#/chat', 'aria-current': here('/chat') }, t('nav.chat')) : null,
+      user ? h('a', { href: '#/ai', 'aria-current': here('/ai') }, t('nav.ai')) : null,
+      isAdmin() ? h('a', { href: '#/admin', 'aria-current': here('/admin') }, t('nav.admin')) : null),
+    h('div', { class: 'user-nav' },
+      user
+        ? [h('a', { href: '#/profile', class: 'me', 'aria-current': here('/profile') }, user.name || user.email),
+          h('button', { type: 'button', class: 'link-button', id: 'signout', onclick: signOut }, t('nav.signOut'))]
+        : [h('a', { href: '#/signin', 'aria-current': here('/signin') }, t('nav.signIn')),
+          h('a', { href: '#/signup', 'aria-current': here('/signup') }, t('nav.signUp'))],
+      langSelect));
+}
+
+function changeLang(code) {
+  setLang(code);
+  applyLang();
+  renderHeader();
+  renderRoute(current());
+}
+
+export function signOut() {
+  pb.authStore.clear();
+  setFlash('info', t('auth.signedOut'));
+  navigate('/signin');
+}
+
+// The signed-in user's own record, live: a role, name or board change shows
+// at once, and the open connection lets a ban (which closes it server-side)
+// reach this page as a 401 on reconnect.
+let watched = '';
+async function watchSession() {
+  const user = me();
+  const id = user?.id || '';
+  if (id === watched) return;
+  if (watched) pb.collection('users').unsubscribe(watched).catch(() => {});
+  watched = id;
+  if (!id) return;
+  try {
+    await pb.collection('users').subscribe(id, (e) => {
+      if (e.action === 'update' && pb.authStore.record?.id === e.record.id) {
+        pb.authStore.save(pb.authStore.token, { ...pb.authStore.record, ...e.record });
+      } else if (e.action === 'delete') {
+        pb.authStore.clear();
+      }
+    });
+  } catch {
+    // a dead token was handled by the 401 handler; anything else only costs liveness
+  }
+}
+
+onUnauthorized((message) => {
+  const { path, raw } = current();
+  watched = '';
+  pb.realtime.unsubscribe().catch(() => {});
+  setFlash('error', [t('auth.sessionEnded'), banText(message)].filter(Boolean).join(' '));
+  const next = path.startsWith('/signin') ? '' : raw;
+  navigate('/signin', next && next !== '/' ? { next } : undefined);
+});
+
+pb.authStore.onChange(() => {
+  renderHeader();
+  watchSession();
+});
+
+async function renderRoute(loc) {
+  if (active) {
+    active.controller.abort();
+    // unsubscribing talks to the server; a failure there must not surface as an unhandled rejection
+    active.cleanups.forEach((fn) => { Promise.resolve().then(fn).catch(() => {}); });
+  }
+  const controller = new AbortController();
+  const cleanups = [];
+  active = { controller, cleanups };
+  renderHeader();
+  showFlash();
+
+  const found = match(loc.path);
+  if (!found) {
+    replace(main, h('section', { class: 'card' }, h('h1', { tabindex: -1 }, t('error.pageNotFound')),
+      h('p', {}, h('a', { href: '#/' }, t('nav.boards')))));
+    return;
+  }
+  if ((found.route.auth || found.route.admin) && !me()) {
+    setFlash('info', t('auth.signInFirst'));
+    navigate('/signin', { next: loc.raw });
+    return;
+  }
+  if (found.route.admin && !isAdmin()) {
+    replace(main, h('section', { class: 'card' }, h('h1', { tabindex: -1 }, t('admin.only'))));
+    return;
+  }
+  replace(main, loading());
+  try {
+    const module = await found.route.load();
+    if (controller.signal.aborted) return;
+    main.replaceChildren();
+    await module.default({
+      root: main,
+      params: found.params,
+      query: loc.query,
+      path: loc.path,
+      signal: controller.signal,
+      onCleanup: (fn) => cleanups.push(fn),
+      title: (text) => { document.title = `${text} · ${t('app.name')}`; },
+    });
+  } catch (err) {
+    if (controller.signal.aborted || signedOut(err)) return;
+    replace(main, notice('error', errorMessage(err)));
+    console.warn(err); // eslint-disable-line no-console
+    return;
+  }
+  if (controller.signal.aborted) return;
+  if (!firstRender) main.querySelector('h1')?.focus({ preventScroll: false });
+  firstRender = false;
+}
+
+applyLang();
+watchSession();
+if (pb.authStore.token && !pb.authStore.isValid) pb.authStore.clear();
+if (pb.authStore.isValid) {
+  // refreshes the stored profile and finds out at once if the token died meanwhile
+  pb.collection('users').authRefresh().catch(() => {});
+}
+start(renderRoute);
+
+
+// The skip link cannot use its #main href: the hash is the router's.
+document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});

@@ -1,0 +1,56 @@
+// A tiny router on location.hash: "#/boards/abc?sort=likes" is the path
+// "/boards/abc" with params {id: "abc"} and query sort=likes.
+
+const routes = [];
+
+/** Registers a path pattern ("/posts/:id") with its data (view loader, guards). */
+export function route(pattern, data) {
+  const names = [];
+  const source = pattern.replace(/:([a-zA-Z]+)/g, (_, name) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  routes.push({ regex: new RegExp(`^${source}$`), names, pattern, ...data });
+}
+
+/** The current location as {path, query}. */
+export function current() {
+  const raw = window.location.hash.replace(/^#/, '') || '/';
+  const [path, search = ''] = raw.split('?');
+  return { path: path || '/', query: new URLSearchParams(search), raw };
+}
+
+/** Finds the route of a path: {route, params} or null. */
+export function match(path) {
+  for (const r of routes) {
+    const m = r.regex.exec(path);
+    if (m) {
+      const params = {};
+      r.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1]); });
+      return { route: r, params };
+    }
+  }
+  return null;
+}
+
+/** Goes to a path ("/posts/abc"), with an optional query object. */
+export function navigate(path, query) {
+  const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '' && v != null)).toString() : '';
+  const hash = `#${path}${qs ? '?' + qs : ''}`;
+  if (window.location.hash === hash) {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } else {
+    window.location.hash = hash;
+  }
+}
+
+export function link(path, query) {
+  const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '' && v != null)).toString() : '';
+  return `#${path}${qs ? '?' + qs : ''}`;
+}
+
+/** Calls render(location) now and on every hash change. */
+export function start(render) {
+  window.addEventListener('hashchange', () => render(current()));
+  render(current());
+}

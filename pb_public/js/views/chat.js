@@ -1,0 +1,263 @@
+// Chat: my sessions with unread counts, a support session on request, and
+// one session's messages, live (SDK realtime), with typing indicators and
+// older history loaded on scroll.
+import { pb, me, isAdmin, collectionAvailable, signedOut } from '../pb.js';
+import { t, fmtDate } from '../i18n.js';
+import { h, form, field, submitting, notAvailable, notice, userName, errorMessage, replace, append, debounce } from '../ui.js';
+import { navigate } from '../router.js';
+
+const PAGE = 30;
+const TYPING_SEND_EVERY = 2000;
+const TYPING_SHOW_FOR = 4000;
+
+// Unread counts and read marks are the server's (GET /api/chat/unread,
+// POST /api/chat/sessions/{id}/read), so they follow the user across devices.
+async function unreadCounts() {
+  try {
+    const res = await pb.send('/api/chat/unread', { method: 'GET' });
+    return res?.sessions || {};
+  } catch (err) {
+    if (err?.status === 404) return {}; // the server has no unread counts yet: show none
+    throw err;
+  }
+}
+function markRead(sessionId) {
+  return pb.send(`/api/chat/sessions/${encodeURIComponent(sessionId)}/read`, { method: 'POST' }).catch(() => {});
+}
+
+export default async function render({ root, params, title, signal, onCleanup }) {
+  title(t('chat.title'));
+  if (!(await collectionAvailable('chat_sessions')) || !(await collectionAvailable('chats'))) {
+    append(root, h('h1', { tabindex: -1 }, t('chat.title')), notAvailable(t('chat.feature')));
+    return;
+  }
+  const user = me();
+  const sessionList = h('ul', { class: 'sessions', 'aria-live': 'polite' });
+  const pane = h('section', { class: 'card chat-pane', 'aria-label': t('chat.conversation') });
+  const newSupport = h('button', { type: 'button', class: 'primary', id: 'new-support' }, t('chat.openSupport'));
+  const listError = h('div', { role: 'alert' });
+  append(root, 
+    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, t('chat.title')), newSupport),
+    listError,
+    h('div', { class: 'chat' },
+      h('nav', { class: 'card', 'aria-label': t('chat.sessions') }, h('h2', {}, t('chat.sessions')), sessionList),
+      pane));
+
+  newSupport.addEventListener('click', async () => {
+    newSupport.disabled = true;
+    try {
+      const s = await pb.collection('chat_sessions').create({
+        name: t('chat.supportName', { name: user.name }), kind: 'support', information: '',
+      });
+      navigate(`/chat/${s.id}`);
+    } catch (err) {
+      if (!signedOut(err)) replace(listError, notice('error', errorMessage(err)));
+    } finally {
+      newSupport.disabled = false;
+    }
+  });
+
+  let sessions = [];
+  const unread = new Map();
+  const activeId = params.id || '';
+
+  function drawSessions() {
+    sessionList.replaceChildren(...sessions.map((s) => {
+      const n = s.id === activeId ? 0 : unread.get(s.id) || 0;
+      return h('li', {}, h('a', { href: `#/chat/${s.id}`, 'aria-current': s.id === activeId ? 'page' : false, dataset: { session: s.id } },
+        h('span', {}, s.name, s.kind === 'support' ? h('span', { class: 'muted' }, ` · ${t('chat.support')}`) : null,
+          s.is_closed ? h('span', { class: 'muted' }, ` · ${t('chat.closed')}`) : null),
+        n ? h('span', { class: 'badge unread', title: t('chat.unread', { n }) }, String(n), h('span', { class: 'sr-only' }, ` ${t('chat.unread', { n })}`)) : null));
+    }));
+    if (!sessions.length) sessionList.append(h('li', { class: 'muted' }, t('chat.noSessions')));
+  }
+
+  async function loadSessions() {
+    const [list, counts] = await Promise.all([
+      pb.collection('chat_sessions').getFullList({ sort: '-last_message_at,-created' }),
+      unreadCounts(),
+    ]);
+    if (signal.aborted) return;
+    sessions = list;
+    unread.clear();
+    for (const [id, n] of Object.entries(counts)) unread.set(id, n);
+    drawSessions();
+  }
+  const reloadSessions = debounce(() => loadSessions().catch(() => {}), 300);
+  await loadSessions();
+
+  let conversation = null;
+  if (activeId) {
+    conversation = await openSession(pane, activeId, signal, onCleanup);
+    if (conversation) await markRead(activeId);
+  } else {
+    append(pane, h('p', { class: 'muted' }, t('chat.pick')));
+  }
+
+  const markReadSoon = debounce(() => markRead(activeId), 500);
+  pb.collection('chats').subscribe('*', (e) => {
+    if (signal.aborted) return;
+    const msg = e.record;
+    if (msg.session === activeId && conversation) {
+      conversation.onEvent(e);
+      if (e.action === 'create' && msg.author !== user.id) markReadSoon();
+    } else if (msg.author !== user.id) {
+      reloadSessions();
+    }
+  }, { expand: 'author' }).then((unsub) => onCleanup(unsub), () => {});
+  pb.collection('chat_sessions').subscribe('*', () => {
+    if (!signal.aborted) reloadSessions();
+  }).then((unsub) => onCleanup(unsub), () => {});
+  if (isAdmin()) newSupport.hidden = true; // admins answer support sessions; they do not open them
+}
+
+async function openSession(pane, id, signal, onCleanup) {
+  let session;
+  try {
+    session = await pb.collection('chat_sessions').getOne(id, { expand: 'members,owner' });
+  } catch (err) {
+    if (err?.status === 404) {
+      append(pane, notice('error', t('chat.notFound')));
+      return null;
+    }
+    throw err;
+  }
+  const user = me();
+  const list = h('ol', { class: 'messages', tabindex: 0, 'aria-label': t('chat.messages'), 'aria-live': 'polite' });
+  const older = h('button', { type: 'button', class: 'link-button', hidden: true }, t('chat.older'));
+  const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
+  const input = h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true, disabled: session.is_closed });
+  const send = h('button', { type: 'submit', class: 'primary', disabled: session.is_closed }, t('chat.send'));
+  const inputForm = form({ class: 'chat-input-form' },
+    h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));
+  const members = session.expand?.members || [];
+  append(pane, 
+    h('h2', {}, session.name),
+    h('p', { class: 'meta' },
+      h('span', {}, session.kind === 'support' ? t('chat.support') : t('chat.group')),
+      h('span', {}, t('chat.members', { names: members.map((m) => m.name).join(', ') || userName(session.expand?.owner) }))),
+    session.information ? h('p', {}, session.information) : null,
+    older, list, typing,
+    session.is_closed ? notice('info', t('chat.closedNotice')) : inputForm);
+
+  const shown = new Map();
+  let oldest = null;
+  let hasMore = true;
+  let loadingOlder = false;
+
+  const item = (m) => h('li', { class: `message${m.author === user.id ? ' mine' : ''}`, id: `msg-${m.id}`, dataset: { id: m.id } },
+    h('p', { class: 'meta' }, h('strong', {}, userName(m.expand?.author)), h('time', { datetime: m.created }, fmtDate(m.created))),
+    h('div', { class: 'bubble' }, m.content));
+  const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  const toBottom = () => { list.scrollTop = list.scrollHeight; };
+
+  function add(m, atTop = false) {
+    if (shown.has(m.id) || m.is_visible === false) return;
+    const el = item(m);
+    shown.set(m.id, el);
+    if (atTop) list.prepend(el);
+    else list.append(el);
+  }
+
+  async function loadPage() {
+    const filter = oldest
+      ? pb.filter('session = {:s} && created < {:c}', { s: id, c: oldest })
+      : pb.filter('session = {:s}', { s: id });
+    const res = await pb.collection('chats').getList(1, PAGE, { filter, sort: '-created', expand: 'author', skipTotal: true });
+    hasMore = res.items.length === PAGE;
+    older.hidden = !hasMore;
+    for (const m of res.items) add(m, true);
+    if (res.items.length) oldest = res.items[res.items.length - 1].created;
+    return res.items.length;
+  }
+  async function loadOlder() {
+    if (loadingOlder || !hasMore) return;
+    loadingOlder = true;
+    older.disabled = true;
+    const before = list.scrollHeight;
+    try {
+      await loadPage();
+      list.scrollTop += list.scrollHeight - before; // keep what was on screen in place
+    } finally {
+      loadingOlder = false;
+      older.disabled = false;
+    }
+  }
+  await loadPage();
+  if (!shown.size) list.append(h('li', { class: 'muted empty' }, t('chat.noMessages')));
+  toBottom();
+  // only a scroll *up* near the top asks for more: layout changes that move
+  // scrollTop on their own must not page in the whole history
+  let lastTop = list.scrollTop;
+  list.addEventListener('scroll', () => {
+    const up = list.scrollTop < lastTop;
+    lastTop = list.scrollTop;
+    if (up && list.scrollTop < 40) loadOlder().catch(() => {});
+  });
+  older.addEventListener('click', () => loadOlder().catch(() => {}));
+
+  // typing, both ways
+  let typingAvailable = true;
+  let lastTypingSent = 0;
+  input.addEventListener('input', () => {
+    const now = Date.now();
+    if (!typingAvailable || !input.value.trim() || now - lastTypingSent < TYPING_SEND_EVERY) return;
+    lastTypingSent = now;
+    pb.send(`/api/chat/sessions/${encodeURIComponent(id)}/typing`, { method: 'POST' }).catch((err) => {
+      if (err?.status === 404) typingAvailable = false;
+    });
+  });
+  let typingTimer;
+  pb.realtime.subscribe(`chat_typing/${id}`, (data) => {
+    const who = data?.user || {};
+    if (who.id === user.id) return;
+    const name = who.name || t('common.someone');
+    typing.textContent = t('chat.typing', { name });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typing.textContent = ''; }, TYPING_SHOW_FOR);
+  }).then((unsub) => onCleanup(unsub), () => {});
+  onCleanup(() => clearTimeout(typingTimer));
+
+  inputForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!input.value.trim()) return;
+    submitting(inputForm, async () => {
+      const m = await pb.collection('chats').create({ session: id, content: input.value }, { expand: 'author' });
+      input.value = '';
+      list.querySelector('.empty')?.remove();
+      add(m);
+      toBottom();
+      input.focus();
+    });
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      inputForm.requestSubmit();
+    }
+  });
+
+  return {
+    onEvent(e) {
+      if (signal.aborted) return;
+      const m = e.record;
+      if (e.action === 'create') {
+        const follow = nearBottom() || m.author === user.id;
+        list.querySelector('.empty')?.remove();
+        add(m);
+        if (m.author !== user.id) typing.textContent = '';
+        if (follow) toBottom();
+      } else if (e.action === 'update' && shown.has(m.id)) {
+        if (m.is_visible === false) {
+          shown.get(m.id).remove();
+          shown.delete(m.id);
+        } else {
+          shown.get(m.id).querySelector('.bubble').textContent = m.content;
+        }
+      } else if (e.action === 'delete' && shown.has(m.id)) {
+        shown.get(m.id).remove();
+        shown.delete(m.id);
+      }
+    },
+  };
+}

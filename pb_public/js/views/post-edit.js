@@ -1,0 +1,83 @@
+// Write a post (#/boards/{board}/new) or edit one (#/posts/{id}/edit), with
+// attachments sent by XMLHttpRequest so the upload shows its progress.
+import { pb, isAdmin, uploadRecord } from '../pb.js';
+import { t } from '../i18n.js';
+import { h, field, form, submitting, formatBytes, displayFileName, notice, append } from '../ui.js';
+import { navigate } from '../router.js';
+
+const MAX_FILES = 10;
+const MAX_BYTES = 20 << 20;
+
+export default async function render({ root, params, title }) {
+  const editing = params.id ? await pb.collection('posts').getOne(params.id, { expand: 'board' }) : null;
+  const board = editing ? editing.expand?.board : await pb.collection('boards').getOne(params.board);
+  const heading = editing ? t('edit.editTitle') : t('edit.newTitle', { board: board?.name || '' });
+  title(heading);
+  if (!editing && !board.can_write) {
+    append(root, h('h1', { tabindex: -1 }, heading), notice('error', t('edit.cannotWrite')));
+    return;
+  }
+
+  const titleInput = h('input', { name: 'title', required: true, maxlength: 200, value: editing?.title || '' });
+  const content = h('textarea', { name: 'content', required: true, maxlength: 20000, rows: 12, value: editing?.content || '' });
+  const files = h('input', { name: 'attachments', type: 'file', multiple: true });
+  const chosen = h('ul', { class: 'files muted', 'aria-live': 'polite' });
+  files.addEventListener('change', () => {
+    chosen.replaceChildren(...[...files.files].map((f) => h('li', {}, `${f.name} (${formatBytes(f.size)})`)));
+  });
+  const removals = (editing?.attachments || []).map((name) => h('input', { type: 'checkbox', name: 'attachments-', value: name }));
+  const pinned = isAdmin() ? h('input', { type: 'checkbox', name: 'is_pinned', checked: !!editing?.is_pinned }) : null;
+  const progress = h('progress', { max: 100, value: 0, hidden: true, 'aria-label': t('edit.uploading') });
+  const progressText = h('span', { class: 'muted', 'aria-live': 'polite' });
+
+  const formEl = form({ class: 'card' },
+    h('h1', { tabindex: -1 }, heading),
+    field(t('field.title'), titleInput),
+    field(t('field.content'), content, t('edit.contentHint')),
+    removals.length ? h('fieldset', { class: 'field' }, h('legend', {}, t('edit.currentFiles')),
+      removals.map((box) => h('label', { class: 'check' }, box, ' ', t('edit.removeFile', { name: displayFileName(box.value) })))) : null,
+    field(t('edit.addFiles'), files, t('edit.filesHint', { n: MAX_FILES, size: formatBytes(MAX_BYTES) })),
+    chosen,
+    pinned ? h('label', { class: 'check' }, pinned, ' ', t('edit.pinned')) : null,
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, editing ? t('common.save') : t('edit.publish')),
+      h('a', { class: 'button', href: editing ? `#/posts/${editing.id}` : `#/boards/${board.id}` }, t('common.cancel')),
+      progress, progressText));
+
+  formEl.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const tooBig = [...files.files].find((f) => f.size > MAX_BYTES);
+    if (tooBig) {
+      submitting(formEl, async () => {
+        throw { status: 400, response: { message: t('edit.fileTooBig', { name: tooBig.name, size: formatBytes(MAX_BYTES) }), data: {} } };
+      });
+      return;
+    }
+    submitting(formEl, async () => {
+      const body = new FormData();
+      if (!editing) body.append('board', board.id);
+      body.append('title', titleInput.value);
+      body.append('content', content.value);
+      for (const f of files.files) body.append('attachments', f);
+      for (const box of removals) if (box.checked) body.append('attachments-', box.value);
+      if (pinned) body.append('is_pinned', String(pinned.checked));
+      progress.hidden = false;
+      progress.value = 0;
+      try {
+        const saved = await uploadRecord({
+          collection: 'posts', id: editing?.id, formData: body,
+          onProgress: (ratio) => {
+            progress.value = Math.round(ratio * 100);
+            progressText.textContent = `${progress.value}%`;
+          },
+        });
+        navigate(`/posts/${saved.id}`);
+      } finally {
+        progress.hidden = true;
+        progressText.textContent = '';
+      }
+    });
+  });
+  append(root, formEl);
+  titleInput.focus();
+}

@@ -1,0 +1,253 @@
+// One post: content, protected attachments (file token), like/unlike,
+// counts, and comments with one level of replies. Counts and comments
+// update live over the SDK's realtime.
+import { pb, me, isAdmin, protectedFileURLs, signedOut } from '../pb.js';
+import { t, fmtNumber } from '../i18n.js';
+import { h, icon, time, userName, count, form, field, submitting, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
+import { navigate } from '../router.js';
+
+export default async function render({ root, params, title, signal, onCleanup }) {
+  const post = await pb.collection('posts').getOne(params.id, { expand: 'author,board' });
+  title(post.title);
+  const user = me();
+  const mine = !!user && post.author === user.id;
+
+  const counts = {
+    views: count('views', t('post.views'), fmtNumber(post.views_count), { dataset: { count: 'views' } }),
+    likes: count('likes', t('post.likes'), fmtNumber(post.likes_count), { dataset: { count: 'likes' } }),
+    comments: count('comments', t('post.comments'), fmtNumber(post.comments_count), { dataset: { count: 'comments' } }),
+  };
+  const showCounts = (p) => {
+    counts.views.querySelector('.n').textContent = fmtNumber(p.views_count || 0);
+    counts.likes.querySelector('.n').textContent = fmtNumber(p.likes_count || 0);
+    counts.comments.querySelector('.n').textContent = fmtNumber(p.comments_count || 0);
+  };
+
+  // like / unlike: my like is a post_likes record
+  let myLike = null;
+  // a toggle button: the label stays, aria-pressed (and its look) says whether I like it
+  const likeButton = h('button', { type: 'button', class: 'like', 'aria-pressed': 'false', disabled: !user, title: user ? undefined : t('post.signInToLike') }, icon('likes'), h('span', {}, t('post.like')));
+  const likeError = h('span', { class: 'inline-error', role: 'alert' });
+  const setLiked = (liked) => likeButton.setAttribute('aria-pressed', String(liked));
+  if (user) {
+    const found = await pb.collection('post_likes').getList(1, 1, {
+      filter: pb.filter('post = {:post} && user = {:user}', { post: post.id, user: user.id }), skipTotal: true,
+    });
+    myLike = found.items[0] || null;
+    setLiked(!!myLike);
+  }
+  async function refreshCounts() {
+    // a list read does not count a view, unlike getOne
+    const res = await pb.collection('posts').getList(1, 1, { filter: pb.filter('id = {:id}', { id: post.id }), skipTotal: true });
+    if (res.items[0]) showCounts(res.items[0]);
+  }
+  likeButton.addEventListener('click', async () => {
+    likeButton.disabled = true;
+    likeError.textContent = '';
+    try {
+      if (myLike) {
+        await pb.collection('post_likes').delete(myLike.id);
+        myLike = null;
+      } else {
+        myLike = await pb.collection('post_likes').create({ post: post.id, user: user.id });
+      }
+      setLiked(!!myLike);
+      await refreshCounts();
+    } catch (err) {
+      if (!signedOut(err)) likeError.textContent = errorMessage(err);
+    } finally {
+      likeButton.disabled = false;
+    }
+  });
+
+  const actions = h('div', { class: 'actions' }, likeButton, likeError);
+  if (mine || isAdmin()) {
+    actions.append(
+      h('a', { class: 'button', href: `#/posts/${post.id}/edit` }, t('common.edit')),
+      h('button', { type: 'button', class: 'danger', onclick: removePost }, t('common.delete')));
+  }
+  if (isAdmin()) {
+    actions.append(
+      h('button', { type: 'button', onclick: () => toggle('is_pinned') }, post.is_pinned ? t('post.unpin') : t('post.pin')),
+      h('button', { type: 'button', onclick: () => toggle('is_visible') }, post.is_visible ? t('post.hide') : t('post.unhide')));
+  }
+  async function removePost() {
+    if (!window.confirm(t('post.confirmDelete'))) return;
+    try {
+      await pb.collection('posts').delete(post.id);
+      navigate(`/boards/${post.board}`);
+    } catch (err) {
+      if (!signedOut(err)) likeError.textContent = errorMessage(err);
+    }
+  }
+  async function toggle(name) {
+    try {
+      await pb.collection('posts').update(post.id, { [name]: !post[name] });
+      navigate(`/posts/${post.id}`);
+    } catch (err) {
+      if (!signedOut(err)) likeError.textContent = errorMessage(err);
+    }
+  }
+
+  const files = h('div', { class: 'attachments' });
+  const board = post.expand?.board;
+  const article = h('article', { class: 'card post' },
+    h('p', { class: 'crumbs' }, h('a', { href: `#/boards/${post.board}` }, board?.name || t('nav.boards'))),
+    h('h1', { tabindex: -1 },
+      post.is_pinned ? h('span', { class: 'badge pin' }, t('post.pinned')) : null,
+      post.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
+      post.title),
+    h('p', { class: 'meta' },
+      h('span', { class: 'author' }, userName(post.expand?.author)),
+      time(post.created),
+      post.updated !== post.created ? h('span', { class: 'muted' }, t('post.edited')) : null),
+    h('p', { class: 'meta counts' }, counts.views, counts.likes, counts.comments),
+    h('div', { class: 'content' }, post.content),
+    files,
+    actions);
+  await showFiles(files, post, 'attachments');
+
+  const comments = commentsSection(post, signal, () => refreshCounts().catch(() => {}));
+  append(root, article, comments.section);
+  await comments.load();
+
+  pb.collection('posts').subscribe(post.id, (e) => {
+    if (e.action === 'update') showCounts(e.record);
+    if (e.action === 'delete') replace(article, notice('info', t('post.deleted')));
+  }).then((unsub) => onCleanup(unsub), () => {});
+  // counters change by SQL inside the like/comment write, which sends no
+  // realtime event for the post itself: likes and comments tell instead
+  const refreshLater = debounce(() => refreshCounts().catch(() => {}), 150);
+  pb.collection('post_likes').subscribe('*', refreshLater, { filter: pb.filter('post = {:post}', { post: post.id }) })
+    .then((unsub) => onCleanup(unsub), () => {});
+  const reloadComments = debounce(() => comments.load().then(refreshCounts).catch(() => {}), 150);
+  pb.collection('comments').subscribe('*', reloadComments, { filter: pb.filter('post = {:post}', { post: post.id }) })
+    .then((unsub) => onCleanup(unsub), () => {});
+}
+
+async function showFiles(box, record, fieldName) {
+  const names = [].concat(record[fieldName] || []);
+  if (!names.length) return;
+  if (!me()) {
+    // protected files need a file token, and only signed-in users get one
+    box.append(h('h2', { class: 'small' }, t('post.attachments')),
+      h('ul', { class: 'files' }, names.map((name) => h('li', {}, displayFileName(name)))),
+      h('p', { class: 'hint' }, h('a', { href: `#/signin?next=/posts/${record.post || record.id}` }, t('post.signInToDownload'))));
+    return;
+  }
+  const files = await protectedFileURLs(record, fieldName);
+  box.append(h('h2', { class: 'small' }, t('post.attachments')),
+    h('ul', { class: 'files' }, files.map(({ name, url }) => h('li', {},
+      /\.(png|jpe?g|gif|webp|avif)$/i.test(name) ? h('img', { src: url, alt: displayFileName(name), loading: 'lazy' }) : null,
+      h('a', { href: url, download: displayFileName(name), target: '_blank', rel: 'noopener' }, displayFileName(name))))));
+}
+
+function commentsSection(post, signal, onChange) {
+  const user = me();
+  const heading = h('h2', { id: 'comments-h' }, t('post.comments'));
+  const list = h('ol', { class: 'comments', 'aria-live': 'polite' });
+  const section = h('section', { class: 'card', 'aria-labelledby': 'comments-h' }, heading, list,
+    user ? commentForm(post, null, () => reload()) : h('p', { class: 'muted' }, h('a', { href: `#/signin?next=/posts/${post.id}` }, t('post.signInToComment'))));
+
+  async function load() {
+    const all = await pb.collection('comments').getFullList({
+      filter: pb.filter('post = {:post}', { post: post.id }), sort: 'created', expand: 'author',
+    });
+    if (signal.aborted) return;
+    const replies = new Map();
+    for (const c of all) {
+      if (c.parent) replies.set(c.parent, [...(replies.get(c.parent) || []), c]);
+    }
+    heading.textContent = `${t('post.comments')} (${fmtNumber(all.length)})`;
+    // reconcile instead of redrawing, so an open reply or edit form (and
+    // its focus) survives a live update
+    reconcile(list, all.filter((c) => !c.parent).map((c) => [keyOf(c), () => commentItem(post, c, reload)]));
+    for (const li of list.querySelectorAll(':scope > li.comment')) {
+      const mine = replies.get(li.dataset.id) || [];
+      reconcile(li.querySelector(':scope > ol.replies'), mine.map((r) => [keyOf(r), () => commentItem(post, r, reload)]));
+    }
+    list.querySelector(':scope > li.empty')?.remove();
+    if (!all.length) list.append(h('li', { class: 'muted empty' }, t('post.noComments')));
+  }
+  async function reload() {
+    await load();
+    onChange();
+  }
+  return { section, load };
+}
+
+const keyOf = (c) => `${c.id}:${c.updated}:${c.is_visible}`;
+
+function commentItem(post, comment, reload) {
+  const user = me();
+  const mine = !!user && comment.author === user.id;
+  const body = h('div', { class: 'content' }, comment.content);
+  const files = h('div', { class: 'attachments' });
+  if (comment.is_file_attached) showFiles(files, comment, 'attachments').catch(() => {});
+  const tools = h('div', { class: 'comment-tools' });
+  const li = h('li', { class: `comment${comment.is_visible ? '' : ' hidden-post'}`, id: `comment-${comment.id}`, dataset: { id: comment.id } },
+    h('p', { class: 'meta' }, h('strong', { class: 'author' }, userName(comment.expand?.author)), time(comment.created),
+      comment.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden'))),
+    body, files, tools);
+
+  if (user && !comment.parent) {
+    tools.append(h('button', { type: 'button', class: 'link-button', onclick: () => {
+      const existing = li.querySelector(':scope > form.reply');
+      if (existing) { existing.querySelector('textarea').focus(); return; }
+      const f = commentForm(post, comment, reload);
+      li.insertBefore(f, li.querySelector(':scope > ol'));
+      f.querySelector('textarea').focus();
+    } }, t('post.reply')));
+  }
+  if (mine || isAdmin()) {
+    tools.append(
+      h('button', { type: 'button', class: 'link-button', onclick: () => editComment(comment, body, reload) }, t('common.edit')),
+      h('button', { type: 'button', class: 'link-button danger', onclick: async () => {
+        if (!window.confirm(t('post.confirmDeleteComment'))) return;
+        try {
+          await pb.collection('comments').delete(comment.id);
+          await reload();
+        } catch (err) {
+          if (!signedOut(err)) tools.append(h('span', { class: 'inline-error', role: 'alert' }, errorMessage(err)));
+        }
+      } }, t('common.delete')));
+  }
+  if (!comment.parent) li.append(h('ol', { class: 'replies' }));
+  return li;
+}
+
+function editComment(comment, body, reload) {
+  const text = h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000, value: comment.content });
+  const f = form({ class: 'comment-edit' }, field(t('post.editComment'), text),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, t('common.save')),
+      h('button', { type: 'button', onclick: () => f.replaceWith(body) }, t('common.cancel'))));
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      await pb.collection('comments').update(comment.id, { content: text.value });
+      await reload();
+    });
+  });
+  body.replaceWith(f);
+  text.focus();
+}
+
+function commentForm(post, parent, reload) {
+  const text = h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 });
+  const f = form({ class: parent ? 'reply' : 'comment-new' },
+    field(parent ? t('post.replyLabel', { name: userName(parent.expand?.author) }) : t('post.newComment'), text),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, parent ? t('post.sendReply') : t('post.sendComment'))));
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = { post: post.id, content: text.value };
+      if (parent) body.parent = parent.id;
+      await pb.collection('comments').create(body);
+      text.value = '';
+      if (parent) f.remove();
+      await reload();
+    });
+  });
+  return f;
+}

@@ -1,6 +1,7 @@
 package migrations_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -10,17 +11,50 @@ import (
 
 // TestDownAndUpAgain reverts every Madang migration, checks the schema is
 // PocketBase's own again, then re-applies them all.
+//
+// The revert runs as two processes would: the content migrations (posts,
+// chat, AI) in one app, the settings, users and boards migrations in a second
+// app on the same data dir. Deleting a collection makes PocketBase clean its
+// storage folder in a background goroutine that reads the app's settings
+// without a lock; reverting the settings migration in the same app rewrites
+// them in place, a race inside PocketBase (harmless: a bool read) that the
+// race detector rightly reports. A second app has its own settings.
 func TestDownAndUpAgain(t *testing.T) {
-	app := testapp.NewEmpty(t)
-	runner := core.NewMigrationsRunner(app, core.AppMigrations)
-	count := len(core.AppMigrations.Items())
-
-	reverted, err := runner.Down(count)
-	if err != nil {
-		t.Fatalf("down: %v", err)
+	all := core.AppMigrations.Items()
+	newerThanSettings := 0
+	for _, m := range all {
+		if strings.Compare(m.File, "1795900002_settings.go") > 0 {
+			newerThanSettings++
+		}
 	}
-	if len(reverted) != count {
-		t.Fatalf("reverted %d of %d migrations", len(reverted), count)
+	if newerThanSettings == 0 || newerThanSettings == len(all) {
+		t.Fatalf("unexpected migrations order: %d of %d newer than settings", newerThanSettings, len(all))
+	}
+
+	content := testapp.NewEmpty(t)
+	reverted, err := core.NewMigrationsRunner(content, core.AppMigrations).Down(newerThanSettings)
+	if err != nil {
+		t.Fatalf("down (content): %v", err)
+	}
+	for _, name := range []string{"posts", "comments", "post_likes", "chat_sessions", "chats", "chat_reads", "ais", "ai_logs"} {
+		if _, err := content.FindCollectionByNameOrId(name); err == nil {
+			t.Errorf("%s still exists after down", name)
+		}
+	}
+
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: content.DataDir()})
+	if err := app.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = app.ResetBootstrapState() })
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+
+	more, err := runner.Down(len(all) - newerThanSettings)
+	if err != nil {
+		t.Fatalf("down (foundation): %v", err)
+	}
+	if got := len(reverted) + len(more); got != len(all) {
+		t.Fatalf("reverted %d of %d migrations", got, len(all))
 	}
 	if _, err := app.FindCollectionByNameOrId("boards"); err == nil {
 		t.Fatal("boards still exists after down")
@@ -34,16 +68,21 @@ func TestDownAndUpAgain(t *testing.T) {
 			t.Errorf("users.%s still exists after down", f)
 		}
 	}
+	if app.Settings().Meta.AppName == "Madang" || app.Settings().RateLimits.Enabled {
+		t.Error("settings not reverted")
+	}
 
 	applied, err := runner.Up()
 	if err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	if len(applied) != count {
-		t.Fatalf("re-applied %d of %d migrations", len(applied), count)
+	if len(applied) != len(all) {
+		t.Fatalf("re-applied %d of %d migrations", len(applied), len(all))
 	}
-	if _, err := app.FindCollectionByNameOrId("boards"); err != nil {
-		t.Fatal("boards missing after up")
+	for _, name := range []string{"boards", "posts", "comments", "post_likes", "chat_sessions", "chats", "chat_reads", "ais", "ai_logs"} {
+		if _, err := app.FindCollectionByNameOrId(name); err != nil {
+			t.Errorf("%s missing after up", name)
+		}
 	}
 	if app.Settings().Meta.AppName != "Madang" || !app.Settings().RateLimits.Enabled {
 		t.Fatal("settings not applied")

@@ -35,3 +35,17 @@ func SetKeepAlive(app core.App, interval, timeout time.Duration) {
 func ConnCount(app core.App, userID string) int {
 	return hubOf(app).connCount(userID)
 }
+
+// CachedAccess reports the hub's cached answer of whether userID may read
+// sessionID, and whether there is one.
+func CachedAccess(app core.App, sessionID, userID string) (allowed, cached bool) {
+	h := hubOf(app)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[sessionID]
+	if r == nil {
+		return false, false
+	}
+	allowed, cached = r.allowed["users/"+userID]
+	return allowed, cached
+}

@@ -73,9 +73,10 @@ func newHub(app core.App) *hub {
 
 func (h *hub) bind(app core.App) {
 	app.OnRecordAfterCreateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
-		h.deliver(e.Record) // before e.Next: PocketBase's SSE broadcast comes after
+		h.deliver(e.Record)
 		return e.Next()
 	})
+	h.bindSSE(app)
 
 	app.OnRecordUpdateExecute(Sessions).BindFunc(func(e *core.RecordEvent) error {
 		h.beginWrite(e.Record)

@@ -3,9 +3,11 @@ package chat_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"madang/chat"
 	"madang/internal/testapp"
 )
 
@@ -137,4 +139,113 @@ func TestSSEBanEndsDelivery(t *testing.T) {
 	banned.expectEnd(t)
 	post(t, base, testapp.Alice, group, "bob is gone")
 	aliceSSE.expectRecord(t, "chats/*")
+}
+
+// withOptions is a subscription topic with realtime query options.
+func withOptions(topic, query string) string {
+	return topic + "?options=" + url.QueryEscape(`{"query":`+query+`}`)
+}
+
+// TestSSEUpdatesDeletesAndOptions follows a message through edit, hide and
+// delete on every kind of chats subscription: the list topic with expand,
+// the record topic, the fields option, and an outsider's.
+func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	messages, err := app.FindCollectionByNameOrId("chats")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	aliceExpand := openSSE(t, base, testapp.Token(testapp.Alice), withOptions("chats/*", `{"expand":"author"}`))
+	aliceByID := openSSE(t, base, testapp.Token(testapp.Alice), messages.Id+"/"+groupMsg)
+	bobFields := openSSE(t, base, testapp.Token(testapp.Bob), withOptions("chats/*", `{"fields":"id,content"}`))
+	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), "chats/*", "chats/"+groupMsg)
+
+	edit := func(id string, body map[string]any) {
+		t.Helper()
+		r := testapp.Call(t, http.MethodPatch, base+chatsURL+"/"+id, testapp.Token(testapp.Bob), body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("bob editing %s: %d %s", id, r.Status, r.Raw)
+		}
+	}
+	action := func(c *sseClient, topic, want string) map[string]any {
+		t.Helper()
+		ev, ok := c.next(5 * time.Second)
+		if !ok {
+			t.Fatalf("no %s event on %s", want, topic)
+		}
+		if name, _, _ := strings.Cut(ev.Name, "?"); name != topic || ev.Data["action"] != want {
+			t.Fatalf("got %s %v, want %s on %s", ev.Name, ev.Data, want, topic)
+		}
+		return ev.Data["record"].(map[string]any)
+	}
+
+	edit(groupMsg, map[string]any{"content": "hello alice (edited)"})
+	rec := action(aliceExpand, "chats/*", "update")
+	author, _ := rec["expand"].(map[string]any)["author"].(map[string]any)
+	if rec["content"] != "hello alice (edited)" || author["id"] != bob || author["name"] == nil {
+		t.Fatalf("expanded update: %v", rec)
+	}
+	if _, private := author["banned"]; private {
+		t.Fatalf("alice sees bob's private fields through expand: %v", author)
+	}
+	if rec := action(aliceByID, messages.Id+"/"+groupMsg, "update"); rec["id"] != groupMsg {
+		t.Fatalf("record topic: %v", rec)
+	}
+	if rec := action(bobFields, "chats/*", "update"); len(rec) != 2 || rec["content"] != "hello alice (edited)" {
+		t.Fatalf("fields option: %v", rec)
+	}
+
+	// hidden: only the author (and support admins, not here) still see it
+	edit(groupMsg, map[string]any{"is_visible": false})
+	if rec := action(bobFields, "chats/*", "update"); rec["id"] != groupMsg {
+		t.Fatalf("author's hide event: %v", rec)
+	}
+	aliceExpand.expectNothing(t, quiet)
+	aliceByID.expectNothing(t, 0)
+
+	id := post(t, base, testapp.Bob, group, "never mind")
+	action(aliceExpand, "chats/*", "create")
+	action(bobFields, "chats/*", "create")
+	if r := testapp.Call(t, http.MethodDelete, base+chatsURL+"/"+id, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob deleting: %d %s", r.Status, r.Raw)
+	}
+	if rec := action(aliceExpand, "chats/*", "delete"); rec["id"] != id {
+		t.Fatalf("delete event: %v", rec)
+	}
+	if rec := action(bobFields, "chats/*", "delete"); rec["id"] != id {
+		t.Fatalf("delete event: %v", rec)
+	}
+	adamSSE.expectNothing(t, quiet) // an admin is no member of a group chat
+}
+
+// TestSSESubscribeWarmsAccess: subscribing to chats loads, in one query, the
+// sessions the user may read, so the first message to each costs no rule
+// query per subscriber; sessions the user may not read stay unknown.
+func TestSSESubscribeWarmsAccess(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		groupOK, groupCached := chat.CachedAccess(app, group, bob)
+		closedOK, closedCached := chat.CachedAccess(app, closed, bob)
+		if groupCached && closedCached {
+			if !groupOK || !closedOK {
+				t.Fatalf("bob's sessions cached as not readable: group %v, closed %v", groupOK, closedOK)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("subscribing did not cache bob's sessions")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, cached := chat.CachedAccess(app, support, bob); cached {
+		t.Fatal("alice's support session was cached for bob")
+	}
 }

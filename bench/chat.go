@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// sseTopic is what the SDK's pb.collection('chats').subscribe('*') asks for.
+const sseTopic = "chats/*"
+
+// S5: Subscribers members follow one chat — on Madang half over SSE and
+// half over the WebSocket bridge, on the baseline all over SSE with a public
+// rule — while one member posts Messages messages at MessageRate a second.
+// Each delivery's latency runs from just before the publishing request to
+// its arrival at the subscriber.
+func chatFanout(r *run) (*sample, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams := newClient(r.cfg.Subscribers + 8)
+	streams.Timeout = 0 // streams live as long as ctx
+	defer streams.CloseIdleConnections()
+
+	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, r.cfg.Messages), byKind: map[string][]time.Duration{}}
+	rssBefore := r.srv.statusKB("VmRSS")
+	var readers sync.WaitGroup
+	sse, ws, err := f.connect(ctx, r, streams, &readers)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(500 * time.Millisecond) // let the server settle before reading its memory
+	rssAfter := r.srv.statusKB("VmRSS")
+
+	s := &sample{Extra: map[string]float64{}}
+	publishLat := f.publish(r, s)
+	expected := int64(r.cfg.Messages * r.cfg.Subscribers)
+	for deadline := time.Now().Add(90 * time.Second); f.delivered.Load() < expected && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	readers.Wait()
+
+	f.mu.Lock()
+	s.Latencies = f.latencies
+	f.mu.Unlock()
+	s.Ops = len(s.Latencies)
+	s.Elapsed = max(time.Duration(f.lastDelivery.Load())-time.Duration(f.sent[0].Load()), 0)
+	if missing := expected - int64(s.Ops); missing > 0 {
+		s.Errors += int(missing)
+		if s.FirstErr == "" {
+			s.FirstErr = "deliveries missing"
+		}
+		s.Problems = append(s.Problems, fmt.Sprintf("%d of %d deliveries missing", missing, expected))
+	}
+	s.Extra["sse_subscribers"] = float64(sse)
+	s.Extra["ws_subscribers"] = float64(ws)
+	s.Extra["mem_per_conn_kb"] = float64(rssAfter-rssBefore) / float64(r.cfg.Subscribers)
+	s.Extra["publish_p50_ms"] = ms(percentile(publishLat, 0.50))
+	s.Extra["publish_p99_ms"] = ms(percentile(publishLat, 0.99))
+	for kind, lat := range f.byKind {
+		s.Extra[kind+"_p50_ms"] = ms(percentile(lat, 0.50))
+		s.Extra[kind+"_p99_ms"] = ms(percentile(lat, 0.99))
+	}
+	return s, nil
+}
+
+// fanout is the shared state of one S5 run.
+type fanout struct {
+	epoch        time.Time
+	sent         []atomic.Int64 // message seq → send time since epoch
+	delivered    atomic.Int64
+	lastDelivery atomic.Int64 // since epoch
+
+	mu        sync.Mutex
+	latencies []time.Duration
+	byKind    map[string][]time.Duration // "sse", "ws" → latencies
+}
+
+// connect opens every subscriber (32 at a time) and returns how many use
+// SSE and WebSocket once all are subscribed.
+func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, readers *sync.WaitGroup) (sse, ws int, err error) {
+	errs := make(chan error, r.cfg.Subscribers)
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i := range r.cfg.Subscribers {
+		useWS := r.isMadang() && i%2 == 1
+		if useWS {
+			ws++
+		} else {
+			sse++
+		}
+		token := r.fx.users[i].token
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if useWS {
+				errs <- subscribeWS(ctx, r, streams, token, f.deliver, readers)
+			} else {
+				errs <- subscribeSSE(ctx, r, streams, token, f.deliver, readers)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		if e != nil {
+			return 0, 0, fmt.Errorf("subscribing: %w", e)
+		}
+	}
+	return sse, ws, nil
+}
+
+// deliver records the arrival of a message event (kind "sse") or frame ("ws").
+func (f *fanout) deliver(kind string, data []byte) {
+	now := time.Since(f.epoch)
+	var ev struct {
+		Record struct {
+			Content string `json:"content"`
+		} `json:"record"`
+	}
+	if json.Unmarshal(data, &ev) != nil {
+		return
+	}
+	seq, err := strconv.Atoi(strings.TrimPrefix(ev.Record.Content, "bench message "))
+	if err != nil || seq < 0 || seq >= len(f.sent) {
+		return
+	}
+	lat := now - time.Duration(f.sent[seq].Load())
+	f.delivered.Add(1)
+	for {
+		last := f.lastDelivery.Load()
+		if int64(now) <= last || f.lastDelivery.CompareAndSwap(last, int64(now)) {
+			break
+		}
+	}
+	f.mu.Lock()
+	f.latencies = append(f.latencies, lat)
+	f.byKind[kind] = append(f.byKind[kind], lat)
+	f.mu.Unlock()
+}
+
+// publish posts the messages on schedule, MessageRate a second, each from
+// its own goroutine (open loop: a slow answer does not delay the next
+// message, as with many people chatting), as the first user (the chat's
+// owner), through the records API. It returns each request's latency.
+func (f *fanout) publish(r *run, s *sample) []time.Duration {
+	publisher := r.fx.users[0]
+	interval := time.Duration(float64(time.Second) / r.cfg.MessageRate)
+	start := time.Now()
+	lat := make([]time.Duration, r.cfg.Messages)
+	errs := make([]error, r.cfg.Messages)
+	var wg sync.WaitGroup
+	for i := range r.cfg.Messages {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		body := map[string]any{"session": r.fx.session, "content": fmt.Sprintf("bench message %d", i)}
+		if !r.isMadang() {
+			body["author"], body["is_visible"] = publisher.id, true
+		}
+		t0 := time.Now()
+		f.sent[i].Store(int64(t0.Sub(f.epoch)))
+		wg.Go(func() {
+			errs[i] = r.call(http.MethodPost, "/api/collections/chats/records", publisher.token, body, nil)
+			lat[i] = time.Since(t0)
+		})
+	}
+	wg.Wait()
+	var ok []time.Duration
+	for i, err := range errs {
+		if err != nil {
+			s.fail(err)
+			continue
+		}
+		ok = append(ok, lat[i])
+	}
+	return ok
+}
+
+// subscribeSSE connects like the JS SDK — GET /api/realtime, then POST the
+// subscription with the member's token — and hands each event to deliver.
+func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token string, deliver func(kind string, data []byte), readers *sync.WaitGroup) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := streams.Do(req)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return fmt.Errorf("GET /api/realtime: %d", res.StatusCode)
+	}
+	events := bufio.NewReaderSize(res.Body, 16<<10)
+	name, data, err := readEvent(events)
+	if err != nil || name != "PB_CONNECT" {
+		res.Body.Close()
+		return fmt.Errorf("no PB_CONNECT event (%q, %v)", name, err)
+	}
+	var hello struct {
+		ClientID string `json:"clientId"`
+	}
+	if err := json.Unmarshal(data, &hello); err != nil {
+		res.Body.Close()
+		return err
+	}
+	err = r.call(http.MethodPost, "/api/realtime", token,
+		map[string]any{"clientId": hello.ClientID, "subscriptions": []string{sseTopic}}, nil)
+	if err != nil {
+		res.Body.Close()
+		return err
+	}
+	readers.Go(func() {
+		defer res.Body.Close()
+		for {
+			name, data, err := readEvent(events)
+			if err != nil {
+				return
+			}
+			if name == sseTopic {
+				deliver("sse", data)
+			}
+		}
+	})
+	return nil
+}
+
+// readEvent reads one server-sent event: its name and data.
+func readEvent(r *bufio.Reader) (name string, data []byte, err error) {
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return "", nil, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		switch {
+		case len(line) == 0:
+			if name != "" || data != nil {
+				return name, data, nil
+			}
+		case bytes.HasPrefix(line, []byte("event:")):
+			name = string(bytes.TrimSpace(line[len("event:"):]))
+		case bytes.HasPrefix(line, []byte("data:")):
+			data = append(data, line[len("data:"):]...)
+		}
+	}
+}
+
+// subscribeWS opens Madang's chat WebSocket with a fresh ticket, joins the
+// chat and hands each message frame to deliver.
+func subscribeWS(ctx context.Context, r *run, streams *http.Client, token string, deliver func(kind string, data []byte), readers *sync.WaitGroup) error {
+	var ticket struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := r.call(http.MethodPost, "/api/chat/ticket", token, nil, &ticket); err != nil {
+		return err
+	}
+	u := "ws" + strings.TrimPrefix(r.srv.base, "http") + "/api/chat/ws?ticket=" + url.QueryEscape(ticket.Ticket)
+	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: streams})
+	if err != nil {
+		return fmt.Errorf("dialing the chat WebSocket: %w", err)
+	}
+	c.SetReadLimit(1 << 20)
+	join, _ := json.Marshal(map[string]string{"type": "join", "session": r.fx.session})
+	if err := c.Write(ctx, websocket.MessageText, join); err != nil {
+		c.CloseNow()
+		return err
+	}
+	type frame struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			c.CloseNow()
+			return err
+		}
+		var f frame
+		json.Unmarshal(data, &f)
+		if f.Type == "error" {
+			c.CloseNow()
+			return errors.New("join refused: " + f.Message)
+		}
+		if f.Type == "joined" {
+			break
+		}
+	}
+	readers.Go(func() {
+		defer c.CloseNow()
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if bytes.Contains(data, []byte(`"type":"message"`)) {
+				deliver("ws", data)
+			}
+		}
+	})
+	return nil
+}

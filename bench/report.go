@@ -1,0 +1,273 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// result is one scenario on one target, over all its rounds.
+type result struct {
+	Scenario    string             `json:"scenario"`
+	Name        string             `json:"name"`
+	Target      string             `json:"target"`
+	Unit        string             `json:"unit"`
+	Concurrency int                `json:"concurrency"`
+	Size        string             `json:"size"`
+	Ops         int                `json:"ops"`
+	Errors      int                `json:"errors"`
+	Seconds     float64            `json:"seconds"`
+	Rate        float64            `json:"rate"` // Ops / Seconds, in Unit
+	P50ms       float64            `json:"p50_ms"`
+	P99ms       float64            `json:"p99_ms"`
+	RateRatio   float64            `json:"rate_ratio,omitempty"` // to the baseline
+	P99Ratio    float64            `json:"p99_ratio,omitempty"`  // to the baseline
+	PeakRSSMB   float64            `json:"peak_rss_mb"`
+	Extra       map[string]float64 `json:"extra,omitempty"` // mean over rounds
+	Rounds      []round            `json:"rounds"`
+	Problems    []string           `json:"problems,omitempty"`
+
+	latencies []time.Duration
+	elapsed   time.Duration
+	firstErr  string
+	extraN    map[string]int // how many values each Extra sums, until finish
+}
+
+type round struct {
+	Rate      float64 `json:"rate"`
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	Errors    int     `json:"errors"`
+}
+
+func newResult(sc scenario, cfg config, target string) *result {
+	return &result{Scenario: sc.ID, Name: sc.Name, Target: target, Unit: sc.Unit,
+		Concurrency: sc.Workers(cfg), Size: sc.Size(cfg)}
+}
+
+func (r *result) addRound(s *sample) {
+	r.Rounds = append(r.Rounds, round{Rate: s.rps(), P50ms: ms(percentile(s.Latencies, 0.5)),
+		P99ms: ms(percentile(s.Latencies, 0.99)), PeakRSSMB: float64(s.PeakRSSKB) / 1024, Errors: s.Errors})
+	r.latencies = append(r.latencies, s.Latencies...)
+	r.Ops += s.Ops
+	r.Errors += s.Errors
+	r.elapsed += s.Elapsed
+	if r.firstErr == "" {
+		r.firstErr = s.FirstErr
+	}
+	r.PeakRSSMB = max(r.PeakRSSMB, float64(s.PeakRSSKB)/1024)
+	r.addChecks(s)
+}
+
+// addChecks records a sample's figures and problems; finish averages the figures.
+func (r *result) addChecks(s *sample) {
+	for k, v := range s.Extra {
+		if r.Extra == nil {
+			r.Extra, r.extraN = map[string]float64{}, map[string]int{}
+		}
+		r.Extra[k] += v
+		r.extraN[k]++
+	}
+	r.Problems = append(r.Problems, s.Problems...)
+}
+
+func (r *result) finish() {
+	r.Seconds = r.elapsed.Seconds()
+	if r.Seconds > 0 {
+		r.Rate = float64(r.Ops) / r.Seconds
+	}
+	r.P50ms = ms(percentile(r.latencies, 0.5))
+	r.P99ms = ms(percentile(r.latencies, 0.99))
+	for k, n := range r.extraN {
+		r.Extra[k] /= float64(n)
+	}
+	if r.Errors > 0 {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d failed operations (first: %s)", r.Errors, r.firstErr))
+	}
+	r.latencies = nil
+}
+
+// report is the whole run: what the table and the JSON file show.
+type report struct {
+	Started  time.Time `json:"started"`
+	Seconds  float64   `json:"seconds"`
+	Config   config    `json:"config"`
+	Machine  machine   `json:"machine"`
+	Results  []*result `json:"results"`
+	Goals    []goal    `json:"targets"`
+	Problems []string  `json:"problems"`
+}
+
+type machine struct {
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go"`
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
+}
+
+type goal struct {
+	Scenario string `json:"scenario"`
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	Pass     bool   `json:"pass"`
+}
+
+func newReport(cfg config, started time.Time) *report {
+	return &report{Started: started, Config: cfg, Problems: []string{},
+		Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadStart: loadAverage()}}
+}
+
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
+}
+
+func (rep *report) add(r *result) { rep.Results = append(rep.Results, r) }
+
+func (rep *report) find(scenario, target string) *result {
+	for _, r := range rep.Results {
+		if r.Scenario == scenario && r.Target == target {
+			return r
+		}
+	}
+	return nil
+}
+
+// finish computes the ratios and judges the targets.
+func (rep *report) finish(took time.Duration) {
+	rep.Seconds = took.Seconds()
+	rep.Machine.LoadEnd = loadAverage()
+	for _, m := range rep.Results {
+		if m.Target != madang {
+			continue
+		}
+		if b := rep.find(m.Scenario, baseline); b != nil {
+			if b.Rate > 0 {
+				m.RateRatio = m.Rate / b.Rate
+			}
+			if b.P99ms > 0 {
+				m.P99Ratio = m.P99ms / b.P99ms
+			}
+		}
+	}
+	atLeast := func(id string, min float64) {
+		m := rep.find(id, madang)
+		if m == nil || m.RateRatio == 0 {
+			return
+		}
+		rep.Goals = append(rep.Goals, goal{id, fmt.Sprintf("%s ≥ %.2f× baseline", m.Unit, min),
+			fmt.Sprintf("%.2f×", m.RateRatio), m.RateRatio >= min})
+	}
+	atLeast("S1", 0.9)
+	atLeast("S2", 0.9)
+	atLeast("S3", 0.8)
+	atLeast("S4", 0.8)
+	if m := rep.find("S4", madang); m != nil {
+		rep.Goals = append(rep.Goals, goal{"S4", "likes_count exact", fmt.Sprintf("likes_count %.0f of %d likes",
+			m.Extra["likes_count"], rep.Config.Likers), m.Extra["likes_count"] == float64(rep.Config.Likers) && len(m.Problems) == 0})
+	}
+	if m := rep.find("S5", madang); m != nil && m.P99Ratio > 0 {
+		rep.Goals = append(rep.Goals, goal{"S5", "delivery p99 ≤ 1.5× baseline",
+			fmt.Sprintf("%.1f ms vs %.1f ms = %.2f×", m.P99ms, rep.find("S5", baseline).P99ms, m.P99Ratio), m.P99Ratio <= 1.5})
+	}
+	if m := rep.find("S6", madang); m != nil {
+		if m.RateRatio > 0 {
+			rep.Goals = append(rep.Goals, goal{"S6", "jobs/s ≥ 0.30× baseline create rate",
+				fmt.Sprintf("%.2f×", m.RateRatio), m.RateRatio >= 0.3})
+		}
+		rep.Goals = append(rep.Goals, goal{"S6", "≥ 1,000 jobs/s end to end",
+			fmt.Sprintf("%.0f jobs/s", m.Rate), m.Rate >= 1000})
+	}
+	atLeast("S7", 0.95)
+}
+
+func (rep *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\nMadang vs bare PocketBase v0.40.4 (same schema and rules, no hooks) — %s mode, %d round(s) each, alternating\n",
+		rep.Config.Mode, rep.Config.Rounds)
+	fmt.Fprintf(w, "machine: %d CPUs, %s, load average %s at start, %s at end; took %s\n\n",
+		rep.Machine.CPUs, rep.Machine.GoVersion, rep.Machine.LoadStart, rep.Machine.LoadEnd,
+		(time.Duration(rep.Seconds) * time.Second).Round(time.Second))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\ttarget\tconc\tsize\trate\tunit\tp50 ms\tp99 ms\tratio\tpeak RSS MB\terrors\t")
+	for _, r := range rep.Results {
+		ratio := ""
+		switch {
+		case r.Scenario == "S5" && r.P99Ratio > 0:
+			ratio = fmt.Sprintf("p99 %.2f×", r.P99Ratio)
+		case r.RateRatio > 0:
+			ratio = fmt.Sprintf("%.2f×", r.RateRatio)
+		}
+		rss := fmt.Sprintf("%.0f", r.PeakRSSMB)
+		if r.Target == "sqlite" {
+			rss = "-"
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%d\t%s\t%.1f\t%s\t%.2f\t%.2f\t%s\t%s\t%d\t\n", r.Scenario, r.Name, r.Target,
+			r.Concurrency, r.Size, r.Rate, r.Unit, r.P50ms, r.P99ms, ratio, rss, r.Errors)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	for _, r := range rep.Results {
+		if len(r.Extra) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(r.Extra))
+		for k := range r.Extra {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s=%.4g", k, r.Extra[k])
+		}
+		fmt.Fprintf(w, "%s %-8s %s\n", r.Scenario, r.Target, strings.Join(parts, " "))
+	}
+
+	if phys := rep.find("S0", "sqlite"); phys != nil && phys.Rate > 0 {
+		var parts []string
+		for _, id := range []string{"S3", "S4", "S6"} {
+			for _, target := range []string{madang, baseline} {
+				if r := rep.find(id, target); r != nil {
+					parts = append(parts, fmt.Sprintf("%s %s %.0f%%", id, target, 100*r.Rate/phys.Rate))
+				}
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "\nwrites against the physical limit (%.0f single-row insert tx/s): %s\n",
+				phys.Rate, strings.Join(parts, ", "))
+		}
+	}
+
+	fmt.Fprintln(w, "\nTargets:")
+	for _, g := range rep.Goals {
+		verdict := "MISS"
+		if g.Pass {
+			verdict = "PASS"
+		}
+		fmt.Fprintf(w, "  %s  %s %-40s %s\n", verdict, g.Scenario, g.Goal, g.Measured)
+	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(w, "\nProblems (these fail the run):")
+		for _, p := range rep.Problems {
+			fmt.Fprintln(w, "  -", p)
+		}
+	}
+}
+
+func (rep *report) writeJSON(path string) error {
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}

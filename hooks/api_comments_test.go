@@ -160,6 +160,16 @@ func TestCommentsFields(t *testing.T) {
 			check: expectCommentsCount(post, 3),
 		},
 		{
+			name: "the author cannot unhide a hidden comment: only admins undo a hide", role: testapp.Gina,
+			method: http.MethodPatch, url: commentsURL + "/" + testapp.HiddenComment(pub),
+			body: `{"is_visible":true}`, status: 404, check: expectCommentsCount(post, 2),
+		},
+		{
+			name: "the author edits a hidden comment", role: testapp.Gina, method: http.MethodPatch,
+			url: commentsURL + "/" + testapp.HiddenComment(pub), body: `{"content":"고침","is_visible":false}`,
+			status: 200, content: []string{`"content":"고침"`, `"is_visible":false`}, check: expectCommentsCount(post, 2),
+		},
+		{
 			name: "the author hides a comment", role: testapp.Gina, method: http.MethodPatch,
 			url: commentsURL + "/" + reply, body: `{"is_visible":false}`, status: 200,
 			check: expectCommentsCount(post, 1),

@@ -409,6 +409,15 @@ func TestPostsFields(t *testing.T) {
 			},
 		},
 		{
+			name: "the author cannot unhide a hidden post: only admins undo a hide", role: testapp.Gina,
+			method: http.MethodPatch, url: postsURL + "/" + testapp.HiddenPost(testapp.BoardPublic),
+			body: `{"is_visible":true}`, status: 404,
+			check: func(t testing.TB, app *tests.TestApp, _ []byte) {
+				field(testapp.HiddenPost(testapp.BoardPublic), "is_visible", false)(t, app, nil)
+				expectPostsOn(t, app, testapp.BoardPublic, 2, 1)
+			},
+		},
+		{
 			name: "the author edits a hidden post", role: testapp.Gina, method: http.MethodPatch,
 			url: postsURL + "/" + testapp.HiddenPost(testapp.BoardPublic), body: `{"content":"새 내용"}`, status: 200,
 			content: []string{`"content":"새 내용"`, `"is_visible":false`},

@@ -32,6 +32,8 @@ func newContentRules() contentRules {
 	// the post a comment or like belongs to is readable: hidden posts only by their author
 	postReadable := `(` + boardReadable("post.board") + ` && (post.is_visible = true || ` +
 		`(@request.auth.id != "" && post.author = @request.auth.id)))`
+	// noUnhide: the request does not make a hidden record visible again.
+	const noUnhide = `(@request.body.is_visible:changed = false || is_visible = true)`
 	return contentRules{
 		postRead: admin + ` || (` + boardReadable("board") + ` && (is_visible = true || ` + own + `))`,
 		// "can write on the board": admins everywhere (see README), members
@@ -40,14 +42,15 @@ func newContentRules() contentRules {
 			`(board.write = "members" || (board.write = "granted" && @request.auth.boards.id ?= board)) && ` +
 			`is_pinned = false))`,
 		// The author keeps the post while they can still read its board;
-		// only admins pin.
+		// only admins pin. Hiding is a soft delete: authors hide, only
+		// admins bring back (else an author could undo a moderator's hide).
 		postUpdate: admin + ` || (` + own + ` && ` + boardReadable("board") +
-			` && @request.body.is_pinned:changed = false)`,
+			` && @request.body.is_pinned:changed = false && ` + noUnhide + `)`,
 		postDelete: admin + ` || (` + own + ` && ` + boardReadable("board") + `)`,
 
 		commentRead:   admin + ` || (` + postReadable + ` && (is_visible = true || ` + own + `))`,
 		commentCreate: signedIn + ` && (` + admin + ` || ` + postReadable + `)`,
-		commentWrite:  admin + ` || (` + own + ` && ` + postReadable + `)`,
+		commentWrite:  admin + ` || (` + own + ` && ` + postReadable + ` && ` + noUnhide + `)`,
 
 		likeRead:   admin + ` || ` + postReadable,
 		likeCreate: signedIn + ` && user = @request.auth.id && (` + admin + ` || ` + postReadable + `)`,

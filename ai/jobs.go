@@ -18,9 +18,11 @@ import (
 // service is the AI subsystem bound to one app: the inference queue, the
 // trainer (a second, small queue) and the loaded models.
 //
-// A job costs three writes, each an app.Save that realtime subscribers
-// see: the route creates it queued, a worker marks it running, the worker
-// saves the final state. Cancelling a queued job is two writes in all.
+// A job costs two writes, each an app.Save that realtime subscribers see:
+// the route creates it queued, the worker saves the final state (with
+// started_at). A job still running after Config.RunningMarkDelay (50 ms by
+// default) is also marked running: three writes. Cancelling a queued job
+// is two writes in all.
 type service struct {
 	app        core.App
 	cfg        Config
@@ -151,15 +153,16 @@ func (s *service) runJob(ctx context.Context, t *task) {
 	}
 	job.Set("started_at", types.NowDateTime())
 	if loadErr == nil {
-		job.Set("status", JobRunning)
-		if err := s.app.Save(job); err != nil {
-			t.mu.Unlock()
-			s.app.Logger().Error("ai: marking a job running failed; it runs at the next start",
-				slog.String("job", job.Id), slog.String("error", err.Error()))
-			return
-		}
+		job.Set("status", JobRunning) // what partial results show
 	}
 	t.mu.Unlock()
+	if loadErr == nil {
+		// running is written only if the job is still running after
+		// runningMarkDelay: most predictions take microseconds, and their
+		// running state would be one more write nobody could see.
+		marker := time.AfterFunc(s.cfg.RunningMarkDelay, func() { s.markRunning(t, job) })
+		defer marker.Stop()
+	}
 
 	var result any
 	var runErr error
@@ -203,6 +206,21 @@ func (s *service) runJob(ctx context.Context, t *task) {
 				slog.String("ai", job.GetString("ai")), slog.Any("panic", pe.value), slog.String("stack", pe.stack))
 		}
 		s.finishJob(job, JobFailed, nil, sentence(runErr))
+	}
+}
+
+// markRunning saves a copy of job as running, unless the job was claimed
+// (finished, canceled) meanwhile; t.mu orders it before the final write.
+func (s *service) markRunning(t *task, job *core.Record) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.claimed {
+		return
+	}
+	running := job.Fresh()
+	running.Set("status", JobRunning)
+	if err := s.app.Save(running); err != nil {
+		s.app.Logger().Warn("ai: marking a job running failed", slog.String("job", job.Id), slog.String("error", err.Error()))
 	}
 }
 

@@ -48,8 +48,10 @@ func TestJobRunsThroughTheQueue(t *testing.T) {
 	if !job.GetBool("is_finished") || job.GetString("error") != "" {
 		t.Errorf("is_finished %v, error %q", job.GetBool("is_finished"), job.GetString("error"))
 	}
-	// three writes, each one a realtime event: created queued, running, final
-	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "running", "succeeded"}) {
+	// two writes, each one a realtime event: created queued, final; a job
+	// this quick is never written as running (TestCancelRunningJob shows a
+	// longer one is)
+	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "succeeded"}) {
 		t.Errorf("saved statuses %v", got)
 	}
 	res := testapp.Call(t, http.MethodGet, base+"/api/collections/ai_logs/records/"+id, testapp.Token(testapp.Alice), nil)

@@ -38,12 +38,17 @@ type Config struct {
 	Timeout      time.Duration // MADANG_AI_TIMEOUT: a job's time limit unless options.timeout_seconds is set (default 60s)
 	TrainWorkers int           // MADANG_AI_TRAIN_WORKERS: trainings run at once (default 1)
 	Grace        time.Duration // MADANG_AI_GRACE: how long shutdown waits for running work (default 5s)
+
+	// RunningMarkDelay is how long a job runs before its running state is
+	// written (default 50ms); quicker jobs go from queued to their final
+	// state in one write. Zero writes it at once.
+	RunningMarkDelay time.Duration
 }
 
 // defaultConfig is the configuration without environment variables.
 func defaultConfig() Config {
 	return Config{Workers: runtime.NumCPU(), Capacity: 1000, PerUser: 8,
-		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second}
+		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second, RunningMarkDelay: 50 * time.Millisecond}
 }
 
 // ConfigFromEnv is the default configuration with the MADANG_AI_*

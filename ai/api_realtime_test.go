@@ -78,9 +78,14 @@ func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 		records := jobEvents(events, id, 10*time.Second)
 		var partials []string
 		var last map[string]any
+		var lastPartial, running string // updated of the last partial and of the stored running state
 		for _, r := range records {
 			result, _ := r["result"].(map[string]any)
+			if r["status"] == ai.JobRunning && result["partial"] == nil {
+				running, _ = r["updated"].(string)
+			}
 			if result["partial"] == true {
+				lastPartial, _ = r["updated"].(string)
 				text, _ := result["text"].(string)
 				if !strings.HasPrefix(final, text) || r["status"] != ai.JobRunning {
 					t.Errorf("%s: partial %q with status %v", who, text, r["status"])
@@ -88,6 +93,11 @@ func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 				partials = append(partials, text)
 			}
 			last = r
+		}
+		// clients keep the newest state by updated: the text streamed after
+		// the running write must not look older than it
+		if running == "" || lastPartial < running {
+			t.Errorf("%s: last partial updated %q, running state updated %q", who, lastPartial, running)
 		}
 		if len(partials) < 2 {
 			t.Errorf("%s saw %d partial texts (%v); want the reply while it streams", who, len(partials), partials)

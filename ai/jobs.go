@@ -21,7 +21,8 @@ import (
 // A job costs two writes, each an app.Save that realtime subscribers see:
 // the route creates it queued, the worker saves the final state (with
 // started_at). A job still running after Config.RunningMarkDelay (50 ms by
-// default) is also marked running: three writes. Cancelling a queued job
+// default), or that streams partial results, is also marked running:
+// three writes. Cancelling a queued job
 // is two writes in all.
 type service struct {
 	app        core.App
@@ -156,11 +157,14 @@ func (s *service) runJob(ctx context.Context, t *task) {
 		job.Set("status", JobRunning) // what partial results show
 	}
 	t.mu.Unlock()
+	// running is written only if the job is still running after
+	// RunningMarkDelay, or before its first partial result: most
+	// predictions take microseconds, and their running state would be one
+	// more write nobody could see.
+	var markOnce sync.Once
+	markRunning := func() { markOnce.Do(func() { s.markRunning(t, job) }) }
 	if loadErr == nil {
-		// running is written only if the job is still running after
-		// runningMarkDelay: most predictions take microseconds, and their
-		// running state would be one more write nobody could see.
-		marker := time.AfterFunc(s.cfg.RunningMarkDelay, func() { s.markRunning(t, job) })
+		marker := time.AfterFunc(s.cfg.RunningMarkDelay, markRunning)
 		defer marker.Stop()
 	}
 
@@ -173,7 +177,10 @@ func (s *service) runJob(ctx context.Context, t *task) {
 		runCtx, cancel := context.WithTimeout(ctx, model.timeout)
 		input := rawJSON(job, "input")
 		result, runErr = guard(func() (any, error) {
-			return model.predictor.Predict(runCtx, input, func(text string) { s.publishPartial(job, text) })
+			return model.predictor.Predict(runCtx, input, func(text string) {
+				markRunning() // a streamed reply is long work: show it running first
+				s.publishPartial(job, text)
+			})
 		})
 		timedOut = runErr != nil && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
 		cancel()

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/routine"
 	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // partialResult is a running job's result while its model streams: the
@@ -22,8 +23,9 @@ type partialResult struct {
 // publishPartial sends a streaming job's text so far to the realtime
 // clients subscribed to it (ai_logs/{id}, or ai_logs/*) whose auth may
 // view it, as PocketBase's own update event of the record with result
-// {"text": …, "partial": true}. Partials are not stored: the database
-// sees three writes per job however long the reply.
+// {"text": …, "partial": true} and updated = now (it is newer than any
+// stored state, the running one included). Partials are not stored: the
+// database sees the same writes per job however long the reply.
 func (s *service) publishPartial(job *core.Record, text string) {
 	clients := s.app.SubscriptionsBroker().Clients()
 	if len(clients) == 0 {
@@ -65,6 +67,7 @@ func (s *service) publishPartial(job *core.Record, text string) {
 func partialMessage(job *core.Record, text string) ([]byte, error) {
 	record := job.Fresh()
 	record.Set("result", partialResult{Text: text, Partial: true})
+	record.SetRaw("updated", types.NowDateTime()) // Set cannot change an autodate
 	return json.Marshal(map[string]any{"action": "update", "record": record})
 }
 

@@ -3,7 +3,8 @@
 // page on a phone.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, journey, signInUI, eventually, LIVE_MS } from './lib/harness.mjs';
+import PocketBase from 'pocketbase';
+import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, ADMIN, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -125,14 +126,37 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   assert.deepEqual(edited.attachments, []);
   assert.equal(edited.is_file_attached, false);
 
-  // search finds it by a word of its content, and not by a word it lacks
+  // search (the server's /api/posts/search): every word must match, anywhere
+  // in the title or content, so two words that are not next to each other
+  // (and not in that order) find the post
   await page.goto(`${url}/#/boards/${board.id}`);
-  await page.getByRole('searchbox').fill('처음 쓰는');
+  await page.locator('.pager .muted').waitFor();
+  const searchbox = page.getByRole('searchbox');
+  const searched = page.waitForResponse((r) => r.url().includes('/api/posts/search?') && r.status() === 200);
+  await searchbox.fill('처음 안녕하세요');
   await page.getByRole('button', { name: '검색' }).click();
+  const searchURL = new URL((await searched).url());
+  assert.equal(searchURL.searchParams.get('q'), '처음 안녕하세요');
+  assert.equal(searchURL.searchParams.get('board'), board.id);
+  assert.equal(searchURL.searchParams.get('sort'), '-is_pinned,-created');
   await page.locator('.post-row', { hasText: title }).waitFor();
-  await page.getByRole('searchbox').fill('없는낱말');
+  await page.getByText('“처음 안녕하세요” 검색 결과').waitFor();
+  // another sort keeps the search
+  await page.getByLabel('정렬').selectOption('likes');
+  await page.waitForURL(/sort=likes/);
+  assert.match(page.url(), /[?&]q=/);
+  await page.locator('.post-row', { hasText: title }).waitFor();
+  // one word the post lacks: nothing found, the empty state says so
+  await searchbox.fill('안녕하세요 없는낱말');
   await page.getByRole('button', { name: '검색' }).click();
-  await page.getByText('검색 결과가 없습니다').waitFor();
+  await page.locator('.post-list .empty', { hasText: '검색 결과가 없습니다' }).waitFor();
+  assert.equal(await page.locator('.post-row').count(), 0);
+  // a search the server refuses (q over 200 characters): its message shows next to the field
+  await page.goto(`${url}/#/boards/${board.id}?q=${'가'.repeat(201)}`);
+  const searchError = page.locator('form[role=search] .inline-error');
+  await searchError.getByText(/1–200 characters/).waitFor();
+  assert.equal(await searchbox.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('.post-row').count(), 0);
 
   // the board list shows the post with its counts
   await page.goto(`${url}/#/boards/${board.id}`);
@@ -142,19 +166,32 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   await assertText(row.locator('.count').nth(1).locator('.n'), '2', { exact: true });
   await j.screenshot(watcher, 'guest-live');
   await j.screenshot(page, 'last-step');
-});
+}, { allowConsole: [/status of 400/] }); // the refused search
 
 journey('board page on a phone (390×844)', async (j) => {
-  const { url, su } = server;
+  const { url } = server;
   const board = server.board('자유게시판');
+  // its own posts (one pinned, by the admin), whatever other journeys did
+  const writer = { name: '폰회원', email: 'phone@madang.test', password: 'phone-pass-1234' };
+  await createMember(url, writer);
+  const client = await signedIn(url, writer.email, writer.password);
+  const long = '폰에서 보는 아주 긴 제목입니다 '.repeat(4).trim();
+  await client.collection('posts').create({ board: board.id, title: long, content: '좁은 화면에서도 가로로 넘치지 않아야 합니다.' });
+  await client.collection('posts').create({ board: board.id, title: '폰 두 번째 글', content: '짧은 글' });
+  const admin = await signedIn(url, ADMIN.email, ADMIN.password);
+  await admin.collection('posts').create({ board: board.id, title: '폰 고정 공지', content: '고정된 글', is_pinned: true });
+
   const page = await j.page(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   await page.goto(`${url}/#/boards/${board.id}`);
   await page.getByRole('heading', { name: board.name }).waitFor();
-  await page.locator('.post-row').first().waitFor();
+  await page.locator('.post-row', { hasText: long }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-  const total = (await su.collection('posts').getList(1, 1, { filter: su.filter('board = {:b}', { b: board.id }) })).totalItems;
-  assert.equal(await page.locator('.post-row').count(), total);
+  // the rows are what a guest may list, first page, pinned first
+  const guest = new PocketBase(url);
+  const listed = await guest.collection('posts').getList(1, 20, { filter: guest.filter('board = {:b}', { b: board.id }), sort: '-is_pinned,-created' });
+  assert.equal(await page.locator('.post-row').count(), listed.items.length);
+  assert.match(await page.locator('.post-row').first().textContent(), /폰 고정 공지/);
   const shot = await j.screenshot(page, 'board-phone');
   assert.ok(shot.endsWith('.png'));
 });

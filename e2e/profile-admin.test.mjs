@@ -1,10 +1,11 @@
 // A member edits the profile (name, avatar, password with the old one);
 // an admin creates a granted board and grants it; the member then sees it
-// among "my boards" (expand=boards) and can write on it.
+// among "my boards" (expand=boards) and can write on it. An admin hides a
+// post and a comment, and shows them again.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase from 'pocketbase';
-import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -122,7 +123,7 @@ journey('password reset: request page and confirm page', async (j) => {
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/] });
 
-journey('admin hides a post and shows it again from the hidden-content list', async (j) => {
+journey('admin hides a post and shows it again from the hidden-content list; hides a comment from the post page', async (j) => {
   const { url, su } = server;
   const member = { name: '숨김회원', email: 'hide@madang.test', password: 'hide-pass-1234' };
   await createMember(url, member);
@@ -151,5 +152,45 @@ journey('admin hides a post and shows it again from the hidden-content list', as
   assert.equal((await su.collection('posts').getOne(post.id)).is_visible, true);
   await guest.reload();
   await guest.locator('.post-row', { hasText: '광고 글' }).waitFor();
+
+  // a comment: the admin hides it from the post page
+  const spam = await client.collection('comments').create({ post: post.id, content: '댓글 광고: 싸게 팝니다' });
+  await client.collection('comments').create({ post: post.id, content: '평범한 댓글' });
+  await guest.goto(`${url}/#/posts/${post.id}`);
+  const guestSpam = guest.locator('.comment', { hasText: '댓글 광고' });
+  await guestSpam.waitFor();
+  await adminPage.goto(`${url}/#/posts/${post.id}`);
+  const adminSpam = adminPage.locator('.comment', { hasText: '댓글 광고' });
+  await adminSpam.getByRole('button', { name: '댓글 숨기기' }).click();
+  // the admin still sees it, marked hidden, with the way back
+  await adminSpam.locator('.badge', { hasText: '숨김' }).waitFor();
+  await adminSpam.getByRole('button', { name: '댓글 다시 보이기' }).waitFor();
+  assert.equal(await adminPage.locator('.comment', { hasText: '평범한 댓글' }).locator('.badge').count(), 0);
+  assert.equal((await su.collection('comments').getOne(spam.id)).is_visible, false);
+  assert.equal((await new PocketBase(url).collection('comments').getFullList({ filter: `post = "${post.id}"` })).length, 1);
+  // the guest's open page drops it at its next list reload (a hidden
+  // comment sends no realtime event to those who may no longer see it;
+  // any new comment reloads the list)
+  await client.collection('comments').create({ post: post.id, content: '새 댓글' });
+  await guest.locator('.comment', { hasText: '새 댓글' }).waitFor({ timeout: LIVE_MS });
+  await guestSpam.waitFor({ state: 'detached', timeout: LIVE_MS });
+  await guest.reload();
+  await guest.locator('.comment', { hasText: '새 댓글' }).waitFor();
+  assert.equal(await guestSpam.count(), 0);
+  // its author still sees it, marked hidden, and cannot show it again
+  const author = await j.page(browser, 'author');
+  await signInUI(author, url, member.email, member.password);
+  await author.goto(`${url}/#/posts/${post.id}`);
+  const authorSpam = author.locator('.comment', { hasText: '댓글 광고' });
+  await authorSpam.locator('.badge', { hasText: '숨김' }).waitFor();
+  assert.equal(await authorSpam.getByRole('button', { name: /댓글 (숨기기|다시 보이기)/ }).count(), 0);
+
+  // and the admin shows it again
+  await adminSpam.getByRole('button', { name: '댓글 다시 보이기' }).click();
+  await adminSpam.getByRole('button', { name: '댓글 숨기기' }).waitFor();
+  assert.equal(await adminSpam.locator('.badge').count(), 0);
+  assert.equal((await su.collection('comments').getOne(spam.id)).is_visible, true);
+  await guest.reload();
+  await guestSpam.waitFor();
   await j.screenshot(adminPage, 'last-step');
 });

@@ -187,7 +187,7 @@ function commentItem(post, comment, reload) {
   const tools = h('div', { class: 'comment-tools' });
   const li = h('li', { class: `comment${comment.is_visible ? '' : ' hidden-post'}`, id: `comment-${comment.id}`, dataset: { id: comment.id } },
     h('p', { class: 'meta' }, h('strong', { class: 'author' }, userName(comment.expand?.author)), time(comment.created),
-      comment.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden'))),
+      comment.is_visible ? null : h('span', { class: 'badge warn', title: t('post.hiddenComment') }, t('common.hidden'))),
     body, files, tools);
 
   if (user && !comment.parent) {
@@ -199,6 +199,11 @@ function commentItem(post, comment, reload) {
       f.querySelector('textarea').focus();
     } }, t('post.reply')));
   }
+  const failed = (err) => {
+    if (signedOut(err)) return;
+    tools.querySelector(':scope > .inline-error')?.remove();
+    tools.append(h('span', { class: 'inline-error', role: 'alert' }, errorMessage(err)));
+  };
   if (mine || isAdmin()) {
     tools.append(
       h('button', { type: 'button', class: 'link-button', onclick: () => editComment(comment, body, reload) }, t('common.edit')),
@@ -208,9 +213,25 @@ function commentItem(post, comment, reload) {
           await pb.collection('comments').delete(comment.id);
           await reload();
         } catch (err) {
-          if (!signedOut(err)) tools.append(h('span', { class: 'inline-error', role: 'alert' }, errorMessage(err)));
+          failed(err);
         }
       } }, t('common.delete')));
+  }
+  if (isAdmin()) {
+    // moderation: a hidden comment stays for admins and its author (marked),
+    // guests and other members no longer get it
+    const toggle = h('button', { type: 'button', class: 'link-button', onclick: async () => {
+      toggle.disabled = true;
+      try {
+        await pb.collection('comments').update(comment.id, { is_visible: !comment.is_visible });
+        await reload();
+      } catch (err) {
+        failed(err);
+      } finally {
+        toggle.disabled = false;
+      }
+    } }, comment.is_visible ? t('post.hideComment') : t('post.unhideComment'));
+    tools.append(toggle);
   }
   if (!comment.parent) li.append(h('ol', { class: 'replies' }));
   return li;

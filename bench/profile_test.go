@@ -141,11 +141,11 @@ func BenchmarkCommentSave(b *testing.B) {
 		for _, spread := range []int{100_000, 1_000} {
 			b.Run(fmt.Sprintf("%s/posts=%d", variant, spread), func(b *testing.B) {
 				app := postsApp(b, 100_000, strings.HasPrefix(variant, madang))
-			if variant == "madang-without-comments-index" {
-				if _, err := app.NonconcurrentDB().NewQuery("DROP INDEX idx_posts_board_comments").Execute(); err != nil {
-					b.Fatal(err)
+				if variant == "madang-without-comments-index" {
+					if _, err := app.NonconcurrentDB().NewQuery("DROP INDEX idx_posts_board_comments").Execute(); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
 				if variant == "trigger" {
 					_, err := app.NonconcurrentDB().NewQuery(`CREATE TRIGGER bench_comments_count AFTER INSERT ON comments
 					WHEN new.is_visible BEGIN

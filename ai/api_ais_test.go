@@ -58,12 +58,12 @@ func TestModelsListAndView(t *testing.T) {
 			ExpectedContent: []string{`"status":401`},
 		},
 		{
-			Name:               "member views a visible ready model, without the model",
+			Name:               "member views a visible ready model, without the model but with its input features",
 			Method:             http.MethodGet,
 			URL:                aisURL + "/" + mReady,
 			Headers:            testapp.Auth(testapp.Alice),
 			ExpectedStatus:     200,
-			ExpectedContent:    []string{`"id":"` + mReady + `"`, `"status":"ready"`},
+			ExpectedContent:    []string{`"id":"` + mReady + `"`, `"status":"ready"`, `"input_features":["x0","x1"]`},
 			NotExpectedContent: []string{`"model":`, `"dataset":`},
 		},
 		{

@@ -1,6 +1,7 @@
 package ai
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -59,6 +60,17 @@ func showAdminFields(e *core.RecordEnrichEvent) error {
 		e.Record.Unhide("model")
 	} else {
 		e.Record.Hide("dataset")
+	}
+	// input_features (computed, not stored): what a linear_regression's input
+	// must name, so clients can build a form without seeing the model.
+	if e.Record.GetString("kind") == "linear_regression" {
+		var m struct {
+			Features []string `json:"features"`
+		}
+		if raw := e.Record.GetString("model"); raw != "" && json.Unmarshal([]byte(raw), &m) == nil && len(m.Features) > 0 {
+			e.Record.WithCustomData(true)
+			e.Record.Set("input_features", m.Features)
+		}
 	}
 	return e.Next()
 }

@@ -95,7 +95,10 @@ journey('AI: admin trains a model, a member runs it and sees the result live', a
   await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: 'AI' }).click();
   await page.getByRole('link', { name: modelName }).click();
   await page.getByRole('heading', { name: modelName }).waitFor();
-  await page.getByLabel('입력값').fill('x0=3, x1=4');
+  // the model's input features come from the server (input_features): one number field each
+  await page.getByLabel('x0', { exact: true }).fill('3');
+  await page.getByLabel('x1', { exact: true }).fill('4');
+  assert.equal(await page.getByLabel('입력값').count(), 0, 'the free-text input is only for models without known features');
   await page.getByLabel('설명').fill('첫 예측');
   await page.getByRole('button', { name: '실행' }).click();
   const result = page.locator('.job [data-job-result]');

@@ -515,7 +515,9 @@ func TestBanEndsEverySession(t *testing.T) {
 	}
 	r = testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", alice,
 		map[string]any{"identity": "alice", "password": testapp.Password})
-	if r.Status != 403 || !strings.Contains(r.Raw, "Reason: spam") {
+	if r.Status != 403 || !strings.Contains(r.Raw, "Reason: spam") ||
+		!strings.Contains(r.Raw, `"banned":{"code":"account_banned"`) ||
+		!strings.Contains(r.Raw, `"params":{"reason":"spam","until":""}`) {
 		t.Fatalf("sign-in while banned: %d %s", r.Status, r.Raw)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -50,7 +51,7 @@ func rejectStaleAuth(e *core.RequestEvent) error {
 		return apis.NewUnauthorizedError("Your session has ended; please sign in again.", nil)
 	}
 	if e.Auth.Collection().Name == "users" && e.Auth.GetBool("banned") {
-		return apis.NewUnauthorizedError(BanMessage(e.Auth), nil)
+		return apis.NewUnauthorizedError(BanMessage(e.Auth), BanData(e.Auth))
 	}
 	return e.Next()
 }
@@ -97,10 +98,16 @@ func refuseBannedSignIn(e *core.RecordAuthRequestEvent) error {
 		}
 		return e.Next()
 	}
-	return apis.NewForbiddenError(BanMessage(e.Record), map[string]any{
-		"banned_until": e.Record.GetString("banned_until"),
-		"ban_reason":   e.Record.GetString("ban_reason"),
-	})
+	return apis.NewForbiddenError(BanMessage(e.Record), BanData(e.Record))
+}
+
+// BanData is the machine-readable side of a ban refusal, so clients can say
+// it in their own language: data.banned = {code: "account_banned", message,
+// params: {until, reason}} (until: "" when permanent). PocketBase keeps only
+// error items with a code in an answer's data, hence this shape.
+func BanData(user *core.Record) validation.Errors {
+	return validation.Errors{"banned": validation.NewError("account_banned", BanMessage(user)).
+		SetParams(map[string]any{"until": user.GetString("banned_until"), "reason": user.GetString("ban_reason")})}
 }
 
 // BanExpired reports whether a temporary ban has run out at now.

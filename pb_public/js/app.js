@@ -107,11 +107,11 @@ async function watchSession() {
   }
 }
 
-onUnauthorized((message) => {
+onUnauthorized((message, data) => {
   const { path, raw } = current();
   watched = '';
   pb.realtime.unsubscribe().catch(() => {});
-  setFlash('error', [t('auth.sessionEnded'), banText(message)].filter(Boolean).join(' '));
+  setFlash('error', [t('auth.sessionEnded'), banText(message, data)].filter(Boolean).join(' '));
   const next = path.startsWith('/signin') ? '' : raw;
   navigate('/signin', next && next !== '/' ? { next } : undefined);
 });

@@ -21,7 +21,7 @@ pb.afterSend = (response, data) => {
   if (response.status === 401 && pb.authStore.token) {
     const message = data?.message || '';
     pb.authStore.clear();
-    unauthorizedHandler(message);
+    unauthorizedHandler(message, data?.data || {});
     if (data && typeof data === 'object') data.signedOut = true;
   }
   return data;

@@ -238,22 +238,15 @@ export function count(iconName, label, n, attrs = {}) {
 }
 
 /**
- * The end date and reason of a ban refusal. The server names them in the
- * error data, but PocketBase's error filter keeps only validation errors
- * there, so the English message ("banned until 2026-12-31 18:00 UTC.
- * Reason: …") is read as well.
+ * The end date and reason of a ban refusal, from the error data the server
+ * sends with it: data.banned = {code: 'account_banned', params: {until,
+ * reason}} (until '' for a permanent ban); null if the error is no ban.
  */
 function banOf(message, data = {}) {
+  const ban = data?.banned;
+  if (ban?.code !== 'account_banned') return null;
   const plain = (v) => (typeof v === 'string' ? v : '');
-  let until = plain(data.banned_until);
-  let reason = plain(data.ban_reason);
-  const m = /banned (?:until (\d{4}-\d\d-\d\d \d\d:\d\d) UTC|permanently)\.(?: Reason: ([\s\S]*))?$/.exec(message);
-  if (!m && !('banned_until' in data)) return null;
-  if (m) {
-    until ||= m[1] ? `${m[1]}:00Z` : '';
-    reason ||= m[2] || '';
-  }
-  return { until, reason };
+  return { until: plain(ban.params?.until), reason: plain(ban.params?.reason) };
 }
 
 /** A ban refusal told in the user's language, or '' if message is no ban. */

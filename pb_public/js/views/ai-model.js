@@ -72,7 +72,7 @@ function inputFields(model) {
 
 /** The feature names a regression model takes, where the server tells them. */
 function featureNames(model) {
-  const sources = [model.options?.features, model.metrics?.features, model.options?.feature_columns];
+  const sources = [model.input_features];
   const found = sources.find((s) => Array.isArray(s) && s.length);
   return found ? found.map(String) : [];
 }

@@ -198,13 +198,19 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 		t.Fatalf("fields option: %v", rec)
 	}
 
-	// hidden: only the author (and support admins, not here) still see it
+	// hidden: only the author (and support admins, not here) still see it;
+	// the other readers get a delete naming the message and nothing of it
 	edit(groupMsg, map[string]any{"is_visible": false})
 	if rec := action(bobFields, "chats/*", "update"); rec["id"] != groupMsg {
 		t.Fatalf("author's hide event: %v", rec)
 	}
+	for topic, c := range map[string]*sseClient{"chats/*": aliceExpand, messages.Id + "/" + groupMsg: aliceByID} {
+		rec := action(c, topic, "delete")
+		if rec["id"] != groupMsg || rec["session"] != group || rec["content"] != nil || rec["expand"] != nil {
+			t.Fatalf("hide seen by another reader on %s: %v", topic, rec)
+		}
+	}
 	aliceExpand.expectNothing(t, quiet)
-	aliceByID.expectNothing(t, 0)
 
 	id := post(t, base, testapp.Bob, group, "never mind")
 	action(aliceExpand, "chats/*", "create")

@@ -72,25 +72,30 @@ func (h *hub) bindSSE(app core.App) {
 	})
 	app.OnRecordAfterUpdateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
 		sendSSE(h.prepareSSE(e.App, "update", e.Record))
+		h.deliverUpdate(e.Record)
 		return e.Next()
 	})
 
 	// A deleted message can no longer be checked against the rules, so, as
 	// PocketBase does, the events are prepared before the delete and sent
 	// once it committed.
+	type pending struct {
+		sse     []outgoing
+		readers []*conn // joined WebSocket connections that may read the message
+	}
 	var mu sync.Mutex
-	deleting := map[*core.Record][]outgoing{}
-	take := func(r *core.Record) []outgoing {
+	deleting := map[*core.Record]pending{}
+	take := func(r *core.Record) pending {
 		mu.Lock()
 		defer mu.Unlock()
-		out := deleting[r]
+		p := deleting[r]
 		delete(deleting, r)
-		return out
+		return p
 	}
 	app.OnRecordDeleteExecute(Messages).BindFunc(func(e *core.RecordEvent) error {
-		out := h.prepareSSE(e.App, "delete", e.Record)
+		p := pending{sse: h.prepareSSE(e.App, "delete", e.Record), readers: h.readersOf(e.Record)}
 		mu.Lock()
-		deleting[e.Record] = out
+		deleting[e.Record] = p
 		mu.Unlock()
 		if err := e.Next(); err != nil {
 			take(e.Record)
@@ -99,13 +104,83 @@ func (h *hub) bindSSE(app core.App) {
 		return nil
 	})
 	app.OnRecordAfterDeleteSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
-		sendSSE(take(e.Record))
+		p := take(e.Record)
+		sendSSE(p.sse)
+		frame := encodeFrame(serverFrame{Type: "delete", Session: e.Record.GetString("session"), Record: e.Record.Fresh()})
+		for _, c := range p.readers {
+			c.queue(frame)
+		}
 		return e.Next()
 	})
 	app.OnRecordAfterDeleteError(Messages).BindFunc(func(e *core.RecordErrorEvent) error {
 		take(e.Record)
 		return e.Next()
 	})
+}
+
+// lostToHiding tells whether auth reads the message's session but, the
+// message being hidden now, no longer the message: they get a delete event
+// (SSE) or frame (WebSocket) naming only the message, so a moderator's hide
+// takes it off everyone's screen at once. PocketBase alone would send them
+// nothing, and the hidden message would stay on their screen.
+func (h *hub) lostToHiding(message, auth *core.Record) bool {
+	return auth != nil && !message.GetBool("is_visible") && h.mayRead(message.GetString("session"), auth)
+}
+
+// goneRecord is what a delete event for a hidden message shows: enough to
+// find it, nothing of its content.
+func goneRecord(message *core.Record) map[string]any {
+	c := message.Collection()
+	return map[string]any{"id": message.Id, "collectionId": c.Id, "collectionName": c.Name,
+		"session": message.GetString("session")}
+}
+
+// deliverUpdate sends an edited, hidden or shown-again message to the
+// WebSocket connections that joined its session: an update frame to who may
+// read it, a delete frame (id and session only) to who lost it to hiding.
+func (h *hub) deliverUpdate(message *core.Record) {
+	sessionID := message.GetString("session")
+	conns := h.roomConns(sessionID)
+	if len(conns) == 0 {
+		return
+	}
+	update := encodeFrame(serverFrame{Type: "update", Session: sessionID, Record: message.Fresh()})
+	var gone []byte
+	for _, c := range conns {
+		auth := c.auth.Load()
+		switch {
+		case h.canReadChange(message, auth):
+			c.queue(update)
+		case h.lostToHiding(message, auth):
+			if gone == nil {
+				gone, _ = json.Marshal(map[string]any{"type": "delete", "session": sessionID, "record": goneRecord(message)})
+			}
+			c.queue(gone)
+		}
+	}
+}
+
+// readersOf returns the joined connections that may read message now.
+func (h *hub) readersOf(message *core.Record) []*conn {
+	var readers []*conn
+	for _, c := range h.roomConns(message.GetString("session")) {
+		if h.canReadChange(message, c.auth.Load()) {
+			readers = append(readers, c)
+		}
+	}
+	return readers
+}
+
+// canReadChange: visible messages through the cached session answer,
+// hidden ones through the rule.
+func (h *hub) canReadChange(message, auth *core.Record) bool {
+	if auth == nil {
+		return false
+	}
+	if message.GetBool("is_visible") {
+		return h.mayRead(message.GetString("session"), auth)
+	}
+	return h.canReadMessage(message, auth)
 }
 
 // isMessagesTopic tells whether subscription s is about chats records:
@@ -159,10 +234,18 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) []ou
 				Headers: options.Headers,
 				Auth:    auth,
 			}
-			if !h.mayReadMessage(app, message, info, rule) || !matchesFilter(app, message, info, filters) {
+			readable := h.mayReadMessage(app, message, info, rule)
+			gone := !readable && action == "update" && rule != nil && h.lostToHiding(message, info.Auth)
+			if !(readable || gone) || !matchesFilter(app, message, info, filters) {
 				continue
 			}
-			data, err := encodeEvent(app, action, message, info)
+			var data []byte
+			var err error
+			if gone {
+				data, err = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
+			} else {
+				data, err = encodeEvent(app, action, message, info)
+			}
 			if err != nil {
 				app.Logger().Debug("encoding a chats realtime event failed",
 					slog.String("id", message.Id), slog.String("topic", topic), slog.String("error", err.Error()))

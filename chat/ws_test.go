@@ -488,3 +488,51 @@ func TestTypingFollowsRoleChanges(t *testing.T) {
 	typing()
 	adamSSE.expectNothing(t, quiet)
 }
+
+// TestWSEditsHidesAndDeletes: changes to a message reach joined sockets as
+// update and delete frames — the hidden message's content only to who may
+// still read it (its author; support admins), a bare delete to the others.
+func TestWSEditsHidesAndDeletes(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	aliceWS := dialWS(t, base, testapp.Token(testapp.Alice))
+	aliceWS.join(t, group)
+	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
+	bobWS.join(t, group)
+	patch := func(body map[string]any) {
+		t.Helper()
+		if r := testapp.Call(t, http.MethodPatch, base+chatsURL+"/"+groupMsg, testapp.Token(testapp.Bob), body); r.Status != http.StatusOK {
+			t.Fatalf("bob editing: %d %s", r.Status, r.Raw)
+		}
+	}
+	record := func(f frame) map[string]any {
+		rec, _ := f["record"].(map[string]any)
+		return rec
+	}
+
+	patch(map[string]any{"content": "hello alice!"})
+	for _, c := range []*wsClient{aliceWS, bobWS} {
+		if rec := record(c.expect(t, "update")); rec["id"] != groupMsg || rec["content"] != "hello alice!" {
+			t.Fatalf("edit frame: %v", rec)
+		}
+	}
+
+	patch(map[string]any{"is_visible": false})
+	if rec := record(bobWS.expect(t, "update")); rec["id"] != groupMsg || rec["is_visible"] != false {
+		t.Fatalf("the author's hide frame: %v", rec)
+	}
+	gone := aliceWS.expect(t, "delete")
+	if rec := record(gone); rec["id"] != groupMsg || rec["content"] != nil || gone["session"] != group {
+		t.Fatalf("hide seen by alice: %v", gone)
+	}
+
+	if r := testapp.Call(t, http.MethodDelete, base+chatsURL+"/"+groupMsg, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob deleting: %d %s", r.Status, r.Raw)
+	}
+	if rec := record(bobWS.expect(t, "delete")); rec["id"] != groupMsg {
+		t.Fatalf("delete frame: %v", rec)
+	}
+	aliceWS.expectNothing(t, quiet) // the hidden message was already gone for her
+}

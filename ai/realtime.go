@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/routine"
 	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/hooks"
 )
 
 // partialResult is a running job's result while its model streams: the
@@ -78,23 +79,5 @@ func canSee(app core.App, record *core.Record, info *core.RequestInfo, rule *str
 		return false
 	}
 	filter := info.Query[search.FilterQueryParam]
-	return filter == "" || canFilter(app, record, info, filter)
-}
-
-func canFilter(app core.App, record *core.Record, info *core.RequestInfo, filter string) bool {
-	if !info.HasSuperuserAuth() && (strings.Contains(filter, "@collection.") || strings.Contains(filter, "@request.")) {
-		return false // superusers only, as in PocketBase's own check
-	}
-	resolver := core.NewRecordFieldResolver(app, record.Collection(), info, false)
-	expr, err := search.FilterData(filter).BuildExpr(resolver)
-	if err != nil {
-		return false
-	}
-	q := app.ConcurrentDB().Select("(1)").From(record.Collection().Name).
-		AndWhere(dbx.HashExp{record.Collection().Name + ".id": record.Id}).AndWhere(expr)
-	if err := resolver.UpdateQuery(q); err != nil {
-		return false
-	}
-	var exists int
-	return q.Limit(1).Row(&exists) == nil && exists > 0
+	return filter == "" || hooks.MatchesSubscriptionFilter(app, record, info, filter)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/routine"
 	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"madang/hooks"
 )
 
 // SSE delivery of chat messages.
@@ -289,27 +291,11 @@ func matchesFilter(app core.App, message *core.Record, info *core.RequestInfo, c
 	if filter == "" {
 		return true
 	}
-	superuser := info.HasSuperuserAuth()
-	if !superuser && (strings.Contains(filter, "@collection.") || strings.Contains(filter, "@request.")) {
-		return false // refused to non-superusers, as by PocketBase
-	}
-	shared := !strings.Contains(filter, "@")
+	shared := !strings.Contains(filter, "@") // naming no requester
 	if ok, found := cache[filter]; found && shared {
 		return ok
 	}
-	c := message.Collection()
-	q := app.ConcurrentDB().Select("(1)").From(c.Name).AndWhere(dbx.HashExp{c.Name + ".id": message.Id})
-	resolver := core.NewRecordFieldResolver(app, c, info, false)
-	expr, err := search.FilterData(filter).BuildExpr(resolver)
-	ok := err == nil
-	if ok {
-		q.AndWhere(expr)
-		ok = resolver.UpdateQuery(q) == nil
-	}
-	if ok {
-		var exists int
-		ok = q.Limit(1).Row(&exists) == nil && exists > 0
-	}
+	ok := hooks.MatchesSubscriptionFilter(app, message, info, filter)
 	if shared {
 		cache[filter] = ok
 	}

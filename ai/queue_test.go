@@ -329,3 +329,20 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("model context causes %v", errs)
 	}
 }
+
+// TestDashboardJobRuns: a job a superuser writes through the records API
+// (the dashboard) is queued and runs at once, like one from infer.
+func TestDashboardJobRuns(t *testing.T) {
+	app, base := serve(t, nil)
+	res := testapp.Call(t, http.MethodPost, base+"/api/collections/ai_logs/records", testapp.Token("root"), map[string]any{
+		"user": testapp.ID(testapp.Alice), "ai": mReady, "description": "from the dashboard",
+		"input": map[string]any{"rows": []map[string]any{{"x0": 1, "x1": 2}}},
+	})
+	if res.Status != http.StatusOK || res.Body["status"] != ai.JobQueued {
+		t.Fatalf("superuser creating a job: %d %s", res.Status, res.Raw)
+	}
+	job := waitJob(t, app, res.Body["id"].(string), ai.JobSucceeded)
+	if got := job.GetString("result"); got != `{"predictions":[9]}` {
+		t.Errorf("result %s", got)
+	}
+}

@@ -123,6 +123,17 @@ func Register(app core.App) {
 		return e.Next()
 	})
 
+	// A job a superuser writes in the dashboard (the records API: users
+	// cannot, the rules refuse) runs like one from the infer route.
+	app.OnRecordCreateRequest(Jobs).BindFunc(func(e *core.RecordRequestEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		if e.Record.GetString("status") == JobQueued {
+			s.jobs.push(newTask(e.Record.Id, e.Record.GetString("user")), false)
+		}
+		return nil
+	})
 	app.OnRecordCreate(Jobs).BindFunc(deriveJobFields)
 	app.OnRecordUpdate(Jobs).BindFunc(deriveJobFields)
 	app.OnRecordAfterDeleteSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {

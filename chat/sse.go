@@ -2,16 +2,13 @@ package chat
 
 import (
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/picker"
 	"github.com/pocketbase/pocketbase/tools/routine"
 	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
@@ -246,7 +243,7 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) []ou
 			if gone {
 				data, err = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
 			} else {
-				data, err = encodeEvent(app, action, message, info)
+				data, err = hooks.EncodeRealtimeEvent(app, action, message, info)
 			}
 			if err != nil {
 				app.Logger().Debug("encoding a chats realtime event failed",
@@ -300,79 +297,6 @@ func matchesFilter(app core.App, message *core.Record, info *core.RequestInfo, c
 		cache[filter] = ok
 	}
 	return ok
-}
-
-// encodeEvent renders {action, record} for one subscriber: a clean copy of
-// the record, hidden fields for superusers, the enrich hooks, expand and
-// fields as the subscription asked.
-func encodeEvent(app core.App, action string, message *core.Record, info *core.RequestInfo) ([]byte, error) {
-	record := message.Fresh()
-	if info.HasSuperuserAuth() {
-		record.Unhide(record.Collection().Fields.FieldNames()...)
-	}
-	err := enrich(app, info, []*core.Record{record}, func() error {
-		if raw := info.Query["expand"]; raw != "" {
-			for key, err := range app.ExpandRecord(record, strings.Split(raw, ","), expandFetch(app, info)) {
-				app.Logger().Debug("chats realtime expand failed", slog.String("expand", key), slog.String("error", err.Error()))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	event := map[string]any{"action": action, "record": record}
-	if raw := info.Query["fields"]; raw != "" {
-		if picked, err := picker.Pick(record, raw); err == nil {
-			event["record"] = picked
-		}
-	}
-	return json.Marshal(event)
-}
-
-// enrich triggers the OnRecordEnrich hooks for each record in turn, then
-// finalize: what PocketBase does before sending a record anywhere (Madang
-// hides other users' private fields there).
-func enrich(app core.App, info *core.RequestInfo, records []*core.Record, finalize func() error) error {
-	if len(records) == 0 {
-		return finalize()
-	}
-	e := &core.RecordEnrichEvent{App: app, RequestInfo: info}
-	e.Record = records[0]
-	return app.OnRecordEnrich().Trigger(e, func(e *core.RecordEnrichEvent) error {
-		return enrich(e.App, info, records[1:], finalize)
-	})
-}
-
-// expandFetch loads related records for expand, each subject to its
-// collection's ViewRule for the subscriber and enriched for them, as
-// PocketBase's own expand does.
-func expandFetch(app core.App, info *core.RequestInfo) core.ExpandFetchFunc {
-	expandInfo := *info
-	expandInfo.Context = core.RequestInfoContextExpand
-	return func(c *core.Collection, ids []string) ([]*core.Record, error) {
-		records, err := app.FindRecordsByIds(c.Id, ids, func(q *dbx.SelectQuery) error {
-			switch {
-			case expandInfo.HasSuperuserAuth():
-				return nil
-			case c.ViewRule == nil:
-				return fmt.Errorf("only superusers can view collection %q records", c.Name)
-			case *c.ViewRule == "":
-				return nil
-			}
-			resolver := core.NewRecordFieldResolver(app, c, &expandInfo, true)
-			expr, err := search.FilterData(*c.ViewRule).BuildExpr(resolver)
-			if err != nil {
-				return err
-			}
-			q.AndWhere(expr)
-			return resolver.UpdateQuery(q)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return records, enrich(app, &expandInfo, records, func() error { return nil })
-	}
 }
 
 // warmLimit bounds the sessions warm loads for one user.

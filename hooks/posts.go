@@ -20,6 +20,15 @@ func registerPosts(app core.App) {
 		where: "[[is_visible]] = TRUE"}.bind(app)
 
 	registerComments(app)
+	// BREAK: children removed in SQL, behind PocketBase's back
+	app.OnRecordDeleteExecute("posts").BindFunc(func(e *core.RecordEvent) error {
+		e.App.DB().NewQuery("DELETE FROM comments WHERE post = {:p}").Bind(dbx.Params{"p": e.Record.Id}).Execute()
+		return e.Next()
+	})
+	app.OnRecordDeleteExecute("comments").BindFunc(func(e *core.RecordEvent) error {
+		e.App.DB().NewQuery("DELETE FROM comments WHERE parent = {:p}").Bind(dbx.Params{"p": e.Record.Id}).Execute()
+		return e.Next()
+	})
 	registerLikes(app)
 	registerViews(app)
 	registerSearch(app)
@@ -101,6 +110,16 @@ type childCount struct {
 }
 
 func (c childCount) bind(app core.App) {
+	// The counter changes by SQL, which realtime does not see: tell the
+	// parent's subscribers, after the commit, with the stored count.
+	notify := func(e *core.RecordEvent) error {
+		c.notifyParent(e.App, e.Record.GetString(c.relation))
+		return e.Next()
+	}
+	app.OnRecordAfterCreateSuccess(c.child).BindFunc(notify)
+	app.OnRecordAfterUpdateSuccess(c.child).BindFunc(notify)
+	app.OnRecordAfterDeleteSuccess(c.child).BindFunc(notify)
+
 	app.OnRecordCreateExecute(c.child).BindFunc(func(e *core.RecordEvent) error {
 		return c.write(e, false, true)
 	})
@@ -131,6 +150,16 @@ func (c childCount) write(e *core.RecordEvent, removeBefore, addAfter bool) erro
 		}
 		return nil
 	})
+}
+
+func (c childCount) notifyParent(app core.App, parentID string) {
+	parents, err := app.FindCachedCollectionByNameOrId(c.parent)
+	if err != nil || parentID == "" || !hasSubscribers(app, parents) {
+		return
+	}
+	if parent, err := app.FindRecordById(parents, parentID); err == nil {
+		BroadcastUpdate(app, parent)
+	}
 }
 
 // add adds delta to the counter of the parent of child id, if the stored

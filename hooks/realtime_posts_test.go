@@ -17,6 +17,18 @@ import (
 // postEvents subscribes who ("" for a guest) to topics over a real SSE
 // connection and returns the ids of the records it receives.
 func postEvents(t *testing.T, base, who string, topics ...string) <-chan string {
+	records := recordEvents(t, base, who, topics...)
+	ids := make(chan string, 64)
+	go func() {
+		for rec := range records {
+			ids <- rec["id"].(string)
+		}
+	}()
+	return ids
+}
+
+// recordEvents is postEvents with the whole records.
+func recordEvents(t *testing.T, base, who string, topics ...string) <-chan map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -40,22 +52,20 @@ func postEvents(t *testing.T, base, who string, topics ...string) <-chan string 
 		map[string]any{"clientId": clientID, "subscriptions": topics}); r.Status != http.StatusNoContent {
 		t.Fatalf("%s subscribing: %d %s", who, r.Status, r.Raw)
 	}
-	ids := make(chan string, 64)
+	records := make(chan map[string]any, 64)
 	go func() {
 		defer res.Body.Close()
+		defer close(records)
 		for lines.Scan() {
 			var ev struct {
-				Record struct {
-					ID     string         `json:"id"`
-					Expand map[string]any `json:"expand"`
-				} `json:"record"`
+				Record map[string]any `json:"record"`
 			}
-			if data, ok := strings.CutPrefix(lines.Text(), "data:"); ok && json.Unmarshal([]byte(data), &ev) == nil && ev.Record.ID != "" {
-				ids <- ev.Record.ID
+			if data, ok := strings.CutPrefix(lines.Text(), "data:"); ok && json.Unmarshal([]byte(data), &ev) == nil && ev.Record["id"] != nil {
+				records <- ev.Record
 			}
 		}
 	}()
-	return ids
+	return records
 }
 
 // TestPostsRealtimeFollowsReadAccess: realtime events of posts and comments
@@ -115,24 +125,88 @@ func TestPostsRealtimeFollowsReadAccess(t *testing.T) {
 			},
 			[]string{testapp.Gina, testapp.Adam}, []string{testapp.Alice, ""}},
 	}
+	// events of other records (a parent post's new comments_count) are
+	// skipped: only whether this record reaches each subscriber counts
+	next := func(who, id string, wait time.Duration) bool {
+		deadline := time.After(wait)
+		for {
+			select {
+			case got := <-subscribers[who]:
+				if got == id {
+					return true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+	}
 	for _, c := range cases {
 		id := c.save()
 		for _, who := range c.receive {
-			select {
-			case got := <-subscribers[who]:
-				if got != id {
-					t.Fatalf("%s: %q got %s, want %s", c.what, who, got, id)
-				}
-			case <-time.After(5 * time.Second):
+			if !next(who, id, 5*time.Second) {
 				t.Fatalf("%s: %q received nothing", c.what, who)
 			}
 		}
 		for _, who := range c.nothing {
-			select {
-			case got := <-subscribers[who]:
-				t.Fatalf("%s: %q received %s", c.what, who, got)
-			case <-time.After(200 * time.Millisecond):
+			if next(who, id, 200*time.Millisecond) {
+				t.Fatalf("%s: %q received it", c.what, who)
 			}
 		}
+	}
+}
+
+// TestCountersReachSubscribers: counters change by SQL, and still their new
+// values reach who follows the post or board, and only them.
+func TestCountersReachSubscribers(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	hidden := testapp.HiddenPost(testapp.BoardPublic)
+
+	alice := recordEvents(t, base, testapp.Alice, "posts/"+post, "posts/"+hidden, "boards/*")
+	gina := recordEvents(t, base, testapp.Gina, "posts/"+hidden)
+	expect := func(c <-chan map[string]any, id, counter string, want float64) {
+		t.Helper()
+		for {
+			select {
+			case rec := <-c:
+				if rec["id"] == id && rec[counter] == want {
+					return
+				}
+				if rec["id"] != id {
+					t.Fatalf("event of %v while waiting for %s.%s = %v", rec["id"], id, counter, want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no event with %s.%s = %v", id, counter, want)
+			}
+		}
+	}
+	call := func(method, url, who string, body map[string]any, status int) map[string]any {
+		t.Helper()
+		r := testapp.Call(t, method, base+url, testapp.Token(who), body)
+		if r.Status != status {
+			t.Fatalf("%s %s as %s: %d %s", method, url, who, r.Status, r.Raw)
+		}
+		return r.Body
+	}
+
+	like := call(http.MethodPost, "/api/collections/post_likes/records", testapp.Alice,
+		map[string]any{"post": post, "user": testapp.ID(testapp.Alice)}, 200)
+	expect(alice, post, "likes_count", 2)
+	call(http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": post, "content": "좋아요"}, 200)
+	expect(alice, post, "comments_count", 3)
+	call(http.MethodDelete, "/api/collections/post_likes/records/"+like["id"].(string), testapp.Alice, nil, 204)
+	expect(alice, post, "likes_count", 1)
+	call(http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "새 글", "content": "c"}, 200)
+	expect(alice, testapp.ID(testapp.BoardPublic), "posts_count", 2)
+
+	// a comment on the hidden post: its author hears of it, alice may not read it
+	call(http.MethodPost, "/api/collections/comments/records", testapp.Gina, map[string]any{"post": hidden, "content": "메모"}, 200)
+	expect(gina, hidden, "comments_count", 2)
+	select {
+	case rec := <-alice:
+		t.Fatalf("alice got %v", rec)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

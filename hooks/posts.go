@@ -20,15 +20,6 @@ func registerPosts(app core.App) {
 		where: "[[is_visible]] = TRUE"}.bind(app)
 
 	registerComments(app)
-	// BREAK: children removed in SQL, behind PocketBase's back
-	app.OnRecordDeleteExecute("posts").BindFunc(func(e *core.RecordEvent) error {
-		e.App.DB().NewQuery("DELETE FROM comments WHERE post = {:p}").Bind(dbx.Params{"p": e.Record.Id}).Execute()
-		return e.Next()
-	})
-	app.OnRecordDeleteExecute("comments").BindFunc(func(e *core.RecordEvent) error {
-		e.App.DB().NewQuery("DELETE FROM comments WHERE parent = {:p}").Bind(dbx.Params{"p": e.Record.Id}).Execute()
-		return e.Next()
-	})
 	registerLikes(app)
 	registerViews(app)
 	registerSearch(app)

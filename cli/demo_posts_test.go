@@ -1,0 +1,184 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/chat"
+	"madang/internal/testapp"
+)
+
+// TestDemoPosts: `madang demo` fills the boards with posts, comments (with a
+// reply) and likes, written through the model hooks so that every counter
+// equals a recount of its rows.
+func TestDemoPosts(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	chat.Register(app) // as main.go does
+	if _, err := run(t, app, "demo"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, table := range []string{"posts", "comments", "post_likes"} {
+		if n, err := app.CountRecords(table); err != nil || n == 0 {
+			t.Errorf("the demo wrote %d %s (%v)", n, table, err)
+		}
+	}
+	expectDemoCounters(t, app)
+
+	boards, err := app.FindAllRecords("boards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range boards {
+		if b.GetInt("posts_count") == 0 {
+			t.Errorf("demo board %s has no post", b.GetString("name"))
+		}
+	}
+
+	posts, err := app.FindAllRecords("posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := 0
+	for _, p := range posts {
+		if p.GetString("author") == "" || !p.GetBool("is_visible") || p.GetBool("is_file_attached") {
+			t.Errorf("demo post %q: author %q, visible %v, files %v", p.GetString("title"),
+				p.GetString("author"), p.GetBool("is_visible"), p.GetBool("is_file_attached"))
+		}
+		if p.GetBool("is_pinned") {
+			pinned++
+		}
+	}
+	if pinned == 0 {
+		t.Error("no pinned demo post")
+	}
+
+	comments, err := app.FindAllRecords("comments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := 0
+	for _, c := range comments {
+		if c.GetString("author") == "" || !c.GetBool("is_visible") {
+			t.Errorf("demo comment %s: author %q, visible %v", c.Id, c.GetString("author"), c.GetBool("is_visible"))
+		}
+		parentID := c.GetString("parent")
+		if parentID == "" {
+			continue
+		}
+		replies++
+		parent, err := app.FindRecordById("comments", parentID)
+		if err != nil || parent.GetString("post") != c.GetString("post") || parent.GetString("parent") != "" {
+			t.Errorf("demo reply %s answers %s, not a top-level comment of its post (%v)", c.Id, parentID, err)
+		}
+	}
+	if replies == 0 {
+		t.Error("no demo reply")
+	}
+}
+
+// expectDemoCounters checks every stored counter against a recount.
+func expectDemoCounters(t *testing.T, app core.App) {
+	t.Helper()
+	var rows []struct {
+		Kind string `db:"kind"`
+		ID   string `db:"id"`
+		Got  int    `db:"got"`
+		Want int    `db:"want"`
+	}
+	err := app.DB().NewQuery(`
+		SELECT 'boards.posts_count' AS kind, b.id AS id, b.posts_count AS got,
+			(SELECT COUNT(*) FROM posts p WHERE p.board = b.id AND p.is_visible) AS want FROM boards b
+		UNION ALL
+		SELECT 'posts.comments_count', p.id, p.comments_count,
+			(SELECT COUNT(*) FROM comments c WHERE c.post = p.id AND c.is_visible) FROM posts p
+		UNION ALL
+		SELECT 'posts.likes_count', p.id, p.likes_count,
+			(SELECT COUNT(*) FROM post_likes l WHERE l.post = p.id) FROM posts p`).All(&rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		t.Fatal("no counters to check")
+	}
+	for _, r := range rows {
+		if r.Got != r.Want {
+			t.Errorf("%s of %s = %d, rows say %d", r.Kind, r.ID, r.Got, r.Want)
+		}
+	}
+}
+
+// TestDemoRefusesNonEmpty: on a data dir that already has users or boards,
+// the demo answers an error and writes nothing at all.
+func TestDemoRefusesNonEmpty(t *testing.T) {
+	demoed := testapp.NewEmpty(t)
+	chat.Register(demoed)
+	if _, err := run(t, demoed, "demo"); err != nil {
+		t.Fatal(err)
+	}
+	adminOnly := testapp.NewEmpty(t)
+	if _, err := run(t, adminOnly, "admin", "create", "first@example.com", "secret-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		what string
+		app  core.App
+	}{
+		{"a dir the demo already filled", demoed},
+		{"a dir with users, boards and content", testapp.NewWithContent(t)},
+		{"a dir with only an admin", adminOnly},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			before := dataSnapshot(t, c.app)
+			out, err := run(t, c.app, "demo")
+			if err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
+				t.Errorf("demo: %v, want a refusal", err)
+			}
+			if strings.Contains(out, "Loaded") {
+				t.Errorf("demo output %q", out)
+			}
+			if dataSnapshot(t, c.app) != before {
+				t.Error("a refused demo changed the data")
+			}
+		})
+	}
+}
+
+// dataSnapshot renders every row of every table of the main database.
+func dataSnapshot(t *testing.T, app core.App) string {
+	t.Helper()
+	var tables []string
+	err := app.DB().NewQuery(`SELECT name FROM sqlite_master WHERE type = 'table'
+		AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name`).Column(&tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, table := range tables {
+		var columns []string
+		if err := app.DB().NewQuery("SELECT name FROM pragma_table_info({:t}) ORDER BY name").
+			Bind(dbx.Params{"t": table}).Column(&columns); err != nil {
+			t.Fatal(err)
+		}
+		quoted := make([]string, len(columns))
+		for i, c := range columns {
+			columns[i] = "[[" + c + "]]"
+			quoted[i] = "quote(" + columns[i] + ")"
+		}
+		var rows string
+		err := app.DB().NewQuery("SELECT COALESCE(group_concat(" + strings.Join(quoted, "||','||") +
+			", char(10)), '') FROM (SELECT * FROM {{" + table + "}} ORDER BY " + strings.Join(columns, ", ") + ")").Row(&rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.WriteString(table + "\n" + rows + "\n")
+	}
+	if !strings.Contains(sb.String(), "\nusers\n") {
+		t.Fatal("the snapshot misses the users table")
+	}
+	return sb.String()
+}

@@ -20,6 +20,7 @@ func (h *hub) routes(r *router.Router[*core.RequestEvent]) {
 	g.GET("/ws", h.connect).Bind(apis.SkipSuccessActivityLog())
 	g.POST("/sessions/{id}/typing", h.typingRequest).Bind(apis.RequireAuth("users"))
 	g.POST("/sessions/{id}/read", markRead).Bind(apis.RequireAuth("users"))
+	g.POST("/sessions/{id}/leave", leaveSession).Bind(apis.RequireAuth("users"))
 	g.GET("/unread", unread).Bind(apis.RequireAuth("users"))
 }
 

@@ -285,7 +285,14 @@ func (h *hub) canReadMessage(message, auth *core.Record) bool {
 // the session changed; who lost access is disconnected.
 func (h *hub) recheckSession(sessionID string) {
 	for _, c := range h.roomConns(sessionID) {
-		if !h.mayRead(sessionID, c.auth.Load()) {
+		auth := c.auth.Load()
+		if h.mayRead(sessionID, auth) {
+			continue
+		}
+		// deleting a user also takes them out of their chats: say why
+		if _, err := h.app.FindRecordById(auth.Collection(), auth.Id); err != nil {
+			c.fail("Your account was deleted.", websocket.StatusPolicyViolation)
+		} else {
 			c.fail("You no longer have access to chat "+sessionID+".", websocket.StatusPolicyViolation)
 		}
 	}

@@ -112,10 +112,19 @@ func expandFetch(app core.App, info *core.RequestInfo) core.ExpandFetchFunc {
 }
 
 // BroadcastUpdate sends an "update" event of record to its collection's
-// realtime subscribers (record/ID, record/*), each checked against the
-// collection's rules and their own filter, as PocketBase does on a save.
-// For changes made by SQL, which PocketBase does not see: the counters.
+// realtime subscribers, as PocketBase does on a save. For changes made by
+// SQL, which PocketBase does not see: the counters.
 func BroadcastUpdate(app core.App, record *core.Record) {
+	Broadcast(app, record, func(info *core.RequestInfo) ([]byte, error) {
+		return EncodeRealtimeEvent(app, "update", record, info)
+	})
+}
+
+// Broadcast sends encode's event to every realtime subscription to record
+// (record/ID, record/*, by name or id) whose subscriber may see it: the
+// collection's rule and the subscription's own filter, both against the
+// stored record, as PocketBase's own broadcast checks them.
+func Broadcast(app core.App, record *core.Record, encode func(*core.RequestInfo) ([]byte, error)) {
 	c := record.Collection()
 	byID := []string{c.Name + "/" + record.Id + "?", c.Id + "/" + record.Id + "?"}
 	all := []string{c.Name + "/*?", c.Id + "/*?", c.Name + "?", c.Id + "?"}
@@ -138,12 +147,12 @@ func BroadcastUpdate(app core.App, record *core.Record) {
 			if f := options.Query[search.FilterQueryParam]; f != "" && !MatchesSubscriptionFilter(app, record, info, f) {
 				continue
 			}
-			data, err := EncodeRealtimeEvent(app, "update", record, info)
+			data, err := encode(info)
 			if err != nil {
 				continue
 			}
 			msg := subscriptions.Message{Name: sub, Data: data}
-			routine.FireAndForget(func() { client.Send(msg) })
+			routine.FireAndForget(func() { client.Send(msg) }) // Send waits for the client's SSE loop
 		}
 	}
 }

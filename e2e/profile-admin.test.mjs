@@ -1,7 +1,9 @@
 // A member edits the profile (name, avatar, password with the old one);
-// an admin creates a granted board and grants it; the member then sees it
-// among "my boards" (expand=boards) and can write on it. An admin hides a
-// post and a comment, and shows them again.
+// an admin creates a granted board and grants it; the member's open profile
+// shows it among "my boards" (expand=boards) live, and the member can write
+// on it. The admin's board list follows boards made elsewhere live. An admin
+// hides a post and a comment, and shows them again; the hidden-content list
+// follows hiding done elsewhere live.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase from 'pocketbase';
@@ -52,6 +54,9 @@ journey('profile edit, password change, admin grants a board', async (j) => {
   await pwForm.getByLabel('현재 비밀번호').fill(member.password);
   await pwForm.getByRole('button', { name: '비밀번호 바꾸기' }).click();
   await pwForm.getByText('비밀번호를 바꿨습니다').waitFor();
+  // the change's own live event (sent as to a guest: the server forgot the
+  // connection's user) does not wipe what only the owner sees
+  await page.locator('.page-head', { hasText: member.email }).waitFor();
   // still signed in (with a fresh token), and the new password is the one that works
   await page.reload();
   await page.locator('#signout').waitFor();
@@ -73,10 +78,27 @@ journey('profile edit, password change, admin grants a board', async (j) => {
   assert.equal(board.read, 'granted');
   assert.equal(board.write, 'granted');
 
+  // the admin's board list follows changes made elsewhere (the dashboard's
+  // superuser here): a new board, its posts count, its deletion
+  const other = await su.collection('boards').create({ name: '실시간게시판', read: 'public', write: 'members', is_visible: true });
+  const otherCard = adminPage.locator(`details[data-board="${other.id}"]`);
+  await otherCard.locator('.posts-count', { hasText: '글 0개' }).waitFor({ timeout: LIVE_MS });
+  const memberClient = await signedIn(url, member.email, 'brand-new-pass-5678');
+  await memberClient.collection('posts').create({ board: other.id, title: '실시간 글', content: '세어 주세요' });
+  await otherCard.locator('.posts-count', { hasText: '글 1개' }).waitFor({ timeout: LIVE_MS });
+  await su.collection('boards').delete(other.id);
+  await otherCard.waitFor({ state: 'detached', timeout: LIVE_MS });
+
   // before the grant the member does not see it
   await page.goto(`${url}/#/`);
   await page.locator('.board-item').first().waitFor();
   assert.equal(await page.locator('.board-item', { hasText: '비밀정원' }).count(), 0);
+
+  // the member has the profile open while the admin grants the board
+  const myBoards = page.locator('section', { has: page.getByRole('heading', { name: '내가 허가받은 게시판' }) });
+  await page.goto(`${url}/#/profile`);
+  await myBoards.getByText('허가받은 게시판이 없습니다').waitFor();
+  await page.evaluate(() => { window.__notReloaded = true; });
 
   await adminPage.getByRole('link', { name: '사용자' }).click();
   const card = adminPage.locator(`details[data-user="${created.id}"]`);
@@ -87,19 +109,41 @@ journey('profile edit, password change, admin grants a board', async (j) => {
   saved = await su.collection('users').getOne(created.id);
   assert.deepEqual(saved.boards, [board.id]);
 
-  // the member's board list (live) and profile show it
+  // the member's open profile shows it live, without a reload
+  await myBoards.getByRole('link', { name: '비밀정원' }).waitFor({ timeout: LIVE_MS });
+  assert.equal(await myBoards.getByText('허가받은 게시판이 없습니다').count(), 0);
+  assert.equal(await page.evaluate(() => window.__notReloaded), true);
+  // and the board list too
   const item = page.locator('.board-item', { hasText: '비밀정원' });
-  await page.goto(`${url}/#/profile`);
-  await page.getByRole('link', { name: '비밀정원' }).waitFor();
   await page.goto(`${url}/#/`);
   await item.waitFor();
   assert.match(await item.textContent(), /글쓰기 가능/);
 
-  // revoke: gone again
+  // revoke: gone again, from the open profile too
+  await page.goto(`${url}/#/profile`);
+  await myBoards.getByRole('link', { name: '비밀정원' }).waitFor();
   await card.getByRole('button', { name: '허가 취소' }).click();
   await card.getByText('허가한 게시판이 없습니다').waitFor();
   saved = await su.collection('users').getOne(created.id);
   assert.deepEqual(saved.boards, []);
+  await myBoards.getByText('허가받은 게시판이 없습니다').waitFor({ timeout: LIVE_MS });
+  // the open board list follows a grant and a revoke live too
+  await page.goto(`${url}/#/`);
+  await page.locator('.board-item').first().waitFor();
+  assert.equal(await item.count(), 0);
+  await card.getByLabel('허가할 게시판').selectOption({ label: '비밀정원' });
+  await card.getByRole('button', { name: '허가', exact: true }).click();
+  await item.waitFor({ timeout: LIVE_MS });
+  await card.getByRole('button', { name: '허가 취소' }).click();
+  await item.waitFor({ state: 'detached', timeout: LIVE_MS });
+  await page.goto(`${url}/#/profile`);
+  await myBoards.getByText('허가받은 게시판이 없습니다').waitFor();
+  // a name changed elsewhere (the dashboard) shows in the open profile and the header
+  await su.collection('users').update(created.id, { name: '바뀐이름회원' });
+  await page.getByRole('heading', { name: '바뀐이름회원', level: 1 }).waitFor({ timeout: LIVE_MS });
+  await page.locator('.user-nav .me', { hasText: '바뀐이름회원' }).waitFor({ timeout: LIVE_MS });
+  assert.equal(await profileForm.getByLabel('이름').inputValue(), '바뀐이름회원');
+  assert.equal(await page.evaluate(() => window.__notReloaded), true);
   await j.screenshot(adminPage, 'admin');
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/] });
@@ -150,6 +194,17 @@ journey('admin hides a post and shows it again from the hidden-content list; hid
   await row.getByRole('button', { name: '다시 보이기' }).click();
   await row.waitFor({ state: 'detached' });
   assert.equal((await su.collection('posts').getOne(post.id)).is_visible, true);
+
+  // the open list follows hiding done elsewhere (another admin, here through the API)
+  await adminPage.evaluate(() => { window.__notReloaded = true; });
+  const admin = await signedIn(url, ADMIN.email, ADMIN.password);
+  await admin.collection('posts').update(post.id, { is_visible: false });
+  await row.waitFor({ timeout: LIVE_MS });
+  await adminPage.locator('section', { has: adminPage.getByRole('heading', { name: '숨긴 글' }) })
+    .getByText('숨긴 것이 없습니다').waitFor({ state: 'detached' });
+  await admin.collection('posts').update(post.id, { is_visible: true });
+  await row.waitFor({ state: 'detached', timeout: LIVE_MS });
+  assert.equal(await adminPage.evaluate(() => window.__notReloaded), true);
   await guest.reload();
   await guest.locator('.post-row', { hasText: '광고 글' }).waitFor();
 
@@ -168,12 +223,11 @@ journey('admin hides a post and shows it again from the hidden-content list; hid
   assert.equal(await adminPage.locator('.comment', { hasText: '평범한 댓글' }).locator('.badge').count(), 0);
   assert.equal((await su.collection('comments').getOne(spam.id)).is_visible, false);
   assert.equal((await new PocketBase(url).collection('comments').getFullList({ filter: `post = "${post.id}"` })).length, 1);
-  // the guest's open page drops it at its next list reload (a hidden
-  // comment sends no realtime event to those who may no longer see it;
-  // any new comment reloads the list)
+  // the guest's open page drops it live: a hidden comment sends no event to
+  // those who may no longer see it, but the post's comments_count update does
+  await guestSpam.waitFor({ state: 'detached', timeout: LIVE_MS });
   await client.collection('comments').create({ post: post.id, content: '새 댓글' });
   await guest.locator('.comment', { hasText: '새 댓글' }).waitFor({ timeout: LIVE_MS });
-  await guestSpam.waitFor({ state: 'detached', timeout: LIVE_MS });
   await guest.reload();
   await guest.locator('.comment', { hasText: '새 댓글' }).waitFor();
   assert.equal(await guestSpam.count(), 0);

@@ -40,9 +40,18 @@ pb.authStore.onChange(() => {
   const id = pb.authStore.isValid ? pb.authStore.record?.id || '' : '';
   if (id === realtimeUser) return;
   realtimeUser = id;
+  renewRealtime();
+});
+
+/**
+ * Opens a new realtime connection with the current token, keeping the
+ * subscriptions. Also needed after a password change: the server then
+ * forgets whose the open connection was, and sends it what a guest gets.
+ */
+export function renewRealtime() {
   pb.realtime.disconnect();
   if (pb.realtime.hasSubscriptionListeners()) pb.realtime.connect().catch(() => {});
-});
+}
 
 export function me() {
   return pb.authStore.isValid ? pb.authStore.record : null;

@@ -1,10 +1,10 @@
-// Admin: hidden posts and comments, to show again or delete for good.
+// Admin: hidden posts and comments, to show again or delete for good; live.
 import { pb, signedOut } from '../pb.js';
 import { t } from '../i18n.js';
-import { h, time, userName, errorMessage, notice, replace, append } from '../ui.js';
+import { h, time, userName, errorMessage, notice, replace, append, debounce, reconcile } from '../ui.js';
 import { adminHeader } from './admin-nav.js';
 
-export default async function render({ root, title, signal }) {
+export default async function render({ root, title, signal, onCleanup }) {
   title(t('admin.content'));
   const status = h('div', { 'aria-live': 'polite' });
   const posts = h('ul', { class: 'plain' });
@@ -27,22 +27,40 @@ export default async function render({ root, title, signal }) {
       if (window.confirm(t('admin.confirmDeleteForever'))) await pb.collection(collection).delete(record.id);
     }) }, t('common.delete')));
 
+  // unchanged rows keep their element (and the focus of their buttons) across a live reload
+  const show = (ul, items, row) => {
+    ul.querySelector(':scope > li.muted')?.remove();
+    reconcile(ul, items.map((r) => [`${r.id}:${r.updated}`, () => row(r)]));
+    if (!items.length) ul.append(h('li', { class: 'muted' }, t('admin.nothingHidden')));
+  };
+
   async function load() {
     const [p, c] = await Promise.all([
       pb.collection('posts').getList(1, 50, { filter: 'is_visible = false', sort: '-updated', expand: 'author,board' }),
       pb.collection('comments').getList(1, 50, { filter: 'is_visible = false', sort: '-updated', expand: 'author,post' }),
     ]);
     if (signal.aborted) return;
-    posts.replaceChildren(...p.items.map((post) => h('li', { class: 'post-row' },
+    show(posts, p.items, (post) => h('li', { class: 'post-row', dataset: { id: post.id } },
       h('a', { href: `#/posts/${post.id}` }, post.title), ' ',
       h('span', { class: 'meta' }, post.expand?.board?.name || '', ' · ', userName(post.expand?.author), ' · ', time(post.updated)),
-      tools('posts', post))));
-    if (!p.items.length) posts.append(h('li', { class: 'muted' }, t('admin.nothingHidden')));
-    comments.replaceChildren(...c.items.map((cm) => h('li', { class: 'post-row' },
+      tools('posts', post)));
+    show(comments, c.items, (cm) => h('li', { class: 'post-row', dataset: { id: cm.id } },
       h('span', {}, cm.content.length > 120 ? cm.content.slice(0, 117) + '…' : cm.content), ' ',
       h('span', { class: 'meta' }, h('a', { href: `#/posts/${cm.post}` }, cm.expand?.post?.title || ''), ' · ', userName(cm.expand?.author), ' · ', time(cm.updated)),
-      tools('comments', cm))));
-    if (!c.items.length) comments.append(h('li', { class: 'muted' }, t('admin.nothingHidden')));
+      tools('comments', cm)));
   }
   await load();
+
+  // A post or comment hidden or shown again elsewhere (a post page, another
+  // admin, the dashboard). No subscription filter: one on is_visible = false
+  // would miss the event of a record shown again. Only hidden records and
+  // those listed here matter, so counter updates (likes, comments) of
+  // visible posts cost no reload.
+  const reload = debounce(() => { if (!signal.aborted) load().catch(() => {}); }, 300);
+  const listed = (ul, id) => !!ul.querySelector(`:scope > li[data-id="${CSS.escape(id)}"]`);
+  const watch = (collection, ul) => pb.collection(collection).subscribe('*', (e) => {
+    if (e.record?.is_visible === false || listed(ul, e.record?.id || '')) reload();
+  }).then((unsub) => onCleanup(unsub), () => {});
+  watch('posts', posts);
+  watch('comments', comments);
 }

@@ -22,6 +22,9 @@ export default async function render({ root, title, signal, onCleanup }) {
 
   const reload = debounce(() => load().catch(() => {}), 300);
   pb.collection('boards').subscribe('*', reload).then((unsub) => onCleanup(unsub), () => {});
+  // a grant or revoke changes me, not a board: follow my record too
+  const user = me();
+  if (user) pb.collection('users').subscribe(user.id, reload).then((unsub) => onCleanup(unsub), () => {});
 }
 
 function item(board) {

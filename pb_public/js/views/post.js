@@ -36,6 +36,8 @@ export default async function render({ root, params, title, signal, onCleanup })
     myLike = found.items[0] || null;
     setLiked(!!myLike);
   }
+  // after my own like or comment: the counts at once, even if the realtime
+  // event (which brings everyone else's changes) is late or lost
   async function refreshCounts() {
     // a list read does not count a view, unlike getOne
     const res = await pb.collection('posts').getList(1, 1, { filter: pb.filter('id = {:id}', { id: post.id }), skipTotal: true });
@@ -111,16 +113,21 @@ export default async function render({ root, params, title, signal, onCleanup })
   append(root, article, comments.section);
   await comments.load();
 
+  // The server sends an update of the post whenever its counters change
+  // (a like, a comment written, hidden or deleted, by anyone): the counts
+  // come with it. A changed comments_count also reloads the list, which is
+  // how readers lose a comment hidden by an admin (its own event no longer
+  // reaches those who may not see it).
+  const reloadComments = debounce(() => { if (!signal.aborted) comments.load().catch(() => {}); }, 150);
+  let commentsCount = post.comments_count;
   pb.collection('posts').subscribe(post.id, (e) => {
-    if (e.action === 'update') showCounts(e.record);
+    if (e.action === 'update') {
+      showCounts(e.record);
+      if (e.record.comments_count !== commentsCount) reloadComments();
+      commentsCount = e.record.comments_count;
+    }
     if (e.action === 'delete') replace(article, notice('info', t('post.deleted')));
   }).then((unsub) => onCleanup(unsub), () => {});
-  // counters change by SQL inside the like/comment write, which sends no
-  // realtime event for the post itself: likes and comments tell instead
-  const refreshLater = debounce(() => refreshCounts().catch(() => {}), 150);
-  pb.collection('post_likes').subscribe('*', refreshLater, { filter: pb.filter('post = {:post}', { post: post.id }) })
-    .then((unsub) => onCleanup(unsub), () => {});
-  const reloadComments = debounce(() => comments.load().then(refreshCounts).catch(() => {}), 150);
   pb.collection('comments').subscribe('*', reloadComments, { filter: pb.filter('post = {:post}', { post: post.id }) })
     .then((unsub) => onCleanup(unsub), () => {});
 }

@@ -1,12 +1,13 @@
 // My profile: name and avatar, password change (needs the old password),
-// and the boards granted to me (expand=boards).
-import { pb, me, avatarURL } from '../pb.js';
+// and the boards granted to me (expand=boards). Live: my record changed
+// elsewhere (name, avatar, boards granted or revoked by an admin) shows at once.
+import { pb, me, avatarURL, renewRealtime } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 
-export default async function render({ root, title }) {
+export default async function render({ root, title, signal, onCleanup }) {
   title(t('profile.title'));
-  const user = await pb.collection('users').getOne(me().id, { expand: 'boards' });
+  let user = await pb.collection('users').getOne(me().id, { expand: 'boards' });
 
   const avatarImg = h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') || undefined, hidden: !user.avatar });
   const name = h('input', { name: 'name', value: user.name, required: true, minlength: 2, maxlength: 64, autocomplete: 'nickname' });
@@ -24,10 +25,9 @@ export default async function render({ root, title }) {
       const body = new FormData();
       body.append('name', name.value.trim());
       if (avatar.files[0]) body.append('avatar', avatar.files[0]);
-      const updated = await pb.collection('users').update(user.id, body);
+      const updated = await pb.collection('users').update(user.id, body, { expand: 'boards' });
       avatar.value = '';
-      avatarImg.src = avatarURL(updated, '160x160');
-      avatarImg.hidden = !updated.avatar;
+      show(updated);
       replace(saved, notice('success', t('common.saved')));
     });
   });
@@ -53,24 +53,48 @@ export default async function render({ root, title }) {
       });
       // a password change ends every session, this one too: sign in again with the new one
       await pb.collection('users').authWithPassword(user.email, password.value);
+      renewRealtime();
       passwordForm.reset();
       replace(changed, notice('success', t('profile.passwordChanged')));
     });
   });
 
-  const boards = user.expand?.boards || [];
-  append(root, 
-    h('div', { class: 'page-head' },
-      avatarImg,
-      h('div', {},
-        h('h1', { tabindex: -1 }, user.name),
-        h('p', { class: 'muted' }, user.email, ' · ', t(`role.${user.role || 'member'}`), ' · ',
-          t('profile.joined', { date: fmtDate(user.created) })))),
+  const heading = h('h1', { tabindex: -1 }, user.name);
+  const about = h('p', { class: 'muted' });
+  const myBoards = h('div', {});
+  append(root,
+    h('div', { class: 'page-head' }, avatarImg, h('div', {}, heading, about)),
     profileForm,
     passwordForm,
     h('section', { class: 'card', 'aria-labelledby': 'myboards-h2' },
       h('h2', { id: 'myboards-h2' }, t('profile.myBoards')),
-      boards.length
-        ? h('ul', { class: 'plain' }, boards.map((b) => h('li', {}, h('a', { href: `#/boards/${b.id}` }, b.name))))
-        : h('p', { class: 'muted' }, t('profile.noBoards'))));
+      myBoards));
+
+  function show(next) {
+    // a name being typed stays; an untouched field follows the stored name
+    if (name.value.trim() === user.name) {
+      name.value = next.name;
+      name.defaultValue = next.name;
+    }
+    user = next;
+    heading.textContent = user.name;
+    replace(about, user.email, ' · ', t(`role.${user.role || 'member'}`), ' · ',
+      t('profile.joined', { date: fmtDate(user.created) }));
+    if (user.avatar) avatarImg.src = avatarURL(user, '160x160');
+    else avatarImg.removeAttribute('src');
+    avatarImg.hidden = !user.avatar;
+    const boards = user.expand?.boards || [];
+    replace(myBoards, boards.length
+      ? h('ul', { class: 'plain' }, boards.map((b) => h('li', {}, h('a', { href: `#/boards/${b.id}` }, b.name))))
+      : h('p', { class: 'muted' }, t('profile.noBoards')));
+  }
+  show(user);
+
+  // expand=boards rides along, so a grant or revoke brings the board list with it
+  pb.collection('users').subscribe(user.id, (e) => {
+    if (e.action !== 'update' || signal.aborted) return;
+    // sent to a connection the server no longer knows as mine (a password
+    // change forgets it), the event has only the public fields: keep the rest
+    show('boards' in e.record ? e.record : { ...user, ...e.record, expand: user.expand });
+  }, { expand: 'boards' }).then((unsub) => onCleanup(unsub), () => {});
 }

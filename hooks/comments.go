@@ -11,8 +11,7 @@ func registerComments(app core.App) {
 	bindAttachmentsFlag(app, "comments")
 	bindFixedFields(app, "comments", "post", "parent")
 	app.OnRecordValidate("comments").BindFunc(validateParent)
-	childCount{child: "comments", relation: "post", parent: "posts", counter: "comments_count",
-		where: "[[is_visible]] = TRUE"}.bind(app)
+	countedBy{child: "comments", relation: "post", parent: "posts"}.bind(app)
 }
 
 // validateParent keeps threads one level deep: a reply answers a top-level

@@ -16,8 +16,7 @@ func registerPosts(app core.App) {
 	bindAuthor(app, "posts")
 	bindAttachmentsFlag(app, "posts")
 	bindFixedFields(app, "posts", "board")
-	childCount{child: "posts", relation: "board", parent: "boards", counter: "posts_count",
-		where: "[[is_visible]] = TRUE"}.bind(app)
+	countedBy{child: "posts", relation: "board", parent: "boards"}.bind(app)
 
 	registerComments(app)
 	registerLikes(app)
@@ -83,26 +82,17 @@ func bindFixedFields(app core.App, collection string, fields ...string) {
 	})
 }
 
-// childCount keeps parent.counter equal to the number of child records
-// whose relation points at the parent and that match where.
-//
-// Every change is atomic SQL run in the same transaction as the write
-// itself: the Execute hooks wrap the INSERT/UPDATE/DELETE (e.Next) in
-// RunInTransaction, joining the caller's transaction when there is one (a
-// cascade delete, a batch, the CLI's demo). A child's contribution is
-// removed before the write and added back after it, both computed by SQLite
-// from the stored row, so counts stay exact whatever the request's copy of
-// the record says and whoever writes: API, dashboard, CLI or a cascade
-// (PocketBase deletes referencing records through app.Delete, inside the
-// parent delete's transaction). SQLite serializes writers, so concurrent
-// requests cannot interleave inside the transaction.
-type childCount struct {
-	child, relation, parent, counter, where string
+// countedBy announces a parent's counters to its realtime subscribers
+// after a child record changes them. The counters themselves are kept by
+// SQLite triggers (pb_migrations/1795900100_posts.go): one atomic UPDATE
+// inside the statement that writes the child, whoever writes it. PocketBase
+// does not see those UPDATEs, so after the commit the parent's subscribers
+// get an update event with the stored counts.
+type countedBy struct {
+	child, relation, parent string
 }
 
-func (c childCount) bind(app core.App) {
-	// The counter changes by SQL, which realtime does not see: tell the
-	// parent's subscribers, after the commit, with the stored count.
+func (c countedBy) bind(app core.App) {
 	notify := func(e *core.RecordEvent) error {
 		c.notifyParent(e.App, e.Record.GetString(c.relation))
 		return e.Next()
@@ -110,40 +100,9 @@ func (c childCount) bind(app core.App) {
 	app.OnRecordAfterCreateSuccess(c.child).BindFunc(notify)
 	app.OnRecordAfterUpdateSuccess(c.child).BindFunc(notify)
 	app.OnRecordAfterDeleteSuccess(c.child).BindFunc(notify)
-
-	app.OnRecordCreateExecute(c.child).BindFunc(func(e *core.RecordEvent) error {
-		return c.write(e, false, true)
-	})
-	app.OnRecordUpdateExecute(c.child).BindFunc(func(e *core.RecordEvent) error {
-		return c.write(e, true, true)
-	})
-	app.OnRecordDeleteExecute(c.child).BindFunc(func(e *core.RecordEvent) error {
-		return c.write(e, true, false)
-	})
 }
 
-func (c childCount) write(e *core.RecordEvent, removeBefore, addAfter bool) error {
-	original := e.App
-	defer func() { e.App = original }()
-	return original.RunInTransaction(func(tx core.App) error {
-		e.App = tx
-		id := e.Record.Id
-		if removeBefore {
-			if err := c.add(tx, id, -1); err != nil {
-				return err
-			}
-		}
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if addAfter {
-			return c.add(tx, id, 1)
-		}
-		return nil
-	})
-}
-
-func (c childCount) notifyParent(app core.App, parentID string) {
+func (c countedBy) notifyParent(app core.App, parentID string) {
 	parents, err := app.FindCachedCollectionByNameOrId(c.parent)
 	if err != nil || parentID == "" || !hasSubscribers(app, parents) {
 		return
@@ -151,17 +110,4 @@ func (c childCount) notifyParent(app core.App, parentID string) {
 	if parent, err := app.FindRecordById(parents, parentID); err == nil {
 		BroadcastUpdate(app, parent)
 	}
-}
-
-// add adds delta to the counter of the parent of child id, if the stored
-// child matches where (no row, no change).
-func (c childCount) add(app core.App, id string, delta int) error {
-	sql := fmt.Sprintf("UPDATE {{%s}} SET [[%s]] = [[%s]] + {:delta} "+
-		"WHERE [[id]] = (SELECT [[%s]] FROM {{%s}} WHERE [[id]] = {:id} AND %s)",
-		c.parent, c.counter, c.counter, c.relation, c.child, c.where)
-	_, err := app.DB().NewQuery(sql).Bind(dbx.Params{"id": id, "delta": delta}).Execute()
-	if err != nil {
-		return fmt.Errorf("updating %s.%s for %s %s: %w", c.parent, c.counter, c.child, id, err)
-	}
-	return nil
 }

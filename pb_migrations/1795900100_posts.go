@@ -84,6 +84,54 @@ var postsSearchSQL = []string{
 		SELECT s.rowid, p.title, p.content FROM posts p JOIN posts_search_rowid s ON s.post = p.id`,
 }
 
+// countersSQL keeps the counters exact the same way: each trigger is one
+// atomic UPDATE … = n ± 1 inside the statement that inserts, deletes, hides
+// or unhides the child row, so every write path (API, dashboard, CLI,
+// cascades, raw SQL) counts, in its own transaction, and nothing is ever
+// read and written back from Go. Counted: a post's visible comments and its
+// likes, a board's visible posts.
+var countersSQL = []string{
+	`CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN new.is_visible BEGIN
+		UPDATE posts SET comments_count = comments_count + 1 WHERE id = new.post;
+	END`,
+	`CREATE TRIGGER comments_count_delete AFTER DELETE ON comments WHEN old.is_visible BEGIN
+		UPDATE posts SET comments_count = comments_count - 1 WHERE id = old.post;
+	END`,
+	`CREATE TRIGGER comments_count_update AFTER UPDATE OF is_visible, post ON comments
+		WHEN old.is_visible != new.is_visible OR old.post != new.post BEGIN
+		UPDATE posts SET comments_count = comments_count - 1 WHERE id = old.post AND old.is_visible;
+		UPDATE posts SET comments_count = comments_count + 1 WHERE id = new.post AND new.is_visible;
+	END`,
+	`CREATE TRIGGER likes_count_insert AFTER INSERT ON post_likes BEGIN
+		UPDATE posts SET likes_count = likes_count + 1 WHERE id = new.post;
+	END`,
+	`CREATE TRIGGER likes_count_delete AFTER DELETE ON post_likes BEGIN
+		UPDATE posts SET likes_count = likes_count - 1 WHERE id = old.post;
+	END`,
+	`CREATE TRIGGER posts_count_insert AFTER INSERT ON posts WHEN new.is_visible BEGIN
+		UPDATE boards SET posts_count = posts_count + 1 WHERE id = new.board;
+	END`,
+	`CREATE TRIGGER posts_count_delete AFTER DELETE ON posts WHEN old.is_visible BEGIN
+		UPDATE boards SET posts_count = posts_count - 1 WHERE id = old.board;
+	END`,
+	`CREATE TRIGGER posts_count_update AFTER UPDATE OF is_visible, board ON posts
+		WHEN old.is_visible != new.is_visible OR old.board != new.board BEGIN
+		UPDATE boards SET posts_count = posts_count - 1 WHERE id = old.board AND old.is_visible;
+		UPDATE boards SET posts_count = posts_count + 1 WHERE id = new.board AND new.is_visible;
+	END`,
+}
+
+var countersDownSQL = []string{
+	`DROP TRIGGER IF EXISTS comments_count_insert`,
+	`DROP TRIGGER IF EXISTS comments_count_delete`,
+	`DROP TRIGGER IF EXISTS comments_count_update`,
+	`DROP TRIGGER IF EXISTS likes_count_insert`,
+	`DROP TRIGGER IF EXISTS likes_count_delete`,
+	`DROP TRIGGER IF EXISTS posts_count_insert`,
+	`DROP TRIGGER IF EXISTS posts_count_delete`,
+	`DROP TRIGGER IF EXISTS posts_count_update`,
+}
+
 var postsSearchDownSQL = []string{
 	`DROP TRIGGER IF EXISTS posts_search_insert`,
 	`DROP TRIGGER IF EXISTS posts_search_update`,
@@ -114,14 +162,14 @@ func init() {
 		if err := app.Save(newLikesCollection(rules, posts, users)); err != nil {
 			return err
 		}
-		for _, q := range postsSearchSQL {
+		for _, q := range append(postsSearchSQL, countersSQL...) {
 			if _, err := app.DB().NewQuery(q).Execute(); err != nil {
 				return err
 			}
 		}
 		return nil
 	}, func(app core.App) error {
-		for _, q := range postsSearchDownSQL {
+		for _, q := range append(postsSearchDownSQL, countersDownSQL...) {
 			if _, err := app.DB().NewQuery(q).Execute(); err != nil {
 				return err
 			}

@@ -100,6 +100,15 @@ func (c *predictorCache) timeout(options json.RawMessage) time.Duration {
 	return c.defaultTimeout
 }
 
+// cached returns the loaded model of id if there is one: loaded when the
+// model was ready, and forgotten whenever the model is saved or deleted, so
+// a job of a cached model needs no database read to find it ready.
+func (c *predictorCache) cached(id string) *loadedModel {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byID[id]
+}
+
 func (c *predictorCache) forget(id string) {
 	c.mu.Lock()
 	delete(c.byID, id)

@@ -233,6 +233,9 @@ func (s *service) markRunning(t *task, job *core.Record) {
 
 // modelForJob checks, when the job starts, that its model is still ready.
 func (s *service) modelForJob(aiID string) (*loadedModel, error) {
+	if m := s.predictors.cached(aiID); m != nil {
+		return m, nil
+	}
 	info, err := findModelInfo(s.app, aiID)
 	if err != nil {
 		return nil, errors.New("The model of this job was deleted.")

@@ -113,10 +113,15 @@ func Register(app core.App) {
 	app.OnRecordUpdateRequest(Models).BindFunc(keepServerFieldsOnUpdate)
 	app.OnRecordEnrich(Models).BindFunc(showAdminFields)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)
-	app.OnRecordAfterUpdateSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
+	// forgotten when the write begins and again once it committed, so no
+	// job runs a version the database no longer holds as ready
+	forget := func(e *core.RecordEvent) error {
 		s.predictors.forget(e.Record.Id)
 		return e.Next()
-	})
+	}
+	app.OnRecordUpdateExecute(Models).BindFunc(forget)
+	app.OnRecordDeleteExecute(Models).BindFunc(forget)
+	app.OnRecordAfterUpdateSuccess(Models).BindFunc(forget)
 	app.OnRecordAfterDeleteSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
 		s.predictors.forget(e.Record.Id)
 		s.abort(s.training, e.Record.Id)

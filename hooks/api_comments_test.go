@@ -254,7 +254,7 @@ func TestCommentsAttachments(t *testing.T) {
 }
 
 // expectCommentsCount checks a post's comments_count (the recount is
-// assertCounts' job, run after every write).
+// testapp.AssertCounts' job, run after every write).
 func expectCommentsCount(post string, want int) func(testing.TB, *tests.TestApp, []byte) {
 	return func(t testing.TB, app *tests.TestApp, _ []byte) {
 		t.Helper()

@@ -206,7 +206,7 @@ func runWrite(t *testing.T, c call) {
 			if c.check != nil {
 				c.check(t, app, body)
 			}
-			assertCounts(t, app)
+			testapp.AssertCounts(t, app)
 		},
 	}
 	if c.body != "" {
@@ -581,7 +581,7 @@ func TestPostsAttachments(t *testing.T) {
 	}
 	// PocketBase deletes the files in the background once the delete committed
 	eventually(t, 2*time.Second, func() bool { ok, _ := fsys.Exists(key); return !ok }, "file %s survived its post", key)
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }
 
 // eventually fails the test unless cond turns true within d.
@@ -678,33 +678,6 @@ func snapshot(t testing.TB, app core.App) string {
 	return sb.String()
 }
 
-// assertCounts checks every stored counter against a recount of the rows.
-func assertCounts(t testing.TB, app core.App) {
-	t.Helper()
-	var rows []struct {
-		Kind string `db:"kind"`
-		ID   string `db:"id"`
-		Got  int    `db:"got"`
-		Want int    `db:"want"`
-	}
-	err := app.DB().NewQuery(`
-		SELECT 'boards.posts_count' AS kind, b.id AS id, b.posts_count AS got,
-			(SELECT COUNT(*) FROM posts p WHERE p.board = b.id AND p.is_visible) AS want FROM boards b
-		UNION ALL
-		SELECT 'posts.comments_count', p.id, p.comments_count,
-			(SELECT COUNT(*) FROM comments c WHERE c.post = p.id AND c.is_visible) FROM posts p
-		UNION ALL
-		SELECT 'posts.likes_count', p.id, p.likes_count,
-			(SELECT COUNT(*) FROM post_likes l WHERE l.post = p.id) FROM posts p`).All(&rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if r.Got != r.Want {
-			t.Errorf("%s of %s = %d, rows say %d", r.Kind, r.ID, r.Got, r.Want)
-		}
-	}
-}
 
 func TestPostsViews(t *testing.T) {
 	app, base := served(t)

@@ -68,7 +68,7 @@ func TestCountersConcurrentLikes(t *testing.T) {
 	if got := countOf(t, app, "posts", post, "likes_count"); got != 51 {
 		t.Errorf("likes_count after 50 concurrent likes = %d, want 51", got)
 	}
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 
 	concurrently(len(users), func(i int) {
 		expectStatus(t, http.MethodDelete, base+likesURL+"/"+likes[i], tokens[i], nil, 204)
@@ -76,7 +76,7 @@ func TestCountersConcurrentLikes(t *testing.T) {
 	if got := countOf(t, app, "posts", post, "likes_count"); got != 1 {
 		t.Errorf("likes_count after 50 concurrent unlikes = %d, want 1", got)
 	}
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }
 
 func TestCountersConcurrentComments(t *testing.T) {
@@ -94,7 +94,7 @@ func TestCountersConcurrentComments(t *testing.T) {
 	if got := countOf(t, app, "posts", post, "comments_count"); got != 52 {
 		t.Errorf("comments_count after 50 concurrent comments = %d, want 52", got)
 	}
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }
 
 // TestCountersMixedConcurrency runs likes, unlikes, comments, deletes,
@@ -162,7 +162,7 @@ func TestCountersMixedConcurrency(t *testing.T) {
 		}
 	})
 
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 	for _, c := range []struct{ collection, id, field string }{
 		{"posts", post, "likes_count"},    // 1 + 20 - 20 + 20
 		{"posts", post, "comments_count"}, // 2 + 20 - 10 - 5 + 20
@@ -188,7 +188,7 @@ func TestCountersDashboardDeletes(t *testing.T) {
 		if err := app.Delete(r); err != nil {
 			t.Fatal(err)
 		}
-		assertCounts(t, app)
+		testapp.AssertCounts(t, app)
 	}
 	pub, mem := testapp.BoardPublic, testapp.BoardMembers
 
@@ -218,7 +218,7 @@ func TestCountersDashboardDeletes(t *testing.T) {
 		if err := app.Save(own); err != nil {
 			t.Fatal(err)
 		}
-		assertCounts(t, app)
+		testapp.AssertCounts(t, app)
 	}
 	del("users", alice)
 	if got := countOf(t, app, "posts", testapp.VisiblePost(testapp.BoardAdmins), "likes_count"); got != 2 {
@@ -262,5 +262,5 @@ func TestCountersConcurrentDashboardWrites(t *testing.T) {
 	if got := countOf(t, app, "posts", post, "likes_count"); got != 21 {
 		t.Errorf("likes_count = %d, want 21", got)
 	}
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }

@@ -106,7 +106,7 @@ func TestFilesCascadePostDelete(t *testing.T) {
 		map[string]string{"board": members, "title": "남는 글", "content": "c"}, 1)
 	otherComment := uploadRecord(t, app, base, "comments", testapp.Alice,
 		map[string]string{"post": other.id, "content": "남는 댓글"}, 1)
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 
 	if r := testapp.Call(t, http.MethodDelete, base+postsURL+"/"+post.id, testapp.Token(testapp.Gina), nil); r.Status != 204 {
 		t.Fatalf("delete the post: %d %s", r.Status, r.Raw)
@@ -117,7 +117,7 @@ func TestFilesCascadePostDelete(t *testing.T) {
 		}
 	}
 	expectFilesGone(t, app, []attached{post, comment, reply, hidden}, []attached{other, otherComment})
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }
 
 func TestFilesCascadeCommentDelete(t *testing.T) {
@@ -148,5 +148,5 @@ func TestFilesCascadeCommentDelete(t *testing.T) {
 	if got := countOf(t, app, "posts", post.id, "comments_count"); got != 2 {
 		t.Errorf("comments_count = %d, want 2 (the sibling and its reply)", got)
 	}
-	assertCounts(t, app)
+	testapp.AssertCounts(t, app)
 }

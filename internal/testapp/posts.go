@@ -255,3 +255,34 @@ func save(app core.App, collection, id string, fields map[string]any) (*core.Rec
 	}
 	return r, nil
 }
+
+// AssertCounts checks every stored counter (boards.posts_count,
+// posts.comments_count, posts.likes_count) against a recount of the rows,
+// and returns how many counters it checked.
+func AssertCounts(t testing.TB, app core.App) int {
+	t.Helper()
+	var rows []struct {
+		Kind string `db:"kind"`
+		ID   string `db:"id"`
+		Got  int    `db:"got"`
+		Want int    `db:"want"`
+	}
+	err := app.DB().NewQuery(`
+		SELECT 'boards.posts_count' AS kind, b.id AS id, b.posts_count AS got,
+			(SELECT COUNT(*) FROM posts p WHERE p.board = b.id AND p.is_visible) AS want FROM boards b
+		UNION ALL
+		SELECT 'posts.comments_count', p.id, p.comments_count,
+			(SELECT COUNT(*) FROM comments c WHERE c.post = p.id AND c.is_visible) FROM posts p
+		UNION ALL
+		SELECT 'posts.likes_count', p.id, p.likes_count,
+			(SELECT COUNT(*) FROM post_likes l WHERE l.post = p.id) FROM posts p`).All(&rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Got != r.Want {
+			t.Errorf("%s of %s = %d, rows say %d", r.Kind, r.ID, r.Got, r.Want)
+		}
+	}
+	return len(rows)
+}

@@ -82,7 +82,6 @@ func TestDemoPosts(t *testing.T) {
 	}
 }
 
-
 // TestDemoRefusesNonEmpty: on a data dir that already has users or boards,
 // the demo answers an error and writes nothing at all.
 func TestDemoRefusesNonEmpty(t *testing.T) {

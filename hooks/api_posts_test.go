@@ -678,7 +678,6 @@ func snapshot(t testing.TB, app core.App) string {
 	return sb.String()
 }
 
-
 func TestPostsViews(t *testing.T) {
 	app, base := served(t)
 	pub := testapp.VisiblePost(testapp.BoardPublic)

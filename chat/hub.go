@@ -274,11 +274,11 @@ func (h *hub) deliver(message *core.Record) {
 	}
 }
 
-// canReadMessage runs the chats ListRule for one message (hidden messages:
-// rare, so uncached).
+// canReadMessage answers the chats ListRule for a WebSocket reader, the
+// same way as for SSE subscribers (mayReadMessage): visible messages from
+// the cached session answer, hidden ones (rare) through the rule.
 func (h *hub) canReadMessage(message, auth *core.Record) bool {
-	ok, _ := h.app.CanAccessRecord(message, liveRequest(auth), message.Collection().ListRule)
-	return ok
+	return auth != nil && h.mayReadMessage(h.app, message, liveRequest(auth), message.Collection().ListRule)
 }
 
 // recheckSession re-asks the rule for everyone who joined a session after

@@ -148,7 +148,7 @@ func (h *hub) deliverUpdate(message *core.Record) {
 	for _, c := range conns {
 		auth := c.auth.Load()
 		switch {
-		case h.canReadChange(message, auth):
+		case h.canReadMessage(message, auth):
 			c.queue(update)
 		case h.lostToHiding(message, auth):
 			if gone == nil {
@@ -163,23 +163,11 @@ func (h *hub) deliverUpdate(message *core.Record) {
 func (h *hub) readersOf(message *core.Record) []*conn {
 	var readers []*conn
 	for _, c := range h.roomConns(message.GetString("session")) {
-		if h.canReadChange(message, c.auth.Load()) {
+		if h.canReadMessage(message, c.auth.Load()) {
 			readers = append(readers, c)
 		}
 	}
 	return readers
-}
-
-// canReadChange: visible messages through the cached session answer,
-// hidden ones through the rule.
-func (h *hub) canReadChange(message, auth *core.Record) bool {
-	if auth == nil {
-		return false
-	}
-	if message.GetBool("is_visible") {
-		return h.mayRead(message.GetString("session"), auth)
-	}
-	return h.canReadMessage(message, auth)
 }
 
 // isMessagesTopic tells whether subscription s is about chats records:

@@ -201,6 +201,7 @@ func topicRule(topic string, message *core.Record) (*string, bool) {
 // whose chats subscriptions allow it. app may be a transaction (deletes).
 func (h *hub) prepareSSE(app core.App, action string, message *core.Record) []outgoing {
 	var out []outgoing
+	var goneData []byte          // the same for everyone who lost the message
 	filters := map[string]bool{} // filter → matches message (filters naming no requester)
 	for _, client := range app.SubscriptionsBroker().Clients() {
 		subs := client.Subscriptions(sseShadow)
@@ -229,7 +230,10 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) []ou
 			var data []byte
 			var err error
 			if gone {
-				data, err = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
+				if goneData == nil {
+					goneData, err = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
+				}
+				data = goneData
 			} else {
 				data, err = hooks.EncodeRealtimeEvent(app, action, message, info)
 			}

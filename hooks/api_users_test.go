@@ -284,7 +284,7 @@ func TestUsersListAndView(t *testing.T) {
 			URL:             userURL(testapp.Ben),
 			Headers:         testapp.Auth(testapp.Ben),
 			ExpectedStatus:  401,
-			ExpectedContent: []string{"This account is banned"},
+			ExpectedContent: []string{"This account is banned", `"banned":{"code":"account_banned"`, `"params":{"reason":`},
 			TestAppFactory:  testapp.Factory,
 		},
 		{

@@ -16,10 +16,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
-	"madang/ai"
-	"madang/chat"
 	"madang/cli"
-	"madang/hooks"
+	"madang/internal/madang"
 	_ "madang/pb_migrations"
 )
 
@@ -38,9 +36,7 @@ func main() {
 		Dir:          "pb_migrations",
 		Automigrate:  osutils.IsProbablyGoRun(),
 	})
-	hooks.Register(app)
-	chat.Register(app)
-	ai.Register(app)
+	madang.Bind(app)
 	cli.Register(app, app.RootCmd)
 
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{

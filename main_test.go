@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func madang(args ...string) *exec.Cmd {
+func madangCmd(args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), "MADANG_AS_MAIN=1")
@@ -46,7 +46,7 @@ func freePort(t *testing.T) string {
 func TestServeOnEmptyDataDir(t *testing.T) {
 	dir := t.TempDir()
 	addr := freePort(t)
-	cmd := madang("serve", "--http", addr, "--dir", dir)
+	cmd := madangCmd("serve", "--http", addr, "--dir", dir)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -115,7 +115,7 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 		{[]string{"users", "grant", "nobody", "board"}, "Error: no user"},
 	} {
 		var stderr bytes.Buffer
-		cmd := madang(append(c.args, "--dir", dir)...)
+		cmd := madangCmd(append(c.args, "--dir", dir)...)
 		cmd.Stderr = &stderr
 		cmd.Stdout = io.Discard
 		err := cmd.Run()
@@ -129,11 +129,11 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 		}
 	}
 
-	out, err := madang("demo", "--dir", dir).Output()
+	out, err := madangCmd("demo", "--dir", dir).Output()
 	if err != nil || !strings.Contains(string(out), "Sign in with") {
 		t.Fatalf("demo: %v %s", err, out)
 	}
-	out, err = madang("boards", "list", "--dir", dir).Output()
+	out, err = madangCmd("boards", "list", "--dir", dir).Output()
 	if err != nil || !strings.Contains(string(out), "자유게시판") {
 		t.Fatalf("boards list after demo: %v %s", err, out)
 	}

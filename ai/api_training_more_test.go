@@ -17,7 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/ai"
-	"madang/hooks"
+	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -401,8 +401,7 @@ func TestShutdownLeavesTrainingForTheNextStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(restarted.Cleanup)
-	hooks.Register(restarted)
-	ai.Register(restarted)
+	madang.Bind(restarted)
 	testapp.Serve(t, restarted)
 
 	assertTrained(t, restarted, running, "a")

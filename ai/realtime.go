@@ -4,7 +4,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"madang/hooks"
+	"madang/internal/realtime"
 )
 
 // partialResult is a running job's result while its model streams: the
@@ -28,7 +28,6 @@ func (s *service) publishPartial(job *core.Record, text string) {
 	partial := job.Fresh()
 	partial.Set("result", partialResult{Text: text, Partial: true})
 	partial.SetRaw("updated", types.NowDateTime()) // Set cannot change an autodate
-	hooks.Broadcast(s.app, job, func(info *core.RequestInfo) ([]byte, error) {
-		return hooks.EncodeRealtimeEvent(s.app, "update", partial, info)
-	})
+	// access is checked against the stored job (by id); the event shows the partial
+	realtime.Deliver(s.app, realtime.Event{Action: "update", Record: partial})
 }

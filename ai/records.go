@@ -6,7 +6,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 // serverModelFields are the ais fields only training writes. API requests
@@ -33,36 +33,21 @@ func resetOnKindChange(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-func keepServerFieldsOnCreate(e *core.RecordRequestEvent) error {
-	if !e.HasSuperuserAuth() {
-		for _, f := range serverModelFields {
-			e.Record.Set(f, nil)
-		}
-		e.Record.Set("status", StatusDraft)
+// draftModel is the ServerSet create function of ais: whatever an admin
+// sends, training alone fills serverModelFields, from a draft.
+func draftModel(e *core.RecordRequestEvent) error {
+	for _, f := range serverModelFields {
+		e.Record.Set(f, nil)
 	}
-	return e.Next()
+	e.Record.Set("status", StatusDraft)
+	return nil
 }
 
-func keepServerFieldsOnUpdate(e *core.RecordRequestEvent) error {
-	if !e.HasSuperuserAuth() {
-		for _, f := range serverModelFields {
-			e.Record.Set(f, e.Record.Original().Get(f))
-		}
-	}
-	return e.Next()
-}
-
-// showAdminFields shows the fitted model (a hidden field) to admins and
-// hides the dataset's file name from members, in every response: view,
-// list, expand and realtime.
-func showAdminFields(e *core.RecordEnrichEvent) error {
-	if e.RequestInfo.HasSuperuserAuth() || hooks.IsAdmin(e.RequestInfo.Auth) {
-		e.Record.Unhide("model")
-	} else {
-		e.Record.Hide("dataset")
-	}
-	// input_features (computed, not stored): what a linear_regression's input
-	// must name, so clients can build a form without seeing the model.
+// inputFeatures adds input_features (computed, not stored) to a
+// linear_regression model: what its input must name, so clients can build a
+// form without seeing the model (a private field: internal/access shows it
+// to admins only). The same for every requester.
+func inputFeatures(e *core.RecordEnrichEvent) error {
 	if e.Record.GetString("kind") == "linear_regression" {
 		var m struct {
 			Features []string `json:"features"`
@@ -82,7 +67,7 @@ func refuseDatasetDownload(e *core.FileDownloadRequestEvent) error {
 		return e.Next()
 	}
 	auth, _ := e.App.FindAuthRecordByToken(e.Request.URL.Query().Get("token"), core.TokenTypeFile)
-	if auth == nil || !(auth.IsSuperuser() || hooks.IsAdmin(auth)) {
+	if auth == nil || !(auth.IsSuperuser() || access.IsAdmin(auth)) {
 		return e.NotFoundError("", nil)
 	}
 	return e.Next()

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 // Collection names and select values, spelled as in the migration
 // (pb_migrations/1795900300_ai.go).
 const (
-	Models = "ais"
-	Jobs   = "ai_logs"
+	Models = access.CollectionNameAIs
+	Jobs   = access.CollectionNameAILogs
 
 	StatusDraft    = "draft"
 	StatusTraining = "training"
@@ -109,9 +111,8 @@ func Register(app core.App) {
 
 	app.OnRecordCreate(Models).BindFunc(defaultModelStatus)
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
-	app.OnRecordCreateRequest(Models).BindFunc(keepServerFieldsOnCreate)
-	app.OnRecordUpdateRequest(Models).BindFunc(keepServerFieldsOnUpdate)
-	app.OnRecordEnrich(Models).BindFunc(showAdminFields)
+	access.ServerSet(app, Models, draftModel, serverModelFields...)
+	app.OnRecordEnrich(Models).BindFunc(inputFeatures)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)
 	// forgotten when the write begins and again once it committed, so no
 	// job runs a version the database no longer holds as ready

@@ -10,7 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"madang/ai"
-	"madang/hooks"
+	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -47,8 +47,7 @@ func TestRestartResumesWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Cleanup)
-	hooks.Register(app)
-	ai.Register(app)
+	madang.Bind(app)
 	statuses := recordStatuses(app)
 	testapp.Serve(t, app)
 

@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 // maxJobInputBytes matches ai_logs.input's size limit, checked before
@@ -22,7 +22,7 @@ const maxJobInputBytes = 4 << 20
 func (s *service) bindRoutes(r *router.Router[*core.RequestEvent]) {
 	r.POST("/api/ais/{id}/train", s.trainRequest)
 	r.POST("/api/ais/{id}/infer", s.inferRequest).
-		Bind(apis.RequireAuth("users"), apis.BodyLimit(maxJobInputBytes+64<<10))
+		Bind(apis.RequireAuth(access.CollectionNameUsers), apis.BodyLimit(maxJobInputBytes+64<<10))
 	r.POST("/api/ai_logs/{id}/cancel", s.cancelRequest).Bind(apis.RequireAuth())
 	r.GET("/api/ai/stats", s.statsRequest)
 }
@@ -30,7 +30,7 @@ func (s *service) bindRoutes(r *router.Router[*core.RequestEvent]) {
 // requireAdmin lets admins and superusers through.
 func requireAdmin(e *core.RequestEvent, action string) error {
 	switch {
-	case e.HasSuperuserAuth() || hooks.IsAdmin(e.Auth):
+	case e.HasSuperuserAuth() || access.IsAdmin(e.Auth):
 		return nil
 	case e.Auth == nil:
 		return e.UnauthorizedError("Sign in as an admin to "+action+".", nil)
@@ -93,7 +93,7 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		return e.BadRequestError(`Send a JSON body such as {"input": {…}, "description": "…"}.`, nil)
 	}
 	info, err := findModelInfo(e.App, e.Request.PathValue("id"))
-	if err != nil || !(info.IsVisible || hooks.IsAdmin(e.Auth)) {
+	if err != nil || !(info.IsVisible || access.IsAdmin(e.Auth)) {
 		return e.NotFoundError("No model with this id.", nil)
 	}
 	if info.Status != StatusReady {

@@ -20,7 +20,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"madang/hooks"
+	madangapp "madang/internal/madang"
 )
 
 // chatApp seeds members users, the chat they all belong to and one message.
@@ -117,7 +117,7 @@ func postsApp(b *testing.B, posts int, withHooks bool) *core.BaseApp {
 		b.Fatal(err)
 	}
 	if withHooks {
-		hooks.Register(app)
+		madangapp.Bind(app)
 	}
 	return app
 }

@@ -17,13 +17,15 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 // Collection names and select values, spelled as in the migration.
 const (
-	Sessions = "chat_sessions"
-	Messages = "chats"
-	Reads    = "chat_reads"
+	Sessions = access.CollectionNameChatSessions
+	Messages = access.CollectionNameChats
+	Reads    = access.CollectionNameChatReads
 
 	KindSupport = "support"
 	KindGroup   = "group"
@@ -34,61 +36,22 @@ const (
 func TypingTopic(sessionID string) string { return "chat_typing/" + sessionID }
 
 // Register binds the chat hooks and routes to app. Call it once, before
-// app.Start, after hooks.Register.
+// app.Start (internal/madang.Bind does, in order).
 func Register(app core.App) {
 	h := newHub(app)
 	app.Store().Set(hubStoreKey, h)
 
-	app.OnRecordCreateRequest(Sessions).BindFunc(serverSetOnCreate("owner"))
-	app.OnRecordUpdateRequest(Sessions).BindFunc(serverSetOnUpdate("owner"))
+	access.ServerSet(app, Sessions, access.Requester("owner", "Sign in to chat."), "owner")
 	app.OnRecordCreate(Sessions).BindFunc(deriveSessionFields)
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)
 
-	app.OnRecordCreateRequest(Messages).BindFunc(defaultVisible)
-	app.OnRecordCreateRequest(Messages).BindFunc(serverSetOnCreate("author"))
-	app.OnRecordUpdateRequest(Messages).BindFunc(serverSetOnUpdate("author"))
+	access.DefaultTrue(app, Messages, "is_visible")
+	access.ServerSet(app, Messages, access.Requester("author", "Sign in to chat."), "author")
 	app.OnRecordCreateExecute(Messages).BindFunc(keepLastMessageAt)
 	app.OnRecordDeleteExecute(Messages).BindFunc(keepLastMessageAt)
 
 	h.bind(app)
 	app.OnServe().BindFunc(h.serve)
-}
-
-// serverSetOnCreate makes field the requester's id on every API create,
-// whatever the client sent. Superusers (the dashboard) may set it.
-func serverSetOnCreate(field string) func(*core.RecordRequestEvent) error {
-	return func(e *core.RecordRequestEvent) error {
-		if !e.HasSuperuserAuth() {
-			if e.Auth == nil {
-				return e.UnauthorizedError("Sign in to chat.", nil)
-			}
-			e.Record.Set(field, e.Auth.Id)
-		}
-		return e.Next()
-	}
-}
-
-// serverSetOnUpdate keeps field as stored on API updates, except for superusers.
-func serverSetOnUpdate(field string) func(*core.RecordRequestEvent) error {
-	return func(e *core.RecordRequestEvent) error {
-		if !e.HasSuperuserAuth() {
-			e.Record.Set(field, e.Record.Original().Get(field))
-		}
-		return e.Next()
-	}
-}
-
-// defaultVisible makes a message visible unless the client said otherwise:
-// a bool field has no default of its own.
-func defaultVisible(e *core.RecordRequestEvent) error {
-	info, err := e.RequestInfo()
-	if err != nil {
-		return err
-	}
-	if _, ok := info.Body["is_visible"]; !ok {
-		e.Record.Set("is_visible", true)
-	}
-	return e.Next()
 }
 
 // deriveSessionFields keeps a session's invariants on every save, whoever

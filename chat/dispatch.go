@@ -13,6 +13,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"madang/internal/access"
 )
 
 // refusal is why the server did not do what a WebSocket client asked, in
@@ -81,7 +83,7 @@ func (h *hub) createMessage(c *conn, sessionID, content string) error {
 	if handler == nil {
 		return &refusal{message: "The chat server is still starting; send the message again in a moment."}
 	}
-	user, err := h.app.FindRecordById("users", c.userID)
+	user, err := h.app.FindRecordById(access.CollectionNameUsers, c.userID)
 	if err != nil {
 		return &refusal{message: "Your account no longer exists.", endsSession: true}
 	}

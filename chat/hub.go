@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/routine"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 const hubStoreKey = "madang.chat.hub"
@@ -99,17 +99,17 @@ func (h *hub) bind(app core.App) {
 		return e.Next()
 	})
 
-	app.OnRecordAfterUpdateSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterUpdateSuccess(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
 		h.userChanged(e.Record.Fresh())
 		return e.Next()
 	})
-	app.OnRecordAfterDeleteSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterDeleteSuccess(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
 		for _, c := range h.connsOf(e.Record.Id) {
 			c.fail("Your account was deleted.", websocket.StatusPolicyViolation)
 		}
 		return e.Next()
 	})
-	app.OnCollectionAfterUpdateSuccess(Sessions, Messages, "users").BindFunc(func(e *core.CollectionEvent) error {
+	app.OnCollectionAfterUpdateSuccess(Sessions, Messages, access.CollectionNameUsers).BindFunc(func(e *core.CollectionEvent) error {
 		h.invalidate(func(string, *room) bool { return true }) // the rules may have changed
 		return e.Next()
 	})
@@ -320,7 +320,7 @@ func (h *hub) userChanged(user *core.Record) {
 	for _, c := range h.connsOf(user.Id) {
 		switch {
 		case user.GetBool("banned"):
-			c.fail(hooks.BanMessage(user), websocket.StatusPolicyViolation)
+			c.fail(access.BanMessage(user), websocket.StatusPolicyViolation)
 		case user.TokenKey() != c.tokenKey:
 			c.fail("Your session has ended; please sign in again.", websocket.StatusPolicyViolation)
 		default:

@@ -9,8 +9,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
 )
 
 // unreadSQL counts, for the session of the outer row, the visible messages
@@ -39,15 +40,7 @@ func unread(e *core.RequestEvent) error {
 	if sessions.ListRule != nil {
 		q := e.App.DB().Select("{{chat_sessions}}.[[id]] AS [[id]]", unreadSQL+" AS [[unread]]").
 			Distinct(true).From(Sessions)
-		resolver := core.NewRecordFieldResolver(e.App, sessions, info, true)
-		if *sessions.ListRule != "" {
-			expr, err := search.FilterData(*sessions.ListRule).BuildExpr(resolver)
-			if err != nil {
-				return fmt.Errorf("building the chat_sessions list rule: %w", err)
-			}
-			q.AndWhere(expr)
-		}
-		if err := resolver.UpdateQuery(q); err != nil {
+		if _, err := access.Where(e.App, sessions, sessions.ListRule, info, q); err != nil {
 			return err
 		}
 		q.AndBind(dbx.Params{"chat_me": e.Auth.Id})

@@ -11,17 +11,17 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 func (h *hub) routes(r *router.Router[*core.RequestEvent]) {
 	g := r.Group("/api/chat")
-	g.POST("/ticket", h.issueTicket).Bind(apis.RequireAuth("users"))
+	g.POST("/ticket", h.issueTicket).Bind(apis.RequireAuth(access.CollectionNameUsers))
 	g.GET("/ws", h.connect).Bind(apis.SkipSuccessActivityLog())
-	g.POST("/sessions/{id}/typing", h.typingRequest).Bind(apis.RequireAuth("users"))
-	g.POST("/sessions/{id}/read", markRead).Bind(apis.RequireAuth("users"))
-	g.POST("/sessions/{id}/leave", leaveSession).Bind(apis.RequireAuth("users"))
-	g.GET("/unread", unread).Bind(apis.RequireAuth("users"))
+	g.POST("/sessions/{id}/typing", h.typingRequest).Bind(apis.RequireAuth(access.CollectionNameUsers))
+	g.POST("/sessions/{id}/read", markRead).Bind(apis.RequireAuth(access.CollectionNameUsers))
+	g.POST("/sessions/{id}/leave", leaveSession).Bind(apis.RequireAuth(access.CollectionNameUsers))
+	g.GET("/unread", unread).Bind(apis.RequireAuth(access.CollectionNameUsers))
 }
 
 // issueTicket answers POST /api/chat/ticket: {"ticket","expires"}.
@@ -55,7 +55,7 @@ func (h *hub) connect(e *core.RequestEvent) error {
 		return e.UnauthorizedError(err.Error(), nil)
 	}
 	if user.GetBool("banned") {
-		return e.UnauthorizedError(hooks.BanMessage(user), nil)
+		return e.UnauthorizedError(access.BanMessage(user), nil)
 	}
 	if h.connCount(user.Id) >= maxConnsPerUser {
 		return e.TooManyRequestsError("You have too many chat connections open; close one first.", nil)

@@ -3,17 +3,14 @@ package chat
 import (
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/routine"
-	"github.com/pocketbase/pocketbase/tools/search"
-	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
-	"madang/hooks"
+	"madang/internal/access"
+	"madang/internal/realtime"
 )
 
 // SSE delivery of chat messages.
@@ -29,18 +26,11 @@ import (
 //
 // How: when an SSE client subscribes to a chats topic (chats/*, chats/ID,
 // with or without options), the subscription is stored under sseShadow, so
-// PocketBase's broadcast no longer finds it; Madang finds it, checks access
-// and the subscription's filter, and sends the event under the topic the
-// client asked for, with the same payload shape ({action, record}), enrich
-// hooks, expand and fields handling as PocketBase. Clients (the JS SDK) see
-// no difference.
+// PocketBase's broadcast no longer finds it; internal/realtime delivers the
+// event under the topic the client asked for, with the hub's access answers,
+// the subscription's filter and the record as the API shows it to that
+// subscriber (realtime.Prepare). Clients (the JS SDK) see no difference.
 const sseShadow = "madang.chats:"
-
-// outgoing is one prepared SSE event for one client.
-type outgoing struct {
-	client subscriptions.Client
-	msg    subscriptions.Message
-}
 
 func (h *hub) bindSSE(app core.App) {
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
@@ -66,11 +56,11 @@ func (h *hub) bindSSE(app core.App) {
 	})
 
 	app.OnRecordAfterCreateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
-		sendSSE(h.prepareSSE(e.App, "create", e.Record))
+		h.prepareSSE(e.App, "create", e.Record).Send()
 		return e.Next()
 	})
 	app.OnRecordAfterUpdateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
-		sendSSE(h.prepareSSE(e.App, "update", e.Record))
+		h.prepareSSE(e.App, "update", e.Record).Send()
 		h.deliverUpdate(e.Record)
 		return e.Next()
 	})
@@ -79,7 +69,7 @@ func (h *hub) bindSSE(app core.App) {
 	// PocketBase does, the events are prepared before the delete and sent
 	// once it committed.
 	type pending struct {
-		sse     []outgoing
+		sse     realtime.Prepared
 		readers []*conn // joined WebSocket connections that may read the message
 	}
 	var mu sync.Mutex
@@ -104,7 +94,7 @@ func (h *hub) bindSSE(app core.App) {
 	})
 	app.OnRecordAfterDeleteSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
 		p := take(e.Record)
-		sendSSE(p.sse)
+		p.sse.Send()
 		frame := encodeFrame(serverFrame{Type: "delete", Session: e.Record.GetString("session"), Record: e.Record.Fresh()})
 		for _, c := range p.readers {
 			c.queue(frame)
@@ -183,76 +173,25 @@ func isMessagesTopic(s string, messages *core.Collection) bool {
 	return false
 }
 
-// topicRule returns the rule that guards topic for message, or false when
-// the topic is about another record.
-func topicRule(topic string, message *core.Record) (*string, bool) {
-	base, _, _ := strings.Cut(topic, "?")
-	c := message.Collection()
-	switch base {
-	case c.Name + "/*", c.Id + "/*", c.Name, c.Id:
-		return c.ListRule, true
-	case c.Name + "/" + message.Id, c.Id + "/" + message.Id:
-		return c.ViewRule, true
+// prepareSSE decides and encodes the events of action on message for the
+// SSE clients whose (shadowed) chats subscriptions allow it; app may be a
+// transaction (deletes). Readers get the event; who lost the message to a
+// moderator's hide gets a content-free delete event.
+func (h *hub) prepareSSE(app core.App, action string, message *core.Record) realtime.Prepared {
+	ev := realtime.Event{Action: action, Record: message, Shadow: sseShadow}
+	if action == "update" && !message.GetBool("is_visible") {
+		ev.Gone, _ = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
 	}
-	return nil, false
-}
-
-// prepareSSE builds the events of action on message for every SSE client
-// whose chats subscriptions allow it. app may be a transaction (deletes).
-func (h *hub) prepareSSE(app core.App, action string, message *core.Record) []outgoing {
-	var out []outgoing
-	var goneData []byte          // the same for everyone who lost the message
-	filters := map[string]bool{} // filter → matches message (filters naming no requester)
-	for _, client := range app.SubscriptionsBroker().Clients() {
-		subs := client.Subscriptions(sseShadow)
-		if len(subs) == 0 {
-			continue
+	ev.Access = func(info *core.RequestInfo, rule *string) realtime.Verdict {
+		switch {
+		case h.mayReadMessage(app, message, info, rule):
+			return realtime.Send
+		case ev.Gone != nil && rule != nil && h.lostToHiding(message, info.Auth):
+			return realtime.Gone
 		}
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		for name, options := range subs {
-			topic := strings.TrimPrefix(name, sseShadow)
-			rule, ok := topicRule(topic, message)
-			if !ok {
-				continue
-			}
-			info := &core.RequestInfo{
-				Context: core.RequestInfoContextRealtime,
-				Method:  http.MethodGet,
-				Query:   options.Query,
-				Headers: options.Headers,
-				Auth:    auth,
-			}
-			readable := h.mayReadMessage(app, message, info, rule)
-			gone := !readable && action == "update" && rule != nil && h.lostToHiding(message, info.Auth)
-			if !(readable || gone) || !matchesFilter(app, message, info, filters) {
-				continue
-			}
-			var data []byte
-			var err error
-			if gone {
-				if goneData == nil {
-					goneData, err = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
-				}
-				data = goneData
-			} else {
-				data, err = hooks.EncodeRealtimeEvent(app, action, message, info)
-			}
-			if err != nil {
-				app.Logger().Debug("encoding a chats realtime event failed",
-					slog.String("id", message.Id), slog.String("topic", topic), slog.String("error", err.Error()))
-				continue
-			}
-			out = append(out, outgoing{client: client, msg: subscriptions.Message{Name: topic, Data: data}})
-		}
+		return realtime.Skip
 	}
-	return out
-}
-
-func sendSSE(out []outgoing) {
-	for _, o := range out {
-		// as PocketBase: a slow client's full channel must not block the others
-		routine.FireAndForget(func() { o.client.Send(o.msg) })
-	}
+	return realtime.Prepare(app, ev)
 }
 
 // mayReadMessage answers rule for the subscriber. The chats rules make a
@@ -269,25 +208,6 @@ func (h *hub) mayReadMessage(app core.App, message *core.Record, info *core.Requ
 		return h.mayRead(message.GetString("session"), info.Auth)
 	}
 	ok, _ := app.CanAccessRecord(message, info, rule)
-	return ok
-}
-
-// matchesFilter applies the subscription's own filter, as PocketBase does:
-// one query, shared by every subscriber with the same filter (a filter can
-// only name the requester through @request, which only superusers may use).
-func matchesFilter(app core.App, message *core.Record, info *core.RequestInfo, cache map[string]bool) bool {
-	filter := info.Query[search.FilterQueryParam]
-	if filter == "" {
-		return true
-	}
-	shared := !strings.Contains(filter, "@") // naming no requester
-	if ok, found := cache[filter]; found && shared {
-		return ok
-	}
-	ok := hooks.MatchesSubscriptionFilter(app, message, info, filter)
-	if shared {
-		cache[filter] = ok
-	}
 	return ok
 }
 
@@ -308,16 +228,8 @@ func (h *hub) warm(auth *core.Record) {
 
 	var ids []string
 	q := h.app.RecordQuery(sessions).Select(sessions.Name + ".id").Distinct(true).Limit(warmLimit)
-	if *sessions.ViewRule != "" {
-		resolver := core.NewRecordFieldResolver(h.app, sessions, liveRequest(auth), true)
-		expr, err := search.FilterData(*sessions.ViewRule).BuildExpr(resolver)
-		if err != nil {
-			return
-		}
-		q.AndWhere(expr)
-		if resolver.UpdateQuery(q) != nil {
-			return
-		}
+	if ok, err := access.Where(h.app, sessions, sessions.ViewRule, liveRequest(auth), q); !ok || err != nil {
+		return
 	}
 	if err := q.Column(&ids); err != nil {
 		h.app.Logger().Warn("loading a user's chat sessions failed", slog.String("auth", auth.Id), slog.String("error", err.Error()))

@@ -9,6 +9,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/security"
+
+	"madang/internal/access"
 )
 
 const (
@@ -82,7 +84,7 @@ func (t *tickets) redeem(app core.App, raw string) (*core.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		user, err = app.FindRecordById("users", sub)
+		user, err = app.FindRecordById(access.CollectionNameUsers, sub)
 		if err != nil {
 			return nil, err
 		}

@@ -5,10 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/routine"
-	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"madang/internal/realtime"
 )
 
 // typingEvery is how often one user's typing in one session is broadcast at
@@ -56,21 +55,9 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 	if err != nil {
 		return err
 	}
-	topic := TypingTopic(sessionID)
-	for _, client := range h.app.SubscriptionsBroker().Clients() {
-		subs := client.Subscriptions(topic + "?") // the topic, with or without options
-		if len(subs) == 0 {
-			continue
-		}
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth == nil || auth.Id == user.Id || !h.mayRead(sessionID, auth) {
-			continue
-		}
-		for sub := range subs {
-			msg := subscriptions.Message{Name: sub, Data: data}
-			routine.FireAndForget(func() { client.Send(msg) }) // Send waits for the SSE loop
-		}
-	}
+	realtime.Publish(h.app, TypingTopic(sessionID), data, func(auth *core.Record) bool {
+		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth)
+	})
 
 	frame := encodeFrame(serverFrame{Type: "typing", Session: sessionID, User: &who})
 	for _, c := range h.roomConns(sessionID) {

@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 func adminCommand(app core.App) *cobra.Command {
@@ -34,7 +34,7 @@ func adminCommand(app core.App) *cobra.Command {
 			admin.SetPassword(password)
 			admin.SetVerified(true)
 			admin.Set("name", name)
-			admin.Set("role", hooks.RoleAdmin)
+			admin.Set("role", access.RoleAdmin)
 			if err := app.Save(admin); err != nil {
 				return fmt.Errorf("creating admin %s: %w", email, err)
 			}

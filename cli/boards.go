@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 func boardsCommand(app core.App) *cobra.Command {
@@ -31,18 +31,18 @@ func boardsCreateCommand(app core.App) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&read, "read", hooks.ReadPublic, "who can read: public, members or granted")
-	cmd.Flags().StringVar(&write, "write", hooks.WriteMembers, "who can post: members, granted or admins")
+	cmd.Flags().StringVar(&read, "read", access.ReadPublic, "who can read: public, members or granted")
+	cmd.Flags().StringVar(&write, "write", access.WriteMembers, "who can post: members, granted or admins")
 	cmd.Flags().StringVar(&info, "info", "", "a short description (512 characters at most)")
 	cmd.Flags().BoolVar(&hidden, "hidden", false, "create the board hidden (only admins see it)")
 	return cmd
 }
 
 func createBoard(app core.App, name, info, read, write string, visible bool) (*core.Record, error) {
-	if !slices.Contains([]string{hooks.ReadPublic, hooks.ReadMembers, hooks.ReadGranted}, read) {
+	if !slices.Contains([]string{access.ReadPublic, access.ReadMembers, access.ReadGranted}, read) {
 		return nil, fmt.Errorf("bad --read %q: use public, members or granted", read)
 	}
-	if !slices.Contains([]string{hooks.WriteMembers, hooks.WriteGranted, hooks.WriteAdmins}, write) {
+	if !slices.Contains([]string{access.WriteMembers, access.WriteGranted, access.WriteAdmins}, write) {
 		return nil, fmt.Errorf("bad --write %q: use members, granted or admins", write)
 	}
 	if _, err := findBoard(app, name); err == nil {

@@ -7,24 +7,24 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
-	"madang/hooks"
+	"madang/internal/access"
 )
 
 type demoUser struct{ email, name, password, role string }
 
 var demoUsers = []demoUser{
-	{"admin@madang.example", "운영자", "madang-admin-2026", hooks.RoleAdmin},
-	{"minsu@madang.example", "민수", "madang-demo-2026", hooks.RoleMember},
-	{"jane@madang.example", "jane", "madang-demo-2026", hooks.RoleMember},
+	{"admin@madang.example", "운영자", "madang-admin-2026", access.RoleAdmin},
+	{"minsu@madang.example", "민수", "madang-demo-2026", access.RoleMember},
+	{"jane@madang.example", "jane", "madang-demo-2026", access.RoleMember},
 }
 
 type demoBoard struct{ name, info, read, write string }
 
 var demoBoards = []demoBoard{
-	{"공지사항", "운영진 공지 / Announcements from the team", hooks.ReadPublic, hooks.WriteAdmins},
-	{"자유게시판", "무엇이든 이야기해요 / Talk about anything", hooks.ReadPublic, hooks.WriteMembers},
-	{"회원 라운지", "로그인한 회원만 / Members only", hooks.ReadMembers, hooks.WriteMembers},
-	{"스터디", "초대된 회원만 / Invited members only", hooks.ReadGranted, hooks.WriteGranted},
+	{"공지사항", "운영진 공지 / Announcements from the team", access.ReadPublic, access.WriteAdmins},
+	{"자유게시판", "무엇이든 이야기해요 / Talk about anything", access.ReadPublic, access.WriteMembers},
+	{"회원 라운지", "로그인한 회원만 / Members only", access.ReadMembers, access.WriteMembers},
+	{"스터디", "초대된 회원만 / Invited members only", access.ReadGranted, access.WriteGranted},
 }
 
 func demoCommand(app core.App) *cobra.Command {
@@ -90,7 +90,7 @@ func loadDemo(txApp core.App) error {
 		user.SetVerified(true)
 		user.Set("name", u.name)
 		user.Set("role", u.role)
-		if u.role == hooks.RoleMember && u.name == "민수" {
+		if u.role == access.RoleMember && u.name == "민수" {
 			user.Set("boards", []string{boards["스터디"].Id})
 		}
 		if err := txApp.Save(user); err != nil {

@@ -16,7 +16,6 @@ import (
 // derived fields as in production.
 func TestDemoChat(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	chat.Register(app) // as main.go does: the demo's saves run the chat hooks
 	if _, err := run(t, app, "demo"); err != nil {
 		t.Fatal(err)
 	}

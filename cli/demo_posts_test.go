@@ -7,7 +7,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"madang/chat"
 	"madang/internal/testapp"
 )
 
@@ -16,7 +15,6 @@ import (
 // equals a recount of its rows.
 func TestDemoPosts(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	chat.Register(app) // as main.go does
 	if _, err := run(t, app, "demo"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +84,6 @@ func TestDemoPosts(t *testing.T) {
 // the demo answers an error and writes nothing at all.
 func TestDemoRefusesNonEmpty(t *testing.T) {
 	demoed := testapp.NewEmpty(t)
-	chat.Register(demoed)
 	if _, err := run(t, demoed, "demo"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
+	"madang/internal/realtime"
 )
 
 func registerBans(app core.App) {
@@ -23,8 +25,8 @@ func registerBans(app core.App) {
 		})
 		return e.Next()
 	})
-	app.OnRecordUpdate("users").BindFunc(enforceBan)
-	app.OnRecordAuthRequest("users").BindFunc(refuseBannedSignIn)
+	app.OnRecordUpdate(access.CollectionNameUsers).BindFunc(enforceBan)
+	app.OnRecordAuthRequest(access.CollectionNameUsers).BindFunc(refuseBannedSignIn)
 	app.Cron().MustAdd("madang_lift_expired_bans", "* * * * *", func() {
 		if n, err := LiftExpiredBans(app); err != nil {
 			app.Logger().Error("lifting expired bans failed", slog.String("error", err.Error()))
@@ -50,8 +52,8 @@ func rejectStaleAuth(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return apis.NewUnauthorizedError("Your session has ended; please sign in again.", nil)
 	}
-	if e.Auth.Collection().Name == "users" && e.Auth.GetBool("banned") {
-		return apis.NewUnauthorizedError(BanMessage(e.Auth), BanData(e.Auth))
+	if e.Auth.Collection().Name == access.CollectionNameUsers && e.Auth.GetBool("banned") {
+		return apis.NewUnauthorizedError(access.BanMessage(e.Auth), access.BanData(e.Auth))
 	}
 	return e.Next()
 }
@@ -71,19 +73,12 @@ func enforceBan(e *core.RecordEvent) error {
 		// Done here, inside the save, because PocketBase's own after-save hook
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.
-		closeRealtime(e.App, e.Record.Id)
+		id := e.Record.Id
+		realtime.Close(e.App, func(auth *core.Record) bool {
+			return auth.Id == id && auth.Collection().Name == access.CollectionNameUsers
+		})
 	}
 	return nil
-}
-
-func closeRealtime(app core.App, userID string) {
-	for _, client := range app.SubscriptionsBroker().Clients() {
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth != nil && auth.Id == userID && auth.Collection().Name == "users" {
-			client.Discard()
-			app.SubscriptionsBroker().Unregister(client.Id())
-		}
-	}
 }
 
 // refuseBannedSignIn runs after the credentials were verified, for every
@@ -98,34 +93,13 @@ func refuseBannedSignIn(e *core.RecordAuthRequestEvent) error {
 		}
 		return e.Next()
 	}
-	return apis.NewForbiddenError(BanMessage(e.Record), BanData(e.Record))
-}
-
-// BanData is the machine-readable side of a ban refusal, so clients can say
-// it in their own language: data.banned = {code: "account_banned", message,
-// params: {until, reason}} (until: "" when permanent). PocketBase keeps only
-// error items with a code in an answer's data, hence this shape.
-func BanData(user *core.Record) validation.Errors {
-	return validation.Errors{"banned": validation.NewError("account_banned", BanMessage(user)).
-		SetParams(map[string]any{"until": user.GetString("banned_until"), "reason": user.GetString("ban_reason")})}
+	return apis.NewForbiddenError(access.BanMessage(e.Record), access.BanData(e.Record))
 }
 
 // BanExpired reports whether a temporary ban has run out at now.
 func BanExpired(user *core.Record, now time.Time) bool {
 	until := user.GetDateTime("banned_until")
 	return !until.IsZero() && !until.Time().After(now)
-}
-
-// BanMessage is what a banned user is told when signing in.
-func BanMessage(user *core.Record) string {
-	msg := "This account is banned permanently."
-	if until := user.GetDateTime("banned_until"); !until.IsZero() {
-		msg = "This account is banned until " + until.Time().UTC().Format("2006-01-02 15:04 UTC") + "."
-	}
-	if reason := user.GetString("ban_reason"); reason != "" {
-		msg += " Reason: " + reason
-	}
-	return msg
 }
 
 // LiftExpiredBans unbans every user whose banned_until has passed and

@@ -1,26 +1,17 @@
 package hooks
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
+)
 
 func registerBoards(app core.App) {
-	protectCounters(app, "boards", "posts_count")
-	app.OnRecordCreateRequest("boards").BindFunc(defaultVisible)
-	app.OnRecordEnrich("boards").BindFunc(func(e *core.RecordEnrichEvent) error {
+	access.Counters(app, access.CollectionNameBoards, "posts_count")
+	access.DefaultTrue(app, access.CollectionNameBoards, "is_visible") // boards are public by intent
+	access.BindEnrich(app, access.CollectionNameBoards, func(e *core.RecordEnrichEvent) error {
 		e.Record.WithCustomData(true)
-		e.Record.Set("can_write", CanWriteBoard(e.Record, e.RequestInfo.Auth))
+		e.Record.Set("can_write", access.CanWriteBoard(e.Record, e.RequestInfo.Auth))
 		return e.Next()
 	})
-}
-
-// defaultVisible makes is_visible default to true for API creates: a bool
-// field cannot tell "false" from "not sent", and boards are public by intent.
-func defaultVisible(e *core.RecordRequestEvent) error {
-	info, err := e.RequestInfo()
-	if err != nil {
-		return err
-	}
-	if _, sent := info.Body["is_visible"]; !sent {
-		e.Record.Set("is_visible", true)
-	}
-	return e.Next()
 }

@@ -3,15 +3,17 @@ package hooks
 import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 func registerComments(app core.App) {
-	app.OnRecordCreateRequest("comments").BindFunc(defaultVisible)
-	bindAuthor(app, "comments")
-	bindAttachmentsFlag(app, "comments")
-	bindFixedFields(app, "comments", "post", "parent")
-	app.OnRecordValidate("comments").BindFunc(validateParent)
-	countedBy{child: "comments", relation: "post", parent: "posts"}.bind(app)
+	access.DefaultTrue(app, access.CollectionNameComments, "is_visible")
+	access.ServerSet(app, access.CollectionNameComments, access.Requester("author", "Sign in to write."), "author")
+	access.Fixed(app, access.CollectionNameComments, "post", "parent")
+	bindAttachmentsFlag(app, access.CollectionNameComments)
+	app.OnRecordValidate(access.CollectionNameComments).BindFunc(validateParent)
+	countedBy{child: access.CollectionNameComments, relation: "post", parent: access.CollectionNamePosts}.bind(app)
 }
 
 // validateParent keeps threads one level deep: a reply answers a top-level

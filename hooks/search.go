@@ -7,9 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/search"
+
+	"madang/internal/access"
 )
 
 // minIndexedRunes is the shortest word the trigram index can find; shorter
@@ -26,63 +27,38 @@ func registerSearch(app core.App) {
 // searchPosts answers GET /api/posts/search?q=words[&board=ID] like a posts
 // list (page, perPage, sort, skipTotal, expand, fields; newest first by
 // default): the posts whose title or content contain every word, among
-// those the requester may list. The posts list rule is applied exactly as
-// PocketBase applies it to GET /api/collections/posts/records.
+// those the requester may list. The listing is access.List: the posts list
+// rule and the client's sort exactly as GET /api/collections/posts/records
+// applies them. The client's own filter is not taken: q and board are the search.
 func searchPosts(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	q := strings.TrimSpace(params.Get("q"))
 	if q == "" || utf8.RuneCountInString(q) > 200 {
 		return e.BadRequestError("Give the words to search for in q (1–200 characters).", nil)
 	}
-	if strings.Contains(params.Get("sort"), "@") {
-		return e.ForbiddenError("Sort by the posts' own fields only.", nil)
-	}
-	posts, err := e.App.FindCachedCollectionByNameOrId("posts")
+	posts, err := e.App.FindCachedCollectionByNameOrId(access.CollectionNamePosts)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	info, err := e.RequestInfo()
-	if err != nil {
-		return e.BadRequestError("", err)
-	}
-
-	query := e.App.RecordQuery(posts)
-	resolver := core.NewRecordFieldResolver(e.App, posts, info, true)
-	if !info.HasSuperuserAuth() {
-		if posts.ListRule == nil {
-			return e.ForbiddenError("Only superusers can perform this action.", nil)
+	params.Del(search.FilterQueryParam)
+	sorted := params.Get(search.SortQueryParam) != ""
+	result, err := access.List(e, posts, func(query *dbx.SelectQuery) {
+		if board := params.Get("board"); board != "" {
+			query.AndWhere(dbx.HashExp{"posts.board": board})
 		}
-		if *posts.ListRule != "" {
-			expr, err := search.FilterData(*posts.ListRule).BuildExpr(resolver)
-			if err != nil {
-				return e.InternalServerError("", err)
-			}
-			query.AndWhere(expr)
-		}
-	}
-	if board := params.Get("board"); board != "" {
-		query.AndWhere(dbx.HashExp{"posts.board": board})
-	}
-	indexed := matchWords(query, strings.Fields(q))
-	if params.Get(search.SortQueryParam) == "" {
-		if indexed {
+		indexed := matchWords(query, strings.Fields(q))
+		switch {
+		case sorted:
+		case indexed:
 			// the index numbers posts in the order they were written:
 			// newest first without sorting every match
 			query.OrderBy("[[posts_search.rowid]] DESC")
-		} else {
-			params.Set(search.SortQueryParam, "-created")
+		default:
+			query.OrderBy("[[posts.created]] DESC")
 		}
-	}
-	// the client's own filter is not taken: q and board are the search
-	params.Del(search.FilterQueryParam)
-	records := []*core.Record{}
-	result, err := search.NewProvider(resolver).Query(query).CountCol("_rowid_").
-		ParseAndExec(params.Encode(), &records)
+	}, params)
 	if err != nil {
-		return e.BadRequestError("", err)
-	}
-	if err := apis.EnrichRecords(e, records); err != nil {
-		return e.InternalServerError("", err)
+		return err
 	}
 	return e.JSON(http.StatusOK, result)
 }

@@ -6,6 +6,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 // PrivilegedUserFields are written only by admins, superusers and the CLI.
@@ -14,21 +16,14 @@ var PrivilegedUserFields = []string{"role", "banned", "ban_reason", "banned_unti
 // banFields are the privileged fields an admin may not change on another admin.
 var banFields = []string{"banned", "ban_reason", "banned_until"}
 
-// publicUserFields are what everyone may see of someone else's profile.
-var publicUserFields = map[string]bool{
-	"id": true, "collectionId": true, "collectionName": true,
-	"name": true, "avatar": true, "role": true, "created": true,
-	"email": true, // PocketBase already hides it unless emailVisibility is set
-}
-
 func registerUsers(app core.App) {
-	app.OnRecordCreate("users").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordCreate(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("role") == "" {
-			e.Record.Set("role", RoleMember)
+			e.Record.Set("role", access.RoleMember)
 		}
 		return e.Next()
 	})
-	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+	app.OnRecordCreateRequest(access.CollectionNameUsers).BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
 		}
@@ -41,8 +36,7 @@ func registerUsers(app core.App) {
 		}
 		return e.Next()
 	})
-	app.OnRecordUpdateRequest("users").BindFunc(checkPrivilegedUpdate)
-	app.OnRecordEnrich("users").BindFunc(hidePrivateUserFields)
+	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
 }
 
 // checkPrivilegedUpdate lets a user edit their own profile, an admin manage
@@ -59,35 +53,15 @@ func checkPrivilegedUpdate(e *core.RecordRequestEvent) error {
 	if len(changed) == 0 {
 		return e.Next()
 	}
-	if !IsAdmin(info.Auth) {
+	if !access.IsAdmin(info.Auth) {
 		return privilegedFieldsError("Only admins can change these fields.", changed)
 	}
 	if refused := intersect(changed, []string{"role"}); len(refused) > 0 {
 		return privilegedFieldsError("Only superusers and the command line can change roles.", refused)
 	}
-	if e.Record.Original().GetString("role") == RoleAdmin {
+	if e.Record.Original().GetString("role") == access.RoleAdmin {
 		if refused := intersect(changed, banFields); len(refused) > 0 {
 			return privilegedFieldsError("Admins cannot ban or unban other admins; ask a superuser.", refused)
-		}
-	}
-	return e.Next()
-}
-
-// hidePrivateUserFields shows a profile's private fields only to its owner,
-// admins and superusers, in every response: view, list, expand and realtime.
-// Admins also see emails: moderators must tell accounts apart, and the
-// operators' CLI addresses users by email.
-func hidePrivateUserFields(e *core.RecordEnrichEvent) error {
-	auth := e.RequestInfo.Auth
-	if IsAdmin(auth) {
-		e.Record.IgnoreEmailVisibility(true)
-	}
-	if e.RequestInfo.HasSuperuserAuth() || IsAdmin(auth) || (userOf(auth) != nil && auth.Id == e.Record.Id) {
-		return e.Next()
-	}
-	for _, f := range e.Record.Collection().Fields {
-		if !publicUserFields[f.GetName()] {
-			e.Record.Hide(f.GetName())
 		}
 	}
 	return e.Next()

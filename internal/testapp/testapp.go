@@ -14,9 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	"madang/ai"
-	"madang/chat"
-	"madang/hooks"
+	"madang/internal/madang"
 	_ "madang/pb_migrations"
 )
 
@@ -89,9 +87,7 @@ func newApp() (*tests.TestApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	hooks.Register(app)
-	chat.Register(app)
-	ai.Register(app)
+	madang.Bind(app)
 	return app, nil
 }
 
@@ -124,7 +120,7 @@ func buildTemplate() (string, map[string]string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	hooks.Register(app)
+	madang.Bind(app)
 	toks, err := seed(app)
 	if err != nil {
 		app.Cleanup()
@@ -230,8 +226,7 @@ func NewEmpty(t testing.TB) *tests.TestApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks.Register(app)
-	ai.Register(app)
+	madang.Bind(app)
 	t.Cleanup(app.Cleanup)
 	return app
 }

@@ -1,0 +1,27 @@
+package access
+
+import (
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// BanMessage is what a banned user is told when refused.
+func BanMessage(user *core.Record) string {
+	msg := "This account is banned permanently."
+	if until := user.GetDateTime("banned_until"); !until.IsZero() {
+		msg = "This account is banned until " + until.Time().UTC().Format("2006-01-02 15:04 UTC") + "."
+	}
+	if reason := user.GetString("ban_reason"); reason != "" {
+		msg += " Reason: " + reason
+	}
+	return msg
+}
+
+// BanData is the machine-readable side of a ban refusal, so clients can say
+// it in their own language: data.banned = {code: "account_banned", message,
+// params: {until, reason}} (until: "" when permanent). PocketBase keeps only
+// error items with a code in an answer's data, hence this shape.
+func BanData(user *core.Record) validation.Errors {
+	return validation.Errors{"banned": validation.NewError("account_banned", BanMessage(user)).
+		SetParams(map[string]any{"until": user.GetString("banned_until"), "reason": user.GetString("ban_reason")})}
+}

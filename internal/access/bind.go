@@ -1,0 +1,56 @@
+package access
+
+import (
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// Bind puts every path of app that shows records under the layer: the
+// enrich hook (private fields, guarded expand) for every collection, the
+// list API's filter and sort checks, and the same checks on realtime
+// subscriptions' filters. Call it first, before the packages that bind
+// their own hooks (internal/madang.Bind does).
+func Bind(app core.App) {
+	app.OnRecordEnrich().BindFunc(enrich)
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "madangCheckListQuery",
+			Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 10, // after auth and ban checks
+			Func:     checkListQuery,
+		})
+		return e.Next()
+	})
+	app.OnRealtimeSubscribeRequest().BindFunc(checkSubscriptions)
+}
+
+// checkSubscriptions refuses (400, naming the topic) a realtime
+// subscription whose filter or sort CheckQuery refuses: PocketBase would
+// otherwise run it for every event, and deliver or not by a value the
+// subscriber cannot read.
+func checkSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return e.Next()
+	}
+	parsed := subscriptions.NewDefaultClient()
+	for _, s := range e.Subscriptions {
+		parsed.Subscribe(s)
+	}
+	for name, options := range parsed.Subscriptions() {
+		topic, _, _ := strings.Cut(name, "?")
+		collectionName, _, _ := strings.Cut(topic, "/")
+		collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
+		if err != nil {
+			continue // not a record topic
+		}
+		info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET",
+			Query: options.Query, Headers: options.Headers, Auth: e.Auth}
+		if err := queryProblem(e.App, collection, info); err != nil {
+			return apis.NewBadRequestError("Subscription "+topic+": "+err.Error(), nil)
+		}
+	}
+	return e.Next()
+}

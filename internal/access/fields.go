@@ -1,0 +1,109 @@
+package access
+
+import (
+	"fmt"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// The record-hook binders: fields whose value the server decides. Each kind
+// has one binder, used by every collection that has such a field.
+
+// ServerSet makes fields the server's on API requests: create sets them
+// (the create function: e.g. Requester), update keeps their stored values.
+// Superusers (the dashboard) may set them: they repair records and post on
+// someone's behalf.
+func ServerSet(app core.App, collection string, create func(e *core.RecordRequestEvent) error, fields ...string) {
+	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
+		if !e.HasSuperuserAuth() {
+			if err := create(e); err != nil {
+				return err
+			}
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
+		if !e.HasSuperuserAuth() {
+			original := e.Record.Original()
+			for _, f := range fields {
+				e.Record.Set(f, original.Get(f))
+			}
+		}
+		return e.Next()
+	})
+}
+
+// Requester is a ServerSet create function: field is the requester's id
+// (a guest is told guestMessage, 401).
+func Requester(field, guestMessage string) func(e *core.RecordRequestEvent) error {
+	return func(e *core.RecordRequestEvent) error {
+		if e.Auth == nil {
+			return e.UnauthorizedError(guestMessage, nil)
+		}
+		e.Record.Set(field, e.Auth.Id)
+		return nil
+	}
+}
+
+// Fixed refuses, for every writer, an update that changes fields (a
+// record's parent: counters and permissions were decided for the old one).
+// It compares with the stored row, not record.Original(): a record saved
+// by app.Save keeps a blank Original until it is fetched again.
+func Fixed(app core.App, collection string, fields ...string) {
+	app.OnRecordUpdate(collection).BindFunc(func(e *core.RecordEvent) error {
+		stored := dbx.NullStringMap{}
+		err := e.App.DB().Select(fields...).From(collection).
+			Where(dbx.HashExp{"id": e.Record.LastSavedPK()}).One(stored)
+		if err != nil {
+			return fmt.Errorf("reading %s %s: %w", collection, e.Record.LastSavedPK(), err)
+		}
+		errs := validation.Errors{}
+		for _, f := range fields {
+			if e.Record.GetString(f) != stored[f].String {
+				errs[f] = validation.NewError("fixed_field", "The "+f+" cannot change after create; create a new record instead.")
+			}
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		return e.Next()
+	})
+}
+
+// DefaultTrue makes a bool field true on API creates that do not send it:
+// a bool field cannot tell "false" from "not sent".
+func DefaultTrue(app core.App, collection, field string) {
+	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
+		info, err := e.RequestInfo()
+		if err != nil {
+			return err
+		}
+		if _, sent := info.Body[field]; !sent {
+			e.Record.Set(field, true)
+		}
+		return e.Next()
+	})
+}
+
+// Counters makes the server the only writer of counter fields, for every
+// writer: a create starts them at 0; an update keeps the stored values and
+// leaves the columns out of its UPDATE, so an edit racing with a counter's
+// atomic SQL increment cannot write a stale value back.
+func Counters(app core.App, collection string, fields ...string) {
+	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
+		for _, f := range fields {
+			e.Record.Set(f, 0)
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdate(collection).BindFunc(func(e *core.RecordEvent) error {
+		original := e.Record.Original()
+		for _, f := range fields {
+			e.Record.Set(f, original.Get(f))
+		}
+		e.Record.IgnoreUnchangedFields(true)
+		return e.Next()
+	})
+}

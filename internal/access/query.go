@@ -1,0 +1,312 @@
+package access
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+)
+
+// coveredRelations are the relations a client's filter or sort may follow
+// (besides relations into collections anyone may view, such as users'
+// profiles): for each, the source collection's read rule includes the
+// target's, so whoever lists the source may read what the relation reaches.
+// Any other relation — and every back-relation (x_via_y) — could select or
+// order the requester's rows by values of records they cannot read (another
+// user's chat messages, AI jobs, hidden comments), so it is refused.
+var coveredRelations = map[string]bool{
+	CollectionNamePosts + ".board":    true, // the posts rules include "can read the board"
+	CollectionNameComments + ".post":  true, // the comments rules include "can read the post"
+	CollectionNamePostLikes + ".post": true, // the likes rules include "can read the post"
+	CollectionNameChats + ".session":  true, // the chats rules are "can read the session"
+}
+
+var viaRegex = regexp.MustCompile(`^\w+_via_\w+$`)
+
+// Resolver is PocketBase's record field resolver with Madang's client-query
+// checks: while restricted, every identifier a filter or sort names is
+// checked (CheckField) before PocketBase resolves it. Rules are built
+// before Restrict, unrestricted, exactly as PocketBase's list API does.
+type Resolver struct {
+	*core.RecordFieldResolver
+	app        core.App
+	collection *core.Collection
+	info       *core.RequestInfo
+	restricted bool
+}
+
+// NewResolver returns an unrestricted resolver for rules on collection.
+func NewResolver(app core.App, collection *core.Collection, info *core.RequestInfo) *Resolver {
+	return &Resolver{
+		RecordFieldResolver: core.NewRecordFieldResolver(app, collection, info, true),
+		app:                 app,
+		collection:          collection,
+		info:                info,
+	}
+}
+
+// Restrict switches the resolver to client input: hidden fields only for
+// superusers (as PocketBase), and Madang's checks for everyone else.
+func (r *Resolver) Restrict() {
+	r.SetAllowHiddenFields(r.info.HasSuperuserAuth())
+	r.restricted = true
+}
+
+// Resolve implements search.FieldResolver.
+func (r *Resolver) Resolve(field string) (*search.ResolverResult, error) {
+	if r.restricted {
+		if err := CheckField(r.app, r.collection, r.info, field); err != nil {
+			return nil, err
+		}
+	}
+	return r.RecordFieldResolver.Resolve(field)
+}
+
+// CheckField tells whether a client's filter or sort may name field on
+// collection: superusers may name anything; others may not name
+// @request/@collection (as PocketBase), hidden or private fields they may
+// not see, back-relations, or relations outside coveredRelations that lead
+// into a collection not everyone may view.
+func CheckField(app core.App, collection *core.Collection, info *core.RequestInfo, field string) error {
+	if info.HasSuperuserAuth() {
+		return nil
+	}
+	for _, prefix := range []string{"@request.", "@collection."} {
+		if strings.HasPrefix(field, prefix) {
+			return fmt.Errorf("only superusers can filter by %s", prefix)
+		}
+	}
+	if strings.HasPrefix(field, "@") {
+		return nil // date macros such as @now
+	}
+	c := collection
+	parts := strings.Split(field, ".")
+	for i, part := range parts {
+		name, _, _ := strings.Cut(part, ":") // modifiers: :lower, :each, :length…
+		f := c.Fields.GetByName(name)
+		if f != nil && (f.GetHidden() || privateFor(c, name, info, nil)) {
+			return fmt.Errorf("%s.%s is not visible to you and cannot be filtered or sorted by", c.Name, name)
+		}
+		if i == len(parts)-1 {
+			return nil
+		}
+		if f == nil {
+			if viaRegex.MatchString(name) {
+				return fmt.Errorf("filters and sorts cannot follow the back-relation %s: it reaches other people's records", name)
+			}
+			return nil // PocketBase names the unknown field
+		}
+		rel, ok := f.(*core.RelationField)
+		if !ok {
+			return nil // a JSON path, or an error PocketBase reports
+		}
+		target, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
+		if err != nil {
+			return nil
+		}
+		public := target.ViewRule != nil && *target.ViewRule == ""
+		if !public && !coveredRelations[c.Name+"."+name] {
+			return fmt.Errorf("filters and sorts cannot follow %s.%s: the %s it reaches may not be readable to you", c.Name, name, target.Name)
+		}
+		c = target
+	}
+	return nil
+}
+
+// CheckQuery checks a client's filter and sort on collection (PocketBase's
+// list API, Madang's search and realtime subscriptions alike) and answers a
+// 400 naming what it refuses.
+func CheckQuery(app core.App, collection *core.Collection, info *core.RequestInfo) error {
+	if !info.HasSuperuserAuth() {
+		// PocketBase's own answer, first, as its list API gives it
+		for _, param := range []string{search.FilterQueryParam, search.SortQueryParam} {
+			for _, prefix := range []string{"@collection.", "@request."} {
+				if strings.Contains(info.Query[param], prefix) {
+					return apis.NewForbiddenError("Only superusers can filter by "+prefix, nil)
+				}
+			}
+		}
+	}
+	if err := queryProblem(app, collection, info); err != nil {
+		return apis.NewBadRequestError(err.Error(), nil)
+	}
+	return nil
+}
+
+func queryProblem(app core.App, collection *core.Collection, info *core.RequestInfo) error {
+	filter, sort := info.Query[search.FilterQueryParam], info.Query[search.SortQueryParam]
+	if filter == "" && sort == "" {
+		return nil
+	}
+	r := NewResolver(app, collection, info)
+	r.Restrict()
+	if filter != "" {
+		if _, err := search.FilterData(filter).BuildExpr(r); err != nil {
+			return fmt.Errorf("Invalid filter: %w.", err)
+		}
+	}
+	if sort == "" {
+		return nil
+	}
+	for _, s := range search.ParseSortFromString(sort) {
+		if _, err := s.BuildExpr(r); err != nil {
+			return fmt.Errorf("Invalid sort: %w.", err)
+		}
+	}
+	return nil
+}
+
+// Where narrows q to the records of collection that rule lets info reach,
+// as PocketBase applies a rule (superusers pass every rule, a nil rule is
+// superusers-only). It returns false when info may reach none.
+func Where(app core.App, collection *core.Collection, rule *string, info *core.RequestInfo, q *dbx.SelectQuery) (bool, error) {
+	if info.HasSuperuserAuth() {
+		return true, nil
+	}
+	if rule == nil {
+		return false, nil
+	}
+	if *rule == "" {
+		return true, nil
+	}
+	r := NewResolver(app, collection, info)
+	expr, err := search.FilterData(*rule).BuildExpr(r)
+	if err != nil {
+		return false, fmt.Errorf("building the %s rule: %w", collection.Name, err)
+	}
+	q.AndWhere(expr)
+	return true, r.UpdateQuery(q)
+}
+
+// List answers a list request on collection exactly as PocketBase's
+// GET /api/collections/{collection}/records does — the ListRule, the
+// client's filter, sort, page, perPage and skipTotal through CheckQuery's
+// checks, then expand and enrich — on the records narrow keeps (a route's
+// own conditions, e.g. search's words). params are the client's query.
+func List(e *core.RequestEvent, collection *core.Collection, narrow func(*dbx.SelectQuery), params url.Values) (*search.Result, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, apis.NewBadRequestError("", err)
+	}
+	if collection.ListRule == nil && !info.HasSuperuserAuth() {
+		return nil, apis.NewForbiddenError("Only superusers can perform this action.", nil)
+	}
+	if err := CheckQuery(e.App, collection, info); err != nil {
+		return nil, err
+	}
+	query := e.App.RecordQuery(collection)
+	r := NewResolver(e.App, collection, info)
+	if !info.HasSuperuserAuth() && *collection.ListRule != "" {
+		expr, err := search.FilterData(*collection.ListRule).BuildExpr(r)
+		if err != nil {
+			return nil, fmt.Errorf("building the %s list rule: %w", collection.Name, err)
+		}
+		query.AndWhere(expr)
+	}
+	if narrow != nil {
+		narrow(query)
+	}
+	r.Restrict()
+	records := []*core.Record{}
+	result, err := search.NewProvider(r).Query(query).CountCol("_rowid_").
+		ParseAndExec(params.Encode(), &records)
+	if err != nil {
+		return nil, apis.NewBadRequestError("", err)
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// checkListQuery is the router middleware that puts PocketBase's own list
+// API under CheckQuery, so a filter or sort refused on search or realtime
+// is refused there too, with the same answer.
+func checkListQuery(e *core.RequestEvent) error {
+	if e.Request.Method != http.MethodGet {
+		return e.Next()
+	}
+	name, ok := listedCollection(e.Request.URL.Path)
+	if !ok {
+		return e.Next()
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId(name)
+	if err != nil {
+		return e.Next() // PocketBase answers 404
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.Next()
+	}
+	if err := CheckQuery(e.App, collection, info); err != nil {
+		return err
+	}
+	return e.Next()
+}
+
+var listPath = regexp.MustCompile(`^/api/collections/([^/]+)/records/?$`)
+
+func listedCollection(path string) (string, bool) {
+	m := listPath.FindStringSubmatch(path)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// Matcher answers realtime subscriptions' filters for one record event: one
+// query per distinct filter. A filter's answer is the same for every
+// requester other than superusers — CheckField refuses everything that
+// would make it depend on who asks (@request, private fields, relations
+// into records the requester may not read) — so answers are shared by
+// filter, and superusers (who may use all of these) get their own.
+type Matcher struct {
+	app     core.App
+	record  *core.Record
+	answers map[string]bool
+}
+
+// NewMatcher returns a Matcher for record.
+func NewMatcher(app core.App, record *core.Record) *Matcher {
+	return &Matcher{app: app, record: record, answers: map[string]bool{}}
+}
+
+// Match tells whether record passes info's subscription filter (none: yes).
+func (m *Matcher) Match(info *core.RequestInfo) bool {
+	filter := info.Query[search.FilterQueryParam]
+	if filter == "" {
+		return true
+	}
+	key := filter
+	if info.HasSuperuserAuth() {
+		key = "\x00superuser\x00" + filter
+	}
+	if ok, found := m.answers[key]; found {
+		return ok
+	}
+	ok := m.match(info, filter)
+	m.answers[key] = ok
+	return ok
+}
+
+func (m *Matcher) match(info *core.RequestInfo, filter string) bool {
+	c := m.record.Collection()
+	r := NewResolver(m.app, c, info)
+	r.Restrict()
+	expr, err := search.FilterData(filter).BuildExpr(r)
+	if err != nil {
+		return false
+	}
+	q := m.app.ConcurrentDB().Select("(1)").From(c.Name).AndWhere(dbx.HashExp{c.Name + ".id": m.record.Id}).AndWhere(expr)
+	if err := r.UpdateQuery(q); err != nil {
+		return false
+	}
+	var exists int
+	return q.Limit(1).Row(&exists) == nil && exists > 0
+}

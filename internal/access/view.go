@@ -1,0 +1,218 @@
+package access
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/picker"
+)
+
+// visibility says which of a collection's fields only some requesters see.
+type visibility struct {
+	public  map[string]bool // the fields everyone sees; every other is private…
+	private []string        // …or, when public is nil, the private fields
+	unhide  []string        // hidden fields shown to who sees the private ones
+	// seenBy tells whether info sees record's private fields; record is nil
+	// for "every record of the collection" (filters, sorts, back-relations).
+	seenBy func(info *core.RequestInfo, record *core.Record) bool
+	// emails: who sees private fields also sees the email, whatever its owner's
+	// emailVisibility (moderators tell accounts apart; the CLI addresses users by email)
+	emails bool
+}
+
+// visibilities are the collections with private fields.
+var visibilities = map[string]visibility{
+	// A profile shows everyone its id, name, avatar, role and join date; its
+	// grants, ban and settings only to its owner, admins and superusers.
+	CollectionNameUsers: {
+		public: map[string]bool{
+			"id": true, "collectionId": true, "collectionName": true,
+			"name": true, "avatar": true, "role": true, "created": true,
+			"email": true, // PocketBase already hides it unless emailVisibility is set
+		},
+		seenBy: func(info *core.RequestInfo, record *core.Record) bool {
+			return IsStaff(info) || (record != nil && UserOf(info.Auth) != nil && info.Auth.Id == record.Id)
+		},
+		emails: true,
+	},
+	// A model's fitted parameters (a hidden field) and its training data
+	// are for admins; members see what they need to use it.
+	CollectionNameAIs: {
+		private: []string{"model", "dataset"},
+		unhide:  []string{"model"},
+		seenBy:  func(info *core.RequestInfo, _ *core.Record) bool { return IsStaff(info) },
+	},
+}
+
+// viewerDependent are the collections whose records look different to
+// different requesters (private fields, or computed fields bound with
+// BindEnrich); the others look the same to everyone but superusers, so a
+// realtime event of them is encoded once for all (PayloadKey).
+var viewerDependent = map[string]bool{}
+
+func init() {
+	for name := range visibilities {
+		viewerDependent[name] = true
+	}
+}
+
+// BindEnrich binds an enrich hook whose output depends on the requester
+// (a computed field such as boards.can_write). Call it instead of
+// app.OnRecordEnrich for such hooks, before the app serves: realtime
+// delivery must know that the collection's events differ per requester.
+func BindEnrich(app core.App, collection string, fn func(e *core.RecordEnrichEvent) error) {
+	viewerDependent[collection] = true
+	app.OnRecordEnrich(collection).BindFunc(fn)
+}
+
+// privateFor tells whether field of c is private and not seen by info
+// (record nil: for some record of the collection).
+func privateFor(c *core.Collection, field string, info *core.RequestInfo, record *core.Record) bool {
+	v, ok := visibilities[c.Name]
+	if !ok || v.seenBy(info, record) {
+		return false
+	}
+	if v.public != nil {
+		return !v.public[field]
+	}
+	for _, f := range v.private {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// applyVisibility hides the private fields info may not see, or shows the
+// hidden ones it may.
+func applyVisibility(record *core.Record, info *core.RequestInfo) {
+	v, ok := visibilities[record.Collection().Name]
+	if !ok {
+		return
+	}
+	if v.seenBy(info, record) {
+		record.Unhide(v.unhide...)
+		if v.emails {
+			record.IgnoreEmailVisibility(true)
+		}
+		return
+	}
+	for _, f := range record.Collection().Fields {
+		if privateFor(record.Collection(), f.GetName(), info, record) {
+			record.Hide(f.GetName())
+		}
+	}
+}
+
+// enrich is bound to every collection's enrich hook: private fields first;
+// then, once PocketBase expanded the record (expansion runs at the end of
+// the enrich chain), the expansions a private field would reveal are
+// dropped, at every depth.
+func enrich(e *core.RecordEnrichEvent) error {
+	applyVisibility(e.Record, e.RequestInfo)
+	if err := e.Next(); err != nil {
+		return err
+	}
+	guardExpand(e.App, e.Record, e.RequestInfo)
+	return nil
+}
+
+// guardExpand drops from record's expand (and its expanded records',
+// recursively) every relation info may not see: a private or hidden field
+// of the record, or a back-relation through one (boards?expand=users_via_boards
+// would list who is granted a board).
+func guardExpand(app core.App, record *core.Record, info *core.RequestInfo) {
+	expand := record.Expand()
+	if len(expand) == 0 {
+		return
+	}
+	changed := false
+	for key, value := range expand {
+		if !expandVisible(app, record, key, info) {
+			delete(expand, key)
+			changed = true
+			continue
+		}
+		switch v := value.(type) {
+		case *core.Record:
+			guardExpand(app, v, info)
+		case []*core.Record:
+			for _, r := range v {
+				guardExpand(app, r, info)
+			}
+		}
+	}
+	if changed {
+		record.SetExpand(expand)
+	}
+}
+
+func expandVisible(app core.App, record *core.Record, key string, info *core.RequestInfo) bool {
+	if info.HasSuperuserAuth() {
+		return true
+	}
+	c := record.Collection()
+	if f := c.Fields.GetByName(key); f != nil {
+		return !f.GetHidden() && !privateFor(c, key, info, record)
+	}
+	if via, field, ok := strings.Cut(key, "_via_"); ok {
+		back, err := app.FindCachedCollectionByNameOrId(via)
+		if err != nil {
+			return false
+		}
+		f := back.Fields.GetByName(field)
+		return f != nil && !f.GetHidden() && !privateFor(back, field, info, nil)
+	}
+	return true
+}
+
+// PayloadKey names what a realtime event of collection looks like to info:
+// subscribers with the same key get the same bytes, so an event is encoded
+// once per key. Records of a collection that looks the same to everyone,
+// without expand, share one key (superusers, who also see hidden fields,
+// have their own); the rest are keyed by requester.
+func PayloadKey(collection *core.Collection, info *core.RequestInfo) string {
+	options := info.Query["expand"] + "\x00" + info.Query["fields"]
+	switch {
+	case info.HasSuperuserAuth():
+		return "superuser\x00" + options
+	case info.Query["expand"] == "" && !viewerDependent[collection.Name]:
+		return "anyone\x00" + options
+	case info.Auth == nil:
+		return "guest\x00" + options
+	}
+	return info.Auth.Collection().Name + "/" + info.Auth.Id + "\x00" + options
+}
+
+// Encode renders a realtime event {action, record} of record for info as
+// PocketBase's own record API would show the record to that requester:
+// the enrich hooks, expand, private fields and fields, through
+// apis.EnrichRecord.
+func Encode(app core.App, action string, record *core.Record, info *core.RequestInfo) ([]byte, error) {
+	clean := record.Fresh()
+	query := url.Values{}
+	for k, v := range info.Query {
+		query.Set(k, v)
+	}
+	req, err := http.NewRequest(http.MethodGet, "/?"+query.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	e := &core.RequestEvent{App: app, Auth: info.Auth}
+	e.Request = req
+	e.Set(core.RequestEventKeyInfoContext, core.RequestInfoContextRealtime)
+	if err := apis.EnrichRecord(e, clean); err != nil {
+		return nil, err
+	}
+	event := map[string]any{"action": action, "record": clean}
+	if raw := info.Query["fields"]; raw != "" {
+		if picked, err := picker.Pick(clean, raw); err == nil {
+			event["record"] = picked
+		}
+	}
+	return json.Marshal(event)
+}

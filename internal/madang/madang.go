@@ -1,0 +1,26 @@
+// Package madang wires Madang into a PocketBase app, in one place, in the
+// order the parts rely on: the access layer and realtime delivery first
+// (every later hook and route shows records through them), then boards
+// content and users (hooks), chat, and AI. main.go, the test apps, the
+// benchmarks and the tests all call Bind, so they run the same app.
+package madang
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/ai"
+	"madang/chat"
+	"madang/hooks"
+	"madang/internal/access"
+	"madang/internal/realtime"
+)
+
+// Bind binds every Madang hook, route and background service to app. Call
+// it once, before the app serves (or before tests drive it).
+func Bind(app core.App) {
+	access.Bind(app)   // private fields, guarded expand, checked filters and sorts
+	realtime.Bind(app) // bounded SSE clients with write deadlines
+	hooks.Register(app)
+	chat.Register(app)
+	ai.Register(app)
+}

@@ -1,0 +1,162 @@
+package realtime
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"madang/internal/access"
+)
+
+// Verdict is what one subscriber gets of a record event.
+type Verdict int
+
+const (
+	Skip Verdict = iota // nothing
+	Send                // the event
+	Gone                // Event.Gone instead: the record left their view
+)
+
+// Event is a record event Madang delivers itself, for changes PocketBase
+// does not broadcast (counters changed by SQL, AI partial results) or
+// delivers too slowly (chats: see chat/sse.go).
+type Event struct {
+	Action string // create, update or delete
+	Record *core.Record
+	// Shadow is the prefix under which the subscriptions to the record's
+	// collection are stored, when a package stores them away from
+	// PocketBase's own broadcast (chat/sse.go); "" for the names clients gave.
+	Shadow string
+	// Access answers for one subscriber under the topic's rule (ListRule
+	// for collection topics, ViewRule for the record's own); nil: the rule
+	// itself (app.CanAccessRecord, against the stored record).
+	Access func(info *core.RequestInfo, rule *string) Verdict
+	Gone   []byte // the payload of Gone verdicts
+}
+
+type outgoing struct {
+	client subscriptions.Client
+	msg    subscriptions.Message
+}
+
+// Prepared is an event's messages, decided and encoded, not yet sent.
+type Prepared []outgoing
+
+// Deliver sends ev to every subscriber that may receive it.
+func Deliver(app core.App, ev Event) { Prepare(app, ev).Send() }
+
+// Prepare decides and encodes ev for every subscriber, the same way
+// PocketBase's broadcast does — the topic's rule, then the subscription's
+// filter, then the record as the subscriber would see it through the API —
+// with each filter run once (access.Matcher) and each distinct payload
+// encoded once (access.PayloadKey). app may be a transaction: a deleted
+// record is prepared before its delete and sent after the commit.
+func Prepare(app core.App, ev Event) Prepared {
+	c := ev.Record.Collection()
+	id := ev.Record.Id
+	rules := map[string]*string{ // subscription prefix → the rule that guards it
+		ev.Shadow + c.Name + "/" + id + "?": c.ViewRule,
+		ev.Shadow + c.Id + "/" + id + "?":   c.ViewRule,
+		ev.Shadow + c.Name + "/*?":          c.ListRule,
+		ev.Shadow + c.Id + "/*?":            c.ListRule,
+		ev.Shadow + c.Name + "?":            c.ListRule, // deprecated topic: the collection
+		ev.Shadow + c.Id + "?":              c.ListRule,
+	}
+	prefixes := make([]string, 0, len(rules))
+	for p := range rules {
+		prefixes = append(prefixes, p)
+	}
+	verdict := ev.Access
+	if verdict == nil {
+		verdict = func(info *core.RequestInfo, rule *string) Verdict {
+			if ok, _ := app.CanAccessRecord(ev.Record, info, rule); ok {
+				return Send
+			}
+			return Skip
+		}
+	}
+	matcher := access.NewMatcher(app, ev.Record)
+	payloads := map[string][]byte{}
+	var out Prepared
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		subs := client.Subscriptions(prefixes...)
+		if len(subs) == 0 {
+			continue
+		}
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		for name, options := range subs {
+			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
+				Query: options.Query, Headers: options.Headers, Auth: auth}
+			v := verdict(info, ruleOf(rules, name))
+			if v == Skip || !matcher.Match(info) {
+				continue
+			}
+			data := ev.Gone
+			if v == Send {
+				key := access.PayloadKey(c, info)
+				data = payloads[key]
+				if data == nil {
+					var err error
+					if data, err = access.Encode(app, ev.Action, ev.Record, info); err != nil {
+						app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
+							slog.String("id", id), slog.String("error", err.Error()))
+						continue
+					}
+					payloads[key] = data
+				}
+			}
+			out = append(out, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
+		}
+	}
+	return out
+}
+
+// ruleOf returns the rule of the prefix subscription name falls under.
+func ruleOf(rules map[string]*string, name string) *string {
+	for prefix, rule := range rules {
+		if strings.HasPrefix(name+"?", prefix) {
+			return rule
+		}
+	}
+	return nil
+}
+
+// Send queues the prepared messages; it never blocks (see client).
+func (p Prepared) Send() {
+	for _, o := range p {
+		o.client.Send(o.msg)
+	}
+}
+
+// Publish sends data on a topic that is not a record's (e.g. a chat's
+// typing indicators) to the subscribers to that topic, with or without
+// options, whose auth to accepts.
+func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		subs := client.Subscriptions(topic + "?")
+		if len(subs) == 0 {
+			continue
+		}
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if !to(auth) {
+			continue
+		}
+		for name := range subs {
+			client.Send(subscriptions.Message{Name: name, Data: data})
+		}
+	}
+}
+
+// HasSubscribers tells whether any client follows collection's records.
+func HasSubscribers(app core.App, collection *core.Collection) bool {
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		if len(client.Subscriptions(collection.Name+"/", collection.Id+"/", collection.Name+"?", collection.Id+"?")) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -14,12 +14,18 @@ import (
 )
 
 // coveredRelations are the relations a client's filter or sort may follow
-// (besides relations into collections anyone may view, such as users'
-// profiles): for each, the source collection's read rule includes the
-// target's, so whoever lists the source may read what the relation reaches.
-// Any other relation — and every back-relation (x_via_y) — could select or
-// order the requester's rows by values of records they cannot read (another
-// user's chat messages, AI jobs, hidden comments), so it is refused.
+// besides relations into collections anyone may view (users' profiles):
+// for each, the source collection's read rule includes the target's, so
+// whoever lists the source may read what the relation reaches.
+//
+// PocketBase's list API already applies each joined collection's ListRule,
+// but as a condition on the whole row, and not inside its multi-match
+// subqueries: a row disappears when its related record is unreadable
+// (board.posts_via_board.title > "m" finds a board by its hidden posts),
+// and back-relations through private fields sort by them
+// (board.users_via_boards.name orders boards by who is granted them).
+// TestFiltersAndSortsAreNoOracle finds both on PocketBase alone. So any
+// other relation, and every back-relation (x_via_y), is refused.
 var coveredRelations = map[string]bool{
 	CollectionNamePosts + ".board":    true, // the posts rules include "can read the board"
 	CollectionNameComments + ".post":  true, // the comments rules include "can read the post"

@@ -1,0 +1,198 @@
+package realtime_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/testapp"
+)
+
+var roles = []string{"", testapp.Alice, testapp.Bob, testapp.Gina, testapp.Adam, "root"}
+
+func token(who string) string {
+	if who == "" {
+		return ""
+	}
+	return testapp.Token(who)
+}
+
+// withOptions is a subscription topic with the SDK's options encoding.
+func withOptions(topic string, query map[string]string) string {
+	if len(query) == 0 {
+		return topic
+	}
+	raw, _ := json.Marshal(map[string]any{"query": query})
+	return topic + "?options=" + url.QueryEscape(string(raw))
+}
+
+// listed is what PocketBase's list API shows who of collection's record id
+// with query's expand and fields.
+func listed(t *testing.T, base, who, collection, id string, query map[string]string) map[string]any {
+	t.Helper()
+	params := url.Values{"filter": {`id = "` + id + `"`}}
+	for k, v := range query {
+		params.Set(k, v)
+	}
+	r := testapp.Call(t, http.MethodGet, base+"/api/collections/"+collection+"/records?"+params.Encode(), token(who), nil)
+	items, _ := r.Body["items"].([]any)
+	if r.Status != http.StatusOK || len(items) != 1 {
+		t.Fatalf("listing %s %s as %s: %d %s", collection, id, who, r.Status, r.Raw)
+	}
+	return items[0].(map[string]any)
+}
+
+// showsGrants tells whether an event's record shows who is granted which
+// board: the author's expanded boards, or a board's users_via_boards.
+func showsGrants(record map[string]any) bool {
+	expand, _ := record["expand"].(map[string]any)
+	if author, ok := expand["author"].(map[string]any); ok {
+		if e, ok := author["expand"].(map[string]any); ok && e["boards"] != nil {
+			return true
+		}
+	}
+	if board, ok := expand["board"].(map[string]any); ok {
+		if e, ok := board["expand"].(map[string]any); ok && e["users_via_boards"] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+var optionSets = []map[string]string{
+	{},
+	{"expand": "author"},
+	{"expand": "author.boards,board"},
+	{"expand": "board.users_via_boards"},
+	{"fields": "id,likes_count,expand.author.name"},
+	{"expand": "author", "fields": "id,expand.author.boards,expand.author.name"},
+}
+
+// TestMadangEventsShowWhatTheListAPIShows: the events Madang delivers
+// itself — a post's counter update after a like, a chat message — show each
+// subscriber, whatever their role and subscription options (expand one and
+// two levels deep, into private fields and back-relations; fields), exactly
+// the record PocketBase's list API shows them with the same options; and so
+// does PocketBase's own broadcast (a new post) through the access layer's
+// enrich hook.
+func TestMadangEventsShowWhatTheListAPIShows(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	alice, bob, gina := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
+
+	type sub struct {
+		who     string
+		options map[string]string
+		sse     *testapp.SSE
+	}
+	var subs []sub
+	for _, who := range roles {
+		for _, options := range optionSets {
+			s := testapp.OpenSSE(t, base, token(who),
+				withOptions("posts/"+post, options), withOptions("posts/*", options))
+			subs = append(subs, sub{who, options, s})
+		}
+	}
+
+	// a like: Madang announces the post's new counts (realtime.Deliver),
+	// once on each topic
+	testapp.CreateLike(t, app, post, alice)
+	for _, s := range subs {
+		want := listed(t, base, s.who, "posts", post, s.options)
+		for range 2 {
+			ev, ok := s.sse.Next(5 * time.Second)
+			if !ok {
+				t.Fatalf("counter update as %s with %v: no event", s.who, s.options)
+			}
+			got := ev.Record()
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("counter update on %s as %s with %v:\nevent %v\nlist  %v", ev.Topic(), s.who, s.options, got, want)
+			}
+			if grants := showsGrants(got); grants && s.who != testapp.Gina && s.who != testapp.Adam && s.who != "root" {
+				t.Errorf("counter update as %s with %v shows the author's or board's grants: %v", s.who, s.options, got)
+			}
+		}
+	}
+
+	// a new post by gina: PocketBase's broadcast, through the enrich hook
+	created := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "new post")
+	for _, s := range subs {
+		got := s.sse.ExpectRecord(t, "posts/*")
+		want := listed(t, base, s.who, "posts", created.Id, s.options)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("create as %s with %v:\nevent %v\nlist  %v", s.who, s.options, got, want)
+		}
+	}
+
+	// a chat message: Madang's chat delivery, to the session's readers
+	sessions, _ := app.FindCollectionByNameOrId("chat_sessions")
+	session := core.NewRecord(sessions)
+	session.Load(map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+	if err := app.Save(session); err != nil {
+		t.Fatal(err)
+	}
+	chatOptions := []map[string]string{{}, {"expand": "author"}, {"expand": "author.boards,session"},
+		{"fields": "id,content,expand.author.name", "expand": "author"}}
+	type reader struct {
+		who     string
+		options map[string]string
+		sse     *testapp.SSE
+	}
+	var readers []reader
+	for _, who := range []string{testapp.Alice, testapp.Bob, "root"} {
+		for _, options := range chatOptions {
+			readers = append(readers, reader{who, options, testapp.OpenSSE(t, base, token(who), withOptions("chats/*", options))})
+		}
+	}
+	chats, _ := app.FindCollectionByNameOrId("chats")
+	message := core.NewRecord(chats)
+	message.Load(map[string]any{"session": session.Id, "author": bob, "content": "hello", "is_visible": true})
+	if err := app.Save(message); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readers {
+		got := r.sse.ExpectRecord(t, "chats/*")
+		want := listed(t, base, r.who, "chats", message.Id, r.options)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("chat message as %s with %v:\nevent %v\nlist  %v", r.who, r.options, got, want)
+		}
+	}
+}
+
+// TestOracleFiltersAreRefusedOnSubscribe: a realtime subscription whose
+// filter or sort names what the requester cannot read is refused, as the
+// list API refuses it, instead of being run for every event.
+func TestOracleFiltersAreRefusedOnSubscribe(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	for _, filter := range []string{
+		`author.tokenKey != ""`, `author.boards.id = "x"`, `author.ban_reason ~ "spam"`,
+		`author.chats_via_author.content ~ "a"`, `board.users_via_boards.name != ""`,
+	} {
+		for _, who := range []string{"", testapp.Alice, testapp.Adam} {
+			c := testapp.Connect(t, base, token(who))
+			r := c.TrySubscribe(t, withOptions("posts/*", map[string]string{"filter": filter}))
+			list := testapp.Call(t, http.MethodGet, base+"/api/collections/posts/records?filter="+url.QueryEscape(filter), token(who), nil)
+			if who == testapp.Adam && filter == `author.ban_reason ~ "spam"` {
+				// admins see members' private fields: allowed both ways
+				if r.Status != http.StatusNoContent || list.Status != http.StatusOK {
+					t.Errorf("%s as admin: subscribe %d, list %d %s", filter, r.Status, list.Status, list.Raw)
+				}
+				continue
+			}
+			if r.Status != http.StatusBadRequest || list.Status != http.StatusBadRequest {
+				t.Errorf("%s as %q: subscribe %d %s, list %d %s", filter, who, r.Status, r.Raw, list.Status, list.Raw)
+			}
+		}
+	}
+	root := testapp.Connect(t, base, testapp.Token("root"))
+	if r := root.TrySubscribe(t, withOptions("posts/*", map[string]string{"filter": `author.chats_via_author.content ~ "a"`})); r.Status != http.StatusNoContent {
+		t.Errorf("a superuser's filter was refused: %d %s", r.Status, r.Raw)
+	}
+}

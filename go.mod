@@ -11,6 +11,7 @@ require (
 	github.com/pocketbase/ozzo-validation/v4 v4.3.0
 	github.com/pocketbase/pocketbase v0.40.4
 	github.com/spf13/cobra v1.10.2
+	github.com/trustelem/zxcvbn v1.0.1
 	golang.org/x/crypto v0.57.0
 	golang.org/x/text v0.42.0
 	gonum.org/v1/gonum v0.17.0

@@ -153,6 +153,9 @@ func (s *service) runJob(ctx context.Context, t *task) {
 		return
 	}
 	job.Set("started_at", types.NowDateTime())
+	// at-least-once: a job interrupted by a restart runs again, one attempt
+	// higher, so its subscribers know to drop the partial text they showed
+	job.Set("attempt", job.GetInt("attempt")+1)
 	if loadErr == nil {
 		job.Set("status", JobRunning) // what partial results show
 	}

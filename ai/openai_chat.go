@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,10 +17,72 @@ import (
 	"unicode/utf8"
 )
 
-// APIKeyEnv names the environment variable holding the chat server's API
-// key. It is read for every request, so an operator can rotate it without a
-// restart, and it is never stored on a record.
-const APIKeyEnv = "MADANG_OPENAI_API_KEY"
+// The operator decides which model servers get a key; an in-app admin,
+// who picks a model's base_url, does not. Keys are read from the
+// environment for every request (an operator rotates them without a
+// restart) and are never stored on a record:
+//
+//   - KeysEnv holds "ORIGIN=KEY" pairs, separated by commas or newlines,
+//     e.g. "https://api.openai.com=sk-…,http://10.0.0.5:8000=vllm-key";
+//   - APIKeyEnv is the key of https://api.openai.com (OpenAIOrigin) only.
+//
+// A request to any other origin carries no Authorization header (keyless
+// servers such as a local Ollama still work).
+const (
+	KeysEnv      = "MADANG_OPENAI_KEYS"
+	APIKeyEnv    = "MADANG_OPENAI_API_KEY"
+	OpenAIOrigin = "https://api.openai.com"
+)
+
+// serverKeys reads the operator's origin → key pairs.
+func serverKeys() (map[string]string, error) {
+	keys := map[string]string{}
+	if key := strings.TrimSpace(os.Getenv(APIKeyEnv)); key != "" {
+		keys[OpenAIOrigin] = key
+	}
+	for _, pair := range strings.FieldsFunc(os.Getenv(KeysEnv), func(r rune) bool { return r == ',' || r == '\n' }) {
+		origin, key, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		o, err := originOf(origin)
+		if !ok || err != nil || strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("%s: %q is not ORIGIN=KEY with an http(s) origin such as https://api.openai.com", KeysEnv, origin)
+		}
+		keys[o] = strings.TrimSpace(key)
+	}
+	return keys, nil
+}
+
+// originOf is the scheme://host[:port] of an http(s) URL, lowercased,
+// without a default port.
+func originOf(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("not an http(s) URL: %q", raw)
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return strings.ToLower(u.Scheme) + "://" + host, nil
+}
+
+// keyFor returns the key the operator gave base's origin, or "".
+func keyFor(base string) string {
+	keys, err := serverKeys()
+	if err != nil {
+		return ""
+	}
+	origin, err := originOf(base)
+	if err != nil {
+		return ""
+	}
+	return keys[origin]
+}
 
 const (
 	defaultChatTimeout = 2 * time.Minute
@@ -117,7 +180,7 @@ func checkBaseURL(base string) error {
 		return inputErrorf("options", "options.base_url must be an http(s) URL such as \"http://localhost:8080/v1\".")
 	}
 	if u.User != nil {
-		return inputErrorf("options", "options.base_url must not contain a user name or password; set the API key in %s on the server.", APIKeyEnv)
+		return inputErrorf("options", "options.base_url must not contain a user name or password; the operator sets server keys in %s on the server.", KeysEnv)
 	}
 	return nil
 }
@@ -252,7 +315,7 @@ func (p *chatPredictor) post(ctx context.Context, msgs []chatMessage) (*http.Res
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
-	if key := os.Getenv(APIKeyEnv); key != "" {
+	if key := keyFor(p.opts.BaseURL); key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := p.client.Do(req)
@@ -284,11 +347,12 @@ func statusError(resp *http.Response) error {
 	return fmt.Errorf("the model server answered %s: %s", resp.Status, clip(redactKey(snippet), 200))
 }
 
-// redactKey hides the API key in text quoted from the server, which may
-// echo it back (jobs' errors are shown to their users).
+// redactKey hides every configured key in text quoted from a server, which
+// may echo one back (jobs' errors are shown to their users).
 func redactKey(s string) string {
-	if key := os.Getenv(APIKeyEnv); key != "" {
-		return strings.ReplaceAll(s, key, "[redacted]")
+	keys, _ := serverKeys()
+	for _, key := range keys {
+		s = strings.ReplaceAll(s, key, "[redacted]")
 	}
 	return s
 }

@@ -78,11 +78,11 @@ func loadChat(t *testing.T, baseURL, extra string) *chatPredictor {
 }
 
 func TestOpenAIChatStreams(t *testing.T) {
-	t.Setenv(APIKeyEnv, "sk-test-123")
 	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
 		sse(w, ": keep-alive", `data: {"choices":[{"delta":{"role":"assistant"}}]}`,
 			delta("안녕"), delta("하세요"), delta(", Madang"), `data: {"choices":[]}`, "data: [DONE]")
 	})
+	t.Setenv(KeysEnv, "https://api.openai.com=sk-other,"+s.URL+"/=sk-test-123")
 	p := loadChat(t, s.URL, `,"max_tokens":50,"temperature":0.2`)
 
 	var partials []string
@@ -100,7 +100,7 @@ func TestOpenAIChatStreams(t *testing.T) {
 	}
 	auth, req := s.last()
 	if auth != "Bearer sk-test-123" {
-		t.Errorf("Authorization %q, want the key from %s", auth, APIKeyEnv)
+		t.Errorf("Authorization %q, want the key %s gives the server's origin", auth, KeysEnv)
 	}
 	if req.Model != "test-model" || !req.Stream || *req.MaxTokens != 50 || *req.Temperature != 0.2 ||
 		len(req.Messages) != 2 || req.Messages[0] != (chatMessage{"system", "Be brief."}) ||
@@ -132,7 +132,7 @@ func TestOpenAIChatSendsMessagesWithoutKey(t *testing.T) {
 
 func TestOpenAIChatFailures(t *testing.T) {
 	const key = "sk-secret-456"
-	t.Setenv(APIKeyEnv, key)
+	t.Setenv(KeysEnv, "http://127.0.0.1="+key) // redacted wherever it is configured
 	for _, tc := range []struct {
 		name   string
 		handle func(w http.ResponseWriter, r *http.Request)
@@ -267,5 +267,47 @@ func TestOpenAIChatRejectsBadInput(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Field != "input" || !strings.Contains(ie.Message, tc.want) {
 			t.Errorf("%.60s: error %v, want an input error containing %q", tc.input, err, tc.want)
 		}
+	}
+}
+
+// TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid: an admin points a model at
+// a server of their own; it receives no key — neither the api.openai.com
+// key nor another origin's — while the origin the operator named gets its
+// own key, however its URL is spelled.
+func TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid(t *testing.T) {
+	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, delta("ok"), "data: [DONE]")
+	})
+	t.Setenv(APIKeyEnv, "sk-openai-key")
+	t.Setenv(KeysEnv, "http://10.1.2.3:8000=sk-vllm-key")
+	p := loadChat(t, s.URL, "")
+	if _, err := p.Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	if auth, _ := s.last(); auth != "" {
+		t.Fatalf("an unlisted server received Authorization %q", auth)
+	}
+
+	u := strings.Replace(s.URL, "127.0.0.1", "LOCALHOST", 1)
+	t.Setenv(KeysEnv, strings.Replace(s.URL, "http://", "HTTP://", 1)+"=sk-local")
+	if keyFor(s.URL+"/v1") != "sk-local" || keyFor(u) != "" {
+		t.Errorf("keyFor(%s) = %q, keyFor(%s) = %q", s.URL, keyFor(s.URL+"/v1"), u, keyFor(u))
+	}
+	for raw, want := range map[string]string{
+		"https://API.openai.com:443/v1": "https://api.openai.com",
+		"http://[::1]:80/":              "http://[::1]",
+		"http://[::1]:8080":             "http://[::1]:8080",
+		"http://localhost:11434/v1":     "http://localhost:11434",
+	} {
+		if got, err := originOf(raw); err != nil || got != want {
+			t.Errorf("originOf(%s) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	if keyFor("https://api.openai.com/v1") != "sk-openai-key" {
+		t.Error("MADANG_OPENAI_API_KEY no longer reaches api.openai.com")
+	}
+	t.Setenv(KeysEnv, "not a pair")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), KeysEnv) {
+		t.Errorf("a malformed %s was accepted: %v", KeysEnv, err)
 	}
 }

@@ -90,6 +90,9 @@ func ConfigFromEnv() (Config, error) {
 			*v.d = d
 		}
 	}
+	if _, err := serverKeys(); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

@@ -42,11 +42,13 @@ func Register(app core.App) {
 	app.Store().Set(hubStoreKey, h)
 
 	access.ServerSet(app, Sessions, access.Requester("owner", "Sign in to chat."), "owner")
+	access.Trimmed(app, Sessions, "name")
 	app.OnRecordCreate(Sessions).BindFunc(deriveSessionFields)
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)
 
 	access.DefaultTrue(app, Messages, "is_visible")
 	access.ServerSet(app, Messages, access.Requester("author", "Sign in to chat."), "author")
+	access.Trimmed(app, Messages, "content")
 	app.OnRecordCreateExecute(Messages).BindFunc(keepLastMessageAt)
 	app.OnRecordDeleteExecute(Messages).BindFunc(keepLastMessageAt)
 

@@ -27,6 +27,9 @@ func (h *hub) routes(r *router.Router[*core.RequestEvent]) {
 // issueTicket answers POST /api/chat/ticket: {"ticket","expires"}.
 func (h *hub) issueTicket(e *core.RequestEvent) error {
 	ticket, expires, err := h.tickets.issue(e.Auth, TicketTTL)
+	if errors.Is(err, errTooManyTickets) {
+		return e.TooManyRequestsError(err.Error(), nil)
+	}
 	if err != nil {
 		return e.InternalServerError("Could not issue a chat ticket; try again.", err)
 	}
@@ -48,9 +51,6 @@ func (h *hub) connect(e *core.RequestEvent) error {
 		return e.UnauthorizedError("Add ?ticket=… from POST /api/chat/ticket to open the chat WebSocket.", nil)
 	}
 	user, err := h.tickets.redeem(e.App, raw)
-	if errors.Is(err, errTicketsBusy) {
-		return e.TooManyRequestsError(err.Error(), nil)
-	}
 	if err != nil {
 		return e.UnauthorizedError(err.Error(), nil)
 	}

@@ -3,6 +3,8 @@ package chat
 import (
 	"crypto/rand"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,19 +19,21 @@ const (
 	// TicketTTL is how long a WebSocket ticket stays valid.
 	TicketTTL = 60 * time.Second
 
-	ticketAudience = "madang-chat-ws"
+	// TicketsPerUser bounds the live tickets (issued within the last
+	// TicketTTL) of one user: a connection needs one, and a user holds at
+	// most maxConnsPerUser connections. The bound is per user, so one
+	// account's flood of tickets costs only that account; it also bounds the
+	// memory of redeemed ticket ids, which is kept per user.
+	TicketsPerUser = 30
 
-	// maxUsedTickets bounds the memory of redeemed ticket ids. A ticket id is
-	// forgotten once the ticket has expired; a server that has redeemed this
-	// many live tickets within a minute refuses the next ones until some expire.
-	maxUsedTickets = 100_000
+	ticketAudience = "madang-chat-ws"
 )
 
 var (
-	errTicketInvalid = errors.New("The chat ticket is not valid; ask for a new one with POST /api/chat/ticket.")
-	errTicketExpired = errors.New("The chat ticket has expired (tickets last 60 seconds); ask for a new one with POST /api/chat/ticket.")
-	errTicketUsed    = errors.New("The chat ticket was already used; every connection needs a new one from POST /api/chat/ticket.")
-	errTicketsBusy   = errors.New("The chat server is accepting too many connections right now; try again in a minute.")
+	errTicketInvalid  = errors.New("The chat ticket is not valid; ask for a new one with POST /api/chat/ticket.")
+	errTicketExpired  = errors.New("The chat ticket has expired (tickets last 60 seconds); ask for a new one with POST /api/chat/ticket.")
+	errTicketUsed     = errors.New("The chat ticket was already used; every connection needs a new one from POST /api/chat/ticket.")
+	errTooManyTickets = errors.New("You asked for too many chat tickets in the last minute; wait a minute and try again.")
 )
 
 // tickets issues and redeems the single-use JWTs that open a WebSocket
@@ -44,8 +48,22 @@ type tickets struct {
 	secret []byte
 
 	mu      sync.Mutex
-	used    map[string]time.Time // redeemed ticket id → its expiry
-	pruneAt int
+	users   map[string]*userTickets // user id → their tickets of the last minute
+	sweepAt int
+}
+
+// userTickets are one user's live tickets: when each issued one expires, and
+// which were redeemed.
+type userTickets struct {
+	issued []time.Time
+	used   map[string]time.Time // ticket id → expiry
+}
+
+// prune forgets what expired by now, and tells whether anything is left.
+func (u *userTickets) prune(now time.Time) bool {
+	u.issued = slices.DeleteFunc(u.issued, func(exp time.Time) bool { return now.After(exp) })
+	maps.DeleteFunc(u.used, func(_ string, exp time.Time) bool { return now.After(exp) })
+	return len(u.issued) > 0 || len(u.used) > 0
 }
 
 func newTickets() *tickets {
@@ -53,17 +71,41 @@ func newTickets() *tickets {
 	if _, err := rand.Read(secret); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
-	return &tickets{secret: secret, used: map[string]time.Time{}, pruneAt: 1024}
+	return &tickets{secret: secret, users: map[string]*userTickets{}, sweepAt: 1024}
 }
 
 func (t *tickets) key(user *core.Record) []byte {
 	return append(append([]byte(nil), t.secret...), user.TokenKey()...)
 }
 
-// issue signs a ticket for user, valid for ttl from now.
+// of returns userID's tickets, now pruned (t.mu held).
+func (t *tickets) of(userID string, now time.Time) *userTickets {
+	if len(t.users) >= t.sweepAt {
+		maps.DeleteFunc(t.users, func(_ string, u *userTickets) bool { return !u.prune(now) })
+		t.sweepAt = max(1024, 2*len(t.users))
+	}
+	u := t.users[userID]
+	if u == nil {
+		u = &userTickets{used: map[string]time.Time{}}
+		t.users[userID] = u
+	}
+	u.prune(now)
+	return u
+}
+
+// issue signs a ticket for user, valid for ttl from now, unless the user
+// holds TicketsPerUser live ones already.
 func (t *tickets) issue(user *core.Record, ttl time.Duration) (string, time.Time, error) {
 	now := time.Now()
 	expires := now.Add(ttl)
+	t.mu.Lock()
+	u := t.of(user.Id, now)
+	if len(u.issued) >= TicketsPerUser {
+		t.mu.Unlock()
+		return "", time.Time{}, errTooManyTickets
+	}
+	u.issued = append(u.issued, expires)
+	t.mu.Unlock()
 	claims := jwt.RegisteredClaims{
 		ID:        security.RandomString(24),
 		Subject:   user.Id,
@@ -101,30 +143,12 @@ func (t *tickets) redeem(app core.App, raw string) (*core.Record, error) {
 	case err != nil || claims.ID == "" || user == nil:
 		return nil, errTicketInvalid
 	}
-	if err := t.markUsed(claims.ID, claims.ExpiresAt.Time); err != nil {
-		return nil, err
-	}
-	return user, nil
-}
-
-func (t *tickets) markUsed(id string, expires time.Time) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, seen := t.used[id]; seen {
-		return errTicketUsed
+	u := t.of(user.Id, time.Now())
+	if _, seen := u.used[claims.ID]; seen {
+		return nil, errTicketUsed
 	}
-	if len(t.used) >= t.pruneAt {
-		now := time.Now()
-		for k, exp := range t.used {
-			if now.After(exp) {
-				delete(t.used, k)
-			}
-		}
-		t.pruneAt = min(maxUsedTickets, max(1024, 2*len(t.used)))
-		if len(t.used) >= maxUsedTickets {
-			return errTicketsBusy
-		}
-	}
-	t.used[id] = expires
-	return nil
+	u.used[claims.ID] = claims.ExpiresAt.Time
+	return user, nil
 }

@@ -10,17 +10,39 @@ import (
 	"github.com/pocketbase/pocketbase/mails"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/spf13/cobra"
+
+	"madang/hooks"
 )
 
 func usersCommand(app core.App) *cobra.Command {
-	return group(app, "users", "List users, ban and unban them, grant boards, reset passwords",
+	return group(app, "users", "List users, ban and unban them, grant boards, reset passwords, sign them out",
 		usersListCommand(app),
 		usersBanCommand(app),
 		usersUnbanCommand(app),
 		usersGrantCommand(app, "grant"),
 		usersGrantCommand(app, "revoke"),
 		usersResetPasswordCommand(app),
+		usersSignOutCommand(app),
 	)
+}
+
+func usersSignOutCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sign-out NAME",
+		Short: "Sign a user out of every device: their tokens stop working and their live connections close",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := findUser(app, args[0])
+			if err != nil {
+				return err
+			}
+			if err := hooks.SignOutEverywhere(app, user); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (%s) out of every device.\n", user.GetString("name"), user.Email())
+			return nil
+		},
+	}
 }
 
 func usersListCommand(app core.App) *cobra.Command {

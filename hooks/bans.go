@@ -60,16 +60,20 @@ func rejectStaleAuth(e *core.RequestEvent) error {
 
 // enforceBan makes a new ban take effect at once, whoever writes it (API,
 // dashboard or CLI): rotating the token key kills every issued token, and the
-// user's realtime connections are closed.
+// user's realtime connections are closed. The same closing follows any
+// rotation of the key (signing out everywhere, a password change): a
+// connection must not outlive the token that opened it.
 func enforceBan(e *core.RecordEvent) error {
 	newlyBanned := e.Record.GetBool("banned") && !e.Record.Original().GetBool("banned")
 	if newlyBanned {
 		e.Record.RefreshTokenKey()
 	}
+	before := e.Record.Original().TokenKey() // blank for a record never read back
+	rotated := before != "" && e.Record.TokenKey() != before
 	if err := e.Next(); err != nil {
 		return err
 	}
-	if newlyBanned {
+	if newlyBanned || rotated {
 		// Done here, inside the save, because PocketBase's own after-save hook
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.

@@ -11,6 +11,7 @@ func registerComments(app core.App) {
 	access.DefaultTrue(app, access.CollectionNameComments, "is_visible")
 	access.ServerSet(app, access.CollectionNameComments, access.Requester("author", "Sign in to write."), "author")
 	access.Fixed(app, access.CollectionNameComments, "post", "parent")
+	access.Trimmed(app, access.CollectionNameComments, "content")
 	bindAttachmentsFlag(app, access.CollectionNameComments)
 	app.OnRecordValidate(access.CollectionNameComments).BindFunc(validateParent)
 	countedBy{child: access.CollectionNameComments, relation: "post", parent: access.CollectionNamePosts}.bind(app)

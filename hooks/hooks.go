@@ -11,6 +11,7 @@ import "github.com/pocketbase/pocketbase/core"
 // it once, before app.Start (internal/madang.Bind does, in order).
 func Register(app core.App) {
 	registerUsers(app)
+	registerAccounts(app)
 	registerBans(app)
 	registerBoards(app)
 	registerPosts(app)
@@ -18,4 +19,5 @@ func Register(app core.App) {
 	registerLikes(app)
 	registerViews(app)
 	registerSearch(app)
+	registerStorageFailures(app)
 }

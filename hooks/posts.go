@@ -12,6 +12,7 @@ func registerPosts(app core.App) {
 	access.DefaultTrue(app, access.CollectionNamePosts, "is_visible")
 	access.ServerSet(app, access.CollectionNamePosts, access.Requester("author", "Sign in to write."), "author")
 	access.Fixed(app, access.CollectionNamePosts, "board")
+	access.Trimmed(app, access.CollectionNamePosts, "title", "content")
 	bindAttachmentsFlag(app, access.CollectionNamePosts)
 	countedBy{child: access.CollectionNamePosts, relation: "board", parent: access.CollectionNameBoards}.bind(app)
 }

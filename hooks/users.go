@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"reflect"
+	"slices"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
@@ -37,6 +38,7 @@ func registerUsers(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 }
 
 // checkPrivilegedUpdate lets a user edit their own profile, an admin manage
@@ -48,6 +50,12 @@ func checkPrivilegedUpdate(e *core.RecordRequestEvent) error {
 	info, err := e.RequestInfo()
 	if err != nil {
 		return err
+	}
+	if access.IsAdmin(info.Auth) && info.Auth.Id != e.Record.Id {
+		if owned := ownFieldsChanged(e.Record); len(owned) > 0 {
+			return privilegedFieldsError("Admins change only other accounts' bans and board grants; "+
+				"remove an offensive avatar or name with POST /api/users/{id}/moderate.", owned)
+		}
 	}
 	changed := changedFields(e.Record, info.Body, PrivilegedUserFields)
 	if len(changed) == 0 {
@@ -65,6 +73,25 @@ func checkPrivilegedUpdate(e *core.RecordRequestEvent) error {
 		}
 	}
 	return e.Next()
+}
+
+// ownFieldsChanged lists the fields of a users record that belong to its
+// owner (everything but the privileged fields and what the server keeps)
+// and that the request changes. An admin never publishes a member's email,
+// picks their picture or renames them through an edit.
+func ownFieldsChanged(record *core.Record) []string {
+	var changed []string
+	original := record.Original()
+	for _, f := range record.Collection().Fields {
+		name := f.GetName()
+		if slices.Contains(PrivilegedUserFields, name) || f.Type() == core.FieldTypeAutodate || name == core.FieldNameTokenKey {
+			continue
+		}
+		if !reflect.DeepEqual(record.GetRaw(name), original.GetRaw(name)) {
+			changed = append(changed, name)
+		}
+	}
+	return changed
 }
 
 // submitted lists which of fields the body carries, in any modifier form.

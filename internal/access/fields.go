@@ -2,6 +2,8 @@ package access
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -106,4 +108,36 @@ func Counters(app core.App, collection string, fields ...string) {
 		e.Record.IgnoreUnchangedFields(true)
 		return e.Next()
 	})
+}
+
+// Trimmed trims the surrounding whitespace of text fields on every save,
+// whoever writes it, before the fields' validators run: a title of five
+// spaces is refused as blank (400 naming the field), not stored as an
+// empty, unclickable row.
+func Trimmed(app core.App, collection string, fields ...string) {
+	app.OnRecordValidate(collection).BindFunc(func(e *core.RecordEvent) error {
+		for _, f := range fields {
+			if v := e.Record.GetString(f); trim(v) != v {
+				e.Record.Set(f, trim(v))
+			}
+		}
+		return e.Next()
+	})
+}
+
+// trim trims a one-line value on both sides; a multi-line one loses its
+// trailing whitespace and leading blank lines but keeps its first line's
+// indentation (Markdown code).
+func trim(v string) string {
+	v = strings.TrimRightFunc(v, unicode.IsSpace)
+	if !strings.Contains(v, "\n") {
+		return strings.TrimSpace(v)
+	}
+	for {
+		line, rest, found := strings.Cut(v, "\n")
+		if !found || strings.TrimSpace(line) != "" {
+			return v
+		}
+		v = rest
+	}
 }

@@ -45,6 +45,7 @@ type Resolver struct {
 	collection *core.Collection
 	info       *core.RequestInfo
 	restricted bool
+	crossed    bool // a restricted identifier followed a relation or named @…
 }
 
 // NewResolver returns an unrestricted resolver for rules on collection.
@@ -70,6 +71,7 @@ func (r *Resolver) Resolve(field string) (*search.ResolverResult, error) {
 		if err := CheckField(r.app, r.collection, r.info, field); err != nil {
 			return nil, err
 		}
+		r.crossed = r.crossed || strings.Contains(field, ".") || strings.HasPrefix(field, "@")
 	}
 	return r.RecordFieldResolver.Resolve(field)
 }
@@ -266,21 +268,23 @@ func listedCollection(path string) (string, bool) {
 	return m[1], true
 }
 
-// Matcher answers realtime subscriptions' filters for one record event: one
-// query per distinct filter. A filter's answer is the same for every
-// requester other than superusers — CheckField refuses everything that
-// would make it depend on who asks (@request, private fields, relations
-// into records the requester may not read) — so answers are shared by
-// filter, and superusers (who may use all of these) get their own.
+// Matcher answers realtime subscriptions' filters for one record event,
+// running each filter once per event where the answer is the same for
+// every requester. A filter on the record's own fields is; one that
+// follows a relation is not, even past CheckField, because PocketBase
+// applies each joined collection's ListRule for the requester (an author's
+// name matches for an admin, never for a member, who may not list users),
+// so its answer is kept per requester.
 type Matcher struct {
 	app     core.App
 	record  *core.Record
-	answers map[string]bool
+	shared  map[string]bool // filter → answer, for filters on own fields
+	answers map[string]bool // requester + filter → answer
 }
 
 // NewMatcher returns a Matcher for record.
 func NewMatcher(app core.App, record *core.Record) *Matcher {
-	return &Matcher{app: app, record: record, answers: map[string]bool{}}
+	return &Matcher{app: app, record: record, shared: map[string]bool{}, answers: map[string]bool{}}
 }
 
 // Match tells whether record passes info's subscription filter (none: yes).
@@ -289,30 +293,43 @@ func (m *Matcher) Match(info *core.RequestInfo) bool {
 	if filter == "" {
 		return true
 	}
-	key := filter
-	if info.HasSuperuserAuth() {
-		key = "\x00superuser\x00" + filter
+	if ok, found := m.shared[filter]; found && !info.HasSuperuserAuth() {
+		return ok
 	}
+	key := requesterKey(info) + "\x00" + filter
 	if ok, found := m.answers[key]; found {
 		return ok
 	}
-	ok := m.match(info, filter)
-	m.answers[key] = ok
+	ok, ownFields := m.match(info, filter)
+	if ownFields && !info.HasSuperuserAuth() {
+		m.shared[filter] = ok
+	} else {
+		m.answers[key] = ok
+	}
 	return ok
 }
 
-func (m *Matcher) match(info *core.RequestInfo, filter string) bool {
+func requesterKey(info *core.RequestInfo) string {
+	if info.Auth == nil {
+		return "guest"
+	}
+	return info.Auth.Collection().Name + "/" + info.Auth.Id
+}
+
+// match runs filter for record as info, and tells whether it named only the
+// record's own fields.
+func (m *Matcher) match(info *core.RequestInfo, filter string) (ok, ownFields bool) {
 	c := m.record.Collection()
 	r := NewResolver(m.app, c, info)
 	r.Restrict()
 	expr, err := search.FilterData(filter).BuildExpr(r)
 	if err != nil {
-		return false
+		return false, false
 	}
 	q := m.app.ConcurrentDB().Select("(1)").From(c.Name).AndWhere(dbx.HashExp{c.Name + ".id": m.record.Id}).AndWhere(expr)
 	if err := r.UpdateQuery(q); err != nil {
-		return false
+		return false, false
 	}
 	var exists int
-	return q.Limit(1).Row(&exists) == nil && exists > 0
+	return q.Limit(1).Row(&exists) == nil && exists > 0, !r.crossed
 }

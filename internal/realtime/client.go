@@ -7,6 +7,7 @@ package realtime
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -29,7 +30,10 @@ const QueueSize = 256
 // whose socket stopped draining would hold its connection forever.
 const WriteTimeout = 10 * time.Second
 
-const abortKey = "madang.realtime.abort"
+// MaxConnsPerUser caps one account's SSE connections, as the chat
+// WebSocket bridge caps its own: a tab holds one, so sixteen is plenty,
+// and one account cannot hold thousands of queues.
+const MaxConnsPerUser = 16
 
 // Bind gives every SSE connection a bounded client and a write deadline per
 // event. Call it before the app serves (internal/madang.Bind does).
@@ -43,6 +47,13 @@ func Bind(app core.App) {
 		e.Client = c
 		return e.Next()
 	})
+	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
+		if e.Auth != nil && !e.HasSuperuserAuth() && connsOf(app, e.Auth, e.Client) >= MaxConnsPerUser {
+			return e.TooManyRequestsError(fmt.Sprintf("This account already has %d live connections; "+
+				"close a tab or window and try again.", MaxConnsPerUser), nil)
+		}
+		return e.Next()
+	})
 	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
 		err := http.NewResponseController(e.Response).SetWriteDeadline(time.Now().Add(WriteTimeout))
 		if err != nil && !errors.Is(err, http.ErrNotSupported) {
@@ -50,6 +61,18 @@ func Bind(app core.App) {
 		}
 		return e.Next()
 	})
+}
+
+// connsOf counts the SSE clients signed in as auth, other than except.
+func connsOf(app core.App, auth *core.Record, except subscriptions.Client) int {
+	n := 0
+	for _, c := range app.SubscriptionsBroker().Clients() {
+		a, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if c != except && a != nil && a.Id == auth.Id && a.Collection().Id == auth.Collection().Id {
+			n++
+		}
+	}
+	return n
 }
 
 // client is PocketBase's default client (id, store, subscriptions) with a

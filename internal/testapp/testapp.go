@@ -19,7 +19,7 @@ import (
 )
 
 // Password is every fixture user's password.
-const Password = "password123"
+const Password = "fixture-pass-2026"
 
 // Fixture users, by name. Ids are the name padded with zeros to 15 chars.
 const (

@@ -1,0 +1,145 @@
+package hooks
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/trustelem/zxcvbn/frequency"
+
+	"madang/internal/access"
+)
+
+// Account routes: signing out of every device, and the moderators'
+// explicit actions on a member's own fields.
+func registerAccounts(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		users := apis.RequireAuth(access.CollectionNameUsers)
+		e.Router.POST("/api/users/sign-out-everywhere", signOutEverywhere).Bind(users)
+		e.Router.POST("/api/users/{id}/moderate", moderateUser).Bind(apis.RequireAuth())
+		return e.Next()
+	})
+}
+
+// SignOutEverywhere ends every session of user: the token key rotates, so
+// every token issued before stops working (401), and the user's realtime
+// and chat connections close (hooks/bans.go, chat). The CLI's `users
+// sign-out` and POST /api/users/sign-out-everywhere both call it.
+func SignOutEverywhere(app core.App, user *core.Record) error {
+	user.RefreshTokenKey()
+	if err := app.Save(user); err != nil {
+		return fmt.Errorf("rotating the token key of user %s: %w", user.Id, err)
+	}
+	return nil
+}
+
+// signOutEverywhere answers POST /api/users/sign-out-everywhere with 204.
+func signOutEverywhere(e *core.RequestEvent) error {
+	user, err := e.App.FindRecordById(access.CollectionNameUsers, e.Auth.Id)
+	if err != nil {
+		return e.NotFoundError("", err)
+	}
+	if err := SignOutEverywhere(e.App, user); err != nil {
+		return err
+	}
+	return e.NoContent(http.StatusNoContent)
+}
+
+// Moderation actions on a member's own fields (contract: moderation_log's
+// avatar_remove and name_reset).
+const (
+	ActionAvatarRemove = "avatar_remove"
+	ActionNameReset    = "name_reset"
+)
+
+// moderateUser answers POST /api/users/{id}/moderate {action, reason} for
+// admins (on members) and superusers: the one way a moderator changes a
+// member's own fields — it removes an offensive avatar, or replaces an
+// offensive name with a neutral one the member can change again. It answers
+// the user record as the requester sees it.
+func moderateUser(e *core.RequestEvent) error {
+	if !e.HasSuperuserAuth() && !access.IsAdmin(e.Auth) {
+		return e.ForbiddenError("Only admins can moderate accounts.", nil)
+	}
+	var body struct {
+		Action string `json:"action"`
+		Reason string `json:"reason"`
+	}
+	if err := e.BindBody(&body); err != nil {
+		return e.BadRequestError("Send JSON {action, reason}.", err)
+	}
+	if body.Action != ActionAvatarRemove && body.Action != ActionNameReset {
+		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
+			"The action must be "+ActionAvatarRemove+" or "+ActionNameReset+".")})
+	}
+	if utf8.RuneCountInString(body.Reason) > 512 {
+		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
+			"The reason must be at most 512 characters.")})
+	}
+	user, err := e.App.FindRecordById(access.CollectionNameUsers, e.Request.PathValue("id"))
+	if err != nil {
+		return e.NotFoundError("There is no such user.", nil)
+	}
+	if !e.HasSuperuserAuth() && user.GetString("role") == access.RoleAdmin {
+		return e.ForbiddenError("Admins cannot moderate other admins; ask a superuser.", nil)
+	}
+	switch body.Action {
+	case ActionAvatarRemove:
+		user.Set("avatar", nil)
+	case ActionNameReset:
+		name, err := neutralName(e.App, user)
+		if err != nil {
+			return err
+		}
+		user.Set("name", name)
+	}
+	if err := e.App.Save(user); err != nil {
+		return fmt.Errorf("moderating user %s (%s): %w", user.Id, body.Action, err)
+	}
+	if err := apis.EnrichRecord(e, user); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, user)
+}
+
+// neutralName is a free name for a user whose name was reset: "user-" and
+// the start of their id, longer if that is taken.
+func neutralName(app core.App, user *core.Record) (string, error) {
+	for n := 6; n <= len(user.Id); n++ {
+		name := "user-" + strings.ToLower(user.Id[:n])
+		if _, err := app.FindFirstRecordByFilter(access.CollectionNameUsers, "name = {:name}", map[string]any{"name": name}); err != nil {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("no free neutral name for user %s", user.Id)
+}
+
+// commonPasswords are the most common passwords of at least 8 characters
+// among the first 10,000 of zxcvbn's list (NIST SP 800-63B: refuse
+// passwords known to be common; no composition rules), lowercased.
+var commonPasswords = func() map[string]bool {
+	list := frequency.FrequencyLists["passwords"]
+	set := map[string]bool{}
+	for _, p := range list[:min(10_000, len(list))] {
+		if len(p) >= 8 {
+			set[strings.ToLower(p)] = true
+		}
+	}
+	return set
+}()
+
+// refuseCommonPassword refuses a new password that is on the common list,
+// whoever sets it (sign-up, change, reset, CLI), naming the field.
+func refuseCommonPassword(e *core.RecordEvent) error {
+	if pw, ok := e.Record.GetRaw(core.FieldNamePassword).(*core.PasswordFieldValue); ok && pw.Plain != "" &&
+		commonPasswords[strings.ToLower(pw.Plain)] {
+		return validation.Errors{core.FieldNamePassword: validation.NewError("validation_password_too_common",
+			"This password is one of the most common and easy to guess; choose another. "+
+				"(너무 흔한 비밀번호라 쉽게 추측됩니다. 다른 비밀번호를 쓰세요.)")}
+	}
+	return e.Next()
+}

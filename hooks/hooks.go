@@ -20,4 +20,5 @@ func Register(app core.App) {
 	registerViews(app)
 	registerSearch(app)
 	registerStorageFailures(app)
+	registerWebClientHeaders(app)
 }

@@ -179,7 +179,15 @@ export function journey(name, fn, { allowConsole = [], timeout = 120_000 } = {})
         });
         page.on('response', (r) => {
           if (r.status() >= 400) entry.log.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`);
+          // every page of the web client carries its Content-Security-Policy
+          if (r.request().isNavigationRequest() && r.request().resourceType() === 'document' &&
+              !new URL(r.url()).pathname.startsWith('/_/') && !r.headers()['content-security-policy']) {
+            entry.errors.push(`[csp] no Content-Security-Policy on ${r.url()}`);
+          }
         });
+        // a CSP violation fails the journey, whatever the console says of it
+        await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) =>
+          console.error(`[csp violation] ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile}:${e.lineNumber}`)));
         page.on('dialog', (d) => d.accept());
         pages.push(entry);
         return page;

@@ -118,6 +118,10 @@ const strings = {
     'profile.joined': '{date} 가입',
     'profile.myBoards': '내가 허가받은 게시판',
     'profile.noBoards': '허가받은 게시판이 없습니다.',
+    'profile.sessions': '로그인한 기기',
+    'profile.signOutEverywhere': '모든 기기에서 로그아웃',
+    'profile.signOutEverywhereHint': '이 계정으로 로그인한 모든 기기(이 기기 포함)의 세션을 끝냅니다. 그냥 로그아웃하면 이 브라우저에서만 로그아웃됩니다.',
+    'profile.signOutEverywhereConfirm': '모든 기기에서 로그아웃할까요? 이 기기에서도 다시 로그인해야 합니다.',
 
     'boards.title': '게시판',
     'boards.guestHint': '로그인하면 회원 게시판도 볼 수 있습니다.',
@@ -414,6 +418,10 @@ const strings = {
     'profile.joined': 'Joined {date}',
     'profile.myBoards': 'Boards granted to me',
     'profile.noBoards': 'No boards granted to you.',
+    'profile.sessions': 'Signed-in devices',
+    'profile.signOutEverywhere': 'Sign out of every device',
+    'profile.signOutEverywhereHint': 'Ends the sessions of every device signed in to this account, this one included. A plain sign-out only signs this browser out.',
+    'profile.signOutEverywhereConfirm': 'Sign out of every device? You will need to sign in again here too.',
 
     'boards.title': 'Boards',
     'boards.guestHint': 'Sign in to see the members’ boards too.',

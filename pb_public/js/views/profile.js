@@ -4,6 +4,7 @@
 import { pb, me, avatarURL, renewRealtime } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
+import { signOut } from '../app.js';
 
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('profile.title'));
@@ -59,6 +60,21 @@ export default async function render({ root, title, signal, onCleanup }) {
     });
   });
 
+  // Sign out everywhere: the server rotates my token key, so every device's
+  // session ends, this one too (a single sign-out only forgets this browser's token).
+  const everywhere = h('button', { type: 'button', id: 'signout-everywhere' }, t('profile.signOutEverywhere'));
+  const sessionsCard = h('section', { class: 'card', 'aria-labelledby': 'sessions-h2' },
+    h('h2', { id: 'sessions-h2' }, t('profile.sessions')),
+    h('p', { class: 'muted' }, t('profile.signOutEverywhereHint')),
+    h('div', { class: 'actions' }, everywhere));
+  everywhere.addEventListener('click', () => {
+    if (!window.confirm(t('profile.signOutEverywhereConfirm'))) return;
+    submitting(sessionsCard, async () => {
+      await pb.send('/api/users/sign-out-everywhere', { method: 'POST' });
+      signOut();
+    });
+  });
+
   const heading = h('h1', { tabindex: -1 }, user.name);
   const about = h('p', { class: 'muted' });
   const myBoards = h('div', {});
@@ -68,7 +84,8 @@ export default async function render({ root, title, signal, onCleanup }) {
     passwordForm,
     h('section', { class: 'card', 'aria-labelledby': 'myboards-h2' },
       h('h2', { id: 'myboards-h2' }, t('profile.myBoards')),
-      myBoards));
+      myBoards),
+    sessionsCard);
 
   function show(next) {
     // a name being typed stays; an untouched field follows the stored name

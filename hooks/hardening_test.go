@@ -1,0 +1,310 @@
+package hooks_test
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
+
+	"madang/internal/testapp"
+)
+
+func pngBytes(t testing.TB) []byte {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// giveAvatar stores an avatar on a fixture user.
+func giveAvatar(t testing.TB, app core.App, name string) {
+	t.Helper()
+	u, err := app.FindRecordById("users", testapp.ID(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := filesystem.NewFileFromBytes(pngBytes(t), "face.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Set("avatar", f)
+	if err := app.Save(u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func multipartBody(t testing.TB, fields map[string]string, file string) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if file != "" {
+		fw, _ := w.CreateFormFile(file, "other.png")
+		fw.Write(pngBytes(t))
+	}
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+// TestAdminsDoNotEditMembersOwnFields: an admin bans and grants, but never
+// publishes a member's email, picks their picture or renames them through
+// an edit (403 naming the field, nothing changed); the member may.
+func TestAdminsDoNotEditMembersOwnFields(t *testing.T) {
+	before, after := testapp.Unchanged("users")
+	avatarBody, avatarType := multipartBody(t, nil, "avatar")
+	scenarios := []tests.ApiScenario{
+		{
+			Name: "admin publishes a member's email", Method: http.MethodPatch, URL: userURL(testapp.Alice),
+			Body: strings.NewReader(`{"emailVisibility":true}`), Headers: testapp.Auth(testapp.Adam),
+			ExpectedStatus: 403, ExpectedContent: []string{`"emailVisibility":{"code":"privileged_field"`},
+			NotExpectedContent: []string{`"email":"alice@`},
+			ExpectedEvents:     map[string]int{"*": 0, "OnRecordUpdateRequest": 1},
+			TestAppFactory:     testapp.Factory, BeforeTestFunc: before, AfterTestFunc: after,
+		},
+		{
+			Name: "admin renames a member", Method: http.MethodPatch, URL: userURL(testapp.Alice),
+			Body: strings.NewReader(`{"name":"renamed"}`), Headers: testapp.Auth(testapp.Adam),
+			ExpectedStatus: 403, ExpectedContent: []string{`"name":{"code":"privileged_field"`, "moderate"},
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordUpdateRequest": 1},
+			TestAppFactory: testapp.Factory, BeforeTestFunc: before, AfterTestFunc: after,
+		},
+		{
+			Name: "admin replaces a member's avatar", Method: http.MethodPatch, URL: userURL(testapp.Alice),
+			Body: avatarBody, Headers: map[string]string{"Authorization": testapp.Token(testapp.Adam), "Content-Type": avatarType},
+			ExpectedStatus: 403, ExpectedContent: []string{`"avatar":{"code":"privileged_field"`},
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordUpdateRequest": 1},
+			TestAppFactory: testapp.Factory, BeforeTestFunc: before, AfterTestFunc: after,
+		},
+		{
+			Name: "admin still bans a member with a reason", Method: http.MethodPatch, URL: userURL(testapp.Alice),
+			Body: strings.NewReader(`{"banned":true,"ban_reason":"spam"}`), Headers: testapp.Auth(testapp.Adam),
+			ExpectedStatus: 200, ExpectedContent: []string{`"banned":true`},
+			ExpectedEvents: map[string]int{"OnRecordUpdateRequest": 1, "OnRecordUpdate": 1, "OnRecordUpdateExecute": 1,
+				"OnRecordAfterUpdateSuccess": 1, "OnRecordValidate": 1, "OnRecordEnrich": 1,
+				"OnModelUpdate": 1, "OnModelUpdateExecute": 1, "OnModelAfterUpdateSuccess": 1, "OnModelValidate": 1},
+			TestAppFactory: testapp.Factory,
+		},
+		{
+			Name: "a member publishes their own email", Method: http.MethodPatch, URL: userURL(testapp.Alice),
+			Body: strings.NewReader(`{"emailVisibility":true}`), Headers: testapp.Auth(testapp.Alice),
+			ExpectedStatus: 200, ExpectedContent: []string{`"emailVisibility":true`},
+			ExpectedEvents: map[string]int{"OnRecordUpdateRequest": 1, "OnRecordUpdate": 1, "OnRecordUpdateExecute": 1,
+				"OnRecordAfterUpdateSuccess": 1, "OnRecordValidate": 1, "OnRecordEnrich": 1,
+				"OnModelUpdate": 1, "OnModelUpdateExecute": 1, "OnModelAfterUpdateSuccess": 1, "OnModelValidate": 1},
+			TestAppFactory: testapp.Factory,
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// TestModerateUser: POST /api/users/{id}/moderate removes an avatar or
+// resets a name, for admins (on members) and superusers; everyone else,
+// and bad input, is refused with nothing changed.
+func TestModerateUser(t *testing.T) {
+	app := testapp.New(t)
+	giveAvatar(t, app, testapp.Alice)
+	giveAvatar(t, app, testapp.Ada)
+	base := testapp.Serve(t, app)
+	url := func(name string) string { return base + "/api/users/" + testapp.ID(name) + "/moderate" }
+
+	refusals := []struct {
+		who, target string
+		body        map[string]any
+		status      int
+	}{
+		{"", testapp.Alice, map[string]any{"action": "avatar_remove"}, 401},
+		{testapp.Bob, testapp.Alice, map[string]any{"action": "avatar_remove"}, 403},
+		{testapp.Ben, testapp.Alice, map[string]any{"action": "avatar_remove"}, 401}, // banned
+		{testapp.Adam, testapp.Ada, map[string]any{"action": "avatar_remove"}, 403},  // another admin
+		{testapp.Adam, testapp.Alice, map[string]any{"action": "publish_email"}, 400},
+		{testapp.Adam, testapp.Alice, map[string]any{"action": "name_reset", "reason": strings.Repeat("x", 513)}, 400},
+		{testapp.Adam, "nobody", map[string]any{"action": "name_reset"}, 404},
+	}
+	for _, r := range refusals {
+		snap := testapp.TakeSnapshot(t, app, "users")
+		token := ""
+		if r.who != "" {
+			token = testapp.Token(r.who)
+		}
+		if got := testapp.Call(t, http.MethodPost, url(r.target), token, r.body); got.Status != r.status {
+			t.Errorf("%q moderating %s with %v: %d %s, want %d", r.who, r.target, r.body, got.Status, got.Raw, r.status)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+
+	got := testapp.Call(t, http.MethodPost, url(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"action": "avatar_remove", "reason": "offensive"})
+	alice, _ := app.FindRecordById("users", testapp.ID(testapp.Alice))
+	if got.Status != 200 || alice.GetString("avatar") != "" || got.Body["avatar"] != "" {
+		t.Fatalf("avatar_remove: %d %s; stored avatar %q", got.Status, got.Raw, alice.GetString("avatar"))
+	}
+	got = testapp.Call(t, http.MethodPost, url(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"action": "name_reset"})
+	alice, _ = app.FindRecordById("users", testapp.ID(testapp.Alice))
+	if got.Status != 200 || !strings.HasPrefix(alice.GetString("name"), "user-") || got.Body["name"] != alice.GetString("name") {
+		t.Fatalf("name_reset: %d %s; stored name %q", got.Status, got.Raw, alice.GetString("name"))
+	}
+	// the member may pick a name again
+	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{"name": "alice2"}); r.Status != 200 {
+		t.Fatalf("alice renaming herself after a reset: %d %s", r.Status, r.Raw)
+	}
+	// superusers may moderate admins
+	if r := testapp.Call(t, http.MethodPost, url(testapp.Ada), testapp.Token("root"), map[string]any{"action": "avatar_remove"}); r.Status != 200 {
+		t.Fatalf("a superuser removing an admin's avatar: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestBlankContentIsRefused: titles, contents and names of only whitespace
+// are refused (400 naming the field) and nothing is stored; surrounding
+// whitespace is trimmed, a first line's indentation (Markdown code) kept.
+func TestBlankContentIsRefused(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	cases := []struct {
+		url, who string
+		body     map[string]any
+		fields   []string
+	}{
+		{"/api/collections/posts/records", testapp.Alice, map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "     ", "content": "   "}, []string{"title", "content"}},
+		{"/api/collections/posts/records", testapp.Alice, map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "ok", "content": "\n \t\n"}, []string{"content"}},
+		{"/api/collections/comments/records", testapp.Alice, map[string]any{"post": post, "content": "  \n  "}, []string{"content"}},
+		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "   ", "read": "public", "write": "members"}, []string{"name"}},
+		{"/api/collections/posts/records/" + post, testapp.Gina, map[string]any{"title": " "}, []string{"title"}},
+	}
+	for _, c := range cases {
+		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards")
+		method := http.MethodPost
+		if strings.Count(c.url, "/") == 5 {
+			method = http.MethodPatch
+		}
+		r := testapp.Call(t, method, base+c.url, testapp.Token(c.who), c.body)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%s %v: %d %s, want 400", c.url, c.body, r.Status, r.Raw)
+		}
+		for _, f := range c.fields {
+			if code, _ := digJSON(r.Body, "data", f, "code"); code != "validation_required" {
+				t.Errorf("%s %v: data.%s.code = %v: %s", c.url, c.body, f, code, r.Raw)
+			}
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	r := testapp.Call(t, http.MethodPost, base+"/api/collections/posts/records", testapp.Token(testapp.Alice),
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "  spaced  ", "content": "\n\n    code()\nmore  \n\n"})
+	if r.Status != 200 || r.Body["title"] != "spaced" || r.Body["content"] != "    code()\nmore" {
+		t.Fatalf("trimmed post: %d %s", r.Status, r.Raw)
+	}
+}
+
+func digJSON(v any, keys ...string) (any, bool) {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// TestSignOutEverywhere: the route rotates the token key, so every token
+// issued before answers 401, and the user's open realtime connections
+// close; the CLI does the same; guests are refused.
+func TestSignOutEverywhere(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	old := testapp.Token(testapp.Alice)
+	sse := testapp.OpenSSE(t, base, old, "users/"+testapp.ID(testapp.Alice))
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "users/"+testapp.ID(testapp.Bob))
+
+	if r := testapp.Call(t, http.MethodPost, base+"/api/users/sign-out-everywhere", "", nil); r.Status != 401 {
+		t.Fatalf("a guest signing out everywhere: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodPost, base+"/api/users/sign-out-everywhere", old, nil); r.Status != 204 {
+		t.Fatalf("sign-out-everywhere: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodGet, base+userURL(testapp.Alice), old, nil); r.Status != 401 {
+		t.Fatalf("the old token still works: %d %s", r.Status, r.Raw)
+	}
+	sse.ExpectEnd(t)
+	// bob's connection is untouched: his next event still arrives
+	if _, err := testapp.RunCLI(t, app, "users", "sign-out", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	bobSSE.ExpectEnd(t)
+	if r := testapp.Call(t, http.MethodGet, base+userURL(testapp.Bob), testapp.Token(testapp.Bob), nil); r.Status != 401 {
+		t.Fatalf("bob's token works after the CLI signed him out: %d", r.Status)
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "sign-out", "nobody@example.com"); err == nil {
+		t.Fatal("signing out an unknown user succeeded")
+	}
+}
+
+// TestCommonPasswordsAreRefused: sign-up, a password change and the reset
+// confirmation refuse a password from the common list (400 naming the
+// field, in English and Korean), whatever its case; others pass.
+func TestCommonPasswordsAreRefused(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	for _, pw := range []string{"password123", "qwer1234", "1q2w3e4r", "Sunshine1"} {
+		snap := testapp.TakeSnapshot(t, app, "users")
+		r := testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
+			"name": "newbie", "email": "new@example.com", "password": pw, "passwordConfirm": pw})
+		code, _ := digJSON(r.Body, "data", "password", "code")
+		msg, _ := digJSON(r.Body, "data", "password", "message")
+		if r.Status != 400 || code != "validation_password_too_common" || !strings.Contains(msg.(string), "비밀번호") {
+			t.Errorf("sign-up with %q: %d %s", pw, r.Status, r.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{
+		"oldPassword": testapp.Password, "password": "iloveyou1", "passwordConfirm": "iloveyou1"})
+	if code, _ := digJSON(r.Body, "data", "password", "code"); r.Status != 400 || code != "validation_password_too_common" {
+		t.Errorf("changing to a common password: %d %s", r.Status, r.Raw)
+	}
+	r = testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
+		"name": "newbie", "email": "new@example.com", "password": "마당에서-놀자-2026", "passwordConfirm": "마당에서-놀자-2026"})
+	if r.Status != 200 {
+		t.Errorf("an uncommon password was refused: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestStorageFailuresAnswer503: when SQLite cannot grow the database (a
+// full disk, simulated with max_page_count), a write answers 503 saying to
+// retry, not 400, and nothing is stored; once space is back, it works.
+func TestStorageFailuresAnswer503(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	var pages int
+	if err := app.NonconcurrentDB().NewQuery("PRAGMA page_count").Row(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA max_page_count = " + strconv.Itoa(pages)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	snap := testapp.TakeSnapshot(t, app, "posts")
+	body := map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "big", "content": strings.Repeat("가", 19_000)}
+	r := testapp.Call(t, http.MethodPost, base+"/api/collections/posts/records", testapp.Token(testapp.Alice), body)
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Raw, "try again") {
+		t.Fatalf("a write to a full database: %d %s", r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA max_page_count = 1073741823").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if r := testapp.Call(t, http.MethodPost, base+"/api/collections/posts/records", testapp.Token(testapp.Alice), body); r.Status != 200 {
+		t.Fatalf("a write once space is back: %d %s", r.Status, r.Raw)
+	}
+}

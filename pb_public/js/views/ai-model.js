@@ -116,8 +116,11 @@ export default async function render({ root, params, title, signal, onCleanup })
   const RANK = { queued: 0, running: 1 };
   const rank = (job) => RANK[job.status] ?? 2;
   function showJob(job) {
-    // events and the follow-up read may arrive out of order: never go back
-    if (shown && shown.id === job.id && (rank(job) < rank(shown) || (rank(job) === rank(shown) && job.updated < shown.updated))) return;
+    // events and the follow-up read may arrive out of order: never go back,
+    // unless the job runs again (attempt grows: a restart interrupted it),
+    // whose streamed text starts over
+    const rerun = shown && shown.id === job.id && (job.attempt || 0) > (shown.attempt || 0);
+    if (!rerun && shown && shown.id === job.id && (rank(job) < rank(shown) || (rank(job) === rank(shown) && job.updated < shown.updated))) return;
     shown = job;
     jobBox.hidden = false;
     const cancel = FINISHED.has(job.status) ? null : h('button', { type: 'button', onclick: () => cancelJob(job) }, t('ai.cancel'));

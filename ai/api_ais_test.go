@@ -124,7 +124,7 @@ func TestModelsWrite(t *testing.T) {
 		{testapp.Alice, 400},
 		{testapp.Ben, 401},
 	} {
-		before, after := unchanged()
+		before, after := testapp.Unchanged()
 		scenarios = append(scenarios,
 			tests.ApiScenario{
 				Name:            "create by " + nameOf(who.name) + " is refused",
@@ -137,7 +137,7 @@ func TestModelsWrite(t *testing.T) {
 				BeforeTestFunc:  before,
 				AfterTestFunc:   after,
 			})
-		before, after = unchanged()
+		before, after = testapp.Unchanged()
 		updateStatus := 404
 		if who.status == 401 {
 			updateStatus = 401
@@ -154,7 +154,7 @@ func TestModelsWrite(t *testing.T) {
 				BeforeTestFunc:  before,
 				AfterTestFunc:   after,
 			})
-		before, after = unchanged()
+		before, after = testapp.Unchanged()
 		scenarios = append(scenarios,
 			tests.ApiScenario{
 				Name:            "delete by " + nameOf(who.name) + " is refused",
@@ -178,6 +178,7 @@ func TestModelsWrite(t *testing.T) {
 			ExpectedStatus:     200,
 			ExpectedContent:    []string{`"name":"new-model"`, `"status":"draft"`, `"error":""`, `"trained_at":""`, `"metrics":null`},
 			NotExpectedContent: []string{`"r2"`},
+			ExpectedEvents:     testapp.CreateEvents(),
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n, _ := app.CountRecords(ai.Models); n != fixtureModels+1 {
 					t.Fatalf("%d models", n)
@@ -192,9 +193,10 @@ func TestModelsWrite(t *testing.T) {
 			Headers:         testapp.Auth("root"),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"status":"draft"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 		},
 		func() tests.ApiScenario {
-			before, after := unchanged()
+			before, after := testapp.Unchanged()
 			return tests.ApiScenario{
 				Name:            "a second model of the same name in other case is refused",
 				Method:          http.MethodPost,
@@ -208,7 +210,7 @@ func TestModelsWrite(t *testing.T) {
 			}
 		}(),
 		func() tests.ApiScenario {
-			before, after := unchanged()
+			before, after := testapp.Unchanged()
 			return tests.ApiScenario{
 				Name:            "an unknown kind is refused",
 				Method:          http.MethodPost,
@@ -229,6 +231,7 @@ func TestModelsWrite(t *testing.T) {
 			Headers:         testapp.Auth(testapp.Adam),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"description":"better words"`, `"status":"ready"`, `"error":""`, `"model":{"features":["x0","x1"]`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 		},
 		tests.ApiScenario{
 			Name:               "changing the kind sends the model back to draft",
@@ -239,6 +242,7 @@ func TestModelsWrite(t *testing.T) {
 			ExpectedStatus:     200,
 			ExpectedContent:    []string{`"kind":"text_classifier"`, `"status":"draft"`, `"model":null`},
 			NotExpectedContent: []string{`"coefficients"`},
+			ExpectedEvents:     testapp.UpdateEvents(),
 		},
 		tests.ApiScenario{
 			Name:           "admin deletes a model and with it its jobs",
@@ -246,6 +250,7 @@ func TestModelsWrite(t *testing.T) {
 			URL:            aisURL + "/" + mReady,
 			Headers:        testapp.Auth(testapp.Adam),
 			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(1 + fixtureJobs),
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n := countJobs(t, app); n != 0 {
 					t.Fatalf("%d jobs left", n)
@@ -273,7 +278,7 @@ func TestTrainRoute(t *testing.T) {
 		{"unknown model", testapp.Adam, trainURL("nope"), 404, `No model with this id.`},
 		{"model without dataset", testapp.Adam, trainURL(mDraft), 400, `"dataset":{"code":"dataset_required","message":"A linear_regression model needs a dataset`},
 	} {
-		before, after := unchanged()
+		before, after := testapp.Unchanged()
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name:            c.name + " is refused",
 			Method:          http.MethodPost,
@@ -285,7 +290,7 @@ func TestTrainRoute(t *testing.T) {
 			AfterTestFunc:   after,
 		})
 	}
-	before, after := unchanged()
+	before, after := testapp.Unchanged()
 	scenarios = append(scenarios, tests.ApiScenario{
 		Name:   "bad options are refused",
 		Method: http.MethodPost,

@@ -1,32 +1,16 @@
 package ai_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
-	"github.com/spf13/cobra"
 
 	"madang/ai"
-	"madang/cli"
 	"madang/internal/testapp"
 )
-
-// runCLI executes `madang ARGS...` against app, in process.
-func runCLI(t *testing.T, app core.App, args ...string) (string, error) {
-	t.Helper()
-	root := &cobra.Command{Use: "madang", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(cli.Commands(app)...)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
-}
 
 func saveDraft(t *testing.T, app core.App, name, csv string) *core.Record {
 	t.Helper()
@@ -49,7 +33,7 @@ func TestCLI(t *testing.T) {
 	saveDraft(t, app, "plane", planeCSV(100))
 	saveDraft(t, app, "broken", "x0,y\n1,2\nzwei,3\n")
 
-	out, err := runCLI(t, app, "ai", "train", "PLANE")
+	out, err := testapp.RunCLI(t, app, "ai", "train", "PLANE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,15 +43,15 @@ func TestCLI(t *testing.T) {
 		}
 	}
 
-	_, err = runCLI(t, app, "ai", "train", "broken")
+	_, err = testapp.RunCLI(t, app, "ai", "train", "broken")
 	if err == nil || !strings.Contains(err.Error(), `training "broken" failed: The dataset at row 3, column 1 ("x0"): "zwei" is not a finite number.`) {
 		t.Errorf("training a broken dataset: %v", err)
 	}
-	if _, err := runCLI(t, app, "ai", "train", "nope"); err == nil || !strings.Contains(err.Error(), `no AI model with name or id "nope"`) {
+	if _, err := testapp.RunCLI(t, app, "ai", "train", "nope"); err == nil || !strings.Contains(err.Error(), `no AI model with name or id "nope"`) {
 		t.Errorf("unknown model: %v", err)
 	}
 
-	out, err = runCLI(t, app, "ai", "list")
+	out, err = testapp.RunCLI(t, app, "ai", "list")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,22 +61,22 @@ func TestCLI(t *testing.T) {
 		}
 	}
 
-	out, err = runCLI(t, app, "ai", "jobs")
+	out, err = testapp.RunCLI(t, app, "ai", "jobs")
 	if err != nil || !strings.Contains(out, jAlice) || !strings.Contains(out, "ready-model") || !strings.Contains(out, "alice") {
 		t.Errorf("jobs: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, app, "ai", "jobs", "--status", "queued")
+	out, err = testapp.RunCLI(t, app, "ai", "jobs", "--status", "queued")
 	if err != nil || strings.Contains(out, jAlice) {
 		t.Errorf("queued jobs: %v\n%s", err, out)
 	}
-	if _, err := runCLI(t, app, "ai", "jobs", "--status", "done"); err == nil || !strings.Contains(err.Error(), `bad --status "done"`) {
+	if _, err := testapp.RunCLI(t, app, "ai", "jobs", "--status", "done"); err == nil || !strings.Contains(err.Error(), `bad --status "done"`) {
 		t.Errorf("bad status: %v", err)
 	}
 }
 
 func TestDemoModels(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	if out, err := runCLI(t, app, "demo"); err != nil {
+	if out, err := testapp.RunCLI(t, app, "demo"); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	for name, metric := range map[string]string{"linear-demo": "r2", "post-tone": "accuracy"} {

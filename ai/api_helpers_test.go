@@ -1,7 +1,6 @@
 package ai_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -117,39 +115,6 @@ func saveJob(t testing.TB, app core.App, id, user, model, status, input string) 
 		t.Fatalf("saving job %s: %v", id, err)
 	}
 	return r
-}
-
-// snapshot is the AI tables' content, to compare before and after a
-// refused request.
-func snapshot(t testing.TB, app core.App) string {
-	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		"SELECT id, name, description, kind, status, is_visible, dataset, options, model, metrics, error, trained_at, updated FROM ais ORDER BY id",
-		"SELECT id, user, ai, description, input, result, status, error, is_finished, started_at, finished_at, updated FROM ai_logs ORDER BY id",
-	} {
-		var rows []dbx.NullStringMap
-		if err := app.DB().NewQuery(q).All(&rows); err != nil {
-			t.Fatal(err)
-		}
-		line, _ := json.Marshal(rows)
-		b.Write(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// unchanged returns a BeforeTestFunc and an AfterTestFunc asserting that
-// the AI tables are the same after the request as before it.
-func unchanged() (func(testing.TB, *tests.TestApp, *core.ServeEvent), func(testing.TB, *tests.TestApp, *http.Response)) {
-	var before string
-	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-			before = snapshot(t, app)
-		}, func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-			if after := snapshot(t, app); after != before {
-				t.Fatalf("a refused request changed the AI tables:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
-		}
 }
 
 func countJobs(t testing.TB, app core.App) int {
@@ -340,59 +305,4 @@ var scriptModel = testapp.ID("mscript")
 func withScriptModel(t testing.TB, app core.App, options string) {
 	t.Helper()
 	saveModel(t, app, scriptModel, "script-model", "openai_chat", ai.StatusReady, true, `{}`, options)
-}
-
-// ---- a realtime (SSE) client ----------------------------------------------
-
-type sseEvent struct {
-	Name string
-	Data map[string]any
-}
-
-// openSSE connects to /api/realtime as user ("" for a guest) and
-// subscribes to topics; events arrive on the returned channel.
-func openSSE(t testing.TB, base, user string, topics ...string) <-chan sseEvent {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := make(chan sseEvent, 1024)
-	go func() {
-		defer close(events)
-		defer res.Body.Close()
-		lines := bufio.NewScanner(res.Body)
-		var ev sseEvent
-		for lines.Scan() {
-			line := lines.Text()
-			switch {
-			case strings.HasPrefix(line, "event:"):
-				ev.Name = strings.TrimPrefix(line, "event:")
-			case strings.HasPrefix(line, "data:"):
-				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data:")), &ev.Data)
-			case line == "" && ev.Name != "":
-				events <- ev
-				ev = sseEvent{}
-			}
-		}
-	}()
-	var connect sseEvent
-	select {
-	case connect = <-events:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no PB_CONNECT event")
-	}
-	token := ""
-	if user != "" {
-		token = testapp.Token(user)
-	}
-	res2 := testapp.Call(t, http.MethodPost, base+"/api/realtime", token,
-		map[string]any{"clientId": connect.Data["clientId"], "subscriptions": topics})
-	if res2.Status != http.StatusNoContent {
-		t.Fatalf("subscribing %v: %d %s", topics, res2.Status, res2.Raw)
-	}
-	return events
 }

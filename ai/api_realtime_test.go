@@ -36,7 +36,7 @@ func chatStream(t *testing.T, pieces ...string) *httptest.Server {
 
 // jobEvents collects the realtime events about job id until its final
 // update or the timeout.
-func jobEvents(events <-chan sseEvent, id string, timeout time.Duration) []map[string]any {
+func jobEvents(events <-chan testapp.Event, id string, timeout time.Duration) []map[string]any {
 	var records []map[string]any
 	deadline := time.After(timeout)
 	for {
@@ -45,7 +45,7 @@ func jobEvents(events <-chan sseEvent, id string, timeout time.Duration) []map[s
 			if !ok {
 				return records
 			}
-			record, _ := ev.Data["record"].(map[string]any)
+			record := ev.Record()
 			if record == nil || record["id"] != id {
 				continue
 			}
@@ -59,6 +59,28 @@ func jobEvents(events <-chan sseEvent, id string, timeout time.Duration) []map[s
 	}
 }
 
+// waitJobsIdle waits until no job is queued or running: a worker frees
+// itself only after its job's last write, so by then every event of the
+// jobs run so far has been handed to the subscribers.
+func waitJobsIdle(t testing.TB, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res := testapp.Call(t, http.MethodGet, base+"/api/ai/stats", testapp.Token(testapp.Adam), nil)
+		queue, _ := res.Body["queue"].(map[string]any)
+		if res.Status != http.StatusOK || queue == nil {
+			t.Fatalf("stats: %d %s", res.Status, res.Raw)
+		}
+		if queue["waiting"] == 0.0 && queue["running"] == 0.0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job queue is still busy: %v", queue)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 	srv := chatStream(t, "안녕", "하세요, ", "Madang!")
 	app, base := serve(t, nil)
@@ -67,15 +89,15 @@ func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 		`{"base_url":"`+srv.URL+`/v1","model":"test-model"}`)
 	statuses := recordStatuses(app)
 
-	aliceEvents := openSSE(t, base, testapp.Alice, "ai_logs/*")
-	adamEvents := openSSE(t, base, testapp.Adam, "ai_logs/*")
-	bobEvents := openSSE(t, base, testapp.Bob, "ai_logs/*")
-	guestEvents := openSSE(t, base, "", "ai_logs/*")
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "ai_logs/*")
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "ai_logs/*")
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "ai_logs/*", testapp.SentinelTopic)
+	guestSSE := testapp.OpenSSE(t, base, "", "ai_logs/*", testapp.SentinelTopic)
 
 	id := mustQueue(t, base, testapp.Alice, chat, map[string]any{"prompt": "인사해 줘"})
 	final := "안녕하세요, Madang!"
-	for who, events := range map[string]<-chan sseEvent{"alice": aliceEvents, "adam": adamEvents} {
-		records := jobEvents(events, id, 10*time.Second)
+	for who, c := range map[string]*testapp.SSE{"alice": aliceSSE, "adam": adamSSE} {
+		records := jobEvents(c.Events, id, 10*time.Second)
 		var partials []string
 		var last map[string]any
 		var lastPartial, running string // updated of the last partial and of the stored running state
@@ -109,11 +131,12 @@ func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 			t.Errorf("%s: final result %v", who, last["result"])
 		}
 	}
-	for who, events := range map[string]<-chan sseEvent{"bob": bobEvents, "a guest": guestEvents} {
-		if records := jobEvents(events, id, 300*time.Millisecond); len(records) > 0 {
-			t.Errorf("%s saw alice's job: %v", who, records)
-		}
-	}
+	// who may not read alice's job got none of its events, partial or saved:
+	// they would have come before the sentinel
+	waitJobsIdle(t, base)
+	sentinel := testapp.Sentinel(t, app)
+	bobSSE.ExpectOnly(t, sentinel)
+	guestSSE.ExpectOnly(t, sentinel)
 	// partial text is never written: the job is still three writes
 	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "running", "succeeded"}) {
 		t.Errorf("saved statuses %v", got)
@@ -128,10 +151,10 @@ func TestPartialTextFollowsTheSubscriptionFilter(t *testing.T) {
 		`{"base_url":"`+srv.URL+`/v1","model":"test-model"}`)
 
 	// only finished jobs, by PocketBase's subscription options
-	onlyFinished := openSSE(t, base, testapp.Alice,
+	onlyFinished := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice),
 		"ai_logs/*?options="+url.QueryEscape(`{"query":{"filter":"is_finished=true"}}`))
 	id := mustQueue(t, base, testapp.Alice, chat, map[string]any{"prompt": "count"})
-	records := jobEvents(onlyFinished, id, 10*time.Second)
+	records := jobEvents(onlyFinished.Events, id, 10*time.Second)
 	if len(records) != 1 || records[0]["status"] != ai.JobSucceeded {
 		t.Errorf("filtered subscriber got %v", records)
 	}

@@ -84,14 +84,12 @@ func TestQueueFullAnswers429(t *testing.T) {
 		mustQueue(t, base, testapp.Gina, scriptModel, map[string]any{"echo": 2}),
 	}
 
-	before := snapshot(t, app)
+	before := testapp.TakeSnapshot(t, app)
 	res := infer(t, base, testapp.Adam, scriptModel, map[string]any{"echo": 3})
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Raw, "The AI queue is full") {
 		t.Fatalf("full queue: %d %s", res.Status, res.Raw)
 	}
-	if snapshot(t, app) != before {
-		t.Fatal("a refused job changed the database")
-	}
+	before.AssertUnchanged(t, app)
 
 	k.open()
 	for _, id := range append(waiting, running) {
@@ -110,14 +108,12 @@ func TestPerUserLimitAnswers429(t *testing.T) {
 	waitJob(t, app, first, ai.JobRunning)
 	second := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"echo": 2})
 
-	before := snapshot(t, app)
+	before := testapp.TakeSnapshot(t, app)
 	res := infer(t, base, testapp.Alice, scriptModel, map[string]any{"echo": 3})
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Raw, "too many AI jobs queued or running") {
 		t.Fatalf("alice's third job: %d %s", res.Status, res.Raw)
 	}
-	if snapshot(t, app) != before {
-		t.Fatal("a refused job changed the database")
-	}
+	before.AssertUnchanged(t, app)
 	other := mustQueue(t, base, testapp.Bob, scriptModel, map[string]any{"echo": 4})
 
 	k.open()

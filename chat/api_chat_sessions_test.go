@@ -24,7 +24,7 @@ func as(who string) map[string]string {
 
 // refused is a scenario that must answer status and change nothing.
 func refused(name, method, url, who, body string, status int) tests.ApiScenario {
-	before, after := unchanged()
+	before, after := testapp.Unchanged()
 	s := tests.ApiScenario{
 		Name:               name,
 		Method:             method,
@@ -160,9 +160,8 @@ func TestSessionsCreate(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"new chat","kind":"support","owner":"` + bob + `","last_message_at":"2030-01-01 00:00:00Z"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + gina + `"`, `"members":["` + gina + `"]`, `"last_message_at":""`},
-			ExpectedEvents: map[string]int{"OnRecordCreateRequest": 1, "OnRecordCreate": 1, "OnRecordCreateExecute": 1,
-				"OnRecordAfterCreateSuccess": 1, "OnRecordEnrich": 1},
-			TestAppFactory: chatsFactory,
+			ExpectedEvents:  testapp.CreateEvents(),
+			TestAppFactory:  chatsFactory,
 			AfterTestFunc: created(func(t testing.TB, _ *tests.TestApp, owner string, members []string, _ map[string]any) {
 				if owner != gina || !slices.Equal(members, []string{gina}) {
 					t.Fatalf("owner %s members %v", owner, members)
@@ -177,6 +176,7 @@ func TestSessionsCreate(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"new chat","kind":"support","members":["` + gina + `"]}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"members":["` + gina + `"]`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -187,6 +187,7 @@ func TestSessionsCreate(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"new chat","kind":"group","information":"weekend","members":["` + bob + `","` + gina + `"]}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + alice + `"`, `"information":"weekend"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc: created(func(t testing.TB, _ *tests.TestApp, owner string, members []string, _ map[string]any) {
 				slices.Sort(members)
@@ -203,6 +204,7 @@ func TestSessionsCreate(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"new chat","kind":"support"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + adam + `"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -213,6 +215,7 @@ func TestSessionsCreate(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"new chat","kind":"group","owner":"` + gina + `","members":["` + bob + `"]}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + gina + `"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc: created(func(t testing.TB, _ *tests.TestApp, owner string, members []string, _ map[string]any) {
 				if owner != gina || !slices.Contains(members, gina) || !slices.Contains(members, bob) {
@@ -270,6 +273,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"renamed","information":"new info"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"name":"renamed"`, `"information":"new info"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -280,6 +284,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"members+":"` + gina + `"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{gina},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc:   field(group, "members", strings.Join([]string{alice, bob, gina}, ",")),
 		},
@@ -291,6 +296,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"members":["` + bob + `"]}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + alice + `"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc:   field(group, "members", alice+","+bob),
 		},
@@ -302,6 +308,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"owner":"` + bob + `"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + alice + `"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc:   field(group, "owner", alice),
 		},
@@ -313,6 +320,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"is_closed":true}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_closed":true`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -323,6 +331,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"is_closed":true}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_closed":true`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -333,6 +342,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"is_closed":false}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_closed":false`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -343,6 +353,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:               strings.NewReader(`{"last_message_at":"2000-01-01 00:00:00.000Z"}`),
 			ExpectedStatus:     200,
 			NotExpectedContent: []string{"2000-01-01"},
+			ExpectedEvents:     testapp.UpdateEvents(),
 			TestAppFactory:     chatsFactory,
 		},
 		{
@@ -353,6 +364,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"name":"renamed"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"name":"renamed"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc:   field(support, "name", "renamed"),
 		},
@@ -362,6 +374,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			URL:            sessionsURL + "/" + group,
 			Headers:        as(testapp.Alice),
 			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(3), // the group and its 2 messages
 			TestAppFactory: chatsFactory,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n, _ := app.CountRecords("chats"); n != 3 {

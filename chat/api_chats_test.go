@@ -129,10 +129,9 @@ func TestChatsCreate(t *testing.T) {
 			Body:            strings.NewReader(body(support, `,"author":"`+bob+`"`)),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"author":"` + alice + `"`, `"is_visible":true`},
-			ExpectedEvents: map[string]int{"OnRecordCreateRequest": 1, "OnRecordCreate": 1, "OnRecordCreateExecute": 1,
-				"OnRecordAfterCreateSuccess": 1, "OnRecordEnrich": 1, "OnRecordUpdate": 0},
-			TestAppFactory: chatsFactory,
-			AfterTestFunc:  lastMessageAt,
+			ExpectedEvents:  testapp.CreateEvents(),
+			TestAppFactory:  chatsFactory,
+			AfterTestFunc:   lastMessageAt,
 		},
 		{
 			Name:            "an admin answers a support session",
@@ -142,6 +141,7 @@ func TestChatsCreate(t *testing.T) {
 			Body:            strings.NewReader(body(support, "")),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"author":"` + adam + `"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 			AfterTestFunc:   lastMessageAt,
 		},
@@ -153,6 +153,7 @@ func TestChatsCreate(t *testing.T) {
 			Body:            strings.NewReader(body(support, "")),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"author":"` + testapp.ID(testapp.Ada) + `"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -163,6 +164,7 @@ func TestChatsCreate(t *testing.T) {
 			Body:            strings.NewReader(body(group, "")),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"author":"` + bob + `"`},
+			ExpectedEvents:  testapp.CreateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 	}
@@ -201,6 +203,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"content":"hello, alice!"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"content":"hello, alice!"`, `"author":"` + bob + `"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -211,6 +214,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"is_visible":false}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_visible":false`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -221,6 +225,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			Body:            strings.NewReader(`{"is_visible":false}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_visible":false`, `"author":"` + alice + `"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -229,6 +234,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			URL:            chatsURL + "/" + groupMsg,
 			Headers:        as(testapp.Bob),
 			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(1),
 			TestAppFactory: chatsFactory,
 		},
 		{
@@ -237,6 +243,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			URL:            chatsURL + "/" + supportReply,
 			Headers:        as(testapp.Adam),
 			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(1),
 			TestAppFactory: chatsFactory,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				s, _ := app.FindRecordById("chat_sessions", support)
@@ -252,6 +259,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			URL:            chatsURL + "/" + closedMsg,
 			Headers:        as(testapp.Adam),
 			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(1),
 			TestAppFactory: chatsFactory,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				s, _ := app.FindRecordById("chat_sessions", closed)

@@ -1,9 +1,7 @@
 package chat_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
@@ -105,163 +103,9 @@ func saveMessage(t testing.TB, app core.App, id, session, author, content string
 	return r
 }
 
-// snapshot is the chat tables' content, to compare before and after a
-// refused request.
-func snapshot(t testing.TB, app core.App) string {
-	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		"SELECT id, name, information, kind, owner, members, is_closed, last_message_at, updated FROM chat_sessions ORDER BY id",
-		"SELECT id, session, author, content, is_visible, updated FROM chats ORDER BY id",
-		"SELECT id, session, user, last_read_at FROM chat_reads ORDER BY id",
-	} {
-		rows, err := app.DB().NewQuery(q).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			line, _ := json.Marshal(vals)
-			b.Write(line)
-			b.WriteByte('\n')
-		}
-		rows.Close()
-	}
-	return b.String()
-}
-
-// unchanged returns a BeforeTestFunc and an AfterTestFunc that assert the
-// chat tables are the same after the request as before it.
-func unchanged() (func(testing.TB, *tests.TestApp, *core.ServeEvent), func(testing.TB, *tests.TestApp, *http.Response)) {
-	var before string
-	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-			before = snapshot(t, app)
-		}, func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-			if after := snapshot(t, app); after != before {
-				t.Fatalf("a refused request changed the chat tables:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
-		}
-}
-
-// ---- SSE client ------------------------------------------------------------
-
-type sseEvent struct {
-	Name string
-	Data map[string]any
-}
-
-// sseClient is a real PocketBase realtime (SSE) connection.
-type sseClient struct {
-	ClientID string
-	events   chan sseEvent
-	cancel   context.CancelFunc
-}
-
-// openSSE connects to /api/realtime, reads PB_CONNECT, and subscribes to
-// topics with token (may be "" for a guest).
-func openSSE(t testing.TB, base, token string, topics ...string) *sseClient {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	c := &sseClient{events: make(chan sseEvent, 4096), cancel: cancel}
-	t.Cleanup(cancel)
-	go func() {
-		defer close(c.events)
-		defer res.Body.Close()
-		lines := bufio.NewScanner(res.Body)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
-		var ev sseEvent
-		for lines.Scan() {
-			line := lines.Text()
-			switch {
-			case strings.HasPrefix(line, "event:"):
-				ev.Name = strings.TrimPrefix(line, "event:")
-			case strings.HasPrefix(line, "data:"):
-				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data:")), &ev.Data)
-			case line == "":
-				if ev.Name != "" {
-					c.events <- ev
-				}
-				ev = sseEvent{}
-			}
-		}
-	}()
-	first, ok := c.next(5 * time.Second)
-	if !ok || first.Name != "PB_CONNECT" {
-		t.Fatalf("no PB_CONNECT event, got %+v", first)
-	}
-	c.ClientID, _ = first.Data["clientId"].(string)
-	r := testapp.Call(t, http.MethodPost, base+"/api/realtime", token,
-		map[string]any{"clientId": c.ClientID, "subscriptions": topics})
-	if r.Status != http.StatusNoContent {
-		t.Fatalf("subscribing to %v: %d %s", topics, r.Status, r.Raw)
-	}
-	return c
-}
-
-// next returns the next event, or false after timeout or when the stream ended.
-func (c *sseClient) next(timeout time.Duration) (sseEvent, bool) {
-	select {
-	case ev, ok := <-c.events:
-		return ev, ok
-	case <-time.After(timeout):
-		return sseEvent{}, false
-	}
-}
-
-// expectRecord waits for a record event on topic and returns the record.
-func (c *sseClient) expectRecord(t testing.TB, topic string) map[string]any {
-	t.Helper()
-	ev, ok := c.next(5 * time.Second)
-	if !ok {
-		t.Fatalf("no event on %s", topic)
-	}
-	// a subscription with options is answered under its full name
-	if name, _, _ := strings.Cut(ev.Name, "?"); name != topic {
-		t.Fatalf("event on %s, want %s: %v", ev.Name, topic, ev.Data)
-	}
-	if rec, ok := ev.Data["record"].(map[string]any); ok {
-		return rec
-	}
-	return ev.Data
-}
-
-// expectNothing asserts that no event arrives for a while.
-func (c *sseClient) expectNothing(t testing.TB, wait time.Duration) {
-	t.Helper()
-	if ev, ok := c.next(wait); ok {
-		t.Fatalf("unexpected event %s: %v", ev.Name, ev.Data)
-	}
-}
-
-// expectEnd asserts that the server ends the stream.
-func (c *sseClient) expectEnd(t testing.TB) {
-	t.Helper()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case ev, ok := <-c.events:
-			if !ok {
-				return
-			}
-			t.Logf("event before the end: %s %v", ev.Name, ev.Data)
-		case <-deadline:
-			t.Fatal("the realtime stream stayed open")
-		}
-	}
+// isRecord matches the SSE event of record id.
+func isRecord(id string) func(testapp.Event) bool {
+	return func(ev testapp.Event) bool { return ev.Record()["id"] == id }
 }
 
 // ---- WebSocket client ------------------------------------------------------
@@ -292,14 +136,15 @@ func ticketFor(t testing.TB, base, token string) string {
 // dialWS gets a ticket with token and connects.
 func dialWS(t testing.TB, base, token string) *wsClient {
 	t.Helper()
-	return dialTicket(t, base, ticketFor(t, base, token))
+	return dialTicket(t, base, ticketFor(t, base, token), nil)
 }
 
-func dialTicket(t testing.TB, base, ticket string) *wsClient {
+// dialTicket connects with ticket; opts may be nil.
+func dialTicket(t testing.TB, base, ticket string, opts *websocket.DialOptions) *wsClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(base, ticket), nil)
+	conn, _, err := websocket.Dial(ctx, wsURL(base, ticket), opts)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -359,11 +204,20 @@ func (c *wsClient) expectError(t testing.TB, want string) {
 	}
 }
 
-func (c *wsClient) expectNothing(t testing.TB, wait time.Duration) {
+// expectOnly waits for the frame sentinel selects and fails if any other
+// frame comes first: how a test shows that nothing else was delivered,
+// without waiting out a quiet window. Trigger the sentinel after what must
+// not arrive; the server sends to a connection in order.
+func (c *wsClient) expectOnly(t testing.TB, sentinel func(frame) bool) frame {
 	t.Helper()
-	if f, ok := c.next(wait); ok {
-		t.Fatalf("unexpected frame %v", f)
+	f, ok := c.next(5 * time.Second)
+	if !ok {
+		t.Fatalf("no frame: the sentinel did not arrive (connection: %v)", c.err)
 	}
+	if !sentinel(f) {
+		t.Fatalf("unexpected frame before the sentinel: %v", f)
+	}
+	return f
 }
 
 // expectClosed waits for the server to close the connection with code.
@@ -384,6 +238,11 @@ func (c *wsClient) expectClosed(t testing.TB, code websocket.StatusCode) {
 			t.Fatal("the connection stayed open")
 		}
 	}
+}
+
+// isMessage matches the message frame of message id.
+func isMessage(id string) func(frame) bool {
+	return func(f frame) bool { return f["type"] == "message" && frameRecord(f)["id"] == id }
 }
 
 func (c *wsClient) join(t testing.TB, session string) {

@@ -16,7 +16,7 @@ import (
 func TestLeaveGroup(t *testing.T) {
 	leaveURL := func(id string) string { return "/api/chat/sessions/" + id + "/leave" }
 	refused := func(name, who, session string, status int, content string) tests.ApiScenario {
-		before, after := unchanged()
+		before, after := testapp.Unchanged()
 		s := tests.ApiScenario{
 			Name: name, Method: http.MethodPost, URL: leaveURL(session),
 			ExpectedStatus: status, ExpectedContent: []string{content},
@@ -31,7 +31,7 @@ func TestLeaveGroup(t *testing.T) {
 		{
 			Name: "a member leaves a group chat", Method: http.MethodPost, URL: leaveURL(group),
 			Headers: as(testapp.Bob), ExpectedStatus: http.StatusNoContent, TestAppFactory: chatsFactory,
-			ExpectedEvents: map[string]int{"OnRecordUpdate": 1, "OnRecordAfterUpdateSuccess": 1},
+			ExpectedEvents: testapp.Events{Updated: 1}.Map(),
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				s, err := app.FindRecordById("chat_sessions", group)
 				if err != nil {

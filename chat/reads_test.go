@@ -86,6 +86,7 @@ func TestReadMarks(t *testing.T) {
 			Headers:         as(testapp.Bob),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"collectionName":"chat_reads"`, `"user":"` + bob + `"`, `"last_read_at":"2`},
+			ExpectedEvents:  testapp.Events{Created: 1}.Map(),
 			TestAppFactory:  chatsFactory,
 		},
 		{
@@ -95,6 +96,7 @@ func TestReadMarks(t *testing.T) {
 			Headers:         as(testapp.Adam),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"user":"` + adam + `"`},
+			ExpectedEvents:  testapp.Events{Created: 1}.Map(),
 			TestAppFactory:  chatsFactory,
 		},
 		{

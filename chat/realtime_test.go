@@ -11,10 +11,6 @@ import (
 	"madang/internal/testapp"
 )
 
-// quiet is how long a client must stay without events to count as having
-// received nothing: deliveries on loopback take milliseconds.
-const quiet = 300 * time.Millisecond
-
 func post(t testing.TB, base, who, session, content string) string {
 	t.Helper()
 	r := testapp.Call(t, http.MethodPost, base+chatsURL, testapp.Token(who),
@@ -35,51 +31,53 @@ func TestSSEDeliversWhatTheRulesAllow(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 
-	aliceAll := openSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
-	aliceGroup := openSSE(t, base, testapp.Token(testapp.Alice), filtered("chats/*", "session='"+group+"'"))
-	bobAll := openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
-	bobSupport := openSSE(t, base, testapp.Token(testapp.Bob), filtered("chats/*", "session='"+support+"'"))
-	ginaSSE := openSSE(t, base, testapp.Token(testapp.Gina), "chats/*", "chats")
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), "chats/*")
-	guestSSE := openSSE(t, base, "", "chats/*")
-	rootSSE := openSSE(t, base, testapp.Token("root"), "chats/*")
+	aliceAll := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
+	aliceGroup := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), filtered("chats/*", "session='"+group+"'"), testapp.SentinelTopic)
+	bobAll := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	bobSupport := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), filtered("chats/*", "session='"+support+"'"), testapp.SentinelTopic)
+	ginaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "chats/*", "chats", testapp.SentinelTopic)
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chats/*", testapp.SentinelTopic)
+	guestSSE := testapp.OpenSSE(t, base, "", "chats/*", testapp.SentinelTopic)
+	rootSSE := testapp.OpenSSE(t, base, testapp.Token("root"), "chats/*")
 
 	id := post(t, base, testapp.Alice, support, "still cannot sign in")
-	for _, c := range []*sseClient{aliceAll, adamSSE, rootSSE} {
-		if rec := c.expectRecord(t, "chats/*"); rec["id"] != id || rec["author"] != alice {
+	for _, c := range []*testapp.SSE{aliceAll, adamSSE, rootSSE} {
+		if rec := c.ExpectRecord(t, "chats/*"); rec["id"] != id || rec["author"] != alice {
 			t.Fatalf("support message: %v", rec)
 		}
 	}
 
 	id = post(t, base, testapp.Bob, group, "see you at four")
-	for _, c := range []*sseClient{aliceAll, aliceGroup, bobAll, rootSSE} {
-		if rec := c.expectRecord(t, "chats/*"); rec["id"] != id {
+	for _, c := range []*testapp.SSE{aliceAll, aliceGroup, bobAll, rootSSE} {
+		if rec := c.ExpectRecord(t, "chats/*"); rec["id"] != id {
 			t.Fatalf("group message: %v", rec)
 		}
 	}
 
 	// a message the SDK never saw: written by the app (CLI, dashboard, cron)
 	direct := saveMessage(t, app, "", group, alice, "written by the server", true)
-	for _, c := range []*sseClient{aliceAll, aliceGroup, bobAll, rootSSE} {
-		if rec := c.expectRecord(t, "chats/*"); rec["id"] != direct.Id {
+	for _, c := range []*testapp.SSE{aliceAll, aliceGroup, bobAll, rootSSE} {
+		if rec := c.ExpectRecord(t, "chats/*"); rec["id"] != direct.Id {
 			t.Fatalf("direct message: %v", rec)
 		}
 	}
 
-	for _, c := range []*sseClient{bobSupport, ginaSSE, adamSSE, guestSSE} {
-		c.expectNothing(t, quiet)
+	// who may not read a message got nothing of it, and aliceGroup's filter
+	// kept the support message away: it would have come before the sentinel
+	sentinel := testapp.Sentinel(t, app)
+	for _, c := range []*testapp.SSE{bobSupport, ginaSSE, adamSSE, guestSSE, aliceGroup} {
+		c.ExpectOnly(t, sentinel)
 	}
-	aliceGroup.expectNothing(t, 0) // the filter kept the support message away
 }
 
 func TestSSEAdminsSeeSupportSessionsAppear(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), "chat_sessions/*")
-	adaSSE := openSSE(t, base, testapp.Token(testapp.Ada), "chat_sessions")
-	bobSSE := openSSE(t, base, testapp.Token(testapp.Bob), "chat_sessions/*")
-	ginaSSE := openSSE(t, base, testapp.Token(testapp.Gina), "chat_sessions/*")
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chat_sessions/*")
+	adaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Ada), "chat_sessions")
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chat_sessions/*", testapp.SentinelTopic)
+	ginaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "chat_sessions/*")
 
 	r := testapp.Call(t, http.MethodPost, base+sessionsURL, testapp.Token(testapp.Gina),
 		map[string]any{"name": "help with my avatar", "kind": "support"})
@@ -87,21 +85,21 @@ func TestSSEAdminsSeeSupportSessionsAppear(t *testing.T) {
 		t.Fatalf("opening a support session: %d %s", r.Status, r.Raw)
 	}
 	id := r.Body["id"].(string)
-	if rec := adamSSE.expectRecord(t, "chat_sessions/*"); rec["id"] != id {
+	if rec := adamSSE.ExpectRecord(t, "chat_sessions/*"); rec["id"] != id {
 		t.Fatalf("adam got %v", rec)
 	}
-	if rec := adaSSE.expectRecord(t, "chat_sessions"); rec["id"] != id {
+	if rec := adaSSE.ExpectRecord(t, "chat_sessions"); rec["id"] != id {
 		t.Fatalf("ada got %v", rec)
 	}
-	if rec := ginaSSE.expectRecord(t, "chat_sessions/*"); rec["id"] != id {
+	if rec := ginaSSE.ExpectRecord(t, "chat_sessions/*"); rec["id"] != id {
 		t.Fatalf("gina got %v", rec)
 	}
-	bobSSE.expectNothing(t, quiet)
+	bobSSE.ExpectOnly(t, testapp.Sentinel(t, app)) // and not gina's session before it
 
 	// the admin answers; the member sees it live
-	messages := openSSE(t, base, testapp.Token(testapp.Gina), "chats/*")
+	messages := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "chats/*")
 	answer := post(t, base, testapp.Adam, id, "Hello! What happens when you upload it?")
-	if rec := messages.expectRecord(t, "chats/*"); rec["id"] != answer {
+	if rec := messages.ExpectRecord(t, "chats/*"); rec["id"] != answer {
 		t.Fatalf("gina got %v", rec)
 	}
 }
@@ -111,9 +109,9 @@ func TestSSERemovedMemberStopsReceiving(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 
-	bobSSE := openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*", testapp.SentinelTopic)
 	post(t, base, testapp.Alice, group, "before")
-	bobSSE.expectRecord(t, "chats/*")
+	bobSSE.ExpectRecord(t, "chats/*")
 
 	r := testapp.Call(t, http.MethodPatch, base+sessionsURL+"/"+group, testapp.Token(testapp.Alice),
 		map[string]any{"members-": bob})
@@ -121,7 +119,7 @@ func TestSSERemovedMemberStopsReceiving(t *testing.T) {
 		t.Fatalf("removing bob: %d %s", r.Status, r.Raw)
 	}
 	post(t, base, testapp.Alice, group, "after")
-	bobSSE.expectNothing(t, quiet)
+	bobSSE.ExpectOnly(t, testapp.Sentinel(t, app)) // and not "after" before it
 }
 
 func TestSSEBanEndsDelivery(t *testing.T) {
@@ -129,16 +127,16 @@ func TestSSEBanEndsDelivery(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 
-	banned := openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
-	aliceSSE := openSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
+	banned := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
 	r := testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+bob, testapp.Token(testapp.Adam),
 		map[string]any{"banned": true, "ban_reason": "spam"})
 	if r.Status != http.StatusOK {
 		t.Fatalf("ban: %d %s", r.Status, r.Raw)
 	}
-	banned.expectEnd(t)
+	banned.ExpectEnd(t)
 	post(t, base, testapp.Alice, group, "bob is gone")
-	aliceSSE.expectRecord(t, "chats/*")
+	aliceSSE.ExpectRecord(t, "chats/*")
 }
 
 // withOptions is a subscription topic with realtime query options.
@@ -158,10 +156,10 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	aliceExpand := openSSE(t, base, testapp.Token(testapp.Alice), withOptions("chats/*", `{"expand":"author"}`))
-	aliceByID := openSSE(t, base, testapp.Token(testapp.Alice), messages.Id+"/"+groupMsg)
-	bobFields := openSSE(t, base, testapp.Token(testapp.Bob), withOptions("chats/*", `{"fields":"id,content"}`))
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), "chats/*", "chats/"+groupMsg)
+	aliceExpand := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), withOptions("chats/*", `{"expand":"author"}`))
+	aliceByID := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), messages.Id+"/"+groupMsg)
+	bobFields := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), withOptions("chats/*", `{"fields":"id,content"}`))
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chats/*", "chats/"+groupMsg)
 
 	edit := func(id string, body map[string]any) {
 		t.Helper()
@@ -170,9 +168,9 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 			t.Fatalf("bob editing %s: %d %s", id, r.Status, r.Raw)
 		}
 	}
-	action := func(c *sseClient, topic, want string) map[string]any {
+	action := func(c *testapp.SSE, topic, want string) map[string]any {
 		t.Helper()
-		ev, ok := c.next(5 * time.Second)
+		ev, ok := c.Next(5 * time.Second)
 		if !ok {
 			t.Fatalf("no %s event on %s", want, topic)
 		}
@@ -204,14 +202,14 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 	if rec := action(bobFields, "chats/*", "update"); rec["id"] != groupMsg {
 		t.Fatalf("author's hide event: %v", rec)
 	}
-	for topic, c := range map[string]*sseClient{"chats/*": aliceExpand, messages.Id + "/" + groupMsg: aliceByID} {
+	for topic, c := range map[string]*testapp.SSE{"chats/*": aliceExpand, messages.Id + "/" + groupMsg: aliceByID} {
 		rec := action(c, topic, "delete")
 		if rec["id"] != groupMsg || rec["session"] != group || rec["content"] != nil || rec["expand"] != nil {
 			t.Fatalf("hide seen by another reader on %s: %v", topic, rec)
 		}
 	}
-	aliceExpand.expectNothing(t, quiet)
 
+	// the hide was one delete for aliceExpand: the next event is the create
 	id := post(t, base, testapp.Bob, group, "never mind")
 	action(aliceExpand, "chats/*", "create")
 	action(bobFields, "chats/*", "create")
@@ -224,7 +222,10 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 	if rec := action(bobFields, "chats/*", "delete"); rec["id"] != id {
 		t.Fatalf("delete event: %v", rec)
 	}
-	adamSSE.expectNothing(t, quiet) // an admin is no member of a group chat
+	// an admin is no member of a group chat: none of it reached adam before
+	// a support message
+	answer := post(t, base, testapp.Alice, support, "a support message")
+	adamSSE.ExpectOnly(t, isRecord(answer))
 }
 
 // TestSSESubscribeWarmsAccess: subscribing to chats loads, in one query, the
@@ -235,7 +236,7 @@ func TestSSESubscribeWarmsAccess(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 
-	openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		groupOK, groupCached := chat.CachedAccess(app, group, bob)

@@ -122,10 +122,9 @@ func TestWSLeave(t *testing.T) {
 	id = post(t, base, testapp.Bob, group, "after the leave")
 	bobWS.expectMessage(t, id, group) // it was delivered, to who is still joined
 	// deliveries are queued during the create request, in order: a group
-	// frame for alice would come before this support one
+	// frame for alice would come before this support one, her sentinel
 	reply := post(t, base, testapp.Adam, support, "alice still hears her support chat")
-	aliceWS.expectMessage(t, reply, support)
-	aliceWS.expectNothing(t, quiet)
+	aliceWS.expectOnly(t, isMessage(reply))
 
 	// leaving twice, or a session never joined, is harmless
 	aliceWS.send(t, frame{"type": "leave", "session": group})
@@ -189,7 +188,9 @@ func TestWSJoinLimit(t *testing.T) {
 	reply = post(t, base, testapp.Adam, support, "now you are in")
 	aliceWS.expectMessage(t, reply, support)
 	second.expectMessage(t, reply, support)
-	aliceWS.expectNothing(t, quiet)
+	// and it came once: the next frame is the next message
+	id = post(t, base, testapp.Alice, sessions[limit-1], "the last one again")
+	aliceWS.expectOnly(t, isMessage(id))
 }
 
 // TestWSConnectionLimit: a user holds at most 16 WebSockets; the 17th is
@@ -327,7 +328,9 @@ func TestWSAccountDeletionClosesTheSocket(t *testing.T) {
 		}
 		ginaWS.expectClosedWith(t, websocket.StatusPolicyViolation, deleted)
 		waitConns(t, app, gina, 0)
-		adamWS.expectNothing(t, quiet)
+		// gina's deletion sent adam nothing: his next frame is a support message
+		id := post(t, base, testapp.Alice, support, "adam is not affected")
+		adamWS.expectOnly(t, isMessage(id))
 		if n := chat.ConnCount(app, adam); n != 1 {
 			t.Fatalf("adam has %d connections after gina's deletion, want 1", n)
 		}
@@ -383,9 +386,9 @@ func TestWSSuperuserMessage(t *testing.T) {
 	adamWS.join(t, support)
 	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
 	bobWS.join(t, group)
-	aliceSSE := openSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
-	adaSSE := openSSE(t, base, testapp.Token(testapp.Ada), "chats/*")
-	bobSSE := openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
+	adaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Ada), "chats/*")
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
 
 	const content = "운영팀입니다. The team had a look at your account."
 	r := testapp.Call(t, http.MethodPost, base+chatsURL, testapp.Token("root"),
@@ -403,8 +406,8 @@ func TestWSSuperuserMessage(t *testing.T) {
 			t.Fatalf("message frame %v", rec)
 		}
 	}
-	for _, c := range []*sseClient{aliceSSE, adaSSE} {
-		if rec := c.expectRecord(t, "chats/*"); rec["id"] != id || rec["author"] != adam || rec["content"] != content {
+	for _, c := range []*testapp.SSE{aliceSSE, adaSSE} {
+		if rec := c.ExpectRecord(t, "chats/*"); rec["id"] != id || rec["author"] != adam || rec["content"] != content {
 			t.Fatalf("SSE record %v", rec)
 		}
 	}
@@ -425,17 +428,20 @@ func TestWSSuperuserMessage(t *testing.T) {
 	if rec := bobWS.expectMessage(t, r.Body["id"].(string), group); rec["author"] != alice {
 		t.Fatalf("group frame %v", rec)
 	}
-	if rec := bobSSE.expectRecord(t, "chats/*"); rec["id"] != r.Body["id"] {
+	if rec := bobSSE.ExpectRecord(t, "chats/*"); rec["id"] != r.Body["id"] {
 		t.Fatalf("bob's SSE record %v", rec)
 	}
-	if rec := aliceSSE.expectRecord(t, "chats/*"); rec["id"] != r.Body["id"] {
+	if rec := aliceSSE.ExpectRecord(t, "chats/*"); rec["id"] != r.Body["id"] {
 		t.Fatalf("alice's SSE record %v", rec)
 	}
 
-	// who may not read a session hears nothing of it
-	bobWS.expectNothing(t, quiet)
-	bobSSE.expectNothing(t, 0)
-	aliceWS.expectNothing(t, 0)
-	adamWS.expectNothing(t, 0)
-	adaSSE.expectNothing(t, 0)
+	// who may not read a session hears nothing of it: the next message of a
+	// session they read is the next thing they get
+	inGroup := post(t, base, testapp.Bob, group, "back to the group")
+	inSupport := post(t, base, testapp.Alice, support, "back to support")
+	bobWS.expectOnly(t, isMessage(inGroup))
+	bobSSE.ExpectOnly(t, isRecord(inGroup))
+	aliceWS.expectOnly(t, isMessage(inSupport))
+	adamWS.expectOnly(t, isMessage(inSupport))
+	adaSSE.ExpectOnly(t, isRecord(inSupport))
 }

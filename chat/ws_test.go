@@ -2,9 +2,11 @@ package chat_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,7 +84,7 @@ func TestWSTickets(t *testing.T) {
 	})
 	t.Run("reused", func(t *testing.T) {
 		ticket := ticketFor(t, base, testapp.Token(testapp.Alice))
-		first := dialTicket(t, base, ticket)
+		first := dialTicket(t, base, ticket, nil)
 		first.conn.Close(websocket.StatusNormalClosure, "")
 		refusedDial(t, base, ticket, 401, "already used")
 	})
@@ -145,7 +147,12 @@ func TestWSRefusalsAreErrorFrames(t *testing.T) {
 	if n, _ := app.CountRecords("chats"); n != 5 {
 		t.Fatalf("%d messages, want the 5 fixtures: a refusal saved something", n)
 	}
-	gina.expectNothing(t, quiet)
+	// each refusal was one frame: the answer to gina's next frame comes next
+	gina.send(t, frame{"type": "sentinel", "session": support})
+	gina.expectOnly(t, func(f frame) bool {
+		msg, _ := f["message"].(string)
+		return f["type"] == "error" && strings.Contains(msg, `"sentinel"`)
+	})
 }
 
 func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
@@ -157,8 +164,8 @@ func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
 	aliceWS.join(t, support)
 	adamWS := dialWS(t, base, testapp.Token(testapp.Adam))
 	adamWS.join(t, support)
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), "chats/*")
-	bobSSE := openSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chats/*")
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
 	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
 	bobWS.join(t, group)
 
@@ -170,7 +177,7 @@ func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
 			t.Fatalf("message frame record %v", rec)
 		}
 	}
-	if rec := adamSSE.expectRecord(t, "chats/*"); rec["author"] != alice {
+	if rec := adamSSE.ExpectRecord(t, "chats/*"); rec["author"] != alice {
 		t.Fatalf("SSE record %v", rec)
 	}
 	newest, err := app.FindRecordsByFilter("chats", "session = {:s}", "-created", 1, 0, map[string]any{"s": support})
@@ -189,7 +196,7 @@ func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
 			t.Fatalf("SDK message on WebSocket: %v", rec)
 		}
 	}
-	adamSSE.expectRecord(t, "chats/*")
+	adamSSE.ExpectRecord(t, "chats/*")
 
 	// the server itself (dashboard, CLI) → WebSocket
 	direct := saveMessage(t, app, "", support, adam, "Try clearing the cache.", true)
@@ -198,11 +205,15 @@ func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
 	}
 	adamWS.expect(t, "message")
 
-	// a hidden message reaches its author only
+	// a hidden message reaches its author only: bob's next message is the
+	// visible one after it, on both transports; alice did not join the group
+	// on her socket, which gets the support answer after both
 	saveMessage(t, app, "", group, alice, "hidden by alice", false)
-	bobWS.expectNothing(t, quiet)
-	bobSSE.expectNothing(t, 0)
-	aliceWS.expectNothing(t, 0) // alice did not join the group
+	visible := saveMessage(t, app, "", group, alice, "visible by alice", true)
+	answer := post(t, base, testapp.Adam, support, "Anything else?")
+	bobWS.expectOnly(t, isMessage(visible.Id))
+	bobSSE.ExpectOnly(t, isRecord(visible.Id))
+	aliceWS.expectOnly(t, isMessage(answer))
 }
 
 func TestWSOversizedFrame(t *testing.T) {
@@ -220,6 +231,9 @@ func TestWSOversizedFrame(t *testing.T) {
 	}
 }
 
+// TestWSRateLimit: a flood of messages gets the rate-limit error frame for
+// what the bucket refuses (its rates are bucket_test.go's), nothing of the
+// refused is saved, and the connection stays open.
 func TestWSRateLimit(t *testing.T) {
 	app := testapp.New(t)
 	withChats(t, app)
@@ -227,38 +241,35 @@ func TestWSRateLimit(t *testing.T) {
 
 	c := dialWS(t, base, testapp.Token(testapp.Alice))
 	c.join(t, group)
-	const sent = 20
+	// sent at once: 50 messages pass only if handling them takes 8 s
+	const sent = 50
 	for i := range sent {
-		c.send(t, frame{"type": "message", "session": group, "content": "flood " + string(rune('a'+i))})
+		c.send(t, frame{"type": "message", "session": group, "content": fmt.Sprintf("flood %d", i)})
 	}
+	const tooFast = "You are sending messages too fast (at most 5 a second); this one was not sent, wait a moment and send it again."
 	delivered, refused := 0, 0
 	for delivered+refused < sent {
-		f, ok := c.next(5 * time.Second)
-		if !ok {
-			t.Fatalf("after %d delivered and %d refused: no more frames", delivered, refused)
-		}
-		switch f["type"] {
-		case "message":
+		f := c.expectOnly(t, func(f frame) bool { return f["type"] == "message" || f["type"] == "error" })
+		if f["type"] == "message" {
 			delivered++
-		case "error":
-			if !strings.Contains(f["message"].(string), "too fast") {
-				t.Fatalf("error frame %v", f)
-			}
+		} else if f["message"] != tooFast {
+			t.Fatalf("error frame %v", f)
+		} else {
 			refused++
 		}
 	}
-	// a burst of 10, plus what 5 a second refills while the frames are handled
-	if delivered < 10 || delivered > 14 || refused < 6 {
+	// the bucket starts full
+	if delivered < 10 || refused == 0 {
 		t.Fatalf("%d delivered, %d refused of %d sent at once", delivered, refused, sent)
 	}
-	n, _ := app.CountRecords("chats")
-	if int(n) != 5+delivered {
+	if n, _ := app.CountRecords("chats"); int(n) != 5+delivered {
 		t.Fatalf("%d messages saved, want %d", n-5, delivered)
 	}
-	// the connection stays usable
-	time.Sleep(time.Second)
-	c.send(t, frame{"type": "message", "session": group, "content": "calm again"})
-	c.expect(t, "message")
+	// the connection stays open and usable
+	c.join(t, support)
+	if n := chat.ConnCount(app, alice); n != 1 {
+		t.Fatalf("%d connections of alice after the flood, want 1", n)
+	}
 }
 
 func TestWSBanClosesTheSocket(t *testing.T) {
@@ -324,9 +335,9 @@ func TestWSTyping(t *testing.T) {
 	bobWS.join(t, group)
 	adamWS := dialWS(t, base, testapp.Token(testapp.Adam))
 	adamWS.join(t, support)
-	aliceSSE := openSSE(t, base, testapp.Token(testapp.Alice), chat.TypingTopic(group))
-	ginaSSE := openSSE(t, base, testapp.Token(testapp.Gina), chat.TypingTopic(group), chat.TypingTopic(support))
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), chat.TypingTopic(group))
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.TypingTopic(group), testapp.SentinelTopic)
+	ginaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), chat.TypingTopic(group), chat.TypingTopic(support), testapp.SentinelTopic)
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), chat.TypingTopic(group), testapp.SentinelTopic)
 
 	// WebSocket typing reaches the others over both transports
 	bobWS.send(t, frame{"type": "typing", "session": group})
@@ -334,7 +345,7 @@ func TestWSTyping(t *testing.T) {
 	if user, _ := f["user"].(map[string]any); f["session"] != group || user["id"] != bob || user["name"] != "bob" {
 		t.Fatalf("typing frame %v", f)
 	}
-	ev, ok := aliceSSE.next(5 * time.Second)
+	ev, ok := aliceSSE.Next(5 * time.Second)
 	if user, _ := ev.Data["user"].(map[string]any); !ok || ev.Name != chat.TypingTopic(group) || user["id"] != bob {
 		t.Fatalf("typing event %v", ev)
 	}
@@ -375,13 +386,17 @@ func TestWSTyping(t *testing.T) {
 		}
 	}
 
-	// nobody hears their own typing; outsiders hear nothing
-	aliceWS.expectNothing(t, quiet)
-	bobWS.expectNothing(t, 0)
-	adamWS.expectNothing(t, 0)
-	ginaSSE.expectNothing(t, 0)
-	adamSSE.expectNothing(t, 0)
-	aliceSSE.expectNothing(t, 0)
+	// nobody hears their own typing, outsiders hear nothing, and alice's
+	// second signal was absorbed: each client's next event is its sentinel
+	sentinel := testapp.Sentinel(t, app)
+	for _, c := range []*testapp.SSE{ginaSSE, adamSSE, aliceSSE} {
+		c.ExpectOnly(t, sentinel)
+	}
+	inGroup := post(t, base, testapp.Bob, group, "a group message")
+	inSupport := post(t, base, testapp.Alice, support, "a support message")
+	aliceWS.expectOnly(t, isMessage(inGroup))
+	bobWS.expectOnly(t, isMessage(inGroup))
+	adamWS.expectOnly(t, isMessage(inSupport))
 }
 
 func TestWSSlowClientIsDropped(t *testing.T) {
@@ -445,7 +460,10 @@ func TestWSKeepAlive(t *testing.T) {
 	base := testapp.Serve(t, app)
 
 	// a client that reads answers the pings (the library does it) and stays
-	alive := dialWS(t, base, testapp.Token(testapp.Alice))
+	var pings atomic.Int32
+	alive := dialTicket(t, base, ticketFor(t, base, testapp.Token(testapp.Alice)), &websocket.DialOptions{
+		OnPingReceived: func(context.Context, []byte) bool { pings.Add(1); return true },
+	})
 	// a client that never reads never answers: the server hangs up on it
 	ctx := context.Background()
 	dead, _, err := websocket.Dial(ctx, wsURL(base, ticketFor(t, base, testapp.Token(testapp.Bob))), nil)
@@ -455,7 +473,13 @@ func TestWSKeepAlive(t *testing.T) {
 	defer dead.CloseNow()
 	waitConns(t, app, bob, 0)
 
-	time.Sleep(300 * time.Millisecond) // several ping rounds
+	// the server pings again only once the last pong came back: a third
+	// ping shows two rounds answered in time
+	for deadline := time.Now().Add(5 * time.Second); pings.Load() < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pings in 5 s at one every 50 ms", pings.Load())
+		}
+	}
 	if n := chat.ConnCount(app, alice); n != 1 {
 		t.Fatalf("the live client was dropped (%d connections)", n)
 	}
@@ -467,26 +491,34 @@ func TestTypingFollowsRoleChanges(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 
-	adamSSE := openSSE(t, base, testapp.Token(testapp.Adam), chat.TypingTopic(support))
-	typing := func() {
-		r := testapp.Call(t, http.MethodPost, base+"/api/chat/sessions/"+support+"/typing", testapp.Token(testapp.Alice), nil)
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), chat.TypingTopic(support), testapp.SentinelTopic)
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.TypingTopic(support))
+	typing := func(who string) {
+		t.Helper()
+		r := testapp.Call(t, http.MethodPost, base+"/api/chat/sessions/"+support+"/typing", testapp.Token(who), nil)
 		if r.Status != http.StatusNoContent {
-			t.Fatalf("typing: %d %s", r.Status, r.Raw)
+			t.Fatalf("%s typing: %d %s", who, r.Status, r.Raw)
 		}
 	}
-	typing()
-	if ev, ok := adamSSE.next(5 * time.Second); !ok || ev.Name != chat.TypingTopic(support) {
-		t.Fatalf("the admin did not see alice typing: %v", ev)
+	typingOf := func(who string) func(testapp.Event) bool {
+		return func(ev testapp.Event) bool {
+			user, _ := ev.Data["user"].(map[string]any)
+			return ev.Name == chat.TypingTopic(support) && user["id"] == testapp.ID(who)
+		}
 	}
+	typing(testapp.Alice)
+	adamSSE.ExpectOnly(t, typingOf(testapp.Alice))
 
 	adamRec, _ := app.FindRecordById("users", adam)
 	adamRec.Set("role", "member")
 	if err := app.Save(adamRec); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second + 100*time.Millisecond) // past the typing coalescing
-	typing()
-	adamSSE.expectNothing(t, quiet)
+	// another admin types (alice's typing is absorbed for a second): alice
+	// hears it, the demoted adam no longer does
+	typing(testapp.Ada)
+	aliceSSE.ExpectOnly(t, typingOf(testapp.Ada))
+	adamSSE.ExpectOnly(t, testapp.Sentinel(t, app))
 }
 
 // TestWSEditsHidesAndDeletes: changes to a message reach joined sockets as
@@ -534,5 +566,7 @@ func TestWSEditsHidesAndDeletes(t *testing.T) {
 	if rec := record(bobWS.expect(t, "delete")); rec["id"] != groupMsg {
 		t.Fatalf("delete frame: %v", rec)
 	}
-	aliceWS.expectNothing(t, quiet) // the hidden message was already gone for her
+	// the hidden message was already gone for her: no second delete
+	next := post(t, base, testapp.Bob, group, "a new message")
+	aliceWS.expectOnly(t, isMessage(next))
 }

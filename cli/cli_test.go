@@ -1,15 +1,12 @@
 package cli_test
 
 import (
-	"bytes"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/spf13/cobra"
 
-	"madang/cli"
 	"madang/internal/testapp"
 )
 
@@ -17,19 +14,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testapp.Cleanup()
 	os.Exit(code)
-}
-
-// run executes one madang subcommand against app, as `madang ARGS...`.
-func run(t *testing.T, app core.App, args ...string) (string, error) {
-	t.Helper()
-	root := &cobra.Command{Use: "madang", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(cli.Commands(app)...)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
 }
 
 func user(t *testing.T, app core.App, email string) *core.Record {
@@ -43,7 +27,7 @@ func user(t *testing.T, app core.App, email string) *core.Record {
 
 func TestAdminCreate(t *testing.T) {
 	app := testapp.New(t)
-	out, err := run(t, app, "admin", "create", "mod@example.com", "secret-pass-1", "--name", "모더")
+	out, err := testapp.RunCLI(t, app, "admin", "create", "mod@example.com", "secret-pass-1", "--name", "모더")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +40,7 @@ func TestAdminCreate(t *testing.T) {
 	}
 
 	// The name defaults to the email's local part.
-	if _, err := run(t, app, "admin", "create", "second.mod@example.com", "secret-pass-1"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "admin", "create", "second.mod@example.com", "secret-pass-1"); err != nil {
 		t.Fatal(err)
 	}
 	if n := user(t, app, "second.mod@example.com").GetString("name"); n != "second.mod" {
@@ -74,7 +58,7 @@ func TestAdminCreate(t *testing.T) {
 		{[]string{"admin", "create", "only-email@example.com"}, "accepts 2 arg(s)"},
 	} {
 		before, _ := app.CountRecords("users")
-		_, err := run(t, app, c.args...)
+		_, err := testapp.RunCLI(t, app, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
 		}
@@ -87,7 +71,7 @@ func TestAdminCreate(t *testing.T) {
 func TestUsersBanUnban(t *testing.T) {
 	app := testapp.New(t)
 	tokenKey := user(t, app, "alice@example.com").TokenKey()
-	out, err := run(t, app, "users", "ban", "alice@example.com", "--reason", "spam", "--until", "2099-05-01 12:00")
+	out, err := testapp.RunCLI(t, app, "users", "ban", "alice@example.com", "--reason", "spam", "--until", "2099-05-01 12:00")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +85,7 @@ func TestUsersBanUnban(t *testing.T) {
 			u.GetDateTime("banned_until"), u.TokenKey() != tokenKey)
 	}
 
-	if _, err := run(t, app, "users", "unban", "alice"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "users", "unban", "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if u := user(t, app, "alice@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" {
@@ -119,7 +103,7 @@ func TestUsersBanUnban(t *testing.T) {
 		{[]string{"users", "unban", "bob"}, "is not banned"},
 		{[]string{"users", "unban", "nobody"}, "no user"},
 	} {
-		_, err := run(t, app, c.args...)
+		_, err := testapp.RunCLI(t, app, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
 		}
@@ -132,16 +116,16 @@ func TestUsersBanUnban(t *testing.T) {
 func TestUsersGrantRevoke(t *testing.T) {
 	app := testapp.New(t)
 	granted := testapp.ID(testapp.BoardGranted)
-	if _, err := run(t, app, "users", "grant", "alice@example.com", "granted"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "users", "grant", "alice@example.com", "granted"); err != nil {
 		t.Fatal(err)
 	}
 	if got := user(t, app, "alice@example.com").GetStringSlice("boards"); len(got) != 1 || got[0] != granted {
 		t.Fatalf("boards after grant: %v", got)
 	}
-	if _, err := run(t, app, "users", "grant", "alice", granted); err == nil || !strings.Contains(err.Error(), "already has") {
+	if _, err := testapp.RunCLI(t, app, "users", "grant", "alice", granted); err == nil || !strings.Contains(err.Error(), "already has") {
 		t.Fatalf("second grant: %v", err)
 	}
-	if _, err := run(t, app, "users", "revoke", "alice@example.com", "GRANTED"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "users", "revoke", "alice@example.com", "GRANTED"); err != nil {
 		t.Fatal(err)
 	}
 	if got := user(t, app, "alice@example.com").GetStringSlice("boards"); len(got) != 0 {
@@ -155,7 +139,7 @@ func TestUsersGrantRevoke(t *testing.T) {
 		{[]string{"users", "grant", "nobody", "granted"}, "no user"},
 		{[]string{"users", "revoke", "alice", "granted"}, "does not have"},
 	} {
-		if _, err := run(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
+		if _, err := testapp.RunCLI(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
 		}
 	}
@@ -166,7 +150,7 @@ func TestUsersGrantRevoke(t *testing.T) {
 
 func TestUsersResetPasswordWithoutSMTP(t *testing.T) {
 	app := testapp.New(t)
-	out, err := run(t, app, "users", "reset-password", "bob@example.com")
+	out, err := testapp.RunCLI(t, app, "users", "reset-password", "bob@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +171,7 @@ func TestUsersResetPasswordWithoutSMTP(t *testing.T) {
 func TestUsersResetPasswordWithSMTP(t *testing.T) {
 	app := testapp.New(t)
 	app.Settings().SMTP.Enabled = true
-	out, err := run(t, app, "users", "reset-password", "bob")
+	out, err := testapp.RunCLI(t, app, "users", "reset-password", "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +188,7 @@ func TestUsersResetPasswordWithSMTP(t *testing.T) {
 
 func TestUsersList(t *testing.T) {
 	app := testapp.New(t)
-	out, err := run(t, app, "users", "list")
+	out, err := testapp.RunCLI(t, app, "users", "list")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +204,7 @@ func TestUsersList(t *testing.T) {
 
 func TestBoardsCreateAndList(t *testing.T) {
 	app := testapp.New(t)
-	out, err := run(t, app, "boards", "create", "스터디 모임", "--read", "granted", "--write", "granted", "--info", "invite only")
+	out, err := testapp.RunCLI(t, app, "boards", "create", "스터디 모임", "--read", "granted", "--write", "granted", "--info", "invite only")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +216,7 @@ func TestBoardsCreateAndList(t *testing.T) {
 		b.GetString("information") != "invite only" || !b.GetBool("is_visible") {
 		t.Fatalf("board: %v %v", b, err)
 	}
-	if _, err := run(t, app, "boards", "create", "secret", "--hidden"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "boards", "create", "secret", "--hidden"); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := app.FindFirstRecordByData("boards", "name", "secret"); b.GetBool("is_visible") {
@@ -249,14 +233,14 @@ func TestBoardsCreateAndList(t *testing.T) {
 		{[]string{"boards", "create", "x", "--info", strings.Repeat("x", 513)}, "information"},
 	} {
 		before, _ := app.CountRecords("boards")
-		if _, err := run(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
+		if _, err := testapp.RunCLI(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
 		}
 		if after, _ := app.CountRecords("boards"); after != before {
 			t.Errorf("%v: boards %d -> %d", c.args, before, after)
 		}
 	}
-	out, err = run(t, app, "boards", "list")
+	out, err = testapp.RunCLI(t, app, "boards", "list")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +255,7 @@ func TestDemo(t *testing.T) {
 	app := testapp.New(t)
 	// The fixtures make the data dir non-empty: the demo must refuse and write nothing.
 	before, _ := app.CountRecords("boards")
-	if _, err := run(t, app, "demo"); err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
+	if _, err := testapp.RunCLI(t, app, "demo"); err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
 		t.Fatalf("demo on a non-empty dir: %v", err)
 	}
 	if after, _ := app.CountRecords("boards"); after != before {
@@ -279,7 +263,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	empty := testapp.NewEmpty(t)
-	out, err := run(t, empty, "demo")
+	out, err := testapp.RunCLI(t, empty, "demo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // derived fields as in production.
 func TestDemoChat(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	if _, err := run(t, app, "demo"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "demo"); err != nil {
 		t.Fatal(err)
 	}
 	minsu := user(t, app, "minsu@madang.example")

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/testapp"
@@ -15,7 +14,7 @@ import (
 // equals a recount of its rows.
 func TestDemoPosts(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	if _, err := run(t, app, "demo"); err != nil {
+	if _, err := testapp.RunCLI(t, app, "demo"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -84,11 +83,11 @@ func TestDemoPosts(t *testing.T) {
 // the demo answers an error and writes nothing at all.
 func TestDemoRefusesNonEmpty(t *testing.T) {
 	demoed := testapp.NewEmpty(t)
-	if _, err := run(t, demoed, "demo"); err != nil {
+	if _, err := testapp.RunCLI(t, demoed, "demo"); err != nil {
 		t.Fatal(err)
 	}
 	adminOnly := testapp.NewEmpty(t)
-	if _, err := run(t, adminOnly, "admin", "create", "first@example.com", "secret-pass-1"); err != nil {
+	if _, err := testapp.RunCLI(t, adminOnly, "admin", "create", "first@example.com", "secret-pass-1"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -101,52 +100,15 @@ func TestDemoRefusesNonEmpty(t *testing.T) {
 		{"a dir with only an admin", adminOnly},
 	} {
 		t.Run(c.what, func(t *testing.T) {
-			before := dataSnapshot(t, c.app)
-			out, err := run(t, c.app, "demo")
+			before := testapp.TakeSnapshot(t, c.app)
+			out, err := testapp.RunCLI(t, c.app, "demo")
 			if err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
 				t.Errorf("demo: %v, want a refusal", err)
 			}
 			if strings.Contains(out, "Loaded") {
 				t.Errorf("demo output %q", out)
 			}
-			if dataSnapshot(t, c.app) != before {
-				t.Error("a refused demo changed the data")
-			}
+			before.AssertUnchanged(t, c.app)
 		})
 	}
-}
-
-// dataSnapshot renders every row of every table of the main database.
-func dataSnapshot(t *testing.T, app core.App) string {
-	t.Helper()
-	var tables []string
-	err := app.DB().NewQuery(`SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name`).Column(&tables)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sb strings.Builder
-	for _, table := range tables {
-		var columns []string
-		if err := app.DB().NewQuery("SELECT name FROM pragma_table_info({:t}) ORDER BY name").
-			Bind(dbx.Params{"t": table}).Column(&columns); err != nil {
-			t.Fatal(err)
-		}
-		quoted := make([]string, len(columns))
-		for i, c := range columns {
-			columns[i] = "[[" + c + "]]"
-			quoted[i] = "quote(" + columns[i] + ")"
-		}
-		var rows string
-		err := app.DB().NewQuery("SELECT COALESCE(group_concat(" + strings.Join(quoted, "||','||") +
-			", char(10)), '') FROM (SELECT * FROM {{" + table + "}} ORDER BY " + strings.Join(columns, ", ") + ")").Row(&rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb.WriteString(table + "\n" + rows + "\n")
-	}
-	if !strings.Contains(sb.String(), "\nusers\n") {
-		t.Fatal("the snapshot misses the users table")
-	}
-	return sb.String()
 }

@@ -139,12 +139,14 @@ func TestBoardsWrite(t *testing.T) {
 			Name: "admin creates a board (visible by default, counters ignored)", Method: http.MethodPost, URL: boardsURL,
 			Headers: testapp.Auth(testapp.Adam), Body: strings.NewReader(`{"name":"새 게시판","read":"public","write":"members","posts_count":99}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"is_visible":true`, `"posts_count":0`, `"can_write":true`},
+			ExpectedEvents: testapp.CreateEvents(),
 			TestAppFactory: testapp.Factory, AfterTestFunc: countBoards(7),
 		},
 		{
 			Name: "superuser creates a board", Method: http.MethodPost, URL: boardsURL,
 			Headers: testapp.Auth("root"), Body: strings.NewReader(newBoard),
 			ExpectedStatus: 200, ExpectedContent: []string{`"name":"새 게시판"`},
+			ExpectedEvents: testapp.CreateEvents(),
 			TestAppFactory: testapp.Factory, AfterTestFunc: countBoards(7),
 		},
 		{
@@ -163,11 +165,13 @@ func TestBoardsWrite(t *testing.T) {
 			Name: "admin renames a board; posts_count stays", Method: http.MethodPatch, URL: boardsURL + "/" + testapp.ID(testapp.BoardPublic),
 			Headers: testapp.Auth(testapp.Adam), Body: strings.NewReader(`{"name":"renamed","posts_count":42}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"name":"renamed"`, `"posts_count":0`},
+			ExpectedEvents: testapp.UpdateEvents(),
 			TestAppFactory: testapp.Factory, AfterTestFunc: nameIs("renamed"),
 		},
 		{
 			Name: "admin deletes a board", Method: http.MethodDelete, URL: boardsURL + "/" + testapp.ID(testapp.BoardPublic),
 			Headers: testapp.Auth(testapp.Adam), ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(1),
 			TestAppFactory: testapp.Factory, AfterTestFunc: countBoards(5),
 		},
 	}

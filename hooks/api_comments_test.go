@@ -115,7 +115,7 @@ func TestCommentsUpdateAndDeleteMatrix(t *testing.T) {
 				update.status, update.content = 200, []string{`"content":"고친 댓글"`}
 				del.status = 204
 				// the comment and its reply
-				del.events = map[string]int{"OnRecordDeleteRequest": 1, "OnRecordAfterDeleteSuccess": 2}
+				del.events = testapp.DeleteEvents(2)
 				del.check = expectCommentsCount(post, 0)
 			}
 			calls = append(calls, update, del)
@@ -237,7 +237,7 @@ func TestCommentsAttachments(t *testing.T) {
 		t.Errorf("download without a token: %d", r.Status)
 	}
 
-	before := snapshot(t, app)
+	before := testapp.TakeSnapshot(t, app, contentTables...)
 	for _, c := range []struct {
 		what        string
 		files, size int
@@ -248,9 +248,7 @@ func TestCommentsAttachments(t *testing.T) {
 			t.Errorf("%s: %d %s", c.what, r.Status, r.Raw)
 		}
 	}
-	if snapshot(t, app) != before {
-		t.Error("a refused upload changed the database")
-	}
+	before.AssertUnchanged(t, app)
 }
 
 // expectCommentsCount checks a post's comments_count (the recount is

@@ -30,6 +30,9 @@ const (
 	likesURL    = "/api/collections/post_likes/records"
 )
 
+// contentTables are the tables a content request may write.
+var contentTables = []string{"boards", "users", "posts", "comments", "post_likes"}
+
 // contentRoles are the requesters of every access matrix: guest, member,
 // granted member, banned member, admin and superuser.
 var contentRoles = []string{"", testapp.Alice, testapp.Gina, testapp.Ben, testapp.Adam, "root"}
@@ -91,11 +94,25 @@ type call struct {
 	body    string
 	status  int
 	content []string
-	events  map[string]int
+	events  map[string]int // of a write deleting a cascade; else writeEvents' default
 	check   func(t testing.TB, app *tests.TestApp, body []byte)
 }
 
 func (c call) writes() bool { return c.method != http.MethodGet && c.status < 300 }
+
+// writeEvents are the hook events of a write: c.events, or those of one
+// record created, updated or deleted.
+func (c call) writeEvents() map[string]int {
+	switch {
+	case c.events != nil:
+		return c.events
+	case c.method == http.MethodPost:
+		return testapp.CreateEvents()
+	case c.method == http.MethodPatch:
+		return testapp.UpdateEvents()
+	}
+	return testapp.DeleteEvents(1)
+}
 
 func (c call) expectedContent() []string {
 	switch {
@@ -137,7 +154,7 @@ func runCalls(t *testing.T, calls []call) {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
-			before := snapshot(t, shared)
+			before := testapp.TakeSnapshot(t, shared, contentTables...)
 			mu.Lock()
 			written = nil
 			mu.Unlock()
@@ -156,9 +173,7 @@ func runCalls(t *testing.T, calls []call) {
 				t.Errorf("a record was written: %s", w)
 			}
 			mu.Unlock()
-			if snapshot(t, shared) != before {
-				t.Error("the database changed")
-			}
+			before.AssertUnchanged(t, shared)
 			if c.check != nil {
 				c.check(t, shared, []byte(res.Raw))
 			}
@@ -199,7 +214,7 @@ func runWrite(t *testing.T, c call) {
 		Headers:         headersFor(c.role),
 		ExpectedStatus:  c.status,
 		ExpectedContent: c.expectedContent(),
-		ExpectedEvents:  c.events,
+		ExpectedEvents:  c.writeEvents(),
 		TestAppFactory:  testapp.ContentFactory,
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 			body, _ := io.ReadAll(res.Body)
@@ -284,7 +299,6 @@ func TestPostsCreateMatrix(t *testing.T) {
 					author = testapp.ID(role)
 				}
 				c.content = []string{`"author":"` + author + `"`, `"is_visible":true`, `"title":"새 글"`}
-				c.events = map[string]int{"OnRecordCreateRequest": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 1}
 				c.check = func(t testing.TB, app *tests.TestApp, _ []byte) {
 					expectPostsOn(t, app, b, 3, 2)
 				}
@@ -313,7 +327,7 @@ func TestPostsUpdateAndDeleteMatrix(t *testing.T) {
 				update.content = []string{`"title":"고친 제목"`, `"author":"` + testapp.ID(testapp.Gina) + `"`}
 				del.status = 204
 				// the post, its 3 comments and its like, through the cascade
-				del.events = map[string]int{"OnRecordDeleteRequest": 1, "OnRecordAfterDeleteSuccess": 5}
+				del.events = testapp.DeleteEvents(5)
 				del.check = func(t testing.TB, app *tests.TestApp, _ []byte) {
 					expectPostsOn(t, app, b, 1, 0)
 					for _, gone := range []struct{ collection, id string }{
@@ -536,7 +550,7 @@ func TestPostsAttachments(t *testing.T) {
 	}
 
 	// refusals name the field and create nothing
-	before := snapshot(t, app)
+	before := testapp.TakeSnapshot(t, app, contentTables...)
 	for _, c := range []struct {
 		what        string
 		files, size int
@@ -550,9 +564,7 @@ func TestPostsAttachments(t *testing.T) {
 			t.Errorf("%s: %d %s", c.what, r.Status, r.Raw)
 		}
 	}
-	if snapshot(t, app) != before {
-		t.Error("a refused upload changed the database")
-	}
+	before.AssertUnchanged(t, app)
 
 	// removing every file clears is_file_attached; deleting the post deletes its files
 	r := testapp.Call(t, http.MethodPatch, base+postsURL+"/"+id, testapp.Token(testapp.Gina), map[string]any{"attachments": []string{}})
@@ -649,33 +661,6 @@ func expectItems(want []string) func(testing.TB, *tests.TestApp, []byte) {
 			t.Errorf("listed %v, want %v", got, want)
 		}
 	}
-}
-
-// snapshot renders every row of the content tables (and users, boards), so
-// that two snapshots differ when anything was written. views_count is left
-// out: views of earlier reads are written in the background at any time.
-// SQLite does the rendering; scanning rows into Go maps made the matrices
-// slow under -race.
-func snapshot(t testing.TB, app core.App) string {
-	t.Helper()
-	var sb strings.Builder
-	for _, table := range []string{"boards", "users", "posts", "comments", "post_likes"} {
-		var columns []string
-		if err := app.DB().NewQuery("SELECT name FROM pragma_table_info({:t}) WHERE name != 'views_count' ORDER BY name").
-			Bind(dbx.Params{"t": table}).Column(&columns); err != nil {
-			t.Fatal(err)
-		}
-		for i, c := range columns {
-			columns[i] = "quote([[" + c + "]])"
-		}
-		var rows string
-		err := app.DB().NewQuery("SELECT COALESCE(group_concat(" + strings.Join(columns, "||','||") + ", char(10)), '') FROM (SELECT * FROM {{" + table + "}} ORDER BY id)").Row(&rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb.WriteString(table + "\n" + rows + "\n")
-	}
-	return sb.String()
 }
 
 func TestPostsViews(t *testing.T) {

@@ -1,9 +1,6 @@
 package hooks_test
 
 import (
-	"bufio"
-	"context"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,36 +62,13 @@ func TestBanClosesRealtime(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	lines := bufio.NewScanner(res.Body)
-	clientID := ""
-	for clientID == "" && lines.Scan() {
-		if id, ok := strings.CutPrefix(lines.Text(), "id:"); ok {
-			clientID = strings.TrimSpace(id)
-		}
-	}
-	r := testapp.Call(t, "POST", base+"/api/realtime", testapp.Token(testapp.Alice),
-		map[string]any{"clientId": clientID, "subscriptions": []string{"boards"}})
-	if r.Status != 204 {
-		t.Fatalf("subscribe: %d %s", r.Status, r.Raw)
-	}
+	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "boards")
 
-	r = testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"banned": true})
+	r := testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam), map[string]any{"banned": true})
 	if r.Status != 200 {
 		t.Fatalf("ban: %d %s", r.Status, r.Raw)
 	}
-	for lines.Scan() {
-	}
-	if ctx.Err() != nil {
-		t.Fatal("the banned user's realtime stream stayed open")
-	}
+	sse.ExpectEnd(t)
 	if n := len(app.SubscriptionsBroker().Clients()); n != 0 {
 		t.Fatalf("%d realtime clients left after the ban", n)
 	}

@@ -1,11 +1,7 @@
 package hooks_test
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,58 +10,24 @@ import (
 	"madang/internal/testapp"
 )
 
-// postEvents subscribes who ("" for a guest) to topics over a real SSE
-// connection and returns the ids of the records it receives.
-func postEvents(t *testing.T, base, who string, topics ...string) <-chan string {
-	records := recordEvents(t, base, who, topics...)
-	ids := make(chan string, 64)
-	go func() {
-		for rec := range records {
-			ids <- rec["id"].(string)
-		}
-	}()
-	return ids
-}
-
-// recordEvents is postEvents with the whole records.
-func recordEvents(t *testing.T, base, who string, topics ...string) <-chan map[string]any {
+// seenBefore reads c's record events up to the one of sentinel and returns
+// the ids of the records it got before it. The server sends to one client
+// in order, so a record saved before the sentinel that c may not read is
+// one it never gets.
+func seenBefore(t *testing.T, c *testapp.SSE, sentinel string) map[string]bool {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(res.Body)
-	clientID := ""
-	for clientID == "" && lines.Scan() {
-		if id, ok := strings.CutPrefix(lines.Text(), "id:"); ok {
-			clientID = strings.TrimSpace(id)
+	seen := map[string]bool{}
+	for {
+		ev, ok := c.Next(5 * time.Second)
+		if !ok {
+			t.Fatalf("no event of the sentinel %s (after %v)", sentinel, seen)
 		}
-	}
-	token := ""
-	if who != "" {
-		token = testapp.Token(who)
-	}
-	if r := testapp.Call(t, http.MethodPost, base+"/api/realtime", token,
-		map[string]any{"clientId": clientID, "subscriptions": topics}); r.Status != http.StatusNoContent {
-		t.Fatalf("%s subscribing: %d %s", who, r.Status, r.Raw)
-	}
-	records := make(chan map[string]any, 64)
-	go func() {
-		defer res.Body.Close()
-		defer close(records)
-		for lines.Scan() {
-			var ev struct {
-				Record map[string]any `json:"record"`
-			}
-			if data, ok := strings.CutPrefix(lines.Text(), "data:"); ok && json.Unmarshal([]byte(data), &ev) == nil && ev.Record["id"] != nil {
-				records <- ev.Record
-			}
+		id, _ := ev.Record()["id"].(string)
+		if id == sentinel {
+			return seen
 		}
-	}()
-	return records
+		seen[id] = true
+	}
 }
 
 // TestPostsRealtimeFollowsReadAccess: realtime events of posts and comments
@@ -75,9 +37,13 @@ func TestPostsRealtimeFollowsReadAccess(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
 
-	subscribers := map[string]<-chan string{}
+	subscribers := map[string]*testapp.SSE{}
 	for _, who := range []string{testapp.Alice, testapp.Gina, testapp.Adam, ""} {
-		subscribers[who] = postEvents(t, base, who, "posts/*", "comments/*")
+		token := ""
+		if who != "" {
+			token = testapp.Token(who)
+		}
+		subscribers[who] = testapp.OpenSSE(t, base, token, "posts/*", "comments/*")
 	}
 	save := func(collection string, fields map[string]any) string {
 		t.Helper()
@@ -125,30 +91,20 @@ func TestPostsRealtimeFollowsReadAccess(t *testing.T) {
 			},
 			[]string{testapp.Gina, testapp.Adam}, []string{testapp.Alice, ""}},
 	}
-	// events of other records (a parent post's new comments_count) are
-	// skipped: only whether this record reaches each subscriber counts
-	next := func(who, id string, wait time.Duration) bool {
-		deadline := time.After(wait)
-		for {
-			select {
-			case got := <-subscribers[who]:
-				if got == id {
-					return true
-				}
-			case <-deadline:
-				return false
-			}
-		}
-	}
+	// after each case, a post everyone may read: each subscriber got the
+	// case's record before it, or never. Events of other records (a parent
+	// post's new comments_count) are skipped: only whether this record
+	// reaches each subscriber counts.
 	for _, c := range cases {
 		id := c.save()
+		sentinel := save("posts", map[string]any{"board": testapp.ID(testapp.BoardPublic), "author": gina, "title": "sentinel", "content": "c", "is_visible": true})
 		for _, who := range c.receive {
-			if !next(who, id, 5*time.Second) {
+			if !seenBefore(t, subscribers[who], sentinel)[id] {
 				t.Fatalf("%s: %q received nothing", c.what, who)
 			}
 		}
 		for _, who := range c.nothing {
-			if next(who, id, 200*time.Millisecond) {
+			if seenBefore(t, subscribers[who], sentinel)[id] {
 				t.Fatalf("%s: %q received it", c.what, who)
 			}
 		}
@@ -163,21 +119,21 @@ func TestCountersReachSubscribers(t *testing.T) {
 	post := testapp.VisiblePost(testapp.BoardPublic)
 	hidden := testapp.HiddenPost(testapp.BoardPublic)
 
-	alice := recordEvents(t, base, testapp.Alice, "posts/"+post, "posts/"+hidden, "boards/*")
-	gina := recordEvents(t, base, testapp.Gina, "posts/"+hidden)
-	expect := func(c <-chan map[string]any, id, counter string, want float64) {
+	alice := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/"+post, "posts/"+hidden, "boards/*")
+	gina := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "posts/"+hidden)
+	expect := func(c *testapp.SSE, id, counter string, want float64) {
 		t.Helper()
 		for {
-			select {
-			case rec := <-c:
-				if rec["id"] == id && rec[counter] == want {
-					return
-				}
-				if rec["id"] != id {
-					t.Fatalf("event of %v while waiting for %s.%s = %v", rec["id"], id, counter, want)
-				}
-			case <-time.After(5 * time.Second):
+			ev, ok := c.Next(5 * time.Second)
+			if !ok {
 				t.Fatalf("no event with %s.%s = %v", id, counter, want)
+			}
+			rec := ev.Record()
+			if rec["id"] == id && rec[counter] == want {
+				return
+			}
+			if rec["id"] != id {
+				t.Fatalf("event of %v while waiting for %s.%s = %v", rec["id"], id, counter, want)
 			}
 		}
 	}
@@ -201,12 +157,13 @@ func TestCountersReachSubscribers(t *testing.T) {
 		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "새 글", "content": "c"}, 200)
 	expect(alice, testapp.ID(testapp.BoardPublic), "posts_count", 2)
 
-	// a comment on the hidden post: its author hears of it, alice may not read it
+	// a comment on the hidden post: its author hears of it, alice may not
+	// read it; her like after it is the first event she gets
 	call(http.MethodPost, "/api/collections/comments/records", testapp.Gina, map[string]any{"post": hidden, "content": "메모"}, 200)
 	expect(gina, hidden, "comments_count", 2)
-	select {
-	case rec := <-alice:
-		t.Fatalf("alice got %v", rec)
-	case <-time.After(300 * time.Millisecond):
-	}
+	call(http.MethodPost, "/api/collections/post_likes/records", testapp.Alice,
+		map[string]any{"post": post, "user": testapp.ID(testapp.Alice)}, 200)
+	alice.ExpectOnly(t, func(ev testapp.Event) bool {
+		return ev.Record()["id"] == post && ev.Record()["likes_count"] == 2.0
+	})
 }

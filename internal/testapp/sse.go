@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // Event is one SSE event: its name (the topic, with options when the
@@ -162,5 +166,32 @@ func (c *SSE) ExpectEnd(t testing.TB) {
 		case <-deadline:
 			t.Fatal("the realtime stream stayed open")
 		}
+	}
+}
+
+// SentinelTopic follows a record every subscriber may read, guests
+// included: the public board. A client that must show it got none of some
+// events, and would get nothing else after them, subscribes to it as well;
+// Sentinel then sends it an event that comes after them.
+var SentinelTopic = "boards/" + ID(BoardPublic)
+
+var sentinels atomic.Int64
+
+// Sentinel saves the public board and returns the matcher, for
+// ExpectOnly, of that save's event on SentinelTopic. Call it after the
+// events that must not arrive.
+func Sentinel(t testing.TB, app core.App) func(Event) bool {
+	t.Helper()
+	board, err := app.FindRecordById("boards", ID(BoardPublic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := fmt.Sprintf("sentinel %d", sentinels.Add(1))
+	board.Set("information", mark)
+	if err := app.Save(board); err != nil {
+		t.Fatal(err)
+	}
+	return func(ev Event) bool {
+		return ev.Name == SentinelTopic && ev.Record()["information"] == mark
 	}
 }

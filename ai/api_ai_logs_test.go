@@ -46,43 +46,56 @@ func TestJobsReadRules(t *testing.T) {
 func TestJobsWriteRules(t *testing.T) {
 	body := fmt.Sprintf(`{"user":%q,"ai":%q,"input":{"features":{"x0":1,"x1":1}},"status":"succeeded"}`, alice, mReady)
 	var scenarios []tests.ApiScenario
-	for _, who := range []string{"", testapp.Alice, testapp.Adam, testapp.Ben} {
-		status := 403
-		if who == testapp.Ben {
-			status = 401
-		}
-		for _, req := range []struct{ what, method, url, body string }{
-			{"create", http.MethodPost, logsURL, body},
-			{"update", http.MethodPatch, logsURL + "/" + jAlice, `{"status":"failed"}`},
-			{"delete", http.MethodDelete, logsURL + "/" + jAlice, ""},
-		} {
-			before, after := testapp.Unchanged()
-			scenarios = append(scenarios, tests.ApiScenario{
-				Name:            req.what + " by " + nameOf(who) + " is refused",
-				Method:          req.method,
-				URL:             req.url,
-				Body:            strings.NewReader(req.body),
-				Headers:         authOf(who),
-				ExpectedStatus:  status,
-				ExpectedContent: []string{`"status":`},
-				BeforeTestFunc:  before,
-				AfterTestFunc:   after,
-			})
-		}
+	refuse := func(name, method, url, body string, headers map[string]string, status int) {
+		before, after := testapp.Unchanged()
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name: name, Method: method, URL: url, Body: strings.NewReader(body), Headers: headers,
+			ExpectedStatus: status, ExpectedContent: []string{`"status":`},
+			BeforeTestFunc: before, AfterTestFunc: after,
+		})
 	}
-	scenarios = append(scenarios, tests.ApiScenario{
-		Name:           "superuser deletes a job",
-		Method:         http.MethodDelete,
-		URL:            logsURL + "/" + jAlice,
-		Headers:        testapp.Auth("root"),
-		ExpectedStatus: 204,
-		ExpectedEvents: testapp.DeleteEvents(1),
-		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-			if n := countJobs(t, app); n != fixtureJobs-1 {
-				t.Fatalf("%d jobs", n)
-			}
+	// only the routes create jobs
+	for _, who := range []string{"", testapp.Alice, testapp.Adam} {
+		refuse("create by "+nameOf(who)+" is refused", http.MethodPost, logsURL, body, authOf(who), 403)
+	}
+	refuse("create by a banned member is refused", http.MethodPost, logsURL, body, authOf(testapp.Ben), 401)
+	// a job is its owner's to edit (the description) and delete; admins delete too
+	for _, who := range []string{"", testapp.Bob, testapp.Adam} {
+		refuse("update by "+nameOf(who)+" is refused", http.MethodPatch, logsURL+"/"+jAlice, `{"description":"mine now"}`, authOf(who), 404)
+	}
+	for _, who := range []string{"", testapp.Bob} {
+		refuse("delete by "+nameOf(who)+" is refused", http.MethodDelete, logsURL+"/"+jAlice, "", authOf(who), 404)
+	}
+	refuse("update by a banned member is refused", http.MethodPatch, logsURL+"/"+jAlice, `{"description":"x"}`, authOf(testapp.Ben), 401)
+	scenarios = append(scenarios,
+		tests.ApiScenario{
+			Name:   "the owner edits the description; the rest stays the server's",
+			Method: http.MethodPatch, URL: logsURL + "/" + jAlice, Headers: testapp.Auth(testapp.Alice),
+			Body:           strings.NewReader(`{"description":"my note","status":"failed","result":{"predictions":[0]},"user":"` + bob + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"description":"my note"`, `"status":"succeeded"`, `"user":"` + alice + `"`},
+			ExpectedEvents: testapp.UpdateEvents(),
 		},
-	})
+		tests.ApiScenario{
+			Name:   "the owner deletes a job",
+			Method: http.MethodDelete, URL: logsURL + "/" + jAlice, Headers: testapp.Auth(testapp.Alice),
+			ExpectedStatus: 204, ExpectedEvents: testapp.DeleteEvents(1),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n := countJobs(t, app); n != fixtureJobs-1 {
+					t.Fatalf("%d jobs", n)
+				}
+			},
+		},
+		tests.ApiScenario{
+			Name:   "an admin deletes a member's job",
+			Method: http.MethodDelete, URL: logsURL + "/" + jAlice, Headers: testapp.Auth(testapp.Adam),
+			ExpectedStatus: 204, ExpectedEvents: testapp.DeleteEvents(1),
+		},
+		tests.ApiScenario{
+			Name:   "superuser deletes a job",
+			Method: http.MethodDelete, URL: logsURL + "/" + jAlice, Headers: testapp.Auth("root"),
+			ExpectedStatus: 204, ExpectedEvents: testapp.DeleteEvents(1),
+		},
+	)
 	for _, s := range scenarios {
 		s.TestAppFactory = modelsFactory
 		s.Test(t)

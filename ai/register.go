@@ -145,6 +145,9 @@ func Register(app core.App) {
 	})
 	app.OnRecordCreate(Jobs).BindFunc(deriveJobFields)
 	app.OnRecordUpdate(Jobs).BindFunc(deriveJobFields)
+	// members edit only their job's description (the rules let them update
+	// and delete their own jobs); the rest is the queue's
+	access.ServerSet(app, Jobs, func(*core.RecordRequestEvent) error { return nil }, serverJobFields...)
 	app.OnRecordAfterDeleteSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
 		s.abort(s.jobs, e.Record.Id)
 		return e.Next()

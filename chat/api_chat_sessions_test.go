@@ -374,7 +374,7 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 			URL:            sessionsURL + "/" + group,
 			Headers:        as(testapp.Alice),
 			ExpectedStatus: 204,
-			ExpectedEvents: testapp.DeleteEvents(3), // the group and its 2 messages
+			ExpectedEvents: testapp.DeleteEvents(4), // the group, its 2 messages and alice's notification of bob's message
 			TestAppFactory: chatsFactory,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n, _ := app.CountRecords("chats"); n != 3 {

@@ -77,6 +77,7 @@ func (h *hub) bind(app core.App) {
 		return e.Next()
 	})
 	h.bindSSE(app)
+	h.bindPresence(app)
 
 	app.OnRecordUpdateExecute(Sessions).BindFunc(func(e *core.RecordEvent) error {
 		h.beginWrite(e.Record)
@@ -264,11 +265,14 @@ func (h *hub) deliver(message *core.Record) {
 		}
 	}
 	h.mu.Unlock()
+	author := message.GetString("author")
 	for _, c := range allowed {
-		c.queue(frame)
+		if !access.HasBlocked(h.app, c.userID, author) {
+			c.queue(frame)
+		}
 	}
 	for _, c := range unknown {
-		if h.mayRead(sessionID, c.auth.Load()) {
+		if h.mayRead(sessionID, c.auth.Load()) && !access.HasBlocked(h.app, c.userID, author) {
 			c.queue(frame)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"madang/community"
 )
 
 // Register adds the Madang subcommands to root and prints first-run guidance
@@ -40,6 +42,7 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying migrations: %w", err)
 			}
+			community.SetDefaultActor(app, "cli") // the moderation log says who acted
 			return nil
 		},
 	}

@@ -419,7 +419,8 @@ func TestPostsFields(t *testing.T) {
 		{
 			name: "admin pins", role: testapp.Adam, method: http.MethodPatch, url: postsURL + "/" + post,
 			body: `{"is_pinned":true}`, status: 200, content: []string{`"is_pinned":true`},
-			check: field(post, "is_pinned", true),
+			check:  field(post, "is_pinned", true),
+			events: testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map(), // and the log line
 		},
 		{
 			name: "the author hides the post: it leaves posts_count", role: testapp.Gina, method: http.MethodPatch,
@@ -431,6 +432,7 @@ func TestPostsFields(t *testing.T) {
 		{
 			name: "admin hides a post", role: testapp.Adam, method: http.MethodPatch,
 			url: postsURL + "/" + post, body: `{"is_visible":false}`, status: 200,
+			events: moderated(),
 			check: func(t testing.TB, app *tests.TestApp, _ []byte) {
 				expectPostsOn(t, app, testapp.BoardPublic, 2, 0)
 			},
@@ -438,6 +440,7 @@ func TestPostsFields(t *testing.T) {
 		{
 			name: "admin unhides a post: it counts again", role: testapp.Adam, method: http.MethodPatch,
 			url: postsURL + "/" + testapp.HiddenPost(testapp.BoardPublic), body: `{"is_visible":true}`, status: 200,
+			events: moderated(),
 			check: func(t testing.TB, app *tests.TestApp, _ []byte) {
 				expectPostsOn(t, app, testapp.BoardPublic, 2, 2)
 			},

@@ -25,6 +25,7 @@ func Bind(app core.App) {
 		return e.Next()
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(checkSubscriptions)
+	bindBlocks(app)
 }
 
 // checkSubscriptions refuses (400, naming the topic) a realtime

@@ -1,7 +1,7 @@
 // Package madang wires Madang into a PocketBase app, in one place, in the
 // order the parts rely on: the access layer and realtime delivery first
 // (every later hook and route shows records through them), then boards
-// content and users (hooks), chat, and AI. main.go, the test apps, the
+// content and users (hooks), chat, AI, and the community features built on them. main.go, the test apps, the
 // benchmarks and the tests all call Bind, so they run the same app.
 package madang
 
@@ -10,6 +10,7 @@ import (
 
 	"madang/ai"
 	"madang/chat"
+	"madang/community"
 	"madang/hooks"
 	"madang/internal/access"
 	"madang/internal/realtime"
@@ -23,4 +24,5 @@ func Bind(app core.App) {
 	hooks.Register(app)
 	chat.Register(app)
 	ai.Register(app)
+	community.Register(app) // notifications, reports, the moderation log… follow the others' writes
 }

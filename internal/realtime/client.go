@@ -23,7 +23,7 @@ import (
 // used to hold one goroutine and one encoded event per event, without
 // bound (measured: 30 such clients, 1,300 messages: RSS 75 → 322 MB).
 // A client that reconnects gets a new queue; the JS SDK reconnects itself.
-const QueueSize = 256
+const QueueSize = 128
 
 // WriteTimeout bounds one event's write to an SSE connection. PocketBase
 // turns the server's write deadline off for SSE; without one, a client

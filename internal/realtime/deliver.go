@@ -160,3 +160,20 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	}
 	return false
 }
+
+// Watching tells whether userID follows one of topics live (SSE; "x/*"
+// and "x/ID" topics, with or without options) — e.g. whether the owner of
+// an AI job watches it, so a notification would tell them nothing new.
+func Watching(app core.App, userID string, topics ...string) bool {
+	prefixes := make([]string, len(topics))
+	for i, t := range topics {
+		prefixes[i] = t + "?"
+	}
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if auth != nil && auth.Id == userID && len(client.Subscriptions(prefixes...)) > 0 {
+			return true
+		}
+	}
+	return false
+}

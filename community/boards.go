@@ -1,0 +1,103 @@
+package community
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
+)
+
+// registerBlocks: the rules do the work (a blocked author's posts, comments
+// and messages leave the blocker's lists, search and PocketBase's
+// realtime; chat/sse.go asks access.HasBlocked for Madang's own chat
+// delivery). Blocks are private to the blocker, and never of an admin.
+func registerBlocks(core.App) {}
+
+// registerBookmarks: bookmarks are rules only (pb_migrations): the owner's,
+// and only while they can read the post.
+func registerBookmarks(core.App) {}
+
+// registerCategories keeps a post's category one of its board's, and
+// required where the board says so, on every save.
+func registerCategories(app core.App) {
+	app.OnRecordValidate(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
+		category := e.Record.GetString("category")
+		board, err := e.App.FindRecordById(access.CollectionNameBoards, e.Record.GetString("board"))
+		if err != nil {
+			return e.Next() // the board field's own error
+		}
+		if category == "" {
+			if board.GetBool("category_required") {
+				return validation.Errors{"category": validation.NewError("validation_required",
+					"This board needs a category (말머리) on every post.")}
+			}
+			return e.Next()
+		}
+		c, err := e.App.FindRecordById(Categories, category)
+		if err != nil || c.GetString("board") != board.Id {
+			return validation.Errors{"category": validation.NewError("validation_invalid_category",
+				"Pick one of this board's categories.")}
+		}
+		return e.Next()
+	})
+}
+
+// PopularDays is how far back the popular feed looks.
+const PopularDays = 7
+
+// popularScore weighs a post's engagement for the popular feed: a like
+// counts 3, a comment 2, a view 0.1 (views are cheap, likes deliberate).
+const popularScore = "([[posts.likes_count]] * 3 + [[posts.comments_count]] * 2 + [[posts.views_count]] * 0.1)"
+
+// registerFeeds: GET /api/feed/recent and /api/feed/popular, each a posts
+// list (page, perPage, expand, fields; never a count) through access.List,
+// so each item is what the list API returns for the requester: posts of
+// every board they can read, newest first; or of the last PopularDays
+// days, by popularScore.
+func registerFeeds(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Router.GET("/api/feed/recent", func(e *core.RequestEvent) error {
+			return feed(e, func(q *dbx.SelectQuery) { q.OrderBy("[[posts.created]] DESC", "[[posts.id]] DESC") })
+		})
+		e.Router.GET("/api/feed/popular", func(e *core.RequestEvent) error {
+			since := types.NowDateTime().Add(-PopularDays * 24 * time.Hour).String()
+			return feed(e, func(q *dbx.SelectQuery) {
+				q.AndWhere(dbx.NewExp("[[posts.created]] >= {:since}", dbx.Params{"since": since})).
+					OrderBy(popularScore+" DESC", "[[posts.created]] DESC")
+			})
+		})
+		return e.Next()
+	})
+}
+
+func feed(e *core.RequestEvent, order func(*dbx.SelectQuery)) error {
+	posts, err := e.App.FindCachedCollectionByNameOrId(access.CollectionNamePosts)
+	if err != nil {
+		return err
+	}
+	in := e.Request.URL.Query()
+	params := url.Values{search.SkipTotalQueryParam: {"1"}}
+	for _, k := range []string{search.PageQueryParam, search.PerPageQueryParam, "expand", "fields"} {
+		if v := in.Get(k); v != "" {
+			params.Set(k, v)
+		}
+	}
+	if p := in.Get(search.PageQueryParam); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 500 {
+			return e.BadRequestError("page must be a whole number from 1 to 500.", nil)
+		}
+	}
+	result, err := access.List(e, posts, order, params)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, result)
+}

@@ -1,0 +1,302 @@
+package community
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/chat"
+	"madang/internal/access"
+	"madang/internal/realtime"
+)
+
+// maxMentions bounds the @names one text notifies.
+const maxMentions = 20
+
+// mentionPattern finds @name: a name is 2–64 letters (any script), digits
+// and _ . - (the users.name rule), not preceded by a name character (so an
+// email address is no mention).
+var mentionPattern = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.@-])@([\p{L}\p{N}_][\p{L}\p{N}_.-]{1,63})`)
+
+// mentionedNames returns the distinct names @mentioned in texts, lower
+// case, without trailing dots or dashes (sentence punctuation).
+func mentionedNames(texts ...string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, text := range texts {
+		for _, m := range mentionPattern.FindAllStringSubmatch(text, -1) {
+			name := strings.ToLower(strings.TrimRight(m[1], ".-"))
+			if len([]rune(name)) >= 2 && !seen[name] && len(names) < maxMentions {
+				seen[name] = true
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+// mentionedUsers resolves names (case-insensitively, as sign-in does) to
+// user ids.
+func mentionedUsers(tx core.App, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	var ids []string
+	err := tx.DB().Select("id").From(access.CollectionNameUsers).
+		Where(dbx.NewExp("LOWER([[name]]) IN ("+placeholders(len(args))+")", paramsOf(args))).Column(&ids)
+	return ids, err
+}
+
+func placeholders(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = fmt.Sprintf("{:m%d}", i)
+	}
+	return strings.Join(p, ",")
+}
+
+func paramsOf(args []any) dbx.Params {
+	p := dbx.Params{}
+	for i, a := range args {
+		p[fmt.Sprintf("m%d", i)] = a
+	}
+	return p
+}
+
+// newMentions returns who record's texts mention now and did not before
+// (stored: the texts as stored before this write, nil on create).
+func newMentions(tx core.App, record *core.Record, fields []string, stored map[string]string) ([]string, error) {
+	var now, before []string
+	for _, f := range fields {
+		now = append(now, record.GetString(f))
+		before = append(before, stored[f])
+	}
+	old := map[string]bool{}
+	for _, n := range mentionedNames(before...) {
+		old[n] = true
+	}
+	var fresh []string
+	for _, n := range mentionedNames(now...) {
+		if !old[n] {
+			fresh = append(fresh, n)
+		}
+	}
+	return mentionedUsers(tx, fresh)
+}
+
+// storedTexts reads fields of the stored row of record (before an update).
+func storedTexts(app core.App, record *core.Record, fields ...string) map[string]string {
+	row := dbx.NullStringMap{}
+	out := map[string]string{}
+	if app.DB().Select(fields...).From(record.Collection().Name).Where(dbx.HashExp{"id": record.Id}).One(row) == nil {
+		for _, f := range fields {
+			out[f] = row[f].String
+		}
+	}
+	return out
+}
+
+func authorOf(tx core.App, record *core.Record) *core.Record {
+	author, err := tx.FindRecordById(access.CollectionNameUsers, record.GetString("author"))
+	if err != nil {
+		return nil
+	}
+	return author
+}
+
+// registerMentions notifies, in the transaction of each write: a post's
+// @mentions; a comment's post author (comment), the author of the comment
+// it answers (reply) and its @mentions; a chat message's session members
+// who do not have it open (chat, one unread notification per session) and
+// its @mentions. An edit notifies only the mentions it adds.
+func registerMentions(app core.App) {
+	app.OnRecordCreateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
+		return inTransaction(e, func(tx core.App) error { return postNotices(tx, e.Record, nil) })
+	})
+	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
+		stored := storedTexts(e.App, e.Record, "title", "content")
+		return inTransaction(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
+	})
+	app.OnRecordCreateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
+		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, nil) })
+	})
+	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
+		stored := storedTexts(e.App, e.Record, "content")
+		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
+	})
+	app.OnRecordCreateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
+		var fresh []*core.Record
+		err := inTransaction(e, func(tx core.App) error {
+			var err error
+			fresh, err = chatNotices(tx, e.Record, nil)
+			return err
+		})
+		for _, n := range fresh { // after the commit, to their owners only
+			realtime.Deliver(e.App, realtime.Event{Action: "create", Record: n})
+		}
+		return err
+	})
+	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
+		stored := storedTexts(e.App, e.Record, "content")
+		return inTransaction(e, func(tx core.App) error {
+			_, err := chatNotices(tx, e.Record, stored)
+			return err
+		})
+	})
+}
+
+func postNotices(tx core.App, post *core.Record, stored map[string]string) error {
+	if !post.GetBool("is_visible") {
+		return nil
+	}
+	ids, err := newMentions(tx, post, []string{"title", "content"}, stored)
+	if err != nil {
+		return err
+	}
+	author := authorOf(tx, post)
+	for _, id := range ids {
+		err := notify(tx, notice{user: id, kind: KindMention, actor: author, post: post.Id, target: post, text: post.GetString("title")})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func commentNotices(tx core.App, comment *core.Record, stored map[string]string) error {
+	if !comment.GetBool("is_visible") {
+		return nil
+	}
+	author := authorOf(tx, comment)
+	kinds := map[string]string{} // user → the one notice they get, reply first
+	order := []string{}
+	add := func(user, kind string) {
+		if _, ok := kinds[user]; !ok && user != "" {
+			kinds[user] = kind
+			order = append(order, user)
+		}
+	}
+	if stored == nil { // a new comment
+		if parent := comment.GetString("parent"); parent != "" {
+			if p, err := tx.FindRecordById(access.CollectionNameComments, parent); err == nil {
+				add(p.GetString("author"), KindReply)
+			}
+		}
+		if post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post")); err == nil {
+			add(post.GetString("author"), KindComment)
+		}
+	}
+	ids, err := newMentions(tx, comment, []string{"content"}, stored)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		add(id, KindMention)
+	}
+	for _, user := range order {
+		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, post: comment.GetString("post"),
+			comment: comment.Id, target: comment, text: comment.GetString("content")})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chatNotices notifies a message's @mentions one by one, and the other
+// members of its session who do not have it open with one statement: a
+// chat notification each, folded into their unread one of the session (its
+// count grows), skipping who muted chat notifications or blocked the
+// author. A group chat of thousands costs one INSERT and one UPDATE per
+// message, not a save per member. It returns the notifications it created,
+// for the caller to announce after the commit.
+func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([]*core.Record, error) {
+	if !message.GetBool("is_visible") {
+		return nil, nil
+	}
+	session, err := tx.FindRecordById(access.CollectionNameChatSessions, message.GetString("session"))
+	if err != nil {
+		return nil, nil
+	}
+	author := authorOf(tx, message)
+	members := session.GetStringSlice("members")
+	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
+	if err != nil {
+		return nil, err
+	}
+	isMember := map[string]bool{}
+	for _, m := range members {
+		isMember[m] = true
+	}
+	for _, id := range mentioned {
+		if isMember[id] || session.GetString("kind") == chat.KindSupport {
+			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: session.Id, target: message,
+				text: message.GetString("content")})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if stored != nil {
+		return nil, nil // an edit: mentions only
+	}
+	var recipients []any
+	for _, m := range members {
+		if m != message.GetString("author") && !chat.Watching(tx, session.Id, m) {
+			recipients = append(recipients, m)
+		}
+	}
+	if len(recipients) == 0 {
+		return nil, nil
+	}
+	now := types.NowDateTime().String()
+	params := paramsOf(recipients)
+	params["author"] = message.GetString("author")
+	params["session"] = session.Id
+	params["text"] = clip(message.GetString("content"), 300)
+	params["now"] = now
+	params["tag"] = strings.ToLower(security.RandomStringWithAlphabet(4, "abcdefghijklmnopqrstuvwxyz0123456789"))
+	eligible := `[[u.id]] IN (` + placeholders(len(recipients)) + `)
+		AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END) WHERE [[value]] = 'chat')
+		AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})`
+	unread := `SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[u.id]] AND [[n.session]] = {:session}
+		AND [[n.kind]] = 'chat' AND [[n.read_at]] = ''`
+	_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[count]] = [[count]] + 1, [[actor]] = {:author}, [[text]] = {:text}, [[updated]] = {:now}
+		WHERE [[kind]] = 'chat' AND [[session]] = {:session} AND [[read_at]] = ''
+		AND [[user]] IN (SELECT [[u.id]] FROM {{users}} [[u]] WHERE ` + eligible + `)`).Bind(params).Execute()
+	if err != nil {
+		return nil, fmt.Errorf("counting chat notifications of session %s: %w", session.Id, err)
+	}
+	// ids: 15 characters, a prefix of this statement's and 44 random bits per row
+	_, err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[actor]], [[session]], [[text]], [[count]],
+			[[post]], [[comment]], [[job]], [[read_at]], [[created]], [[updated]])
+		SELECT {:tag} || substr(lower(hex(randomblob(6))), 1, 11), [[u.id]], 'chat', {:author}, {:session}, {:text}, 1,
+			'', '', '', '', {:now}, {:now}
+		FROM {{users}} [[u]] WHERE ` + eligible + ` AND NOT EXISTS (` + unread + `)`).Bind(params).Execute()
+	if err != nil {
+		return nil, fmt.Errorf("notifying the members of chat session %s: %w", session.Id, err)
+	}
+	created, err := tx.FindAllRecords(Notifications, dbx.HashExp{"session": session.Id, "kind": KindChat, "created": now},
+		dbx.NewExp("[[id]] LIKE {:like}", dbx.Params{"like": params["tag"].(string) + "%"}))
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range created {
+		if _, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
+			WHERE [[id]] IN (SELECT [[id]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
+				ORDER BY [[created]] DESC, [[id]] DESC LIMIT -1 OFFSET {:keep})`).
+			Bind(dbx.Params{"now": now, "user": n.GetString("user"), "keep": MaxUnread}).Execute(); err != nil {
+			return nil, err
+		}
+	}
+	return created, nil
+}

@@ -1,0 +1,210 @@
+package community_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	"madang/internal/testapp"
+)
+
+// TestBlocking: a member blocks another: the blocked one's posts, comments
+// and chat messages leave the blocker's lists, views, search and realtime;
+// the blocked member is not told (cannot see the block); nobody blocks an
+// admin or themself; a block is the blocker's to list and remove.
+func TestBlocking(t *testing.T) {
+	app, base := server(t)
+	bobPost := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "bob writes fixture")
+	session := save(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+	aliceChats := testapp.OpenSSE(t, base, token(testapp.Alice), "chats/*")
+
+	b := mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob, "user": gina}, 200)
+	if b.Body["user"] != alice {
+		t.Fatalf("the block's owner was taken from the client: %s", b.Raw)
+	}
+	blockURL := "/api/collections/blocks/records/" + b.Body["id"].(string)
+	snap := testapp.TakeSnapshot(t, app, "blocks")
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 400) // twice
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": adam}, 400)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": alice}, 400)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", "", map[string]any{"blocked": bob}, 400)
+	for _, who := range []string{testapp.Bob, testapp.Adam, ""} {
+		if r := call(t, base, http.MethodGet, blockURL, who, nil); r.Status != 404 {
+			t.Errorf("%q sees alice's block: %d", who, r.Status)
+		}
+		if r := call(t, base, http.MethodDelete, blockURL, who, nil); r.Status != 404 {
+			t.Errorf("%q deletes alice's block: %d", who, r.Status)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
+	listed := func(who, path string, q url.Values) []string {
+		return ids(items(mustCall(t, base, http.MethodGet, path+"?"+q.Encode(), who, nil, 200)))
+	}
+	q := url.Values{"filter": {`author = "` + bob + `"`}}
+	if got := listed(testapp.Alice, "/api/collections/posts/records", q); len(got) != 0 {
+		t.Errorf("alice still lists bob's posts: %v", got)
+	}
+	if got := listed(testapp.Gina, "/api/collections/posts/records", q); !slices.Contains(got, bobPost.Id) {
+		t.Errorf("gina lost bob's posts: %v", got)
+	}
+	if got := listed(testapp.Alice, "/api/posts/search", url.Values{"q": {"bob writes"}}); len(got) != 0 {
+		t.Errorf("alice still finds bob's posts: %v", got)
+	}
+	if got := listed(testapp.Adam, "/api/collections/posts/records", q); !slices.Contains(got, bobPost.Id) {
+		t.Errorf("an admin lost bob's posts: %v", got)
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+bobPost.Id, testapp.Alice, nil, 404)
+	// chat: bob's message does not reach alice; her own next message does (sentinel)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Bob, map[string]any{"session": session.Id, "content": "hey"}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "mine"}, 200)
+	if rec := aliceChats.ExpectRecord(t, "chats/*"); rec["author"] != alice {
+		t.Fatalf("alice received a blocked member's message: %v", rec)
+	}
+	if got := listed(testapp.Alice, "/api/collections/chats/records", url.Values{"filter": {`session = "` + session.Id + `"`}}); len(got) != 1 {
+		t.Errorf("alice lists %d messages, want only her own", len(got))
+	}
+
+	mustCall(t, base, http.MethodDelete, blockURL, testapp.Alice, nil, 204)
+	if got := listed(testapp.Alice, "/api/collections/posts/records", q); !slices.Contains(got, bobPost.Id) {
+		t.Errorf("unblocked, alice still misses bob's posts: %v", got)
+	}
+}
+
+// TestBookmarks: a member bookmarks posts they can read, lists them newest
+// first, and stops seeing one whose post they can no longer read.
+func TestBookmarks(t *testing.T) {
+	app, base := server(t)
+	first := testapp.VisiblePost(testapp.BoardPublic)
+	second := testapp.VisiblePost(testapp.BoardGranted)
+	mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Gina, map[string]any{"post": first}, 200)
+	b2 := mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Gina, map[string]any{"post": second, "user": alice}, 200)
+	if b2.Body["user"] != gina {
+		t.Fatalf("bookmark owner from the client: %s", b2.Raw)
+	}
+	mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Gina, map[string]any{"post": first}, 400)
+	mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Alice, map[string]any{"post": second}, 400) // not granted
+	mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", "", map[string]any{"post": first}, 400)
+	got := ids(items(mustCall(t, base, http.MethodGet, "/api/collections/bookmarks/records?sort=-created,-id&expand=post", testapp.Gina, nil, 200)))
+	if len(got) != 2 || got[0] != b2.Body["id"] {
+		t.Fatalf("gina's bookmarks: %v", got)
+	}
+	if got := items(mustCall(t, base, http.MethodGet, "/api/collections/bookmarks/records", testapp.Alice, nil, 200)); len(got) != 0 {
+		t.Fatalf("alice sees gina's bookmarks: %v", got)
+	}
+	// the grant goes: the bookmark of the granted board's post no longer shows
+	if err := func() error {
+		u, _ := app.FindRecordById("users", gina)
+		u.Set("boards", []string{})
+		return app.Save(u)
+	}(); err != nil {
+		t.Fatal(err)
+	}
+	got = ids(items(mustCall(t, base, http.MethodGet, "/api/collections/bookmarks/records", testapp.Gina, nil, 200)))
+	if len(got) != 1 {
+		t.Fatalf("gina's bookmarks after losing the grant: %v", got)
+	}
+}
+
+// TestCategories: admins define a board's categories; readers of the board
+// read them; a post carries one of its own board's, required where the
+// board says so; the list filters by it.
+func TestCategories(t *testing.T) {
+	_, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPost, "/api/collections/board_categories/records", testapp.Alice, map[string]any{"board": board, "name": "질문"}, 400)
+	q := mustCall(t, base, http.MethodPost, "/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": board, "name": "질문", "sort": 1}, 200)
+	other := mustCall(t, base, http.MethodPost, "/api/collections/board_categories/records", testapp.Adam,
+		map[string]any{"board": testapp.ID(testapp.BoardGranted), "name": "비밀"}, 200)
+	if got := items(mustCall(t, base, http.MethodGet, "/api/collections/board_categories/records", "", nil, 200)); len(got) != 1 {
+		t.Fatalf("a guest lists %d categories, want the public board's one", len(got))
+	}
+	post := map[string]any{"board": board, "title": "how?", "content": "?", "category": other.Body["id"]}
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice, post, 400)
+	post["category"] = q.Body["id"]
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice, post, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"category_required": true}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice, map[string]any{"board": board, "title": "t", "content": "c"}, 400)
+	got := ids(items(mustCall(t, base, http.MethodGet, "/api/collections/posts/records?filter="+url.QueryEscape(`category = "`+q.Body["id"].(string)+`"`), "", nil, 200)))
+	if !slices.Equal(got, []string{p.Body["id"].(string)}) {
+		t.Fatalf("filter by category: %v", got)
+	}
+}
+
+// TestFeeds: the recent feed lists the posts of every board the requester
+// can read, newest first; the popular one ranks the last week's by likes,
+// comments and views; both page without a count.
+func TestFeeds(t *testing.T) {
+	app, base := server(t)
+	liked := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "liked")
+	newest := testapp.CreatePost(t, app, testapp.ID(testapp.BoardMembers), alice, "newest")
+	for _, u := range []string{alice, bob, gina} {
+		testapp.CreateLike(t, app, liked.Id, u)
+	}
+	r := mustCall(t, base, http.MethodGet, "/api/feed/recent?perPage=2", testapp.Bob, nil, 200)
+	if got := ids(items(r)); len(got) != 2 || got[0] != newest.Id || got[1] != liked.Id || r.Body["totalItems"] != -1.0 {
+		t.Fatalf("bob's recent feed: %s", r.Raw)
+	}
+	guest := ids(items(mustCall(t, base, http.MethodGet, "/api/feed/recent?perPage=50", "", nil, 200)))
+	if slices.Contains(guest, newest.Id) || !slices.Contains(guest, liked.Id) {
+		t.Fatalf("a guest's recent feed shows a members-board post or misses a public one: %v", guest)
+	}
+	for _, id := range guest {
+		if id == testapp.VisiblePost(testapp.BoardGranted) || id == testapp.HiddenPost(testapp.BoardPublic) {
+			t.Fatalf("a guest's feed shows %s", id)
+		}
+	}
+	pop := ids(items(mustCall(t, base, http.MethodGet, "/api/feed/popular?perPage=1", testapp.Bob, nil, 200)))
+	if len(pop) != 1 || pop[0] != liked.Id {
+		t.Fatalf("bob's popular feed: %v", pop)
+	}
+	mustCall(t, base, http.MethodGet, "/api/feed/recent?page=0", "", nil, 400)
+	mustCall(t, base, http.MethodGet, "/api/feed/recent?sort=author.tokenKey", "", nil, 400)
+}
+
+// TestExportAndDeleteAccount: a member downloads everything they own as
+// JSON; deleting the account keeps their posts (authorless) unless they
+// ask to remove them too.
+func TestExportAndDeleteAccount(t *testing.T) {
+	app, base := server(t)
+	mine := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "mine")
+	testapp.CreateComment(t, app, mine.Id, alice, "")
+	mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Alice, map[string]any{"post": mine.Id}, 200)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/users/me/export", nil)
+	req.Header.Set("Authorization", token(testapp.Alice))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var export map[string]json.RawMessage
+	if err := json.NewDecoder(res.Body).Decode(&export); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Disposition") == "" {
+		t.Fatalf("export: %d %v", res.StatusCode, res.Header)
+	}
+	var posts, bookmarks []map[string]any
+	var profile map[string]any
+	json.Unmarshal(export["posts"], &posts)
+	json.Unmarshal(export["bookmarks"], &bookmarks)
+	json.Unmarshal(export["profile"], &profile)
+	if len(posts) != 1 || len(bookmarks) != 1 || profile["email"] != "alice@example.com" || profile["tokenKey"] != nil || profile["password"] != nil {
+		t.Fatalf("export: %d posts, %d bookmarks, profile %v", len(posts), len(bookmarks), profile)
+	}
+	mustCall(t, base, http.MethodGet, "/api/users/me/export", "", nil, 401)
+
+	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+alice, testapp.Bob, nil, 404)
+	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+alice, testapp.Alice, nil, 204)
+	kept, err := app.FindRecordById("posts", mine.Id)
+	if err != nil || kept.GetString("author") != "" {
+		t.Fatalf("alice's post after she left: %v %v", kept, err)
+	}
+	bobPost := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "bob's")
+	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+bob+"?content=remove", testapp.Bob, nil, 204)
+	if _, err := app.FindRecordById("posts", bobPost.Id); err == nil {
+		t.Fatal("bob asked to remove his posts with his account; one is still there")
+	}
+}

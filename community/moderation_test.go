@@ -1,0 +1,241 @@
+package community_test
+
+import (
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+
+	"madang/community"
+	"madang/internal/testapp"
+)
+
+// TestReports: members report what they can read, once while it is open;
+// reporters see only their own reports, admins all; nobody edits or
+// deletes them through the API; an admin resolves one with hide in one
+// call — the content is hidden, every open report of it actioned, the log
+// written, and the author and reporters notified.
+func TestReports(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "spam here")
+	body := map[string]any{"target_kind": "post", "post": post.Id, "reason": "spam", "text": "ads"}
+
+	mustCall(t, base, http.MethodPost, "/api/collections/reports/records", "", body, 400)
+	mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Ben, body, 401) // banned
+	r1 := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice, body, 200)
+	if r1.Body["reporter"] != alice || r1.Body["status"] != community.ReportOpen {
+		t.Fatalf("alice's report: %s", r1.Raw)
+	}
+	snap := testapp.TakeSnapshot(t, app, "reports")
+	for _, bad := range []map[string]any{
+		body, // the same open report again
+		{"target_kind": "post", "post": testapp.HiddenPost(testapp.BoardPublic), "reason": "spam"}, // cannot read it
+		{"target_kind": "post", "post": post.Id, "comment": testapp.VisibleComment(testapp.BoardPublic), "reason": "spam"},
+		{"target_kind": "user", "user": alice, "reason": "abuse"}, // herself
+		{"target_kind": "post", "post": post.Id, "reason": "boring"},
+	} {
+		if r := call(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice, bad); r.Status != 400 {
+			t.Errorf("report %v: %d %s, want 400", bad, r.Status, r.Raw)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	r2 := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Bob,
+		map[string]any{"target_kind": "post", "post": post.Id, "reason": "abuse", "status": "actioned", "reporter": alice}, 200)
+	if r2.Body["reporter"] != bob || r2.Body["status"] != community.ReportOpen {
+		t.Fatalf("server-set fields taken from the client: %s", r2.Raw)
+	}
+
+	// who sees which
+	for who, want := range map[string][]string{
+		testapp.Alice: {r1.Body["id"].(string)}, testapp.Bob: {r2.Body["id"].(string)},
+		testapp.Gina: {}, "": {}, testapp.Adam: {r1.Body["id"].(string), r2.Body["id"].(string)},
+	} {
+		r := call(t, base, http.MethodGet, "/api/collections/reports/records?sort=created", who, nil)
+		got := ids(items(r))
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("reports listed by %q: %v, want %v", who, got, want)
+		}
+	}
+	snap = testapp.TakeSnapshot(t, app, "reports")
+	for _, who := range []string{testapp.Alice, testapp.Adam} {
+		if r := call(t, base, http.MethodPatch, "/api/collections/reports/records/"+r1.Body["id"].(string), who, map[string]any{"status": "dismissed"}); r.Status == 200 {
+			t.Errorf("%s edited a report through the records API", who)
+		}
+		if r := call(t, base, http.MethodDelete, "/api/collections/reports/records/"+r1.Body["id"].(string), who, nil); r.Status == 204 {
+			t.Errorf("%s deleted a report through the records API", who)
+		}
+	}
+	for _, who := range []string{"", testapp.Alice, testapp.Gina} {
+		if r := call(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", who, map[string]any{"action": "hide"}); r.Status != 401 && r.Status != 403 {
+			t.Errorf("%q resolving: %d", who, r.Status)
+		}
+		if r := call(t, base, http.MethodGet, "/api/reports/queue", who, nil); r.Status != 401 && r.Status != 403 {
+			t.Errorf("%q reading the queue: %d", who, r.Status)
+		}
+	}
+	mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "delete"}, 400)
+	snap.AssertUnchanged(t, app)
+
+	q := mustCall(t, base, http.MethodGet, "/api/reports/queue", testapp.Adam, nil, 200)
+	if it := items(q); len(it) != 1 || it[0].(map[string]any)["reports"] != 2.0 || it[0].(map[string]any)["target_id"] != post.Id {
+		t.Fatalf("the queue: %s", q.Raw)
+	}
+
+	res := mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam,
+		map[string]any{"action": "hide", "reason": "advertising"}, 200)
+	if res.Body["status"] != community.ReportActioned || res.Body["resolved_by"] != adam {
+		t.Fatalf("resolved report: %s", res.Raw)
+	}
+	stored, _ := app.FindRecordById("posts", post.Id)
+	other, _ := app.FindRecordById("reports", r2.Body["id"].(string))
+	if stored.GetBool("is_visible") || other.GetString("status") != community.ReportActioned {
+		t.Fatalf("after resolve: post visible %v, other report %s", stored.GetBool("is_visible"), other.GetString("status"))
+	}
+	lines, _ := app.FindRecordsByFilter("moderation_log", "target_id = {:id}", "created", 0, 0, dbx.Params{"id": post.Id})
+	actions := []string{}
+	for _, l := range lines {
+		actions = append(actions, l.GetString("action"))
+		if l.GetString("actor") != adam {
+			t.Errorf("log line %s by %q, want adam", l.GetString("action"), l.GetString("actor"))
+		}
+	}
+	if !slices.Equal(actions, []string{community.ActionHide, community.ActionReportResolve}) {
+		t.Fatalf("log of the post: %v", actions)
+	}
+	if n := notificationsOf(t, app, gina); len(n) != 1 || n[0].GetString("kind") != community.KindModeration {
+		t.Fatalf("the author's notifications: %v", n)
+	}
+	for _, reporter := range []string{alice, bob} {
+		if n := notificationsOf(t, app, reporter); len(n) != 1 || n[0].GetString("kind") != community.KindModeration {
+			t.Fatalf("reporter %s's notifications: %v", reporter, n)
+		}
+	}
+	if q := mustCall(t, base, http.MethodGet, "/api/reports/queue", testapp.Adam, nil, 200); len(items(q)) != 0 {
+		t.Fatalf("the queue after resolving: %s", q.Raw)
+	}
+	mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "dismiss"}, 400)
+}
+
+// TestReportBanAndAutoHide: resolving with ban bans the author; a board's
+// auto_hide_reports hides a post once that many distinct members reported
+// it, and concurrent reports count exactly.
+func TestReportBanAndAutoHide(t *testing.T) {
+	app, base := server(t)
+	board, _ := app.FindRecordById("boards", testapp.ID(testapp.BoardPublic))
+	board.Set("auto_hide_reports", 5)
+	if err := app.Save(board); err != nil {
+		t.Fatal(err)
+	}
+	post := testapp.CreatePost(t, app, board.Id, bob, "trouble")
+	_, tokens := testapp.CreateMembers(t, app, "rep", 12)
+	var wg sync.WaitGroup
+	for _, tok := range tokens[:4] {
+		wg.Go(func() {
+			testapp.Call(t, http.MethodPost, base+"/api/collections/reports/records", tok, map[string]any{"target_kind": "post", "post": post.Id, "reason": "abuse"})
+		})
+	}
+	wg.Wait()
+	if p, _ := app.FindRecordById("posts", post.Id); !p.GetBool("is_visible") {
+		t.Fatal("hidden after 4 reports; the board says 5")
+	}
+	// the rest at once: the fifth hides the post, and who comes after can no
+	// longer read it to report it (400); every accepted report is stored
+	var mu sync.Mutex
+	accepted := 4
+	for _, tok := range tokens[4:] {
+		wg.Go(func() {
+			r := testapp.Call(t, http.MethodPost, base+"/api/collections/reports/records", tok, map[string]any{"target_kind": "post", "post": post.Id, "reason": "abuse"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.Status {
+			case 200:
+				accepted++
+			case 400:
+			default:
+				t.Errorf("a concurrent report: %d %s", r.Status, r.Raw)
+			}
+		})
+	}
+	wg.Wait()
+	n, _ := app.CountRecords("reports", dbx.HashExp{"post": post.Id, "status": "open"})
+	if p, _ := app.FindRecordById("posts", post.Id); p.GetBool("is_visible") || int(n) != accepted || accepted < 5 {
+		t.Fatalf("after 12 reports: visible %v, %d open reports, %d accepted", p.GetBool("is_visible"), n, accepted)
+	}
+	// the author cannot bring it back; an admin can
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post.Id, testapp.Bob, map[string]any{"is_visible": true}, 404)
+
+	var reportID string
+	if err := app.DB().Select("id").From("reports").Where(dbx.HashExp{"post": post.Id}).Limit(1).Row(&reportID); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, base, http.MethodPost, "/api/reports/"+reportID+"/resolve", testapp.Adam, map[string]any{"action": "ban", "reason": "repeated abuse"}, 200)
+	if u, _ := app.FindRecordById("users", bob); !u.GetBool("banned") || u.GetString("ban_reason") != "repeated abuse" {
+		t.Fatalf("bob after a ban resolution: banned %v %q", u.GetBool("banned"), u.GetString("ban_reason"))
+	}
+	if n, _ := app.CountRecords("reports", dbx.HashExp{"post": post.Id, "status": "open"}); n != 0 {
+		t.Fatalf("%d reports still open", n)
+	}
+}
+
+// TestModerationLog: hides, pins, bans, grants and board changes are logged
+// with who did them — an admin over the API, a superuser (the dashboard),
+// the command line — and the log is admins' to read, nobody's to write.
+func TestModerationLog(t *testing.T) {
+	app, base := server(t)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, testapp.Adam, map[string]any{"is_pinned": true}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, "root", map[string]any{"is_visible": false}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, testapp.Adam, map[string]any{"boards+": testapp.ID(testapp.BoardGranted)}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+testapp.ID(testapp.BoardMembers), testapp.Adam, map[string]any{"read": "granted"}, 200)
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "bob@example.com", "--reason", "spam"); err != nil {
+		t.Fatal(err)
+	}
+	// gina hides her own comment: not a moderator action
+	mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+testapp.VisibleComment(testapp.BoardPublic), testapp.Gina, map[string]any{"is_visible": false}, 200)
+
+	lines, err := app.FindRecordsByFilter("moderation_log", "", "created,id", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type line struct{ action, kind, target, actor, label string }
+	var got []line
+	for _, l := range lines {
+		got = append(got, line{l.GetString("action"), l.GetString("target_kind"), l.GetString("target_id"), l.GetString("actor"), l.GetString("actor_label")})
+	}
+	want := []line{
+		{"pin", "post", post, adam, "adam"},
+		{"hide", "post", post, "", "superuser:" + testapp.SuperuserEmail},
+		{"grant", "user", alice, adam, "adam"},
+		{"board_change", "board", testapp.ID(testapp.BoardMembers), adam, "adam"},
+		{"ban", "user", bob, "", "cli"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("log:\n got %v\nwant %v", got, want)
+	}
+	for _, who := range []string{"", testapp.Alice} {
+		if r := call(t, base, http.MethodGet, "/api/collections/moderation_log/records", who, nil); r.Status == 200 && len(items(r)) > 0 {
+			t.Errorf("%q reads the moderation log", who)
+		}
+	}
+	if r := mustCall(t, base, http.MethodGet, "/api/collections/moderation_log/records", testapp.Adam, nil, 200); len(items(r)) != len(want) {
+		t.Errorf("adam reads %d lines", len(items(r)))
+	}
+	snap := testapp.TakeSnapshot(t, app, "moderation_log")
+	id := lines[0].Id
+	for _, who := range []string{testapp.Alice, testapp.Adam} {
+		if r := call(t, base, http.MethodPost, "/api/collections/moderation_log/records", who, map[string]any{"action": "hide", "target_kind": "post", "target_id": "x"}); r.Status == 200 {
+			t.Errorf("%s wrote the log", who)
+		}
+		if r := call(t, base, http.MethodPatch, "/api/collections/moderation_log/records/"+id, who, map[string]any{"reason": "x"}); r.Status == 200 {
+			t.Errorf("%s edited the log", who)
+		}
+		if r := call(t, base, http.MethodDelete, "/api/collections/moderation_log/records/"+id, who, nil); r.Status == 204 {
+			t.Errorf("%s deleted from the log", who)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+}

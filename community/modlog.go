@@ -1,0 +1,182 @@
+package community
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
+)
+
+// Moderation log actions, spelled as in the migration.
+const (
+	ActionHide          = "hide"
+	ActionUnhide        = "unhide"
+	ActionPin           = "pin"
+	ActionUnpin         = "unpin"
+	ActionBan           = "ban"
+	ActionUnban         = "unban"
+	ActionGrant         = "grant"
+	ActionRevoke        = "revoke"
+	ActionReportResolve = "report_resolve"
+	ActionBoardChange   = "board_change"
+)
+
+// entry is one line of the moderation log.
+type entry struct {
+	action, targetKind, targetID, reason string
+}
+
+// writeLog stores entries by a in tx.
+func writeLog(tx core.App, a actor, entries ...entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	log, err := tx.FindCachedCollectionByNameOrId(ModerationLog)
+	if err != nil {
+		return err
+	}
+	for _, en := range entries {
+		r := core.NewRecord(log)
+		if a.user != nil {
+			r.Set("actor", a.user.Id)
+		}
+		r.Set("actor_label", clip(a.label, 300))
+		r.Set("action", en.action)
+		r.Set("target_kind", en.targetKind)
+		r.Set("target_id", en.targetID)
+		reason := en.reason
+		if a.reason != "" {
+			reason = strings.TrimSpace(a.reason + " " + reason)
+		}
+		r.Set("reason", clip(reason, 1000))
+		if err := tx.Save(r); err != nil {
+			return fmt.Errorf("writing the moderation log (%s %s %s): %w", en.action, en.targetKind, en.targetID, err)
+		}
+	}
+	return nil
+}
+
+// stored reads record as it is in the database, before the write under way
+// (record.Original() is blank for records saved without being read back).
+func stored(app core.App, record *core.Record) *core.Record {
+	r, err := app.FindRecordById(record.Collection(), record.Id)
+	if err != nil {
+		return core.NewRecord(record.Collection())
+	}
+	return r
+}
+
+// boardRuleFields are the board fields whose change is a moderator action.
+var boardRuleFields = []string{"name", "is_visible", "read", "write", "anonymous", "category_required",
+	"moderation_ai", "moderation_threshold", "auto_hide_reports"}
+
+// registerModerationLog records every moderator action — hide, unhide,
+// pin, unpin, ban, unban, grant, revoke, board changes — in the
+// transaction of the change, whoever makes it (API, dashboard, CLI); the
+// actions of routes (report resolutions, avatar and name removal) are
+// logged by them. Hidden and restored content also notifies its author.
+func registerModerationLog(app core.App) {
+	kinds := map[string]string{access.CollectionNamePosts: "post", access.CollectionNameComments: "comment", access.CollectionNameChats: "chat"}
+	for collection, kind := range kinds {
+		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			before := stored(e.App, e.Record)
+			a := writtenBy(e.App, e.Record)
+			var entries []entry
+			wasVisible, visible := before.GetBool("is_visible"), e.Record.GetBool("is_visible")
+			byAuthor := a.user != nil && a.user.Id == e.Record.GetString("author")
+			switch {
+			case wasVisible && !visible && !byAuthor:
+				entries = append(entries, entry{ActionHide, kind, e.Record.Id, ""})
+			case !wasVisible && visible:
+				entries = append(entries, entry{ActionUnhide, kind, e.Record.Id, ""})
+			}
+			if collection == access.CollectionNamePosts {
+				if pinned := e.Record.GetBool("is_pinned"); pinned != before.GetBool("is_pinned") {
+					entries = append(entries, entry{map[bool]string{true: ActionPin, false: ActionUnpin}[pinned], kind, e.Record.Id, ""})
+				}
+			}
+			if len(entries) == 0 {
+				return e.Next()
+			}
+			return inTransaction(e, func(tx core.App) error {
+				if err := writeLog(tx, a, entries...); err != nil {
+					return err
+				}
+				for _, en := range entries {
+					if en.action != ActionHide && en.action != ActionUnhide {
+						continue
+					}
+					text := "hidden"
+					if en.action == ActionUnhide {
+						text = "restored"
+					}
+					if a.reason != "" {
+						text += ": " + a.reason
+					}
+					n := notice{user: e.Record.GetString("author"), kind: KindModeration, actor: a.user, text: text}
+					switch kind {
+					case "post":
+						n.post = e.Record.Id
+					case "comment":
+						n.post, n.comment = e.Record.GetString("post"), e.Record.Id
+					case "chat":
+						n.session = e.Record.GetString("session")
+					}
+					if err := notify(tx, n); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+
+	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		before := stored(e.App, e.Record)
+		var entries []entry
+		wasBanned := before.GetBool("banned")
+		switch banned := e.Record.GetBool("banned"); {
+		case banned && !wasBanned:
+			entries = append(entries, entry{ActionBan, "user", e.Record.Id, e.Record.GetString("ban_reason")})
+		case !banned && wasBanned:
+			entries = append(entries, entry{ActionUnban, "user", e.Record.Id, ""})
+		}
+		oldBoards := before.GetStringSlice("boards")
+		now := e.Record.GetStringSlice("boards")
+		for _, b := range now {
+			if !slices.Contains(oldBoards, b) {
+				entries = append(entries, entry{ActionGrant, "user", e.Record.Id, "board " + b})
+			}
+		}
+		for _, b := range oldBoards {
+			if !slices.Contains(now, b) {
+				entries = append(entries, entry{ActionRevoke, "user", e.Record.Id, "board " + b})
+			}
+		}
+		if len(entries) == 0 {
+			return e.Next()
+		}
+		a := writtenBy(e.App, e.Record)
+		return inTransaction(e, func(tx core.App) error { return writeLog(tx, a, entries...) })
+	})
+
+	app.OnRecordUpdateExecute(access.CollectionNameBoards).BindFunc(func(e *core.RecordEvent) error {
+		before := stored(e.App, e.Record)
+		var changes []string
+		for _, f := range boardRuleFields {
+			if was, now := before.GetString(f), e.Record.GetString(f); was != now {
+				changes = append(changes, f+": "+was+" → "+now)
+			}
+		}
+		if len(changes) == 0 {
+			return e.Next()
+		}
+		a := writtenBy(e.App, e.Record)
+		return inTransaction(e, func(tx core.App) error {
+			return writeLog(tx, a, entry{ActionBoardChange, "board", e.Record.Id, strings.Join(changes, "; ")})
+		})
+	})
+}

@@ -1,0 +1,232 @@
+package community
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
+	"madang/internal/realtime"
+)
+
+// Notification kinds, spelled as in the migration.
+const (
+	KindReply      = "reply"
+	KindComment    = "comment"
+	KindMention    = "mention"
+	KindChat       = "chat"
+	KindModeration = "moderation"
+	KindBanLifted  = "ban_lifted"
+	KindAIJob      = "ai_job"
+)
+
+// SlowJob is how long an AI job must take for its end to be notified.
+const SlowJob = 10 * time.Second
+
+// MaxUnread bounds a user's unread notifications: past it, the oldest
+// unread ones fold (are marked read), so a flood never grows without bound
+// and the newest are always there.
+const MaxUnread = 200
+
+// notice is one notification to write.
+type notice struct {
+	user, kind, text string
+	actor            *core.Record // nil for the system
+	// the target, where one applies; target is the record the user must be
+	// able to read (the post, the comment, the message), else nothing is sent
+	post, comment, session, job string
+	target                      *core.Record
+}
+
+// notify writes n with tx — the transaction of the event — unless the user
+// acts on their own content, muted the kind, blocked the actor, or may not
+// read the target. Chat notices fold into the user's unread one of the
+// session. Saved through the app, so PocketBase's realtime tells the owner
+// (the notifications rules let only the owner read them).
+func notify(tx core.App, n notice) error {
+	if n.user == "" || (n.actor != nil && n.actor.Id == n.user) {
+		return nil
+	}
+	user, err := tx.FindRecordById(access.CollectionNameUsers, n.user)
+	if err != nil {
+		return nil // deleted meanwhile
+	}
+	if slices.Contains(user.GetStringSlice("notify_mute"), n.kind) {
+		return nil
+	}
+	if n.actor != nil && access.HasBlocked(tx, n.user, n.actor.Id) {
+		return nil
+	}
+	if n.target != nil {
+		info := &core.RequestInfo{Auth: user, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
+		if ok, _ := tx.CanAccessRecord(n.target, info, n.target.Collection().ViewRule); !ok {
+			return nil
+		}
+	}
+	notifications, err := tx.FindCachedCollectionByNameOrId(Notifications)
+	if err != nil {
+		return err
+	}
+	var record *core.Record
+	if n.kind == KindChat {
+		record, err = tx.FindFirstRecordByFilter(notifications, "user = {:user} && session = {:session} && kind = 'chat' && read_at = ''",
+			dbx.Params{"user": n.user, "session": n.session})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if record == nil {
+		record = core.NewRecord(notifications)
+		record.Set("user", n.user)
+		record.Set("kind", n.kind)
+	}
+	record.Set("count", record.GetInt("count")+1)
+	if n.actor != nil {
+		record.Set("actor", n.actor.Id)
+	}
+	record.Set("post", n.post)
+	record.Set("comment", n.comment)
+	record.Set("session", n.session)
+	record.Set("job", n.job)
+	record.Set("text", clip(n.text, 300))
+	if err := tx.Save(record); err != nil {
+		return fmt.Errorf("notifying user %s (%s): %w", n.user, n.kind, err)
+	}
+	_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
+		WHERE [[id]] IN (SELECT [[id]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
+			ORDER BY [[created]] DESC, [[id]] DESC LIMIT -1 OFFSET {:keep})`).
+		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": n.user, "keep": MaxUnread}).Execute()
+	return err
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func registerNotifications(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		users := apis.RequireAuth(access.CollectionNameUsers)
+		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)
+		e.Router.POST("/api/notifications/read", markNotificationsRead).Bind(users)
+		return e.Next()
+	})
+	// a ban that ends, by an admin or by time, is news to its user
+	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		var wasBanned bool
+		err := e.App.DB().Select("banned").From(access.CollectionNameUsers).Where(dbx.HashExp{"id": e.Record.Id}).Row(&wasBanned)
+		if err != nil || !wasBanned || e.Record.GetBool("banned") {
+			return e.Next()
+		}
+		return inTransaction(e, func(tx core.App) error {
+			return notify(tx, notice{user: e.Record.Id, kind: KindBanLifted, text: "Your ban has ended."})
+		})
+	})
+	// a finished AI job that took a while, unless its user watches it live
+	// (a quick job's result is on the page that asked for it)
+	app.OnRecordUpdateExecute(access.CollectionNameAILogs).BindFunc(func(e *core.RecordEvent) error {
+		took := e.Record.GetDateTime("finished_at").Time().Sub(e.Record.GetDateTime("created").Time())
+		if !e.Record.GetBool("is_finished") || took < SlowJob {
+			return e.Next()
+		}
+		var wasFinished bool
+		err := e.App.DB().Select("is_finished").From(access.CollectionNameAILogs).Where(dbx.HashExp{"id": e.Record.Id}).Row(&wasFinished)
+		user := e.Record.GetString("user")
+		if err != nil || wasFinished || realtime.Watching(e.App, user, "ai_logs/"+e.Record.Id, "ai_logs/*") {
+			return e.Next()
+		}
+		return inTransaction(e, func(tx core.App) error {
+			return notify(tx, notice{user: user, kind: KindAIJob, job: e.Record.Id,
+				text: "Your AI job " + e.Record.GetString("status") + "."})
+		})
+	})
+}
+
+// inTransaction runs the write e.Next() and then after in one transaction
+// (joining the caller's when there is one), so a notification or a log
+// line is stored exactly when its event is.
+func inTransaction(e *core.RecordEvent, after func(tx core.App) error) error {
+	original := e.App
+	defer func() { e.App = original }()
+	return original.RunInTransaction(func(tx core.App) error {
+		e.App = tx
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return after(tx)
+	})
+}
+
+// unreadNotifications answers GET /api/notifications/unread:
+// {"total": n, "kinds": {kind: n}}.
+func unreadNotifications(e *core.RequestEvent) error {
+	var rows []struct {
+		Kind  string `db:"kind"`
+		Count int    `db:"n"`
+	}
+	err := e.App.DB().Select("kind", "COUNT(*) AS n").From(Notifications).
+		Where(dbx.HashExp{"user": e.Auth.Id, "read_at": ""}).GroupBy("kind").All(&rows)
+	if err != nil {
+		return fmt.Errorf("counting the unread notifications of user %s: %w", e.Auth.Id, err)
+	}
+	kinds := map[string]int{}
+	total := 0
+	for _, r := range rows {
+		kinds[r.Kind] = r.Count
+		total += r.Count
+	}
+	return e.JSON(http.StatusOK, map[string]any{"total": total, "kinds": kinds})
+}
+
+// markNotificationsRead answers POST /api/notifications/read with
+// {"ids": [...]} or {"all": true}: the requester's own notifications among
+// them are marked read (others' ids are ignored, not revealed). It answers
+// {"marked": n}.
+func markNotificationsRead(e *core.RequestEvent) error {
+	var body struct {
+		IDs []string `json:"ids"`
+		All bool     `json:"all"`
+	}
+	if err := e.BindBody(&body); err != nil || (!body.All && len(body.IDs) == 0) || len(body.IDs) > 500 {
+		return e.BadRequestError(`Send {"ids": ["…"]} (at most 500) or {"all": true}.`, nil)
+	}
+	where := dbx.And(dbx.HashExp{"user": e.Auth.Id, "read_at": ""})
+	if !body.All {
+		ids := make([]any, len(body.IDs))
+		for i, id := range body.IDs {
+			ids[i] = id
+		}
+		where = dbx.And(where, dbx.In("id", ids...))
+	}
+	var records []*core.Record
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		var err error
+		records, err = tx.FindAllRecords(Notifications, where)
+		if err != nil {
+			return err
+		}
+		now := types.NowDateTime()
+		for _, r := range records {
+			r.Set("read_at", now)
+			if err := tx.Save(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("marking notifications read for user %s: %w", e.Auth.Id, err)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"marked": len(records)})
+}

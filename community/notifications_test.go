@@ -1,0 +1,207 @@
+package community_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+
+	"madang/community"
+	"madang/internal/testapp"
+)
+
+// TestCommentsNotifyThePostAndCommentAuthors: a comment notifies the post's
+// author (comment); a reply notifies the author of the comment it answers
+// (reply) and the post's author; nobody is notified of their own action.
+func TestCommentsNotifyThePostAndCommentAuthors(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "alice asks")
+	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": post.Id, "content": "bob answers"}, 200)
+	got := notificationsOf(t, app, alice)
+	if len(got) != 1 || got[0].GetString("kind") != community.KindComment || got[0].GetString("actor") != bob ||
+		got[0].GetString("comment") != c.Body["id"] || got[0].GetString("post") != post.Id {
+		t.Fatalf("alice's notifications after bob's comment: %v", got)
+	}
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Gina,
+		map[string]any{"post": post.Id, "parent": c.Body["id"], "content": "gina replies"}, 200)
+	if got := notificationsOf(t, app, bob); len(got) != 1 || got[0].GetString("kind") != community.KindReply {
+		t.Fatalf("bob's notifications after gina's reply: %v", got)
+	}
+	if got := notificationsOf(t, app, alice); len(got) != 2 || got[0].GetString("kind") != community.KindComment {
+		t.Fatalf("alice's notifications after gina's reply: %v", got)
+	}
+	// her own comment on her own post notifies nobody
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice, map[string]any{"post": post.Id, "content": "thanks"}, 200)
+	if n := len(notificationsOf(t, app, alice)); n != 2 {
+		t.Fatalf("alice was notified of her own comment: %d notifications", n)
+	}
+}
+
+// TestMentions: @name in posts, comments and chat messages notifies the
+// named user, case-insensitively and in any script — once per edit that
+// adds it — but never one who cannot read the content, the author
+// themself, one who muted mentions, or one who blocked the author.
+func TestMentions(t *testing.T) {
+	app, base := server(t)
+	korean := save(t, app, "users", map[string]any{"name": "김민수", "email": "minsu@example.com", "password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"})
+
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "hello", "content": "@BOB and @김민수, see this. mail me at x@alice.example"}, 200)
+	if got := notificationsOf(t, app, bob); len(got) != 1 || got[0].GetString("kind") != community.KindMention || got[0].GetString("post") != p.Body["id"] {
+		t.Fatalf("bob after a mention: %v", got)
+	}
+	if got := notificationsOf(t, app, korean.Id); len(got) != 1 {
+		t.Fatalf("김민수 after a mention: %v", got)
+	}
+	// an edit that keeps the mention notifies nobody again; one that adds gina does
+	postURL := "/api/collections/posts/records/" + p.Body["id"].(string)
+	mustCall(t, base, http.MethodPatch, postURL, testapp.Alice, map[string]any{"content": "@bob and @김민수 again"}, 200)
+	if n := len(notificationsOf(t, app, bob)); n != 1 {
+		t.Fatalf("bob notified again by an edit: %d", n)
+	}
+	mustCall(t, base, http.MethodPatch, postURL, testapp.Alice, map[string]any{"content": "@bob @gina"}, 200)
+	if n := len(notificationsOf(t, app, gina)); n != 1 {
+		t.Fatalf("gina after an edit added her: %d", n)
+	}
+
+	// a granted board: bob (not granted) is not told of a post he cannot read
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Gina,
+		map[string]any{"board": testapp.ID(testapp.BoardGranted), "title": "secret", "content": "@bob @alice psst"}, 200)
+	if n := len(notificationsOf(t, app, bob)); n != 1 {
+		t.Fatalf("bob was notified of a post on a board he cannot read: %d", n)
+	}
+	// self-mention, muted, blocked
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+bob, testapp.Bob, map[string]any{"notify_mute": []string{"mention"}}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Gina, map[string]any{"blocked": alice}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "again", "content": "@alice @bob @gina"}, 200)
+	if a, b, g := len(notificationsOf(t, app, alice)), len(notificationsOf(t, app, bob)), len(notificationsOf(t, app, gina)); a != 0 || b != 1 || g != 1 {
+		t.Fatalf("self %d (want 0), muted bob %d (want 1), blocking gina %d (want 1)", a, b, g)
+	}
+}
+
+// TestChatNotificationsFold: messages in a chat a member does not have open
+// become one unread notification per session, whose count grows; a member
+// watching the chat (its typing topic open) is not notified.
+func TestChatNotificationsFold(t *testing.T) {
+	app, base := server(t)
+	session := save(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	watcher := testapp.OpenSSE(t, base, token(testapp.Gina), "chat_typing/"+session.Id)
+	_ = watcher
+	for i := range 3 {
+		mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": fmt.Sprint("hi ", i)}, 200)
+	}
+	got := notificationsOf(t, app, bob)
+	if len(got) != 1 || got[0].GetInt("count") != 3 || got[0].GetString("kind") != community.KindChat || got[0].GetString("text") != "hi 2" {
+		t.Fatalf("bob's chat notifications: %v", got)
+	}
+	if n := len(notificationsOf(t, app, gina)); n != 0 {
+		t.Fatalf("gina, watching the chat, got %d notifications", n)
+	}
+	if n := len(notificationsOf(t, app, alice)); n != 0 {
+		t.Fatalf("alice got %d notifications of her own messages", n)
+	}
+	// read: the next message starts a new one
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Bob, map[string]any{"all": true}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "more"}, 200)
+	if got := notificationsOf(t, app, bob); len(got) != 2 || got[0].GetString("read_at") != "" || got[0].GetInt("count") != 1 {
+		t.Fatalf("bob after reading and one more message: %v", got)
+	}
+}
+
+// TestChatNotificationsFoldUnderConcurrency: 40 messages at once from two
+// members still leave exactly one unread notification for the third, with
+// the exact count.
+func TestChatNotificationsFoldUnderConcurrency(t *testing.T) {
+	app, base := server(t)
+	session := save(t, app, "chat_sessions", map[string]any{"name": "busy", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		who := []string{testapp.Alice, testapp.Bob}[i%2]
+		wg.Go(func() {
+			testapp.Call(t, http.MethodPost, base+"/api/collections/chats/records", token(who), map[string]any{"session": session.Id, "content": "x"})
+		})
+	}
+	wg.Wait()
+	got := notificationsOf(t, app, gina)
+	if len(got) != 1 || got[0].GetInt("count") != 40 {
+		t.Fatalf("gina's notifications after 40 concurrent messages: %d, count %v", len(got), got)
+	}
+}
+
+// TestNotificationRoutesAndRules: only the owner reads, marks read and
+// deletes their notifications; the unread route counts by kind; marking
+// someone else's ids changes nothing; realtime reaches the owner only.
+func TestNotificationRoutesAndRules(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "mine")
+	aliceLive := testapp.OpenSSE(t, base, token(testapp.Alice), "notifications/*")
+	bobLive := testapp.OpenSSE(t, base, token(testapp.Bob), "notifications/*")
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": post.Id, "content": "hi @alice"}, 200)
+	rec := aliceLive.ExpectRecord(t, "notifications/*")
+	if rec["user"] != alice || rec["kind"] != community.KindComment {
+		t.Fatalf("alice's live notification: %v", rec)
+	}
+	id := rec["id"].(string)
+	// bob's stream: the next event he gets is his own (gina comments on his... sentinel: alice mentions bob)
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice, map[string]any{"post": post.Id, "content": "@bob thanks"}, 200)
+	if ev := bobLive.ExpectRecord(t, "notifications/*"); ev["user"] != bob {
+		t.Fatalf("bob received someone else's notification: %v", ev)
+	}
+
+	for _, who := range []string{"", testapp.Bob, testapp.Adam} {
+		if r := call(t, base, http.MethodGet, "/api/collections/notifications/records/"+id, who, nil); r.Status != 404 && r.Status != 403 {
+			t.Errorf("%q viewing alice's notification: %d", who, r.Status)
+		}
+		if r := call(t, base, http.MethodGet, "/api/collections/notifications/records", who, nil); r.Status == 200 && slices.Contains(ids(items(r)), id) {
+			t.Errorf("%q lists alice's notification", who)
+		}
+	}
+	snap := testapp.TakeSnapshot(t, app, "notifications")
+	for _, who := range []string{testapp.Alice, testapp.Adam} {
+		if r := call(t, base, http.MethodPost, "/api/collections/notifications/records", who, map[string]any{"user": alice, "kind": "mention"}); r.Status != 403 && r.Status != 400 {
+			t.Errorf("%s creating a notification: %d", who, r.Status)
+		}
+		if r := call(t, base, http.MethodPatch, "/api/collections/notifications/records/"+id, who, map[string]any{"text": "x"}); r.Status != 403 && r.Status != 404 {
+			t.Errorf("%s editing a notification: %d", who, r.Status)
+		}
+	}
+	if r := call(t, base, http.MethodDelete, "/api/collections/notifications/records/"+id, testapp.Bob, nil); r.Status != 404 {
+		t.Errorf("bob deleting alice's notification: %d", r.Status)
+	}
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Bob, map[string]any{"ids": []string{id}}, 200)
+	snap.AssertUnchanged(t, app)
+
+	u := mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Alice, nil, 200)
+	if u.Body["total"] != 1.0 || u.Body["kinds"].(map[string]any)[community.KindComment] != 1.0 {
+		t.Fatalf("alice's unread: %s", u.Raw)
+	}
+	mustCall(t, base, http.MethodGet, "/api/notifications/unread", "", nil, 401)
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Alice, map[string]any{}, 400)
+	r := mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Alice, map[string]any{"ids": []string{id}}, 200)
+	if r.Body["marked"] != 1.0 {
+		t.Fatalf("marking one read: %s", r.Raw)
+	}
+	if u := mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Alice, nil, 200); u.Body["total"] != 0.0 {
+		t.Fatalf("alice's unread after marking: %s", u.Raw)
+	}
+	mustCall(t, base, http.MethodDelete, "/api/collections/notifications/records/"+id, testapp.Alice, nil, 204)
+}
+
+// TestUnreadNotificationsAreBounded: past community.MaxUnread, the oldest
+// unread notifications fold (are marked read); the newest stay unread.
+func TestUnreadNotificationsAreBounded(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "busy")
+	for range community.MaxUnread + 5 {
+		testapp.CreateComment(t, app, post.Id, bob, "")
+	}
+	u := mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Alice, nil, 200)
+	if u.Body["total"] != float64(community.MaxUnread) {
+		t.Fatalf("unread after %d comments: %s", community.MaxUnread+5, u.Raw)
+	}
+	if n := len(notificationsOf(t, app, alice)); n != community.MaxUnread+5 {
+		t.Fatalf("%d notifications stored, want all %d", n, community.MaxUnread+5)
+	}
+}

@@ -1,0 +1,328 @@
+package community
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
+)
+
+// Report targets and resolutions, spelled as in the migration and the contract.
+const (
+	ReportOpen      = "open"
+	ReportDismissed = "dismissed"
+	ReportActioned  = "actioned"
+
+	ResolveDismiss = "dismiss"
+	ResolveHide    = "hide"
+	ResolveBan     = "ban"
+)
+
+// targetFields maps a report's target_kind to its relation field and the
+// collection it points to.
+var targetFields = map[string]string{
+	"post": access.CollectionNamePosts, "comment": access.CollectionNameComments,
+	"chat": access.CollectionNameChats, "user": access.CollectionNameUsers,
+}
+
+func registerReports(app core.App) {
+	access.ServerSet(app, Reports, func(e *core.RecordRequestEvent) error {
+		if e.Auth == nil {
+			return e.UnauthorizedError("Sign in to report.", nil)
+		}
+		e.Record.Set("reporter", e.Auth.Id)
+		e.Record.Set("status", ReportOpen)
+		for _, f := range []string{"resolved_by", "resolved_at", "ai_label", "ai_score"} {
+			e.Record.Set(f, nil)
+		}
+		return checkReportTarget(e)
+	}, "reporter", "status", "resolved_by", "resolved_at")
+	app.OnRecordCreate(Reports).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == "" {
+			e.Record.Set("status", ReportOpen)
+		}
+		return e.Next()
+	})
+	app.OnRecordCreateExecute(Reports).BindFunc(func(e *core.RecordEvent) error {
+		return inTransaction(e, func(tx core.App) error { return autoHide(tx, e.Record) })
+	})
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		users := apis.RequireAuth(access.CollectionNameUsers)
+		e.Router.POST("/api/reports/{id}/resolve", resolveReport).Bind(users)
+		e.Router.GET("/api/reports/queue", reportQueue).Bind(users)
+		return e.Next()
+	})
+}
+
+// target returns the record a report is about, or nil.
+func target(app core.App, report *core.Record) *core.Record {
+	kind := report.GetString("target_kind")
+	collection, ok := targetFields[kind]
+	if !ok {
+		return nil
+	}
+	r, err := app.FindRecordById(collection, report.GetString(kind))
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+// checkReportTarget makes a report name exactly one target, of its kind,
+// that the reporter can read (a post, comment or chat message), or another
+// user; and be the reporter's only open report of it.
+func checkReportTarget(e *core.RecordRequestEvent) error {
+	kind := e.Record.GetString("target_kind")
+	for k := range targetFields {
+		if k != kind && e.Record.GetString(k) != "" {
+			return apis.NewBadRequestError("", validation.Errors{k: validation.NewError("validation_other_target",
+				"A "+kind+" report names only the "+kind+"; leave "+k+" empty.")})
+		}
+	}
+	if kind == "" {
+		return e.Next() // the required field's own error
+	}
+	t := target(e.App, e.Record)
+	unreadable := t == nil
+	if t != nil && kind != "user" {
+		info, _ := e.RequestInfo()
+		ok, _ := e.App.CanAccessRecord(t, info, t.Collection().ViewRule)
+		unreadable = !ok
+	}
+	if unreadable || (kind == "user" && t.Id == e.Auth.Id) {
+		return apis.NewBadRequestError("", validation.Errors{kind: validation.NewError("validation_invalid_target",
+			"There is no such "+kind+" for you to report.")})
+	}
+	_, err := e.App.FindFirstRecordByFilter(Reports, "reporter = {:me} && target_kind = {:kind} && "+kind+" = {:target} && status = 'open'",
+		dbx.Params{"me": e.Auth.Id, "kind": kind, "target": t.Id})
+	if err == nil {
+		return apis.NewBadRequestError("You already reported this; an admin will look at it.", validation.Errors{kind: validation.NewError(
+			"validation_already_reported", "You already reported this; an admin will look at it.")})
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return e.Next()
+}
+
+// boardOf returns the board of a reported post or comment, or nil.
+func boardOf(app core.App, t *core.Record) *core.Record {
+	postID := t.Id
+	switch t.Collection().Name {
+	case access.CollectionNameComments:
+		postID = t.GetString("post")
+	case access.CollectionNamePosts:
+	default:
+		return nil
+	}
+	post, err := app.FindRecordById(access.CollectionNamePosts, postID)
+	if err != nil {
+		return nil
+	}
+	board, err := app.FindRecordById(access.CollectionNameBoards, post.GetString("board"))
+	if err != nil {
+		return nil
+	}
+	return board
+}
+
+// autoHide hides a post or comment once as many distinct members reported
+// it as its board's auto_hide_reports says (0: never). Only admins bring it
+// back (the rules let authors hide, never unhide).
+func autoHide(tx core.App, report *core.Record) error {
+	t := target(tx, report)
+	if t == nil || !t.GetBool("is_visible") {
+		return nil
+	}
+	board := boardOf(tx, t)
+	if board == nil || board.GetInt("auto_hide_reports") <= 0 {
+		return nil
+	}
+	kind := report.GetString("target_kind")
+	var reporters int
+	err := tx.DB().Select("COUNT(DISTINCT [[reporter]])").From(Reports).
+		Where(dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen}).
+		AndWhere(dbx.NewExp("[[reporter]] != ''")).Row(&reporters)
+	if err != nil || reporters < board.GetInt("auto_hide_reports") {
+		return err
+	}
+	t.Set("is_visible", false)
+	a := actor{label: "system", reason: "auto-hidden after " + strconv.Itoa(reporters) + " reports"}
+	return asActor(t, a, func() error { return tx.Save(t) })
+}
+
+// resolveReport answers POST /api/reports/{id}/resolve {action, reason}
+// for admins: dismiss, hide the reported post, comment or message, or ban
+// (the reported user, or the author of the reported content) — in one
+// transaction with every open report of the same target, which becomes
+// actioned (or dismissed), the moderation log line, and the notices to the
+// author and the reporters. It answers the report.
+func resolveReport(e *core.RequestEvent) error {
+	if !access.IsAdmin(e.Auth) {
+		return e.ForbiddenError("Only admins resolve reports.", nil)
+	}
+	var body struct {
+		Action string `json:"action"`
+		Reason string `json:"reason"`
+	}
+	if err := e.BindBody(&body); err != nil {
+		return e.BadRequestError("Send JSON {action, reason}.", err)
+	}
+	if body.Action != ResolveDismiss && body.Action != ResolveHide && body.Action != ResolveBan {
+		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
+			"The action must be dismiss, hide or ban.")})
+	}
+	if len([]rune(body.Reason)) > 1000 {
+		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
+			"The reason must be at most 1,000 characters.")})
+	}
+	report, err := e.App.FindRecordById(Reports, e.Request.PathValue("id"))
+	if err != nil {
+		return e.NotFoundError("There is no such report.", nil)
+	}
+	if report.GetString("status") != ReportOpen {
+		return e.BadRequestError("This report was already resolved.", nil)
+	}
+	t := target(e.App, report)
+	if t == nil && body.Action != ResolveDismiss {
+		return e.BadRequestError("What was reported no longer exists; dismiss the report.", nil)
+	}
+	kind := report.GetString("target_kind")
+	if body.Action == ResolveHide && kind == "user" {
+		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
+			"A user cannot be hidden: ban them, or dismiss the report.")})
+	}
+	who := actorOf(e.Auth)
+	who.reason = body.Reason
+	status := ReportActioned
+	if body.Action == ResolveDismiss {
+		status = ReportDismissed
+	}
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		switch body.Action {
+		case ResolveHide:
+			if t.GetBool("is_visible") {
+				t.Set("is_visible", false)
+				if err := asActor(t, who, func() error { return tx.Save(t) }); err != nil {
+					return err
+				}
+			}
+		case ResolveBan:
+			user := t
+			if kind != "user" {
+				if user, err = tx.FindRecordById(access.CollectionNameUsers, t.GetString("author")); err != nil {
+					return apis.NewBadRequestError("The author of what was reported no longer exists.", nil)
+				}
+			}
+			if user.GetString("role") == access.RoleAdmin {
+				return apis.NewForbiddenError("Admins cannot ban other admins; ask a superuser.", nil)
+			}
+			if !user.GetBool("banned") {
+				user.Set("banned", true)
+				user.Set("ban_reason", clip(body.Reason, 512))
+				user.Set("banned_until", "")
+				if err := asActor(user, who, func() error { return tx.Save(user) }); err != nil {
+					return err
+				}
+			}
+		}
+		var same []*core.Record
+		if t != nil {
+			same, err = tx.FindAllRecords(Reports, dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen})
+		} else {
+			same = []*core.Record{report}
+		}
+		if err != nil {
+			return err
+		}
+		now := types.NowDateTime()
+		for _, r := range same {
+			r.Set("status", status)
+			r.Set("resolved_by", e.Auth.Id)
+			r.Set("resolved_at", now)
+			if err := tx.Save(r); err != nil {
+				return err
+			}
+			if err := notify(tx, notice{user: r.GetString("reporter"), kind: KindModeration, actor: e.Auth,
+				text: "Your report was " + status + "."}); err != nil {
+				return err
+			}
+		}
+		targetID := report.GetString(kind)
+		return writeLog(tx, who, entry{ActionReportResolve, kind, targetID,
+			fmt.Sprintf("%s (%d report(s))", body.Action, len(same))})
+	})
+	if err != nil {
+		return err
+	}
+	report, err = e.App.FindRecordById(Reports, report.Id)
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecord(e, report); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, report)
+}
+
+// queueItem is one target of the moderation queue.
+type queueItem struct {
+	TargetKind string         `json:"target_kind" db:"target_kind"`
+	TargetID   string         `json:"target_id" db:"target_id"`
+	Reports    int            `json:"reports" db:"reports"`
+	Reporters  int            `json:"reporters" db:"reporters"`
+	Latest     string         `json:"latest" db:"latest"`
+	FromAI     bool           `json:"from_ai" db:"from_ai"`
+	Reasons    map[string]int `json:"reasons" db:"-"`
+	RawReasons string         `json:"-" db:"raw_reasons"`
+}
+
+// reportQueue answers GET /api/reports/queue?page=&perPage= for admins: the
+// open reports grouped by target, the most reported first, with counts by
+// reason: {"page","perPage","items":[{target_kind, target_id, reports,
+// reporters, latest, from_ai, reasons}]}. The reports themselves are
+// listed with the SDK (filter by target).
+func reportQueue(e *core.RequestEvent) error {
+	if !access.IsAdmin(e.Auth) {
+		return e.ForbiddenError("Only admins see the moderation queue.", nil)
+	}
+	page, _ := strconv.Atoi(e.Request.URL.Query().Get("page"))
+	perPage, _ := strconv.Atoi(e.Request.URL.Query().Get("perPage"))
+	page, perPage = max(page, 1), min(max(perPage, 1), 100)
+	if e.Request.URL.Query().Get("perPage") == "" {
+		perPage = 30
+	}
+	var items []queueItem
+	err := e.App.DB().NewQuery(`SELECT [[target_kind]],
+			COALESCE(NULLIF([[post]], ''), NULLIF([[comment]], ''), NULLIF([[chat]], ''), [[user]]) AS [[target_id]],
+			COUNT(*) AS [[reports]], COUNT(DISTINCT NULLIF([[reporter]], '')) AS [[reporters]], MAX([[created]]) AS [[latest]],
+			MAX([[reporter]] = '') AS [[from_ai]], group_concat([[reason]]) AS [[raw_reasons]]
+		FROM {{reports}} WHERE [[status]] = 'open'
+		GROUP BY [[target_kind]], [[target_id]]
+		ORDER BY [[reports]] DESC, [[latest]] DESC
+		LIMIT {:limit} OFFSET {:offset}`).
+		Bind(dbx.Params{"limit": perPage, "offset": (page - 1) * perPage}).All(&items)
+	if err != nil {
+		return fmt.Errorf("reading the moderation queue: %w", err)
+	}
+	for i := range items {
+		items[i].Reasons = map[string]int{}
+		for _, r := range strings.Split(items[i].RawReasons, ",") {
+			items[i].Reasons[r]++
+		}
+	}
+	if items == nil {
+		items = []queueItem{}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"page": page, "perPage": perPage, "items": items})
+}

@@ -1,0 +1,79 @@
+package access
+
+import (
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// CollectionNameBlocks is the collection of blocks (community).
+const CollectionNameBlocks = "blocks"
+
+// maxBlockLists bounds the users whose block lists are cached.
+const maxBlockLists = 100_000
+
+// blockLists caches, per user, whom they blocked: Madang's own deliveries
+// (chat messages to every reader of a session) ask it once per reader and
+// message, so it must not be a query each time. Hooks on blocks drop a
+// user's entry when their list changes (bindBlocks).
+type blockLists struct {
+	mu    sync.Mutex
+	lists map[string]map[string]bool
+}
+
+const blockListsKey = "madang.access.blocks"
+
+func blocksOf(app core.App) *blockLists {
+	return app.Store().GetOrSet(blockListsKey, func() any {
+		return &blockLists{lists: map[string]map[string]bool{}}
+	}).(*blockLists)
+}
+
+// HasBlocked tells whether user blocked other: other's posts, comments and
+// chat messages then disappear for user, and other's actions never notify
+// them.
+func HasBlocked(app core.App, user, other string) bool {
+	if user == "" || other == "" || user == other {
+		return false
+	}
+	b := blocksOf(app)
+	b.mu.Lock()
+	list, ok := b.lists[user]
+	b.mu.Unlock()
+	if !ok {
+		var blocked []string
+		err := app.DB().Select("blocked").From(CollectionNameBlocks).Where(dbx.HashExp{"user": user}).Column(&blocked)
+		if err != nil {
+			return false // no blocks collection (yet), or a failing read: show rather than lose
+		}
+		list = map[string]bool{}
+		for _, id := range blocked {
+			list[id] = true
+		}
+		b.mu.Lock()
+		if len(b.lists) >= maxBlockLists {
+			clear(b.lists)
+		}
+		b.lists[user] = list
+		b.mu.Unlock()
+	}
+	return list[other]
+}
+
+// bindBlocks forgets a user's cached list when it changes, once the change
+// is committed (and at its start, so no read in between caches a list
+// that is about to change).
+func bindBlocks(app core.App) {
+	forget := func(e *core.RecordEvent) error {
+		b := blocksOf(e.App)
+		b.mu.Lock()
+		delete(b.lists, e.Record.GetString("user"))
+		b.mu.Unlock()
+		return e.Next()
+	}
+	app.OnRecordCreateExecute(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordDeleteExecute(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordAfterCreateSuccess(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordAfterDeleteSuccess(CollectionNameBlocks).BindFunc(forget)
+}

@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
-	"madang/community"
+	"madang/internal/access"
 )
 
 // Register adds the Madang subcommands to root and prints first-run guidance
@@ -42,7 +42,7 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying migrations: %w", err)
 			}
-			community.SetDefaultActor(app, "cli") // the moderation log says who acted
+			access.SetDefaultActor(app, "cli") // the moderation log says who acted
 			return nil
 		},
 	}

@@ -27,7 +27,6 @@ const (
 // Register binds the community hooks and routes to app. Call it once,
 // before app.Start (internal/madang.Bind does, after hooks, chat and ai).
 func Register(app core.App) {
-	registerActors(app)
 	registerNotifications(app)
 	registerMentions(app)
 	registerModerationLog(app)

@@ -22,6 +22,8 @@ const (
 	ActionRevoke        = "revoke"
 	ActionReportResolve = "report_resolve"
 	ActionBoardChange   = "board_change"
+	ActionAvatarRemove  = "avatar_remove"
+	ActionNameReset     = "name_reset"
 )
 
 // entry is one line of the moderation log.
@@ -30,7 +32,7 @@ type entry struct {
 }
 
 // writeLog stores entries by a in tx.
-func writeLog(tx core.App, a actor, entries ...entry) error {
+func writeLog(tx core.App, a access.Actor, entries ...entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -40,16 +42,16 @@ func writeLog(tx core.App, a actor, entries ...entry) error {
 	}
 	for _, en := range entries {
 		r := core.NewRecord(log)
-		if a.user != nil {
-			r.Set("actor", a.user.Id)
+		if a.User != nil {
+			r.Set("actor", a.User.Id)
 		}
-		r.Set("actor_label", clip(a.label, 300))
+		r.Set("actor_label", clip(a.Label, 300))
 		r.Set("action", en.action)
 		r.Set("target_kind", en.targetKind)
 		r.Set("target_id", en.targetID)
 		reason := en.reason
-		if a.reason != "" {
-			reason = strings.TrimSpace(a.reason + " " + reason)
+		if a.Reason != "" {
+			reason = strings.TrimSpace(a.Reason + " " + reason)
 		}
 		r.Set("reason", clip(reason, 1000))
 		if err := tx.Save(r); err != nil {
@@ -83,10 +85,10 @@ func registerModerationLog(app core.App) {
 	for collection, kind := range kinds {
 		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
 			before := stored(e.App, e.Record)
-			a := writtenBy(e.App, e.Record)
+			a := access.WrittenBy(e.App, e.Record)
 			var entries []entry
 			wasVisible, visible := before.GetBool("is_visible"), e.Record.GetBool("is_visible")
-			byAuthor := a.user != nil && a.user.Id == e.Record.GetString("author")
+			byAuthor := a.User != nil && a.User.Id == e.Record.GetString("author")
 			switch {
 			case wasVisible && !visible && !byAuthor:
 				entries = append(entries, entry{ActionHide, kind, e.Record.Id, ""})
@@ -113,10 +115,10 @@ func registerModerationLog(app core.App) {
 					if en.action == ActionUnhide {
 						text = "restored"
 					}
-					if a.reason != "" {
-						text += ": " + a.reason
+					if a.Reason != "" {
+						text += ": " + a.Reason
 					}
-					n := notice{user: e.Record.GetString("author"), kind: KindModeration, actor: a.user, text: text}
+					n := notice{user: e.Record.GetString("author"), kind: KindModeration, actor: a.User, text: text}
 					switch kind {
 					case "post":
 						n.post = e.Record.Id
@@ -156,10 +158,18 @@ func registerModerationLog(app core.App) {
 				entries = append(entries, entry{ActionRevoke, "user", e.Record.Id, "board " + b})
 			}
 		}
+		a := access.WrittenBy(e.App, e.Record)
+		if a.User == nil || a.User.Id != e.Record.Id { // a moderator's edit of someone's own fields
+			if before.GetString("avatar") != "" && e.Record.GetString("avatar") == "" {
+				entries = append(entries, entry{ActionAvatarRemove, "user", e.Record.Id, ""})
+			}
+			if before.GetString("name") != e.Record.GetString("name") && before.Id != "" {
+				entries = append(entries, entry{ActionNameReset, "user", e.Record.Id, before.GetString("name") + " → " + e.Record.GetString("name")})
+			}
+		}
 		if len(entries) == 0 {
 			return e.Next()
 		}
-		a := writtenBy(e.App, e.Record)
 		return inTransaction(e, func(tx core.App) error { return writeLog(tx, a, entries...) })
 	})
 
@@ -174,7 +184,7 @@ func registerModerationLog(app core.App) {
 		if len(changes) == 0 {
 			return e.Next()
 		}
-		a := writtenBy(e.App, e.Record)
+		a := access.WrittenBy(e.App, e.Record)
 		return inTransaction(e, func(tx core.App) error {
 			return writeLog(tx, a, entry{ActionBoardChange, "board", e.Record.Id, strings.Join(changes, "; ")})
 		})

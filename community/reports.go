@@ -157,8 +157,8 @@ func autoHide(tx core.App, report *core.Record) error {
 		return err
 	}
 	t.Set("is_visible", false)
-	a := actor{label: "system", reason: "auto-hidden after " + strconv.Itoa(reporters) + " reports"}
-	return asActor(t, a, func() error { return tx.Save(t) })
+	a := access.Actor{Label: "system", Reason: "auto-hidden after " + strconv.Itoa(reporters) + " reports"}
+	return access.As(t, a, func() error { return tx.Save(t) })
 }
 
 // resolveReport answers POST /api/reports/{id}/resolve {action, reason}
@@ -202,8 +202,8 @@ func resolveReport(e *core.RequestEvent) error {
 		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
 			"A user cannot be hidden: ban them, or dismiss the report.")})
 	}
-	who := actorOf(e.Auth)
-	who.reason = body.Reason
+	who := access.ActorOf(e.Auth)
+	who.Reason = body.Reason
 	status := ReportActioned
 	if body.Action == ResolveDismiss {
 		status = ReportDismissed
@@ -213,7 +213,7 @@ func resolveReport(e *core.RequestEvent) error {
 		case ResolveHide:
 			if t.GetBool("is_visible") {
 				t.Set("is_visible", false)
-				if err := asActor(t, who, func() error { return tx.Save(t) }); err != nil {
+				if err := access.As(t, who, func() error { return tx.Save(t) }); err != nil {
 					return err
 				}
 			}
@@ -231,7 +231,7 @@ func resolveReport(e *core.RequestEvent) error {
 				user.Set("banned", true)
 				user.Set("ban_reason", clip(body.Reason, 512))
 				user.Set("banned_until", "")
-				if err := asActor(user, who, func() error { return tx.Save(user) }); err != nil {
+				if err := access.As(user, who, func() error { return tx.Save(user) }); err != nil {
 					return err
 				}
 			}

@@ -97,7 +97,9 @@ func moderateUser(e *core.RequestEvent) error {
 		}
 		user.Set("name", name)
 	}
-	if err := e.App.Save(user); err != nil {
+	moderator := access.ActorOf(e.Auth)
+	moderator.Reason = body.Reason
+	if err := access.As(user, moderator, func() error { return e.App.Save(user) }); err != nil {
 		return fmt.Errorf("moderating user %s (%s): %w", user.Id, body.Action, err)
 	}
 	if err := apis.EnrichRecord(e, user); err != nil {

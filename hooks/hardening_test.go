@@ -150,6 +150,12 @@ func TestModerateUser(t *testing.T) {
 	if got.Status != 200 || !strings.HasPrefix(alice.GetString("name"), "user-") || got.Body["name"] != alice.GetString("name") {
 		t.Fatalf("name_reset: %d %s; stored name %q", got.Status, got.Raw, alice.GetString("name"))
 	}
+	// both are moderator actions, logged with who and why
+	lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:id}", "created,id", 0, 0, map[string]any{"id": testapp.ID(testapp.Alice)})
+	if err != nil || len(lines) != 2 || lines[0].GetString("action") != "avatar_remove" || lines[1].GetString("action") != "name_reset" ||
+		lines[0].GetString("actor") != testapp.ID(testapp.Adam) || lines[0].GetString("reason") != "offensive" {
+		t.Fatalf("moderation log of alice: %v %v", lines, err)
+	}
 	// the member may pick a name again
 	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{"name": "alice2"}); r.Status != 200 {
 		t.Fatalf("alice renaming herself after a reset: %d %s", r.Status, r.Raw)

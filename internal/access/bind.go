@@ -26,6 +26,7 @@ func Bind(app core.App) {
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(checkSubscriptions)
 	bindBlocks(app)
+	bindActors(app)
 }
 
 // checkSubscriptions refuses (400, naming the topic) a realtime

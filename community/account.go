@@ -17,8 +17,8 @@ import (
 // what GET /api/users/me/export writes out (Korea's PIPA: a person may have
 // a copy of their data).
 var ownedBy = []struct{ collection, filter string }{
-	{access.CollectionNamePosts, "author = {:me}"},
-	{access.CollectionNameComments, "author = {:me}"},
+	{access.CollectionNamePosts, "author = {:me} || anonymous_author = {:me}"},
+	{access.CollectionNameComments, "author = {:me} || anonymous_author = {:me}"},
 	{access.CollectionNamePostLikes, "user = {:me}"},
 	{Bookmarks, "user = {:me}"},
 	{Blocks, "user = {:me}"},
@@ -44,7 +44,7 @@ func registerAccountData(app core.App) {
 		}
 		return e.App.RunInTransaction(func(tx core.App) error {
 			for _, c := range []string{access.CollectionNameComments, access.CollectionNamePosts} {
-				records, err := tx.FindAllRecords(c, dbx.HashExp{"author": e.Record.Id})
+				records, err := tx.FindAllRecords(c, dbx.Or(dbx.HashExp{"author": e.Record.Id}, dbx.HashExp{"anonymous_author": e.Record.Id}))
 				if err != nil {
 					return err
 				}

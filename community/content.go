@@ -164,7 +164,7 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	}
 	author := authorOf(tx, post)
 	for _, id := range ids {
-		err := notify(tx, notice{user: id, kind: KindMention, actor: author, post: post.Id, target: post, text: post.GetString("title")})
+		err := notify(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id, target: post, text: post.GetString("title")})
 		if err != nil {
 			return err
 		}
@@ -188,11 +188,11 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	if stored == nil { // a new comment
 		if parent := comment.GetString("parent"); parent != "" {
 			if p, err := tx.FindRecordById(access.CollectionNameComments, parent); err == nil {
-				add(p.GetString("author"), KindReply)
+				add(writerOf(p), KindReply)
 			}
 		}
 		if post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post")); err == nil {
-			add(post.GetString("author"), KindComment)
+			add(writerOf(post), KindComment)
 		}
 	}
 	ids, err := newMentions(tx, comment, []string{"content"}, stored)
@@ -203,7 +203,7 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 		add(id, KindMention)
 	}
 	for _, user := range order {
-		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, post: comment.GetString("post"),
+		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: comment.GetString("post"),
 			comment: comment.Id, target: comment, text: comment.GetString("content")})
 		if err != nil {
 			return err

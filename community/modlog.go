@@ -88,7 +88,7 @@ func registerModerationLog(app core.App) {
 			a := access.WrittenBy(e.App, e.Record)
 			var entries []entry
 			wasVisible, visible := before.GetBool("is_visible"), e.Record.GetBool("is_visible")
-			byAuthor := a.User != nil && a.User.Id == e.Record.GetString("author")
+			byAuthor := a.User != nil && a.User.Id == writerOf(before)
 			switch {
 			case wasVisible && !visible && !byAuthor:
 				entries = append(entries, entry{ActionHide, kind, e.Record.Id, ""})
@@ -118,7 +118,7 @@ func registerModerationLog(app core.App) {
 					if a.Reason != "" {
 						text += ": " + a.Reason
 					}
-					n := notice{user: e.Record.GetString("author"), kind: KindModeration, actor: a.User, text: text}
+					n := notice{user: writerOf(before), kind: KindModeration, actor: a.User, text: text}
 					switch kind {
 					case "post":
 						n.post = e.Record.Id

@@ -39,7 +39,8 @@ const MaxUnread = 200
 // notice is one notification to write.
 type notice struct {
 	user, kind, text string
-	actor            *core.Record // nil for the system
+	actor            *core.Record // shown as who did it; nil for the system and anonymous writers
+	from             string       // who did it, for the checks: the actor, or an anonymous writer
 	// the target, where one applies; target is the record the user must be
 	// able to read (the post, the comment, the message), else nothing is sent
 	post, comment, session, job string
@@ -52,7 +53,10 @@ type notice struct {
 // session. Saved through the app, so PocketBase's realtime tells the owner
 // (the notifications rules let only the owner read them).
 func notify(tx core.App, n notice) error {
-	if n.user == "" || (n.actor != nil && n.actor.Id == n.user) {
+	if n.from == "" && n.actor != nil {
+		n.from = n.actor.Id
+	}
+	if n.user == "" || n.from == n.user {
 		return nil
 	}
 	user, err := tx.FindRecordById(access.CollectionNameUsers, n.user)
@@ -62,7 +66,7 @@ func notify(tx core.App, n notice) error {
 	if slices.Contains(user.GetStringSlice("notify_mute"), n.kind) {
 		return nil
 	}
-	if n.actor != nil && access.HasBlocked(tx, n.user, n.actor.Id) {
+	if access.HasBlocked(tx, n.user, n.from) {
 		return nil
 	}
 	if n.target != nil {

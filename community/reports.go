@@ -220,7 +220,7 @@ func resolveReport(e *core.RequestEvent) error {
 		case ResolveBan:
 			user := t
 			if kind != "user" {
-				if user, err = tx.FindRecordById(access.CollectionNameUsers, t.GetString("author")); err != nil {
+				if user, err = tx.FindRecordById(access.CollectionNameUsers, writerOf(t)); err != nil {
 					return apis.NewBadRequestError("The author of what was reported no longer exists.", nil)
 				}
 			}

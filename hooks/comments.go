@@ -9,7 +9,7 @@ import (
 
 func registerComments(app core.App) {
 	access.DefaultTrue(app, access.CollectionNameComments, "is_visible")
-	access.ServerSet(app, access.CollectionNameComments, access.Requester("author", "Sign in to write."), "author")
+	access.ServerSet(app, access.CollectionNameComments, access.Requester("author", "Sign in to write."), "author", "anonymous_author")
 	access.Fixed(app, access.CollectionNameComments, "post", "parent")
 	access.Trimmed(app, access.CollectionNameComments, "content")
 	bindAttachmentsFlag(app, access.CollectionNameComments)

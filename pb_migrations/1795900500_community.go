@@ -1,6 +1,8 @@
 package migrations
 
 import (
+	"regexp"
+
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -17,7 +19,8 @@ func postReadableFrom(path string) string {
 	return `(@request.auth.role = "admin" || ((` + board + `.is_visible = true && (` + board + `.read = "public" || ` +
 		`(` + board + `.read = "members" && @request.auth.id != "") || ` +
 		`(` + board + `.read = "granted" && @request.auth.boards.id ?= ` + board + `))) && ` +
-		`(` + path + `.is_visible = true || (@request.auth.id != "" && ` + path + `.author = @request.auth.id))))`
+		`(` + path + `.is_visible = true || (@request.auth.id != "" && (` + path + `.author = @request.auth.id || ` +
+		path + `.anonymous_author = @request.auth.id)))))`
 }
 
 const (
@@ -30,6 +33,30 @@ const (
 // record's author (every block of the author is someone else's).
 func notBlocked(rule string) string {
 	return `(` + rule + `) && (@request.auth.id = "" || @request.auth.role = "admin" || author.blocks_via_blocked.user != @request.auth.id)`
+}
+
+// anonymousAuthorField keeps who wrote a post or comment on an anonymous
+// board: hidden, so it never leaves the server but for superusers (the
+// community package shows it to admins and to the writer as author).
+func anonymousAuthorField(users *core.Collection) *core.RelationField {
+	return &core.RelationField{Name: "anonymous_author", CollectionId: users.Id, MaxSelect: 1, Hidden: true,
+		Help: "Server-set: the writer of a post or comment on an anonymous board, whose author stays empty. Shown to admins and the writer only."}
+}
+
+// ownRule matches the "own record" comparisons of the content rules.
+var ownRule = regexp.MustCompile(`([a-z_.]*)author = @request\.auth\.id`)
+
+// anonymousRules reads "own" as author or anonymous writer in every
+// content rule.
+func anonymousRules(r contentRules) contentRules {
+	own := func(rule string) string {
+		return ownRule.ReplaceAllString(rule, `(${1}author = @request.auth.id || ${1}anonymous_author = @request.auth.id)`)
+	}
+	return contentRules{
+		postRead: own(r.postRead), postCreate: own(r.postCreate), postUpdate: own(r.postUpdate), postDelete: own(r.postDelete),
+		commentRead: own(r.commentRead), commentCreate: own(r.commentCreate), commentWrite: own(r.commentWrite),
+		likeRead: own(r.likeRead), likeCreate: own(r.likeCreate), likeDelete: r.likeDelete,
+	}
 }
 
 var notificationKinds = []string{"reply", "comment", "mention", "chat", "moderation", "ban_lifted", "ai_job"}
@@ -45,6 +72,11 @@ func init() {
 		}
 		users, boards, posts := find("users"), find("boards"), find("posts")
 		comments, sessions, chats, ais, jobs := find("comments"), find("chat_sessions"), find("chats"), find("ais"), find("ai_logs")
+
+		posts.Fields.Add(anonymousAuthorField(users))
+		if err := app.Save(posts); err != nil {
+			return err
+		}
 
 		notifications := core.NewBaseCollection("notifications")
 		notifications.ListRule = types.Pointer(communityOwner)
@@ -197,15 +229,31 @@ func init() {
 			return err
 		}
 
-		// Blocking: a blocked author's posts, comments and messages leave the
-		// blocker's lists, views, search and realtime (admins see all).
-		content := newContentRules()
-		for c, rule := range map[*core.Collection]string{posts: content.postRead, comments: content.commentRead, chats: newChatRules().chatRead} {
-			c.ListRule = types.Pointer(notBlocked(rule))
-			c.ViewRule = c.ListRule
+		// Anonymous boards keep a post's or comment's writer in the hidden
+		// anonymous_author, so the rules' "own" reads both. Blocking: a
+		// blocked author's posts, comments and messages leave the blocker's
+		// lists, views, search and realtime (admins see all).
+		comments.Fields.Add(anonymousAuthorField(users))
+		content := anonymousRules(newContentRules())
+		posts.ListRule = types.Pointer(notBlocked(content.postRead))
+		posts.ViewRule = posts.ListRule
+		posts.UpdateRule, posts.DeleteRule = types.Pointer(content.postUpdate), types.Pointer(content.postDelete)
+		comments.ListRule = types.Pointer(notBlocked(content.commentRead))
+		comments.ViewRule = comments.ListRule
+		comments.CreateRule = types.Pointer(content.commentCreate)
+		comments.UpdateRule, comments.DeleteRule = types.Pointer(content.commentWrite), types.Pointer(content.commentWrite)
+		chats.ListRule = types.Pointer(notBlocked(newChatRules().chatRead))
+		chats.ViewRule = chats.ListRule
+		for _, c := range []*core.Collection{posts, comments, chats} {
 			if err := app.Save(c); err != nil {
 				return err
 			}
+		}
+		likes := find("post_likes")
+		likes.ListRule, likes.ViewRule = types.Pointer(content.likeRead), types.Pointer(content.likeRead)
+		likes.CreateRule = types.Pointer(content.likeCreate)
+		if err := app.Save(likes); err != nil {
+			return err
 		}
 		// members edit the description of their own jobs, and delete them
 		jobs.UpdateRule = types.Pointer(communitySignedIn + ` && user = @request.auth.id`)
@@ -213,12 +261,24 @@ func init() {
 		return app.Save(jobs)
 	}, func(app core.App) error {
 		content := newContentRules()
-		for name, rule := range map[string]string{"posts": content.postRead, "comments": content.commentRead, "chats": newChatRules().chatRead} {
+		for name, rules := range map[string][5]string{
+			"posts":      {content.postRead, content.postRead, content.postCreate, content.postUpdate, content.postDelete},
+			"comments":   {content.commentRead, content.commentRead, content.commentCreate, content.commentWrite, content.commentWrite},
+			"post_likes": {content.likeRead, content.likeRead, content.likeCreate, "", content.likeDelete},
+			"chats":      {newChatRules().chatRead, newChatRules().chatRead, "", "", ""},
+		} {
 			c, err := app.FindCollectionByNameOrId(name)
 			if err != nil {
 				return err
 			}
-			c.ListRule, c.ViewRule = types.Pointer(rule), types.Pointer(rule)
+			c.ListRule, c.ViewRule = types.Pointer(rules[0]), types.Pointer(rules[1])
+			if name != "chats" {
+				c.CreateRule, c.DeleteRule = types.Pointer(rules[2]), types.Pointer(rules[4])
+			}
+			if name == "posts" || name == "comments" {
+				c.UpdateRule = types.Pointer(rules[3])
+				c.Fields.RemoveByName("anonymous_author")
+			}
 			if err := app.Save(c); err != nil {
 				return err
 			}

@@ -1,0 +1,113 @@
+package community_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"madang/community"
+	"madang/internal/testapp"
+)
+
+// TestAnonymousBoards: on a board with anonymous, a post's and its
+// comments' writers never leave the server for members and guests — not
+// as author, through expand, filters or sorts, search, realtime or
+// notifications — while the records carry 익명 / 익명N / 익명(글쓴이);
+// admins and the writer themself see the author.
+func TestAnonymousBoards(t *testing.T) {
+	app, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"anonymous": true}, 200)
+	live := testapp.OpenSSE(t, base, token(testapp.Gina), "posts/*?options="+url.QueryEscape(`{"query":{"expand":"author"}}`))
+
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records?expand=author", testapp.Alice,
+		map[string]any{"board": board, "title": "고민 있어요 fixture", "content": "익명으로 씁니다"}, 200)
+	post := p.Body["id"].(string)
+	if p.Body["author"] != alice || p.Body["anonymous_label"] != community.LabelAnonymous {
+		t.Fatalf("the writer's own answer: %s", p.Raw)
+	}
+	ev := live.ExpectRecord(t, "posts/*")
+	if ev["author"] != "" || expanded(ev) || ev["anonymous_label"] != community.LabelAnonymous || strings.Contains(mapString(ev), alice) {
+		t.Fatalf("gina's realtime event shows the writer: %v", ev)
+	}
+
+	// comments: bob, then gina, then alice (the post's writer), then bob again
+	for _, who := range []string{testapp.Bob, testapp.Gina, testapp.Alice, testapp.Bob} {
+		mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who, map[string]any{"post": post, "content": "댓글 @" + who}, 200)
+	}
+
+	for _, who := range []string{"", testapp.Bob, testapp.Gina} {
+		r := mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+post+"?expand=author", who, nil, 200)
+		if r.Body["author"] != "" || expanded(r.Body) || strings.Contains(r.Raw, alice) {
+			t.Errorf("%q viewing the post sees its writer: %s", who, r.Raw)
+		}
+		c := mustCall(t, base, http.MethodGet, "/api/collections/comments/records?sort=created,id&expand=author&filter="+url.QueryEscape(`post = "`+post+`"`), who, nil, 200)
+		var labels []string
+		for _, it := range items(c) {
+			labels = append(labels, it.(map[string]any)["anonymous_label"].(string))
+		}
+		if want := []string{"익명1", "익명2", community.LabelWriter, "익명1"}; !slices.Equal(labels, want) {
+			t.Errorf("%q: comment labels %v, want %v", who, labels, want)
+		}
+		if strings.Contains(c.Raw, alice) || (who != testapp.Bob && strings.Contains(c.Raw, bob)) {
+			t.Errorf("%q: the comments show a writer: %s", who, c.Raw)
+		}
+		// filters and sorts by author select and order nothing of it
+		for _, q := range []url.Values{
+			{"filter": {`author = "` + alice + `"`}},
+			{"filter": {`author.name = "alice"`}},
+		} {
+			if got := ids(items(mustCall(t, base, http.MethodGet, "/api/collections/posts/records?"+q.Encode(), who, nil, 200))); slices.Contains(got, post) {
+				t.Errorf("%q: %v selects the anonymous post", who, q)
+			}
+		}
+		s := mustCall(t, base, http.MethodGet, "/api/posts/search?q=fixture&expand=author", who, nil, 200)
+		if strings.Contains(s.Raw, alice) {
+			t.Errorf("%q: search shows the writer", who)
+		}
+		if r := call(t, base, http.MethodGet, "/api/collections/posts/records?fields=anonymous_author", who, nil); r.Status == 200 && strings.Contains(r.Raw, alice) {
+			t.Errorf("%q reads anonymous_author with fields", who)
+		}
+		if r := call(t, base, http.MethodGet, "/api/collections/posts/records?filter="+url.QueryEscape(`anonymous_author = "`+alice+`"`), who, nil); r.Status != 400 {
+			t.Errorf("%q filters by anonymous_author: %d", who, r.Status)
+		}
+	}
+	for _, who := range []string{testapp.Adam, "root"} {
+		r := mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+post+"?expand=author", who, nil, 200)
+		if r.Body["author"] != alice || r.Body["anonymous_label"] != community.LabelAnonymous {
+			t.Errorf("%s does not see the writer: %s", who, r.Raw)
+		}
+	}
+	// notifications: alice hears of the comments, but not who wrote them
+	for _, n := range notificationsOf(t, app, alice) {
+		if n.GetString("actor") != "" {
+			t.Errorf("alice's notification names an anonymous commenter: %v", n)
+		}
+	}
+	if len(notificationsOf(t, app, alice)) != 3 {
+		t.Errorf("alice has %d notifications, want one per other commenter's comment (3)", len(notificationsOf(t, app, alice)))
+	}
+	// the writer still edits and deletes her post
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, testapp.Alice, map[string]any{"title": "고쳤어요"}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, testapp.Bob, map[string]any{"title": "남의 글"}, 404)
+	mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+post, testapp.Alice, nil, 204)
+}
+
+func mapString(m map[string]any) string {
+	var b strings.Builder
+	for k, v := range m {
+		b.WriteString(k)
+		if s, ok := v.(string); ok {
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// expanded tells whether a record shows an expanded author.
+func expanded(record map[string]any) bool {
+	e, _ := record["expand"].(map[string]any)
+	return e["author"] != nil
+}

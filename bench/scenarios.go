@@ -56,6 +56,9 @@ func scenarios() []scenario {
 		{ID: "S6", Name: "AI jobs", Unit: "jobs/s", Run: aiJobs, Skip: skipAI, Env: aiEnv, Verify: timeJobs,
 			Size:    func(c config) string { return fmt.Sprintf("%d linear_regression jobs at once", c.AIJobs) },
 			Workers: func(c config) int { return c.AIWorkers }},
+		{ID: "S8", Name: "busy thread", Unit: "req/s", Op: busyThread, Verify: verifyThreadNotifications,
+			Size:    func(c config) string { return "comments with 5 @mentions on 1 post" },
+			Workers: func(c config) int { return c.WriteWorkers }},
 		{ID: "S7", Name: "sign in", Unit: "req/s", Op: signIn,
 			// bcrypt makes each sign-in slow: twice the window for as many samples
 			Window:  func(c config) time.Duration { return 2 * c.Window },
@@ -114,6 +117,55 @@ func createComment(r *run) (operation, error) {
 		}
 		return r.call(http.MethodPost, "/api/collections/comments/records", u.token, body, nil)
 	}, nil
+}
+
+// S8: members comment on one busy post, each comment @mentioning five
+// members: on Madang every comment notifies the post's writer and the
+// five, in the comment's transaction (the baseline writes the comment only).
+func busyThread(r *run) (operation, error) {
+	post := postID(r.fx.posts - 1)
+	return func(_ int, rng *rand.Rand) error {
+		u := r.user(rng)
+		content := "다들 보세요:"
+		for range 5 {
+			content += fmt.Sprintf(" @user%04d", rng.IntN(len(r.fx.users)))
+		}
+		body := map[string]any{"post": post, "content": content}
+		if !r.isMadang() {
+			body["author"], body["is_visible"] = u.id, true
+		}
+		return r.call(http.MethodPost, "/api/collections/comments/records", u.token, body, nil)
+	}, nil
+}
+
+// verifyThreadNotifications counts, in the stopped Madang's database, the
+// notifications the busy thread's comments made.
+func verifyThreadNotifications(r *run, dataDir string, s *sample) error {
+	if !r.isMadang() {
+		return nil
+	}
+	db, err := core.DefaultDBConnect(filepath.Join(dataDir, "data.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var counts struct {
+		Comments      int `db:"comments"`
+		Notifications int `db:"notifications"`
+	}
+	err = db.NewQuery(`SELECT
+		(SELECT COUNT(*) FROM comments WHERE post = {:post}) AS comments,
+		(SELECT COUNT(*) FROM notifications WHERE post = {:post}) AS notifications`).
+		Bind(map[string]any{"post": postID(r.fx.posts - 1)}).One(&counts)
+	if err != nil {
+		return err
+	}
+	s.Extra["comments"] = float64(counts.Comments)
+	s.Extra["notifications"] = float64(counts.Notifications)
+	if counts.Comments > 0 && counts.Notifications < counts.Comments {
+		s.Problems = append(s.Problems, fmt.Sprintf("%d comments made only %d notifications", counts.Comments, counts.Notifications))
+	}
+	return nil
 }
 
 // verifyCommentCounts checks, in the stopped server's database, that every

@@ -103,5 +103,8 @@ func loadDemo(txApp core.App) error {
 	if err := loadDemoAI(txApp); err != nil {
 		return err
 	}
-	return loadDemoPosts(txApp)
+	if err := loadDemoPosts(txApp); err != nil {
+		return err
+	}
+	return loadDemoCommunity(txApp)
 }

@@ -27,7 +27,7 @@ const (
 func registerAnonymous(app core.App) {
 	hide := func(boardOf func(e *core.RecordEvent) string) func(e *core.RecordEvent) error {
 		return func(e *core.RecordEvent) error {
-			if author := e.Record.GetString("author"); author != "" && boardIsAnonymous(e.App, boardOf(e)) {
+			if author := e.Record.GetString("author"); author != "" && anyAnonymousBoard(e.App) && boardFactsOf(e.App, boardOf(e)).anonymous {
 				e.Record.Set("anonymous_author", author)
 				e.Record.Set("author", "")
 			}
@@ -38,11 +38,9 @@ func registerAnonymous(app core.App) {
 		return e.Record.GetString("board")
 	}))
 	app.OnRecordCreate(access.CollectionNameComments).BindFunc(hide(func(e *core.RecordEvent) string {
-		post, err := e.App.FindRecordById(access.CollectionNamePosts, e.Record.GetString("post"))
-		if err != nil {
-			return ""
-		}
-		return post.GetString("board")
+		var board string
+		_ = e.App.DB().Select("board").From(access.CollectionNamePosts).Where(dbx.HashExp{"id": e.Record.GetString("post")}).Row(&board)
+		return board
 	}))
 	labels := &commenterLabels{byPost: map[string]map[string]int{}}
 	forget := func(e *core.RecordEvent) error {
@@ -75,12 +73,6 @@ func revealTo(e *core.RecordEnrichEvent, writer string) {
 	if access.IsStaff(e.RequestInfo) || (access.UserOf(e.RequestInfo.Auth) != nil && e.RequestInfo.Auth.Id == writer) {
 		e.Record.Set("author", writer)
 	}
-}
-
-func boardIsAnonymous(app core.App, boardID string) bool {
-	var anonymous bool
-	err := app.DB().Select("anonymous").From(access.CollectionNameBoards).Where(dbx.HashExp{"id": boardID}).Row(&anonymous)
-	return err == nil && anonymous
 }
 
 // writerOf is who wrote a post or comment: its author, or its anonymous

@@ -15,11 +15,33 @@ import (
 	"madang/internal/access"
 )
 
-// registerBlocks: the rules do the work (a blocked author's posts, comments
-// and messages leave the blocker's lists, search and PocketBase's
-// realtime; chat/sse.go asks access.HasBlocked for Madang's own chat
-// delivery). Blocks are private to the blocker, and never of an admin.
-func registerBlocks(core.App) {}
+// registerBlocks keeps users.blocking, the list the read rules check (a
+// blocked author's posts, comments and messages leave the blocker's lists,
+// search and PocketBase's realtime; chat/sse.go asks access.HasBlocked for
+// Madang's own chat delivery), equal to the blocker's blocks records, in
+// the transaction of each block and unblock. Saving the user also renews
+// their realtime connections' auth, so the rules apply there at once.
+// Blocks are private to the blocker, and never of an admin.
+func registerBlocks(app core.App) {
+	access.ServerSet(app, access.CollectionNameUsers, func(e *core.RecordRequestEvent) error {
+		e.Record.Set("blocking", nil)
+		return nil
+	}, "blocking")
+	sync := func(modifier string) func(e *core.RecordEvent) error {
+		return func(e *core.RecordEvent) error {
+			return inTransaction(e, func(tx core.App) error {
+				user, err := tx.FindRecordById(access.CollectionNameUsers, e.Record.GetString("user"))
+				if err != nil {
+					return nil // the blocker is being deleted
+				}
+				user.Set(modifier, e.Record.GetString("blocked"))
+				return tx.Save(user)
+			})
+		}
+	}
+	app.OnRecordCreateExecute(Blocks).BindFunc(sync("blocking+"))
+	app.OnRecordDeleteExecute(Blocks).BindFunc(sync("blocking-"))
+}
 
 // registerBookmarks: bookmarks are rules only (pb_migrations): the owner's,
 // and only while they can read the post.

@@ -27,6 +27,7 @@ const (
 // Register binds the community hooks and routes to app. Call it once,
 // before app.Start (internal/madang.Bind does, after hooks, chat and ai).
 func Register(app core.App) {
+	bindBoardFacts(app)
 	registerAnonymous(app)
 	registerNotifications(app)
 	registerMentions(app)

@@ -105,14 +105,6 @@ func storedTexts(app core.App, record *core.Record, fields ...string) map[string
 	return out
 }
 
-func authorOf(tx core.App, record *core.Record) *core.Record {
-	author, err := tx.FindRecordById(access.CollectionNameUsers, record.GetString("author"))
-	if err != nil {
-		return nil
-	}
-	return author
-}
-
 // registerMentions notifies, in the transaction of each write: a post's
 // @mentions; a comment's post author (comment), the author of the comment
 // it answers (reply) and its @mentions; a chat message's session members
@@ -162,9 +154,14 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	if err != nil {
 		return err
 	}
-	author := authorOf(tx, post)
+	if len(ids) == 0 {
+		return nil
+	}
+	author := post.GetString("author")
+	everyone := boardFactsOf(tx, post.GetString("board")).everyMember && post.GetBool("is_visible")
 	for _, id := range ids {
-		err := notify(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id, target: post, text: post.GetString("title")})
+		err := notify(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id, target: post,
+			everyMemberReads: everyone, text: post.GetString("title")})
 		if err != nil {
 			return err
 		}
@@ -176,7 +173,7 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	if !comment.GetBool("is_visible") {
 		return nil
 	}
-	author := authorOf(tx, comment)
+	author := comment.GetString("author")
 	kinds := map[string]string{} // user → the one notice they get, reply first
 	order := []string{}
 	add := func(user, kind string) {
@@ -202,9 +199,21 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	for _, id := range ids {
 		add(id, KindMention)
 	}
+	if len(order) == 0 {
+		return nil
+	}
+	// A visible comment is readable by exactly who may read its post, and a
+	// visible post by who may read its board (the comments and posts
+	// rules; blocks aside, which notify checks): where every member reads
+	// the board, nobody's own check is needed.
+	post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post"))
+	if err != nil {
+		return nil
+	}
+	everyone := post.GetBool("is_visible") && boardFactsOf(tx, post.GetString("board")).everyMember
 	for _, user := range order {
-		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: comment.GetString("post"),
-			comment: comment.Id, target: comment, text: comment.GetString("content")})
+		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: post.Id,
+			comment: comment.Id, target: post, everyMemberReads: everyone, text: comment.GetString("content")})
 		if err != nil {
 			return err
 		}
@@ -227,7 +236,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	if err != nil {
 		return nil, nil
 	}
-	author := authorOf(tx, message)
+	author := message.GetString("author")
 	members := session.GetStringSlice("members")
 	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
 	if err != nil {

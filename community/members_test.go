@@ -131,6 +131,10 @@ func TestCategories(t *testing.T) {
 	if !slices.Equal(got, []string{p.Body["id"].(string)}) {
 		t.Fatalf("filter by category: %v", got)
 	}
+	got = ids(items(mustCall(t, base, http.MethodGet, "/api/posts/search?"+url.Values{"q": {"how?"}, "category": {q.Body["id"].(string)}}.Encode(), "", nil, 200)))
+	if !slices.Equal(got, []string{p.Body["id"].(string)}) {
+		t.Fatalf("search by category: %v", got)
+	}
 }
 
 // TestFeeds: the recent feed lists the posts of every board the requester

@@ -118,7 +118,10 @@ func registerModerationLog(app core.App) {
 					if a.Reason != "" {
 						text += ": " + a.Reason
 					}
-					n := notice{user: writerOf(before), kind: KindModeration, actor: a.User, text: text}
+					n := notice{user: writerOf(before), kind: KindModeration, text: text}
+					if a.User != nil {
+						n.actor = a.User.Id
+					}
 					switch kind {
 					case "post":
 						n.post = e.Record.Id

@@ -253,7 +253,7 @@ func resolveReport(e *core.RequestEvent) error {
 			if err := tx.Save(r); err != nil {
 				return err
 			}
-			if err := notify(tx, notice{user: r.GetString("reporter"), kind: KindModeration, actor: e.Auth,
+			if err := notify(tx, notice{user: r.GetString("reporter"), kind: KindModeration, actor: e.Auth.Id,
 				text: "Your report was " + status + "."}); err != nil {
 				return err
 			}

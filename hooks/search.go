@@ -24,7 +24,7 @@ func registerSearch(app core.App) {
 	})
 }
 
-// searchPosts answers GET /api/posts/search?q=words[&board=ID] like a posts
+// searchPosts answers GET /api/posts/search?q=words[&board=ID][&category=ID] like a posts
 // list (page, perPage, sort, skipTotal, expand, fields; newest first by
 // default): the posts whose title or content contain every word, among
 // those the requester may list. The listing is access.List: the posts list
@@ -45,6 +45,9 @@ func searchPosts(e *core.RequestEvent) error {
 	result, err := access.List(e, posts, func(query *dbx.SelectQuery) {
 		if board := params.Get("board"); board != "" {
 			query.AndWhere(dbx.HashExp{"posts.board": board})
+		}
+		if category := params.Get("category"); category != "" {
+			query.AndWhere(dbx.HashExp{"posts.category": category})
 		}
 		indexed := matchWords(query, strings.Fields(q))
 		switch {

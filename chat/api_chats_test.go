@@ -226,7 +226,7 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_visible":false`, `"author":"` + alice + `"`},
 			// and the moderation log line and alice's notification
-			ExpectedEvents: testapp.Events{Request: "Update", Updated: 1, Created: 2, Enriched: 1}.Map(),
+			ExpectedEvents: testapp.Events{Request: "Update", Updated: 1, Created: 2, Unvalidated: 1, Enriched: 1}.Map(),
 			TestAppFactory: chatsFactory,
 		},
 		{

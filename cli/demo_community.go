@@ -84,6 +84,11 @@ func loadDemoCommunity(txApp core.App) error {
 	if err != nil {
 		return err
 	}
+	// read back: a record saved in this process has no stored original to
+	// compare with, and the counters' update writes only changed columns
+	if another, err = txApp.FindRecordById("posts", another.Id); err != nil {
+		return err
+	}
 	another.Set("is_visible", false)
 	moderator := access.ActorOf(admin)
 	moderator.Reason = "광고 / advertising"

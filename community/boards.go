@@ -81,18 +81,20 @@ const popularScore = "([[posts.likes_count]] * 3 + [[posts.comments_count]] * 2 
 
 // registerFeeds: GET /api/feed/recent and /api/feed/popular, each a posts
 // list (page, perPage, expand, fields; never a count) through access.List,
-// so each item is what the list API returns for the requester: posts of
-// every board they can read, newest first; or of the last PopularDays
-// days, by popularScore.
+// so each item is what the list API returns for the requester: the visible
+// posts of every board they can read, newest first; or of the last
+// PopularDays days, by popularScore.
 func registerFeeds(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Router.GET("/api/feed/recent", func(e *core.RequestEvent) error {
-			return feed(e, func(q *dbx.SelectQuery) { q.OrderBy("[[posts.created]] DESC", "[[posts.id]] DESC") })
+			return feed(e, func(q *dbx.SelectQuery) {
+				q.AndWhere(dbx.NewExp("[[posts.is_visible]] = TRUE")).OrderBy("[[posts.created]] DESC", "[[posts.id]] DESC")
+			})
 		})
 		e.Router.GET("/api/feed/popular", func(e *core.RequestEvent) error {
 			since := types.NowDateTime().Add(-PopularDays * 24 * time.Hour).String()
 			return feed(e, func(q *dbx.SelectQuery) {
-				q.AndWhere(dbx.NewExp("[[posts.created]] >= {:since}", dbx.Params{"since": since})).
+				q.AndWhere(dbx.NewExp("[[posts.is_visible]] = TRUE AND [[posts.created]] >= {:since}", dbx.Params{"since": since})).
 					OrderBy(popularScore+" DESC", "[[posts.created]] DESC")
 			})
 		})

@@ -91,7 +91,7 @@ func TestCommentsCreateMatrix(t *testing.T) {
 					c.content = []string{`"author":"` + author + `"`, `"is_visible":true`}
 					// and the notification of gina, the post's author, where she can read it
 					if role != testapp.Gina && canReadPost(testapp.Gina, b, hidden) {
-						c.events = testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map()
+						c.events = testapp.Events{Request: "Create", Created: 2, Unvalidated: 1, Enriched: 1}.Map()
 					}
 					c.check = expectCommentsCount(post, map[bool]int{false: 3, true: 2}[hidden])
 				}
@@ -136,20 +136,20 @@ func TestCommentsFields(t *testing.T) {
 			name: "a reply to a top-level comment", role: testapp.Alice, method: http.MethodPost, url: commentsURL,
 			body:   `{"post":"` + post + `","parent":"` + comment + `","content":"답글"}`,
 			status: 200, content: []string{`"parent":"` + comment + `"`}, check: expectCommentsCount(post, 3),
-			events: testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map(), // and gina's reply notification
+			events: testapp.Events{Request: "Create", Created: 2, Unvalidated: 1, Enriched: 1}.Map(), // and gina's reply notification
 		},
 		{
 			name: "author and is_file_attached sent by the client are ignored", role: testapp.Alice, method: http.MethodPost,
 			url:    commentsURL,
 			body:   `{"post":"` + post + `","content":"c","author":"` + testapp.ID(testapp.Bob) + `","is_file_attached":true}`,
 			status: 200, content: []string{`"author":"` + testapp.ID(testapp.Alice) + `"`, `"is_file_attached":false`},
-			events: testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map(), // and gina's notification
+			events: testapp.Events{Request: "Create", Created: 2, Unvalidated: 1, Enriched: 1}.Map(), // and gina's notification
 		},
 		{
 			name: "superuser comments on behalf of a user", role: "root", method: http.MethodPost, url: commentsURL,
 			body:   `{"post":"` + post + `","content":"c","author":"` + testapp.ID(testapp.Bob) + `"}`,
 			status: 200, content: []string{`"author":"` + testapp.ID(testapp.Bob) + `"`},
-			events: testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map(), // and gina's notification
+			events: testapp.Events{Request: "Create", Created: 2, Unvalidated: 1, Enriched: 1}.Map(), // and gina's notification
 		},
 		{
 			name: "a comment created hidden is not counted", role: testapp.Alice, method: http.MethodPost, url: commentsURL,
@@ -221,7 +221,7 @@ func TestCommentsFields(t *testing.T) {
 			body: `{"post":"nosuchpost00000","content":"c"}`, status: 400},
 		call{name: "2,000 characters are fine", role: testapp.Alice, method: http.MethodPost, url: commentsURL,
 			body: `{"post":"` + post + `","content":"` + strings.Repeat("가", 2000) + `"}`, status: 200,
-			events: testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map()}, // and gina's notification
+			events: testapp.Events{Request: "Create", Created: 2, Unvalidated: 1, Enriched: 1}.Map()}, // and gina's notification
 	)
 	runCalls(t, calls)
 }
@@ -280,5 +280,5 @@ func expectCommentsCount(post string, want int) func(testing.TB, *tests.TestApp,
 // moderated are the events of a moderator hiding or showing again someone's
 // content: the update, a moderation log line and the author's notification.
 func moderated() map[string]int {
-	return testapp.Events{Request: "Update", Updated: 1, Created: 2, Enriched: 1}.Map()
+	return testapp.Events{Request: "Update", Updated: 1, Created: 2, Unvalidated: 1, Enriched: 1}.Map()
 }

@@ -182,7 +182,7 @@ func TestSignIn(t *testing.T) {
 			// the new device, the lifted ban, its moderation log line (unban)
 			// and bob's ban_lifted notification
 			ExpectedEvents: func() map[string]int {
-				events := testapp.Events{Request: "AuthWithPassword", Created: 3, Updated: 1, Enriched: 1}.Map()
+				events := testapp.Events{Request: "AuthWithPassword", Created: 3, Updated: 1, Unvalidated: 1, Enriched: 1}.Map()
 				events["OnRecordAuthRequest"] = 1
 				return events
 			}(),

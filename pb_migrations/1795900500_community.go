@@ -225,7 +225,9 @@ func init() {
 		posts.Fields.Add(&core.RelationField{Name: "category", CollectionId: categories.Id, MaxSelect: 1,
 			Help: "One of the board's categories (말머리); required where the board says so."})
 		posts.AddIndex("idx_posts_board_category_created", false, "board, category, created", "")
-		posts.AddIndex("idx_posts_created", false, "created", "") // the feeds, across boards
+		// the feeds, across boards; partial, so board pages (whose rule also
+		// lists one's own hidden posts) keep their (board, created) index
+		posts.AddIndex("idx_posts_visible_created", false, "created", "is_visible = TRUE")
 		if err := app.Save(posts); err != nil {
 			return err
 		}
@@ -310,7 +312,7 @@ func init() {
 			c.Fields.RemoveByName(f.field)
 			if f.field == "category" {
 				c.RemoveIndex("idx_posts_board_category_created")
-				c.RemoveIndex("idx_posts_created")
+				c.RemoveIndex("idx_posts_visible_created")
 			}
 			if err := app.Save(c); err != nil {
 				return err

@@ -6,17 +6,19 @@ import (
 	"madang/internal/realtime"
 )
 
-// Watching tells whether userID has sessionID open right now: joined over
-// the WebSocket bridge, or following its typing indicators over SSE (what
-// the web client does for the chat it shows). Notifications of new
-// messages skip who is watching.
-func Watching(app core.App, sessionID, userID string) bool {
+// Watching returns who has sessionID open right now: joined over the
+// WebSocket bridge, or following its typing indicators over SSE (what the
+// web client does for the chat it shows). Notifications of new messages
+// skip them. One pass over the connections, whatever the members.
+func Watching(app core.App, sessionID string) map[string]bool {
+	watching := map[string]bool{}
 	if h, ok := app.Store().Get(hubStoreKey).(*hub); ok {
 		for _, c := range h.roomConns(sessionID) {
-			if c.userID == userID {
-				return true
-			}
+			watching[c.userID] = true
 		}
 	}
-	return realtime.Watching(app, userID, TypingTopic(sessionID))
+	for _, id := range realtime.Followers(app, TypingTopic(sessionID)) {
+		watching[id] = true
+	}
+	return watching
 }

@@ -1,8 +1,6 @@
 package community
 
 import (
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -52,9 +50,9 @@ type notice struct {
 
 // notify writes n with tx — the transaction of the event — unless the user
 // acts on their own content, muted the kind, blocked the actor, or may not
-// read the target. Chat notices fold into the user's unread one of the
-// session. Saved through the app, so PocketBase's realtime tells the owner
-// (the notifications rules let only the owner read them).
+// read the target. Saved through the app, so PocketBase's realtime tells
+// the owner (the notifications rules let only the owner read them). Chat
+// messages are notified by chatNotices, folded per session.
 func notify(tx core.App, n notice) error {
 	if n.from == "" {
 		n.from = n.actor
@@ -82,20 +80,10 @@ func notify(tx core.App, n notice) error {
 	if err != nil {
 		return err
 	}
-	var record *core.Record
-	if n.kind == KindChat {
-		record, err = tx.FindFirstRecordByFilter(notifications, "user = {:user} && session = {:session} && kind = 'chat' && read_at = ''",
-			dbx.Params{"user": n.user, "session": n.session})
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-	}
-	if record == nil {
-		record = core.NewRecord(notifications)
-		record.Set("user", n.user)
-		record.Set("kind", n.kind)
-	}
-	record.Set("count", record.GetInt("count")+1)
+	record := core.NewRecord(notifications)
+	record.Set("user", n.user)
+	record.Set("kind", n.kind)
+	record.Set("count", 1)
 	if n.actor != "" {
 		record.Set("actor", n.actor)
 	}

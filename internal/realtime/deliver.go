@@ -161,6 +161,18 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	return false
 }
 
+// Followers returns the users who follow topic live (SSE, signed in).
+func Followers(app core.App, topic string) []string {
+	var ids []string
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if auth != nil && len(client.Subscriptions(topic+"?")) > 0 {
+			ids = append(ids, auth.Id)
+		}
+	}
+	return ids
+}
+
 // Watching tells whether userID follows one of topics live (SSE; "x/*"
 // and "x/ID" topics, with or without options) — e.g. whether the owner of
 // an AI job watches it, so a notification would tell them nothing new.

@@ -47,10 +47,15 @@ type Config struct {
 	RunningMarkDelay time.Duration
 }
 
+// runningMarkDelay is Config.RunningMarkDelay's default (tests that count
+// a quick job's writes lengthen it, so a loaded machine cannot make the
+// job "slow").
+var runningMarkDelay = 50 * time.Millisecond
+
 // defaultConfig is the configuration without environment variables.
 func defaultConfig() Config {
 	return Config{Workers: runtime.NumCPU(), Capacity: 1000, PerUser: 8,
-		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second, RunningMarkDelay: 50 * time.Millisecond}
+		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second, RunningMarkDelay: runningMarkDelay}
 }
 
 // ConfigFromEnv is the default configuration with the MADANG_AI_*

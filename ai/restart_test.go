@@ -3,6 +3,7 @@ package ai_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -18,6 +19,7 @@ import (
 // one running, a model training), then starts a new app on it: the work
 // is done without anyone asking again.
 func TestRestartResumesWork(t *testing.T) {
+	ai.SetRunningMarkDelay(t, time.Minute) // the saved statuses below are a quick job's
 	crashed := testapp.New(t)
 	withModels(t, crashed)
 	queued := saveJob(t, crashed, "", alice, mReady, ai.JobQueued, `{"features":{"x0":1,"x1":1}}`)

@@ -8,25 +8,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/pocketbase/pocketbase/core"
 
 	"madang/chat"
 	"madang/internal/testapp"
 )
-
-func record(t testing.TB, app core.App, collection string, fields map[string]any) *core.Record {
-	t.Helper()
-	c, err := app.FindCollectionByNameOrId(collection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(c)
-	r.Load(fields)
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // TestChatAuthorsCannotUndoAModeratorsHide: an admin hides a message in a
 // support chat; its author can no longer show it again (the rules refuse,
@@ -35,9 +20,9 @@ func TestChatAuthorsCannotUndoAModeratorsHide(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 	alice := testapp.ID(testapp.Alice)
-	session := record(t, app, chat.Sessions, map[string]any{"name": "help", "kind": "support", "owner": alice})
-	msg := record(t, app, chat.Messages, map[string]any{"session": session.Id, "author": alice, "content": "rude words", "is_visible": true})
-	own := record(t, app, chat.Messages, map[string]any{"session": session.Id, "author": alice, "content": "typo", "is_visible": true})
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "help", "kind": "support", "owner": alice})
+	msg := testapp.SaveRecord(t, app, chat.Messages, map[string]any{"session": session.Id, "author": alice, "content": "rude words", "is_visible": true})
+	own := testapp.SaveRecord(t, app, chat.Messages, map[string]any{"session": session.Id, "author": alice, "content": "typo", "is_visible": true})
 	url := base + "/api/collections/chats/records/"
 
 	if r := testapp.Call(t, http.MethodPatch, url+msg.Id, testapp.Token(testapp.Adam), map[string]any{"is_visible": false}); r.Status != 200 {
@@ -62,7 +47,7 @@ func TestBlankChatIsRefused(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 	alice := testapp.ID(testapp.Alice)
-	session := record(t, app, chat.Sessions, map[string]any{"name": "help", "kind": "support", "owner": alice})
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "help", "kind": "support", "owner": alice})
 	snap := testapp.TakeSnapshot(t, app, "chats", "chat_sessions")
 	r := testapp.Call(t, http.MethodPost, base+"/api/collections/chats/records", testapp.Token(testapp.Alice),
 		map[string]any{"session": session.Id, "content": " \n\t "})

@@ -15,8 +15,8 @@ func TestPresence(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 	alice, bob := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob)
-	session := record(t, app, chat.Sessions, map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
-	gina := record(t, app, chat.Sessions, map[string]any{"name": "gina's", "kind": "group", "owner": testapp.ID(testapp.Gina)})
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+	gina := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "gina's", "kind": "group", "owner": testapp.ID(testapp.Gina)})
 
 	watch := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.PresenceTopic(session.Id))
 	first := watch.ExpectRecord(t, chat.PresenceTopic(session.Id))

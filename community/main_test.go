@@ -52,20 +52,6 @@ func mustCall(t *testing.T, base, method, path, who string, body any, status int
 	return r
 }
 
-func save(t *testing.T, app core.App, collection string, fields map[string]any) *core.Record {
-	t.Helper()
-	c, err := app.FindCollectionByNameOrId(collection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(c)
-	r.Load(fields)
-	if err := app.Save(r); err != nil {
-		t.Fatalf("saving %s: %v", collection, err)
-	}
-	return r
-}
-
 // notificationsOf returns user's notifications, newest first.
 func notificationsOf(t *testing.T, app core.App, user string) []*core.Record {
 	t.Helper()

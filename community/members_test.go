@@ -17,7 +17,7 @@ import (
 func TestBlocking(t *testing.T) {
 	app, base := server(t)
 	bobPost := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "bob writes fixture")
-	session := save(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
 	aliceChats := testapp.OpenSSE(t, base, token(testapp.Alice), "chats/*")
 
 	b := mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob, "user": gina}, 200)

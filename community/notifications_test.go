@@ -44,7 +44,7 @@ func TestCommentsNotifyThePostAndCommentAuthors(t *testing.T) {
 // themself, one who muted mentions, or one who blocked the author.
 func TestMentions(t *testing.T) {
 	app, base := server(t)
-	korean := save(t, app, "users", map[string]any{"name": "김민수", "email": "minsu@example.com", "password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"})
+	korean := testapp.SaveRecord(t, app, "users", map[string]any{"name": "김민수", "email": "minsu@example.com", "password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"})
 
 	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
 		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "hello", "content": "@BOB and @김민수, see this. mail me at x@alice.example"}, 200)
@@ -86,7 +86,7 @@ func TestMentions(t *testing.T) {
 // read; a member watching the chat (its typing topic open) is not notified.
 func TestChatNotificationsFold(t *testing.T) {
 	app, base := server(t)
-	session := save(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
 	watcher := testapp.OpenSSE(t, base, token(testapp.Gina), "chat_typing/"+session.Id)
 	_ = watcher
 	for i := range 3 {
@@ -114,7 +114,7 @@ func TestChatNotificationsFold(t *testing.T) {
 // members still leave exactly one unread notification for the third.
 func TestChatNotificationsFoldUnderConcurrency(t *testing.T) {
 	app, base := server(t)
-	session := save(t, app, "chat_sessions", map[string]any{"name": "busy", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "busy", "kind": "group", "owner": alice, "members": []string{bob, gina}})
 	var wg sync.WaitGroup
 	for i := range 40 {
 		who := []string{testapp.Alice, testapp.Bob}[i%2]

@@ -46,32 +46,15 @@ func community(t testing.TB) *tests.TestApp {
 	for i, author := range []string{alice, bob, alice} {
 		testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), author, fmt.Sprintf("fixture post %d of %s", i, author[:3]))
 	}
-	mustSave(t, app, "chat_sessions", map[string]any{"id": testapp.ID("sbob"), "name": "bob needs help", "kind": "support", "owner": bob})
-	mustSave(t, app, "chats", map[string]any{"session": testapp.ID("sbob"), "author": bob, "content": "my secret is zebra", "is_visible": true})
-	mustSave(t, app, "chat_reads", map[string]any{"session": testapp.ID("sbob"), "user": bob, "last_read_at": "2026-01-02 03:04:05.000Z"})
-	mustSave(t, app, "chat_sessions", map[string]any{"id": testapp.ID("sgroup"), "name": "alice and bob", "kind": "group", "owner": alice, "members": []string{bob}})
-	mustSave(t, app, "chats", map[string]any{"session": testapp.ID("sgroup"), "author": alice, "content": "hello bob", "is_visible": true})
-	mustSave(t, app, "ais", map[string]any{"id": testapp.ID("model"), "name": "tone", "kind": "text_classifier", "status": "ready", "is_visible": false})
-	mustSave(t, app, "ai_logs", map[string]any{"user": bob, "ai": testapp.ID("model"), "description": "bob's private job",
+	testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"id": testapp.ID("sbob"), "name": "bob needs help", "kind": "support", "owner": bob})
+	testapp.SaveRecord(t, app, "chats", map[string]any{"session": testapp.ID("sbob"), "author": bob, "content": "my secret is zebra", "is_visible": true})
+	testapp.SaveRecord(t, app, "chat_reads", map[string]any{"session": testapp.ID("sbob"), "user": bob, "last_read_at": "2026-01-02 03:04:05.000Z"})
+	testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"id": testapp.ID("sgroup"), "name": "alice and bob", "kind": "group", "owner": alice, "members": []string{bob}})
+	testapp.SaveRecord(t, app, "chats", map[string]any{"session": testapp.ID("sgroup"), "author": alice, "content": "hello bob", "is_visible": true})
+	testapp.SaveRecord(t, app, "ais", map[string]any{"id": testapp.ID("model"), "name": "tone", "kind": "text_classifier", "status": "ready", "is_visible": false})
+	testapp.SaveRecord(t, app, "ai_logs", map[string]any{"user": bob, "ai": testapp.ID("model"), "description": "bob's private job",
 		"input": map[string]any{"text": "private words"}, "status": "succeeded"})
 	return app
-}
-
-func mustSave(t testing.TB, app core.App, collection string, fields map[string]any) *core.Record {
-	t.Helper()
-	c, err := app.FindCollectionByNameOrId(collection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(c)
-	r.Load(fields)
-	if id, ok := fields["id"].(string); ok {
-		r.Id = id
-	}
-	if err := app.Save(r); err != nil {
-		t.Fatalf("saving %s: %v", collection, err)
-	}
-	return r
 }
 
 // handler is app's full router, without a network in between.

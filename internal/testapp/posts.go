@@ -286,3 +286,15 @@ func AssertCounts(t testing.TB, app core.App) int {
 	}
 	return len(rows)
 }
+
+// SaveRecord saves a record of collection with fields (an "id" among them
+// sets its id) through the app, so every model hook runs, and returns it.
+func SaveRecord(t testing.TB, app core.App, collection string, fields map[string]any) *core.Record {
+	t.Helper()
+	id, _ := fields["id"].(string)
+	r, err := save(app, collection, id, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -7,9 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"madang/internal/access"
 	"madang/internal/realtime"
@@ -50,7 +48,7 @@ func (h *hub) bindPresence(app core.App) {
 				continue
 			}
 			if data, err := h.presenceOf(id); err == nil {
-				e.Client.Send(subscriptions.Message{Name: s, Data: data})
+				realtime.SendTo(e.Client, s, data)
 			}
 		}
 		return nil
@@ -78,24 +76,13 @@ func (h *hub) bindPresence(app core.App) {
 	})
 }
 
-// followedPresence lists the sessions whose presence topic someone follows.
-func (h *hub) followedPresence() []string {
-	var ids []string
-	for _, c := range h.app.SubscriptionsBroker().Clients() {
-		for s := range c.Subscriptions("chat_presence/") {
-			topic, _, _ := strings.Cut(s, "?")
-			if id := strings.TrimPrefix(topic, "chat_presence/"); !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids
-}
-
 // publishPresence sends each followed session's list to its readers, when
 // it changed since the last time.
 func (h *hub) publishPresence(state *presenceState) {
-	followed := h.followedPresence()
+	var followed []string
+	for _, topic := range realtime.FollowedTopics(h.app, "chat_presence/") {
+		followed = append(followed, strings.TrimPrefix(topic, "chat_presence/"))
+	}
 	state.mu.Lock()
 	defer state.mu.Unlock()
 	for id := range state.last {
@@ -121,12 +108,7 @@ func (h *hub) presenceOf(sessionID string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	online := map[string]bool{}
-	for _, c := range h.app.SubscriptionsBroker().Clients() {
-		if auth, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record); auth != nil {
-			online[auth.Id] = true
-		}
-	}
+	online := realtime.Online(h.app)
 	h.mu.Lock()
 	for id := range h.users {
 		online[id] = true

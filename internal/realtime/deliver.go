@@ -189,3 +189,37 @@ func Watching(app core.App, userID string, topics ...string) bool {
 	}
 	return false
 }
+
+// FollowedTopics returns the distinct topics (without options) starting
+// with prefix that some client follows.
+func FollowedTopics(app core.App, prefix string) []string {
+	seen := map[string]bool{}
+	var topics []string
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		for s := range client.Subscriptions(prefix) {
+			topic, _, _ := strings.Cut(s, "?")
+			if !seen[topic] {
+				seen[topic] = true
+				topics = append(topics, topic)
+			}
+		}
+	}
+	return topics
+}
+
+// Online returns the ids of the users who hold a signed-in SSE connection.
+func Online(app core.App) map[string]bool {
+	online := map[string]bool{}
+	for _, client := range app.SubscriptionsBroker().Clients() {
+		if auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record); auth != nil {
+			online[auth.Id] = true
+		}
+	}
+	return online
+}
+
+// SendTo queues data for one client under the subscription name it gave
+// (an answer to its own subscribe, such as a first snapshot).
+func SendTo(client subscriptions.Client, name string, data []byte) {
+	client.Send(subscriptions.Message{Name: name, Data: data})
+}

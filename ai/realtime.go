@@ -22,9 +22,6 @@ type partialResult struct {
 // Partials are not stored: the database sees the same writes per job
 // however long the reply.
 func (s *service) publishPartial(job *core.Record, text string) {
-	if len(s.app.SubscriptionsBroker().Clients()) == 0 {
-		return
-	}
 	partial := job.Fresh()
 	partial.Set("result", partialResult{Text: text, Partial: true})
 	partial.SetRaw("updated", types.NowDateTime()) // Set cannot change an autodate

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -144,7 +145,7 @@ func verifyThreadNotifications(r *run, dataDir string, s *sample) error {
 	if !r.isMadang() {
 		return nil
 	}
-	db, err := core.DefaultDBConnect(filepath.Join(dataDir, "data.db"))
+	db, err := openData(dataDir)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func verifyCommentCounts(r *run, dataDir string, s *sample) error {
 	if !r.isMadang() {
 		return nil
 	}
-	db, err := core.DefaultDBConnect(filepath.Join(dataDir, "data.db"))
+	db, err := openData(dataDir)
 	if err != nil {
 		return err
 	}
@@ -240,4 +241,9 @@ func signIn(r *run) (operation, error) {
 		return r.call(http.MethodPost, "/api/collections/users/auth-with-password", "",
 			map[string]string{"identity": r.user(rng).email, "password": password}, nil)
 	}, nil
+}
+
+// openData opens a stopped server's main database.
+func openData(dataDir string) (*dbx.DB, error) {
+	return core.DefaultDBConnect(filepath.Join(dataDir, "data.db"))
 }

@@ -78,8 +78,8 @@ var boardRuleFields = []string{"name", "is_visible", "read", "write", "anonymous
 // registerModerationLog records every moderator action — hide, unhide,
 // pin, unpin, ban, unban, grant, revoke, board changes — in the
 // transaction of the change, whoever makes it (API, dashboard, CLI); the
-// actions of routes (report resolutions, avatar and name removal) are
-// logged by them. Hidden and restored content also notifies its author.
+// actions of routes (report resolutions) are logged by them. Hidden and
+// restored content also notifies its author, and a lifted ban its user.
 func registerModerationLog(app core.App) {
 	kinds := map[string]string{access.CollectionNamePosts: "post", access.CollectionNameComments: "comment", access.CollectionNameChats: "chat"}
 	for collection, kind := range kinds {
@@ -173,7 +173,15 @@ func registerModerationLog(app core.App) {
 		if len(entries) == 0 {
 			return e.Next()
 		}
-		return inTransaction(e, func(tx core.App) error { return writeLog(tx, a, entries...) })
+		return inTransaction(e, func(tx core.App) error {
+			if err := writeLog(tx, a, entries...); err != nil {
+				return err
+			}
+			if wasBanned && !e.Record.GetBool("banned") { // a ban that ends is news to its user
+				return notify(tx, notice{user: e.Record.Id, kind: KindBanLifted, text: "Your ban has ended."})
+			}
+			return nil
+		})
 	})
 
 	app.OnRecordUpdateExecute(access.CollectionNameBoards).BindFunc(func(e *core.RecordEvent) error {

@@ -120,17 +120,6 @@ func registerNotifications(app core.App) {
 		e.Router.POST("/api/notifications/read", markNotificationsRead).Bind(users)
 		return e.Next()
 	})
-	// a ban that ends, by an admin or by time, is news to its user
-	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
-		var wasBanned bool
-		err := e.App.DB().Select("banned").From(access.CollectionNameUsers).Where(dbx.HashExp{"id": e.Record.Id}).Row(&wasBanned)
-		if err != nil || !wasBanned || e.Record.GetBool("banned") {
-			return e.Next()
-		}
-		return inTransaction(e, func(tx core.App) error {
-			return notify(tx, notice{user: e.Record.Id, kind: KindBanLifted, text: "Your ban has ended."})
-		})
-	})
 	// a finished AI job that took a while, unless its user watches it live
 	// (a quick job's result is on the page that asked for it)
 	app.OnRecordUpdateExecute(access.CollectionNameAILogs).BindFunc(func(e *core.RecordEvent) error {

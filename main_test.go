@@ -66,7 +66,8 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 		}
 	}
 	go io.Copy(io.Discard, stdout)
-	for _, want := range []string{"has no users yet", "admin create EMAIL PASSWORD", "demo"} {
+	// the README's build is ./madang, and the hint gives commands to paste
+	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME", "./madang demo"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("start banner lacks %q:\n%s", want, banner.String())
 		}

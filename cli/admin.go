@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,11 @@ func adminCommand(app core.App) *cobra.Command {
 			}
 			if name == "" {
 				name = nameFromEmail(email)
+			}
+			// names are unique regardless of case; say who has it, not a bare "must be unique"
+			taken, err := app.FindFirstRecordByFilter("users", "name:lower = {:name}", dbx.Params{"name": strings.ToLower(name)})
+			if err == nil {
+				return fmt.Errorf("the name %q is already taken by %s; choose another with --name", name, taken.Email())
 			}
 			users, err := app.FindCollectionByNameOrId("users")
 			if err != nil {

@@ -278,3 +278,54 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo boards: %d", n)
 	}
 }
+
+// TestQuickStartOrder runs the README's quick start on a fresh data dir:
+// the operator's own admin first, then the demo, whose admin they become.
+// The other order refuses the second admin clearly (the demo's has the name).
+func TestQuickStartOrder(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	if _, err := testapp.RunCLI(t, app, "admin", "create", "you@example.com", "a-long-password", "--name", "운영자"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := testapp.RunCLI(t, app, "demo")
+	if err != nil {
+		t.Fatalf("demo after admin create: %v", err)
+	}
+	if !strings.Contains(out, "you@example.com") || strings.Contains(out, "admin@madang.example") {
+		t.Fatalf("demo output should name the operator's admin and not the demo's:\n%s", out)
+	}
+	if _, err := app.FindAuthRecordByEmail("users", "admin@madang.example"); err == nil {
+		t.Fatal("the demo made a second admin")
+	}
+	you := user(t, app, "you@example.com")
+	if you.GetString("role") != "admin" || !you.ValidatePassword("a-long-password") {
+		t.Fatal("the operator's admin changed")
+	}
+	pinned, err := app.FindFirstRecordByFilter("posts", "is_pinned = true")
+	if err != nil || pinned.GetString("author") != you.Id {
+		t.Fatalf("the demo's notice should be the operator admin's: %v", err)
+	}
+	if n, _ := app.CountRecords("boards"); n != 6 {
+		t.Fatalf("demo boards: %d", n)
+	}
+	// a second demo now refuses: there are members and boards
+	if _, err := testapp.RunCLI(t, app, "demo"); err == nil || !strings.Contains(err.Error(), "only fills an empty one") {
+		t.Fatalf("second demo: %v", err)
+	}
+
+	other := testapp.NewEmpty(t)
+	if _, err := testapp.RunCLI(t, other, "demo"); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := other.CountRecords("users")
+	_, err = testapp.RunCLI(t, other, "admin", "create", "you@example.com", "a-long-password", "--name", "운영자")
+	if err == nil || !strings.Contains(err.Error(), `"운영자" is already taken by admin@madang.example`) {
+		t.Fatalf("admin create with the demo admin's name: %v", err)
+	}
+	if after, _ := other.CountRecords("users"); after != users {
+		t.Fatal("a refused admin create wrote a user")
+	}
+	if _, err := testapp.RunCLI(t, other, "admin", "create", "you@example.com", "a-long-password", "--name", "관리인"); err != nil {
+		t.Fatalf("admin create with a free name after the demo: %v", err)
+	}
+}

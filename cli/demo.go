@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,14 @@ func demoCommand(app core.App) *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintln(out, "Loaded the demo community. Sign in with:")
 			for _, u := range demoUsers {
+				user, err := findDemoUser(app, u.email)
+				if err != nil {
+					return err
+				}
+				if user.Email() != u.email {
+					fmt.Fprintf(out, "  %-7s %-22s your own password (the demo's admin is you)\n", u.role, user.Email())
+					continue
+				}
 				fmt.Fprintf(out, "  %-7s %-22s password %s\n", u.role, u.email, u.password)
 			}
 			return nil
@@ -55,8 +64,11 @@ func demoCommand(app core.App) *cobra.Command {
 	return cmd
 }
 
+// ensureEmpty lets the demo fill a data dir with no boards and no members.
+// Admins may be there already: the quick start has a newcomer create their
+// own admin first, and that admin then plays the demo's (see findDemoUser).
 func ensureEmpty(app core.App) error {
-	users, err := app.CountRecords("users")
+	members, err := app.CountRecords("users", dbx.NewExp("role != {:admin}", dbx.Params{"admin": access.RoleAdmin}))
 	if err != nil {
 		return err
 	}
@@ -64,10 +76,26 @@ func ensureEmpty(app core.App) error {
 	if err != nil {
 		return err
 	}
-	if users+boards > 0 {
-		return errors.New("the data dir already has users or boards; the demo only fills an empty one (use another --dir)")
+	if members+boards > 0 {
+		return errors.New("the data dir already has members or boards; the demo only fills an empty one (admins may be there already; use another --dir)")
 	}
 	return nil
+}
+
+// findDemoUser finds a demo account by its email. The demo's admin is the
+// data dir's first admin when one was there before the demo (the demo then
+// does not create its own, whose name 운영자 the operator may have taken).
+func findDemoUser(app core.App, email string) (*core.Record, error) {
+	if user, err := app.FindAuthRecordByEmail("users", email); err == nil {
+		return user, nil
+	}
+	if email == demoUsers[0].email {
+		admins, err := app.FindRecordsByFilter("users", "role = {:admin}", "created", 1, 0, dbx.Params{"admin": access.RoleAdmin})
+		if err == nil && len(admins) == 1 {
+			return admins[0], nil
+		}
+	}
+	return nil, fmt.Errorf("finding demo user %s: no such user", email)
 }
 
 func loadDemo(txApp core.App) error {
@@ -83,7 +111,14 @@ func loadDemo(txApp core.App) error {
 	if err != nil {
 		return err
 	}
+	admins, err := txApp.CountRecords("users", dbx.NewExp("role = {:admin}", dbx.Params{"admin": access.RoleAdmin}))
+	if err != nil {
+		return err
+	}
 	for _, u := range demoUsers {
+		if u.role == access.RoleAdmin && admins > 0 {
+			continue // the operator's own admin plays this part
+		}
 		user := core.NewRecord(users)
 		user.SetEmail(u.email)
 		user.SetPassword(u.password)

@@ -27,9 +27,9 @@ var demoSupportChat = struct {
 // loadDemoChat opens the demo support session with txApp.Save, so the chat
 // hooks keep last_message_at as in production.
 func loadDemoChat(txApp core.App) error {
-	owner, err := txApp.FindAuthRecordByEmail("users", demoSupportChat.owner)
+	owner, err := findDemoUser(txApp, demoSupportChat.owner)
 	if err != nil {
-		return fmt.Errorf("finding demo user %s: %w", demoSupportChat.owner, err)
+		return err
 	}
 	session, err := saveDemoChatRecord(txApp, "chat_sessions", map[string]any{
 		"name": demoSupportChat.name, "information": demoSupportChat.info, "kind": "support",
@@ -39,9 +39,9 @@ func loadDemoChat(txApp core.App) error {
 		return err
 	}
 	for _, m := range demoSupportChat.messages {
-		author, err := txApp.FindAuthRecordByEmail("users", m.author)
+		author, err := findDemoUser(txApp, m.author)
 		if err != nil {
-			return fmt.Errorf("finding demo user %s: %w", m.author, err)
+			return err
 		}
 		_, err = saveDemoChatRecord(txApp, "chats", map[string]any{
 			"session": session.Id, "author": author.Id, "content": m.content, "is_visible": true,

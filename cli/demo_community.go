@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
@@ -16,9 +14,9 @@ import (
 func loadDemoCommunity(txApp core.App) error {
 	ids := map[string]*core.Record{}
 	for _, u := range demoUsers {
-		user, err := txApp.FindAuthRecordByEmail("users", u.email)
+		user, err := findDemoUser(txApp, u.email)
 		if err != nil {
-			return fmt.Errorf("finding demo user %s: %w", u.email, err)
+			return err
 		}
 		ids[u.email] = user
 	}

@@ -62,9 +62,9 @@ var demoPosts = []demoPost{
 func loadDemoPosts(txApp core.App) error {
 	userIDs := map[string]string{}
 	for _, u := range demoUsers {
-		user, err := txApp.FindAuthRecordByEmail("users", u.email)
+		user, err := findDemoUser(txApp, u.email)
 		if err != nil {
-			return fmt.Errorf("finding demo user %s: %w", u.email, err)
+			return err
 		}
 		userIDs[u.email] = user.Id
 	}

@@ -36,7 +36,7 @@ func resetOnKindChange(e *core.RecordEvent) error {
 // serverJobFields are the ai_logs fields only the server writes: all but
 // the user's description.
 var serverJobFields = []string{"user", "ai", "input", "result", "status", "error", "is_finished",
-	"started_at", "finished_at", "attempt"}
+	"started_at", "finished_at", "attempt", "post", "comment"}
 
 // draftModel is the ServerSet create function of ais: whatever an admin
 // sends, training alone fills serverModelFields, from a draft.

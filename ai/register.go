@@ -148,6 +148,16 @@ func Register(app core.App) {
 		}
 		return nil
 	})
+	// A system job (no user: the moderation assist's, written in the
+	// transaction of the post or comment it scores) joins the queue once
+	// that transaction committed; one left behind by a crash is queued
+	// again at the next start, like every unfinished job.
+	app.OnRecordAfterCreateSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("user") == "" && e.Record.GetString("status") == JobQueued {
+			s.jobs.push(newTask(e.Record.Id, ""), false)
+		}
+		return e.Next()
+	})
 	app.OnRecordCreate(Jobs).BindFunc(deriveJobFields)
 	app.OnRecordUpdate(Jobs).BindFunc(deriveJobFields)
 	// members edit only their job's description (the rules let them update

@@ -38,6 +38,40 @@ type textOptions struct {
 	TextColumn     string  `json:"text_column"`
 	LabelColumn    string  `json:"label_column"`
 	TimeoutSeconds float64 `json:"timeout_seconds"`
+	// CleanLabels are the labels that mean "nothing to report", for the
+	// moderation assist (Flagged); default DefaultCleanLabels.
+	CleanLabels []string `json:"clean_labels"`
+}
+
+// DefaultCleanLabels are the labels a text classifier's options.clean_labels
+// stands for when it is not set: the usual names of the harmless class.
+var DefaultCleanLabels = []string{"ok", "clean", "normal", "ham", "none", "정상"}
+
+// CleanLabels returns a text classifier's clean labels (never empty).
+func CleanLabels(options json.RawMessage) []string {
+	opts, err := parseTextOptions(options)
+	if err != nil || len(opts.CleanLabels) == 0 {
+		return DefaultCleanLabels
+	}
+	return opts.CleanLabels
+}
+
+// Flagged returns the most probable label of one text's scores that is not
+// one of the model's clean labels (options.clean_labels, compared case-
+// insensitively), and its probability: what the moderation assist weighs
+// against a board's threshold. No such label: "" and 0.
+func Flagged(options json.RawMessage, scores map[string]float64) (string, float64) {
+	clean := CleanLabels(options)
+	label, score := "", 0.0
+	for l, p := range scores {
+		if slices.ContainsFunc(clean, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), l) }) {
+			continue
+		}
+		if p > score || (p == score && l < label) {
+			label, score = l, p
+		}
+	}
+	return label, score
 }
 
 // textModel is the stored model. Counts[i] lists, for Grams[i], pairs of

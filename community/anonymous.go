@@ -25,23 +25,15 @@ const (
 )
 
 func registerAnonymous(app core.App) {
-	hide := func(boardOf func(e *core.RecordEvent) string) func(e *core.RecordEvent) error {
-		return func(e *core.RecordEvent) error {
-			if author := e.Record.GetString("author"); author != "" && anyAnonymousBoard(e.App) && boardFactsOf(e.App, boardOf(e)).anonymous {
-				e.Record.Set("anonymous_author", author)
-				e.Record.Set("author", "")
-			}
-			return e.Next()
+	hide := func(e *core.RecordEvent) error {
+		if author := e.Record.GetString("author"); author != "" && anyAnonymousBoard(e.App) && boardFactsOf(e.App, contentBoard(e.App, e.Record)).anonymous {
+			e.Record.Set("anonymous_author", author)
+			e.Record.Set("author", "")
 		}
+		return e.Next()
 	}
-	app.OnRecordCreate(access.CollectionNamePosts).BindFunc(hide(func(e *core.RecordEvent) string {
-		return e.Record.GetString("board")
-	}))
-	app.OnRecordCreate(access.CollectionNameComments).BindFunc(hide(func(e *core.RecordEvent) string {
-		var board string
-		_ = e.App.DB().Select("board").From(access.CollectionNamePosts).Where(dbx.HashExp{"id": e.Record.GetString("post")}).Row(&board)
-		return board
-	}))
+	app.OnRecordCreate(access.CollectionNamePosts).BindFunc(hide)
+	app.OnRecordCreate(access.CollectionNameComments).BindFunc(hide)
 	labels := &commenterLabels{byPost: map[string]map[string]int{}}
 	forget := func(e *core.RecordEvent) error {
 		labels.forget(e.Record.GetString("post"))

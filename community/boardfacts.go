@@ -11,26 +11,28 @@ import (
 )
 
 // boardFacts are what the community hooks ask of a board on every post and
-// comment: whether it is anonymous, and whether every member may read it
-// (then a notification about its visible content needs no per-recipient
-// rule check). Boards change rarely and queries cost ~0.25 ms each under
+// comment: whether it is anonymous, whether every member may read it (then
+// a notification about its visible content needs no per-recipient rule
+// check), and which model, if any, scores its content. Boards change rarely and queries cost ~0.25 ms each under
 // the write lock, so the answers are cached and dropped on any board
 // write.
 type boardFacts struct {
 	anonymous, everyMember bool
+	moderationAI           string  // the moderation assist's model, or ""
+	threshold              float64 // its threshold (0 = DefaultModerationThreshold)
 }
 
 type boardCache struct {
-	mu        sync.Mutex
-	facts     map[string]boardFacts
-	anonymous *bool // whether any board is anonymous
+	mu    sync.Mutex
+	facts map[string]boardFacts
+	any   map[string]bool // whether any board has the condition of anyBoard
 }
 
 const boardCacheKey = "madang.community.boards"
 
 func boardsOf(app core.App) *boardCache {
 	return app.Store().GetOrSet(boardCacheKey, func() any {
-		return &boardCache{facts: map[string]boardFacts{}}
+		return &boardCache{facts: map[string]boardFacts{}, any: map[string]bool{}}
 	}).(*boardCache)
 }
 
@@ -39,7 +41,7 @@ func bindBoardFacts(app core.App) {
 		c := boardsOf(e.App)
 		c.mu.Lock()
 		clear(c.facts)
-		c.anonymous = nil
+		clear(c.any)
 		c.mu.Unlock()
 		return e.Next()
 	}
@@ -54,20 +56,30 @@ func bindBoardFacts(app core.App) {
 // anyAnonymousBoard tells whether some board is anonymous (most
 // communities have none: then no post or comment needs a board lookup).
 func anyAnonymousBoard(app core.App) bool {
+	return anyBoard(app, "[[anonymous]] = TRUE")
+}
+
+// anyModeratedBoard tells whether some board has a moderation assist.
+func anyModeratedBoard(app core.App) bool {
+	return anyBoard(app, "[[moderation_ai]] != ''")
+}
+
+// anyBoard tells whether some board matches condition (a constant SQL
+// expression), cached until a board changes.
+func anyBoard(app core.App, condition string) bool {
 	c := boardsOf(app)
 	c.mu.Lock()
-	known := c.anonymous
+	known, ok := c.any[condition]
 	c.mu.Unlock()
-	if known != nil {
-		return *known
+	if ok {
+		return known
 	}
 	var n int
-	_ = app.DB().Select("COUNT(*)").From(access.CollectionNameBoards).Where(dbx.HashExp{"anonymous": true}).Row(&n)
-	any := n > 0
+	_ = app.DB().Select("COUNT(*)").From(access.CollectionNameBoards).Where(dbx.NewExp(condition)).Row(&n)
 	c.mu.Lock()
-	c.anonymous = &any
+	c.any[condition] = n > 0
 	c.mu.Unlock()
-	return any
+	return n > 0
 }
 
 // boardFactsOf returns the facts of boardID (zero for a missing board).
@@ -83,7 +95,8 @@ func boardFactsOf(app core.App, boardID string) boardFacts {
 	if err != nil {
 		return boardFacts{}
 	}
-	f = boardFacts{anonymous: board.GetBool("anonymous"), everyMember: everyMemberReadsBoard(app, board)}
+	f = boardFacts{anonymous: board.GetBool("anonymous"), everyMember: everyMemberReadsBoard(app, board),
+		moderationAI: board.GetString("moderation_ai"), threshold: board.GetFloat("moderation_threshold")}
 	c.mu.Lock()
 	c.facts[boardID] = f
 	c.mu.Unlock()

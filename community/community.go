@@ -33,11 +33,13 @@ func Register(app core.App) {
 	registerMentions(app)
 	registerModerationLog(app)
 	registerReports(app)
+	registerModerationAssist(app)
 	registerBlocks(app)
 	registerBookmarks(app)
 	registerCategories(app)
 	registerFeeds(app)
 	registerAccountData(app)
+	registerNameSuggestions(app)
 	access.ServerSet(app, Blocks, access.Requester("user", "Sign in to block someone."), "user", "blocked")
 	access.ServerSet(app, Bookmarks, access.Requester("user", "Sign in to bookmark a post."), "user", "post")
 }

@@ -136,8 +136,9 @@ func boardOf(app core.App, t *core.Record) *core.Record {
 	return board
 }
 
-// autoHide hides a post or comment once as many distinct members reported
-// it as its board's auto_hide_reports says (0: never). Only admins bring it
+// autoHide hides a post or comment once as many distinct reporters (the
+// moderation assist counting as one) reported it as its board's
+// auto_hide_reports says (0: never). Only admins bring it
 // back (the rules let authors hide, never unhide).
 func autoHide(tx core.App, report *core.Record) error {
 	t := target(tx, report)
@@ -149,10 +150,10 @@ func autoHide(tx core.App, report *core.Record) error {
 		return nil
 	}
 	kind := report.GetString("target_kind")
+	// the system (empty reporter: the moderation assist) counts as one
 	var reporters int
 	err := tx.DB().Select("COUNT(DISTINCT [[reporter]])").From(Reports).
-		Where(dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen}).
-		AndWhere(dbx.NewExp("[[reporter]] != ''")).Row(&reporters)
+		Where(dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen}).Row(&reporters)
 	if err != nil || reporters < board.GetInt("auto_hide_reports") {
 		return err
 	}

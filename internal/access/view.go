@@ -39,6 +39,13 @@ var visibilities = map[string]visibility{
 		},
 		emails: true,
 	},
+	// How a board is moderated (its assist model and threshold, its
+	// auto-hide count) is for admins: members could tune abuse to stay
+	// just under it.
+	CollectionNameBoards: {
+		private: []string{"moderation_ai", "moderation_threshold", "auto_hide_reports"},
+		seenBy:  func(info *core.RequestInfo, _ *core.Record) bool { return IsStaff(info) },
+	},
 	// A model's fitted parameters (a hidden field) and its training data
 	// are for admins; members see what they need to use it.
 	CollectionNameAIs: {

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"madang/internal/testapp"
 )
@@ -33,7 +34,7 @@ var (
 
 // assistModel trains a ready text_classifier (labels spam and ok) through
 // the train route, as an admin does.
-func assistModel(t *testing.T, app core.App, base string) string {
+func assistModel(t testing.TB, app core.App, base string) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("text,label\n")
@@ -63,7 +64,7 @@ func assistModel(t *testing.T, app core.App, base string) string {
 }
 
 // waitUntil polls cond (a state the app reaches by itself) for 20 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -75,7 +76,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // assistJobs returns the system's jobs scoring the post or comment id.
-func assistJobs(t *testing.T, app core.App, kind, id string) []*core.Record {
+func assistJobs(t testing.TB, app core.App, kind, id string) []*core.Record {
 	t.Helper()
 	jobs, err := app.FindAllRecords("ai_logs", dbx.HashExp{kind: id})
 	if err != nil {
@@ -263,5 +264,50 @@ func TestModerationAssistAutoHide(t *testing.T) {
 	entry, err := app.FindFirstRecordByFilter("moderation_log", "action = 'hide' && target_id = {:id}", dbx.Params{"id": id})
 	if err != nil || entry.GetString("actor") != "" || !strings.Contains(entry.GetString("reason"), "auto-hidden") {
 		t.Fatalf("the log of the auto-hide: %v %v", entry, err)
+	}
+}
+
+// BenchmarkModerationAssist is the assist's cost per comment, as a
+// member's request makes it: off, on a board without a model; on, on a
+// board with one, so the write also queues its scoring job. After the
+// loop it waits for the queue and reports the jobs' own run time
+// (job-ms/op, started_at to finished_at, per comment).
+func BenchmarkModerationAssist(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
+			app, base := server(b)
+			board := testapp.ID(testapp.BoardPublic)
+			if on {
+				model := assistModel(b, app, base)
+				mustCall(b, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam,
+					map[string]any{"moderation_ai": model}, http.StatusOK)
+			}
+			post := testapp.VisiblePost(testapp.BoardPublic)
+			texts := append(append([]string{}, cleanTexts...), spamTexts...)
+			i := 0
+			for b.Loop() {
+				mustCall(b, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+					map[string]any{"post": post, "content": texts[i%len(texts)]}, http.StatusOK)
+				i++
+			}
+			if !on {
+				return
+			}
+			var jobs []struct {
+				Started  types.DateTime `db:"started_at"`
+				Finished types.DateTime `db:"finished_at"`
+			}
+			waitUntil(b, "every comment is scored", func() bool {
+				jobs = nil
+				err := app.DB().Select("started_at", "finished_at").From("ai_logs").
+					Where(dbx.NewExp("comment != '' AND is_finished = TRUE")).All(&jobs)
+				return err == nil && len(jobs) == i
+			})
+			var run time.Duration
+			for _, j := range jobs {
+				run += j.Finished.Time().Sub(j.Started.Time())
+			}
+			b.ReportMetric(float64(run.Microseconds())/1000/float64(i), "job-ms/op")
+		})
 	}
 }

@@ -32,18 +32,18 @@ func token(who string) string {
 }
 
 // server is a fixture app with content, served on loopback.
-func server(t *testing.T) (*tests.TestApp, string) {
+func server(t testing.TB) (*tests.TestApp, string) {
 	t.Helper()
 	app := testapp.NewWithContent(t)
 	return app, testapp.Serve(t, app)
 }
 
-func call(t *testing.T, base, method, path, who string, body any) testapp.Response {
+func call(t testing.TB, base, method, path, who string, body any) testapp.Response {
 	t.Helper()
 	return testapp.Call(t, method, base+path, token(who), body)
 }
 
-func mustCall(t *testing.T, base, method, path, who string, body any, status int) testapp.Response {
+func mustCall(t testing.TB, base, method, path, who string, body any, status int) testapp.Response {
 	t.Helper()
 	r := call(t, base, method, path, who, body)
 	if r.Status != status {

@@ -130,7 +130,7 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   // in the title or content, so two words that are not next to each other
   // (and not in that order) find the post
   await page.goto(`${url}/#/boards/${board.id}`);
-  await page.locator('.pager .muted').waitFor();
+  await page.locator('.pager [aria-current="page"]').waitFor(); // drawn once the list has loaded
   const searchbox = page.getByRole('searchbox');
   const searched = page.waitForResponse((r) => r.url().includes('/api/posts/search?') && r.status() === 200);
   await searchbox.fill('처음 안녕하세요');
@@ -149,7 +149,7 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   // one word the post lacks: nothing found, the empty state says so
   await searchbox.fill('안녕하세요 없는낱말');
   await page.getByRole('button', { name: '검색' }).click();
-  await page.locator('.post-list .empty', { hasText: '검색 결과가 없습니다' }).waitFor();
+  await page.locator('.empty-state', { hasText: '검색 결과가 없습니다' }).waitFor();
   assert.equal(await page.locator('.post-row').count(), 0);
   // a search the server refuses (q over 200 characters): its message shows next to the field
   await page.goto(`${url}/#/boards/${board.id}?q=${'가'.repeat(201)}`);
@@ -162,8 +162,8 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   await page.goto(`${url}/#/boards/${board.id}`);
   const row = page.locator('.post-row', { hasText: title });
   await row.waitFor();
-  await assertText(row.locator('.count').nth(0).locator('.n'), '1', { exact: true });
-  await assertText(row.locator('.count').nth(1).locator('.n'), '2', { exact: true });
+  await assertText(row.locator('[data-count="likes"] .n'), '1', { exact: true });
+  await assertText(row.locator('[data-count="comments"] .n'), '2', { exact: true });
   await j.screenshot(watcher, 'guest-live');
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/] }); // the refused search

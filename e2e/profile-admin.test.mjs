@@ -185,7 +185,7 @@ journey('admin hides a post and shows it again from the hidden-content list; hid
   const guest = await j.page(browser, 'guest');
   await guest.goto(`${url}/#/boards/${post.board}`);
   await guest.getByRole('heading', { name: '자유게시판' }).waitFor();
-  await guest.locator('.pager .muted').waitFor(); // drawn once the list has loaded
+  await guest.locator('.pager [aria-current="page"]').waitFor(); // drawn once the list has loaded
   assert.equal(await guest.locator('.post-row', { hasText: '광고 글' }).count(), 0);
 
   await adminPage.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '관리' }).click();

@@ -4,14 +4,17 @@ import { pb, me, isAdmin, onUnauthorized, signedOut } from './pb.js';
 import { t, getLang, setLang, LANGUAGES, applyLang } from './i18n.js';
 import { h, replace, notice, loading, errorMessage, banText } from './ui.js';
 import { route, start, current, match, navigate } from './router.js';
+import { notificationBell } from './notifications.js';
 
 const view = (name) => () => import(`./views/${name}.js`);
 
-route('/', { load: view('boards') });
+route('/', { load: view('home') });
 route('/signin', { load: view('signin') });
 route('/signup', { load: view('signup') });
 route('/forgot-password', { load: view('reset-request') });
 route('/reset-password/:token', { load: view('reset-confirm') });
+route('/confirm-email-change/:token', { load: view('confirm-email-change') });
+route('/confirm-verification/:token', { load: view('confirm-verification') });
 route('/profile', { load: view('profile'), auth: true });
 route('/boards/:id', { load: view('board') });
 route('/boards/:board/new', { load: view('post-edit'), auth: true });
@@ -25,6 +28,13 @@ route('/admin', { load: view('admin-users'), admin: true });
 route('/admin/boards', { load: view('admin-boards'), admin: true });
 route('/admin/content', { load: view('admin-content'), admin: true });
 route('/admin/ai', { load: view('admin-ai'), admin: true });
+// notifications and bookmarks (스크랩)
+route('/notifications', { load: view('notifications'), auth: true });
+route('/bookmarks', { load: view('bookmarks'), auth: true });
+// community: public profiles and the moderation pages
+route('/users/:id', { load: view('user') });
+route('/admin/reports', { load: view('admin-reports'), admin: true });
+route('/admin/log', { load: view('admin-log'), admin: true });
 
 const header = document.getElementById('site-header');
 const main = document.getElementById('main');
@@ -63,11 +73,23 @@ function renderHeader() {
       isAdmin() ? h('a', { href: '#/admin', 'aria-current': here('/admin') }, t('nav.admin')) : null),
     h('div', { class: 'user-nav' },
       user
-        ? [h('a', { href: '#/profile', class: 'me', 'aria-current': here('/profile') }, user.name || user.email),
+        ? [notificationBell(),
+          h('a', { href: '#/bookmarks', class: 'bookmarks-link', 'aria-current': here('/bookmarks') }, t('bookmark.nav')),
+          h('a', { href: '#/profile', class: 'me', 'aria-current': here('/profile') }, user.name || user.email),
           h('button', { type: 'button', class: 'link-button', id: 'signout', onclick: signOut }, t('nav.signOut'))]
         : [h('a', { href: '#/signin', 'aria-current': here('/signin') }, t('nav.signIn')),
           h('a', { href: '#/signup', 'aria-current': here('/signup') }, t('nav.signUp'))],
       langSelect));
+  renderFooter();
+}
+
+// The footer speaks the reader's language; only admins get the dashboard link.
+function renderFooter() {
+  const footer = document.querySelector('.site-footer');
+  if (!footer) return;
+  replace(footer, h('span', {}, t('footer.about')),
+    isAdmin() ? [' · ', h('a', { href: '/_/' }, t('footer.dashboard'))] : null);
+  footer.setAttribute('aria-label', t('footer.label'));
 }
 
 function changeLang(code) {

@@ -3,11 +3,24 @@
 // update live over the SDK's realtime.
 import { pb, me, isAdmin, protectedFileURLs, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, icon, time, userName, count, form, field, submitting, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
+import { h, icon, time, userName, avatar, count, form, field, submitting, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
 import { navigate } from '../router.js';
+import { closedPage } from '../listing.js';
+import { authorOf, categoryTag, reportButton } from '../moderation.js';
+import { richText } from '../richtext.js';
+import { attachMentions } from '../mentions.js';
+import { bookmarkButton } from '../bookmarks.js';
 
 export default async function render({ root, params, title, signal, onCleanup }) {
-  const post = await pb.collection('posts').getOne(params.id, { expand: 'author,board' });
+  let post;
+  try {
+    post = await pb.collection('posts').getOne(params.id, { expand: 'author,board,category' });
+  } catch (err) {
+    if (err?.status !== 404) throw err;
+    title(t('listing.closed.post'));
+    root.replaceChildren(closedPage('post'));
+    return;
+  }
   title(post.title);
   const user = me();
   const mine = !!user && post.author === user.id;
@@ -62,12 +75,11 @@ export default async function render({ root, params, title, signal, onCleanup })
     }
   });
 
-  const actions = h('div', { class: 'actions' }, likeButton, likeError);
-  if (mine || isAdmin()) {
-    actions.append(
-      h('a', { class: 'button', href: `#/posts/${post.id}/edit` }, t('common.edit')),
-      h('button', { type: 'button', class: 'danger', onclick: removePost }, t('common.delete')));
-  }
+  const actions = h('div', { class: 'actions' }, likeButton, bookmarkButton(post), likeError);
+  // moderators hide, pin and delete; only the writer rewords a post
+  if (mine) actions.append(h('a', { class: 'button', href: `#/posts/${post.id}/edit` }, t('common.edit')));
+  if (mine || isAdmin()) actions.append(h('button', { type: 'button', class: 'danger', onclick: removePost }, t('common.delete')));
+  actions.append(reportButton('post', post.id, { authorId: post.author, className: '' }) || '');
   if (isAdmin()) {
     actions.append(
       h('button', { type: 'button', onclick: () => toggle('is_pinned') }, post.is_pinned ? t('post.unpin') : t('post.pin')),
@@ -98,13 +110,15 @@ export default async function render({ root, params, title, signal, onCleanup })
     h('h1', { tabindex: -1 },
       post.is_pinned ? h('span', { class: 'badge pin' }, t('post.pinned')) : null,
       post.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
+      categoryTag(post),
       post.title),
     h('p', { class: 'meta' },
-      h('span', { class: 'author' }, userName(post.expand?.author)),
+      bylineAvatar(post),
+      authorOf(post),
       time(post.created),
       post.updated !== post.created ? h('span', { class: 'muted' }, t('post.edited')) : null),
     h('p', { class: 'meta counts' }, counts.views, counts.likes, counts.comments),
-    h('div', { class: 'content' }, post.content),
+    richText(post.content),
     files,
     actions);
   await showFiles(files, post, 'attachments');
@@ -132,6 +146,15 @@ export default async function render({ root, params, title, signal, onCleanup })
     .then((unsub) => onCleanup(unsub), () => {});
 }
 
+/** The writer's avatar; on an anonymous board the label's letter, never the writer's picture. */
+export function bylineAvatar(record) {
+  return avatar(record.anonymous_label ? { name: record.anonymous_label } : record.expand?.author);
+}
+
+/** Thumbnail sizes listed on the file fields (migration 1795900610_thumbs.go). */
+const THUMB = '320x0';
+const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
+
 async function showFiles(box, record, fieldName) {
   const names = [].concat(record[fieldName] || []);
   if (!names.length) return;
@@ -142,10 +165,20 @@ async function showFiles(box, record, fieldName) {
       h('p', { class: 'hint' }, h('a', { href: `#/signin?next=/posts/${record.post || record.id}` }, t('post.signInToDownload'))));
     return;
   }
+  // images show inline as thumbnails (one file token serves both sizes);
+  // a click opens the full size in a new tab
   const files = await protectedFileURLs(record, fieldName);
+  const thumbOf = (name, url) => {
+    const u = new URL(url);
+    u.searchParams.set('thumb', THUMB);
+    return u.toString();
+  };
+  const images = files.filter(({ name }) => IMAGE.test(name));
   box.append(h('h2', { class: 'small' }, t('post.attachments')),
+    images.length ? h('div', { class: 'thumbs' }, images.map(({ name, url }) =>
+      h('a', { class: 'thumb', href: url, target: '_blank', rel: 'noopener noreferrer', title: t('richtext.openFull', { name: displayFileName(name) }) },
+        h('img', { src: thumbOf(name, url), alt: displayFileName(name), loading: 'lazy' })))) : null,
     h('ul', { class: 'files' }, files.map(({ name, url }) => h('li', {},
-      /\.(png|jpe?g|gif|webp|avif)$/i.test(name) ? h('img', { src: url, alt: displayFileName(name), loading: 'lazy' }) : null,
       h('a', { href: url, download: displayFileName(name), target: '_blank', rel: 'noopener' }, displayFileName(name))))));
 }
 
@@ -188,12 +221,12 @@ const keyOf = (c) => `${c.id}:${c.updated}:${c.is_visible}`;
 function commentItem(post, comment, reload) {
   const user = me();
   const mine = !!user && comment.author === user.id;
-  const body = h('div', { class: 'content' }, comment.content);
+  const body = richText(comment.content);
   const files = h('div', { class: 'attachments' });
   if (comment.is_file_attached) showFiles(files, comment, 'attachments').catch(() => {});
   const tools = h('div', { class: 'comment-tools' });
   const li = h('li', { class: `comment${comment.is_visible ? '' : ' hidden-post'}`, id: `comment-${comment.id}`, dataset: { id: comment.id } },
-    h('p', { class: 'meta' }, h('strong', { class: 'author' }, userName(comment.expand?.author)), time(comment.created),
+    h('p', { class: 'meta' }, bylineAvatar(comment), h('strong', {}, authorOf(comment)), time(comment.created),
       comment.is_visible ? null : h('span', { class: 'badge warn', title: t('post.hiddenComment') }, t('common.hidden'))),
     body, files, tools);
 
@@ -211,9 +244,10 @@ function commentItem(post, comment, reload) {
     tools.querySelector(':scope > .inline-error')?.remove();
     tools.append(h('span', { class: 'inline-error', role: 'alert' }, errorMessage(err)));
   };
+  // as for posts: moderators do not reword a member's comment
+  if (mine) tools.append(h('button', { type: 'button', class: 'link-button', onclick: () => editComment(comment, body, reload) }, t('common.edit')));
   if (mine || isAdmin()) {
     tools.append(
-      h('button', { type: 'button', class: 'link-button', onclick: () => editComment(comment, body, reload) }, t('common.edit')),
       h('button', { type: 'button', class: 'link-button danger', onclick: async () => {
         if (!window.confirm(t('post.confirmDeleteComment'))) return;
         try {
@@ -240,12 +274,14 @@ function commentItem(post, comment, reload) {
     } }, comment.is_visible ? t('post.hideComment') : t('post.unhideComment'));
     tools.append(toggle);
   }
+  const report = reportButton('comment', comment.id, { authorId: comment.author });
+  if (report) tools.append(report);
   if (!comment.parent) li.append(h('ol', { class: 'replies' }));
   return li;
 }
 
 function editComment(comment, body, reload) {
-  const text = h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000, value: comment.content });
+  const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000, value: comment.content }));
   const f = form({ class: 'comment-edit' }, field(t('post.editComment'), text),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('common.save')),
@@ -262,9 +298,9 @@ function editComment(comment, body, reload) {
 }
 
 function commentForm(post, parent, reload) {
-  const text = h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 });
+  const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 }));
   const f = form({ class: parent ? 'reply' : 'comment-new' },
-    field(parent ? t('post.replyLabel', { name: userName(parent.expand?.author) }) : t('post.newComment'), text),
+    field(parent ? t('post.replyLabel', { name: parent.anonymous_label || userName(parent.expand?.author) }) : t('post.newComment'), text),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, parent ? t('post.sendReply') : t('post.sendComment'))));
   f.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -5,6 +5,7 @@ import { pb, me, isAdmin, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
 import { h, form, field, submitting, notAvailable, notice, userName, errorMessage, replace, append, debounce } from '../ui.js';
 import { navigate } from '../router.js';
+import { attachMentions } from '../mentions.js';
 
 const PAGE = 30;
 const TYPING_SEND_EVERY = 2000;
@@ -126,7 +127,7 @@ async function openSession(pane, id, signal, onCleanup) {
   const list = h('ol', { class: 'messages', tabindex: 0, 'aria-label': t('chat.messages'), 'aria-live': 'polite' });
   const older = h('button', { type: 'button', class: 'link-button', hidden: true }, t('chat.older'));
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
-  const input = h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true, disabled: session.is_closed });
+  const input = attachMentions(h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true, disabled: session.is_closed }));
   const send = h('button', { type: 'submit', class: 'primary', disabled: session.is_closed }, t('chat.send'));
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));

@@ -4,6 +4,7 @@ import { pb, isAdmin, uploadRecord } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, formatBytes, displayFileName, notice, append } from '../ui.js';
 import { navigate } from '../router.js';
+import { attachMentions } from '../mentions.js';
 
 const MAX_FILES = 10;
 const MAX_BYTES = 20 << 20;
@@ -19,7 +20,7 @@ export default async function render({ root, params, title }) {
   }
 
   const titleInput = h('input', { name: 'title', required: true, maxlength: 200, value: editing?.title || '' });
-  const content = h('textarea', { name: 'content', required: true, maxlength: 20000, rows: 12, value: editing?.content || '' });
+  const content = attachMentions(h('textarea', { name: 'content', required: true, maxlength: 20000, rows: 12, value: editing?.content || '' }));
   const files = h('input', { name: 'attachments', type: 'file', multiple: true });
   const chosen = h('ul', { class: 'files muted', 'aria-live': 'polite' });
   files.addEventListener('change', () => {

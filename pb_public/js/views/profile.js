@@ -5,6 +5,7 @@ import { pb, me, avatarURL, renewRealtime } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 import { signOut } from '../app.js';
+import { myDataSections } from '../profile-data.js';
 
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('profile.title'));
@@ -85,7 +86,8 @@ export default async function render({ root, title, signal, onCleanup }) {
     h('section', { class: 'card', 'aria-labelledby': 'myboards-h2' },
       h('h2', { id: 'myboards-h2' }, t('profile.myBoards')),
       myBoards),
-    sessionsCard);
+    sessionsCard,
+    myDataSections());
 
   function show(next) {
     // a name being typed stays; an untouched field follows the stored name

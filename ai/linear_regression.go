@@ -392,6 +392,10 @@ func (p *linearPredictor) unknownKey(row map[string]any) string {
 
 func inputNumber(v any, path string) (float64, error) {
 	n, ok := v.(json.Number)
+	// a form's empty number field: never read as 0, so the job is not run on a guess
+	if s, isString := v.(string); isString && strings.TrimSpace(s) == "" {
+		return 0, inputErrorf("input", "%s is empty; send a number (an empty value is not 0).", path)
+	}
 	if !ok {
 		return 0, inputErrorf("input", "%s must be a number, not %s.", path, describeValue(v))
 	}

@@ -22,10 +22,10 @@ var demoUsers = []demoUser{
 type demoBoard struct{ name, info, read, write string }
 
 var demoBoards = []demoBoard{
-	{"공지사항", "운영진 공지 / Announcements from the team", access.ReadPublic, access.WriteAdmins},
-	{"자유게시판", "무엇이든 이야기해요 / Talk about anything", access.ReadPublic, access.WriteMembers},
-	{"회원 라운지", "로그인한 회원만 / Members only", access.ReadMembers, access.WriteMembers},
-	{"스터디", "초대된 회원만 / Invited members only", access.ReadGranted, access.WriteGranted},
+	{"공지사항", "운영진이 전하는 소식", access.ReadPublic, access.WriteAdmins},
+	{"자유게시판", "무엇이든 편하게 이야기해요", access.ReadPublic, access.WriteMembers},
+	{"회원 라운지", "로그인한 회원만 읽을 수 있어요", access.ReadMembers, access.WriteMembers},
+	{"스터디", "초대받은 회원만 들어올 수 있어요", access.ReadGranted, access.WriteGranted},
 }
 
 func demoCommand(app core.App) *cobra.Command {

@@ -15,10 +15,11 @@ import (
 )
 
 // demoToneTexts is the text classifier's dataset, written for the demo:
-// short community posts in Korean and English, each a question, praise
-// or a complaint.
+// short community posts in Korean and English, each a question (질문),
+// praise (칭찬) or a complaint (불만). The labels are what members read in
+// a job's result, so they are Korean words.
 var demoToneTexts = map[string][]string{
-	"question": {
+	"질문": {
 		"게시판에 사진은 어떻게 올리나요?",
 		"비밀번호를 바꾸려면 어디로 가야 하나요?",
 		"스터디 모임은 언제 시작하나요?",
@@ -50,7 +51,7 @@ var demoToneTexts = map[string][]string{
 		"Who is allowed to write announcements?",
 		"Where do I change my profile picture?",
 	},
-	"praise": {
+	"칭찬": {
 		"덕분에 문제를 금방 해결했어요, 정말 감사합니다!",
 		"이번 업데이트 정말 마음에 들어요.",
 		"운영진 분들이 항상 친절하셔서 좋아요.",
@@ -82,7 +83,7 @@ var demoToneTexts = map[string][]string{
 		"Thanks for fixing it so quickly.",
 		"What a lovely photo, great job!",
 	},
-	"complaint": {
+	"불만": {
 		"페이지가 너무 느려서 글을 쓸 수가 없어요.",
 		"로그인이 계속 풀려서 짜증나요.",
 		"광고 글이 너무 많아서 불편합니다.",
@@ -117,19 +118,21 @@ var demoToneTexts = map[string][]string{
 }
 
 // loadDemoAI adds two trained, visible models: a linear regression on a
-// generated dataset and a Korean/English text classifier.
+// generated dataset and a Korean/English text classifier. Their
+// descriptions are what members read on the model page, in the community's
+// words (the page itself explains the input per kind).
 func loadDemoAI(txApp core.App) error {
 	models := []struct {
 		name, kind, description, options, file string
 		dataset                                []byte
 	}{
 		{"linear-demo", "linear_regression",
-			"Predicts y from x0…x7 (trained on y = 4x0 + 5x1 + 2x2 + 7x3 + 0.1x4 + 15x5 + 0.05x6 + x7 + noise). " +
-				`Input {"features":{"x0":1,…,"x7":1}}.`,
-			`{"target":"y"}`, "linear_demo.csv", demoLinearCSV()},
+			"동네 모임 비용 계산기: 참석 인원, 대관 시간, 준비물 수를 넣으면 모임에 드는 비용(만 원)을 어림해 드려요. " +
+				"지난 모임 500번의 기록으로 배웠어요.",
+			`{"target":"모임비용"}`, "linear_demo.csv", demoLinearCSV()},
 		{"post-tone", "text_classifier",
-			"질문·칭찬·불만 분류: tells a question, praise or a complaint apart, in Korean or English. " +
-				`Input {"text":"…"}.`,
+			"글 분위기 알아보기: 글을 넣으면 질문인지, 칭찬인지, 불만인지 알려 드려요. " +
+				"게시판에 올리기 전에 내 글이 어떻게 읽힐지 확인해 보세요.",
 			`{"text_column":"text","label_column":"label"}`, "post_tone.csv", demoToneCSV()},
 	}
 	collection, err := txApp.FindCollectionByNameOrId(ai.Models)
@@ -158,6 +161,12 @@ func loadDemoAI(txApp core.App) error {
 	return nil
 }
 
+// demoLinearFeatures name the regression's inputs as a meetup's organiser
+// would (the model page labels its form with them); the target is
+// 모임비용 = 4·참석인원 + 5·대관시간 + 2·간식 + 7·음료 + 0.1·현수막 + 15·강사
+// + 0.05·안내문 + 기념품 + noise.
+var demoLinearFeatures = []string{"참석인원", "대관시간", "간식", "음료", "현수막", "강사", "안내문", "기념품"}
+
 // demoLinearCSV draws 500 rows from the seed's formula with Gaussian noise;
 // a fixed seed keeps the demo the same on every machine.
 func demoLinearCSV() []byte {
@@ -165,7 +174,7 @@ func demoLinearCSV() []byte {
 	rng := rand.New(rand.NewPCG(2026, 1))
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	w.Write([]string{"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "y"})
+	w.Write(append(append([]string(nil), demoLinearFeatures...), "모임비용"))
 	for range 500 {
 		row := make([]string, 0, len(weights)+1)
 		y := rng.NormFloat64() * 0.5
@@ -184,7 +193,7 @@ func demoToneCSV() []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.Write([]string{"text", "label"})
-	for _, label := range []string{"question", "praise", "complaint"} {
+	for _, label := range []string{"질문", "칭찬", "불만"} {
 		for _, text := range demoToneTexts[label] {
 			w.Write([]string{text, label})
 		}

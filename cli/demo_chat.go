@@ -14,13 +14,13 @@ var demoSupportChat = struct {
 	name, info, owner string
 	messages          []demoChatMessage
 }{
-	name:  "비밀번호 변경 문의 / Changing my password",
-	info:  "민수 님의 고객 지원 대화 / Support chat",
+	name:  "비밀번호 변경 문의",
+	info:  "민수 님의 고객 지원 대화",
 	owner: "minsu@madang.example",
 	messages: []demoChatMessage{
 		{"minsu@madang.example", "안녕하세요, 비밀번호를 바꾸고 싶은데 어디서 하나요?"},
 		{"minsu@madang.example", "휴대폰에서는 메뉴가 안 보여요."},
-		{"admin@madang.example", "안녕하세요! 로그인 화면의 '비밀번호 재설정'을 누르면 메일로 링크를 보내 드려요. Hello! Use 'Reset password' on the sign-in page; we mail you a link."},
+		{"admin@madang.example", "안녕하세요! 로그인 화면의 '비밀번호를 잊었나요?'를 누르면 메일로 재설정 링크를 보내 드려요. 로그인한 상태라면 '내 정보'에서 바로 바꿀 수 있어요."},
 	},
 }
 

@@ -22,7 +22,7 @@ func loadDemoCommunity(txApp core.App) error {
 	}
 	admin, minsu, jane := ids["admin@madang.example"], ids["minsu@madang.example"], ids["jane@madang.example"]
 
-	questions, err := createBoard(txApp, "질문게시판", "말머리를 골라 질문하세요 / Ask, with a category", access.ReadPublic, access.WriteMembers, true)
+	questions, err := createBoard(txApp, "질문게시판", "말머리를 골라 궁금한 점을 물어보세요", access.ReadPublic, access.WriteMembers, true)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func loadDemoCommunity(txApp core.App) error {
 		return err
 	}
 
-	anonymous, err := createBoard(txApp, "익명게시판", "작성자가 익명으로 보여요 / Authors show as 익명", access.ReadMembers, access.WriteMembers, true)
+	anonymous, err := createBoard(txApp, "익명게시판", "글쓴이가 익명으로 보여요. 편하게 털어놓으세요", access.ReadMembers, access.WriteMembers, true)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func loadDemoCommunity(txApp core.App) error {
 		return err
 	}
 	secret, err := saveDemoRecord(txApp, "posts", map[string]any{"board": anonymous.Id, "author": minsu.Id, "is_visible": true,
-		"title": "회사 고민 상담 / Work worries", "content": "이직을 고민 중인데 다들 어떻게 결정하셨나요?"})
+		"title": "회사 고민 상담", "content": "이직을 고민 중인데 다들 어떻게 결정하셨나요?"})
 	if err != nil {
 		return err
 	}
@@ -69,16 +69,16 @@ func loadDemoCommunity(txApp core.App) error {
 		return err
 	}
 	ad, err := saveDemoRecord(txApp, "posts", map[string]any{"board": lounge.Id, "author": jane.Id, "is_visible": true,
-		"title": "무료 쿠폰 받아가세요 / Free coupons", "content": "최저가 쿠폰 → coupons.example"})
+		"title": "무료 쿠폰 받아가세요", "content": "최저가 쿠폰 → coupons.example"})
 	if err != nil {
 		return err
 	}
 	if _, err := saveDemoRecord(txApp, "reports", map[string]any{"reporter": minsu.Id, "target_kind": "post", "post": ad.Id,
-		"reason": "spam", "text": "광고 글이에요 / An ad", "status": "open"}); err != nil {
+		"reason": "spam", "text": "광고 글이에요", "status": "open"}); err != nil {
 		return err
 	}
 	another, err := saveDemoRecord(txApp, "posts", map[string]any{"board": lounge.Id, "author": jane.Id, "is_visible": true,
-		"title": "쿠폰 또 있어요 / More coupons", "content": "coupons.example 에서 받아가세요"})
+		"title": "쿠폰 또 있어요", "content": "coupons.example 에서 받아가세요"})
 	if err != nil {
 		return err
 	}
@@ -89,6 +89,6 @@ func loadDemoCommunity(txApp core.App) error {
 	}
 	another.Set("is_visible", false)
 	moderator := access.ActorOf(admin)
-	moderator.Reason = "광고 / advertising"
+	moderator.Reason = "광고 글"
 	return access.As(another, moderator, func() error { return txApp.Save(another) })
 }

@@ -1,6 +1,6 @@
 // Small DOM helpers shared by the views. User content is only ever set as
 // text (never innerHTML), so posts, names and chat messages cannot inject markup.
-import { signedOut } from './pb.js';
+import { signedOut, avatarURL } from './pb.js';
 import { t, fmtDate } from './i18n.js';
 
 /** h('a', {href, class, onclick}, child, …) builds an element. */
@@ -105,7 +105,6 @@ export function showErrors(formEl, err) {
   clearErrors(formEl);
   const data = errorData(err);
   const general = [];
-  let first = null;
   for (const [name, value] of Object.entries(data)) {
     if (!value || typeof value !== 'object' || !value.message) continue;
     const input = formEl.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -118,13 +117,14 @@ export function showErrors(formEl, err) {
     box.append(msg);
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), msg.id].filter(Boolean).join(' '));
-    first ||= input;
   }
   const top = formEl.querySelector('.form-error');
   if (top) {
     replace(top, errorMessage(err), general.length ? h('ul', {}, general.map((g) => h('li', {}, g))) : null);
     top.hidden = false;
   }
+  // the first invalid field in the form's order (the server names them alphabetically)
+  const first = formEl.querySelector('[aria-invalid="true"]');
   (first || top)?.focus?.();
 }
 
@@ -181,6 +181,18 @@ export function time(date) {
 
 export function userName(user) {
   return user?.name || t('common.unknownUser');
+}
+
+/**
+ * A user's small round avatar (the avatar's thumbnail), or the first letter
+ * of their name on a neutral disc when they have none. Decorative: the name
+ * is always written next to it.
+ */
+export function avatar(user, size = 'small') {
+  const url = avatarURL(user, size === 'small' ? '64x64' : '160x160');
+  if (url) return h('img', { class: `avatar avatar-${size}`, src: url, alt: '', loading: 'lazy', 'aria-hidden': 'true' });
+  const letter = [...(user?.name || '?')][0].toUpperCase();
+  return h('span', { class: `avatar avatar-${size} avatar-letter`, 'aria-hidden': 'true' }, letter);
 }
 
 export function formatBytes(n) {

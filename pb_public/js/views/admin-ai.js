@@ -103,19 +103,54 @@ function modelCard(m, open, status, reload) {
   return card;
 }
 
+// Each kind's options as form fields; anything else (timeout_seconds,
+// max_tokens, temperature…) stays in the "advanced" JSON, merged under them.
+const OPTION_FIELDS = {
+  linear_regression: [
+    { key: 'target', label: () => t('admin.optTarget'), hint: () => t('admin.optTargetHint') },
+  ],
+  text_classifier: [
+    { key: 'text_column', label: () => t('admin.optTextColumn') },
+    { key: 'label_column', label: () => t('admin.optLabelColumn') },
+  ],
+  openai_chat: [
+    { key: 'base_url', label: () => t('admin.optBaseURL'), hint: () => t('admin.optBaseURLHint'), type: 'url' },
+    { key: 'model', label: () => t('admin.optModel') },
+    { key: 'system_prompt', label: () => t('admin.optSystemPrompt'), textarea: true },
+  ],
+};
+
 function modelForm(onSaved, model = null) {
   const name = h('input', { name: 'name', required: true, maxlength: 64, value: model?.name || '' });
   const description = h('input', { name: 'description', maxlength: 256, value: model?.description || '' });
   const kind = h('select', { name: 'kind', value: model?.kind || 'linear_regression', disabled: !!model },
     KINDS.map((k) => h('option', { value: k }, t(`kind.${k}`))));
-  const options = h('textarea', { name: 'options', rows: 3, value: JSON.stringify(model?.options || DEFAULT_OPTIONS[kind.value], null, 1) });
-  kind.addEventListener('change', () => { options.value = JSON.stringify(DEFAULT_OPTIONS[kind.value], null, 1); });
+  const current = model?.options || {};
+  // one fieldset per kind; only the chosen kind's is shown and read
+  const sets = Object.fromEntries(KINDS.map((k) => {
+    const start = model ? current : DEFAULT_OPTIONS[k];
+    const inputs = OPTION_FIELDS[k].map((o) => {
+      const attrs = { name: `opt:${o.key}`, value: String(start[o.key] ?? '') };
+      return [o, o.textarea ? h('textarea', { ...attrs, rows: 3 }) : h('input', { ...attrs, type: o.type || 'text' })];
+    });
+    const set = h('fieldset', { class: 'field options', dataset: { kind: k } }, h('legend', {}, t('admin.optionsFor', { kind: t(`kind.${k}`) })),
+      inputs.map(([o, input]) => field(o.label(), input, o.hint ? o.hint() : null)));
+    return [k, { set, inputs }];
+  }));
+  const managed = new Set(OPTION_FIELDS[kind.value].map((o) => o.key));
+  const rest = Object.fromEntries(Object.entries(current).filter(([k]) => !managed.has(k)));
+  const options = h('textarea', { name: 'options', rows: 3, value: Object.keys(rest).length ? JSON.stringify(rest, null, 1) : '' });
+  const showKind = () => { for (const [k, { set }] of Object.entries(sets)) set.hidden = k !== kind.value; };
+  kind.addEventListener('change', showKind);
+  showKind();
   const visible = h('input', { type: 'checkbox', name: 'is_visible', checked: model ? !!model.is_visible : true });
   const f = form({ class: 'model-form' },
     field(t('admin.modelName'), name),
     field(t('ai.description'), description),
     field(t('admin.kind'), kind),
-    field(t('admin.options'), options, t('admin.optionsHint')),
+    Object.values(sets).map(({ set }) => set),
+    h('details', { class: 'advanced' }, h('summary', {}, t('admin.advancedOptions')),
+      field(t('admin.options'), options, t('admin.optionsHint'))),
     h('div', { class: 'field' }, h('label', { class: 'check' }, visible, ' ', t('admin.visible'))),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, model ? t('common.save') : t('admin.createModel'))));
   f.addEventListener('submit', (e) => {
@@ -123,15 +158,23 @@ function modelForm(onSaved, model = null) {
     submitting(f, async () => {
       let opts;
       try {
-        opts = JSON.parse(options.value || '{}');
+        opts = options.value.trim() ? JSON.parse(options.value) : {};
+        if (!opts || typeof opts !== 'object' || Array.isArray(opts)) throw new Error('not an object');
       } catch {
+        f.querySelector('details.advanced').open = true;
         throw { status: 400, response: { message: t('admin.badJson'), data: { options: { code: 'invalid_json', message: t('admin.badJson') } } } };
+      }
+      for (const [o, input] of sets[kind.value].inputs) {
+        const value = input.value.trim();
+        if (value) opts[o.key] = o.textarea ? input.value : value;
+        else delete opts[o.key];
       }
       const body = { name: name.value.trim(), description: description.value, options: opts, is_visible: visible.checked };
       if (model) await pb.collection('ais').update(model.id, body);
       else {
         await pb.collection('ais').create({ ...body, kind: kind.value });
         f.reset();
+        showKind();
       }
       await onSaved();
     });

@@ -4,6 +4,13 @@ import { pb, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
 import { h, form, field, submitting, notAvailable, notice, replace, errorMessage, append } from '../ui.js';
 
+/** What a member gives each kind of model and what comes back, in their language. */
+const EXPLAIN = {
+  linear_regression: () => t('ai.explainLinear'),
+  text_classifier: () => t('ai.explainClassifier'),
+  openai_chat: () => t('ai.explainChat'),
+};
+
 const FINISHED = new Set(['succeeded', 'failed', 'canceled']);
 
 const IDLE = new Set(['succeeded', 'failed', 'canceled', 'draft', 'ready']);
@@ -26,9 +33,12 @@ export function resultView(job, short = false) {
   } else if (Array.isArray(r.predictions)) {
     text = r.predictions.map((p) => fmtNumber(p, { maximumFractionDigits: 4 })).join(', ');
   } else if (Array.isArray(r.labels)) {
+    // "불만 (신뢰도 97.5%)": the label the model chose and its probability
     text = r.labels.map((label, i) => {
       const p = r.scores?.[i]?.[label];
-      return typeof p === 'number' ? `${label} (${fmtNumber(p * 100, { maximumFractionDigits: 1 })}%)` : label;
+      return typeof p === 'number'
+        ? t('ai.labelResult', { label, p: fmtNumber(p, { style: 'percent', maximumFractionDigits: 1 }) })
+        : label;
     }).join(', ');
   } else if (job.result && Object.keys(job.result).length) {
     text = JSON.stringify(job.result);
@@ -44,7 +54,7 @@ function inputFields(model) {
       if (names.length) {
         return {
           fields: names.map((n) => field(n, h('input', { name: `feature:${n}`, type: 'number', step: 'any', required: true, inputmode: 'decimal' }))),
-          read: (f) => ({ features: Object.fromEntries(names.map((n) => [n, Number(f.elements[`feature:${n}`].value)])) }),
+          read: (f) => ({ features: Object.fromEntries(names.map((n) => [n, readNumber(f.elements[`feature:${n}`])])) }),
         };
       }
       return {
@@ -75,6 +85,22 @@ function featureNames(model) {
   const sources = [model.input_features];
   const found = sources.find((s) => Array.isArray(s) && s.length);
   return found ? found.map(String) : [];
+}
+
+/**
+ * A number field's value. An empty field is no 0: the form refuses it,
+ * naming every empty field at once (the server refuses a missing number too).
+ */
+function readNumber(input) {
+  if (input.value.trim() !== '' && input.validity.valid) return Number(input.value);
+  const empty = [...input.form.querySelectorAll('input[type=number]')].filter((el) => el.value.trim() === '' || !el.validity.valid);
+  throw {
+    status: 400,
+    response: {
+      message: t('form.fixErrors'),
+      data: Object.fromEntries(empty.map((el) => [el.name, { code: 'ai_number_needed', message: t('ai.numberNeeded') }])),
+    },
+  };
 }
 
 function parseFeatures(text) {
@@ -108,6 +134,7 @@ export default async function render({ root, params, title, signal, onCleanup })
     h('h1', { tabindex: -1 }, model.name),
     h('p', { class: 'meta' }, h('span', { class: 'badge' }, t(`kind.${model.kind}`)), model.status !== 'ready' ? jobStatus({ status: model.status }) : null),
     model.description ? h('p', {}, model.description) : null,
+    h('p', { class: 'hint ai-explain' }, (EXPLAIN[model.kind] || (() => ''))()),
     model.status === 'ready' ? formEl : notice('info', t('ai.notReady')),
     jobBox);
 
@@ -143,7 +170,8 @@ export default async function render({ root, params, title, signal, onCleanup })
       let input;
       try {
         input = read(formEl);
-      } catch {
+      } catch (err) {
+        if (err?.response) throw err; // field errors, already worded
         throw { status: 400, response: { message: t('ai.badInput'), data: {} } };
       }
       let job;

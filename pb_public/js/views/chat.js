@@ -3,8 +3,9 @@
 // older history loaded on scroll.
 import { pb, me, isAdmin, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, form, field, submitting, notAvailable, notice, userName, errorMessage, replace, append, debounce } from '../ui.js';
+import { h, form, field, submitting, notAvailable, notice, userName, errorMessage, replace, append, debounce, avatar } from '../ui.js';
 import { navigate } from '../router.js';
+import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
 
 const PAGE = 30;
@@ -92,7 +93,9 @@ export default async function render({ root, params, title, signal, onCleanup })
     conversation = await openSession(pane, activeId, signal, onCleanup);
     if (conversation) await markRead(activeId);
   } else {
-    append(pane, h('p', { class: 'muted' }, t('chat.pick')));
+    append(pane, h('p', { class: 'muted chat-hint' },
+      h('span', { class: 'chat-hint-beside' }, t('chat.pick')),
+      h('span', { class: 'chat-hint-above' }, t('chat.pickAbove'))));
   }
 
   const markReadSoon = debounce(() => markRead(activeId), 500);
@@ -132,11 +135,15 @@ async function openSession(pane, id, signal, onCleanup) {
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));
   const members = session.expand?.members || [];
+  // who of the members is online now: chat_presence/{id} sends {online: [{id, name}]}
+  // at once and on every change
+  const presence = h('p', { class: 'presence', 'aria-live': 'polite', id: 'chat-presence' });
   append(pane, 
     h('h2', {}, session.name),
     h('p', { class: 'meta' },
       h('span', {}, session.kind === 'support' ? t('chat.support') : t('chat.group')),
       h('span', {}, t('chat.members', { names: members.map((m) => m.name).join(', ') || userName(session.expand?.owner) }))),
+    presence,
     session.information ? h('p', {}, session.information) : null,
     older, list, typing,
     session.is_closed ? notice('info', t('chat.closedNotice')) : inputForm);
@@ -147,7 +154,8 @@ async function openSession(pane, id, signal, onCleanup) {
   let loadingOlder = false;
 
   const item = (m) => h('li', { class: `message${m.author === user.id ? ' mine' : ''}`, id: `msg-${m.id}`, dataset: { id: m.id } },
-    h('p', { class: 'meta' }, h('strong', {}, userName(m.expand?.author)), h('time', { datetime: m.created }, fmtDate(m.created))),
+    h('p', { class: 'meta' }, avatar(m.expand?.author), h('strong', {}, userLink(m.expand?.author)), h('time', { datetime: m.created }, fmtDate(m.created)),
+      reportButton('chat', m.id, { authorId: m.author })),
     h('div', { class: 'bubble' }, m.content));
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
@@ -208,6 +216,14 @@ async function openSession(pane, id, signal, onCleanup) {
       if (err?.status === 404) typingAvailable = false;
     });
   });
+  pb.realtime.subscribe(`chat_presence/${id}`, (data) => {
+    if (signal.aborted) return;
+    const online = (data?.online || []).filter((u) => u.id !== user.id);
+    replace(presence, h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+      online.length ? t('presence.online', { names: online.map((u) => u.name).join(', ') }) : t('presence.nobody'));
+    presence.dataset.online = online.map((u) => u.id).join(',');
+  }).then((unsub) => onCleanup(unsub), () => {});
+
   let typingTimer;
   pb.realtime.subscribe(`chat_typing/${id}`, (data) => {
     const who = data?.user || {};

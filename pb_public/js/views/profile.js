@@ -1,10 +1,11 @@
 // My profile: name and avatar, password change (needs the old password),
 // and the boards granted to me (expand=boards). Live: my record changed
 // elsewhere (name, avatar, boards granted or revoked by an admin) shows at once.
-import { pb, me, avatarURL, renewRealtime } from '../pb.js';
+import { pb, me, avatarURL, renewRealtime, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, field, form, submitting, notice, replace, append } from '../ui.js';
+import { h, field, form, submitting, notice, replace, append, errorMessage } from '../ui.js';
 import { signOut } from '../app.js';
+import { userLink } from '../moderation.js';
 import { myDataSections } from '../profile-data.js';
 
 export default async function render({ root, title, signal, onCleanup }) {
@@ -82,10 +83,12 @@ export default async function render({ root, title, signal, onCleanup }) {
   append(root,
     h('div', { class: 'page-head' }, avatarImg, h('div', {}, heading, about)),
     profileForm,
+    emailCard(() => user),
     passwordForm,
     h('section', { class: 'card', 'aria-labelledby': 'myboards-h2' },
       h('h2', { id: 'myboards-h2' }, t('profile.myBoards')),
       myBoards),
+    blockedCard(signal),
     sessionsCard,
     myDataSections());
 
@@ -116,4 +119,76 @@ export default async function render({ root, title, signal, onCleanup }) {
     // change forgets it), the event has only the public fields: keep the rest
     show('boards' in e.record ? e.record : { ...user, ...e.record, expand: user.expand });
   }, { expand: 'boards' }).then((unsub) => onCleanup(unsub), () => {});
+}
+
+// The members I block: their posts, comments and chat messages are hidden
+// from me (the server's read rules); they are never told. Unblock here.
+function blockedCard(signal) {
+  const list = h('ul', { class: 'plain blocked-list' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const card = h('section', { class: 'card', 'aria-labelledby': 'blocked-h2', id: 'blocked-users' },
+    h('h2', { id: 'blocked-h2' }, t('blocks.title')),
+    h('p', { class: 'muted' }, t('blocks.hint')),
+    status, list);
+  async function load() {
+    const blocks = await pb.collection('blocks').getFullList({ sort: '-created', expand: 'blocked' });
+    if (signal.aborted) return;
+    replace(list, blocks.length ? blocks.map((b) => h('li', { class: 'blocked-row', dataset: { user: b.blocked } },
+      userLink(b.expand?.blocked),
+      h('button', { type: 'button', class: 'link-button', onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          await pb.collection('blocks').delete(b.id);
+          replace(status, notice('success', t('user.unblocked', { name: b.expand?.blocked?.name || '' })));
+          await load();
+        } catch (err) {
+          e.target.disabled = false;
+          if (!signedOut(err)) replace(status, notice('error', errorMessage(err)));
+        }
+      } }, t('user.unblock')))) : h('li', { class: 'muted' }, t('blocks.empty')));
+  }
+  load().catch(() => {});
+  return card;
+}
+
+// My email address: whether it is verified (with a button that mails a
+// verification link when it is not), and a change of address. PocketBase
+// mails the new address a link to #/confirm-email-change/{token}, where my
+// password confirms it; until then the old address stays.
+function emailCard(current) {
+  const user = current();
+  const status = h('div', { 'aria-live': 'polite' });
+  const verifyButton = h('button', { type: 'button', id: 'verify-email' }, t('email.verifyButton'));
+  verifyButton.addEventListener('click', async () => {
+    verifyButton.disabled = true;
+    try {
+      await pb.collection('users').requestVerification(current().email);
+      replace(status, notice('success', t('email.verifySent', { email: current().email })));
+    } catch (err) {
+      verifyButton.disabled = false;
+      if (!signedOut(err)) replace(status, notice('error', errorMessage(err)));
+    }
+  });
+  const newEmail = h('input', { name: 'newEmail', type: 'email', autocomplete: 'email', required: true });
+  const f = form({ class: 'email-change' },
+    field(t('email.newEmail'), newEmail, t('email.newEmailHint')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('email.requestChange'))));
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const value = newEmail.value.trim();
+      if (!value || !newEmail.checkValidity()) {
+        const code = value ? 'validation_is_email' : 'validation_required';
+        throw { status: 400, response: { message: t('form.fixErrors'), data: { newEmail: { code, message: t(`err.${code}`) } } } };
+      }
+      await pb.collection('users').requestEmailChange(value);
+      f.reset();
+      replace(status, notice('success', t('email.changeSent', { email: value })));
+    });
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'email-h2', id: 'email-card' },
+    h('h2', { id: 'email-h2' }, t('email.title')),
+    h('p', { class: 'verify-email' }, h('span', {}, t('email.current', { email: user.email })),
+      user.verified ? h('span', { class: 'badge ok' }, t('email.verified')) : [h('span', { class: 'badge warn' }, t('email.notVerified')), verifyButton]),
+    status, f);
 }

@@ -1,4 +1,7 @@
-// Sign up with name, email and password, then sign in at once.
+// Sign up with name, email and password, then sign in at once. Every
+// problem the browser can see is shown at once, next to its field (the
+// server answers one kind of problem per request: first a mismatch, then
+// the fields, then a taken name or email).
 import { pb } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, append } from '../ui.js';
@@ -22,6 +25,10 @@ export default function render({ root, title }) {
   formEl.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(formEl, async () => {
+      const problems = localProblems({ name, email, password, confirm });
+      if (Object.keys(problems).length) {
+        throw { status: 400, response: { message: t('form.fixErrors'), data: problems } };
+      }
       await pb.collection('users').create({
         name: name.value.trim(),
         email: email.value.trim(),
@@ -34,4 +41,23 @@ export default function render({ root, title }) {
   });
   append(root, formEl);
   name.focus();
+}
+
+/** The same rules as the server's, as PocketBase error data {field: {code, message}}. */
+const NAME = /^[\p{L}\p{M}\p{N}_.\-]+$/u;
+function localProblems({ name, email, password, confirm }) {
+  const problems = {};
+  const say = (field, code, message = t(`err.${code}`)) => { problems[field] = { code, message }; };
+  const n = name.value.trim();
+  if (!n) say('name', 'validation_required');
+  else if ([...n].length < 2) say('name', 'validation_min_text_constraint', 'Must be at least 2 character(s).');
+  else if ([...n].length > 64) say('name', 'validation_max_text_constraint', 'Must be no more than 64 character(s).');
+  else if (!NAME.test(n)) say('name', 'validation_invalid_format');
+  if (!email.value.trim()) say('email', 'validation_required');
+  else if (!email.checkValidity()) say('email', 'validation_is_email');
+  if (!password.value) say('password', 'validation_required');
+  else if (password.value.length < 8) say('password', 'validation_min_text_constraint', 'Must be at least 8 character(s).');
+  if (!confirm.value) say('passwordConfirm', 'validation_required');
+  else if (password.value && confirm.value !== password.value) say('passwordConfirm', 'validation_values_mismatch');
+  return problems;
 }

@@ -1,0 +1,269 @@
+// Forms and account pages of the web client: sign-up and post errors all
+// at once with focus on the first, the email verification and email change
+// pages (the mails caught by a small SMTP server on loopback), the AI form
+// refusing an empty number and the admin's per-kind model form, and the
+// chat list on a phone.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, eventually, ADMIN, LIVE_MS } from './lib/harness.mjs';
+
+let server;
+let browser;
+let smtp;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  smtp = await startSMTP();
+  await server.su.settings.update({
+    meta: { appURL: server.url },
+    smtp: { enabled: true, host: '127.0.0.1', port: smtp.port, tls: false },
+  });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  smtp?.close();
+});
+
+/**
+ * A minimal SMTP server that keeps every message it is given: enough for
+ * PocketBase's client (no TLS, no auth on loopback).
+ */
+function startSMTP() {
+  const messages = [];
+  const srv = net.createServer((socket) => {
+    let data = null;
+    let buffer = '';
+    socket.write('220 localhost test SMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (data !== null) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          messages.push(data + buffer.slice(0, end));
+          buffer = buffer.slice(end + 5);
+          data = null;
+          socket.write('250 OK\r\n');
+          continue;
+        }
+        const nl = buffer.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-localhost\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') { data = ''; socket.write('354 go ahead\r\n'); }
+        else if (verb === 'QUIT') { socket.write('221 bye\r\n'); socket.end(); return; }
+        else socket.write('250 OK\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((ok) => srv.listen(0, '127.0.0.1', () => ok({
+    port: srv.address().port,
+    messages,
+    close: () => srv.close(),
+  })));
+}
+
+/** The first link to #/{route}/{token} in a mail sent to `to` (quoted-printable decoded). */
+async function mailedToken(to, route) {
+  return eventually(() => {
+    for (const raw of smtp.messages) {
+      if (!raw.toLowerCase().includes(to.toLowerCase())) continue;
+      const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      const m = new RegExp(`/#/${route}/([A-Za-z0-9_.-]+)`).exec(text);
+      if (m) return m[1];
+    }
+    return null;
+  }, { message: `a mail to ${to} linking to #/${route}/` });
+}
+
+const focusedName = (page) => page.evaluate(() => document.activeElement?.getAttribute('name'));
+
+journey('sign-up shows every field error at once and focuses the first; an empty post focuses the title', async (j) => {
+  const { url, su } = server;
+  const page = await j.page(browser, 'visitor', { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${url}/#/signup`);
+  await page.getByLabel('이름').fill('가');
+  await page.getByLabel('이메일').fill('not-an-email');
+  await page.getByLabel('비밀번호', { exact: true }).fill('short');
+  await page.getByLabel('비밀번호 확인').fill('different');
+  await page.getByRole('button', { name: '가입하기' }).click();
+  const errorOf = (name) => page.locator(`.field[data-field="${name}"] .field-error`);
+  await errorOf('passwordConfirm').waitFor();
+  assert.equal(await errorOf('name').textContent(), '2자 이상 입력해 주세요.');
+  assert.equal(await errorOf('email').textContent(), '올바른 이메일 주소를 입력해 주세요.');
+  assert.equal(await errorOf('password').textContent(), '8자 이상 입력해 주세요.');
+  assert.equal(await errorOf('passwordConfirm').textContent(), '값이 일치하지 않습니다.');
+  assert.equal(await focusedName(page), 'name');
+  assert.equal(await page.getByLabel('이메일').getAttribute('aria-invalid'), 'true');
+  assert.equal((await su.collection('users').getList(1, 1, { filter: su.filter('email = {:e}', { e: 'not-an-email' }) })).totalItems, 0);
+
+  // everything the browser can check is right: the server's word on a taken name shows next to it
+  await page.getByLabel('이름').fill(ADMIN.name);
+  await page.getByLabel('이메일').fill('allerrors@madang.test');
+  await page.getByLabel('비밀번호', { exact: true }).fill('all-errors-pass-1234');
+  await page.getByLabel('비밀번호 확인').fill('all-errors-pass-1234');
+  await page.getByRole('button', { name: '가입하기' }).click();
+  await errorOf('name').getByText('이미 사용 중입니다').waitFor();
+  assert.equal(await errorOf('email').count(), 0, 'fixed fields lose their errors');
+  assert.equal(await focusedName(page), 'name');
+  await page.getByLabel('이름').fill('모두고침');
+  await page.getByRole('button', { name: '가입하기' }).click();
+  await page.locator('#signout').waitFor();
+  const user = await su.collection('users').getFirstListItem(su.filter('email = {:e}', { e: 'allerrors@madang.test' }));
+  assert.equal(user.name, '모두고침');
+
+  // an empty post: both errors, focus on 제목 (form order, not the server's alphabetical one)
+  const board = server.board('자유게시판');
+  await page.goto(`${url}/#/boards/${board.id}/new`);
+  await page.getByLabel('제목').waitFor();
+  await page.getByLabel('내용').focus();
+  await page.getByRole('button', { name: '등록' }).click();
+  await page.locator('.field[data-field="content"] .field-error').waitFor();
+  await page.locator('.field[data-field="title"] .field-error').waitFor();
+  assert.equal(await focusedName(page), 'title');
+  assert.equal((await su.collection('posts').getList(1, 1, { filter: su.filter('author = {:a}', { a: user.id }) })).totalItems, 0);
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });
+
+journey('Email verification and email change through the mailed links (English)', async (j) => {
+  const { url, su } = server;
+  const member = { name: 'mailchanger', email: 'old-address@madang.test', password: 'mail-change-pass-1234' };
+  const created = await createMember(url, member);
+  const page = await j.page(browser, 'member', { viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(() => localStorage.setItem('madang.lang', 'en'));
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/profile`);
+  const card = page.locator('#email-card');
+  await card.getByText(`Current address: ${member.email}`).waitFor();
+  await card.getByText('not verified').waitFor();
+
+  // verify my email: the mail links to the client's own page, which confirms at once
+  await card.getByRole('button', { name: 'Verify my email' }).click();
+  await card.getByText(`We sent a verification link to ${member.email}`).waitFor();
+  const verifyToken = await mailedToken(member.email, 'confirm-verification');
+  await page.goto(`${url}/#/confirm-verification/${verifyToken}`);
+  await page.getByText('Your email address is verified. Thank you!').waitFor();
+  assert.equal((await su.collection('users').getOne(created.id)).verified, true);
+  await page.goto(`${url}/#/profile`);
+  await card.getByText('verified', { exact: true }).waitFor();
+  assert.equal(await card.getByRole('button', { name: 'Verify my email' }).count(), 0);
+
+  // a bad address is refused in the form, then the change is asked for
+  await card.getByLabel('New email address').fill('not-an-address');
+  await card.getByRole('button', { name: 'Send change link' }).click();
+  await card.locator('.field-error', { hasText: 'Enter a valid email address.' }).waitFor();
+  await card.getByLabel('New email address').fill('new-address@madang.test');
+  await card.getByRole('button', { name: 'Send change link' }).click();
+  await card.getByText('We sent a link to new-address@madang.test').waitFor();
+  assert.equal((await su.collection('users').getOne(created.id)).email, member.email, 'nothing changes before the link is used');
+
+  // the mailed page asks for the password; a wrong one is said, the right one changes the address
+  const changeToken = await mailedToken('new-address@madang.test', 'confirm-email-change');
+  await page.goto(`${url}/#/confirm-email-change/${changeToken}`);
+  await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor();
+  await page.getByText('Enter your password to change your address to new-address@madang.test.').waitFor();
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Change email' }).click();
+  await page.locator('.field-error, .form-error:not([hidden])').first().waitFor();
+  assert.equal((await su.collection('users').getOne(created.id)).email, member.email);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Change email' }).click();
+  await page.getByText('Your email address has changed.').waitFor();
+  assert.equal((await su.collection('users').getOne(created.id)).email, 'new-address@madang.test');
+  await signInUI(page, url, 'new-address@madang.test', member.password);
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });
+
+journey('AI: an empty number is refused in the form and by the server; admins set options per kind', async (j) => {
+  const { url, su } = server;
+  const member = { name: '숫자회원', email: 'numbers@madang.test', password: 'numbers-pass-1234' };
+  await createMember(url, member);
+  const model = await su.collection('ais').create({
+    name: '집값 예측', description: '방 수와 면적으로 집값을 예측합니다.', kind: 'linear_regression', is_visible: true, status: 'ready',
+    model: { features: ['방수', '면적'], coefficients: [2, 0.5], intercept: 1, target: '집값' }, options: { target: '집값' },
+  });
+  const page = await j.page(browser, 'member', { viewport: { width: 1280, height: 800 } });
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/ai/${model.id}`);
+  await page.getByText('항목마다 숫자를 넣으면 모델이 값을 예측합니다').waitFor();
+  await page.getByLabel('방수', { exact: true }).fill('3');
+  await page.getByRole('button', { name: '실행' }).click();
+  const error = page.locator('.field[data-field="feature:면적"] .field-error');
+  await error.waitFor();
+  assert.equal(await error.textContent(), '숫자를 입력해 주세요. 빈 칸은 0이 아닙니다.');
+  assert.equal(await focusedName(page), 'feature:면적');
+  assert.equal((await su.collection('ai_logs').getList(1, 1)).totalItems, 0, 'no job was queued');
+  // the server refuses it too, naming the feature
+  const client = await signedIn(url, member.email, member.password);
+  await assert.rejects(client.send(`/api/ais/${model.id}/infer`, { method: 'POST', body: { input: { features: { 방수: 3, 면적: '' } } } }),
+    (err) => err.status === 400 && /input\.features\.면적 is empty/.test(err.response.data.input.message));
+  await assert.rejects(client.send(`/api/ais/${model.id}/infer`, { method: 'POST', body: { input: { features: { 방수: 3, 면적: null } } } }),
+    (err) => err.status === 400 && /면적/.test(err.response.data.input.message));
+  await page.getByLabel('면적', { exact: true }).fill('20');
+  await page.getByRole('button', { name: '실행' }).click();
+  await page.locator('[data-job-result] .result-text', { hasText: '17' }).waitFor({ timeout: LIVE_MS });
+
+  // the admin's model form: fields per kind, the rest as JSON
+  const admin = await j.page(browser, 'admin', { viewport: { width: 1280, height: 800 } });
+  await signInUI(admin, url, ADMIN.email, ADMIN.password);
+  await admin.goto(`${url}/#/admin/ai`);
+  const form = admin.locator('section', { has: admin.getByRole('heading', { name: '새 모델' }) });
+  await form.getByLabel('모델 이름').fill('민원 분류');
+  await form.getByLabel('종류').selectOption('text_classifier');
+  await form.getByLabel('글이 든 열').fill('본문');
+  await form.getByLabel('분류(정답)가 든 열').fill('분류');
+  assert.equal(await form.getByLabel('예측할 열').isVisible(), false, 'only the chosen kind\'s fields show');
+  await form.locator('details.advanced summary').click();
+  await form.getByLabel('옵션 (JSON)').fill('{"timeout_seconds": 600}');
+  await form.getByRole('button', { name: '모델 만들기' }).click();
+  const saved = await eventually(async () => (await su.collection('ais').getList(1, 1, { filter: 'name = "민원 분류"' })).items[0], { message: 'the model' });
+  assert.deepEqual(saved.options, { text_column: '본문', label_column: '분류', timeout_seconds: 600 });
+  assert.equal(saved.kind, 'text_classifier');
+  await j.screenshot(admin, 'admin');
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });
+
+journey('chat list on a phone: round unread badge, Korean kept whole, the hint points up', async (j) => {
+  const { url } = server;
+  const member = { name: '채팅회원', email: 'chatphone@madang.test', password: 'chatphone-pass-1234' };
+  await createMember(url, member);
+  const client = await signedIn(url, member.email, member.password);
+  const session = await client.collection('chat_sessions').create({ name: '고객 지원 문의: 배송이 늦어지는 주문 확인 부탁드립니다', kind: 'support', information: '' });
+  const admin = await signedIn(url, ADMIN.email, ADMIN.password);
+  for (const text of ['안녕하세요, 확인해 보겠습니다.', '주문 번호를 알려 주시겠어요?', '잠시만 기다려 주세요.']) {
+    await admin.collection('chats').create({ session: session.id, content: text });
+  }
+  const page = await j.page(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/chat`);
+  const badge = page.locator('.sessions .badge.unread');
+  await badge.waitFor();
+  assert.match(await badge.textContent(), /^3/);
+  const box = await badge.boundingBox();
+  assert.ok(box.height < 28 && box.width / box.height < 2 && box.width / box.height > 0.7, `a round badge, not a tall pill: ${box.width}×${box.height}`);
+  // the session name wraps between words
+  const name = page.locator('.sessions a span').first();
+  assert.equal(await name.evaluate((el) => getComputedStyle(el).wordBreak), 'keep-all');
+  // the list is above on a phone, so the hint says so
+  await page.getByText('위 목록에서 대화를 고르거나').waitFor();
+  assert.equal(await page.getByText('왼쪽에서 대화를 고르거나').isVisible(), false);
+  await j.screenshot(page, 'chat-phone');
+
+  // the messages show the writer's avatar (a letter: the admin has no picture)
+  await page.locator('.sessions a').first().click();
+  await page.locator('.message .bubble', { hasText: '잠시만 기다려 주세요.' }).waitFor();
+  assert.equal(await page.locator('.message .meta .avatar-letter').first().textContent(), '운');
+
+  // on a desktop the list is beside the conversation
+  const desk = await j.page(browser, 'desktop', { viewport: { width: 1280, height: 800 } });
+  await signInUI(desk, url, member.email, member.password);
+  await desk.goto(`${url}/#/chat`);
+  await desk.getByText('왼쪽에서 대화를 고르거나').waitFor();
+  assert.equal(await desk.getByText('위 목록에서 대화를 고르거나').isVisible(), false);
+  await j.screenshot(page, 'last-step');
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Vendors the web client's Markdown renderer (marked) and HTML sanitiser
+# (DOMPurify) into pb_public/vendor/, like e2e/vendor-sdk.sh does for the
+# SDK: ES module builds, no build step, no CDN. Versions are pinned in
+# e2e/package.json (and its package-lock.json); to upgrade, change them
+# there, run `npm install` in e2e/, run this script, commit pb_public/vendor/.
+#
+# Usage: e2e/vendor-libs.sh   (from anywhere; needs node and npm)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+npm ci --no-audit --no-fund
+
+dest=../pb_public/vendor
+mkdir -p "$dest"
+
+# vendor NAME SOURCE LICENCE-NAME: copies one ES module build without its
+# source-map comment (the map is not vendored, and a dangling reference
+# would make browsers ask for it).
+vendor() {
+  local name=$1 src=$2 licence=$3
+  local version
+  version=$(node -p "require('./node_modules/$name/package.json').version")
+  {
+    echo "// $name v$version (npm: $name@$version), $licence: see $name.LICENSE."
+    echo "// Vendored by e2e/vendor-libs.sh; do not edit."
+    sed '/^\/\/# sourceMappingURL=/d' "node_modules/$name/$src"
+  } > "$dest/$name.es.mjs"
+  echo "vendored $name@$version into pb_public/vendor/"
+}
+
+vendor marked lib/marked.esm.js "MIT licence"
+cp node_modules/marked/LICENSE "$dest/marked.LICENSE"
+
+vendor dompurify dist/purify.es.mjs "Apache-2.0 or MPL-2.0 licence"
+cp node_modules/dompurify/LICENSE "$dest/dompurify.LICENSE"  # used under Apache-2.0 (its other option is MPL-2.0)

@@ -1,0 +1,77 @@
+// Posts and comments as Markdown: marked turns the text into HTML, DOMPurify
+// keeps only plain document tags (no scripts, handlers, styles, forms or
+// javascript: links), and the result comes back as DOM nodes, never as a
+// string set with innerHTML. Both libraries are vendored (e2e/vendor-libs.sh).
+//
+// Works under the client's CSP: neither library evaluates code, marked
+// writes no style attribute we keep, and DOMPurify parses in an inert
+// document (no script runs, no image loads while it sanitises). The CSP
+// does not require Trusted Types, so DOMPurify's plain DOM output is used.
+import { Marked } from '../vendor/marked.es.mjs';
+import DOMPurify from '../vendor/dompurify.es.mjs';
+
+const markdown = new Marked({
+  gfm: true, // tables, strikethrough, and bare URLs (https://…, www.…) become links
+  breaks: true, // one newline is a line break, as people type in a text box
+  renderer: {
+    // The page's own h1/h2 are the title and sections: a post's "# heading" starts at h3.
+    heading({ tokens, depth }) {
+      const level = Math.min(depth + 2, 6);
+      return `<h${level}>${this.parser.parseInline(tokens)}</h${level}>\n`;
+    },
+    // Images from other sites would break the CSP (img-src 'self') and let
+    // them watch readers: an image in Markdown becomes a link to it.
+    image(token) {
+      const tokens = token.tokens?.length ? token.tokens : [{ type: 'text', raw: token.href, text: token.href }];
+      return this.link({ href: token.href, title: token.title, tokens });
+    },
+    // HTML typed into a post is shown as the text it is (marked escapes it),
+    // not passed on to the sanitiser to be cut.
+    html(token) {
+      const text = this.text({ type: 'text', raw: token.raw, text: token.text });
+      return token.block ? `<p>${text}</p>\n` : text;
+    },
+    // A task list's checkbox is no form control here.
+    checkbox({ checked }) {
+      return checked ? '[x] ' : '[ ] ';
+    },
+  },
+});
+
+const ALLOWED_TAGS = ['p', 'br', 'hr', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'strong', 'em', 'del', 's',
+  'code', 'pre', 'blockquote', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td'];
+const ALLOWED_ATTR = ['href', 'title', 'start', 'align'];
+
+const purify = DOMPurify(window);
+purify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName !== 'A') return;
+  if (node.hasAttribute('href')) {
+    // links open in a new tab that cannot reach back to this page
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/**
+ * The text as Markdown, in a <div class="content rich"> of sanitised nodes.
+ * HTML in the text shows as text; links keep only http(s), mailto, tel and
+ * relative targets (DOMPurify's URI rule), and open in a new tab.
+ */
+export function richText(text, attrs = {}) {
+  const box = document.createElement('div');
+  box.className = ['content', 'rich', attrs.class].filter(Boolean).join(' ');
+  box.append(renderMarkdown(text));
+  return box;
+}
+
+/** The Markdown of text as a sanitised DocumentFragment. */
+export function renderMarkdown(text) {
+  const html = markdown.parse(String(text ?? ''));
+  return purify.sanitize(html, {
+    ALLOWED_TAGS,
+    ALLOWED_ATTR,
+    ALLOW_DATA_ATTR: false,
+    ALLOW_ARIA_ATTR: false,
+    RETURN_DOM_FRAGMENT: true,
+  });
+}

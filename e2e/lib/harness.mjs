@@ -240,3 +240,12 @@ export async function eventually(fn, { timeout = LIVE_MS, interval = 200, messag
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/** A phone's browser context options (390×844), for j.page(browser, label, PHONE). */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** Fails if the page is wider than its viewport (a phone must not scroll sideways). */
+export async function assertNoSideScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+}

@@ -10,6 +10,8 @@ export function adminHeader(current, heading) {
       ['#/admin/boards', t('admin.boards')],
       ['#/admin/content', t('admin.content')],
       ['#/admin/ai', t('admin.ai')],
+      ['#/admin/reports', t('reports.title')],
+      ['#/admin/log', t('log.title')],
     ], current),
     h('p', { class: 'muted' }, t('admin.dashboardHint'), ' ', h('a', { href: '/_/', target: '_blank', rel: 'noopener' }, t('admin.dashboard'))),
   ];

@@ -19,6 +19,11 @@ export default async function render({ root, params, title }) {
     return;
   }
 
+  // categories (말머리) of the board; required when the board says so (the server refuses otherwise)
+  const categories = await pb.collection('board_categories').getFullList({ filter: pb.filter('board = {:b}', { b: board.id }), sort: 'sort,name' });
+  const categorySelect = categories.length ? h('select', { name: 'category', required: !!board.category_required, value: editing?.category || '' },
+    h('option', { value: '' }, board.category_required ? t('category.choose') : t('category.none')),
+    categories.map((c) => h('option', { value: c.id }, c.name))) : null;
   const titleInput = h('input', { name: 'title', required: true, maxlength: 200, value: editing?.title || '' });
   const content = attachMentions(h('textarea', { name: 'content', required: true, maxlength: 20000, rows: 12, value: editing?.content || '' }));
   const files = h('input', { name: 'attachments', type: 'file', multiple: true });
@@ -33,6 +38,7 @@ export default async function render({ root, params, title }) {
 
   const formEl = form({ class: 'card' },
     h('h1', { tabindex: -1 }, heading),
+    categorySelect ? field(t('category.field'), categorySelect, board.category_required ? t('category.requiredHint') : null) : null,
     field(t('field.title'), titleInput),
     field(t('field.content'), content, t('edit.contentHint')),
     removals.length ? h('fieldset', { class: 'field' }, h('legend', {}, t('edit.currentFiles')),
@@ -57,6 +63,7 @@ export default async function render({ root, params, title }) {
     submitting(formEl, async () => {
       const body = new FormData();
       if (!editing) body.append('board', board.id);
+      if (categorySelect) body.append('category', categorySelect.value);
       body.append('title', titleInput.value);
       body.append('content', content.value);
       for (const f of files.files) body.append('attachments', f);

@@ -149,6 +149,17 @@ journey('Markdown renders in posts and comments, images as thumbnails, avatars n
   await page.waitForFunction(() => [...document.querySelectorAll('.byline img.avatar')].every((i) => i.complete && i.naturalWidth === 64));
   await page.goto(`${url}/#/posts/${post.id}`);
   await page.locator('li.comment .content.rich').first().waitFor();
+
+  // on a phone the rendered post fits the screen: the code block scrolls, nothing else overflows
+  const phone = await j.page(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await signInUI(phone, url, reader.email, reader.password);
+  await phone.goto(`${url}/#/posts/${post.id}`);
+  await phone.locator('article.post .content.rich h4').waitFor();
+  await phone.waitForFunction(() => document.querySelector('article.post .thumbs img')?.naturalWidth > 0);
+  assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth), 390);
+  const thumbBox = await phone.locator('article.post .thumbs img').boundingBox();
+  assert.ok(thumbBox.x >= 0 && thumbBox.x + thumbBox.width <= 390, `the thumbnail fits: ${JSON.stringify(thumbBox)}`);
+  await j.screenshot(phone, 'post-phone');
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [] });
 

@@ -117,7 +117,7 @@ async function targetCard(item, onResolved) {
   return h('li', { class: 'card report-item', dataset: { target: item.target_id, kind } },
     h('p', { class: 'meta' },
       h('strong', {}, t(`reports.kind.${kind}`)),
-      h('span', {}, t('reports.count', { n: fmtNumber(item.reports), people: fmtNumber(item.reporters) })),
+      h('span', {}, item.reporters ? t('reports.count', { n: fmtNumber(item.reports), people: fmtNumber(item.reporters) }) : t('reports.countOnly', { n: fmtNumber(item.reports) })),
       item.from_ai ? h('span', { class: 'badge warn' }, 'AI') : null,
       reasons,
       h('span', {}, t('reports.latest'), ' ', time(item.latest))),

@@ -184,15 +184,17 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 			order = append(order, user)
 		}
 	}
+	post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post"))
+	if err != nil {
+		return nil
+	}
 	if stored == nil { // a new comment
 		if parent := comment.GetString("parent"); parent != "" {
 			if p, err := tx.FindRecordById(access.CollectionNameComments, parent); err == nil {
 				add(writerOf(p), KindReply)
 			}
 		}
-		if post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post")); err == nil {
-			add(writerOf(post), KindComment)
-		}
+		add(writerOf(post), KindComment)
 	}
 	ids, err := newMentions(tx, comment, []string{"content"}, stored)
 	if err != nil {
@@ -208,10 +210,6 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	// visible post by who may read its board (the comments and posts
 	// rules; blocks aside, which notify checks): where every member reads
 	// the board, nobody's own check is needed.
-	post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post"))
-	if err != nil {
-		return nil
-	}
 	everyone := post.GetBool("is_visible") && boardFactsOf(tx, post.GetString("board")).everyMember
 	for _, user := range order {
 		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: post.Id,
@@ -299,10 +297,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		return nil, err
 	}
 	for _, n := range created {
-		if _, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
-			WHERE [[id]] IN (SELECT [[id]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
-				ORDER BY [[created]] DESC, [[id]] DESC LIMIT -1 OFFSET {:keep})`).
-			Bind(dbx.Params{"now": now, "user": n.GetString("user"), "keep": MaxUnread}).Execute(); err != nil {
+		if err := foldUnread(tx, n.GetString("user")); err != nil {
 			return nil, err
 		}
 	}

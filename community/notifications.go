@@ -1,9 +1,11 @@
 package community
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -60,17 +62,26 @@ func notify(tx core.App, n notice) error {
 	if n.user == "" || n.from == n.user {
 		return nil
 	}
-	user, err := tx.FindRecordById(access.CollectionNameUsers, n.user)
-	if err != nil {
+	// the mute list alone: a whole user record costs a query and its
+	// decoding on every notice, under the write lock
+	var mute string
+	if tx.DB().Select("COALESCE([[notify_mute]], '')").From(access.CollectionNameUsers).Where(dbx.HashExp{"id": n.user}).Row(&mute) != nil {
 		return nil // deleted meanwhile
 	}
-	if slices.Contains(user.GetStringSlice("notify_mute"), n.kind) {
-		return nil
+	if strings.Contains(mute, `"`+n.kind+`"`) {
+		var kinds []string
+		if json.Unmarshal([]byte(mute), &kinds) == nil && slices.Contains(kinds, n.kind) {
+			return nil
+		}
 	}
 	if access.HasBlocked(tx, n.user, n.from) {
 		return nil
 	}
 	if n.target != nil && !n.everyMemberReads {
+		user, err := tx.FindRecordById(access.CollectionNameUsers, n.user)
+		if err != nil {
+			return nil
+		}
 		info := &core.RequestInfo{Auth: user, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
 		if ok, _ := tx.CanAccessRecord(n.target, info, n.target.Collection().ViewRule); !ok {
 			return nil
@@ -98,10 +109,18 @@ func notify(tx core.App, n notice) error {
 	if err := tx.SaveNoValidate(record); err != nil {
 		return fmt.Errorf("notifying user %s (%s): %w", n.user, n.kind, err)
 	}
-	_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
-		WHERE [[id]] IN (SELECT [[id]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
-			ORDER BY [[created]] DESC, [[id]] DESC LIMIT -1 OFFSET {:keep})`).
-		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": n.user, "keep": MaxUnread}).Execute()
+	return foldUnread(tx, n.user)
+}
+
+// foldUnread marks read the unread notifications of user past the newest
+// MaxUnread. By rowid, so the scan stays inside the (user, read_at,
+// created) index: a notice pays for reading at most MaxUnread+1 index
+// entries, not as many rows.
+func foldUnread(tx core.App, user string) error {
+	_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
+		WHERE [[rowid]] IN (SELECT [[rowid]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
+			ORDER BY [[created]] DESC, [[rowid]] DESC LIMIT -1 OFFSET {:keep})`).
+		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": user, "keep": MaxUnread}).Execute()
 	return err
 }
 

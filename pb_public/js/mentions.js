@@ -68,9 +68,20 @@ export function attachMentions(field) {
       return;
     }
     list.hidden = false;
+    placeList();
     field.setAttribute('aria-expanded', 'true');
     highlight(0);
     hint.textContent = t('mention.found', { n: users.length });
+  }
+
+  // under the line being typed, not under the whole field (a post's
+  // content box is tall)
+  function placeList() {
+    if (!query) return;
+    const { top, left, height } = caretOffset(field, query.start);
+    const x = Math.max(0, Math.min(left, field.clientWidth - list.offsetWidth));
+    list.style.top = `${Math.min(top + height, field.offsetHeight) + 2}px`;
+    list.style.left = `${x}px`;
   }
 
   function insert(i) {
@@ -132,4 +143,32 @@ export function attachMentions(field) {
   });
   field.addEventListener('blur', () => setTimeout(close, 100));
   return field;
+}
+
+// Where character index of field is drawn, relative to the field's top left
+// corner: a hidden copy of the field with the same box and text styles,
+// holding the text up to index and a marker (no API tells a textarea's caret
+// position). Styles are set through the CSSOM, which the CSP allows.
+const COPIED = ['boxSizing', 'width', 'paddingTop', 'paddingRight', 'paddingBottom', 'paddingLeft', 'borderTopWidth',
+  'borderRightWidth', 'borderBottomWidth', 'borderLeftWidth', 'fontFamily', 'fontSize', 'fontWeight', 'fontStyle',
+  'letterSpacing', 'lineHeight', 'textTransform', 'wordSpacing', 'tabSize', 'wordBreak', 'overflowWrap', 'whiteSpace'];
+function caretOffset(field, index) {
+  const style = getComputedStyle(field);
+  const mirror = document.createElement('div');
+  for (const name of COPIED) mirror.style[name] = style[name];
+  mirror.style.position = 'absolute';
+  mirror.style.visibility = 'hidden';
+  mirror.style.top = '0';
+  mirror.style.left = '-9999px';
+  mirror.style.borderStyle = 'solid';
+  if (field.tagName === 'TEXTAREA') mirror.style.whiteSpace = 'pre-wrap';
+  else mirror.style.whiteSpace = 'pre';
+  mirror.textContent = field.value.slice(0, index);
+  const marker = document.createElement('span');
+  marker.textContent = '@';
+  mirror.append(marker);
+  document.body.append(mirror);
+  const at = { top: marker.offsetTop - field.scrollTop, left: marker.offsetLeft - field.scrollLeft, height: marker.offsetHeight };
+  mirror.remove();
+  return at;
 }

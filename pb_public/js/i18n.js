@@ -212,7 +212,7 @@ const strings = {
     'listing.end': '마지막 글까지 보았습니다.',
     'footer.label': '사이트 정보',
     'footer.about': '마당 — 함께 이야기하는 곳',
-    'footer.dashboard': '관리 대시보드',
+    'footer.dashboard': '대시보드 (/_/)',
 
     'post.pinned': '고정',
     'post.hasFiles': '첨부 파일 있음',
@@ -758,7 +758,7 @@ const strings = {
     'listing.end': 'You have reached the last post.',
     'footer.label': 'About this site',
     'footer.about': 'Madang — a place to talk together',
-    'footer.dashboard': 'Admin dashboard',
+    'footer.dashboard': 'Dashboard (/_/)',
 
     'post.pinned': 'Pinned',
     'post.hasFiles': 'Has attachments',

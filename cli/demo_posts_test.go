@@ -90,10 +90,10 @@ func TestDemoRefusesNonEmpty(t *testing.T) {
 	if _, err := testapp.RunCLI(t, demoed, "demo"); err != nil {
 		t.Fatal(err)
 	}
-	adminOnly := testapp.NewEmpty(t)
-	if _, err := testapp.RunCLI(t, adminOnly, "admin", "create", "first@example.com", "secret-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	// a dir with only admins is welcome (TestQuickStartOrder); one member is not
+	memberOnly := testapp.NewEmpty(t)
+	testapp.SaveRecord(t, memberOnly, "users", map[string]any{
+		"email": "first@example.com", "password": "secret-pass-1", "name": "첫회원", "role": "member"})
 
 	for _, c := range []struct {
 		what string
@@ -101,7 +101,7 @@ func TestDemoRefusesNonEmpty(t *testing.T) {
 	}{
 		{"a dir the demo already filled", demoed},
 		{"a dir with users, boards and content", testapp.NewWithContent(t)},
-		{"a dir with only an admin", adminOnly},
+		{"a dir with only a member", memberOnly},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			before := testapp.TakeSnapshot(t, c.app)

@@ -23,20 +23,24 @@ const sseTopic = "chats/*"
 
 // S5: Subscribers members follow one chat — on Madang half over SSE and
 // half over the WebSocket bridge, on the baseline all over SSE with a public
-// rule — while one member posts Messages messages at MessageRate a second.
-// Each delivery's latency runs from just before the publishing request to
-// its arrival at the subscriber.
-func chatFanout(r *run) (*sample, error) {
+// rule, on Centrifugo all over its WebSocket, subscribed to one channel —
+// while one member posts Messages messages at MessageRate a second (on
+// Centrifugo through its server API's publish). Each delivery's latency
+// runs from just before the publishing request to its arrival at the
+// subscriber. With tabs > 1 (S5b) every member follows the chat from that
+// many connections (browser tabs), alternating SSE and WebSocket on Madang.
+func chatFanout(r *run, tabs int) (*sample, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	streams := newClient(r.cfg.Subscribers + 8)
+	conns := r.cfg.Subscribers * tabs
+	streams := newClient(conns + 8)
 	streams.Timeout = 0 // streams live as long as ctx
 	defer streams.CloseIdleConnections()
 
 	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, r.cfg.Messages), byKind: map[string][]time.Duration{}}
 	rssBefore := r.srv.statusKB("VmRSS")
 	var readers sync.WaitGroup
-	sse, ws, err := f.connect(ctx, r, streams, &readers)
+	sse, ws, err := f.connect(ctx, r, streams, &readers, tabs)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +49,7 @@ func chatFanout(r *run) (*sample, error) {
 
 	s := &sample{Extra: map[string]float64{}}
 	publishLat := f.publish(r, s)
-	expected := int64(r.cfg.Messages * r.cfg.Subscribers)
+	expected := int64(r.cfg.Messages * conns)
 	for deadline := time.Now().Add(90 * time.Second); f.delivered.Load() < expected && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -66,7 +70,7 @@ func chatFanout(r *run) (*sample, error) {
 	}
 	s.Extra["sse_subscribers"] = float64(sse)
 	s.Extra["ws_subscribers"] = float64(ws)
-	s.Extra["mem_per_conn_kb"] = float64(rssAfter-rssBefore) / float64(r.cfg.Subscribers)
+	s.Extra["mem_per_conn_kb"] = float64(rssAfter-rssBefore) / float64(conns)
 	s.Extra["publish_p50_ms"] = ms(percentile(publishLat, 0.50))
 	s.Extra["publish_p99_ms"] = ms(percentile(publishLat, 0.99))
 	for kind, lat := range f.byKind {
@@ -88,26 +92,30 @@ type fanout struct {
 	byKind    map[string][]time.Duration // "sse", "ws" → latencies
 }
 
-// connect opens every subscriber (32 at a time) and returns how many use
-// SSE and WebSocket once all are subscribed.
-func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, readers *sync.WaitGroup) (sse, ws int, err error) {
-	errs := make(chan error, r.cfg.Subscribers)
+// connect opens every subscriber's tabs (32 at a time) and returns how many
+// use SSE and WebSocket once all are subscribed.
+func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, readers *sync.WaitGroup, tabs int) (sse, ws int, err error) {
+	conns := r.cfg.Subscribers * tabs
+	errs := make(chan error, conns)
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup
-	for i := range r.cfg.Subscribers {
-		useWS := r.isMadang() && i%2 == 1
+	for i := range conns {
+		useWS := r.target == centrifugo || r.isMadang() && i%2 == 1
 		if useWS {
 			ws++
 		} else {
 			sse++
 		}
-		token := r.fx.users[i].token
+		token := r.fx.users[i/tabs].token
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if useWS {
+			switch {
+			case r.target == centrifugo:
+				errs <- subscribeCentrifugo(ctx, r, streams, f.arrive, readers)
+			case useWS:
 				errs <- subscribeWS(ctx, r, streams, token, f.deliver, readers)
-			} else {
+			default:
 				errs <- subscribeSSE(ctx, r, streams, token, f.deliver, readers)
 			}
 		})
@@ -124,7 +132,7 @@ func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, read
 
 // deliver records the arrival of a message event (kind "sse") or frame ("ws").
 func (f *fanout) deliver(kind string, data []byte) {
-	now := time.Since(f.epoch)
+	at := time.Now()
 	var ev struct {
 		Record struct {
 			Content string `json:"content"`
@@ -133,7 +141,13 @@ func (f *fanout) deliver(kind string, data []byte) {
 	if json.Unmarshal(data, &ev) != nil {
 		return
 	}
-	seq, err := strconv.Atoi(strings.TrimPrefix(ev.Record.Content, "bench message "))
+	f.arrive(kind, ev.Record.Content, at)
+}
+
+// arrive records the arrival at at of the message whose content is given.
+func (f *fanout) arrive(kind, content string, at time.Time) {
+	now := at.Sub(f.epoch)
+	seq, err := strconv.Atoi(strings.TrimPrefix(content, "bench message "))
 	if err != nil || seq < 0 || seq >= len(f.sent) {
 		return
 	}
@@ -154,7 +168,8 @@ func (f *fanout) deliver(kind string, data []byte) {
 // publish posts the messages on schedule, MessageRate a second, each from
 // its own goroutine (open loop: a slow answer does not delay the next
 // message, as with many people chatting), as the first user (the chat's
-// owner), through the records API. It returns each request's latency.
+// owner), through the records API (Centrifugo: its publish API). It
+// returns each request's latency.
 func (f *fanout) publish(r *run, s *sample) []time.Duration {
 	publisher := r.fx.users[0]
 	interval := time.Duration(float64(time.Second) / r.cfg.MessageRate)
@@ -171,7 +186,11 @@ func (f *fanout) publish(r *run, s *sample) []time.Duration {
 		t0 := time.Now()
 		f.sent[i].Store(int64(t0.Sub(f.epoch)))
 		wg.Go(func() {
-			errs[i] = r.call(http.MethodPost, "/api/collections/chats/records", publisher.token, body, nil)
+			if r.target == centrifugo {
+				errs[i] = publishCentrifugo(r, body["content"].(string))
+			} else {
+				errs[i] = r.call(http.MethodPost, "/api/collections/chats/records", publisher.token, body, nil)
+			}
 			lat[i] = time.Since(t0)
 		})
 	}

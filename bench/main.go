@@ -38,6 +38,7 @@ type config struct {
 	Likers      int `json:"likers"`      // S4: users liking one post at once
 	Subscribers int `json:"subscribers"` // S5: chat subscribers
 	Messages    int `json:"messages"`    // S5: messages fanned out
+	Tabs        int `json:"tabs"`        // S5b: connections per subscriber
 	AIJobs      int `json:"ai_jobs"`     // S6: jobs submitted at once
 
 	MessageRate float64       `json:"message_rate"` // S5: messages a second
@@ -55,8 +56,8 @@ type config struct {
 func fullConfig() config {
 	return config{
 		Mode: "full", Rounds: 2,
-		Posts: 100_000, Users: 1_000, Likers: 1_000, Subscribers: 1_000, Messages: 100, AIJobs: 5_000,
-		MessageRate: 10, Warmup: 2 * time.Second, Window: 5 * time.Second, Slice: time.Second,
+		Posts: 100_000, Users: 1_000, Likers: 1_000, Subscribers: 1_000, Messages: 100, Tabs: 5, AIJobs: 5_000,
+		MessageRate: 50, Warmup: 2 * time.Second, Window: 5 * time.Second, Slice: time.Second,
 		SQLiteTime:  3 * time.Second,
 		ReadWorkers: 8, WriteWorkers: 8, SignInWorkers: 4, AIWorkers: 16,
 	}
@@ -65,7 +66,7 @@ func fullConfig() config {
 func quickConfig() config {
 	return config{
 		Mode: "quick", Rounds: 1,
-		Posts: 1_000, Users: 60, Likers: 50, Subscribers: 20, Messages: 10, AIJobs: 100,
+		Posts: 1_000, Users: 60, Likers: 50, Subscribers: 20, Messages: 10, Tabs: 2, AIJobs: 100,
 		MessageRate: 20, Warmup: 100 * time.Millisecond, Window: 500 * time.Millisecond, Slice: 250 * time.Millisecond,
 		SQLiteTime:  300 * time.Millisecond,
 		ReadWorkers: 4, WriteWorkers: 4, SignInWorkers: 2, AIWorkers: 4,
@@ -79,6 +80,8 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenarios to run, e.g. S1,S4 (default all)")
 	keep := flag.Bool("keep", false, "keep the work dir (binaries, data dirs, server logs)")
 	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir)")
+	ceiling := flag.Bool("ceiling", false, "ramp realtime connections on one Madang under mixed traffic until p99 passes 250 ms (with --quick: a short ramp); JSON in bench/ceiling.json")
+	steps := flag.String("steps", "", "with --ceiling: comma-separated connection counts (default 1000,2000,5000,10000,20000,50000)")
 	flag.Parse()
 	if *profile {
 		*keep = true
@@ -97,6 +100,9 @@ func main() {
 	}
 	if *out == "" {
 		*out = filepath.Join(root, "bench", "results.json")
+		if *ceiling {
+			*out = filepath.Join(root, "bench", "ceiling.json")
+		}
 	}
 	var selected []string
 	if *only != "" {
@@ -113,6 +119,16 @@ func main() {
 		defer os.RemoveAll(work)
 	}
 
+	if *ceiling {
+		err := runCeiling(*quick, *steps, root, work, *out)
+		if !*keep {
+			os.RemoveAll(work)
+		}
+		if err != nil {
+			fatal(err)
+		}
+		return
+	}
 	rep, err := runAll(cfg, root, work, selected, *profile)
 	if err != nil {
 		if !*keep {
@@ -138,6 +154,8 @@ func runAll(cfg config, root, work string, selected []string, profile bool) (*re
 	started := time.Now()
 	rep := newReport(cfg, started)
 	fmt.Printf("Madang load benchmark, %s mode: %d CPUs, load average %s\n", cfg.Mode, rep.Machine.CPUs, rep.Machine.LoadStart)
+	soft, _ := raiseNoFile(1 << 20) // S5b holds thousands of connections; the servers inherit it
+	fmt.Printf("open files limit %d\n", soft)
 
 	step := time.Now()
 	bdir, err := binDir(work)
@@ -168,9 +186,14 @@ func runAll(cfg config, root, work string, selected []string, profile bool) (*re
 	fmt.Printf("seeded %d users, %d posts, a %d-member chat and %s in %s\n",
 		cfg.Users, cfg.Posts, cfg.Users, fx.ai.describe(), since(step))
 	h := &harness{cfg: cfg, fx: fx, bins: bins, work: work, perf: profile}
+	var missingPeer bool
+	h.peer, rep.Peer, missingPeer = peerFor(cfg, selected)
+	if missingPeer {
+		rep.Problems = append(rep.Problems, "S5 peer "+rep.Peer)
+	}
 
 	for _, sc := range scenarios() {
-		if len(selected) > 0 && !slices.Contains(selected, sc.ID) {
+		if len(selected) > 0 && !slices.ContainsFunc(selected, func(id string) bool { return strings.EqualFold(id, sc.ID) }) {
 			continue
 		}
 		if sc.Skip != nil {
@@ -200,6 +223,32 @@ type harness struct {
 	bins map[string]string // target → server binary
 	work string
 	perf bool
+	peer string // the Centrifugo binary; "" when it does not run
+}
+
+// peerFor finds Centrifugo for S5 and S5b and says which one runs (or why
+// none does). A full run without it is missing its S5 comparison, which
+// fails the run at the end; --quick (CI has no Centrifugo) goes on without.
+func peerFor(cfg config, selected []string) (bin, about string, missing bool) {
+	if len(selected) > 0 && !slices.ContainsFunc(selected, func(id string) bool { return strings.HasPrefix(strings.ToUpper(id), "S5") }) {
+		return "", "not run (S5 not selected)", false
+	}
+	bin, version, why := findCentrifugo()
+	if why != "" {
+		fmt.Println("S5 peer not run:", why)
+		return "", "not run: " + why, cfg.Mode == "full"
+	}
+	fmt.Printf("S5 peer: %s (%s)\n", version, bin)
+	return bin, version, false
+}
+
+// targets are the servers sc runs on: Madang and the baseline, and
+// Centrifugo for the chat fan-outs when it is installed.
+func (h *harness) targets(sc scenario) []string {
+	if sc.Peer && h.peer != "" {
+		return []string{madang, baseline, centrifugo}
+	}
+	return []string{madang, baseline}
 }
 
 // runScenario runs sc on both targets, alternating, and adds the results.
@@ -208,11 +257,14 @@ func (h *harness) runScenario(rep *report, sc scenario) error {
 	if sc.Op != nil {
 		run = h.runSteady
 	}
-	results := map[string]*result{madang: newResult(sc, h.cfg, madang), baseline: newResult(sc, h.cfg, baseline)}
+	results := map[string]*result{}
+	for _, target := range h.targets(sc) {
+		results[target] = newResult(sc, h.cfg, target)
+	}
 	if err := run(sc, results); err != nil {
 		return err
 	}
-	for _, target := range []string{madang, baseline} {
+	for _, target := range h.targets(sc) {
 		res := results[target]
 		res.finish()
 		rep.add(res)
@@ -303,7 +355,7 @@ func (h *harness) runSteady(sc scenario, results map[string]*result) error {
 func (h *harness) runEpisodes(sc scenario, results map[string]*result) error {
 	cfg := h.cfg
 	for round := range cfg.Rounds {
-		for _, target := range []string{madang, baseline} {
+		for _, target := range h.targets(sc) {
 			s, err := h.runOnce(sc, target, round)
 			if err != nil {
 				return fmt.Errorf("%s round %d: %w", target, round+1, err)
@@ -348,14 +400,20 @@ func (h *harness) runOnce(sc scenario, target string, round int) (*sample, error
 // (recorded by perf with --perf).
 func (h *harness) start(sc scenario, target, label string) (*run, error) {
 	dir := filepath.Join(h.work, fmt.Sprintf("%s-%s-%s", sc.ID, target, label))
-	if err := copyDir(h.fx.template[target], dir); err != nil {
-		return nil, err
+	var srv *server
+	var err error
+	if target == centrifugo {
+		srv, err = startCentrifugo(h.peer, dir)
+	} else {
+		if err := copyDir(h.fx.template[target], dir); err != nil {
+			return nil, err
+		}
+		var env []string
+		if sc.Env != nil && target == madang {
+			env = sc.Env(h.cfg)
+		}
+		srv, err = startServer(target, h.bins[target], dir, env)
 	}
-	var env []string
-	if sc.Env != nil && target == madang {
-		env = sc.Env(h.cfg)
-	}
-	srv, err := startServer(target, h.bins[target], dir, env)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

@@ -14,24 +14,26 @@ import (
 
 // result is one scenario on one target, over all its rounds.
 type result struct {
-	Scenario    string             `json:"scenario"`
-	Name        string             `json:"name"`
-	Target      string             `json:"target"`
-	Unit        string             `json:"unit"`
-	Concurrency int                `json:"concurrency"`
-	Size        string             `json:"size"`
-	Ops         int                `json:"ops"`
-	Errors      int                `json:"errors"`
-	Seconds     float64            `json:"seconds"`
-	Rate        float64            `json:"rate"` // Ops / Seconds, in Unit
-	P50ms       float64            `json:"p50_ms"`
-	P99ms       float64            `json:"p99_ms"`
-	RateRatio   float64            `json:"rate_ratio,omitempty"` // to the baseline
-	P99Ratio    float64            `json:"p99_ratio,omitempty"`  // to the baseline
-	PeakRSSMB   float64            `json:"peak_rss_mb"`
-	Extra       map[string]float64 `json:"extra,omitempty"` // mean over rounds
-	Rounds      []round            `json:"rounds"`
-	Problems    []string           `json:"problems,omitempty"`
+	Scenario     string             `json:"scenario"`
+	Name         string             `json:"name"`
+	Target       string             `json:"target"`
+	Unit         string             `json:"unit"`
+	Concurrency  int                `json:"concurrency"`
+	Size         string             `json:"size"`
+	Ops          int                `json:"ops"`
+	Errors       int                `json:"errors"`
+	Seconds      float64            `json:"seconds"`
+	Rate         float64            `json:"rate"` // Ops / Seconds, in Unit
+	P50ms        float64            `json:"p50_ms"`
+	P99ms        float64            `json:"p99_ms"`
+	RateRatio    float64            `json:"rate_ratio,omitempty"` // to the baseline
+	P99Ratio     float64            `json:"p99_ratio,omitempty"`  // to the baseline
+	PeerP99Ratio float64            `json:"centrifugo_p99_ratio,omitempty"`
+	PeerMemRatio float64            `json:"centrifugo_mem_ratio,omitempty"`
+	PeakRSSMB    float64            `json:"peak_rss_mb"`
+	Extra        map[string]float64 `json:"extra,omitempty"` // mean over rounds
+	Rounds       []round            `json:"rounds"`
+	Problems     []string           `json:"problems,omitempty"`
 
 	latencies []time.Duration
 	elapsed   time.Duration
@@ -100,6 +102,7 @@ type report struct {
 	Seconds  float64   `json:"seconds"`
 	Config   config    `json:"config"`
 	Machine  machine   `json:"machine"`
+	Peer     string    `json:"centrifugo"` // the S5 peer's version, or why it did not run
 	Results  []*result `json:"results"`
 	Goals    []goal    `json:"targets"`
 	Problems []string  `json:"problems"`
@@ -159,6 +162,14 @@ func (rep *report) finish(took time.Duration) {
 				m.P99Ratio = m.P99ms / b.P99ms
 			}
 		}
+		if c := rep.find(m.Scenario, centrifugo); c != nil {
+			if c.P99ms > 0 {
+				m.PeerP99Ratio = m.P99ms / c.P99ms
+			}
+			if c.Extra["mem_per_conn_kb"] > 0 {
+				m.PeerMemRatio = m.Extra["mem_per_conn_kb"] / c.Extra["mem_per_conn_kb"]
+			}
+		}
 	}
 	atLeast := func(id string, min float64) {
 		m := rep.find(id, madang)
@@ -202,7 +213,7 @@ func (rep *report) print(w io.Writer) {
 	for _, r := range rep.Results {
 		ratio := ""
 		switch {
-		case r.Scenario == "S5" && r.P99Ratio > 0:
+		case strings.HasPrefix(r.Scenario, "S5") && r.P99Ratio > 0:
 			ratio = fmt.Sprintf("p99 %.2f×", r.P99Ratio)
 		case r.RateRatio > 0:
 			ratio = fmt.Sprintf("%.2f×", r.RateRatio)
@@ -215,6 +226,7 @@ func (rep *report) print(w io.Writer) {
 			r.Concurrency, r.Size, r.Rate, r.Unit, r.P50ms, r.P99ms, ratio, rss, r.Errors)
 	}
 	tw.Flush()
+	rep.printPeer(w)
 
 	fmt.Fprintln(w)
 	for _, r := range rep.Results {
@@ -261,6 +273,30 @@ func (rep *report) print(w io.Writer) {
 		for _, p := range rep.Problems {
 			fmt.Fprintln(w, "  -", p)
 		}
+	}
+}
+
+// printPeer compares Madang's chat fan-outs with Centrifugo's (issue 14).
+func (rep *report) printPeer(w io.Writer) {
+	var lines []string
+	for _, m := range rep.Results {
+		c := rep.find(m.Scenario, centrifugo)
+		if m.Target != madang || c == nil {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("  %-4s %-32s delivery p99 %7.1f ms vs %6.1f ms = %5.2f×   memory/connection %6.1f KB vs %5.1f KB = %5.2f×",
+			m.Scenario, c.Size, m.P99ms, c.P99ms, m.PeerP99Ratio,
+			m.Extra["mem_per_conn_kb"], c.Extra["mem_per_conn_kb"], m.PeerMemRatio))
+	}
+	if len(lines) == 0 {
+		if rep.Peer != "" {
+			fmt.Fprintf(w, "\nCentrifugo (S5 peer): %s\n", rep.Peer)
+		}
+		return
+	}
+	fmt.Fprintf(w, "\nMadang / Centrifugo (%s, insecure client mode, one channel, server API publish; same subscribers and messages):\n", rep.Peer)
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
 	}
 }
 

@@ -33,6 +33,8 @@ type scenario struct {
 	Env func(cfg config) []string
 	// Window overrides cfg.Window for a steady load (optional).
 	Window func(cfg config) time.Duration
+	// Peer: Centrifugo runs it too, as a third target (episodes only).
+	Peer bool
 }
 
 func scenarios() []scenario {
@@ -53,11 +55,18 @@ func scenarios() []scenario {
 		{ID: "S4", Name: "likes at once", Unit: "req/s", Run: likeAtOnce,
 			Size:    func(c config) string { return fmt.Sprintf("%d users like 1 post", c.Likers) },
 			Workers: func(c config) int { return c.Likers }},
-		{ID: "S5", Name: "chat fan-out", Unit: "deliveries/s", Run: chatFanout,
+		{ID: "S5", Name: "chat fan-out", Unit: "deliveries/s", Peer: true,
+			Run: func(r *run) (*sample, error) { return chatFanout(r, 1) },
 			Size: func(c config) string {
 				return fmt.Sprintf("%d subscribers × %d msgs at %g/s", c.Subscribers, c.Messages, c.MessageRate)
 			},
 			Workers: func(c config) int { return c.Subscribers }},
+		{ID: "S5b", Name: "chat fan-out, tabs", Unit: "deliveries/s", Peer: true,
+			Run: func(r *run) (*sample, error) { return chatFanout(r, r.cfg.Tabs) },
+			Size: func(c config) string {
+				return fmt.Sprintf("%d members × %d tabs × %d msgs at %g/s", c.Subscribers, c.Tabs, c.Messages, c.MessageRate)
+			},
+			Workers: func(c config) int { return c.Subscribers * c.Tabs }},
 		{ID: "S6", Name: "AI jobs", Unit: "jobs/s", Run: aiJobs, Skip: skipAI, Env: aiEnv, Verify: timeJobs,
 			Size:    func(c config) string { return fmt.Sprintf("%d linear_regression jobs at once", c.AIJobs) },
 			Workers: func(c config) int { return c.AIWorkers }},

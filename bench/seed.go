@@ -112,7 +112,7 @@ func fill(app core.App, cfg config, fx *fixture) error {
 		if err := insertPosts(tx, cfg.Posts, cfg.Users); err != nil {
 			return err
 		}
-		return insertChat(tx, cfg.Users)
+		return insertChat(tx, min(cfg.Users, 1000))
 	})
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func insertPosts(tx core.App, n, users int) error {
 	return err
 }
 
-// insertChat makes a group chat whose members are all n users (the
+// insertChat makes a group chat whose members are the first n users (the
 // collection allows 1,000), owned by the first.
 func insertChat(tx core.App, n int) error {
 	members := make([]string, n)

@@ -60,6 +60,7 @@ type server struct {
 	target string
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:port
+	health string // the path that answers 200 once it serves
 	log    string
 	exited chan error
 }
@@ -86,7 +87,7 @@ func startServer(target, bin, dataDir string, env []string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", target, err)
 	}
-	s := &server{target: target, cmd: cmd, base: "http://" + addr, log: logPath, exited: make(chan error, 1)}
+	s := &server{target: target, cmd: cmd, base: "http://" + addr, health: "/api/health", log: logPath, exited: make(chan error, 1)}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.waitHealthy(30 * time.Second); err != nil {
 		s.kill()
@@ -106,7 +107,7 @@ func (s *server) waitHealthy(limit time.Duration) error {
 			return fmt.Errorf("exited: %v", err)
 		default:
 		}
-		res, err := client.Get(s.base + "/api/health")
+		res, err := client.Get(s.base + s.health)
 		if err == nil {
 			io.Copy(io.Discard, res.Body)
 			res.Body.Close()

@@ -1,0 +1,601 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// The ceiling mode (issue 14): how many members one node serves online.
+// One Madang server; realtime connections ramp step by step (1k, 2k, 5k,
+// 10k …), each one a member on the board page as the web client opens it
+// (one SSE stream following the member's account, their notifications,
+// the board's posts and the board). Alongside, the members online make
+// API traffic at a fixed rate per member, open loop: the board page (S1's
+// requests) and a post page (S2's), one page every PageEvery in turn, and
+// a comment (S3) every CommentEvery. A step passes when every kind's p99
+// stays within the limit with no errors; the run stops at the first step
+// that fails and names what ran out.
+
+// ceilingConfig is the ramp and the members' activity.
+type ceilingConfig struct {
+	Steps        []int         `json:"steps"`         // connections at each step
+	Warmup       time.Duration `json:"warmup_ns"`     // traffic before each window, not counted
+	Window       time.Duration `json:"window_ns"`     // measured traffic per step
+	PageEvery    time.Duration `json:"page_every_ns"` // one page per member online every …
+	CommentEvery time.Duration `json:"comment_every_ns"`
+	P99Limit     time.Duration `json:"p99_limit_ns"`
+	MaxInFlight  int           `json:"max_in_flight"` // more open requests than this is an error
+}
+
+func ceilingFor(quick bool) (config, ceilingConfig) {
+	if quick {
+		cfg := quickConfig()
+		cfg.Mode, cfg.Users = "ceiling-quick", 200
+		return cfg, ceilingConfig{Steps: []int{50, 200}, Warmup: 500 * time.Millisecond, Window: 2 * time.Second,
+			PageEvery: 10 * time.Second, CommentEvery: 30 * time.Second, P99Limit: 250 * time.Millisecond, MaxInFlight: 256}
+	}
+	cfg := fullConfig()
+	cfg.Mode, cfg.Users = "ceiling", 10_000
+	return cfg, ceilingConfig{Steps: []int{1_000, 2_000, 5_000, 10_000, 20_000, 50_000},
+		Warmup: 3 * time.Second, Window: 15 * time.Second,
+		PageEvery: 2 * time.Minute, CommentEvery: 10 * time.Minute, P99Limit: 250 * time.Millisecond, MaxInFlight: 512}
+}
+
+// ceilingStep is what one step measured.
+type ceilingStep struct {
+	Connections    int                `json:"connections"`
+	ConnectSeconds float64            `json:"connect_seconds"` // opening this step's new connections
+	Rates          map[string]float64 `json:"rates"`           // kind → answered per second
+	P50ms          map[string]float64 `json:"p50_ms"`
+	P99ms          map[string]float64 `json:"p99_ms"`
+	Errors         int                `json:"errors"`
+	FirstErr       string             `json:"first_error,omitempty"`
+	RSSMB          float64            `json:"rss_mb"`
+	KBPerConn      float64            `json:"kb_per_connection"` // RSS over the first step's idle server
+	ServerFDs      int                `json:"server_fds"`
+	ServerCPU      float64            `json:"server_cpu_pct"`   // of one core
+	ClientCPU      float64            `json:"client_cpu_pct"`   // the load generator, of one core
+	MachineBusy    float64            `json:"machine_busy_pct"` // all processes, of all cores
+	MemAvailMB     float64            `json:"mem_available_mb"`
+	RowWrites      float64            `json:"sqlite_row_writes_per_s"` // comments + notifications inserted
+	Events         int                `json:"realtime_events"`         // delivered to the members in the window
+	Load           string             `json:"loadavg"`
+	Pass           bool               `json:"pass"`
+	RanOut         string             `json:"ran_out,omitempty"`
+}
+
+type ceilingReport struct {
+	Started  time.Time      `json:"started"`
+	Seconds  float64        `json:"seconds"`
+	Mode     string         `json:"mode"`
+	Config   ceilingConfig  `json:"config"`
+	CPUs     int            `json:"cpus"`
+	NoFile   [2]uint64      `json:"nofile_limit"` // soft, hard, for the client and the server
+	Physical float64        `json:"sqlite_insert_tx_per_s"`
+	Steps    []*ceilingStep `json:"steps"`
+	Summary  string         `json:"summary"`
+}
+
+// raiseNoFile lifts the soft open-files limit to the hard one (and the
+// hard one, when allowed, to want). The servers started afterwards inherit it.
+func raiseNoFile(want uint64) (soft, hard uint64) {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		return 0, 0
+	}
+	if lim.Max < want {
+		up := syscall.Rlimit{Cur: want, Max: want}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			return want, want
+		}
+	}
+	lim.Cur = lim.Max
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return lim.Cur, lim.Max
+}
+
+// runCeiling builds and seeds as the comparison does, then ramps one Madang.
+func runCeiling(quick bool, steps, root, work, out string) error {
+	cfg, cc := ceilingFor(quick)
+	if steps != "" {
+		cc.Steps = nil
+		for f := range strings.SplitSeq(steps, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("--steps: %q is not a connection count", f)
+			}
+			cc.Steps = append(cc.Steps, n)
+		}
+	}
+	started := time.Now()
+	rep := &ceilingReport{Started: started, Mode: cfg.Mode, Config: cc, CPUs: runtime.NumCPU()}
+	rep.NoFile[0], rep.NoFile[1] = raiseNoFile(1 << 20)
+	fmt.Printf("Madang ceiling, %s mode: %d CPUs, open files limit %d (hard %d), load average %s\n",
+		cfg.Mode, rep.CPUs, rep.NoFile[0], rep.NoFile[1], loadAverage())
+
+	bdir, err := binDir(work)
+	if err != nil {
+		return err
+	}
+	if bdir != work {
+		defer os.RemoveAll(bdir)
+	}
+	bins, err := buildTargets(root, bdir)
+	if err != nil {
+		return err
+	}
+	phys, err := measureSQLite(filepath.Join(work, "physical.db"), cfg)
+	if err != nil {
+		return err
+	}
+	rep.Physical = phys.rps()
+	step := time.Now()
+	fx, err := seed(cfg, work)
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	fmt.Printf("physical limit %.0f insert tx/s; seeded %d members and %d posts in %s\n", rep.Physical, cfg.Users, cfg.Posts, since(step))
+
+	dir := filepath.Join(work, "ceiling-madang")
+	if err := copyDir(fx.template[madang], dir); err != nil {
+		return err
+	}
+	srv, err := startServer(madang, bins[madang], dir, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	r := newRun(cfg, fx, madang, srv)
+	r.http = newClient(2 * cc.MaxInFlight)
+	r.dir = dir
+	defer r.close()
+	if err := ramp(r, cc, rep); err != nil {
+		return err
+	}
+	rep.Seconds = time.Since(started).Seconds()
+	rep.print(os.Stdout)
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("results written to", out)
+	return nil
+}
+
+// ramp runs the steps on r's server until one fails.
+func ramp(r *run, cc ceilingConfig, rep *ceilingReport) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams := newStreamClients(16)
+	defer func() {
+		for _, c := range streams {
+			c.CloseIdleConnections()
+		}
+	}()
+	var readers sync.WaitGroup
+	defer readers.Wait()
+	defer cancel()
+	var events atomic.Int64
+
+	ops := map[string]operation{}
+	var err error
+	if ops["board"], err = boardPage(r); err != nil {
+		return err
+	}
+	if ops["post"], err = viewPost(r); err != nil {
+		return err
+	}
+	if ops["comment"], err = createComment(r); err != nil {
+		return err
+	}
+	idleRSS := r.srv.statusKB("VmRSS")
+	open := 0
+	for _, target := range cc.Steps {
+		st := &ceilingStep{Connections: target, Rates: map[string]float64{}, P50ms: map[string]float64{}, P99ms: map[string]float64{}}
+		rep.Steps = append(rep.Steps, st)
+		t0 := time.Now()
+		n, connErr := openMembers(ctx, r, streams, open, target, &events, &readers)
+		open += n
+		st.ConnectSeconds = time.Since(t0).Seconds()
+		if connErr != nil {
+			st.Connections = open
+			st.Errors, st.FirstErr = target-open, connErr.Error()
+			st.RanOut = "connections: " + connErr.Error()
+			fmt.Printf("  %6d connections: could not open the rest: %v\n", target, connErr)
+			st.observe(r.srv, idleRSS, open)
+			break
+		}
+		time.Sleep(2 * time.Second) // settle before the traffic
+		st.measure(r, cc, ops, &events, idleRSS, open)
+		fmt.Printf("  %s\n", st.line(cc))
+		if !st.Pass {
+			break
+		}
+	}
+	rep.Summary = ceilingSummary(rep)
+	return nil
+}
+
+// openMembers brings the open realtime connections from have to want, 64
+// at a time; it returns how many it opened.
+func openMembers(ctx context.Context, r *run, streams []*http.Client, have, want int, events *atomic.Int64, readers *sync.WaitGroup) (int, error) {
+	sem := make(chan struct{}, 64)
+	var opened atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := have; i < want; i++ {
+		u, client := r.fx.users[i%len(r.fx.users)], streams[i%len(streams)]
+		sem <- struct{}{}
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			<-sem
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := followBoard(ctx, r, client, u, events, readers); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				return
+			}
+			opened.Add(1)
+		})
+	}
+	wg.Wait()
+	return int(opened.Load()), firstErr
+}
+
+// followBoard opens one member's realtime connection as the web client's
+// board page does: the SSE stream, then the subscriptions of the app
+// (the member's account, their notifications) and of the page (the
+// board's posts, filtered as the page asks, and the board). The stream
+// and the subscription request come from one source address, as
+// PocketBase asks.
+func followBoard(ctx context.Context, r *run, client *http.Client, u benchUser, events *atomic.Int64, readers *sync.WaitGroup) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return fmt.Errorf("GET /api/realtime: %d", res.StatusCode)
+	}
+	stream := bufio.NewReaderSize(res.Body, 4<<10)
+	name, data, err := readEvent(stream)
+	if err != nil || name != "PB_CONNECT" {
+		res.Body.Close()
+		return fmt.Errorf("no PB_CONNECT event (%q, %v)", name, err)
+	}
+	var hello struct {
+		ClientID string `json:"clientId"`
+	}
+	if err := json.Unmarshal(data, &hello); err != nil {
+		res.Body.Close()
+		return err
+	}
+	options, _ := json.Marshal(map[string]any{"query": map[string]string{"filter": fmt.Sprintf("board = '%s'", r.fx.mainBoard)}})
+	topics := []string{
+		"users/" + u.id,
+		"notifications/*",
+		"posts/*?options=" + url.QueryEscape(string(options)),
+		"boards/" + r.fx.mainBoard,
+	}
+	from := *r
+	from.http = client
+	if err := from.call(http.MethodPost, "/api/realtime", u.token, map[string]any{"clientId": hello.ClientID, "subscriptions": topics}, nil); err != nil {
+		res.Body.Close()
+		return err
+	}
+	readers.Go(func() {
+		defer res.Body.Close()
+		for {
+			if _, _, err := readEvent(stream); err != nil {
+				return
+			}
+			events.Add(1)
+		}
+	})
+	return nil
+}
+
+// newStreamClients hold the long-lived streams, n clients dialing from
+// 127.0.0.1 … 127.0.0.n: one source address has only ~28,000 ports to
+// reach one server port with.
+func newStreamClients(n int) []*http.Client {
+	clients := make([]*http.Client, n)
+	for i := range clients {
+		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
+			LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i))}}
+		clients[i] = &http.Client{Transport: &http.Transport{Proxy: nil, DialContext: d.DialContext, DisableCompression: true,
+			MaxIdleConnsPerHost: 64, ReadBufferSize: 2 << 10, WriteBufferSize: 2 << 10}}
+	}
+	return clients
+}
+
+// measure gives the server warmup plus window of the members' traffic and
+// records the step.
+func (st *ceilingStep) measure(r *run, cc ceilingConfig, ops map[string]operation, events *atomic.Int64, idleRSS int64, conns int) {
+	every := map[string]time.Duration{
+		"board":   2 * cc.PageEvery, // pages alternate: board, post
+		"post":    2 * cc.PageEvery,
+		"comment": cc.CommentEvery,
+	}
+	openLoop(cc, conns, every, ops, cc.Warmup)
+	cpu0, self0, mach0 := procCPU(r.srv.cmd.Process.Pid), procCPU(os.Getpid()), machineCPU()
+	rows0 := rowCount(r)
+	ev0 := events.Load()
+	t0 := time.Now()
+	lat, errs := openLoop(cc, conns, every, ops, cc.Window)
+	elapsed := time.Since(t0).Seconds()
+	cpu1, self1, mach1 := procCPU(r.srv.cmd.Process.Pid), procCPU(os.Getpid()), machineCPU()
+	st.RowWrites = float64(rowCount(r)-rows0) / elapsed
+	st.Events = int(events.Load() - ev0)
+	st.ServerCPU = 100 * (cpu1 - cpu0) / elapsed
+	st.ClientCPU = 100 * (self1 - self0) / elapsed
+	if busy, total := mach1[0]-mach0[0], mach1[1]-mach0[1]; total > 0 {
+		st.MachineBusy = 100 * busy / total
+	}
+	st.Pass = true
+	for kind, l := range lat {
+		st.Rates[kind] = float64(len(l)) / elapsed
+		st.P50ms[kind] = ms(percentile(l, 0.50))
+		st.P99ms[kind] = ms(percentile(l, 0.99))
+		if percentile(l, 0.99) > cc.P99Limit {
+			st.Pass = false
+		}
+	}
+	for _, err := range errs {
+		if st.Errors == 0 {
+			st.FirstErr = err.Error()
+		}
+		st.Errors++
+	}
+	if st.Errors > 0 {
+		st.Pass = false
+	}
+	st.observe(r.srv, idleRSS, conns)
+	if !st.Pass {
+		st.RanOut = st.diagnose(cc, runtime.NumCPU())
+	}
+}
+
+// observe records the server's memory and descriptors and the machine's.
+func (st *ceilingStep) observe(srv *server, idleRSS int64, conns int) {
+	rss := srv.statusKB("VmRSS")
+	st.RSSMB = float64(rss) / 1024
+	if conns > 0 {
+		st.KBPerConn = float64(rss-idleRSS) / float64(conns)
+	}
+	if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", srv.cmd.Process.Pid)); err == nil {
+		st.ServerFDs = len(fds)
+	}
+	st.MemAvailMB = float64(meminfoKB("MemAvailable")) / 1024
+	st.Load = loadAverage()
+}
+
+// diagnose names the resource a failed step ran out of, first match of:
+// descriptors or connections (their errors), memory (under 10% left),
+// CPU (the server or the whole machine above 85%), SQLite's one writer
+// (only the comments late, with CPU to spare).
+func (st *ceilingStep) diagnose(cc ceilingConfig, cpus int) string {
+	e := strings.ToLower(st.FirstErr)
+	var nofile syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &nofile)
+	switch {
+	case strings.Contains(e, "too many open files") || strings.Contains(e, "cannot assign requested address") ||
+		strings.Contains(e, "connection reset") || strings.Contains(e, "connection refused"):
+		return fmt.Sprintf("file descriptors/connections (%d server fds, limit %d): %s", st.ServerFDs, nofile.Cur, st.FirstErr)
+	case st.MemAvailMB < 0.1*(st.MemAvailMB+st.RSSMB):
+		return fmt.Sprintf("memory (%.0f MB RSS, %.0f MB left)", st.RSSMB, st.MemAvailMB)
+	case st.ServerCPU > 85*float64(cpus) || st.MachineBusy > 85:
+		return fmt.Sprintf("CPU (server %.0f%% of %d cores, machine %.0f%% busy)", st.ServerCPU, cpus, st.MachineBusy)
+	case st.P99ms["comment"] > ms(cc.P99Limit) && st.P99ms["board"] <= ms(cc.P99Limit) && st.P99ms["post"] <= ms(cc.P99Limit):
+		return fmt.Sprintf("SQLite writes (only comments late: p99 %.0f ms at %.0f row writes/s)", st.P99ms["comment"], st.RowWrites)
+	case st.Errors > 0:
+		return "errors: " + st.FirstErr
+	}
+	return fmt.Sprintf("none at its limit: latency (server %.0f%% CPU, machine %.0f%% busy)", st.ServerCPU, st.MachineBusy)
+}
+
+// openLoop sends each kind of request at conns/every a second, on a
+// fixed schedule, each from its own goroutine (a slow answer delays
+// nothing), for d; latency counts from the scheduled start.
+func openLoop(cc ceilingConfig, conns int, every map[string]time.Duration, ops map[string]operation, d time.Duration) (map[string][]time.Duration, []error) {
+	var mu sync.Mutex
+	lat := map[string][]time.Duration{}
+	var errs []error
+	var inFlight atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	var schedulers sync.WaitGroup
+	for kind, per := range every {
+		lat[kind] = nil
+		interval := per / time.Duration(max(conns, 1))
+		op := ops[kind]
+		schedulers.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(len(kind)), uint64(start.UnixNano())))
+			for i := 0; ; i++ {
+				at := start.Add(time.Duration(i) * interval)
+				if at.Sub(start) >= d {
+					return
+				}
+				time.Sleep(time.Until(at))
+				if inFlight.Add(1) > int64(cc.MaxInFlight) {
+					inFlight.Add(-1)
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("%s: over %d requests in flight", kind, cc.MaxInFlight))
+					mu.Unlock()
+					continue
+				}
+				seed := rng.Uint64()
+				wg.Go(func() {
+					defer inFlight.Add(-1)
+					err := op(0, rand.New(rand.NewPCG(seed, uint64(i))))
+					took := time.Since(at)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						errs = append(errs, fmt.Errorf("%s: %w", kind, err))
+						return
+					}
+					lat[kind] = append(lat[kind], took)
+				})
+			}
+		})
+	}
+	schedulers.Wait()
+	wg.Wait()
+	return lat, errs
+}
+
+// rowCount is how many comments and notifications the server's database
+// holds (read beside the running server; WAL lets it).
+func rowCount(r *run) int64 {
+	db, err := openData(r.dir)
+	if err != nil {
+		return 0
+	}
+	defer db.Close()
+	var n int64
+	db.NewQuery(`SELECT (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM notifications)`).Row(&n)
+	return n
+}
+
+// procCPU is the CPU seconds (user + system) pid has used.
+func procCPU(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// machineCPU is the machine's busy and total jiffies (/proc/stat).
+func machineCPU() [2]float64 {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return [2]float64{}
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	var busy, total float64
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return [2]float64{busy, total}
+}
+
+func meminfoKB(field string) int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), ":")
+		if ok && name == field {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+var ceilingKinds = []string{"board", "post", "comment"}
+
+func (st *ceilingStep) line(cc ceilingConfig) string {
+	verdict := "pass"
+	if !st.Pass {
+		verdict = "FAIL: " + st.RanOut
+	}
+	var p []string
+	for _, k := range ceilingKinds {
+		p = append(p, fmt.Sprintf("%s %.1f/s p99 %.0fms", k, st.Rates[k], st.P99ms[k]))
+	}
+	return fmt.Sprintf("%6d connections (%.0fs to open): %s; %d errors; RSS %.0f MB; server CPU %.0f%%; %.1f row writes/s — %s",
+		st.Connections, st.ConnectSeconds, strings.Join(p, ", "), st.Errors, st.RSSMB, st.ServerCPU, st.RowWrites, verdict)
+}
+
+// ceilingSummary is the sentence README's Scaling section quotes.
+func ceilingSummary(rep *ceilingReport) string {
+	var last *ceilingStep
+	for _, st := range rep.Steps {
+		if st.Pass {
+			last = st
+		}
+	}
+	if last == nil {
+		return fmt.Sprintf("no step passed (the first, %d connections, ran out of %s)", rep.Steps[0].Connections, rep.Steps[0].RanOut)
+	}
+	s := fmt.Sprintf("one node of %d cores serves about %d members online (one realtime connection each, a page every %s and a comment every %s) and %.1f comment writes/s (%.1f SQLite row writes/s) with every p99 under %s",
+		rep.CPUs, last.Connections, rep.Config.PageEvery, rep.Config.CommentEvery, last.Rates["comment"], last.RowWrites, rep.Config.P99Limit)
+	if n := len(rep.Steps); !rep.Steps[n-1].Pass {
+		s += fmt.Sprintf("; at %d it ran out of %s", rep.Steps[n-1].Connections, rep.Steps[n-1].RanOut)
+	} else {
+		s += "; every step passed"
+	}
+	return s
+}
+
+func (rep *ceilingReport) print(w io.Writer) {
+	fmt.Fprintf(w, "\nMadang ceiling — %s mode, %d CPUs, open files limit %d, p99 limit %s, a page per member every %s, a comment every %s; took %s\n\n",
+		rep.Mode, rep.CPUs, rep.NoFile[0], rep.Config.P99Limit, rep.Config.PageEvery, rep.Config.CommentEvery,
+		(time.Duration(rep.Seconds) * time.Second).Round(time.Second))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "connections\tboard/s\tp99 ms\tpost/s\tp99 ms\tcomment/s\tp99 ms\terrors\tRSS MB\tKB/conn\tserver fds\tserver CPU %\tclient CPU %\tmachine busy %\trow writes/s\tevents\tload\tresult\t")
+	for _, st := range rep.Steps {
+		result := "pass"
+		if !st.Pass {
+			result = st.RanOut
+		}
+		fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.1f\t%.0f\t%d\t%.0f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.1f\t%d\t%s\t%s\t\n",
+			st.Connections, st.Rates["board"], st.P99ms["board"], st.Rates["post"], st.P99ms["post"],
+			st.Rates["comment"], st.P99ms["comment"], st.Errors, st.RSSMB, st.KBPerConn, st.ServerFDs,
+			st.ServerCPU, st.ClientCPU, st.MachineBusy, st.RowWrites, st.Events, st.Load, result)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nSQLite physical limit: %.0f single-row insert tx/s\n%s\n", rep.Physical, rep.Summary)
+}

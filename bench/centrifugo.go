@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// The S5 peer: Centrifugo, a dedicated real-time server, given the same
+// subscribers and the same messages as Madang's chat (issue 14). It is a
+// third target of S5 and S5b only, run in the same alternation.
+const (
+	centrifugo        = "centrifugo"
+	centrifugoVersion = "v6.9.1"
+	centrifugoInstall = "GOTOOLCHAIN=go1.27.3 go install github.com/centrifugal/centrifugo/v6@" + centrifugoVersion
+
+	// centrifugoChannel is the one channel every subscriber follows.
+	centrifugoChannel = "bench-room"
+	// centrifugoKey is the server API key of the generated config.
+	centrifugoKey = "bench-api-key"
+)
+
+// findCentrifugo is the Centrifugo binary: $MADANG_CENTRIFUGO_BIN, else
+// $(go env GOPATH)/bin/centrifugo; "" (and why) when there is none.
+func findCentrifugo() (bin, version, why string) {
+	bin = os.Getenv("MADANG_CENTRIFUGO_BIN")
+	if bin == "" {
+		out, err := exec.Command("go", "env", "GOPATH").Output()
+		if err != nil {
+			return "", "", "go env GOPATH: " + err.Error()
+		}
+		gopath := strings.TrimSpace(string(out))
+		if i := strings.IndexRune(gopath, os.PathListSeparator); i >= 0 {
+			gopath = gopath[:i]
+		}
+		bin = filepath.Join(gopath, "bin", "centrifugo")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", "", fmt.Sprintf("no Centrifugo binary at %s (install: %s, or set MADANG_CENTRIFUGO_BIN)", bin, centrifugoInstall)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Sprintf("%s version: %v", bin, err)
+	}
+	version = strings.TrimSpace(string(out))
+	// go install leaves the version it prints at v0.0.0; the module's is in the build info
+	if info, err := exec.Command("go", "version", "-m", bin).Output(); err == nil {
+		for line := range strings.SplitSeq(string(info), "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[0] == "mod" && strings.HasPrefix(f[1], "github.com/centrifugal/centrifugo") {
+				version = "Centrifugo " + f[2]
+			}
+		}
+	}
+	return bin, version, ""
+}
+
+// startCentrifugo writes a config for dir — anonymous clients allowed
+// (client.insecure: the peer runs no permission check, as the baseline's
+// public rule), the server API behind a key, loopback only, no usage
+// statistics — and starts Centrifugo with it.
+func startCentrifugo(bin, dir string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	conf := map[string]any{
+		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
+		"client":      map[string]any{"insecure": true},
+		"http_api":    map[string]any{"key": centrifugoKey},
+		"health":      map[string]any{"enabled": true},
+		"log":         map[string]any{"level": "warn"},
+		"usage_stats": map[string]any{"disabled": true},
+	}
+	data, err := json.MarshalIndent(conf, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	confPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(confPath, data, 0o644); err != nil {
+		return nil, err
+	}
+	logPath := dir + ".log"
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "--config", confPath)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting centrifugo: %w", err)
+	}
+	s := &server{target: centrifugo, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), health: "/health",
+		log: logPath, exited: make(chan error, 1)}
+	go func() { s.exited <- cmd.Wait() }()
+	if err := s.waitHealthy(30 * time.Second); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("centrifugo did not start: %w (log: %s)", err, s.logTail())
+	}
+	return s, nil
+}
+
+// publishCentrifugo publishes one message through the server HTTP API
+// (POST /api/publish), which answers 200 with an error field on failure.
+func publishCentrifugo(r *run, content string) error {
+	var out struct {
+		Error *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	body := map[string]any{"channel": centrifugoChannel, "data": map[string]string{"content": content}}
+	if err := r.call(http.MethodPost, "/api/publish", "apikey "+centrifugoKey, body, &out); err != nil {
+		return err
+	}
+	if out.Error != nil {
+		return fmt.Errorf("centrifugo publish: %d %s", out.Error.Code, out.Error.Message)
+	}
+	return nil
+}
+
+// centrifugoReply is one line of a frame of Centrifugo's JSON client
+// protocol (v2): a reply to a command (id > 0), a push, or {} (a ping).
+type centrifugoReply struct {
+	ID    uint32 `json:"id"`
+	Error *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Push *struct {
+		Channel string `json:"channel"`
+		Pub     *struct {
+			Data struct {
+				Content string `json:"content"`
+			} `json:"data"`
+		} `json:"pub"`
+	} `json:"push"`
+}
+
+// subscribeCentrifugo connects like centrifuge-js over WebSocket with the
+// JSON protocol — a connect command (no token: insecure mode), then a
+// subscribe command for the channel — answers the server's pings, and
+// hands each publication's content to deliver.
+func subscribeCentrifugo(ctx context.Context, r *run, streams *http.Client, deliver func(kind, content string, at time.Time), readers *sync.WaitGroup) error {
+	u := "ws" + strings.TrimPrefix(r.srv.base, "http") + "/connection/websocket"
+	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: streams})
+	if err != nil {
+		return fmt.Errorf("dialing Centrifugo: %w", err)
+	}
+	c.SetReadLimit(1 << 20)
+	commands := []string{
+		`{"id":1,"connect":{"name":"madang-bench"}}`,
+		`{"id":2,"subscribe":{"channel":"` + centrifugoChannel + `"}}`,
+	}
+	for i, cmd := range commands {
+		if err := c.Write(ctx, websocket.MessageText, []byte(cmd)); err != nil {
+			c.CloseNow()
+			return err
+		}
+		if err := awaitReply(ctx, c, uint32(i+1)); err != nil {
+			c.CloseNow()
+			return err
+		}
+	}
+	readers.Go(func() {
+		defer c.CloseNow()
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			at := time.Now()
+			for line := range bytes.SplitSeq(data, []byte("\n")) {
+				line = bytes.TrimSpace(line)
+				if len(line) == 0 {
+					continue
+				}
+				if bytes.Equal(line, []byte("{}")) { // ping: pong
+					c.Write(ctx, websocket.MessageText, []byte("{}"))
+					continue
+				}
+				var rep centrifugoReply
+				if json.Unmarshal(line, &rep) == nil && rep.Push != nil && rep.Push.Pub != nil {
+					deliver(centrifugo, rep.Push.Pub.Data.Content, at)
+				}
+			}
+		}
+	})
+	return nil
+}
+
+// awaitReply reads frames until the reply to command id, answering pings.
+func awaitReply(ctx context.Context, c *websocket.Conn, id uint32) error {
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return err
+		}
+		for line := range bytes.SplitSeq(data, []byte("\n")) {
+			line = bytes.TrimSpace(line)
+			if bytes.Equal(line, []byte("{}")) {
+				c.Write(ctx, websocket.MessageText, []byte("{}"))
+				continue
+			}
+			var rep centrifugoReply
+			if json.Unmarshal(line, &rep) != nil || rep.ID != id {
+				continue
+			}
+			if rep.Error != nil {
+				return fmt.Errorf("centrifugo command %d: %d %s", id, rep.Error.Code, rep.Error.Message)
+			}
+			return nil
+		}
+	}
+}

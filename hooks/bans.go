@@ -69,18 +69,18 @@ func enforceBan(e *core.RecordEvent) error {
 		e.Record.RefreshTokenKey()
 	}
 	before := e.Record.Original().TokenKey() // blank for a record never read back
-	rotated := before != "" && e.Record.TokenKey() != before
 	if err := e.Next(); err != nil {
 		return err
 	}
+	// after the save: PocketBase rotates the key of a changed password or
+	// email while it executes the save, past this hook's first half
+	rotated := before != "" && e.Record.TokenKey() != before
 	if newlyBanned || rotated {
 		// Done here, inside the save, because PocketBase's own after-save hook
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.
-		id := e.Record.Id
-		realtime.Close(e.App, func(auth *core.Record) bool {
-			return auth.Id == id && auth.Collection().Name == access.CollectionNameUsers
-		})
+		// SSE and, when on, the Centrifugo tier (realtime.CloseUser)
+		realtime.CloseUser(e.App, e.Record.Id)
 	}
 	return nil
 }

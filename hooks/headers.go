@@ -6,6 +6,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"madang/internal/centrifugo"
 )
 
 // registerWebClientHeaders adds the browser security headers of the web
@@ -26,7 +28,11 @@ func registerWebClientHeaders(app core.App) {
 				path := e.Request.URL.Path
 				if !strings.HasPrefix(path, "/api/") && path != "/_" && !strings.HasPrefix(path, "/_/") {
 					h := e.Response.Header()
-					h.Set("Content-Security-Policy", contentSecurityPolicy(e.Request.Host))
+					csp := contentSecurityPolicy(e.Request.Host)
+					if origin := centrifugo.ConnectOrigin(e.App); origin != "" { // the optional realtime tier's WebSocket
+						csp = strings.Replace(csp, "connect-src 'self'", "connect-src 'self' "+origin, 1)
+					}
+					h.Set("Content-Security-Policy", csp)
 					h.Set("Referrer-Policy", "same-origin") // file tokens in URLs never leave the site
 					h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
 				}

@@ -13,6 +13,7 @@ import (
 	"madang/community"
 	"madang/hooks"
 	"madang/internal/access"
+	"madang/internal/centrifugo"
 	"madang/internal/realtime"
 )
 
@@ -25,4 +26,5 @@ func Bind(app core.App) {
 	chat.Register(app)
 	ai.Register(app)
 	community.Register(app) // notifications, reports, the moderation log… follow the others' writes
+	centrifugo.Bind(app)    // the optional Centrifugo realtime tier (MADANG_CENTRIFUGO_*), off when unset
 }

@@ -43,8 +43,13 @@ type outgoing struct {
 	msg    subscriptions.Message
 }
 
-// Prepared is an event's messages, decided and encoded, not yet sent.
-type Prepared []outgoing
+// Prepared is an event's messages, decided and encoded, not yet sent: to
+// the SSE clients, and to the tier's users when a tier is on (tier.go).
+type Prepared struct {
+	sse      []outgoing
+	tier     Tier
+	tierMsgs []tierMessage
+}
 
 // Deliver sends ev to every subscriber that may receive it.
 func Deliver(app core.App, ev Event) { Prepare(app, ev).Send() }
@@ -82,6 +87,9 @@ func Prepare(app core.App, ev Event) Prepared {
 	matcher := access.NewMatcher(app, ev.Record)
 	payloads := map[string][]byte{}
 	var out Prepared
+	if t := TierOf(app); t != nil {
+		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
+	}
 	for _, client := range app.SubscriptionsBroker().Clients() {
 		subs := client.Subscriptions(prefixes...)
 		if len(subs) == 0 {
@@ -109,7 +117,7 @@ func Prepare(app core.App, ev Event) Prepared {
 					payloads[key] = data
 				}
 			}
-			out = append(out, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
+			out.sse = append(out.sse, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
 		}
 	}
 	return out
@@ -125,10 +133,14 @@ func ruleOf(rules map[string]*string, name string) *string {
 	return nil
 }
 
-// Send queues the prepared messages; it never blocks (see client).
+// Send queues the prepared messages; it never blocks (see client). The
+// tier gets one Send per distinct payload.
 func (p Prepared) Send() {
-	for _, o := range p {
+	for _, o := range p.sse {
 		o.client.Send(o.msg)
+	}
+	for _, m := range p.tierMsgs {
+		p.tier.Send(m.users, m.topic, m.data)
 	}
 }
 
@@ -136,6 +148,7 @@ func (p Prepared) Send() {
 // typing indicators) to the subscribers to that topic, with or without
 // options, whose auth to accepts.
 func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
+	publishTier(app, topic, data, to)
 	for _, client := range app.SubscriptionsBroker().Clients() {
 		subs := client.Subscriptions(topic + "?")
 		if len(subs) == 0 {
@@ -153,6 +166,9 @@ func Publish(app core.App, topic string, data []byte, to func(auth *core.Record)
 
 // HasSubscribers tells whether any client follows collection's records.
 func HasSubscribers(app core.App, collection *core.Collection) bool {
+	if TierOf(app) != nil {
+		return true // the tier's followers are not known here
+	}
 	for _, client := range app.SubscriptionsBroker().Clients() {
 		if len(client.Subscriptions(collection.Name+"/", collection.Id+"/", collection.Name+"?", collection.Id+"?")) > 0 {
 			return true

@@ -1,0 +1,171 @@
+package centrifugo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// queueSize bounds the broadcasts waiting for the server API; past it a
+// broadcast is dropped and logged (a stalled Centrifugo must not hold
+// Madang's writes), as a full SSE queue drops its client.
+const queueSize = 4096
+
+// callTimeout bounds one server API call.
+const callTimeout = 5 * time.Second
+
+// api is the Centrifugo server API (HTTP, JSON) and realtime.Tier.
+// Broadcasts are sent in order by one goroutine, so events reach a user in
+// the order Madang delivered them (a sentinel sent after an event arrives
+// after it); Disconnect and Followers answer at once.
+type api struct {
+	app    core.App
+	c      Config
+	client *http.Client
+
+	queue    chan broadcast
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+type broadcast struct {
+	Channels []string        `json:"channels"`
+	Data     json.RawMessage `json:"data"`
+}
+
+func newAPI(app core.App, c Config) *api {
+	a := &api{app: app, c: c, client: &http.Client{Timeout: callTimeout},
+		queue: make(chan broadcast, queueSize), done: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+func (a *api) run() {
+	defer close(a.done)
+	for b := range a.queue {
+		if err := a.call("broadcast", b, nil); err != nil {
+			a.app.Logger().Warn("centrifugo broadcast failed", slog.Int("channels", len(b.Channels)), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// stop sends what is queued and ends the sender.
+func (a *api) stop() {
+	a.stopOnce.Do(func() {
+		close(a.queue)
+		<-a.done
+	})
+}
+
+// PersonalChannel is user's personal channel, as Centrifugo names it.
+func PersonalChannel(user string) string { return PersonalNamespace + ":#" + user }
+
+// Message is what a personal channel carries: the SSE message's name and data.
+type Message struct {
+	Topic string          `json:"topic"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// Send implements realtime.Tier: one broadcast to the users' personal channels.
+func (a *api) Send(users []string, topic string, data []byte) {
+	channels := make([]string, len(users))
+	for i, u := range users {
+		channels[i] = PersonalChannel(u)
+	}
+	payload, err := json.Marshal(Message{Topic: topic, Data: data})
+	if err != nil {
+		return
+	}
+	defer func() { _ = recover() }() // queue closed: the app is stopping
+	select {
+	case a.queue <- broadcast{Channels: channels, Data: payload}:
+	default:
+		a.app.Logger().Warn("centrifugo queue full: broadcast dropped", slog.String("topic", topic))
+	}
+}
+
+// Disconnect implements realtime.Tier: every connection of each user, with
+// a code that tells clients not to reconnect by themselves (4500, in the
+// 4500–4999 range Centrifugo reserves for terminal application codes).
+func (a *api) Disconnect(users ...string) {
+	for _, u := range users {
+		req := map[string]any{"user": u, "disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
+		if err := a.call("disconnect", req, nil); err != nil {
+			a.app.Logger().Warn("centrifugo disconnect failed", slog.String("user", u), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// Followers implements realtime.Tier: the users present on the topics'
+// shared channels (presence is on for channels without a namespace).
+func (a *api) Followers(topics ...string) []string {
+	var users []string
+	for _, topic := range topics {
+		var res struct {
+			Presence map[string]struct {
+				User string `json:"user"`
+			} `json:"presence"`
+		}
+		if err := a.call("presence", map[string]string{"channel": topic}, &res); err != nil {
+			a.app.Logger().Debug("centrifugo presence failed", slog.String("channel", topic), slog.String("error", err.Error()))
+			continue
+		}
+		for _, c := range res.Presence {
+			users = append(users, c.User)
+		}
+	}
+	return users
+}
+
+// call posts one server API command; out receives its result.
+func (a *api) call(method string, body, out any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.c.APIURL+"/"+method, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", a.c.APIKey)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d: %s", method, resp.StatusCode, bytes.TrimSpace(reply))
+	}
+	var envelope struct {
+		Error *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+		Result json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(reply, &envelope); err != nil {
+		return fmt.Errorf("%s: %w", method, err)
+	}
+	if envelope.Error != nil {
+		return fmt.Errorf("%s: error %d: %s", method, envelope.Error.Code, envelope.Error.Message)
+	}
+	if out != nil && len(envelope.Result) > 0 {
+		return json.Unmarshal(envelope.Result, out)
+	}
+	return nil
+}

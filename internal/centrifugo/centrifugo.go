@@ -1,0 +1,157 @@
+// Package centrifugo is Madang's optional realtime tier on Centrifugo
+// (v6): clients hold a WebSocket to a Centrifugo cluster instead of an SSE
+// connection to Madang, so the number of live connections scales with the
+// Centrifugo nodes, not Madang's. The embedded SSE stays the default and
+// stays on beside it.
+//
+// Madang keeps every decision (internal/realtime, internal/access): who may
+// receive an event, and how the record looks to them. This package only
+// carries the outcome:
+//
+//   - each user's connection is subscribed by Centrifugo itself to the
+//     user's personal channel ("personal:#ID"); an event goes, for each
+//     distinct payload, in ONE broadcast call to the personal channels of
+//     its recipients, as {topic, data} — the SSE message's name and data;
+//   - posts, comments and boards, which any number of readers follow, are
+//     followed through shared channels named as the SSE topic ("posts/ID",
+//     "posts/*"): Centrifugo asks Madang (the subscribe proxy,
+//     POST /api/realtime/subscribe) whether the user may follow the topic,
+//     and each event goes to the followers the rule lets read it (found
+//     with Centrifugo's presence), again on their personal channels;
+//   - connection tokens are JWTs (HS256, sub = user id, short exp) minted
+//     by GET/POST /api/realtime/token for a signed-in, not banned user;
+//   - a ban or a rotated token key (password change, sign-out everywhere)
+//     disconnects the user at once (realtime.CloseUser → the server API's
+//     disconnect). Removal from a chat session needs no call: the removed
+//     member is no longer among the session's readers, so no further
+//     message is sent to their personal channel.
+//
+// Configuration is by environment (Config); the tier is off when
+// MADANG_CENTRIFUGO_API_URL is unset.
+package centrifugo
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/realtime"
+)
+
+// PersonalNamespace is the Centrifugo namespace of the personal channels
+// (client.subscribe_to_user_personal_channel.personal_channel_namespace).
+const PersonalNamespace = "personal"
+
+// ProxyKeyHeader carries the API key on Centrifugo's proxy requests
+// (channel.proxy.subscribe.http.static_headers), so Madang knows the
+// subscribe question comes from its Centrifugo.
+const ProxyKeyHeader = "X-Madang-Centrifugo-Key"
+
+// DefaultTokenTTL is how long a connection token lives; the client asks a
+// new one (centrifuge-js getToken) before it expires.
+const DefaultTokenTTL = 5 * time.Minute
+
+// Config is the tier's configuration.
+type Config struct {
+	APIURL      string        // MADANG_CENTRIFUGO_API_URL: the server API, e.g. http://127.0.0.1:8000/api
+	APIKey      string        // MADANG_CENTRIFUGO_API_KEY: http_api.key; also the proxy requests' ProxyKeyHeader
+	TokenSecret string        // MADANG_CENTRIFUGO_TOKEN_SECRET: client.token.hmac_secret_key
+	WSURL       string        // MADANG_CENTRIFUGO_WS_URL: what browsers connect to, e.g. wss://rt.example.com/connection/websocket
+	TokenTTL    time.Duration // MADANG_CENTRIFUGO_TOKEN_TTL (a Go duration), default DefaultTokenTTL
+}
+
+// Enabled tells whether the tier is configured.
+func (c Config) Enabled() bool { return c.APIURL != "" }
+
+// FromEnv reads the configuration; all of API URL, API key, token secret
+// and WebSocket URL are needed once the API URL is set.
+func FromEnv() (Config, error) {
+	c := Config{
+		APIURL:      strings.TrimRight(os.Getenv("MADANG_CENTRIFUGO_API_URL"), "/"),
+		APIKey:      os.Getenv("MADANG_CENTRIFUGO_API_KEY"),
+		TokenSecret: os.Getenv("MADANG_CENTRIFUGO_TOKEN_SECRET"),
+		WSURL:       os.Getenv("MADANG_CENTRIFUGO_WS_URL"),
+		TokenTTL:    DefaultTokenTTL,
+	}
+	if ttl := os.Getenv("MADANG_CENTRIFUGO_TOKEN_TTL"); ttl != "" {
+		d, err := time.ParseDuration(ttl)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_TOKEN_TTL=%q is not a positive duration", ttl)
+		}
+		c.TokenTTL = d
+	}
+	if !c.Enabled() {
+		return Config{}, nil
+	}
+	var missing []string
+	for name, v := range map[string]string{"MADANG_CENTRIFUGO_API_KEY": c.APIKey,
+		"MADANG_CENTRIFUGO_TOKEN_SECRET": c.TokenSecret, "MADANG_CENTRIFUGO_WS_URL": c.WSURL} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_API_URL is set but %s is not", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+const configKey = "madang.centrifugo.config"
+
+// ConfigOf returns the tier's configuration in app (zero when off).
+func ConfigOf(app core.App) Config {
+	c, _ := app.Store().Get(configKey).(Config)
+	return c
+}
+
+// Bind turns the tier on with the environment's configuration (off when
+// unset; a half-set configuration stops the server from serving) and adds
+// its routes, which answer either way. Call it once, before the app serves,
+// after realtime.Bind (internal/madang.Bind does).
+func Bind(app core.App) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		bindRoutes(e)
+		return e.Next()
+	})
+	c, err := FromEnv()
+	if err != nil {
+		app.OnServe().BindFunc(func(e *core.ServeEvent) error { return err })
+		return
+	}
+	BindConfig(app, c)
+}
+
+// BindConfig turns the tier on with c (tests, and Bind); a zero c leaves
+// it off. Call it at most once, before the app serves.
+func BindConfig(app core.App, c Config) {
+	app.Store().Set(configKey, c)
+	if !c.Enabled() {
+		return
+	}
+	api := newAPI(app, c)
+	realtime.SetTier(app, api)
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		api.stop()
+		return e.Next()
+	})
+}
+
+// ConnectOrigin is the origin browsers open the tier's WebSocket to
+// ("wss://rt.example.com"), for the web client's Content-Security-Policy
+// (connect-src); "" when the tier is off or its URL is not a ws(s) URL.
+func ConnectOrigin(app core.App) string {
+	c := ConfigOf(app)
+	if !c.Enabled() {
+		return ""
+	}
+	u, err := url.Parse(c.WSURL)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" ||
+		strings.ContainsAny(u.Host, " ;,'\"") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}

@@ -1,0 +1,107 @@
+package centrifugo
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
+	"madang/internal/realtime"
+)
+
+// bindRoutes adds the tier's routes; they read the configuration at each
+// request (BindConfig may come after Bind):
+//
+//	GET      /api/realtime/config     public: {enabled, url, personal, shared, topics} (realtime.TierTopics)
+//	GET/POST /api/realtime/token      signed-in, not banned user: {url, token}
+//	POST     /api/realtime/subscribe  Centrifugo's subscribe proxy
+func bindRoutes(e *core.ServeEvent) {
+	e.Router.GET("/api/realtime/config", func(re *core.RequestEvent) error {
+		c := ConfigOf(re.App)
+		out := map[string]any{"enabled": c.Enabled(), "url": "", "personal": []string{}, "shared": []string{}, "topics": []string{}}
+		if c.Enabled() {
+			personal, shared, topics := realtime.TierTopics(re.App)
+			out["url"], out["personal"], out["shared"], out["topics"] = c.WSURL, personal, shared, topics
+		}
+		return re.JSON(http.StatusOK, out)
+	})
+	token := func(re *core.RequestEvent) error {
+		c := ConfigOf(re.App)
+		if !c.Enabled() {
+			return re.NotFoundError("The Centrifugo realtime tier is off.", nil)
+		}
+		return connectionToken(re, c)
+	}
+	e.Router.GET("/api/realtime/token", token).Bind(apis.RequireAuth(access.CollectionNameUsers))
+	e.Router.POST("/api/realtime/token", token).Bind(apis.RequireAuth(access.CollectionNameUsers))
+	e.Router.POST("/api/realtime/subscribe", func(re *core.RequestEvent) error {
+		c := ConfigOf(re.App)
+		if !c.Enabled() {
+			return re.NotFoundError("The Centrifugo realtime tier is off.", nil)
+		}
+		return subscribeProxy(re, c)
+	})
+}
+
+// connectionToken mints a connection JWT for the requester.
+func connectionToken(e *core.RequestEvent, c Config) error {
+	user := access.UserOf(e.Auth)
+	if user == nil {
+		return e.UnauthorizedError("Sign in to follow live updates.", nil)
+	}
+	if user.GetBool("banned") {
+		return apis.NewForbiddenError(access.BanMessage(user), access.BanData(user))
+	}
+	token, err := Token(c, user.Id, time.Now())
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, map[string]string{"url": c.WSURL, "token": token})
+}
+
+// Token is a Centrifugo connection token for user, valid from now for
+// c.TokenTTL.
+func Token(c Config, user string, now time.Time) (string, error) {
+	claims := jwt.MapClaims{"sub": user, "iat": now.Unix(), "exp": now.Add(c.TokenTTL).Unix()}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(c.TokenSecret))
+}
+
+// subscribeRequest is the part of Centrifugo's subscribe proxy request
+// Madang reads.
+type subscribeRequest struct {
+	User    string `json:"user"`
+	Channel string `json:"channel"`
+}
+
+// Errors answered to the subscribe proxy (Centrifugo passes them to the
+// client; codes 400–1999 are the application's).
+var (
+	errProxyAuth = map[string]any{"error": map[string]any{"code": 401, "message": "unauthorized"}}
+	errForbidden = map[string]any{"error": map[string]any{"code": 403, "message": "permission denied"}}
+)
+
+// subscribeProxy answers Centrifugo's question "may this user subscribe
+// to this channel?" with realtime.MayFollow: the topic's rule, as SSE
+// delivery applies it.
+func subscribeProxy(e *core.RequestEvent, c Config) error {
+	if subtle.ConstantTimeCompare([]byte(e.Request.Header.Get(ProxyKeyHeader)), []byte(c.APIKey)) != 1 {
+		return e.JSON(http.StatusUnauthorized, errProxyAuth)
+	}
+	var req subscribeRequest
+	if err := json.NewDecoder(http.MaxBytesReader(e.Response, e.Request.Body, 64<<10)).Decode(&req); err != nil {
+		return e.BadRequestError("Invalid subscribe proxy request.", err)
+	}
+	if req.User == "" {
+		return e.JSON(http.StatusOK, errForbidden)
+	}
+	user, err := e.App.FindRecordById(access.CollectionNameUsers, req.User)
+	if err != nil || !realtime.MayFollow(e.App, req.Channel, user) {
+		return e.JSON(http.StatusOK, errForbidden)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"result": map[string]any{}})
+}

@@ -1,0 +1,235 @@
+package centrifugo_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/centrifugo"
+	"madang/internal/testapp"
+)
+
+var (
+	alice = testapp.ID(testapp.Alice)
+	bob   = testapp.ID(testapp.Bob)
+	gina  = testapp.ID(testapp.Gina)
+)
+
+// group writes a group chat session of alice's with members.
+func group(t testing.TB, app core.App, members ...string) *core.Record {
+	t.Helper()
+	return testapp.SaveRecord(t, app, "chat_sessions", map[string]any{
+		"name": "tier test", "kind": "group", "owner": alice, "members": append([]string{alice}, members...),
+	})
+}
+
+// say posts a chat message through the API as who.
+func say(t testing.TB, base, who, session, content string) string {
+	t.Helper()
+	r := testapp.Call(t, http.MethodPost, base+"/api/collections/chats/records", testapp.Token(who),
+		map[string]any{"session": session, "content": content})
+	if r.Status != http.StatusOK {
+		t.Fatalf("%s posting in %s: %d %s", who, session, r.Status, r.Raw)
+	}
+	return r.Body["id"].(string)
+}
+
+// follow connects as name and follows the sentinel's shared channel.
+func (tr *tier) follow(t *testing.T, name string) *client {
+	t.Helper()
+	c := tr.connect(t, testapp.Token(name))
+	if err := c.subscribe(testapp.SentinelTopic); err != nil {
+		t.Fatalf("%s following %s: %v", name, testapp.SentinelTopic, err)
+	}
+	return c
+}
+
+func isChat(ev testapp.Event) bool { return strings.HasPrefix(ev.Name, "chats/") }
+
+func TestConfigRouteTellsTheTierIsOn(t *testing.T) {
+	tr := startTier(t, testapp.New(t))
+	r := testapp.Call(t, http.MethodGet, tr.base+"/api/realtime/config", "", nil)
+	if r.Status != http.StatusOK || r.Body["enabled"] != true || r.Body["url"] != tr.ws {
+		t.Fatalf("config: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestChatMessagesReachMembersOnly(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	session := group(t, app, bob, gina)
+	testapp.SaveRecord(t, app, "blocks", map[string]any{"user": gina, "blocked": alice})
+
+	aliceRT := tr.follow(t, testapp.Alice)
+	bobRT := tr.follow(t, testapp.Bob)
+	ginaRT := tr.follow(t, testapp.Gina) // a member who blocked the author
+	adamRT := tr.follow(t, testapp.Adam) // an admin, not a member of a group
+
+	id := say(t, tr.base, testapp.Alice, session.Id, "hello members")
+	for _, c := range []*client{aliceRT, bobRT} {
+		ev := c.expect(t, "chats/"+id)
+		if ev.Data["action"] != "create" || ev.Record()["content"] != "hello members" {
+			t.Fatalf("chat event: %v", ev.Data)
+		}
+	}
+	// an edit reaches the same readers, with the SSE message's shape
+	r := testapp.Call(t, http.MethodPatch, tr.base+"/api/collections/chats/records/"+id, testapp.Token(testapp.Alice),
+		map[string]any{"content": "hello again"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.Status, r.Raw)
+	}
+	for _, c := range []*client{aliceRT, bobRT} {
+		if ev := c.expect(t, "chats/"+id); ev.Data["action"] != "update" || ev.Record()["content"] != "hello again" {
+			t.Fatalf("edit event: %v", ev.Data)
+		}
+	}
+
+	sentinel := testapp.Sentinel(t, app)
+	ginaRT.expectOnly(t, sentinel)
+	adamRT.expectOnly(t, sentinel)
+}
+
+func TestRemovedMemberGetsNoFurtherMessages(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	session := group(t, app, bob)
+	bobRT := tr.follow(t, testapp.Bob)
+
+	id := say(t, tr.base, testapp.Alice, session.Id, "before")
+	bobRT.expect(t, "chats/"+id)
+
+	// the owner removes bob: he is no longer among the session's readers
+	r := testapp.Call(t, http.MethodPatch, tr.base+"/api/collections/chat_sessions/records/"+session.Id,
+		testapp.Token(testapp.Alice), map[string]any{"members": []string{alice}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("removing bob: %d %s", r.Status, r.Raw)
+	}
+	say(t, tr.base, testapp.Alice, session.Id, "after")
+	bobRT.expectUntil(t, testapp.Sentinel(t, app), isChat)
+}
+
+func TestNotificationReachesItsOwnerOnly(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	tr := startTier(t, app)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "bob's post")
+
+	bobRT := tr.follow(t, testapp.Bob)
+	ginaRT := tr.follow(t, testapp.Gina)
+
+	testapp.CreateComment(t, app, post.Id, alice, "")
+	ev := bobRT.expect(t, "notifications/"+firstNotification(t, app, bob))
+	if rec := ev.Record(); ev.Data["action"] != "create" || rec["user"] != bob || rec["kind"] != "comment" {
+		t.Fatalf("notification event: %v", ev.Data)
+	}
+	ginaRT.expectUntil(t, testapp.Sentinel(t, app), func(ev testapp.Event) bool {
+		return strings.HasPrefix(ev.Name, "notifications/")
+	})
+}
+
+func firstNotification(t testing.TB, app core.App, user string) string {
+	t.Helper()
+	n, err := app.FindFirstRecordByData("notifications", "user", user)
+	if err != nil {
+		t.Fatalf("no notification of %s: %v", user, err)
+	}
+	return n.Id
+}
+
+func TestRefusals(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	tr := startTier(t, app)
+
+	if r := tr.token(t, ""); r.Status != http.StatusUnauthorized {
+		t.Fatalf("a guest's token: %d %s", r.Status, r.Raw)
+	}
+	if r := tr.token(t, testapp.Token(testapp.Ben)); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		t.Fatalf("a banned user's token: %d %s", r.Status, r.Raw)
+	}
+	if r := tr.token(t, testapp.Token("root")); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		t.Fatalf("a superuser's token: %d %s", r.Status, r.Raw)
+	}
+
+	// a forged token (another secret) does not connect
+	forged, _ := centrifugo.Token(centrifugo.Config{TokenSecret: "not the secret", TokenTTL: time.Minute}, alice, time.Now())
+	if _, err := tr.dial(t, forged); err == nil {
+		t.Fatal("a forged token connected")
+	}
+
+	aliceRT := tr.connect(t, testapp.Token(testapp.Alice))
+	for _, topic := range []string{
+		"posts/" + testapp.VisiblePost(testapp.BoardGranted), // a board alice is not granted
+		"posts/" + testapp.HiddenPost(testapp.BoardPublic),   // a hidden post
+		"chats/*",            // delivered on personal channels only
+		"notifications/*",    // likewise
+		"nosuchcollection/*", // not a collection
+		"personal:#" + bob,   // another user's personal channel
+		"boards",             // not a topic
+	} {
+		if err := aliceRT.subscribe(topic); err == nil {
+			t.Errorf("alice may follow %s", topic)
+		}
+	}
+	if err := aliceRT.subscribe("posts/" + testapp.VisiblePost(testapp.BoardPublic)); err != nil {
+		t.Fatalf("alice following a public post: %v", err)
+	}
+
+	// the proxy answers only Centrifugo (its key)
+	r := testapp.Call(t, http.MethodPost, tr.base+"/api/realtime/subscribe", "", map[string]any{"user": alice, "channel": testapp.SentinelTopic})
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("proxy without the key: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestBanDisconnects(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	bobRT := tr.follow(t, testapp.Bob)
+
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user.Set("banned", true)
+	if err := app.Save(user); err != nil {
+		t.Fatal(err)
+	}
+	if code := bobRT.expectEnd(t); code != 4500 {
+		t.Fatalf("closed with %d %q, want 4500", code, bobRT.reason)
+	}
+	if r := tr.token(t, testapp.Token(testapp.Bob)); r.Status == http.StatusOK {
+		t.Fatal("a banned user got a token")
+	}
+}
+
+func TestPasswordChangeDisconnectsAndAFreshTokenReconnects(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	session := group(t, app, bob)
+	bobRT := tr.follow(t, testapp.Bob)
+
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user.SetPassword("a-new-password-2026")
+	if err := app.Save(user); err != nil {
+		t.Fatal(err)
+	}
+	if code := bobRT.expectEnd(t); code != 4500 {
+		t.Fatalf("closed with %d %q, want 4500", code, bobRT.reason)
+	}
+	if r := tr.token(t, testapp.Token(testapp.Bob)); r.Status == http.StatusOK {
+		t.Fatal("the old session's PocketBase token still gets a connection token")
+	}
+
+	fresh, err := user.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := tr.connect(t, fresh)
+	id := say(t, tr.base, testapp.Alice, session.Id, "welcome back")
+	again.expect(t, "chats/"+id)
+}

@@ -1,0 +1,393 @@
+package realtime
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
+)
+
+// Tier is a second way Madang's events reach users, beside the SSE clients:
+// a delivery service in front of Madang (internal/centrifugo) whose
+// connections are users, each following one personal channel, not topics.
+// Who receives an event is decided here, exactly as for SSE — the topic's
+// rule (or the event's Access), then the record as that reader sees it
+// through the API, each distinct payload encoded once — over the users an
+// Audience names instead of the SSE subscriptions. The tier only carries
+// what it is handed: one Send per distinct payload.
+type Tier interface {
+	// Send delivers the message {topic, data} — data being what an SSE
+	// client gets under topic — to the personal channels of users.
+	Send(users []string, topic string, data []byte)
+	// Followers returns the signed-in users who follow topics through the
+	// tier's shared channels (a post's counters: records any number of
+	// readers watch); candidates only, the rule decides.
+	Followers(topics ...string) []string
+	// Disconnect ends the users' connections at once (a ban, a rotated
+	// token key: a connection must not outlive the token that opened it).
+	Disconnect(users ...string)
+}
+
+// Audience names the users who may be among the readers of a record's
+// events on the tier: candidates (a session's members, a notification's
+// owner), each then put to the rule like any SSE subscriber.
+type Audience func(app core.App, record *core.Record) []string
+
+// TopicAudience names the candidate readers of a topic that is not a
+// record's (a chat's typing indicators and presence); Publish's to decides.
+type TopicAudience func(app core.App, topic string) []string
+
+type tierState struct {
+	tier      Tier
+	audiences map[string]Audience      // collection name → candidates
+	topics    map[string]TopicAudience // topic prefix ("chat_typing/") → candidates
+}
+
+const tierKey = "madang.realtime.tier"
+
+func tierStateOf(app core.App) *tierState {
+	s, _ := app.Store().Get(tierKey).(*tierState)
+	return s
+}
+
+// SetTier turns the tier on for app (internal/centrifugo, when configured):
+// from then on every event Deliver, Prepare and Publish handle, and every
+// change PocketBase saves to a collection with an Audience, also goes to
+// the tier. Call it before the app serves.
+func SetTier(app core.App, t Tier) {
+	s := &tierState{tier: t, audiences: map[string]Audience{}, topics: map[string]TopicAudience{}}
+	for name, a := range defaultAudiences {
+		s.audiences[name] = a
+	}
+	// chat_presence/ stays on SSE: presence is made of SSE connections (chat/presence.go)
+	s.topics["chat_typing/"] = sessionTopicAudience
+	app.Store().Set(tierKey, s)
+	bindTierMirror(app)
+}
+
+// TierOf returns app's tier, or nil when only SSE delivers.
+func TierOf(app core.App) Tier {
+	if s := tierStateOf(app); s != nil {
+		return s.tier
+	}
+	return nil
+}
+
+// SetAudience names the candidate readers of collection's records on the
+// tier (replacing the default). Call it after SetTier, before the app serves.
+func SetAudience(app core.App, collection string, a Audience) {
+	if s := tierStateOf(app); s != nil {
+		s.audiences[collection] = a
+	}
+}
+
+// CloseUser ends every live connection of the users record id at once: its
+// SSE clients (Close) and its connections on the tier.
+func CloseUser(app core.App, id string) {
+	Close(app, func(auth *core.Record) bool {
+		return auth.Id == id && auth.Collection().Name == access.CollectionNameUsers
+	})
+	if t := TierOf(app); t != nil {
+		t.Disconnect(id)
+	}
+}
+
+// tierMessage is one distinct payload of an event and its tier recipients.
+type tierMessage struct {
+	users []string
+	topic string
+	data  []byte
+}
+
+// prepareTier decides and encodes ev for the tier's candidate readers:
+// the same verdict as the SSE subscribers get under the record's own topic
+// (ViewRule), and the same payloads (shared with them through payloads).
+func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string) Verdict, payloads map[string][]byte) []tierMessage {
+	s := tierStateOf(app)
+	if s == nil {
+		return nil
+	}
+	c := ev.Record.Collection()
+	topic := c.Name + "/" + ev.Record.Id
+	var ids []string
+	if a := s.audiences[c.Name]; a != nil {
+		ids = a(app, ev.Record)
+	} else {
+		ids = s.tier.Followers(topic, c.Name+"/*")
+	}
+	users := tierUsers(app, ids)
+	if len(users) == 0 {
+		return nil
+	}
+	byKey := map[string]*tierMessage{}
+	var out []tierMessage
+	var order []string
+	for _, u := range users {
+		info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet, Auth: u}
+		v := verdict(info, c.ViewRule)
+		if v == Skip {
+			continue
+		}
+		key, data := "gone", ev.Gone
+		if v == Send {
+			key = access.PayloadKey(c, info)
+			data = payloads[key]
+			if data == nil {
+				var err error
+				if data, err = access.Encode(app, ev.Action, ev.Record, info); err != nil {
+					app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
+						slog.String("id", ev.Record.Id), slog.String("error", err.Error()))
+					continue
+				}
+				payloads[key] = data
+			}
+		}
+		m := byKey[key]
+		if m == nil {
+			m = &tierMessage{topic: topic, data: data}
+			byKey[key] = m
+			order = append(order, key)
+		}
+		m.users = append(m.users, u.Id)
+	}
+	for _, key := range order {
+		out = append(out, *byKey[key])
+	}
+	return out
+}
+
+// publishTier sends a non-record topic's data to its candidate readers on
+// the tier whose auth to accepts (Publish's decision, unchanged).
+func publishTier(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
+	s := tierStateOf(app)
+	if s == nil {
+		return
+	}
+	var ids []string
+	for prefix, a := range s.topics {
+		if strings.HasPrefix(topic, prefix) {
+			ids = a(app, topic)
+			break
+		}
+	}
+	var users []string
+	for _, u := range tierUsers(app, ids) {
+		if to(u) {
+			users = append(users, u.Id)
+		}
+	}
+	if len(users) > 0 {
+		s.tier.Send(users, topic, data)
+	}
+}
+
+// tierUsers loads the distinct, not banned users among ids (a banned user
+// holds no tier connection: no token, and a ban disconnects).
+func tierUsers(app core.App, ids []string) []*core.Record {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
+	if len(ids) == 0 {
+		return nil
+	}
+	users, err := app.FindRecordsByIds(access.CollectionNameUsers, ids)
+	if err != nil {
+		return nil
+	}
+	return slices.DeleteFunc(users, func(u *core.Record) bool { return u.GetBool("banned") })
+}
+
+// sharedCollections are the collections followed through the tier's
+// shared channels (MayFollow): any number of readers, no Audience.
+var sharedCollections = []string{access.CollectionNameBoards, access.CollectionNameComments, access.CollectionNamePosts}
+
+// TierTopics tells clients what the tier carries: the collections whose
+// events reach personal channels unasked (an Audience), those followed
+// through shared channels, and the prefixes of the other topics it
+// carries. Everything else (presence, users, filtered subscriptions…)
+// stays on SSE.
+func TierTopics(app core.App) (personal, shared, topics []string) {
+	s := tierStateOf(app)
+	if s == nil {
+		return nil, nil, nil
+	}
+	for name := range s.audiences {
+		personal = append(personal, name)
+	}
+	for prefix := range s.topics {
+		topics = append(topics, prefix)
+	}
+	slices.Sort(personal)
+	slices.Sort(topics)
+	return personal, slices.Clone(sharedCollections), topics
+}
+
+// defaultAudiences are the candidate readers of the records Madang's live
+// views follow per user; collections without one (posts, boards,
+// comments: any number of readers) reach the tier's shared channels'
+// followers (Tier.Followers).
+var defaultAudiences = map[string]Audience{
+	"notifications":                   ownerAudience,
+	access.CollectionNameAILogs:       ownerAudience,
+	access.CollectionNameChats:        chatAudience,
+	access.CollectionNameChatSessions: sessionAudience,
+}
+
+// ownerAudience: the record's "user".
+func ownerAudience(_ core.App, r *core.Record) []string { return []string{r.GetString("user")} }
+
+// sessionAudience: a chat session's members and owner, and the admins
+// (staff read support sessions; the rule says which).
+func sessionAudience(app core.App, session *core.Record) []string {
+	ids := append(session.GetStringSlice("members"), session.GetString("owner"))
+	var admins []string
+	_ = app.DB().Select("id").From(access.CollectionNameUsers).
+		Where(dbx.HashExp{"role": access.RoleAdmin, "banned": false}).Column(&admins)
+	return append(ids, admins...)
+}
+
+// chatAudience: the audience of the message's session.
+func chatAudience(app core.App, message *core.Record) []string {
+	session, err := app.FindRecordById(access.CollectionNameChatSessions, message.GetString("session"))
+	if err != nil {
+		return nil
+	}
+	return sessionAudience(app, session)
+}
+
+// sessionTopicAudience: "chat_typing/ID", "chat_presence/ID" → the session's.
+func sessionTopicAudience(app core.App, topic string) []string {
+	_, id, _ := strings.Cut(topic, "/")
+	session, err := app.FindRecordById(access.CollectionNameChatSessions, id)
+	if err != nil {
+		return nil
+	}
+	return sessionAudience(app, session)
+}
+
+// bindTierMirror hands the tier the record changes PocketBase broadcasts
+// itself (a saved notification, an AI job's status, an edited post): the
+// collections with an Audience, and the shared-channel ones, except chats
+// (Madang delivers those itself: chat/sse.go). A deleted record is
+// prepared before its delete, as PocketBase does, and sent after.
+func bindTierMirror(app core.App) {
+	mirrored := func(r *core.Record) bool {
+		name := r.Collection().Name
+		if name == access.CollectionNameChats {
+			return false
+		}
+		s := tierStateOf(app)
+		return s.audiences[name] != nil || slices.Contains(sharedCollections, name)
+	}
+	send := func(action string) func(e *core.ModelEvent) error {
+		return func(e *core.ModelEvent) error {
+			if r, ok := e.Model.(*core.Record); ok && mirrored(r) {
+				prepareTierOnly(e.App, Event{Action: action, Record: r}).Send()
+			}
+			return e.Next()
+		}
+	}
+	app.OnModelAfterCreateSuccess().BindFunc(send("create"))
+	app.OnModelAfterUpdateSuccess().BindFunc(send("update"))
+
+	pending := newPendingDeletes()
+	app.OnModelDelete().BindFunc(func(e *core.ModelEvent) error {
+		r, ok := e.Model.(*core.Record)
+		if !ok || !mirrored(r) {
+			return e.Next()
+		}
+		pending.put(r, prepareTierOnly(e.App, Event{Action: "delete", Record: r}))
+		if err := e.Next(); err != nil {
+			pending.take(r)
+			return err
+		}
+		return nil
+	})
+	app.OnModelAfterDeleteSuccess().BindFunc(func(e *core.ModelEvent) error {
+		if r, ok := e.Model.(*core.Record); ok {
+			pending.take(r).Send()
+		}
+		return e.Next()
+	})
+	app.OnModelAfterDeleteError().BindFunc(func(e *core.ModelErrorEvent) error {
+		if r, ok := e.Model.(*core.Record); ok {
+			pending.take(r)
+		}
+		return e.Next()
+	})
+}
+
+// prepareTierOnly prepares ev for the tier alone (PocketBase already
+// broadcasts it to the SSE clients).
+func prepareTierOnly(app core.App, ev Event) Prepared {
+	verdict := func(info *core.RequestInfo, rule *string) Verdict {
+		if ok, _ := app.CanAccessRecord(ev.Record, info, rule); ok {
+			return Send
+		}
+		return Skip
+	}
+	return Prepared{tier: TierOf(app), tierMsgs: prepareTier(app, ev, verdict, map[string][]byte{})}
+}
+
+// pendingDeletes holds the prepared events of records being deleted.
+type pendingDeletes struct {
+	mu sync.Mutex
+	m  map[*core.Record]Prepared
+}
+
+func newPendingDeletes() *pendingDeletes { return &pendingDeletes{m: map[*core.Record]Prepared{}} }
+
+func (p *pendingDeletes) put(r *core.Record, prepared Prepared) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m[r] = prepared
+}
+
+func (p *pendingDeletes) take(r *core.Record) Prepared {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	prepared := p.m[r]
+	delete(p.m, r)
+	return prepared
+}
+
+// MayFollow tells whether auth may follow topic through the tier's shared
+// channels (Centrifugo's subscribe proxy asks): a record topic
+// ("posts/ID") whose ViewRule lets auth read the record now, or a
+// collection topic ("posts/*") whose ListRule is open to users at all —
+// the rules SSE delivery puts every event to, and every event to a
+// follower is still put to them (prepareTier), so a follower who loses
+// the record gets nothing more. Collections with an Audience, and topics
+// that are not a record's, are delivered on personal channels only.
+func MayFollow(app core.App, topic string, auth *core.Record) bool {
+	if access.UserOf(auth) == nil || auth.GetBool("banned") {
+		return false
+	}
+	name, id, ok := strings.Cut(topic, "/")
+	if !ok || id == "" {
+		return false
+	}
+	c, err := app.FindCachedCollectionByNameOrId(name)
+	if err != nil || c.Name != name {
+		return false
+	}
+	if !slices.Contains(sharedCollections, c.Name) {
+		return false
+	}
+	info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet, Auth: auth}
+	if id == "*" {
+		return c.ListRule != nil
+	}
+	record, err := app.FindRecordById(c, id)
+	if err != nil {
+		return false
+	}
+	ok, _ = app.CanAccessRecord(record, info, c.ViewRule)
+	return ok
+}

@@ -5,6 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export GOTOOLCHAIN=go1.27.3
+# The optional Centrifugo tier's tests (internal/centrifugo) run a real
+# Centrifugo: the pinned release is built once, from the module proxy.
+if [ -z "${MADANG_CENTRIFUGO_BIN:-}" ]; then
+  bin_dir=$(go env GOBIN)
+  [ -n "$bin_dir" ] || bin_dir="$(go env GOPATH | cut -d: -f1)/bin"
+  export MADANG_CENTRIFUGO_BIN="$bin_dir/centrifugo"
+  if [ ! -x "$MADANG_CENTRIFUGO_BIN" ]; then
+    echo "== installing Centrifugo v6.9.1 (the realtime tier's tests run it)"
+    go install github.com/centrifugal/centrifugo/v6@v6.9.1
+  fi
+fi
 go_status=0
 go test -race -count=1 "$@" ./... || go_status=$?
 

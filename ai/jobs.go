@@ -30,6 +30,7 @@ type service struct {
 	jobs       *queue
 	training   *queue
 	predictors *predictorCache
+	commits    committer // group commit of new jobs and final states
 
 	startOnce sync.Once
 	startErr  error
@@ -37,7 +38,7 @@ type service struct {
 }
 
 func newService(app core.App, cfg Config) *service {
-	s := &service{app: app, cfg: cfg, predictors: newPredictorCache(app, cfg.Timeout)}
+	s := &service{app: app, cfg: cfg, predictors: newPredictorCache(app, cfg.Timeout), commits: committer{app: app}}
 	s.jobs = newQueue(cfg.Workers, cfg.Capacity, cfg.PerUser, s.safely("job", s.runJob))
 	s.training = newQueue(cfg.TrainWorkers, 0, 0, s.safely("training", s.runTraining))
 	return s
@@ -67,6 +68,7 @@ func (s *service) start() error {
 		if s.startErr = s.restoreTraining(); s.startErr != nil {
 			return
 		}
+		s.commits.start()
 		s.jobs.start()
 		s.training.start()
 	})
@@ -90,6 +92,7 @@ func (s *service) stop() {
 			})
 		}
 		wg.Wait()
+		s.commits.stop() // the final states the workers handed over
 	})
 }
 
@@ -195,10 +198,21 @@ func (s *service) runJob(ctx context.Context, t *task) {
 	if !mine {
 		return // canceled or deleted while running; the canceller wrote it
 	}
+	// The final state commits with other jobs' (group commit); the task
+	// stays in the queue until it did, so a cancel meanwhile waits for it.
+	t.settled = make(chan struct{})
+	settle := func(status string, result any, message string) {
+		done := s.finishJob(job, status, result, message)
+		go func() {
+			<-done
+			close(t.settled)
+		}()
+	}
 	switch {
 	case runErr == nil:
-		s.finishJob(job, JobSucceeded, result, "")
+		settle(JobSucceeded, result, "")
 	case errors.Is(context.Cause(ctx), errShuttingDown):
+		close(t.settled)
 		job.Set("status", JobQueued)
 		job.Set("started_at", "")
 		if err := s.app.Save(job); err != nil {
@@ -206,7 +220,7 @@ func (s *service) runJob(ctx context.Context, t *task) {
 				slog.String("job", job.Id), slog.String("error", err.Error()))
 		}
 	case timedOut:
-		s.finishJob(job, JobFailed, nil, fmt.Sprintf(
+		settle(JobFailed, nil, fmt.Sprintf(
 			"The job did not finish within its time limit of %s; send a smaller input, or ask an admin to raise the model's options.timeout_seconds.",
 			model.timeout))
 	default:
@@ -215,7 +229,7 @@ func (s *service) runJob(ctx context.Context, t *task) {
 			s.app.Logger().Error("ai: a model panicked", slog.String("job", job.Id),
 				slog.String("ai", job.GetString("ai")), slog.Any("panic", pe.value), slog.String("stack", pe.stack))
 		}
-		s.finishJob(job, JobFailed, nil, sentence(runErr))
+		settle(JobFailed, nil, sentence(runErr))
 	}
 }
 
@@ -249,9 +263,10 @@ func (s *service) modelForJob(aiID string) (*loadedModel, error) {
 	return s.predictors.get(info)
 }
 
-// finishJob writes a job's final state. A result that cannot be stored
-// fails the job rather than leave it running.
-func (s *service) finishJob(job *core.Record, status string, result any, message string) {
+// finishJob hands a job's final state to the group commit and returns a
+// channel closed once it is stored (or its failure logged). A result that
+// cannot be stored fails the job rather than leave it running.
+func (s *service) finishJob(job *core.Record, status string, result any, message string) <-chan struct{} {
 	raw, err := jsonResult(result)
 	switch {
 	case err != nil:
@@ -261,21 +276,31 @@ func (s *service) finishJob(job *core.Record, status string, result any, message
 			float64(len(raw))/(1<<20), maxResultBytes>>20)
 		raw = nil
 	}
-	job.Set("status", status)
-	job.Set("result", raw)
-	job.Set("error", clip(message, maxErrorRunes))
-	job.Set("finished_at", types.NowDateTime())
-	err = s.app.Save(job)
-	if err != nil && status != JobFailed {
-		s.app.Logger().Warn("ai: storing a job's result failed", slog.String("job", job.Id), slog.String("error", err.Error()))
-		job.Set("status", JobFailed)
-		job.Set("result", nil)
-		job.Set("error", clip("The model's answer could not be stored: "+err.Error(), maxErrorRunes))
-		err = s.app.Save(job)
+	finished := types.NowDateTime()
+	final := func(status string, raw []byte, message string) func(tx core.App) error {
+		return func(tx core.App) error {
+			r := job.Clone() // a fresh copy each time: a batch that failed may run it again
+			r.Set("status", status)
+			r.Set("result", raw)
+			r.Set("error", clip(message, maxErrorRunes))
+			r.Set("finished_at", finished)
+			return tx.Save(r)
+		}
 	}
-	if err != nil {
-		s.app.Logger().Error("ai: saving a finished job failed", slog.String("job", job.Id), slog.String("error", err.Error()))
-	}
+	stored := s.commits.submit(final(status, raw, message))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := <-stored
+		if err != nil && status != JobFailed {
+			s.app.Logger().Warn("ai: storing a job's result failed", slog.String("job", job.Id), slog.String("error", err.Error()))
+			err = s.commits.do(final(JobFailed, nil, "The model's answer could not be stored: "+err.Error()))
+		}
+		if err != nil {
+			s.app.Logger().Error("ai: saving a finished job failed", slog.String("job", job.Id), slog.String("error", err.Error()))
+		}
+	}()
+	return done
 }
 
 // cancelJob cancels job (queued or running) and returns it as stored

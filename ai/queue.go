@@ -36,6 +36,10 @@ type task struct {
 	cancel  context.CancelCauseFunc
 
 	done chan struct{} // closed once the task left the queue
+	// settled, when the handler sets it, is closed once the task's final
+	// state is stored: until then the task stays in the queue (a cancel
+	// finds it and waits) though its worker moved on
+	settled chan struct{}
 }
 
 func newTask(key, user string) *task {
@@ -171,8 +175,18 @@ func (q *queue) work() {
 		q.mu.Lock()
 		t.cancel(nil)
 		q.running--
-		q.remove(t)
+		if t.settled == nil {
+			q.remove(t)
+		}
 		q.mu.Unlock()
+		if t.settled != nil {
+			go func() {
+				<-t.settled
+				q.mu.Lock()
+				q.remove(t)
+				q.mu.Unlock()
+			}()
+		}
 	}
 }
 

@@ -116,7 +116,7 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 	if err := s.jobs.reserve(e.Auth.Id); err != nil {
 		return queueError(e, err)
 	}
-	job, err := s.createJob(e.App, e.Auth.Id, info.Id, body)
+	job, err := s.createJob(e.Auth.Id, info.Id, body)
 	if err != nil {
 		s.jobs.unreserve(e.Auth.Id)
 		return e.BadRequestError("The job could not be created.", err)
@@ -128,18 +128,24 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 	return e.JSON(http.StatusAccepted, job)
 }
 
-func (s *service) createJob(app core.App, userID, aiID string, body inferBody) (*core.Record, error) {
-	collection, err := app.FindCachedCollectionByNameOrId(Jobs)
+// createJob stores a new queued job, committed with the other jobs
+// submitted at the same time (group commit).
+func (s *service) createJob(userID, aiID string, body inferBody) (*core.Record, error) {
+	collection, err := s.app.FindCachedCollectionByNameOrId(Jobs)
 	if err != nil {
 		return nil, err
 	}
-	job := core.NewRecord(collection)
-	job.Set("user", userID)
-	job.Set("ai", aiID)
-	job.Set("description", body.Description)
-	job.Set("input", types.JSONRaw(body.Input))
-	job.Set("status", JobQueued)
-	return job, app.Save(job)
+	var job *core.Record
+	err = s.commits.do(func(tx core.App) error {
+		job = core.NewRecord(collection) // a fresh record each time: see committer
+		job.Set("user", userID)
+		job.Set("ai", aiID)
+		job.Set("description", body.Description)
+		job.Set("input", types.JSONRaw(body.Input))
+		job.Set("status", JobQueued)
+		return tx.Save(job)
+	})
+	return job, err
 }
 
 // cancelRequest answers POST /api/ai_logs/{id}/cancel for the job's user

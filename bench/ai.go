@@ -28,15 +28,20 @@ func (a aiFixture) describe() string {
 	if a.model == "" {
 		return "no AI model (" + a.missing + ")"
 	}
-	return "a trained linear_regression model"
+	return "a trained 8-feature linear_regression model"
 }
 
 func skipAI(fx *fixture) string { return fx.ai.missing }
 
 const aiModelID = "aimodel00000000"
 
-// seedAI trains a linear_regression model in-process (y = 3·x0 − 2·x1 + 1
-// plus noise) with Madang's own model code, and stores it ready.
+// aiFeatures is the regression's width: issue 14 measured the seed's
+// design (FastAPI + Celery + Redis + scikit-learn) on an 8-feature one.
+const aiFeatures = 8
+
+// seedAI trains an 8-feature linear_regression model in-process
+// (y = Σ (f+1)·xf + 1 plus noise) with Madang's own model code, and
+// stores it ready.
 func seedAI(app core.App) (aiFixture, error) {
 	if missing := missingCollections(app, ai.Models, ai.Jobs); len(missing) > 0 {
 		return aiFixture{missing: "missing collections " + strings.Join(missing, ", ")}, nil
@@ -47,10 +52,18 @@ func seedAI(app core.App) (aiFixture, error) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	var csv strings.Builder
-	csv.WriteString("x0,x1,y\n")
+	for f := range aiFeatures {
+		fmt.Fprintf(&csv, "x%d,", f)
+	}
+	csv.WriteString("y\n")
 	for range 500 {
-		x0, x1 := rng.Float64()*10, rng.Float64()*10
-		fmt.Fprintf(&csv, "%.4f,%.4f,%.4f\n", x0, x1, 3*x0-2*x1+1+rng.NormFloat64()*0.1)
+		y := 1 + rng.NormFloat64()*0.1
+		for f := range aiFeatures {
+			x := rng.Float64() * 10
+			y += float64(f+1) * x
+			fmt.Fprintf(&csv, "%.4f,", x)
+		}
+		fmt.Fprintf(&csv, "%.4f\n", y)
 	}
 	options := []byte(`{"target":"y"}`)
 	trained, err := kind.Train(context.Background(), strings.NewReader(csv.String()), options, nil)
@@ -97,10 +110,11 @@ func aiJobs(r *run) (*sample, error) {
 }
 
 func jobInput(i int) map[string]any {
-	return map[string]any{
-		"input":       map[string]any{"features": map[string]float64{"x0": float64(i % 10), "x1": float64(i % 7)}},
-		"description": fmt.Sprintf("bench job %d", i),
+	features := map[string]float64{}
+	for f := range aiFeatures {
+		features[fmt.Sprintf("x%d", f)] = float64((i + f) % (7 + f))
 	}
+	return map[string]any{"input": map[string]any{"features": features}, "description": fmt.Sprintf("bench job %d", i)}
 }
 
 func (r *run) inferBurst() (*sample, error) {

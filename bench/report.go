@@ -196,11 +196,21 @@ func (rep *report) finish(took time.Duration) {
 			rep.Goals = append(rep.Goals, goal{"S6", "jobs/s ≥ 0.30× baseline create rate",
 				fmt.Sprintf("%.2f×", m.RateRatio), m.RateRatio >= 0.3})
 		}
-		rep.Goals = append(rep.Goals, goal{"S6", "≥ 1,000 jobs/s end to end",
-			fmt.Sprintf("%.0f jobs/s", m.Rate), m.Rate >= 1000})
+		// issue 14: 10× the seed's design (FastAPI + Celery + Redis +
+		// scikit-learn, measured on this machine: 118 jobs/s, p99 10.1 s)
+		rep.Goals = append(rep.Goals, goal{"S6", "≥ 10× the seed's design: ≥ 1,180 jobs/s, p99 ≤ 1.01 s",
+			fmt.Sprintf("%.0f jobs/s (%.1f×), p99 %.0f ms", m.Rate, m.Rate/seedJobsPerSecond, m.P99ms),
+			m.Rate >= 10*seedJobsPerSecond && m.P99ms <= seedP99ms/10})
 	}
 	atLeast("S7", 0.95)
 }
+
+// The seed's design on the S6 workload, as issue 14 measured it on this
+// machine (its Python stack cannot be installed here: no PyPI).
+const (
+	seedJobsPerSecond = 118
+	seedP99ms         = 10_100
+)
 
 func (rep *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nMadang vs bare PocketBase v0.40.4 (same schema and rules, no hooks) — %s mode, %d round(s) each, alternating\n",

@@ -58,7 +58,7 @@ func fullConfig() config {
 		Mode: "full", Rounds: 2,
 		Posts: 100_000, Users: 1_000, Likers: 1_000, Subscribers: 1_000, Messages: 100, Tabs: 5, AIJobs: 2_000,
 		MessageRate: 50, Warmup: 2 * time.Second, Window: 5 * time.Second, Slice: time.Second,
-		SQLiteTime:  3 * time.Second,
+		SQLiteTime: 3 * time.Second,
 		// S6 as issue 14 measured the seed's design: 2,000 jobs at concurrency 50
 		ReadWorkers: 8, WriteWorkers: 8, SignInWorkers: 4, AIWorkers: 50,
 	}

@@ -68,7 +68,9 @@ func scenarios() []scenario {
 			},
 			Workers: func(c config) int { return c.Subscribers * c.Tabs }},
 		{ID: "S6", Name: "AI jobs", Unit: "jobs/s", Run: aiJobs, Skip: skipAI, Env: aiEnv, Verify: timeJobs,
-			Size:    func(c config) string { return fmt.Sprintf("%d 8-feature regression jobs, %d at a time", c.AIJobs, c.AIWorkers) },
+			Size: func(c config) string {
+				return fmt.Sprintf("%d 8-feature regression jobs, %d at a time", c.AIJobs, c.AIWorkers)
+			},
 			Workers: func(c config) int { return c.AIWorkers }},
 		{ID: "S8", Name: "busy thread", Unit: "req/s", Op: busyThread, Verify: verifyThreadNotifications,
 			Size:    func(c config) string { return "comments with 5 @mentions on 1 post" },

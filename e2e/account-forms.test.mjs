@@ -102,6 +102,15 @@ journey('sign-up shows every field error at once and focuses the first; an empty
   assert.equal(await page.getByLabel('이메일').getAttribute('aria-invalid'), 'true');
   assert.equal((await su.collection('users').getList(1, 1, { filter: su.filter('email = {:e}', { e: 'not-an-email' }) })).totalItems, 0);
 
+  // a taken name together with the browser's own errors: all at once
+  await page.getByLabel('이름').fill(ADMIN.name);
+  await page.getByRole('button', { name: '가입하기' }).click();
+  await errorOf('name').getByText('이미 사용 중입니다').waitFor();
+  assert.equal(await errorOf('email').textContent(), '올바른 이메일 주소를 입력해 주세요.');
+  assert.equal(await errorOf('password').textContent(), '8자 이상 입력해 주세요.');
+  assert.equal(await errorOf('passwordConfirm').textContent(), '값이 일치하지 않습니다.');
+  assert.equal((await su.collection('users').getList(1, 1, { filter: su.filter('email = {:e}', { e: 'not-an-email' }) })).totalItems, 0);
+
   // everything the browser can check is right: the server's word on a taken name shows next to it
   await page.getByLabel('이름').fill(ADMIN.name);
   await page.getByLabel('이메일').fill('allerrors@madang.test');

@@ -94,6 +94,28 @@ func TestSignUp(t *testing.T) {
 			AfterTestFunc:   countUsers(fixtureUsers),
 		})
 	}
+	// PocketBase alone answers in rounds; a sign-up form shows every
+	// problem at once
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name:           "every problem of a sign-up at once: taken name, taken email, short password, mismatch",
+		Method:         http.MethodPost,
+		URL:            usersURL,
+		Body:           strings.NewReader(`{"name":"Alice","email":"BOB@example.com","password":"short","passwordConfirm":"other"}`),
+		ExpectedStatus: 400,
+		ExpectedContent: []string{`"name":{"code":"validation_not_unique"`, `"email":{"code":"validation_not_unique"`,
+			`"password":{"code":"validation_min_text_constraint"`, `"passwordConfirm":{"code":"validation_values_mismatch"`},
+		TestAppFactory: testapp.Factory,
+		AfterTestFunc:  countUsers(fixtureUsers),
+	}, tests.ApiScenario{
+		Name:            "a bad email and a missing confirmation at once",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"newbie","email":"not-an-email","password":"fixture-pass-2026"}`),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"email":{"code":"validation_is_email"`, `"passwordConfirm":{"code":"validation_required"`},
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc:   countUsers(fixtureUsers),
+	})
 	for _, s := range scenarios {
 		s.Test(t)
 	}

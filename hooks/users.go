@@ -1,12 +1,17 @@
 package hooks
 
 import (
+	"errors"
+	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 
 	"madang/internal/access"
 )
@@ -35,10 +40,50 @@ func registerUsers(app core.App) {
 		if refused := submitted(info.Body, PrivilegedUserFields); len(refused) > 0 {
 			return privilegedFieldsError("Only admins can set these fields; sign up with name, email and password only.", refused)
 		}
-		return e.Next()
+		err = e.Next()
+		var refused *router.ApiError
+		if errors.As(err, &refused) && refused.Status == http.StatusBadRequest {
+			if problems := signUpProblems(e, info.Body); len(problems) > 0 {
+				return apis.NewBadRequestError("Failed to create record.", problems)
+			}
+		}
+		return err
 	})
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
+}
+
+// signUpProblems is every problem of a refused sign-up at once: PocketBase
+// answers in rounds (first a mismatched confirmation, then the fields,
+// then a taken name or email), so a form would show one kind per try.
+// Whatever it finds PocketBase refuses too, with the same codes; it runs
+// only after PocketBase refused, so a good sign-up pays nothing.
+func signUpProblems(e *core.RecordRequestEvent, body map[string]any) validation.Errors {
+	problems := validation.Errors{}
+	var fields validation.Errors
+	if err := e.App.Validate(e.Record); errors.As(err, &fields) {
+		maps.Copy(problems, fields)
+	}
+	password, _ := body["password"].(string)
+	switch confirm, _ := body["passwordConfirm"].(string); {
+	case confirm == "":
+		problems["passwordConfirm"] = validation.NewError("validation_required", "Cannot be blank.")
+	case confirm != password:
+		problems["passwordConfirm"] = validation.NewError("validation_values_mismatch", "Values don't match.")
+	}
+	for _, f := range []string{"name", "email"} {
+		value := e.Record.GetString(f)
+		if value == "" || problems[f] != nil {
+			continue
+		}
+		var taken int
+		err := e.App.DB().Select("COUNT(*)").From(access.CollectionNameUsers).
+			Where(dbx.NewExp("LOWER([["+f+"]]) = LOWER({:value})", dbx.Params{"value": value})).Row(&taken)
+		if err == nil && taken > 0 {
+			problems[f] = validation.NewError("validation_not_unique", "Value must be unique.")
+		}
+	}
+	return problems
 }
 
 // checkPrivilegedUpdate lets a user edit their own profile, an admin manage

@@ -1,7 +1,7 @@
 // Sign up with name, email and password, then sign in at once. Every
-// problem the browser can see is shown at once, next to its field (the
-// server answers one kind of problem per request: first a mismatch, then
-// the fields, then a taken name or email).
+// problem is shown at once, next to its field: the browser's own checks
+// (in its language) and the server's (a taken name or email), which
+// answers every problem of a sign-up in one response.
 import { pb } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, append } from '../ui.js';
@@ -25,16 +25,23 @@ export default function render({ root, title }) {
   formEl.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(formEl, async () => {
+      // The browser's own checks, and the server's word at the same time:
+      // it answers every problem at once, a taken name or email included,
+      // which only it can know. Its rules are the browser's, so it refuses
+      // whatever the browser found.
       const problems = localProblems({ name, email, password, confirm });
-      if (Object.keys(problems).length) {
-        throw { status: 400, response: { message: t('form.fixErrors'), data: problems } };
+      try {
+        await pb.collection('users').create({
+          name: name.value.trim(),
+          email: email.value.trim(),
+          password: password.value,
+          passwordConfirm: confirm.value,
+        });
+      } catch (err) {
+        if (err?.status !== 400) throw err;
+        const data = { ...(err.response?.data || {}), ...problems };
+        throw { status: 400, response: { message: t('form.fixErrors'), data } };
       }
-      await pb.collection('users').create({
-        name: name.value.trim(),
-        email: email.value.trim(),
-        password: password.value,
-        passwordConfirm: confirm.value,
-      });
       await pb.collection('users').authWithPassword(email.value.trim(), password.value);
       navigate('/');
     });

@@ -27,20 +27,36 @@ func registerBlocks(app core.App) {
 		e.Record.Set("blocking", nil)
 		return nil
 	}, "blocking")
-	sync := func(modifier string) func(e *core.RecordEvent) error {
-		return func(e *core.RecordEvent) error {
-			return inTransaction(e, func(tx core.App) error {
-				user, err := tx.FindRecordById(access.CollectionNameUsers, e.Record.GetString("user"))
+	// after the write, each blocker involved gets the list of their blocks
+	// records (a superuser may move a block to another pair in the
+	// dashboard: then the old blocker's list changes too)
+	sync := func(e *core.RecordEvent) error {
+		return inTransaction(e, func(tx core.App) error {
+			users := []string{e.Record.GetString("user")}
+			if before := e.Record.Original().GetString("user"); before != "" && before != users[0] {
+				users = append(users, before)
+			}
+			for _, id := range users {
+				user, err := tx.FindRecordById(access.CollectionNameUsers, id)
 				if err != nil {
-					return nil // the blocker is being deleted
+					continue // the blocker is being deleted
 				}
-				user.Set(modifier, e.Record.GetString("blocked"))
-				return tx.Save(user)
-			})
-		}
+				var blocked []string
+				err = tx.DB().Select("blocked").From(Blocks).Where(dbx.HashExp{"user": id}).OrderBy("created", "id").Column(&blocked)
+				if err != nil {
+					return err
+				}
+				user.Set("blocking", blocked)
+				if err := tx.Save(user); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
-	app.OnRecordCreateExecute(Blocks).BindFunc(sync("blocking+"))
-	app.OnRecordDeleteExecute(Blocks).BindFunc(sync("blocking-"))
+	app.OnRecordCreateExecute(Blocks).BindFunc(sync)
+	app.OnRecordUpdateExecute(Blocks).BindFunc(sync)
+	app.OnRecordDeleteExecute(Blocks).BindFunc(sync)
 }
 
 // registerBookmarks: bookmarks are rules only (pb_migrations): the owner's,

@@ -82,6 +82,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the work dir (binaries, data dirs, server logs)")
 	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir)")
 	ceiling := flag.Bool("ceiling", false, "ramp realtime connections on one Madang under mixed traffic until p99 passes 250 ms (with --quick: a short ramp); JSON in bench/ceiling.json")
+	through := flag.Bool("through", false, "with --ceiling: keep ramping after the first failing step, until connections cannot be opened")
 	steps := flag.String("steps", "", "with --ceiling: comma-separated connection counts (default 1000,2000,5000,10000,20000,50000)")
 	flag.Parse()
 	if *profile {
@@ -121,7 +122,7 @@ func main() {
 	}
 
 	if *ceiling {
-		err := runCeiling(*quick, *steps, root, work, *out)
+		err := runCeiling(*quick, *through, *steps, root, work, *out)
 		if !*keep {
 			os.RemoveAll(work)
 		}

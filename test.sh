@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Madang test: Go unit, API, realtime and end-to-end tests, with
-# the race detector, then the web client's journeys in a real browser.
+# the race detector, then the web client's JSDoc type check (tsc) and its
+# journeys in a real browser.
 # Usage: ./test.sh [extra go test flags]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,9 +26,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
-if [ ! -d e2e/node_modules ]; then
+if [ ! -d e2e/node_modules ] || [ ! -f e2e/node_modules/typescript/bin/tsc ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
+echo "== web client JSDoc check (tsc over pb_public/js against madang-types.d.ts)"
+tsc_status=0
+node e2e/node_modules/typescript/bin/tsc -p pb_public/jsconfig.json || tsc_status=$?
 MADANG_BIN="$(mktemp -d)/madang-e2e"
 export MADANG_BIN
 trap 'rm -rf "$(dirname "$MADANG_BIN")"' EXIT
@@ -36,7 +40,7 @@ e2e_status=0
 # the test files, not the folder: Node >= 21 treats a folder argument as a glob pattern and fails
 node --test --test-concurrency=1 e2e/*.test.mjs || e2e_status=$?
 
-if [ "$go_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
-  echo "FAILED: go tests exit $go_status, browser tests exit $e2e_status"
+if [ "$go_status" -ne 0 ] || [ "$tsc_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
+  echo "FAILED: go tests exit $go_status, JSDoc check exit $tsc_status, browser tests exit $e2e_status"
   exit 1
 fi

@@ -1,4 +1,4 @@
-// Package cli holds the operators' subcommands (admin, users, boards, demo).
+// Package cli holds the operators' subcommands (admin, users, boards, demo, types).
 // Each command works on the same data dir as `serve` (PocketBase's --dir flag),
 // applies pending migrations first, and changes nothing when it fails.
 package cli
@@ -30,6 +30,7 @@ func Commands(app core.App) []*cobra.Command {
 		boardsCommand(app),
 		aiCommand(app),
 		demoCommand(app),
+		typesCommand(app),
 	}
 }
 

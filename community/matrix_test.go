@@ -41,7 +41,7 @@ var (
 	mxBBob       = testapp.ID("mxbbob")       // bob blocks gina
 	mxKAlice     = testapp.ID("mxkalice")     // alice's bookmark of the public board's visible post
 	mxKAliceBob  = testapp.ID("mxkalicebob")  // alice's bookmark of bob's post (whom she blocked)
-	mxKBob       = testapp.ID("mxkbob")       // bob's bookmark of the members board's visible post
+	mxKBob       = testapp.ID("mxkbob")       // bob's bookmark of his own post
 	mxKGina      = testapp.ID("mxkgina")      // gina's bookmark of the granted board's visible post
 	mxCatPublic  = testapp.ID("mxcatpublic")  // "Tips" on the public board
 	mxCatMembers = testapp.ID("mxcatmembers") // "Chat" on the members board
@@ -73,7 +73,7 @@ func mxSeed(t testing.TB, app core.App) {
 		{"moderation_log", map[string]any{"id": mxLog, "actor": adam, "actor_label": "adam", "action": "hide", "target_kind": "post", "target_id": testapp.HiddenPost(pub)}},
 		{"bookmarks", map[string]any{"id": mxKAlice, "user": alice, "post": testapp.VisiblePost(pub)}},
 		{"bookmarks", map[string]any{"id": mxKAliceBob, "user": alice, "post": mxBobPost}},
-		{"bookmarks", map[string]any{"id": mxKBob, "user": bob, "post": testapp.VisiblePost(testapp.BoardMembers)}},
+		{"bookmarks", map[string]any{"id": mxKBob, "user": bob, "post": mxBobPost}},
 		{"bookmarks", map[string]any{"id": mxKGina, "user": gina, "post": testapp.VisiblePost(testapp.BoardGranted)}},
 		{"blocks", map[string]any{"id": mxBAlice, "user": alice, "blocked": bob}},
 		{"blocks", map[string]any{"id": mxBGina, "user": gina, "blocked": bob}},
@@ -414,7 +414,8 @@ func TestMatrixReports(t *testing.T) {
 }
 
 // TestMatrixModerationLog: admins (and superusers) read the log; nobody
-// else reads it, and nobody but a superuser writes, edits or deletes it.
+// else reads it, and nobody — superusers included — writes, edits or
+// deletes it through the API.
 func TestMatrixModerationLog(t *testing.T) {
 	list := "/api/collections/moderation_log/records"
 	one := list + "/" + mxLog
@@ -435,16 +436,10 @@ func TestMatrixModerationLog(t *testing.T) {
 		{who: testapp.Ben, method: mxGet, url: one, status: 401},
 		{who: mxRoot, method: mxGet, url: one, status: 200, want: []string{idIs}},
 
-		{who: mxRoot, method: mxPost, url: list, body: line, status: 200, want: []string{`"action":"hide"`},
-			after: func(t testing.TB, app core.App, body map[string]any) {
-				mxField(t, app, "moderation_log", body["id"].(string), "target_id", line["target_id"])
-			}},
-		{who: mxRoot, method: mxPatch, url: one, body: map[string]any{"reason": "x"}, status: 200, want: []string{idIs},
-			after: func(t testing.TB, app core.App, _ map[string]any) {
-				mxField(t, app, "moderation_log", mxLog, "reason", "x")
-			}},
-		{who: mxRoot, method: mxDelete, url: one, status: 204,
-			after: func(t testing.TB, app core.App, _ map[string]any) { mxGone(t, app, "moderation_log", mxLog) }},
+		// append-only, superusers included: the server writes it, nobody edits it
+		{who: mxRoot, method: mxPost, url: list, body: line, status: 403},
+		{who: mxRoot, method: mxPatch, url: one, body: map[string]any{"reason": "x"}, status: 403},
+		{who: mxRoot, method: mxDelete, url: one, status: 403},
 	}
 	for _, who := range []string{mxGuest, testapp.Alice, testapp.Adam} {
 		cells = append(cells,

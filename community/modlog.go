@@ -81,6 +81,14 @@ var boardRuleFields = []string{"name", "is_visible", "read", "write", "anonymous
 // actions of routes (report resolutions) are logged by them. Hidden and
 // restored content also notifies its author, and a lifted ban its user.
 func registerModerationLog(app core.App) {
+	// append-only through the API, superusers included (rules alone would
+	// let them): a moderator's record is no record if it can be rewritten
+	appendOnly := func(e *core.RecordRequestEvent) error {
+		return e.ForbiddenError("The moderation log is written by the server and never changed through the API.", nil)
+	}
+	app.OnRecordCreateRequest(ModerationLog).BindFunc(appendOnly)
+	app.OnRecordUpdateRequest(ModerationLog).BindFunc(appendOnly)
+	app.OnRecordDeleteRequest(ModerationLog).BindFunc(appendOnly)
 	kinds := map[string]string{access.CollectionNamePosts: "post", access.CollectionNameComments: "comment", access.CollectionNameChats: "chat"}
 	for collection, kind := range kinds {
 		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {

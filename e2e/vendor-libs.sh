@@ -4,6 +4,8 @@
 # SDK: ES module builds, no build step, no CDN. Versions are pinned in
 # e2e/package.json (and its package-lock.json); to upgrade, change them
 # there, run `npm install` in e2e/, run this script, commit pb_public/vendor/.
+# Each build's type declarations go beside it as NAME.es.d.mts, where
+# TypeScript looks for them (the web client's JSDoc check, pb_public/jsconfig.json).
 #
 # Usage: e2e/vendor-libs.sh   (from anywhere; needs node and npm)
 set -euo pipefail
@@ -31,6 +33,8 @@ vendor() {
 
 vendor marked lib/marked.esm.js "MIT licence"
 cp node_modules/marked/LICENSE "$dest/marked.LICENSE"
+cp node_modules/marked/lib/marked.d.ts "$dest/marked.es.d.mts"
 
 vendor dompurify dist/purify.es.mjs "Apache-2.0 or MPL-2.0 licence"
 cp node_modules/dompurify/LICENSE "$dest/dompurify.LICENSE"  # used under Apache-2.0 (its other option is MPL-2.0)
+cp node_modules/dompurify/dist/purify.es.d.mts "$dest/dompurify.es.d.mts"

@@ -23,5 +23,9 @@ version=$(node -p "require('./$src/package.json').version")
   sed '/^\/\/# sourceMappingURL=/d' "$src/dist/pocketbase.es.mjs"
 } > "$dest/pocketbase.es.mjs"
 cp "$src/LICENSE.md" "$dest/pocketbase.LICENSE.md"
+# Its type declarations, beside it: TypeScript resolves an import of
+# pocketbase.es.mjs to pocketbase.es.d.mts, so the web client's JSDoc check
+# (pb_public/jsconfig.json) types the SDK without reading the bundle.
+cp "$src/dist/pocketbase.es.d.mts" "$dest/pocketbase.es.d.mts"
 
 echo "vendored pocketbase@$version into pb_public/vendor/"

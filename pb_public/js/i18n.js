@@ -1127,7 +1127,10 @@ function locale() {
   return preferred || (lang === 'ko' ? 'ko-KR' : 'en');
 }
 
-/** A PocketBase date ("2026-01-02 03:04:05.678Z") in the user's locale and time zone. */
+/**
+ * A PocketBase date ("2026-01-02 03:04:05.678Z") in the user's locale and time zone.
+ * @param {Intl.DateTimeFormatOptions} [options]
+ */
 export function fmtDate(value, options = { dateStyle: 'medium', timeStyle: 'short' }) {
   if (!value) return '';
   const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T'));

@@ -94,7 +94,10 @@ async function watch() {
 pb.authStore.onChange(() => { watch(); });
 watch();
 
-/** Marks notifications read (ids, or every one with all); updates the bell. */
+/**
+ * Marks notifications read (ids, or every one with all); updates the bell.
+ * @param {{ ids?: string[], all?: boolean }} which
+ */
 export async function markRead({ ids, all = false }) {
   await pb.send('/api/notifications/read', { method: 'POST', body: all ? { all: true } : { ids } });
   await refreshUnread();
@@ -161,7 +164,7 @@ function revealTarget() {
   if (!selector) return;
   const deadline = Date.now() + 8000;
   const look = () => {
-    const el = document.querySelector(selector);
+    const el = /** @type {HTMLElement | null} */ (document.querySelector(selector));
     if (el) {
       el.classList.add('notif-target');
       if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');

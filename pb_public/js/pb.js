@@ -2,12 +2,14 @@
 // who is signed in, file URLs, feature detection and 401 handling.
 import PocketBase from '../vendor/pocketbase.es.mjs';
 
+/** @type {import('./madang-types').TypedPocketBase} */
 export const pb = new PocketBase(window.location.origin);
 
 // Views load lists in parallel and navigate fast; the SDK's default
 // cancellation of a "duplicate" request would abort legitimate ones.
 pb.autoCancellation(false);
 
+/** @type {(message: string, data?: object) => void} */
 let unauthorizedHandler = () => {};
 
 /** Sets what happens when the server says the token is dead (401). */
@@ -49,8 +51,9 @@ pb.authStore.onChange(() => {
  * forgets whose the open connection was, and sends it what a guest gets.
  */
 export function renewRealtime() {
-  pb.realtime.disconnect();
-  if (pb.realtime.hasSubscriptionListeners()) pb.realtime.connect().catch(() => {});
+  const realtime = /** @type {any} */ (pb.realtime); // these methods are private in the SDK's types
+  realtime.disconnect();
+  if (realtime.hasSubscriptionListeners()) realtime.connect().catch(() => {});
 }
 
 export function me() {
@@ -106,6 +109,7 @@ export function uploadRecord({ collection, id = '', formData, onProgress }) {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
+      /** @type {Record<string, any>} */
       let data = {};
       try {
         data = JSON.parse(xhr.responseText || '{}');

@@ -23,7 +23,7 @@ const markdown = new Marked({
     // them watch readers: an image in Markdown becomes a link to it.
     image(token) {
       const tokens = token.tokens?.length ? token.tokens : [{ type: 'text', raw: token.href, text: token.href }];
-      return this.link({ href: token.href, title: token.title, tokens });
+      return this.link(/** @type {import('../vendor/marked.es.mjs').Tokens.Link} */ ({ type: 'link', raw: token.raw, text: token.text, href: token.href, title: token.title, tokens }));
     },
     // HTML typed into a post is shown as the text it is (marked escapes it),
     // not passed on to the sanitiser to be cut.
@@ -66,7 +66,7 @@ export function richText(text, attrs = {}) {
 
 /** The Markdown of text as a sanitised DocumentFragment. */
 export function renderMarkdown(text) {
-  const html = markdown.parse(String(text ?? ''));
+  const html = /** @type {string} */ (markdown.parse(String(text ?? ''))); // synchronous: async is off
   return purify.sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR,

@@ -58,6 +58,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   // visible posts cost no reload.
   const reload = debounce(() => { if (!signal.aborted) load().catch(() => {}); }, 300);
   const listed = (ul, id) => !!ul.querySelector(`:scope > li[data-id="${CSS.escape(id)}"]`);
+  /** @param {string} collection @param {HTMLElement} ul */
   const watch = (collection, ul) => pb.collection(collection).subscribe('*', (e) => {
     if (e.record?.is_visible === false || listed(ul, e.record?.id || '')) reload();
   }).then((unsub) => onCleanup(unsub), () => {});

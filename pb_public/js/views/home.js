@@ -13,7 +13,7 @@ export default async function render(ctx) {
   const { root, query, signal } = ctx;
   const feed = FEEDS.includes(query.get('feed')) ? query.get('feed') : 'recent';
   const page = Math.min(500, Math.max(1, Number(query.get('page')) || 1));
-  const link = (f, p = 1) => `#/?${new URLSearchParams({ ...(f === 'recent' ? {} : { feed: f }), ...(p > 1 ? { page: p } : {}) })}`.replace(/\?$/, '');
+  const link = (f, p = 1) => `#/?${new URLSearchParams({ ...(f === 'recent' ? {} : { feed: f }), ...(p > 1 ? { page: String(p) } : {}) })}`.replace(/\?$/, '');
   const list = h('ul', { class: 'post-list feed-list', dataset: { feed } });
   const pager = h('nav', { class: 'pager', 'aria-label': t('home.pages') });
   const boardsBox = h('section', { class: 'home-boards', 'aria-labelledby': 'home-boards-h' });

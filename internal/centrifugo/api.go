@@ -22,6 +22,11 @@ const queueSize = 4096
 // callTimeout bounds one server API call.
 const callTimeout = 5 * time.Second
 
+// presenceTimeout bounds a presence call: Followers may be asked inside a
+// write's transaction (who has a chat open, for its notifications); no
+// answer in time counts as no follower.
+const presenceTimeout = time.Second
+
 // api is the Centrifugo server API (HTTP, JSON) and realtime.Tier.
 // Broadcasts are sent in order by one goroutine, so events reach a user in
 // the order Madang delivered them (a sentinel sent after an event arrives
@@ -131,7 +136,11 @@ func (a *api) call(method string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	timeout := callTimeout
+	if method == "presence" {
+		timeout = presenceTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.c.APIURL+"/"+method, bytes.NewReader(raw))
 	if err != nil {

@@ -111,6 +111,27 @@ func TestRemovedMemberGetsNoFurtherMessages(t *testing.T) {
 	bobRT.expectUntil(t, testapp.Sentinel(t, app), isChat)
 }
 
+// A member who follows the chat's typing topic has it open: no
+// notification of its messages; a member who does not gets one.
+func TestAnOpenChatIsNotNotified(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	session := group(t, app, bob, gina)
+	bobRT := tr.follow(t, testapp.Bob)
+	if err := bobRT.subscribe("chat_typing/" + session.Id); err != nil {
+		t.Fatalf("bob opening the chat: %v", err)
+	}
+	ginaRT := tr.follow(t, testapp.Gina)
+
+	id := say(t, tr.base, testapp.Alice, session.Id, "who is here?")
+	bobRT.expect(t, "chats/"+id)
+	ginaRT.expect(t, "chats/"+id)
+	if _, err := app.FindFirstRecordByData("notifications", "user", bob); err == nil {
+		t.Fatal("bob, who has the chat open, was notified")
+	}
+	firstNotification(t, app, gina)
+}
+
 func TestNotificationReachesItsOwnerOnly(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	tr := startTier(t, app)
@@ -158,15 +179,19 @@ func TestRefusals(t *testing.T) {
 		t.Fatal("a forged token connected")
 	}
 
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{
+		"name": "not alice's", "kind": "group", "owner": bob, "members": []string{bob, gina},
+	})
 	aliceRT := tr.connect(t, testapp.Token(testapp.Alice))
 	for _, topic := range []string{
 		"posts/" + testapp.VisiblePost(testapp.BoardGranted), // a board alice is not granted
 		"posts/" + testapp.HiddenPost(testapp.BoardPublic),   // a hidden post
-		"chats/*",            // delivered on personal channels only
-		"notifications/*",    // likewise
-		"nosuchcollection/*", // not a collection
-		"personal:#" + bob,   // another user's personal channel
-		"boards",             // not a topic
+		"chats/*",                   // delivered on personal channels only
+		"notifications/*",           // likewise
+		"nosuchcollection/*",        // not a collection
+		"personal:#" + bob,          // another user's personal channel
+		"boards",                    // not a topic
+		"chat_typing/" + session.Id, // a chat alice does not belong to
 	} {
 		if err := aliceRT.subscribe(topic); err == nil {
 			t.Errorf("alice may follow %s", topic)

@@ -177,9 +177,13 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	return false
 }
 
-// Followers returns the users who follow topic live (SSE, signed in).
+// Followers returns the users who follow topic live (SSE, signed in; and
+// on the tier, its shared channel's followers: see Tier.Followers).
 func Followers(app core.App, topic string) []string {
 	var ids []string
+	if t := TierOf(app); t != nil {
+		ids = t.Followers(topic)
+	}
 	for _, client := range app.SubscriptionsBroker().Clients() {
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if auth != nil && len(client.Subscriptions(topic+"?")) > 0 {

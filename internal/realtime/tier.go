@@ -66,7 +66,7 @@ func SetTier(app core.App, t Tier) {
 		s.audiences[name] = a
 	}
 	// chat_presence/ stays on SSE: presence is made of SSE connections (chat/presence.go)
-	s.topics["chat_typing/"] = sessionTopicAudience
+	s.topics[typingPrefix] = sessionTopicAudience
 	app.Store().Set(tierKey, s)
 	bindTierMirror(app)
 }
@@ -202,6 +202,11 @@ func tierUsers(app core.App, ids []string) []*core.Record {
 	}
 	return slices.DeleteFunc(users, func(u *core.Record) bool { return u.GetBool("banned") })
 }
+
+// typingPrefix starts a chat's typing topic (chat.TypingTopic). Its shared
+// channel carries nothing: a client on the tier follows it to say it has
+// the chat open (Followers; chat.Watching spares it the notification).
+const typingPrefix = "chat_typing/"
 
 // sharedCollections are the collections followed through the tier's
 // shared channels (MayFollow): any number of readers, no Audience.
@@ -364,7 +369,9 @@ func (p *pendingDeletes) take(r *core.Record) Prepared {
 // the rules SSE delivery puts every event to, and every event to a
 // follower is still put to them (prepareTier), so a follower who loses
 // the record gets nothing more. Collections with an Audience, and topics
-// that are not a record's, are delivered on personal channels only.
+// that are not a record's, are delivered on personal channels only; a
+// chat's typing topic may be followed by who may read the session, as a
+// sign that they have it open (typingPrefix).
 func MayFollow(app core.App, topic string, auth *core.Record) bool {
 	if access.UserOf(auth) == nil || auth.GetBool("banned") {
 		return false
@@ -373,6 +380,15 @@ func MayFollow(app core.App, topic string, auth *core.Record) bool {
 	if !ok || id == "" {
 		return false
 	}
+	info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet, Auth: auth}
+	if name+"/" == typingPrefix { // who has a chat open (Followers): who may read the session
+		session, err := app.FindRecordById(access.CollectionNameChatSessions, id)
+		if err != nil {
+			return false
+		}
+		ok, _ := app.CanAccessRecord(session, info, session.Collection().ViewRule)
+		return ok
+	}
 	c, err := app.FindCachedCollectionByNameOrId(name)
 	if err != nil || c.Name != name {
 		return false
@@ -380,7 +396,6 @@ func MayFollow(app core.App, topic string, auth *core.Record) bool {
 	if !slices.Contains(sharedCollections, c.Name) {
 		return false
 	}
-	info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet, Auth: auth}
 	if id == "*" {
 		return c.ListRule != nil
 	}

@@ -38,3 +38,12 @@ cp node_modules/marked/lib/marked.d.ts "$dest/marked.es.d.mts"
 vendor dompurify dist/purify.es.mjs "Apache-2.0 or MPL-2.0 licence"
 cp node_modules/dompurify/LICENSE "$dest/dompurify.LICENSE"  # used under Apache-2.0 (its other option is MPL-2.0)
 cp node_modules/dompurify/dist/purify.es.d.mts "$dest/dompurify.es.d.mts"
+
+# centrifuge-js, the client of the optional Centrifugo realtime tier
+# (pb_public/js/live.js); its ES build is self-contained. Its declarations
+# are several files: they go in a folder, re-exported by centrifuge.es.d.mts.
+vendor centrifuge build/index.mjs "MIT licence"
+cp node_modules/centrifuge/LICENSE "$dest/centrifuge.LICENSE"
+rm -rf "$dest/centrifuge.types" && mkdir -p "$dest/centrifuge.types"
+cp node_modules/centrifuge/build/*.d.ts "$dest/centrifuge.types/"
+echo "export * from './centrifuge.types/index';" > "$dest/centrifuge.es.d.mts"

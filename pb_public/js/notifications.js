@@ -7,6 +7,7 @@
 // realtime events on `notifications` (a new one, one marked read, one
 // folded) only say "ask again", so the bell never drifts from the database.
 import { pb, me } from './pb.js';
+import { subscribeRecords } from './live.js';
 import { t, fmtNumber } from './i18n.js';
 import { h, debounce } from './ui.js';
 import { current } from './router.js';
@@ -84,7 +85,7 @@ async function watch() {
   if (!id) return;
   refreshUnread();
   try {
-    const unsub = await pb.collection('notifications').subscribe('*', () => refreshSoon());
+    const unsub = await subscribeRecords('notifications', '*', () => refreshSoon());
     if (watchedUser === id) unsubscribe = unsub;
     else unsub().catch(() => {});
   } catch {

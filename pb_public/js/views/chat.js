@@ -7,6 +7,7 @@ import { h, form, field, submitting, notAvailable, notice, userName, errorMessag
 import { navigate } from '../router.js';
 import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
+import { subscribeRecords, subscribeTopic } from '../live.js';
 
 const PAGE = 30;
 const TYPING_SEND_EVERY = 2000;
@@ -99,7 +100,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   }
 
   const markReadSoon = debounce(() => markRead(activeId), 500);
-  pb.collection('chats').subscribe('*', (e) => {
+  subscribeRecords('chats', '*', (e) => {
     if (signal.aborted) return;
     const msg = e.record;
     if (msg.session === activeId && conversation) {
@@ -109,7 +110,7 @@ export default async function render({ root, params, title, signal, onCleanup })
       reloadSessions();
     }
   }, { expand: 'author' }).then((unsub) => onCleanup(unsub), () => {});
-  pb.collection('chat_sessions').subscribe('*', () => {
+  subscribeRecords('chat_sessions', '*', () => {
     if (!signal.aborted) reloadSessions();
   }).then((unsub) => onCleanup(unsub), () => {});
   if (isAdmin()) newSupport.hidden = true; // admins answer support sessions; they do not open them
@@ -225,7 +226,7 @@ async function openSession(pane, id, signal, onCleanup) {
   }).then((unsub) => onCleanup(unsub), () => {});
 
   let typingTimer;
-  pb.realtime.subscribe(`chat_typing/${id}`, (data) => {
+  subscribeTopic(`chat_typing/${id}`, (data) => {
     const who = data?.user || {};
     if (who.id === user.id) return;
     const name = who.name || t('common.someone');
@@ -258,6 +259,16 @@ async function openSession(pane, id, signal, onCleanup) {
     onEvent(e) {
       if (signal.aborted) return;
       const m = e.record;
+      // the Centrifugo tier sends records without expand: the author is a
+      // member, or (an admin answering a support session) is read once
+      if (!m.expand?.author && !e.fetched) {
+        const author = members.find((u) => u.id === m.author);
+        if (author) m.expand = { ...m.expand, author };
+        else if (e.action === 'create') {
+          pb.collection('chats').getOne(m.id, { expand: 'author' }).then((full) => this.onEvent({ ...e, record: full, fetched: true }), () => {});
+          return;
+        }
+      }
       if (e.action === 'create') {
         const follow = nearBottom() || m.author === user.id;
         list.querySelector('.empty')?.remove();

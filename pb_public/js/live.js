@@ -1,0 +1,142 @@
+// Live updates: the server's own realtime (SSE, through the SDK) by
+// default, or the optional Centrifugo tier when GET /api/realtime/config
+// says it is on. On the tier the server sends each user's events to their
+// personal channel as {topic, data} — the SSE message's name and data — so
+// the same handlers serve both; posts, comments and boards are followed by
+// subscribing to their topic as a shared channel (the server checks the
+// rule). What the tier does not carry (filtered subscriptions, presence,
+// other collections) stays on SSE.
+import { Centrifuge, UnauthorizedError } from '../vendor/centrifuge.es.mjs';
+import { pb, me } from './pb.js';
+
+/** @typedef {{enabled: boolean, url: string, personal: string[], shared: string[], topics: string[]}} TierConfig */
+
+/** @type {Promise<TierConfig> | null} */
+let configPromise = null;
+
+/** The tier's configuration, asked once per page. */
+function tierConfig() {
+  if (!configPromise) {
+    configPromise = pb.send('/api/realtime/config', { method: 'GET' })
+      .then((c) => ({ enabled: !!c?.enabled, url: c?.url || '', personal: c?.personal || [], shared: c?.shared || [], topics: c?.topics || [] }))
+      .catch(() => ({ enabled: false, url: '', personal: [], shared: [], topics: [] }));
+  }
+  return configPromise;
+}
+
+/** @type {Centrifuge | null} */
+let client = null;
+let clientUser = '';
+/** @type {Set<{topic?: string, collection?: string, id?: string, callback: (data: any) => void}>} */
+const listeners = new Set();
+/** @type {Map<string, number>} shared channel → how many listeners follow it */
+const shared = new Map();
+
+function dispatch(message) {
+  const topic = message?.topic || '';
+  for (const l of [...listeners]) {
+    if (l.topic === topic || (l.collection && (topic === `${l.collection}/${l.id}` || (l.id === '*' && topic.startsWith(`${l.collection}/`))))) {
+      l.callback(message.data);
+    }
+  }
+}
+
+/** The signed-in user's tier connection (made on first use, and again for another user). */
+function connection(url) {
+  const id = me()?.id || '';
+  if (client && clientUser === id) return client;
+  if (client) client.disconnect();
+  client = null;
+  clientUser = id;
+  if (!id) return null;
+  const c = new Centrifuge(url, {
+    getToken: async () => {
+      try {
+        const res = await pb.send('/api/realtime/token', { method: 'POST' });
+        return res.token;
+      } catch (err) {
+        // signed out or banned: stop (a ban or a password change also
+        // disconnects with a code that tells the client not to retry)
+        if (err?.status === 401 || err?.status === 403) throw new UnauthorizedError('');
+        throw err;
+      }
+    },
+  });
+  c.on('publication', (ctx) => dispatch(ctx.data)); // the personal channel (a server-side subscription)
+  for (const channel of shared.keys()) c.newSubscription(channel).subscribe();
+  c.connect();
+  client = c;
+  return c;
+}
+
+pb.authStore.onChange(() => {
+  const id = pb.authStore.isValid ? pb.authStore.record?.id || '' : '';
+  if (id === clientUser) return;
+  if (client) client.disconnect();
+  client = null;
+  clientUser = '';
+  if (id && listeners.size) tierConfig().then((c) => { if (c.enabled) connection(c.url); });
+});
+
+function follow(channel) {
+  shared.set(channel, (shared.get(channel) || 0) + 1);
+  if (client && shared.get(channel) === 1) (client.getSubscription(channel) || client.newSubscription(channel)).subscribe();
+}
+
+function unfollow(channel) {
+  const n = (shared.get(channel) || 1) - 1;
+  if (n > 0) {
+    shared.set(channel, n);
+    return;
+  }
+  shared.delete(channel);
+  const sub = client?.getSubscription(channel);
+  if (sub) client.removeSubscription(sub);
+}
+
+/**
+ * Follows a collection's record events ('*' or one record id), like
+ * pb.collection(collection).subscribe; resolves to the stop function.
+ * @param {string} collection
+ * @param {string} id
+ * @param {(e: {action: string, record: any}) => void} callback
+ * @param {Record<string, any>} [options] the SDK's; a filter keeps the subscription on SSE
+ * @returns {Promise<() => Promise<void>>}
+ */
+export async function subscribeRecords(collection, id, callback, options = {}) {
+  const c = await tierConfig();
+  const onTier = c.enabled && me() && !options.filter &&
+    (c.personal.includes(collection) || c.shared.includes(collection));
+  if (!onTier) return pb.collection(collection).subscribe(id, callback, options);
+  const listener = { collection, id, callback };
+  listeners.add(listener);
+  const channel = c.shared.includes(collection) ? `${collection}/${id}` : '';
+  if (channel) follow(channel);
+  connection(c.url);
+  return async () => {
+    listeners.delete(listener);
+    if (channel) unfollow(channel);
+  };
+}
+
+/**
+ * Follows a topic that is not a record's (a chat's typing indicators),
+ * like pb.realtime.subscribe; resolves to the stop function.
+ * @param {string} topic
+ * @param {(data: any) => void} callback
+ * @returns {Promise<() => Promise<void>>}
+ */
+export async function subscribeTopic(topic, callback) {
+  const c = await tierConfig();
+  if (!(c.enabled && me() && c.topics.some((prefix) => topic.startsWith(prefix)))) {
+    return pb.realtime.subscribe(topic, callback);
+  }
+  const listener = { topic, callback };
+  listeners.add(listener);
+  follow(topic); // its shared channel tells the server this chat is open here (no notification of it)
+  connection(c.url);
+  return async () => {
+    listeners.delete(listener);
+    unfollow(topic);
+  };
+}

@@ -178,7 +178,7 @@ func (cv *converter) answer(v any, indent string) string {
 }
 
 // writeRoutes writes MadangRoutes and the named types its routes use.
-func writeRoutes(b *strings.Builder) error {
+func writeRoutes(b *strings.Builder) {
 	cv := &converter{names: map[reflect.Type]string{}}
 	var routes strings.Builder
 	routes.WriteString("/**\n * Madang's custom routes (besides PocketBase's records API), by \"METHOD /path\":\n" +
@@ -205,5 +205,4 @@ func writeRoutes(b *strings.Builder) error {
 		fmt.Fprintf(b, "/** Go: %s. */\nexport interface %s %s\n\n", goName(t), cv.names[t], cv.object(t, ""))
 	}
 	b.WriteString(routes.String())
-	return nil
 }

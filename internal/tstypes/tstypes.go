@@ -76,9 +76,7 @@ func Generate(app core.App) ([]byte, error) {
 	}
 	b.WriteString("  collection<M = RecordModel>(idOrName: string): RecordService<M>;\n}\n\n")
 
-	if err := writeRoutes(&b); err != nil {
-		return nil, err
-	}
+	writeRoutes(&b)
 	return []byte(b.String()), nil
 }
 

@@ -88,14 +88,14 @@ func FromEnv() (Config, error) {
 		return Config{}, nil
 	}
 	var missing []string
-	for name, v := range map[string]string{"MADANG_CENTRIFUGO_API_KEY": c.APIKey,
-		"MADANG_CENTRIFUGO_TOKEN_SECRET": c.TokenSecret, "MADANG_CENTRIFUGO_WS_URL": c.WSURL} {
-		if v == "" {
-			missing = append(missing, name)
+	for _, v := range [][2]string{{"MADANG_CENTRIFUGO_API_KEY", c.APIKey},
+		{"MADANG_CENTRIFUGO_TOKEN_SECRET", c.TokenSecret}, {"MADANG_CENTRIFUGO_WS_URL", c.WSURL}} {
+		if v[1] == "" {
+			missing = append(missing, v[0])
 		}
 	}
 	if len(missing) > 0 {
-		return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_API_URL is set but %s is not", strings.Join(missing, ", "))
+		return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_API_URL is set, so the Centrifugo tier also needs %s", strings.Join(missing, ", "))
 	}
 	return c, nil
 }

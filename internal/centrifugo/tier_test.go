@@ -55,6 +55,31 @@ func TestConfigRouteTellsTheTierIsOn(t *testing.T) {
 	if r.Status != http.StatusOK || r.Body["enabled"] != true || r.Body["url"] != tr.ws {
 		t.Fatalf("config: %d %s", r.Status, r.Raw)
 	}
+	// the web client's pages may open the tier's WebSocket
+	res, err := http.Get(tr.base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	origin := strings.TrimSuffix(tr.ws, "/connection/websocket")
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' "+origin+" ") {
+		t.Fatalf("CSP without %s: %s", origin, csp)
+	}
+}
+
+func TestHalfSetConfigurationIsRefused(t *testing.T) {
+	t.Setenv("MADANG_CENTRIFUGO_API_URL", "http://127.0.0.1:8000/api")
+	t.Setenv("MADANG_CENTRIFUGO_API_KEY", "k")
+	t.Setenv("MADANG_CENTRIFUGO_TOKEN_SECRET", "")
+	t.Setenv("MADANG_CENTRIFUGO_WS_URL", "")
+	_, err := centrifugo.FromEnv()
+	if err == nil || !strings.Contains(err.Error(), "MADANG_CENTRIFUGO_TOKEN_SECRET, MADANG_CENTRIFUGO_WS_URL") {
+		t.Fatalf("half-set configuration: %v", err)
+	}
+	t.Setenv("MADANG_CENTRIFUGO_API_URL", "")
+	if c, err := centrifugo.FromEnv(); err != nil || c.Enabled() {
+		t.Fatalf("unset: %+v %v", c, err)
+	}
 }
 
 func TestChatMessagesReachMembersOnly(t *testing.T) {

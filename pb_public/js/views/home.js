@@ -3,7 +3,7 @@
 // them, no total), then the boards list (views/boards.js) below.
 import { pb } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, time, userName, count, tabs, replace, append } from '../ui.js';
+import { h, time, userName, count, tabs, replace, append, avatar } from '../ui.js';
 import renderBoards from './boards.js';
 
 const PER_PAGE = 20;
@@ -46,8 +46,12 @@ function item(post) {
     h('a', { class: 'post-title', href: `#/posts/${post.id}` }, post.title),
     h('p', { class: 'meta' },
       post.expand?.board ? h('a', { href: `#/boards/${post.board}` }, post.expand.board.name) : null,
-      h('span', { class: 'author' }, post.anonymous_label || userName(post.expand?.author)),
+      h('span', { class: 'byline' },
+        avatar(post.anonymous_label ? { name: post.anonymous_label } : post.expand?.author),
+        h('span', { class: 'author' }, post.anonymous_label || userName(post.expand?.author))),
       time(post.created),
+      // the board list's order: views, likes, comments
+      count('views', t('post.views'), fmtNumber(post.views_count || 0)),
       count('likes', t('post.likes'), fmtNumber(post.likes_count)),
       count('comments', t('post.comments'), fmtNumber(post.comments_count))));
 }

@@ -62,7 +62,7 @@ func ceilingFor(quick bool) (config, ceilingConfig) {
 type ceilingStep struct {
 	Connections    int                `json:"connections"`
 	ConnectSeconds float64            `json:"connect_seconds"` // opening this step's new connections
-	Rates          map[string]float64 `json:"rates"`           // kind → answered per second
+	Rates          map[string]float64 `json:"rates"`           // kind → answered per second of the window
 	P50ms          map[string]float64 `json:"p50_ms"`
 	P99ms          map[string]float64 `json:"p99_ms"`
 	Errors         int                `json:"errors"`
@@ -405,7 +405,7 @@ func (st *ceilingStep) measure(r *run, cc ceilingConfig, ops map[string]operatio
 	}
 	st.Pass = true
 	for kind, l := range lat {
-		st.Rates[kind] = float64(len(l)) / elapsed
+		st.Rates[kind] = float64(len(l)) / cc.Window.Seconds() // answered, of those sent in the window
 		st.P50ms[kind] = ms(percentile(l, 0.50))
 		st.P99ms[kind] = ms(percentile(l, 0.99))
 		if percentile(l, 0.99) > cc.P99Limit {

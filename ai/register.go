@@ -116,6 +116,9 @@ func parseDuration(s string) (time.Duration, error) {
 func Register(app core.App) {
 	cfg, cfgErr := ConfigFromEnv()
 	s := newService(app, cfg)
+	m := newMeter(s)
+	app.Store().Set(meterStoreKey, m)
+	app.OnRecordAfterUpdateSuccess(Jobs).BindFunc(m.countFinished)
 
 	app.OnRecordCreate(Models).BindFunc(defaultModelStatus)
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"sync/atomic"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -73,8 +74,9 @@ func (s *service) stats() (*aiStats, error) {
 		Training: queueStats{Workers: s.cfg.TrainWorkers},
 		Models:   []modelStats{},
 	}
-	st.Queue.Waiting, st.Queue.Running = s.jobs.counts()
-	st.Training.Waiting, st.Training.Running = s.training.counts()
+	load, _ := LoadOf(s.app)
+	st.Queue.Waiting, st.Queue.Running = load.JobsWaiting, load.JobsRunning
+	st.Training.Waiting, st.Training.Running = load.TrainingWaiting, load.TrainingRunning
 
 	var models []struct {
 		ID     string `db:"id"`
@@ -168,3 +170,58 @@ func meanP95(xs []float64) (mean, p95 float64) {
 
 // round keeps a tenth of a millisecond: finer is noise.
 func round(ms float64) float64 { return math.Round(ms*10) / 10 }
+
+// Load is the AI subsystem's work now and since the start: the queues the
+// stats route shows, and what the operator's metrics (internal/metrics)
+// read at every scrape.
+type Load struct {
+	JobsWaiting, JobsRunning         int
+	TrainingWaiting, TrainingRunning int
+	// Finished counts the jobs that reached a final state since the start,
+	// by that state (succeeded, failed, canceled), whoever wrote it: a
+	// worker, a cancel, the dashboard.
+	Finished map[string]uint64
+}
+
+// meter is what LoadOf reads: the queues, and a count of finished jobs per
+// final state (the map is fixed at creation, so it is read without a lock).
+type meter struct {
+	jobs, training *queue
+	finished       map[string]*atomic.Uint64
+}
+
+func newMeter(s *service) *meter {
+	m := &meter{jobs: s.jobs, training: s.training, finished: map[string]*atomic.Uint64{}}
+	for _, status := range finishedStatuses {
+		m.finished[status] = new(atomic.Uint64)
+	}
+	return m
+}
+
+const meterStoreKey = "madang.ai.meter"
+
+// LoadOf returns app's AI load; false when the AI subsystem is not bound.
+func LoadOf(app core.App) (Load, bool) {
+	m, ok := app.Store().Get(meterStoreKey).(*meter)
+	if !ok {
+		return Load{}, false
+	}
+	l := Load{Finished: make(map[string]uint64, len(finishedStatuses))}
+	l.JobsWaiting, l.JobsRunning = m.jobs.counts()
+	l.TrainingWaiting, l.TrainingRunning = m.training.counts()
+	for status, n := range m.finished {
+		l.Finished[status] = n.Load()
+	}
+	return l, true
+}
+
+// countFinished counts a job whose update made it finished; later edits of
+// a finished job (its description) do not count again.
+func (m *meter) countFinished(e *core.RecordEvent) error {
+	if e.Record.GetBool("is_finished") && !e.Record.Original().GetBool("is_finished") {
+		if n := m.finished[e.Record.GetString("status")]; n != nil {
+			n.Add(1)
+		}
+	}
+	return e.Next()
+}

@@ -366,6 +366,22 @@ func (h *hub) connCount(userID string) int {
 	return len(h.users[userID])
 }
 
+// Connections returns how many WebSocket bridge connections app holds now,
+// for the operator's metrics (internal/metrics).
+func Connections(app core.App) int {
+	h, ok := app.Store().Get(hubStoreKey).(*hub)
+	if !ok {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, conns := range h.users {
+		n += len(conns)
+	}
+	return n
+}
+
 // join adds c to the session's room; it reports false when c already
 // joined too many sessions.
 func (h *hub) join(c *conn, sessionID string) bool {

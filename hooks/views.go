@@ -61,6 +61,22 @@ func FlushViews(app core.App) error {
 	return views.Flush()
 }
 
+// ViewBuffer tells how many counted views wait for the next flush and how
+// many (post, viewer) pairs are remembered against counting twice, for the
+// operator's metrics (internal/metrics).
+func ViewBuffer(app core.App) (pending, remembered int) {
+	views, ok := app.Store().Get(viewsStoreKey).(*viewCounter)
+	if !ok {
+		return 0, 0
+	}
+	views.mu.Lock()
+	defer views.mu.Unlock()
+	for _, n := range views.pending {
+		pending += n
+	}
+	return pending, len(views.seen.at)
+}
+
 // viewerOf names who reads: a signed-in account, or the client IP for guests.
 func viewerOf(e *core.RequestEvent) string {
 	if e.Auth != nil {

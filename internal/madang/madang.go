@@ -14,6 +14,7 @@ import (
 	"madang/hooks"
 	"madang/internal/access"
 	"madang/internal/centrifugo"
+	"madang/internal/metrics"
 	"madang/internal/realtime"
 )
 
@@ -27,4 +28,5 @@ func Bind(app core.App) {
 	ai.Register(app)
 	community.Register(app) // notifications, reports, the moderation log… follow the others' writes
 	centrifugo.Bind(app)    // the optional Centrifugo realtime tier (MADANG_CENTRIFUGO_*), off when unset
+	metrics.Bind(app)       // reads the others' counts; times every request and SQLite write
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -38,9 +40,10 @@ const MaxConnsPerUser = 16
 // Bind gives every SSE connection a bounded client and a write deadline per
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
+	counters := countersOf(app)
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
 		rc := http.NewResponseController(e.Response)
-		c := newClient(e.Client, func() {
+		c := newClient(e.Client, counters, func() {
 			// fails the write the connection's loop may be stuck in
 			_ = rc.SetWriteDeadline(time.Now())
 		})
@@ -59,7 +62,11 @@ func Bind(app core.App) {
 		if err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
-		return e.Next()
+		err = e.Next()
+		if c, ok := e.Client.(*client); ok && errors.Is(err, os.ErrDeadlineExceeded) {
+			c.countSlow(&counters.writeTimeout)
+		}
+		return err
 	})
 }
 
@@ -80,15 +87,18 @@ func connsOf(app core.App, auth *core.Record, except subscriptions.Client) int {
 // client whose queue is full is discarded and its connection closed.
 type client struct {
 	subscriptions.Client
-	abort func()
+	counters *counters
+	abort    func()
 
 	mu        sync.Mutex
 	queue     chan subscriptions.Message
 	discarded bool
+
+	slow atomic.Bool // counted as a slow client (stats.go)
 }
 
-func newClient(base subscriptions.Client, abort func()) *client {
-	return &client{Client: base, abort: abort, queue: make(chan subscriptions.Message, QueueSize)}
+func newClient(base subscriptions.Client, counters *counters, abort func()) *client {
+	return &client{Client: base, counters: counters, abort: abort, queue: make(chan subscriptions.Message, QueueSize)}
 }
 
 // Channel implements subscriptions.Client: the SSE loop reads the queue.
@@ -105,6 +115,7 @@ func (c *client) Send(m subscriptions.Message) {
 	case c.queue <- m:
 	default:
 		c.discardLocked()
+		c.countSlow(&c.counters.queueFull)
 		go c.abort()
 	}
 }

@@ -72,8 +72,9 @@ func heapInUse() uint64 {
 
 // TestStalledSSEReadersAreDisconnected: subscribers that stop reading while
 // a chat goes on are disconnected once realtime.QueueSize events wait for
-// them, the server's memory stays bounded meanwhile, and a reader that
-// keeps up receives every message, in order.
+// them (each counted in realtime.StatsOf, for the metrics), the server's
+// memory stays bounded meanwhile, and a reader that keeps up receives
+// every message, in order.
 func TestStalledSSEReadersAreDisconnected(t *testing.T) {
 	const (
 		stalled  = 8
@@ -145,6 +146,10 @@ func TestStalledSSEReadersAreDisconnected(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	if st := realtime.StatsOf(app); st.SlowQueueFull+st.SlowWriteTimeout != stalled {
+		t.Errorf("slow clients counted: %d (queue full) + %d (write timeout), want %d in all",
+			st.SlowQueueFull, st.SlowWriteTimeout, stalled)
 	}
 	growth := int64(peak) - int64(before)
 	t.Logf("heap in use: %d MB before, %d MB at the peak (%d stalled clients, %d messages of %d bytes)",

@@ -1,0 +1,75 @@
+package metrics
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"madang/ai"
+	"madang/chat"
+	"madang/hooks"
+	"madang/internal/realtime"
+)
+
+// stateCollector reads, at each scrape, what the other packages count
+// themselves (internal/realtime's Stats, chat's connections, ai's Load,
+// hooks' view buffer), so they need no Prometheus of their own and
+// /api/ai/stats shows the same queue figures.
+type stateCollector struct {
+	app core.App
+
+	sse, sseSlow, ws              *prometheus.Desc
+	aiQueue, aiFinished           *prometheus.Desc
+	viewsPending, viewsRemembered *prometheus.Desc
+}
+
+func newStateCollector(app core.App) *stateCollector {
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+	}
+	return &stateCollector{
+		app: app,
+		sse: desc("realtime_connections", "SSE (realtime) clients connected now."),
+		sseSlow: desc("realtime_slow_clients_total",
+			"SSE clients disconnected for reading too slowly, by the limit that noticed: queue_full (128 events waiting) "+
+				"or write_timeout (one event's write blocked 10 s).", "reason"),
+		ws: desc("chat_ws_connections", "Chat WebSocket bridge connections open now."),
+		aiQueue: desc("ai_queue_tasks", "AI tasks in the in-process queues now, by queue (jobs, training) and state (waiting, running).",
+			"queue", "state"),
+		aiFinished: desc("ai_jobs_finished_total",
+			"AI jobs that reached a final state since the start, by that state (succeeded, failed, canceled).", "status"),
+		viewsPending: desc("views_pending", "Post views counted in memory, not yet added to posts.views_count (flushed every second)."),
+		viewsRemembered: desc("views_remembered",
+			"(post, viewer) pairs remembered so a viewer counts once per post per 24 hours (bounded at 1,000,000)."),
+	}
+}
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.sse, c.sseSlow, c.ws, c.aiQueue, c.aiFinished, c.viewsPending, c.viewsRemembered} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v int, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+	}
+	rt := realtime.StatsOf(c.app)
+	gauge(c.sse, rt.Connections)
+	ch <- prometheus.MustNewConstMetric(c.sseSlow, prometheus.CounterValue, float64(rt.SlowQueueFull), "queue_full")
+	ch <- prometheus.MustNewConstMetric(c.sseSlow, prometheus.CounterValue, float64(rt.SlowWriteTimeout), "write_timeout")
+	gauge(c.ws, chat.Connections(c.app))
+
+	if load, ok := ai.LoadOf(c.app); ok {
+		gauge(c.aiQueue, load.JobsWaiting, "jobs", "waiting")
+		gauge(c.aiQueue, load.JobsRunning, "jobs", "running")
+		gauge(c.aiQueue, load.TrainingWaiting, "training", "waiting")
+		gauge(c.aiQueue, load.TrainingRunning, "training", "running")
+		for status, n := range load.Finished {
+			ch <- prometheus.MustNewConstMetric(c.aiFinished, prometheus.CounterValue, float64(n), status)
+		}
+	}
+
+	pending, remembered := hooks.ViewBuffer(c.app)
+	gauge(c.viewsPending, pending)
+	gauge(c.viewsRemembered, remembered)
+}

@@ -69,18 +69,23 @@ func enforceBan(e *core.RecordEvent) error {
 		e.Record.RefreshTokenKey()
 	}
 	before := e.Record.Original().TokenKey() // blank for a record never read back
+	rotated := before != "" && e.Record.TokenKey() != before
 	if err := e.Next(); err != nil {
 		return err
 	}
-	// after the save: PocketBase rotates the key of a changed password or
-	// email while it executes the save, past this hook's first half
-	rotated := before != "" && e.Record.TokenKey() != before
 	if newlyBanned || rotated {
 		// Done here, inside the save, because PocketBase's own after-save hook
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.
 		// SSE and, when on, the Centrifugo tier (realtime.CloseUser)
 		realtime.CloseUser(e.App, e.Record.Id)
+	} else if before != "" && e.Record.TokenKey() != before {
+		// PocketBase rotated the key itself while executing the save (a
+		// changed password or email): the tier's connections end (the web
+		// client connects again with its new session); SSE ones stay, as
+		// before: PocketBase forgets whose they were, and the web client
+		// renews them with its new token (pb.js renewRealtime)
+		realtime.CloseTierUser(e.App, e.Record.Id)
 	}
 	return nil
 }

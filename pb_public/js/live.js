@@ -27,6 +27,7 @@ function tierConfig() {
 /** @type {Centrifuge | null} */
 let client = null;
 let clientUser = '';
+let clientSession = ''; // the PocketBase token the last connection token was asked with
 /** @type {Set<{topic?: string, collection?: string, id?: string, callback: (data: any) => void}>} */
 const listeners = new Set();
 /** @type {Map<string, number>} shared channel → how many listeners follow it */
@@ -51,6 +52,7 @@ function connection(url) {
   if (!id) return null;
   const c = new Centrifuge(url, {
     getToken: async () => {
+      clientSession = pb.authStore.token;
       try {
         const res = await pb.send('/api/realtime/token', { method: 'POST' });
         return res.token;
@@ -63,15 +65,25 @@ function connection(url) {
     },
   });
   c.on('publication', (ctx) => dispatch(ctx.data)); // the personal channel (a server-side subscription)
+  // a password change ends the connection (code 4500, no retry): connect
+  // again once the page holds its new session
+  c.on('disconnected', () => { if (c === client) reconnectIfRenewed(); });
   for (const channel of shared.keys()) c.newSubscription(channel).subscribe();
   c.connect();
   client = c;
   return c;
 }
 
+function reconnectIfRenewed() {
+  if (client && client.state === 'disconnected' && pb.authStore.isValid && pb.authStore.token !== clientSession) client.connect();
+}
+
 pb.authStore.onChange(() => {
   const id = pb.authStore.isValid ? pb.authStore.record?.id || '' : '';
-  if (id === clientUser) return;
+  if (id === clientUser) {
+    reconnectIfRenewed();
+    return;
+  }
   if (client) client.disconnect();
   client = null;
   clientUser = '';

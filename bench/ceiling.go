@@ -279,32 +279,73 @@ func openMembers(ctx context.Context, r *run, streams []*http.Client, have, want
 // board's posts, filtered as the page asks, and the board). The stream
 // and the subscription request come from one source address, as
 // PocketBase asks.
+//
+// When the server ends the stream — PocketBase closes one that carried no
+// event for 5 minutes — the member reconnects and subscribes again, as the
+// JS SDK does (counted as "reconnects").
 func followBoard(ctx context.Context, r *run, client *http.Client, u benchUser, events eventCounts, readers *sync.WaitGroup) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
+	stream, body, err := openBoardStream(ctx, r, client, u)
 	if err != nil {
 		return err
+	}
+	readers.Go(func() {
+		for {
+			for {
+				name, _, err := readEvent(stream)
+				if err != nil {
+					break
+				}
+				events.add(name)
+			}
+			body.Close()
+			for {
+				if ctx.Err() != nil {
+					return
+				}
+				events.add(reconnects)
+				if stream, body, err = openBoardStream(ctx, r, client, u); err == nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}
+	})
+	return nil
+}
+
+// reconnects counts, among the events, the streams reopened.
+const reconnects = "reconnects"
+
+// openBoardStream opens the SSE stream and subscribes it.
+func openBoardStream(ctx context.Context, r *run, client *http.Client, u benchUser) (*bufio.Reader, io.Closer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	res, err := client.Do(req)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if res.StatusCode != http.StatusOK {
 		res.Body.Close()
-		return fmt.Errorf("GET /api/realtime: %d", res.StatusCode)
+		return nil, nil, fmt.Errorf("GET /api/realtime: %d", res.StatusCode)
 	}
 	stream := bufio.NewReaderSize(res.Body, 4<<10)
 	name, data, err := readEvent(stream)
 	if err != nil || name != "PB_CONNECT" {
 		res.Body.Close()
-		return fmt.Errorf("no PB_CONNECT event (%q, %v)", name, err)
+		return nil, nil, fmt.Errorf("no PB_CONNECT event (%q, %v)", name, err)
 	}
 	var hello struct {
 		ClientID string `json:"clientId"`
 	}
 	if err := json.Unmarshal(data, &hello); err != nil {
 		res.Body.Close()
-		return err
+		return nil, nil, err
 	}
 	options, _ := json.Marshal(map[string]any{"query": map[string]string{"filter": fmt.Sprintf("board = '%s'", r.fx.mainBoard)}})
 	topics := []string{
@@ -317,26 +358,16 @@ func followBoard(ctx context.Context, r *run, client *http.Client, u benchUser, 
 	from.http = client
 	if err := from.call(http.MethodPost, "/api/realtime", u.token, map[string]any{"clientId": hello.ClientID, "subscriptions": topics}, nil); err != nil {
 		res.Body.Close()
-		return err
+		return nil, nil, err
 	}
-	readers.Go(func() {
-		defer res.Body.Close()
-		for {
-			name, _, err := readEvent(stream)
-			if err != nil {
-				return
-			}
-			events.add(name)
-		}
-	})
-	return nil
+	return stream, res.Body, nil
 }
 
 // eventCounts counts the realtime events the members receive, by the
 // collection of their topic.
 type eventCounts map[string]*atomic.Int64
 
-var eventTopics = []string{"users", "notifications", "posts", "boards", "other"}
+var eventTopics = []string{"users", "notifications", "posts", "boards", "other", reconnects}
 
 func newEventCounts() eventCounts {
 	c := eventCounts{}
@@ -596,8 +627,10 @@ func meminfoKB(field string) int64 {
 
 func total(m map[string]int) int {
 	n := 0
-	for _, v := range m {
-		n += v
+	for k, v := range m {
+		if k != reconnects {
+			n += v
+		}
 	}
 	return n
 }
@@ -657,7 +690,7 @@ func (rep *ceilingReport) print(w io.Writer) {
 			st.ServerCPU, st.ClientCPU, st.MachineBusy, st.RowWrites, total(st.Events), st.Load, result)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nrealtime events received in each window, by topic:")
+	fmt.Fprintln(w, "\nrealtime events received in each window, by topic (and the streams reopened after the server ended them):")
 	for _, st := range rep.Steps {
 		var parts []string
 		for _, t := range eventTopics {

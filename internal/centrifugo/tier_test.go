@@ -93,12 +93,18 @@ func TestChatMessagesReachMembersOnly(t *testing.T) {
 	ginaRT := tr.follow(t, testapp.Gina) // a member who blocked the author
 	adamRT := tr.follow(t, testapp.Adam) // an admin, not a member of a group
 
+	// SSE stays on beside the tier: the same reader on SSE gets the same event
+	bobSSE := testapp.OpenSSE(t, tr.base, testapp.Token(testapp.Bob), "chats/*")
+
 	id := say(t, tr.base, testapp.Alice, session.Id, "hello members")
 	for _, c := range []*client{aliceRT, bobRT} {
 		ev := c.expect(t, "chats/"+id)
 		if ev.Data["action"] != "create" || ev.Record()["content"] != "hello members" {
 			t.Fatalf("chat event: %v", ev.Data)
 		}
+	}
+	if rec := bobSSE.ExpectRecord(t, "chats/*"); rec["id"] != id {
+		t.Fatalf("SSE beside the tier: %v", rec)
 	}
 	// an edit reaches the same readers, with the SSE message's shape
 	r := testapp.Call(t, http.MethodPatch, tr.base+"/api/collections/chats/records/"+id, testapp.Token(testapp.Alice),

@@ -48,14 +48,21 @@ func Bind(app core.App) {
 			_ = rc.SetWriteDeadline(time.Now())
 		})
 		e.Client = c
-		return e.Next()
+		err := e.Next() // the connection's whole life
+		c.Discard()     // before drop: a subscribe racing the end then files nothing
+		ownersOf(app).drop(c)
+		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
 		if e.Auth != nil && !e.HasSuperuserAuth() && connsOf(app, e.Auth, e.Client) >= MaxConnsPerUser {
 			return e.TooManyRequestsError(fmt.Sprintf("This account already has %d live connections; "+
 				"close a tab or window and try again.", MaxConnsPerUser), nil)
 		}
-		return e.Next()
+		if err := e.Next(); err != nil {
+			return err
+		}
+		ownersOf(app).set(e.Client, ownerKey(e.Auth))
+		return nil
 	})
 	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
 		err := http.NewResponseController(e.Response).SetWriteDeadline(time.Now().Add(WriteTimeout))
@@ -72,14 +79,7 @@ func Bind(app core.App) {
 
 // connsOf counts the SSE clients signed in as auth, other than except.
 func connsOf(app core.App, auth *core.Record, except subscriptions.Client) int {
-	n := 0
-	for _, c := range app.SubscriptionsBroker().Clients() {
-		a, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if c != except && a != nil && a.Id == auth.Id && a.Collection().Id == auth.Collection().Id {
-			n++
-		}
-	}
-	return n
+	return ownersOf(app).count(ownerKey(auth), except)
 }
 
 // client is PocketBase's default client (id, store, subscriptions) with a

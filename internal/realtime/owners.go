@@ -1,0 +1,85 @@
+package realtime
+
+import (
+	"sync"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// owners indexes the SSE clients by the account they subscribed as, so
+// that the per-account cap asks one small set on each subscribe instead of
+// copying and walking every client of the broker (which made a ramp of N
+// connections cost N² and the garbage to match).
+type owners struct {
+	mu     sync.Mutex
+	byUser map[string]map[subscriptions.Client]struct{}
+	of     map[subscriptions.Client]string
+}
+
+const ownersKey = "madang.realtime.owners"
+
+func ownersOf(app core.App) *owners {
+	return app.Store().GetOrSet(ownersKey, func() any {
+		return &owners{byUser: map[string]map[subscriptions.Client]struct{}{}, of: map[subscriptions.Client]string{}}
+	}).(*owners)
+}
+
+// ownerKey names an auth record across collections ("" for guests).
+func ownerKey(auth *core.Record) string {
+	if auth == nil {
+		return ""
+	}
+	return auth.Collection().Id + "/" + auth.Id
+}
+
+// set files c under key ("" takes it out): a client re-subscribing with
+// another account's token moves. A discarded client (its connection ended:
+// Bind discards it before drop) is not filed.
+func (o *owners) set(c subscriptions.Client, key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.dropLocked(c)
+	if key == "" || c.IsDiscarded() {
+		return
+	}
+	set := o.byUser[key]
+	if set == nil {
+		set = map[subscriptions.Client]struct{}{}
+		o.byUser[key] = set
+	}
+	set[c] = struct{}{}
+	o.of[c] = key
+}
+
+// drop forgets c (its connection ended).
+func (o *owners) drop(c subscriptions.Client) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.dropLocked(c)
+}
+
+func (o *owners) dropLocked(c subscriptions.Client) {
+	key, ok := o.of[c]
+	if !ok {
+		return
+	}
+	delete(o.of, c)
+	if set := o.byUser[key]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(o.byUser, key)
+		}
+	}
+}
+
+// count is how many live clients key has, other than except.
+func (o *owners) count(key string, except subscriptions.Client) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(o.byUser[key])
+	if _, ok := o.byUser[key][except]; ok {
+		n--
+	}
+	return n
+}

@@ -86,8 +86,11 @@ async function watch() {
   refreshUnread();
   try {
     const unsub = await subscribeRecords('notifications', '*', () => refreshSoon());
-    if (watchedUser === id) unsubscribe = unsub;
-    else unsub().catch(() => {});
+    if (watchedUser === id) {
+      unsubscribe = unsub;
+      // what arrived between the first count and the subscription
+      refreshUnread();
+    } else unsub().catch(() => {});
   } catch {
     // no live count (the server refused or is gone); the page still works
   }

@@ -184,3 +184,50 @@ journey('Centrifugo tier: a support chat and the notification bell live over Cen
   await j.screenshot(adminPage, 'admin');
   await j.screenshot(memberPage, 'last-step');
 });
+
+journey('Centrifugo tier: a password change ends the connection and the page connects again with its new session', async (j) => {
+  const { url, su } = server;
+  const member = { name: '비번회원', email: 'rtpw@madang.test', password: 'rtpw-pass-1234' };
+  const created = await createMember(url, member);
+  const page = await j.page(browser, 'member');
+  const sockets = [];
+  page.on('websocket', (ws) => { if (ws.url().startsWith(wsURL)) sockets.push(ws); });
+  const frames = tierFrames(page);
+  await signInUI(page, url, member.email, member.password);
+  await page.locator('.user-nav .me').click();
+  await page.getByRole('heading', { name: member.name, level: 1 }).waitFor();
+  await expectSockets(sockets, 1); // the bell follows notifications over the tier
+
+  const pwForm = page.locator('form', { has: page.getByRole('heading', { name: '비밀번호 바꾸기' }) });
+  await pwForm.getByLabel('현재 비밀번호').fill(member.password);
+  await pwForm.getByLabel('새 비밀번호').fill('rtpw-new-pass-5678');
+  await pwForm.getByLabel('비밀번호 확인').fill('rtpw-new-pass-5678');
+  await pwForm.getByRole('button', { name: '비밀번호 바꾸기' }).click();
+  await pwForm.getByText('비밀번호를 바꿨습니다').waitFor();
+  // the server ended the first connection; the page opened a second with its new session
+  await expectSockets(sockets, 2);
+  assert.ok(sockets[0].isClosed(), 'the connection of the old session is closed');
+
+  // and it delivers: a comment on the member's post rings the bell
+  const board = server.board('자유게시판');
+  const memberClient = await signedIn(url, member.email, 'rtpw-new-pass-5678');
+  const post = await memberClient.collection('posts').create({ board: board.id, title: '비번 바꾼 뒤 글', content: '본문' });
+  const other = { name: '비번댓글', email: 'rtpw2@madang.test', password: 'rtpw2-pass-1234' };
+  await createMember(url, other);
+  const otherClient = await signedIn(url, other.email, other.password);
+  await otherClient.collection('comments').create({ post: post.id, content: '새 세션으로 받나요' });
+  await page.locator('#bell .bell-count[data-count="1"]:not([hidden])').waitFor({ timeout: LIVE_MS });
+  assert.ok(frames.some((f) => f.includes('"topic":"notifications/')), 'the notification came over Centrifugo');
+  const notes = await su.collection('notifications').getFullList({ filter: su.filter('user = {:u}', { u: created.id }) });
+  assert.deepEqual(notes.map((n) => [n.kind, n.post]), [['comment', post.id]]);
+  await j.screenshot(page, 'last-step');
+});
+
+/** Waits until n tier WebSockets were opened. */
+async function expectSockets(sockets, n) {
+  const deadline = Date.now() + LIVE_MS;
+  while (sockets.length < n) {
+    if (Date.now() > deadline) throw new Error(`${sockets.length} Centrifugo connections, want ${n}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

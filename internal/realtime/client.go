@@ -69,8 +69,20 @@ func Bind(app core.App) {
 		if err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
-		err = e.Next()
-		if c, ok := e.Client.(*client); ok && errors.Is(err, os.ErrDeadlineExceeded) {
+		c, ok := e.Client.(*client)
+		if !ok {
+			return e.Next()
+		}
+		// PocketBase's own send (the hook chain's end) writes and flushes
+		// each event: one syscall per event per connection. When more
+		// events already wait in the client's queue, they go out in the
+		// same write: the event is written to the response's buffer and
+		// flushed once the queue is empty (or the buffer full).
+		err = e.Message.WriteSSE(e.Response, e.Client.Id())
+		if err == nil && len(c.queue) == 0 {
+			err = e.Flush()
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
 			c.countSlow(&counters.writeTimeout)
 		}
 		return err

@@ -1,6 +1,9 @@
 package hooks
 
 import (
+	"sync"
+	"time"
+
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
@@ -33,15 +36,16 @@ func bindAttachmentsFlag(app core.App, collection string) {
 // after a child record changes them. The counters themselves are kept by
 // SQLite triggers (pb_migrations/1795900100_posts.go): one atomic UPDATE
 // inside the statement that writes the child, whoever writes it. PocketBase
-// does not see those UPDATEs, so after the commit the parent's subscribers
-// get an update event with the stored counts.
+// does not see those UPDATEs, so after the commit the parent is marked,
+// and the announcer sends its subscribers an update with the stored counts.
 type countedBy struct {
 	child, relation, parent string
 }
 
 func (c countedBy) bind(app core.App) {
+	a := announcerOf(app)
 	notify := func(e *core.RecordEvent) error {
-		c.notifyParent(e.App, e.Record.GetString(c.relation))
+		a.mark(c.parent, e.Record.GetString(c.relation))
 		return e.Next()
 	}
 	app.OnRecordAfterCreateSuccess(c.child).BindFunc(notify)
@@ -49,12 +53,80 @@ func (c countedBy) bind(app core.App) {
 	app.OnRecordAfterDeleteSuccess(c.child).BindFunc(notify)
 }
 
-func (c countedBy) notifyParent(app core.App, parentID string) {
-	parents, err := app.FindCachedCollectionByNameOrId(c.parent)
-	if err != nil || parentID == "" || !realtime.HasSubscribers(app, parents) {
+// announceWindow is how long the announcer gathers marks before it sends:
+// a burst of likes or comments on one post becomes one event (the latest
+// counts) per window.
+const announceWindow = 50 * time.Millisecond
+
+// announcer sends counter updates off the request path: a write only marks
+// its parent; one goroutine per app reads each marked parent once per
+// window and delivers it (realtime.Deliver checks every follower's rule,
+// which a comment's response used to wait for — about a thousand checks a
+// comment with a thousand members following the board).
+type announcer struct {
+	app     core.App
+	mu      sync.Mutex
+	pending map[[2]string]struct{} // {collection, id}
+	wake    chan struct{}
+	start   sync.Once
+	done    chan struct{}
+}
+
+const announcerKey = "madang.hooks.announcer"
+
+func announcerOf(app core.App) *announcer {
+	return app.Store().GetOrSet(announcerKey, func() any {
+		a := &announcer{app: app, pending: map[[2]string]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+			close(a.done)
+			return e.Next()
+		})
+		return a
+	}).(*announcer)
+}
+
+func (a *announcer) mark(collection, id string) {
+	if id == "" {
 		return
 	}
-	if parent, err := app.FindRecordById(parents, parentID); err == nil {
-		realtime.Deliver(app, realtime.Event{Action: "update", Record: parent})
+	a.start.Do(func() { go a.run() })
+	a.mu.Lock()
+	a.pending[[2]string{collection, id}] = struct{}{}
+	a.mu.Unlock()
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (a *announcer) run() {
+	for {
+		select {
+		case <-a.wake:
+		case <-a.done:
+			return
+		}
+		select {
+		case <-time.After(announceWindow):
+		case <-a.done:
+			return
+		}
+		a.mu.Lock()
+		batch := a.pending
+		a.pending = map[[2]string]struct{}{}
+		a.mu.Unlock()
+		for key := range batch {
+			a.announce(key[0], key[1])
+		}
+	}
+}
+
+func (a *announcer) announce(collection, id string) {
+	parents, err := a.app.FindCachedCollectionByNameOrId(collection)
+	if err != nil || !realtime.HasSubscribers(a.app, parents) {
+		return
+	}
+	if parent, err := a.app.FindRecordById(parents, id); err == nil {
+		realtime.Deliver(a.app, realtime.Event{Action: "update", Record: parent})
 	}
 }

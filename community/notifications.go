@@ -36,6 +36,11 @@ const SlowJob = 10 * time.Second
 // and the newest are always there.
 const MaxUnread = 200
 
+// FoldBatch is how many unread notifications below MaxUnread a fold
+// leaves room for: between folds a user's unread count climbs from
+// MaxUnread-FoldBatch back to MaxUnread.
+const FoldBatch = 20
+
 // notice is one notification to write.
 type notice struct {
 	user, kind, text string
@@ -112,15 +117,22 @@ func notify(tx core.App, n notice) error {
 	return foldUnread(tx, n.user)
 }
 
-// foldUnread marks read the unread notifications of user past the newest
-// MaxUnread. By rowid, so the scan stays inside the (user, read_at,
-// created) index: a notice pays for reading at most MaxUnread+1 index
-// entries, not as many rows.
+// foldUnread keeps user's unread notifications at most MaxUnread: once a
+// notice takes them past it, the oldest fold (are marked read) down to
+// MaxUnread-FoldBatch, so a busy user's notices fold a batch at a time
+// instead of one row per notice. The count and the fold read only the
+// (user, read_at, created) index (by rowid: no table lookup per row).
 func foldUnread(tx core.App, user string) error {
-	_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
+	var unread int
+	err := tx.DB().NewQuery(`SELECT COUNT(*) FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''`).
+		Bind(dbx.Params{"user": user}).Row(&unread)
+	if err != nil || unread <= MaxUnread {
+		return err
+	}
+	_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
 		WHERE [[rowid]] IN (SELECT [[rowid]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
 			ORDER BY [[created]] DESC, [[rowid]] DESC LIMIT -1 OFFSET {:keep})`).
-		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": user, "keep": MaxUnread}).Execute()
+		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": user, "keep": MaxUnread - FoldBatch}).Execute()
 	return err
 }
 

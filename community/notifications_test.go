@@ -189,18 +189,52 @@ func TestNotificationRoutesAndRules(t *testing.T) {
 }
 
 // TestUnreadNotificationsAreBounded: past community.MaxUnread, the oldest
-// unread notifications fold (are marked read); the newest stay unread.
+// unread notifications fold (are marked read) a batch at a time, down to
+// MaxUnread-FoldBatch; the newest stay unread and nothing is deleted.
 func TestUnreadNotificationsAreBounded(t *testing.T) {
 	app, base := server(t)
 	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "busy")
-	for range community.MaxUnread + 5 {
+	unread := func() float64 {
+		t.Helper()
+		u := mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Alice, nil, 200)
+		return u.Body["total"].(float64)
+	}
+	for range community.MaxUnread {
 		testapp.CreateComment(t, app, post.Id, bob, "")
 	}
-	u := mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Alice, nil, 200)
-	if u.Body["total"] != float64(community.MaxUnread) {
-		t.Fatalf("unread after %d comments: %s", community.MaxUnread+5, u.Raw)
+	if n := unread(); n != community.MaxUnread {
+		t.Fatalf("unread after %d comments: %v, want all", community.MaxUnread, n)
 	}
-	if n := len(notificationsOf(t, app, alice)); n != community.MaxUnread+5 {
-		t.Fatalf("%d notifications stored, want all %d", n, community.MaxUnread+5)
+	last := testapp.CreateComment(t, app, post.Id, bob, "") // one past the bound: a batch folds
+	if n := unread(); n != community.MaxUnread-community.FoldBatch {
+		t.Fatalf("unread after %d comments: %v, want %d", community.MaxUnread+1, n, community.MaxUnread-community.FoldBatch)
+	}
+	for range 5 {
+		testapp.CreateComment(t, app, post.Id, bob, "")
+	}
+	if n := unread(); n != community.MaxUnread-community.FoldBatch+5 {
+		t.Fatalf("unread after %d comments: %v", community.MaxUnread+6, n)
+	}
+	all := notificationsOf(t, app, alice) // newest first
+	if len(all) != community.MaxUnread+6 {
+		t.Fatalf("%d notifications stored, want all %d", len(all), community.MaxUnread+6)
+	}
+	// the folded are the oldest: none is newer than an unread one
+	var folded int
+	var newestFolded, oldestUnread string
+	for _, n := range all {
+		created := n.GetDateTime("created").String()
+		if n.GetString("read_at") != "" {
+			folded++
+			newestFolded = max(newestFolded, created)
+		} else if oldestUnread == "" || created < oldestUnread {
+			oldestUnread = created
+		}
+		if n.GetString("comment") == last.Id && n.GetString("read_at") != "" {
+			t.Fatal("the notice that made the fold was folded itself")
+		}
+	}
+	if folded != community.FoldBatch+1 || newestFolded > oldestUnread {
+		t.Fatalf("%d folded (newest %s), oldest unread %s; want %d folded, all older", folded, newestFolded, oldestUnread, community.FoldBatch+1)
 	}
 }

@@ -69,6 +69,7 @@ type announcer struct {
 	pending map[[2]string]struct{} // {collection, id}
 	wake    chan struct{}
 	start   sync.Once
+	stop    sync.Once
 	done    chan struct{}
 }
 
@@ -78,7 +79,7 @@ func announcerOf(app core.App) *announcer {
 	return app.Store().GetOrSet(announcerKey, func() any {
 		a := &announcer{app: app, pending: map[[2]string]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 		app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
-			close(a.done)
+			a.stop.Do(func() { close(a.done) }) // terminate may fire more than once (tests)
 			return e.Next()
 		})
 		return a

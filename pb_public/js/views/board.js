@@ -248,6 +248,14 @@ export default async function render({ root, params, query, title, signal, onCle
     }, { rootMargin: '400px 0px' });
     observer.observe(more);
     onCleanup(() => observer.disconnect());
+    // and on scrolling near the end: the observer reports changes only, so
+    // one that fired while a page was loading does not fire again while the
+    // sentinel stays in range
+    const nearEnd = () => {
+      if (hasMore && !fetching && more.getBoundingClientRect().top < window.innerHeight + 400) loadMore().catch(() => {});
+    };
+    window.addEventListener('scroll', nearEnd, { passive: true });
+    onCleanup(() => window.removeEventListener('scroll', nearEnd));
   } else {
     await loadPage();
   }

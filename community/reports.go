@@ -117,19 +117,12 @@ func checkReportTarget(e *core.RecordRequestEvent) error {
 
 // boardOf returns the board of a reported post or comment, or nil.
 func boardOf(app core.App, t *core.Record) *core.Record {
-	postID := t.Id
 	switch t.Collection().Name {
-	case access.CollectionNameComments:
-		postID = t.GetString("post")
-	case access.CollectionNamePosts:
+	case access.CollectionNamePosts, access.CollectionNameComments:
 	default:
 		return nil
 	}
-	post, err := app.FindRecordById(access.CollectionNamePosts, postID)
-	if err != nil {
-		return nil
-	}
-	board, err := app.FindRecordById(access.CollectionNameBoards, post.GetString("board"))
+	board, err := app.FindRecordById(access.CollectionNameBoards, contentBoard(app, t))
 	if err != nil {
 		return nil
 	}

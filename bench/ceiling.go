@@ -608,22 +608,7 @@ func machineCPU() [2]float64 {
 	return [2]float64{busy, total}
 }
 
-func meminfoKB(field string) int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if ok && name == field {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func meminfoKB(field string) int64 { return kBField("/proc/meminfo", field) }
 
 func total(m map[string]int) int {
 	n := 0

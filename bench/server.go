@@ -151,7 +151,12 @@ func (s *server) statusKB(field string) int64 {
 }
 
 func procStatusKB(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	return kBField(fmt.Sprintf("/proc/%d/status", pid), field)
+}
+
+// kBField reads a "Field:   123 kB" line of a /proc file; 0 if unknown.
+func kBField(path, field string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

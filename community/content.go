@@ -1,6 +1,7 @@
 package community
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -234,12 +235,24 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	if !message.GetBool("is_visible") {
 		return nil, nil
 	}
-	session, err := tx.FindRecordById(access.CollectionNameChatSessions, message.GetString("session"))
+	// the members as stored: the record itself is not needed, and building
+	// it normalizes every member id again (a third of this function's CPU
+	// in a 1,000-member chat)
+	var session struct {
+		Id      string `db:"id"`
+		Kind    string `db:"kind"`
+		Members string `db:"members"`
+	}
+	err := tx.DB().Select("id", "kind", "members").From(access.CollectionNameChatSessions).
+		Where(dbx.HashExp{"id": message.GetString("session")}).One(&session)
 	if err != nil {
 		return nil, nil
 	}
+	var members []string
+	if err := json.Unmarshal([]byte(session.Members), &members); err != nil {
+		return nil, fmt.Errorf("reading the members of chat session %s: %w", session.Id, err)
+	}
 	author := message.GetString("author")
-	members := session.GetStringSlice("members")
 	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
 	if err != nil {
 		return nil, err
@@ -249,7 +262,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		isMember[m] = true
 	}
 	for _, id := range mentioned {
-		if isMember[id] || session.GetString("kind") == chat.KindSupport {
+		if isMember[id] || session.Kind == chat.KindSupport {
 			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: session.Id, target: message,
 				text: message.GetString("content")})
 			if err != nil {
@@ -260,7 +273,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	if stored != nil {
 		return nil, nil // an edit: mentions only
 	}
-	var recipients []any
+	var recipients []string
 	watching := chat.Watching(tx, session.Id)
 	for _, m := range members {
 		if m != message.GetString("author") && !watching[m] {
@@ -271,28 +284,47 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		return nil, nil
 	}
 	now := types.NowDateTime().String()
-	params := paramsOf(recipients)
-	params["author"] = message.GetString("author")
-	params["session"] = session.Id
-	params["text"] = clip(message.GetString("content"), 300)
-	params["now"] = now
-	params["tag"] = strings.ToLower(security.RandomStringWithAlphabet(4, "abcdefghijklmnopqrstuvwxyz0123456789"))
-	eligible := `[[u.id]] IN (` + placeholders(len(recipients)) + `)
-		AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END) WHERE [[value]] = 'chat')
-		AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})`
-	unread := `SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[u.id]] AND [[n.session]] = {:session}
-		AND [[n.kind]] = 'chat' AND [[n.read_at]] = ''` // the partial unique index idx_notifications_chat_unread
-	// ids: 15 characters, a prefix of this statement's and 44 random bits per row
-	_, err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[actor]], [[session]], [[text]], [[count]],
+	// one JSON parameter, not one per member: dbx substitutes named
+	// parameters one by one over the whole statement, and SQLite parses it
+	// again for every message (measured: a 1,000-member chat's notices took
+	// a fifth of the server's CPU during S5, half of it in that substitution)
+	recipientsJSON, err := json.Marshal(recipients)
+	if err != nil {
+		return nil, err
+	}
+	params := dbx.Params{
+		"recipients": string(recipientsJSON),
+		"author":     message.GetString("author"),
+		"session":    session.Id,
+		"text":       clip(message.GetString("content"), 300),
+		"now":        now,
+		"tag":        strings.ToLower(security.RandomStringWithAlphabet(4, "abcdefghijklmnopqrstuvwxyz0123456789")),
+	}
+	// Driven by the recipients, the unread notice first: in a busy chat
+	// nearly every member already has one, and the partial unique index
+	// idx_notifications_chat_unread answers that without reading users
+	// (measured with the sqlite3 shell on the bench's 1,000-member chat:
+	// 0.8 ms against 4 ms with users first and the unread check last).
+	// ids: 15 characters, a random prefix of this statement's and 44 random
+	// bits per row; RETURNING names the notices written, if any
+	var ids []string
+	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[actor]], [[session]], [[text]], [[count]],
 			[[post]], [[comment]], [[job]], [[read_at]], [[created]], [[updated]])
 		SELECT {:tag} || substr(lower(hex(randomblob(6))), 1, 11), [[u.id]], 'chat', {:author}, {:session}, {:text}, 1,
 			'', '', '', '', {:now}, {:now}
-		FROM {{users}} [[u]] WHERE ` + eligible + ` AND NOT EXISTS (` + unread + `)`).Bind(params).Execute()
+		FROM json_each({:recipients}) [[r]] CROSS JOIN {{users}} [[u]] ON [[u.id]] = [[r.value]]
+		WHERE NOT EXISTS (SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[r.value]] AND [[n.session]] = {:session}
+				AND [[n.kind]] = 'chat' AND [[n.read_at]] = '')
+			AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END) WHERE [[value]] = 'chat')
+			AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})
+		RETURNING [[id]]`).Bind(params).Column(&ids)
 	if err != nil {
 		return nil, fmt.Errorf("notifying the members of chat session %s: %w", session.Id, err)
 	}
-	created, err := tx.FindAllRecords(Notifications, dbx.HashExp{"session": session.Id, "kind": KindChat, "created": now},
-		dbx.NewExp("[[id]] LIKE {:like}", dbx.Params{"like": params["tag"].(string) + "%"}))
+	if len(ids) == 0 {
+		return nil, nil // the usual case in a busy chat: everyone has one unread
+	}
+	created, err := tx.FindRecordsByIds(Notifications, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func Prepare(app core.App, ev Event) Prepared {
 	if t := TierOf(app); t != nil {
 		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
 	}
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		subs := client.Subscriptions(prefixes...)
 		if len(subs) == 0 {
 			continue
@@ -149,7 +149,7 @@ func (p Prepared) Send() {
 // options, whose auth to accepts.
 func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
 	publishTier(app, topic, data, to)
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		subs := client.Subscriptions(topic + "?")
 		if len(subs) == 0 {
 			continue
@@ -169,7 +169,7 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	if TierOf(app) != nil {
 		return true // the tier's followers are not known here
 	}
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		if len(client.Subscriptions(collection.Name+"/", collection.Id+"/", collection.Name+"?", collection.Id+"?")) > 0 {
 			return true
 		}
@@ -184,7 +184,7 @@ func Followers(app core.App, topic string) []string {
 	if t := TierOf(app); t != nil {
 		ids = t.Followers(topic)
 	}
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if auth != nil && len(client.Subscriptions(topic+"?")) > 0 {
 			ids = append(ids, auth.Id)
@@ -201,7 +201,7 @@ func Watching(app core.App, userID string, topics ...string) bool {
 	for i, t := range topics {
 		prefixes[i] = t + "?"
 	}
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if auth != nil && auth.Id == userID && len(client.Subscriptions(prefixes...)) > 0 {
 			return true
@@ -215,7 +215,7 @@ func Watching(app core.App, userID string, topics ...string) bool {
 func FollowedTopics(app core.App, prefix string) []string {
 	seen := map[string]bool{}
 	var topics []string
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		for s := range client.Subscriptions(prefix) {
 			topic, _, _ := strings.Cut(s, "?")
 			if !seen[topic] {
@@ -230,7 +230,7 @@ func FollowedTopics(app core.App, prefix string) []string {
 // Online returns the ids of the users who hold a signed-in SSE connection.
 func Online(app core.App) map[string]bool {
 	online := map[string]bool{}
-	for _, client := range app.SubscriptionsBroker().Clients() {
+	for _, client := range clientsOf(app) {
 		if auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record); auth != nil {
 			online[auth.Id] = true
 		}

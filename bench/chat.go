@@ -21,9 +21,18 @@ import (
 // sseTopic is what the SDK's pb.collection('chats').subscribe('*') asks for.
 const sseTopic = "chats/*"
 
-// S5: Subscribers members follow one chat — on Madang half over SSE and
-// half over the WebSocket bridge, on the baseline all over SSE with a public
-// rule, on Centrifugo all over its WebSocket, subscribed to one channel —
+// chatViewTopics are the subscriptions of the web client's chat view
+// (pb_public/js/views/chat.js) and of its header's notification bell, as
+// the SDK sends them: one POST with every topic. A member following them
+// has the chat open, so the server sends them its messages and no
+// "new messages" notification.
+func chatViewTopics(session string) []string {
+	return []string{sseTopic, "chat_sessions/*", "chat_presence/" + session, "chat_typing/" + session, "notifications/*"}
+}
+
+// S5: Subscribers members have one chat open — on Madang half over SSE
+// (the web client's chat view: chatViewTopics) and half over the WebSocket
+// bridge (joined), on the baseline all over SSE with a public rule, on Centrifugo all over its WebSocket, subscribed to one channel —
 // while one member posts Messages messages at MessageRate a second (on
 // Centrifugo through its server API's publish). Each delivery's latency
 // runs from just before the publishing request to its arrival at the
@@ -227,8 +236,9 @@ func (f *fanout) publish(r *run, s *sample) []time.Duration {
 	return ok
 }
 
-// subscribeSSE connects like the JS SDK — GET /api/realtime, then POST the
-// subscription with the member's token — and hands each event to deliver.
+// subscribeSSE connects like the web client's chat view — GET
+// /api/realtime, then POST its subscriptions with the member's token — and
+// hands each message event to deliver.
 func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token string, deliver func(kind string, data []byte), readers *sync.WaitGroup) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
 	if err != nil {
@@ -257,7 +267,7 @@ func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token strin
 		return err
 	}
 	err = r.call(http.MethodPost, "/api/realtime", token,
-		map[string]any{"clientId": hello.ClientID, "subscriptions": []string{sseTopic}}, nil)
+		map[string]any{"clientId": hello.ClientID, "subscriptions": chatViewTopics(r.fx.session)}, nil)
 	if err != nil {
 		res.Body.Close()
 		return err

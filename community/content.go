@@ -185,9 +185,24 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 			order = append(order, user)
 		}
 	}
-	post, err := tx.FindRecordById(access.CollectionNamePosts, comment.GetString("post"))
+	// the post's few facts the notices need: building the whole record cost
+	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
+	// loaded only when a recipient's own read check needs it (below)
+	var post struct {
+		Id              string `db:"id"`
+		Author          string `db:"author"`
+		AnonymousAuthor string `db:"anonymous_author"`
+		Board           string `db:"board"`
+		IsVisible       bool   `db:"is_visible"`
+	}
+	err := tx.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
+		Where(dbx.HashExp{"id": comment.GetString("post")}).One(&post)
 	if err != nil {
 		return nil
+	}
+	postWriter := post.Author // writerOf, for the post
+	if postWriter == "" {
+		postWriter = post.AnonymousAuthor
 	}
 	if stored == nil { // a new comment
 		if parent := comment.GetString("parent"); parent != "" {
@@ -195,7 +210,7 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 				add(writerOf(p), KindReply)
 			}
 		}
-		add(writerOf(post), KindComment)
+		add(postWriter, KindComment)
 	}
 	ids, err := newMentions(tx, comment, []string{"content"}, stored)
 	if err != nil {
@@ -211,10 +226,16 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	// visible post by who may read its board (the comments and posts
 	// rules; blocks aside, which notify checks): where every member reads
 	// the board, nobody's own check is needed.
-	everyone := post.GetBool("is_visible") && boardFactsOf(tx, post.GetString("board")).everyMember
+	everyone := post.IsVisible && boardFactsOf(tx, post.Board).everyMember
+	var target *core.Record
+	if !everyone {
+		if target, err = tx.FindRecordById(access.CollectionNamePosts, post.Id); err != nil {
+			return nil
+		}
+	}
 	for _, user := range order {
 		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: post.Id,
-			comment: comment.Id, target: post, everyMemberReads: everyone, text: comment.GetString("content")})
+			comment: comment.Id, target: target, everyMemberReads: everyone, text: comment.GetString("content")})
 		if err != nil {
 			return err
 		}

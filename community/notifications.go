@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -122,18 +123,85 @@ func notify(tx core.App, n notice) error {
 // MaxUnread-FoldBatch, so a busy user's notices fold a batch at a time
 // instead of one row per notice. The count and the fold read only the
 // (user, read_at, created) index (by rowid: no table lookup per row).
+//
+// Counting walks up to MaxUnread index entries, on every notice of a busy
+// user (a tenth of S3's throughput, where every author sits near the cap),
+// so the app keeps an upper bound of each counted user's unread notices:
+// while the bound stays at or below MaxUnread, a notice only raises it and
+// nothing is counted — after a fold, the next FoldBatch notices cost no
+// count. Every notice Madang writes comes through here, and reads only
+// lower the real number, so the bound holds; it is set from a count only
+// once that count's transaction committed.
 func foldUnread(tx core.App, user string) error {
+	bounds := unreadBoundsOf(tx)
+	if bounds.raise(user) {
+		return nil
+	}
 	var unread int
 	err := tx.DB().NewQuery(`SELECT COUNT(*) FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''`).
 		Bind(dbx.Params{"user": user}).Row(&unread)
-	if err != nil || unread <= MaxUnread {
+	if err != nil {
 		return err
 	}
-	_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
-		WHERE [[rowid]] IN (SELECT [[rowid]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
-			ORDER BY [[created]] DESC, [[rowid]] DESC LIMIT -1 OFFSET {:keep})`).
-		Bind(dbx.Params{"now": types.NowDateTime().String(), "user": user, "keep": MaxUnread - FoldBatch}).Execute()
-	return err
+	if unread > MaxUnread {
+		_, err = tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}
+			WHERE [[rowid]] IN (SELECT [[rowid]] FROM {{notifications}} WHERE [[user]] = {:user} AND [[read_at]] = ''
+				ORDER BY [[created]] DESC, [[rowid]] DESC LIMIT -1 OFFSET {:keep})`).
+			Bind(dbx.Params{"now": types.NowDateTime().String(), "user": user, "keep": MaxUnread - FoldBatch}).Execute()
+		if err != nil {
+			return err
+		}
+		unread = MaxUnread - FoldBatch
+	}
+	if info := tx.TxInfo(); info != nil {
+		info.OnComplete(func(txErr error) error {
+			if txErr == nil {
+				bounds.set(user, unread)
+			}
+			return nil
+		})
+	} else {
+		bounds.set(user, unread)
+	}
+	return nil
+}
+
+// unreadBounds maps users to an upper bound of their unread notifications
+// (see foldUnread); a user it does not know gets counted.
+type unreadBounds struct {
+	mu sync.Mutex
+	of map[string]int
+}
+
+// maxBoundedUsers caps unreadBounds; past it, the map starts over.
+const maxBoundedUsers = 100_000
+
+const unreadBoundsKey = "madang.community.unreadBounds"
+
+func unreadBoundsOf(app core.App) *unreadBounds {
+	return app.Store().GetOrSet(unreadBoundsKey, func() any { return &unreadBounds{of: map[string]int{}} }).(*unreadBounds)
+}
+
+// raise counts one more unread notice for user and tells whether the bound
+// is known and stays at or below MaxUnread.
+func (b *unreadBounds) raise(user string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, ok := b.of[user]
+	if !ok || n+1 > MaxUnread {
+		return false
+	}
+	b.of[user] = n + 1
+	return true
+}
+
+func (b *unreadBounds) set(user string, unread int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.of[user]; !ok && len(b.of) >= maxBoundedUsers {
+		clear(b.of)
+	}
+	b.of[user] = unread
 }
 
 func clip(s string, n int) string {

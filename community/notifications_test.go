@@ -1,11 +1,14 @@
 package community_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"madang/community"
 	"madang/internal/testapp"
@@ -236,5 +239,72 @@ func TestUnreadNotificationsAreBounded(t *testing.T) {
 	}
 	if folded != community.FoldBatch+1 || newestFolded > oldestUnread {
 		t.Fatalf("%d folded (newest %s), oldest unread %s; want %d folded, all older", folded, newestFolded, oldestUnread, community.FoldBatch+1)
+	}
+}
+
+// TestUnreadBoundHoldsAcrossRollbacks: foldUnread keeps a per-user upper
+// bound so that most notices cost no count. A fold whose transaction rolls
+// back must leave no bound behind (the next notice is counted and folds),
+// and notices written one by one never leave more than MaxUnread unread.
+func TestUnreadBoundHoldsAcrossRollbacks(t *testing.T) {
+	app := testapp.New(t)
+	notifications, err := app.FindCollectionByNameOrId(community.Notifications)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int) {
+		t.Helper()
+		for range n {
+			r := core.NewRecord(notifications)
+			r.Set("user", alice)
+			r.Set("kind", community.KindComment)
+			r.Set("count", 1)
+			if err := app.SaveNoValidate(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	unreadIn := func(db core.App) int {
+		t.Helper()
+		var n int
+		err := db.DB().NewQuery("SELECT COUNT(*) FROM notifications WHERE user = {:u} AND read_at = ''").
+			Bind(map[string]any{"u": alice}).Row(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	insert(community.MaxUnread + 1)
+	err = app.RunInTransaction(func(tx core.App) error {
+		if err := community.FoldUnread(tx, alice); err != nil {
+			return err
+		}
+		if n := unreadIn(tx); n != community.MaxUnread-community.FoldBatch {
+			t.Errorf("unread in the transaction after its fold: %d, want %d", n, community.MaxUnread-community.FoldBatch)
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("the transaction did not fail")
+	}
+	if n := unreadIn(app); n != community.MaxUnread+1 {
+		t.Fatalf("unread after the rollback: %d, want %d", n, community.MaxUnread+1)
+	}
+	if err := community.FoldUnread(app, alice); err != nil {
+		t.Fatal(err)
+	}
+	if n := unreadIn(app); n != community.MaxUnread-community.FoldBatch {
+		t.Fatalf("the notice after a rolled-back fold was not counted: %d unread, want %d",
+			n, community.MaxUnread-community.FoldBatch)
+	}
+	for i := range 3 * community.FoldBatch {
+		insert(1)
+		if err := community.FoldUnread(app, alice); err != nil {
+			t.Fatal(err)
+		}
+		if n := unreadIn(app); n > community.MaxUnread {
+			t.Fatalf("notice %d left %d unread, more than %d", i, n, community.MaxUnread)
+		}
 	}
 }

@@ -1,0 +1,4 @@
+package community
+
+// FoldUnread exposes foldUnread to the package's tests.
+var FoldUnread = foldUnread

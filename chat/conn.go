@@ -19,7 +19,7 @@ import (
 // WebSocket limits.
 const (
 	maxFrameBytes     = 8 << 10 // a 2,000-character message fits with room to spare
-	sendBuffer        = 128     // frames queued per connection before it counts as too slow
+	sendBuffer        = 128     // frames queued per connection before it counts as too slow (held only while queued)
 	maxJoinedSessions = 100
 	maxConnsPerUser   = 16
 
@@ -76,10 +76,12 @@ type conn struct {
 	host       string
 	auth       atomic.Pointer[core.Record] // the user, kept current by hub.userChanged
 
-	send   chan []byte   // frames to write; nil means close with closeCode
-	done   chan struct{} // closed when the connection is over
-	ending atomic.Bool   // a close is under way: nothing more is queued
-	joined map[string]bool
+	mu      sync.Mutex
+	pending [][]byte      // frames to write, in order; nil means close with closeCode
+	wake    chan struct{} // (1) the writer has frames to take
+	done    chan struct{} // closed when the connection is over
+	ending  atomic.Bool   // a close is under way: nothing more is queued
+	joined  map[string]bool
 
 	closeCode   websocket.StatusCode // set by fail before it queues nil
 	closeReason string
@@ -96,7 +98,7 @@ func newConn(h *hub, ws *websocket.Conn, user *core.Record, upgrade *http.Reques
 		tokenKey:   user.TokenKey(),
 		remoteAddr: upgrade.RemoteAddr,
 		host:       upgrade.Host,
-		send:       make(chan []byte, sendBuffer),
+		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		joined:     map[string]bool{},
 		messages:   newBucket(messagesPerSecond, messagesBurst),
@@ -239,17 +241,33 @@ func (c *conn) refused(err error) {
 }
 
 // queue sends a frame unless the client is too slow to take it: a client
-// whose queue is full is dropped rather than slowing everyone down.
+// whose queue is full is dropped rather than slowing everyone down. Frames
+// wait in a slice, not a channel of sendBuffer: that held 3 KB per
+// connection whether frames waited or not.
 func (c *conn) queue(data []byte) {
 	if c.ending.Load() {
 		return
 	}
-	select {
-	case c.send <- data:
-	default:
+	c.mu.Lock()
+	full := len(c.pending) >= sendBuffer
+	if !full {
+		c.pending = append(c.pending, data)
+	}
+	c.mu.Unlock()
+	if full {
 		if !c.ending.Swap(true) {
 			go c.ws.Close(websocket.StatusPolicyViolation, "Too slow: messages were piling up. Reconnect to continue.")
 		}
+		return
+	}
+	c.signal()
+}
+
+// signal wakes the writer.
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default: // already woken
 	}
 }
 
@@ -263,14 +281,17 @@ func (c *conn) fail(message string, code websocket.StatusCode) {
 		return
 	}
 	c.closeCode, c.closeReason = code, closeReason(message)
-	for _, data := range [][]byte{errorFrame(message), nil} {
-		select {
-		case c.send <- data:
-		default: // no room left: close without the explanation
-			go c.ws.Close(c.closeCode, c.closeReason)
-			return
-		}
+	c.mu.Lock()
+	room := len(c.pending)+2 <= sendBuffer
+	if room {
+		c.pending = append(c.pending, errorFrame(message), nil)
 	}
+	c.mu.Unlock()
+	if !room { // close without the explanation
+		go c.ws.Close(c.closeCode, c.closeReason)
+		return
+	}
+	c.signal()
 }
 
 // closeReason fits message in a close frame (123 bytes at most).
@@ -296,7 +317,15 @@ func (c *conn) writeLoop() {
 	defer watchdog.Stop()
 	for {
 		select {
-		case data := <-c.send:
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		c.mu.Lock()
+		frames := c.pending
+		c.pending = nil
+		c.mu.Unlock()
+		for _, data := range frames {
 			if data == nil {
 				c.ws.Close(c.closeCode, c.closeReason)
 				return
@@ -308,8 +337,6 @@ func (c *conn) writeLoop() {
 				c.ws.CloseNow()
 				return
 			}
-		case <-c.done:
-			return
 		}
 	}
 }

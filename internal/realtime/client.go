@@ -29,6 +29,12 @@ import (
 // A client that reconnects gets a new queue; the JS SDK reconnects itself.
 const QueueSize = 128
 
+// chanSize is the capacity of the channel PocketBase's SSE loop reads;
+// events past it wait in the client's overflow, QueueSize in all. A
+// channel of QueueSize held 5 KB per connection whether events waited or
+// not; the overflow is allocated only while a client lags.
+const chanSize = 4
+
 // WriteTimeout bounds one event's write to an SSE connection. PocketBase
 // turns the server's write deadline off for SSE; without one, a client
 // whose socket stopped draining would hold its connection forever.
@@ -74,6 +80,9 @@ func Bind(app core.App) {
 	})
 	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
 		c, ok := e.Client.(*client)
+		if ok {
+			c.refill() // the event just taken made room for a waiting one
+		}
 		// the deadline moves at most once a second per connection: setting
 		// it on every event was a tenth of the SSE send path's CPU
 		if now := time.Now(); !ok || c.deadline.Sub(now) < WriteTimeout-deadlineSlack {
@@ -92,7 +101,8 @@ func Bind(app core.App) {
 		// each event: one syscall per event per connection. When more
 		// events already wait in the client's queue, they go out in the
 		// same write: the event is written to the response's buffer and
-		// flushed once the queue is empty (or the buffer full).
+		// flushed once the queue is empty (or the buffer full). The
+		// channel is never empty while events wait in the overflow.
 		err := e.Message.WriteSSE(e.Response, e.Client.Id())
 		if err == nil && len(c.queue) == 0 {
 			err = e.Flush()
@@ -118,7 +128,8 @@ type client struct {
 	abort    func()
 
 	mu        sync.Mutex
-	queue     chan subscriptions.Message
+	queue     chan subscriptions.Message // chanSize
+	overflow  []subscriptions.Message    // after queue's events, in order
 	discarded bool
 
 	slow atomic.Bool // counted as a slow client (stats.go)
@@ -184,7 +195,7 @@ func (c *client) follows(prefixes []string) bool {
 }
 
 func newClient(base subscriptions.Client, counters *counters, abort func()) *client {
-	return &client{Client: base, counters: counters, abort: abort, queue: make(chan subscriptions.Message, QueueSize)}
+	return &client{Client: base, counters: counters, abort: abort, queue: make(chan subscriptions.Message, chanSize)}
 }
 
 // Channel implements subscriptions.Client: the SSE loop reads the queue.
@@ -197,13 +208,48 @@ func (c *client) Send(m subscriptions.Message) {
 	if c.discarded {
 		return
 	}
-	select {
-	case c.queue <- m:
-	default:
+	if len(c.overflow) == 0 {
+		select {
+		case c.queue <- m:
+			return
+		default:
+		}
+	}
+	if len(c.queue)+len(c.overflow) >= QueueSize {
 		c.discardLocked()
 		c.countSlow(&c.counters.queueFull)
 		go c.abort()
+		return
 	}
+	c.overflow = append(c.overflow, m)
+}
+
+// refill moves waiting events into the channel. The SSE loop's goroutine
+// calls it after each event it takes (OnRealtimeMessageSend): the channel
+// was full when an event first waited, and every take is followed by a
+// refill, so the channel never runs dry while events wait.
+func (c *client) refill() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.discarded {
+		return
+	}
+	n := 0
+fill:
+	for n < len(c.overflow) {
+		select {
+		case c.queue <- c.overflow[n]:
+			n++
+		default:
+			break fill
+		}
+	}
+	if n == len(c.overflow) {
+		c.overflow = nil // the lag is over: its memory goes
+		return
+	}
+	clear(c.overflow[:n])
+	c.overflow = c.overflow[n:]
 }
 
 // Discard implements subscriptions.Client: the SSE loop ends when it finds

@@ -125,8 +125,9 @@ func Prepare(app core.App, ev Event) Prepared {
 
 // ruleOf returns the rule of the prefix subscription name falls under.
 func ruleOf(rules map[string]*string, name string) *string {
+	name += "?"
 	for prefix, rule := range rules {
-		if strings.HasPrefix(name+"?", prefix) {
+		if strings.HasPrefix(name, prefix) {
 			return rule
 		}
 	}
@@ -149,8 +150,9 @@ func (p Prepared) Send() {
 // options, whose auth to accepts.
 func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
 	publishTier(app, topic, data, to)
+	prefix := topic + "?"
 	for _, client := range clientsOf(app) {
-		subs := client.Subscriptions(topic + "?")
+		subs := client.Subscriptions(prefix)
 		if len(subs) == 0 {
 			continue
 		}
@@ -169,8 +171,9 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	if TierOf(app) != nil {
 		return true // the tier's followers are not known here
 	}
+	prefixes := []string{collection.Name + "/", collection.Id + "/", collection.Name + "?", collection.Id + "?"}
 	for _, client := range clientsOf(app) {
-		if len(client.Subscriptions(collection.Name+"/", collection.Id+"/", collection.Name+"?", collection.Id+"?")) > 0 {
+		if len(client.Subscriptions(prefixes...)) > 0 {
 			return true
 		}
 	}
@@ -184,9 +187,12 @@ func Followers(app core.App, topic string) []string {
 	if t := TierOf(app); t != nil {
 		ids = t.Followers(topic)
 	}
+	prefix := topic + "?"
 	for _, client := range clientsOf(app) {
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth != nil && len(client.Subscriptions(topic+"?")) > 0 {
+		if len(client.Subscriptions(prefix)) == 0 {
+			continue
+		}
+		if auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record); auth != nil {
 			ids = append(ids, auth.Id)
 		}
 	}

@@ -48,3 +48,47 @@ func TestSubscriptionsMatchPocketBase(t *testing.T) {
 func sameOptions(a, b subscriptions.SubscriptionOptions) bool {
 	return maps.Equal(a.Query, b.Query) && maps.Equal(a.Headers, b.Headers)
 }
+
+// TestQueueKeepsOrderThroughTheOverflow: events past the channel wait in
+// the overflow and reach the loop in order, none lost, as long as the loop
+// refills after each take (what OnRealtimeMessageSend does); a client that
+// falls QueueSize behind is discarded.
+func TestQueueKeepsOrderThroughTheOverflow(t *testing.T) {
+	aborted := make(chan struct{}, 1)
+	c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() { aborted <- struct{}{} })
+	const n = QueueSize - 1
+	for i := range n {
+		c.Send(subscriptions.Message{Name: "t", Data: []byte{byte(i)}})
+	}
+	for i := range n {
+		select {
+		case m := <-c.Channel():
+			if m.Data[0] != byte(i) {
+				t.Fatalf("event %d arrived as %d", i, m.Data[0])
+			}
+			c.refill()
+		default:
+			t.Fatalf("the channel ran dry after %d of %d events", i, n)
+		}
+		if i == n/2 { // more events while the loop is halfway
+			c.Send(subscriptions.Message{Name: "late", Data: []byte{0xff}})
+		}
+	}
+	if m := <-c.Channel(); m.Name != "late" {
+		t.Fatalf("the late event came as %q", m.Name)
+	}
+	if c.overflow != nil || c.IsDiscarded() {
+		t.Fatalf("after draining: overflow %v, discarded %v", c.overflow, c.IsDiscarded())
+	}
+	for range QueueSize {
+		c.Send(subscriptions.Message{Name: "t"})
+	}
+	if c.IsDiscarded() {
+		t.Fatal("discarded at QueueSize events behind")
+	}
+	c.Send(subscriptions.Message{Name: "one too many"})
+	if !c.IsDiscarded() {
+		t.Fatal("not discarded past QueueSize events behind")
+	}
+	<-aborted
+}

@@ -69,6 +69,10 @@ func (h *hub) connect(e *core.RequestEvent) error {
 	ws.SetReadLimit(maxFrameBytes)
 	c := newConn(h, ws, user, e.Request)
 	h.register(c)
-	c.run()
+	// The connection lives on in goroutines of its own: the handler's
+	// goroutine sits below PocketBase's whole middleware chain, and kept
+	// that deep stack for the connection's life (the hijacked socket does
+	// not need the handler).
+	go c.run()
 	return nil
 }

@@ -326,6 +326,7 @@ func openBoardStream(ctx context.Context, r *run, client *http.Client, u benchUs
 		return nil, nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set(memberAddrHeader, memberAddr(u.token)) // PocketBase subscribes a stream from its own address only
 	res, err := client.Do(req)
 	if err != nil {
 		return nil, nil, err

@@ -245,6 +245,7 @@ func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token strin
 		return err
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set(memberAddrHeader, memberAddr(token)) // PocketBase subscribes a stream from its own address only
 	res, err := streams.Do(req)
 	if err != nil {
 		return err

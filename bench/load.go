@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -68,6 +69,7 @@ func (r *run) call(method, path, token string, body any, out any) error {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", token)
+		req.Header.Set(memberAddrHeader, memberAddr(token))
 	}
 	res, err := r.http.Do(req)
 	if err != nil {
@@ -242,3 +244,16 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// memberAddrHeader carries each member's own address to the server, which
+// trusts it (the seeded settings' trusted proxy headers), as a deployment
+// behind a reverse proxy does.
+const memberAddrHeader = "X-Real-IP"
+
+// memberAddr is a stable address per account (per token), in 10.0.0.0/8.
+func memberAddr(token string) string {
+	h := fnv.New32a()
+	h.Write([]byte(token))
+	n := h.Sum32()
+	return fmt.Sprintf("10.%d.%d.%d", n>>16&0xff, n>>8&0xff, n&0xff)
+}

@@ -12,6 +12,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -104,4 +105,21 @@ func keepLastMessageAt(e *core.RecordEvent) error {
 		}
 		return nil
 	})
+}
+
+// SessionMembers reads a session's kind and members as stored, without
+// building its record (which normalizes every member id again: a third of
+// a 1,000-member chat's notice CPU). sql.ErrNoRows when there is none.
+func SessionMembers(app core.App, sessionID string) (kind string, members []string, err error) {
+	var row struct {
+		Kind    string `db:"kind"`
+		Members string `db:"members"`
+	}
+	if err := app.DB().Select("kind", "members").From(Sessions).Where(dbx.HashExp{"id": sessionID}).One(&row); err != nil {
+		return "", nil, err
+	}
+	if err := json.Unmarshal([]byte(row.Members), &members); err != nil {
+		return "", nil, fmt.Errorf("reading the members of chat session %s: %w", sessionID, err)
+	}
+	return row.Kind, members, nil
 }

@@ -120,13 +120,8 @@ func (h *hub) publishPresence(state *presenceState) {
 // every subscribe (the fan-out benchmark's latency spikes every two
 // seconds, and 500,000 queries to open a 1,000-member chat in 500 tabs).
 func (h *hub) presenceOf(sessionID string) ([]byte, error) {
-	var members string
-	err := h.app.DB().Select("members").From(Sessions).Where(dbx.HashExp{"id": sessionID}).Row(&members)
+	_, ids, err := SessionMembers(h.app, sessionID)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	if err := json.Unmarshal([]byte(members), &ids); err != nil {
 		return nil, err
 	}
 	online := realtime.Online(h.app)

@@ -70,10 +70,15 @@ func revealTo(e *core.RecordEnrichEvent, writer string) {
 // writerOf is who wrote a post or comment: its author, or its anonymous
 // writer.
 func writerOf(record *core.Record) string {
-	if w := record.GetString("author"); w != "" {
-		return w
+	return writer(record.GetString("author"), record.GetString("anonymous_author"))
+}
+
+// writer is writerOf for a row's author and anonymous_author columns.
+func writer(author, anonymousAuthor string) string {
+	if author != "" {
+		return author
 	}
-	return record.GetString("anonymous_author")
+	return anonymousAuthor
 }
 
 // commenterLabels numbers the anonymous commenters of each post, cached

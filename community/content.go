@@ -1,7 +1,9 @@
 package community
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -200,17 +202,13 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	if err != nil {
 		return nil
 	}
-	postWriter := post.Author // writerOf, for the post
-	if postWriter == "" {
-		postWriter = post.AnonymousAuthor
-	}
 	if stored == nil { // a new comment
 		if parent := comment.GetString("parent"); parent != "" {
 			if p, err := tx.FindRecordById(access.CollectionNameComments, parent); err == nil {
 				add(writerOf(p), KindReply)
 			}
 		}
-		add(postWriter, KindComment)
+		add(writer(post.Author, post.AnonymousAuthor), KindComment)
 	}
 	ids, err := newMentions(tx, comment, []string{"content"}, stored)
 	if err != nil {
@@ -256,22 +254,13 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	if !message.GetBool("is_visible") {
 		return nil, nil
 	}
-	// the members as stored: the record itself is not needed, and building
-	// it normalizes every member id again (a third of this function's CPU
-	// in a 1,000-member chat)
-	var session struct {
-		Id      string `db:"id"`
-		Kind    string `db:"kind"`
-		Members string `db:"members"`
-	}
-	err := tx.DB().Select("id", "kind", "members").From(access.CollectionNameChatSessions).
-		Where(dbx.HashExp{"id": message.GetString("session")}).One(&session)
-	if err != nil {
+	sessionID := message.GetString("session")
+	kind, members, err := chat.SessionMembers(tx, sessionID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	var members []string
-	if err := json.Unmarshal([]byte(session.Members), &members); err != nil {
-		return nil, fmt.Errorf("reading the members of chat session %s: %w", session.Id, err)
+	if err != nil {
+		return nil, err
 	}
 	author := message.GetString("author")
 	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
@@ -283,8 +272,8 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		isMember[m] = true
 	}
 	for _, id := range mentioned {
-		if isMember[id] || session.Kind == chat.KindSupport {
-			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: session.Id, target: message,
+		if isMember[id] || kind == chat.KindSupport {
+			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
 				text: message.GetString("content")})
 			if err != nil {
 				return nil, err
@@ -295,7 +284,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		return nil, nil // an edit: mentions only
 	}
 	var recipients []string
-	watching := chat.Watching(tx, session.Id)
+	watching := chat.Watching(tx, sessionID)
 	for _, m := range members {
 		if m != message.GetString("author") && !watching[m] {
 			recipients = append(recipients, m)
@@ -316,7 +305,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	params := dbx.Params{
 		"recipients": string(recipientsJSON),
 		"author":     message.GetString("author"),
-		"session":    session.Id,
+		"session":    sessionID,
 		"text":       clip(message.GetString("content"), 300),
 		"now":        now,
 		"tag":        strings.ToLower(security.RandomStringWithAlphabet(4, "abcdefghijklmnopqrstuvwxyz0123456789")),
@@ -340,7 +329,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 			AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})
 		RETURNING [[id]]`).Bind(params).Column(&ids)
 	if err != nil {
-		return nil, fmt.Errorf("notifying the members of chat session %s: %w", session.Id, err)
+		return nil, fmt.Errorf("notifying the members of chat session %s: %w", sessionID, err)
 	}
 	if len(ids) == 0 {
 		return nil, nil // the usual case in a busy chat: everyone has one unread

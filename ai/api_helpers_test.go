@@ -203,6 +203,22 @@ func (l *statusLog) of(id string) []string {
 	return append([]string(nil), l.log[id]...)
 }
 
+// until returns id's saved statuses once the last one is final: a final
+// state is visible in the database at its commit, and its after-success
+// event (what the log records) follows the commit, so a test that saw the
+// job finished waits for that event as its sentinel.
+func (l *statusLog) until(t testing.TB, id, final string) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := l.of(id)
+		if len(got) > 0 && got[len(got)-1] == final || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // ---- a scripted model -----------------------------------------------------
 
 // scriptKind stands in for openai_chat (a kind without a dataset) and does

@@ -138,7 +138,7 @@ func TestChatStreamsPartialTextToSubscribers(t *testing.T) {
 	bobSSE.ExpectOnly(t, sentinel)
 	guestSSE.ExpectOnly(t, sentinel)
 	// partial text is never written: the job is still three writes
-	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "running", "succeeded"}) {
+	if got := statuses.until(t, id, ai.JobSucceeded); !slices.Equal(got, []string{"queued", "running", "succeeded"}) {
 		t.Errorf("saved statuses %v", got)
 	}
 }

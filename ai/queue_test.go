@@ -54,7 +54,7 @@ func TestJobRunsThroughTheQueue(t *testing.T) {
 	// two writes, each one a realtime event: created queued, final; a job
 	// this quick is never written as running (TestCancelRunningJob shows a
 	// longer one is)
-	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "succeeded"}) {
+	if got := statuses.until(t, id, ai.JobSucceeded); !slices.Equal(got, []string{"queued", "succeeded"}) {
 		t.Errorf("saved statuses %v", got)
 	}
 	res := testapp.Call(t, http.MethodGet, base+"/api/collections/ai_logs/records/"+id, testapp.Token(testapp.Alice), nil)
@@ -152,7 +152,7 @@ func TestCancelQueuedJob(t *testing.T) {
 	if n := k.runs(); n != 2 {
 		t.Errorf("%d runs, want 2 (the canceled job must not run)", n)
 	}
-	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "canceled"}) {
+	if got := statuses.until(t, id, ai.JobCanceled); !slices.Equal(got, []string{"queued", "canceled"}) {
 		t.Errorf("saved statuses %v", got)
 	}
 	if res := cancel(t, base, testapp.Alice, id); res.Status != 200 || res.Body["status"] != ai.JobCanceled {
@@ -177,7 +177,7 @@ func TestCancelRunningJob(t *testing.T) {
 	if errs := k.errs(); len(errs) != 1 || errs[0].Error() != "canceled" {
 		t.Errorf("model context causes %v", errs)
 	}
-	if got := statuses.of(id); !slices.Equal(got, []string{"queued", "running", "canceled"}) {
+	if got := statuses.until(t, id, ai.JobCanceled); !slices.Equal(got, []string{"queued", "running", "canceled"}) {
 		t.Errorf("saved statuses %v", got)
 	}
 	if job := waitJob(t, app, id, ai.JobCanceled); job.GetString("error") != "Canceled before it finished." {

@@ -59,10 +59,10 @@ func TestRestartResumesWork(t *testing.T) {
 	if got := waitJob(t, app, running.Id, ai.JobSucceeded).GetString("result"); got != `{"predictions":[5]}` {
 		t.Errorf("interrupted job's result %s", got)
 	}
-	if got := statuses.of(running.Id); !slices.Equal(got, []string{"queued", "succeeded"}) {
+	if got := statuses.until(t, running.Id, ai.JobSucceeded); !slices.Equal(got, []string{"queued", "succeeded"}) {
 		t.Errorf("interrupted job's saved statuses %v", got)
 	}
-	if got := statuses.of(queued.Id); !slices.Equal(got, []string{"succeeded"}) {
+	if got := statuses.until(t, queued.Id, ai.JobSucceeded); !slices.Equal(got, []string{"succeeded"}) {
 		t.Errorf("queued job's saved statuses %v", got)
 	}
 	if model := waitModel(t, app, training.Id); model.GetString("status") != ai.StatusReady {

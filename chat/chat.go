@@ -20,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // Collection names and select values, spelled as in the migration.
@@ -89,13 +90,7 @@ func newestMessageAt(app core.App, sessionID string) (string, error) {
 // Plain SQL rather than a session save: a message is not a change of the
 // session that its subscribers or the WebSocket access cache must hear of.
 func keepLastMessageAt(e *core.RecordEvent) error {
-	original := e.App
-	defer func() { e.App = original }()
-	return original.RunInTransaction(func(tx core.App) error {
-		e.App = tx
-		if err := e.Next(); err != nil {
-			return err
-		}
+	return txn.Around(e, func(tx core.App) error {
 		session := e.Record.GetString("session")
 		_, err := tx.DB().NewQuery(`UPDATE {{chat_sessions}} SET [[last_message_at]] =
 			COALESCE((SELECT MAX([[created]]) FROM {{chats}} WHERE [[session]] = {:session}), '')

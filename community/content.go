@@ -16,6 +16,7 @@ import (
 	"madang/chat"
 	"madang/internal/access"
 	"madang/internal/realtime"
+	"madang/internal/txn"
 )
 
 // maxMentions bounds the @names one text notifies.
@@ -129,25 +130,11 @@ func registerMentions(app core.App) {
 		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
 	})
 	app.OnRecordCreateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		var fresh []*core.Record
-		err := inTransaction(e, func(tx core.App) error {
-			var err error
-			fresh, err = chatNotices(tx, e.Record, nil)
-			return err
-		})
-		if notifications, _ := e.App.FindCachedCollectionByNameOrId(Notifications); notifications != nil && realtime.HasSubscribers(e.App, notifications) {
-			for _, n := range fresh { // after the commit, to their owners only
-				realtime.Deliver(e.App, realtime.Event{Action: "create", Record: n})
-			}
-		}
-		return err
+		return inTransaction(e, func(tx core.App) error { return chatNotices(tx, e.Record, nil) })
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
-		return inTransaction(e, func(tx core.App) error {
-			_, err := chatNotices(tx, e.Record, stored)
-			return err
-		})
+		return inTransaction(e, func(tx core.App) error { return chatNotices(tx, e.Record, stored) })
 	})
 }
 
@@ -174,6 +161,11 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	return nil
 }
 
+// postFacts reads what a comment's notices need of its post (prepared: it
+// runs under the write lock of every comment).
+var postFacts = txn.NewPrepared("post_facts",
+	`SELECT id, author, anonymous_author, board, is_visible FROM posts WHERE id = :id`)
+
 func commentNotices(tx core.App, comment *core.Record, stored map[string]string) error {
 	if !comment.GetBool("is_visible") {
 		return nil
@@ -191,14 +183,11 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
 	// loaded only when a recipient's own read check needs it (below)
 	var post struct {
-		Id              string `db:"id"`
-		Author          string `db:"author"`
-		AnonymousAuthor string `db:"anonymous_author"`
-		Board           string `db:"board"`
-		IsVisible       bool   `db:"is_visible"`
+		Id, Author, AnonymousAuthor, Board string
+		IsVisible                          bool
 	}
-	err := tx.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
-		Where(dbx.HashExp{"id": comment.GetString("post")}).One(&post)
+	err := postFacts.Scan(tx, []any{sql.Named("id", comment.GetString("post"))},
+		&post.Id, &post.Author, &post.AnonymousAuthor, &post.Board, &post.IsVisible)
 	if err != nil {
 		return nil
 	}
@@ -248,24 +237,24 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 // is /api/chat/unread's), skipping who muted chat notifications or blocked
 // the author. Its cost per message is one INSERT … SELECT over the members,
 // writing only the first unread notice of each, so a busy chat of thousands
-// costs no write per member per message. It returns the notifications it
-// created, for the caller to announce after the commit.
-func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([]*core.Record, error) {
+// costs no write per member per message. The notices written reach their
+// owners after the commit (realtime.DeliverAfterCommit).
+func chatNotices(tx core.App, message *core.Record, stored map[string]string) error {
 	if !message.GetBool("is_visible") {
-		return nil, nil
+		return nil
 	}
 	sessionID := message.GetString("session")
 	kind, members, err := chat.SessionMembers(tx, sessionID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	author := message.GetString("author")
 	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	isMember := map[string]bool{}
 	for _, m := range members {
@@ -276,12 +265,12 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
 				text: message.GetString("content")})
 			if err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if stored != nil {
-		return nil, nil // an edit: mentions only
+		return nil // an edit: mentions only
 	}
 	var recipients []string
 	watching := chat.Watching(tx, sessionID)
@@ -291,7 +280,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		}
 	}
 	if len(recipients) == 0 {
-		return nil, nil
+		return nil
 	}
 	now := types.NowDateTime().String()
 	// one JSON parameter, not one per member: dbx substitutes named
@@ -300,7 +289,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 	// a fifth of the server's CPU during S5, half of it in that substitution)
 	recipientsJSON, err := json.Marshal(recipients)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	params := dbx.Params{
 		"recipients": string(recipientsJSON),
@@ -308,6 +297,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		"session":    sessionID,
 		"text":       clip(message.GetString("content"), 300),
 		"now":        now,
+		"kind":       KindChat,
 		"tag":        strings.ToLower(security.RandomStringWithAlphabet(4, "abcdefghijklmnopqrstuvwxyz0123456789")),
 	}
 	// Driven by the recipients, the unread notice first: in a busy chat
@@ -325,23 +315,24 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) ([
 		FROM json_each({:recipients}) [[r]] CROSS JOIN {{users}} [[u]] ON [[u.id]] = [[r.value]]
 		WHERE NOT EXISTS (SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[r.value]] AND [[n.session]] = {:session}
 				AND [[n.kind]] = 'chat' AND [[n.read_at]] = '')
-			AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END) WHERE [[value]] = 'chat')
+			AND ` + notMutedDbx + `
 			AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})
 		RETURNING [[id]]`).Bind(params).Column(&ids)
 	if err != nil {
-		return nil, fmt.Errorf("notifying the members of chat session %s: %w", sessionID, err)
+		return fmt.Errorf("notifying the members of chat session %s: %w", sessionID, err)
 	}
 	if len(ids) == 0 {
-		return nil, nil // the usual case in a busy chat: everyone has one unread
+		return nil // the usual case in a busy chat: everyone has one unread
 	}
 	created, err := tx.FindRecordsByIds(Notifications, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, n := range created {
 		if err := foldUnread(tx, n.GetString("user")); err != nil {
-			return nil, err
+			return err
 		}
+		realtime.DeliverAfterCommit(tx, realtime.Event{Action: "create", Record: n})
 	}
-	return created, nil
+	return nil
 }

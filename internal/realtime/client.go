@@ -53,6 +53,7 @@ const MaxConnsPerUser = 16
 // Bind gives every SSE connection a bounded client and a write deadline per
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
+	app.Store().Set(rootKey, app) // for DeliverAfterCommit: a transaction's app shares the store
 	counters := countersOf(app)
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
 		rc := http.NewResponseController(e.Response)

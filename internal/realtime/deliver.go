@@ -166,6 +166,29 @@ func Publish(app core.App, topic string, data []byte, to func(auth *core.Record)
 	}
 }
 
+const rootKey = "madang.realtime.root"
+
+// DeliverAfterCommit sends ev once tx commits, and nothing if it rolls
+// back: for records written with SQL inside a transaction (PocketBase
+// broadcasts the ones it saves itself, the same way, after the commit).
+// The decisions run after the commit, on the app the transaction belongs
+// to, so no subscriber's check holds SQLite's write lock.
+func DeliverAfterCommit(tx core.App, ev Event) {
+	if !tx.IsTransactional() {
+		if HasSubscribers(tx, ev.Record.Collection()) {
+			Deliver(tx, ev)
+		}
+		return
+	}
+	root, _ := tx.Store().Get(rootKey).(core.App)
+	tx.TxInfo().OnComplete(func(txErr error) error {
+		if txErr == nil && root != nil && HasSubscribers(root, ev.Record.Collection()) {
+			Deliver(root, ev)
+		}
+		return nil
+	})
+}
+
 // HasSubscribers tells whether any client follows collection's records.
 func HasSubscribers(app core.App, collection *core.Collection) bool {
 	if TierOf(app) != nil {

@@ -18,6 +18,7 @@ import (
 
 	"madang/cli"
 	"madang/internal/madang"
+	"madang/internal/sqlite"
 	_ "madang/pb_migrations"
 )
 
@@ -25,7 +26,8 @@ import (
 var embedded embed.FS
 
 func main() {
-	app := pocketbase.New()
+	// PocketBase's SQLite, with compiled statements kept per connection
+	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: sqlite.Connect})
 
 	var publicDir string
 	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "",

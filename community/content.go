@@ -115,22 +115,24 @@ func storedTexts(app core.App, record *core.Record, fields ...string) map[string
 // who do not have it open (chat, one unread notification per session) and
 // its @mentions. An edit notifies only the mentions it adds.
 func registerMentions(app core.App) {
-	app.OnRecordCreateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(tx core.App) error { return postNotices(tx, e.Record, nil) })
+	// creates: the transaction starts at the INSERT (txn.BindWrite); an
+	// edit's starts a step earlier, to read the texts it replaces first
+	txn.BindWrite(app, "create", access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
+		return postNotices(tx, post, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "title", "content")
 		return inTransaction(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
 	})
-	app.OnRecordCreateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, nil) })
+	txn.BindWrite(app, "create", access.CollectionNameComments, func(tx core.App, comment *core.Record) error {
+		return commentNotices(tx, comment, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
 		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
 	})
-	app.OnRecordCreateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(tx core.App) error { return chatNotices(tx, e.Record, nil) })
+	txn.BindWrite(app, "create", access.CollectionNameChats, func(tx core.App, message *core.Record) error {
+		return chatNotices(tx, message, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
@@ -161,11 +163,6 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	return nil
 }
 
-// postFacts reads what a comment's notices need of its post (prepared: it
-// runs under the write lock of every comment).
-var postFacts = txn.NewPrepared("post_facts",
-	`SELECT id, author, anonymous_author, board, is_visible FROM posts WHERE id = :id`)
-
 func commentNotices(tx core.App, comment *core.Record, stored map[string]string) error {
 	if !comment.GetBool("is_visible") {
 		return nil
@@ -183,11 +180,14 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
 	// loaded only when a recipient's own read check needs it (below)
 	var post struct {
-		Id, Author, AnonymousAuthor, Board string
-		IsVisible                          bool
+		Id              string `db:"id"`
+		Author          string `db:"author"`
+		AnonymousAuthor string `db:"anonymous_author"`
+		Board           string `db:"board"`
+		IsVisible       bool   `db:"is_visible"`
 	}
-	err := postFacts.Scan(tx, []any{sql.Named("id", comment.GetString("post"))},
-		&post.Id, &post.Author, &post.AnonymousAuthor, &post.Board, &post.IsVisible)
+	err := tx.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
+		Where(dbx.HashExp{"id": comment.GetString("post")}).One(&post)
 	if err != nil {
 		return nil
 	}
@@ -315,7 +315,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) er
 		FROM json_each({:recipients}) [[r]] CROSS JOIN {{users}} [[u]] ON [[u.id]] = [[r.value]]
 		WHERE NOT EXISTS (SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[r.value]] AND [[n.session]] = {:session}
 				AND [[n.kind]] = 'chat' AND [[n.read_at]] = '')
-			AND ` + notMutedDbx + `
+			AND ` + notMuted + `
 			AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = [[u.id]] AND [[b.blocked]] = {:author})
 		RETURNING [[id]]`).Bind(params).Column(&ids)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -64,7 +63,8 @@ type notice struct {
 // the owner read them). Chat messages are notified by chatNotices, folded
 // per session.
 //
-// The row is written by one INSERT … SELECT that also reads the mute list:
+// The row is written by one INSERT … SELECT that also reads the mute list,
+// with a constant text (the connection keeps it compiled: internal/sqlite):
 // it runs under SQLite's write lock, where every statement and every step
 // of a record save holds up the next writer (the notice of a comment cost
 // S3 a quarter of its throughput as a record save and two reads).
@@ -99,10 +99,13 @@ func notify(tx core.App, n notice) error {
 		"comment": n.comment, "session": n.session, "job": n.job, "text": clip(n.text, 300), "created": now, "updated": now})
 	record.MarkAsNotNew()
 	var written string
-	err = insertNotice.Scan(tx, []any{sql.Named("id", record.Id), sql.Named("user", n.user), sql.Named("kind", n.kind),
-		sql.Named("actor", n.actor), sql.Named("post", n.post), sql.Named("comment", n.comment),
-		sql.Named("session", n.session), sql.Named("job", n.job), sql.Named("text", record.GetString("text")),
-		sql.Named("now", now.String())}, &written)
+	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
+			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
+		SELECT {:id}, [[u.id]], {:kind}, 1, {:actor}, {:post}, {:comment}, {:session}, {:job}, {:text}, '', {:now}, {:now}
+		FROM {{users}} [[u]] WHERE [[u.id]] = {:user} AND ` + notMuted + `
+		RETURNING [[id]]`).Bind(dbx.Params{"id": record.Id, "user": n.user, "kind": n.kind, "actor": n.actor,
+		"post": n.post, "comment": n.comment, "session": n.session, "job": n.job, "text": record.GetString("text"),
+		"now": now.String()}).Row(&written)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // muted, or the user is gone
 	}
@@ -113,22 +116,11 @@ func notify(tx core.App, n notice) error {
 	return foldUnread(tx, n.user)
 }
 
-// insertNotice writes one notice unless its user muted its kind, and
-// returns its id (prepared: it runs under the write lock of every comment).
-var insertNotice = txn.NewPrepared("insert_notice", `INSERT INTO notifications (id, user, kind, count, actor, post,
-		comment, session, job, text, read_at, created, updated)
-	SELECT :id, u.id, :kind, 1, :actor, :post, :comment, :session, :job, :text, '', :now, :now
-	FROM users u WHERE u.id = :user AND `+notMuted+`
-	RETURNING id`)
-
 // notMuted is the condition, on a users row aliased u, that u has not
-// muted the notification kind bound as :kind: one definition for the
-// notices written one by one (notify) and per chat (chatNotices, through
-// dbx: notMutedDbx).
-const notMuted = `NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(u.notify_mute) THEN u.notify_mute ELSE '[]' END)
-	WHERE value = :kind)`
-
-var notMutedDbx = strings.ReplaceAll(notMuted, ":kind", "{:kind}")
+// muted the notification kind bound as {:kind}: one definition for the
+// notices written one by one (notify) and per chat (chatNotices).
+const notMuted = `NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END)
+	WHERE [[value]] = {:kind})`
 
 // foldUnread keeps user's unread notifications at most MaxUnread: once a
 // notice takes them past it, the oldest fold (are marked read) down to

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/internal/madang"
+	"madang/internal/sqlite"
 	_ "madang/pb_migrations"
 )
 
@@ -83,7 +84,7 @@ func newApp() (*tests.TestApp, error) {
 	if onceErr != nil {
 		return nil, onceErr
 	}
-	app, err := tests.NewTestApp(templateDir)
+	app, err := newTestApp(templateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func buildTemplate() (string, map[string]string, error) {
 		return "", nil, err
 	}
 	defer os.RemoveAll(empty)
-	app, err := tests.NewTestApp(empty)
+	app, err := newTestApp(empty)
 	if err != nil {
 		return "", nil, err
 	}
@@ -222,11 +223,17 @@ func seed(app core.App) (map[string]string, error) {
 func NewEmpty(t testing.TB) *tests.TestApp {
 	t.Helper()
 	dir := t.TempDir()
-	app, err := tests.NewTestApp(dir)
+	app, err := newTestApp(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	madang.Bind(app)
 	t.Cleanup(app.Cleanup)
 	return app
+}
+
+// newTestApp is tests.NewTestApp on Madang's SQLite connections (see
+// main.go): the tests run the statement cache the server runs.
+func newTestApp(dataDir string) (*tests.TestApp, error) {
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env", DBConnect: sqlite.Connect})
 }

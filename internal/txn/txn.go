@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 // Around runs e's write (e.Next) and then after, in one transaction; it
@@ -23,14 +24,48 @@ import (
 // (8 members commenting on a 2-core machine): the wait for the connection
 // fell from 9.5 ms to 4.2 ms a comment, and throughput rose by 15–20%.
 func Around(e *core.RecordEvent, after func(tx core.App) error) error {
-	original := e.App
-	defer func() { e.App = original }()
+	return around(&e.App, e.Next, after)
+}
+
+// BindWrite runs after in the transaction of each INSERT ("create") or
+// UPDATE ("update") of collection's records, as Around does, but starting
+// the transaction at the statement itself: after the record's execute
+// hooks and its fields' interceptors, which upload new files (to disk or
+// S3) and would otherwise hold SQLite's write lock meanwhile, as they do
+// not for a plain PocketBase save. after gets the record as written.
+func BindWrite(app core.App, action, collection string, after func(tx core.App, record *core.Record) error) {
+	h := &hook.Handler[*core.ModelEvent]{
+		Func: func(me *core.ModelEvent) error {
+			r, ok := me.Model.(*core.Record)
+			if !ok || r.Collection().Name != collection {
+				return me.Next()
+			}
+			return around(&me.App, me.Next, func(tx core.App) error { return after(tx, r) })
+		},
+		// the record's own execute hooks run in PocketBase's handler of
+		// priority -99; this one runs in its e.Next(), right before the
+		// statement
+		Priority: 100,
+	}
+	switch action {
+	case "create":
+		app.OnModelCreateExecute().Bind(h)
+	case "update":
+		app.OnModelUpdateExecute().Bind(h)
+	default:
+		panic("txn.BindWrite: unknown action " + action)
+	}
+}
+
+func around(app *core.App, next func() error, after func(tx core.App) error) error {
+	original := *app
+	defer func() { *app = original }()
 	return original.RunInTransaction(func(tx core.App) error {
 		if !original.IsTransactional() {
 			tx.TxInfo().OnComplete(handOn) // the first thing after the commit
 		}
-		e.App = tx
-		if err := e.Next(); err != nil {
+		*app = tx
+		if err := next(); err != nil {
 			return err
 		}
 		return after(tx)

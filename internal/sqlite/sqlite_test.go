@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+)
+
+func open(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := Connect(filepath.Join(t.TempDir(), "data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sqlDB := db.DB()
+	sqlDB.SetMaxOpenConns(1) // one connection: what it keeps is observable
+	if _, err := sqlDB.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t (name) VALUES ('a'), ('b'), ('c')`); err != nil {
+		t.Fatal(err)
+	}
+	return sqlDB
+}
+
+// kept reports how many statements the one connection keeps compiled.
+func kept(t *testing.T, db *sql.DB) (n int, has func(string) bool) {
+	t.Helper()
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var texts map[string]bool
+	err = c.Raw(func(dc any) error {
+		cc := dc.(*conn)
+		n = cc.lru.Len()
+		texts = map[string]bool{}
+		for text := range cc.stmts {
+			texts[text] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, func(s string) bool { return texts[s] }
+}
+
+func names(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A text is compiled for keeps the second time it runs, and answers the
+// same every time, with its arguments of each run.
+func TestKeepsTheSecondRun(t *testing.T) {
+	db := open(t)
+	const q = `SELECT name FROM t WHERE id >= ? ORDER BY id`
+	want := [][]string{{"a", "b", "c"}, {"b", "c"}, {"c"}, {"a", "b", "c"}}
+	for i, from := range []int{1, 2, 3, 1} {
+		if got := fmt.Sprint(names(t, db, q, from)); got != fmt.Sprint(want[i]) {
+			t.Errorf("run %d: %s, want %s", i+1, got, want[i])
+		}
+		if _, has := kept(t, db); has(q) != (i >= 1) {
+			t.Errorf("after run %d: kept %v", i+1, has(q))
+		}
+	}
+	// writes too, and a statement's error is the driver's
+	const ins = `INSERT INTO t (name) VALUES (?)`
+	for i := range 3 {
+		if _, err := db.Exec(ins, fmt.Sprint("new", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(t, db, `SELECT name FROM t WHERE name LIKE 'new%' ORDER BY id`); fmt.Sprint(got) != "[new0 new1 new2]" {
+		t.Errorf("inserted through the kept statement: %v", got)
+	}
+	for range 2 {
+		if _, err := db.Exec(`INSERT INTO t (id, name) VALUES (1, 'dup')`); err == nil {
+			t.Error("a duplicate key was accepted")
+		}
+	}
+}
+
+// The same text run again while its rows are still open (a query inside a
+// loop over its own results, in a transaction) runs uncached.
+func TestNestedRunsOfOneText(t *testing.T) {
+	db := open(t)
+	const q = `SELECT name FROM t WHERE id >= ? ORDER BY id`
+	names(t, db, q, 1)
+	names(t, db, q, 1) // kept now
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	outer, err := tx.Query(q, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for outer.Next() {
+		var s string
+		outer.Scan(&s)
+		inner, err := tx.Query(q, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for inner.Next() {
+			var c string
+			inner.Scan(&c)
+			got = append(got, s+c)
+		}
+		inner.Close()
+	}
+	outer.Close()
+	if fmt.Sprint(got) != "[ac bc cc]" {
+		t.Errorf("nested runs: %v", got)
+	}
+}
+
+// A kept statement follows the schema (SQLite recompiles it), scripts run
+// whole, and the cache stays within MaxStatements.
+func TestSchemaScriptsAndBound(t *testing.T) {
+	db := open(t)
+	const q = `SELECT * FROM t WHERE id = 1`
+	for range 2 {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		rows.Close()
+		if len(cols) != 2 {
+			t.Fatalf("columns %v", cols)
+		}
+	}
+	if _, err := db.Exec(`ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, _ := rows.Columns()
+	rows.Close()
+	if len(cols) != 3 {
+		t.Errorf("after ALTER TABLE the kept statement reads columns %v", cols)
+	}
+	const script = `INSERT INTO t (name) VALUES ('s1'); INSERT INTO t (name) VALUES ('s2')`
+	for range 2 {
+		if _, err := db.Exec(script); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(t, db, `SELECT name FROM t WHERE name LIKE 's%'`); len(got) != 4 {
+		t.Errorf("two runs of a two-statement script wrote %v", got)
+	}
+	for i := range MaxStatements + 50 {
+		text := fmt.Sprintf("SELECT name FROM t WHERE id = %d", i)
+		names(t, db, text)
+		names(t, db, text)
+	}
+	if n, has := kept(t, db); n != MaxStatements || !has(fmt.Sprintf("SELECT name FROM t WHERE id = %d", MaxStatements+49)) {
+		t.Errorf("kept %d statements (bound %d), the newest kept: %v", n, MaxStatements, has(fmt.Sprintf("SELECT name FROM t WHERE id = %d", MaxStatements+49)))
+	}
+}
+
+// dbx speaks SQLite on these connections, as on PocketBase's own.
+func TestDbxSpeaksSQLite(t *testing.T) {
+	db, err := Connect(filepath.Join(t.TempDir(), "data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, ok := db.Builder.(*dbx.SqliteBuilder); !ok {
+		t.Errorf("dbx builder %T, want *dbx.SqliteBuilder", db.Builder)
+	}
+}

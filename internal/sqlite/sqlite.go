@@ -34,7 +34,7 @@ const DriverName = "madang_sqlite"
 // (least recently used first out); maxSeen the texts it remembers having
 // seen once.
 const (
-	MaxStatements = 128
+	MaxStatements = 64
 	maxSeen       = 1024
 )
 

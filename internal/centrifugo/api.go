@@ -39,6 +39,10 @@ type api struct {
 	queue    chan broadcast
 	done     chan struct{}
 	stopOnce sync.Once
+	// sending guards queue against its close: a Send racing the app's
+	// stop (an announcer's late event) finds it stopped, not closed
+	sending sync.RWMutex
+	stopped bool
 }
 
 type broadcast struct {
@@ -65,7 +69,10 @@ func (a *api) run() {
 // stop sends what is queued and ends the sender.
 func (a *api) stop() {
 	a.stopOnce.Do(func() {
+		a.sending.Lock()
+		a.stopped = true
 		close(a.queue)
+		a.sending.Unlock()
 		<-a.done
 	})
 }
@@ -89,7 +96,11 @@ func (a *api) Send(users []string, topic string, data []byte) {
 	if err != nil {
 		return
 	}
-	defer func() { _ = recover() }() // queue closed: the app is stopping
+	a.sending.RLock()
+	defer a.sending.RUnlock()
+	if a.stopped {
+		return // the app is stopping
+	}
 	select {
 	case a.queue <- broadcast{Channels: channels, Data: payload}:
 	default:

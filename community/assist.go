@@ -16,6 +16,7 @@ import (
 
 	"madang/ai"
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // AI moderation assist. An admin attaches a text_classifier to a board
@@ -104,7 +105,7 @@ func scoreWrite(e *core.RecordEvent, created bool) error {
 	if facts.moderationAI == "" {
 		return e.Next()
 	}
-	return inTransaction(e, func(tx core.App) error {
+	return txn.Around(e, func(tx core.App) error {
 		jobs, err := tx.FindCachedCollectionByNameOrId(access.CollectionNameAILogs)
 		if err != nil {
 			return err
@@ -166,7 +167,7 @@ func fileAssistReport(e *core.RecordEvent) error {
 	if label == "" || score <= threshold {
 		return e.Next()
 	}
-	return inTransaction(e, func(tx core.App) error {
+	return txn.Around(e, func(tx core.App) error {
 		report, err := tx.FindFirstRecordByFilter(Reports, "reporter = '' && target_kind = {:kind} && "+kind+" = {:id} && status = 'open'",
 			dbx.Params{"kind": kind, "id": id})
 		if err != nil {

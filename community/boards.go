@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // registerBlocks keeps users.blocking, the list the read rules check (a
@@ -31,7 +32,7 @@ func registerBlocks(app core.App) {
 	// records (a superuser may move a block to another pair in the
 	// dashboard: then the old blocker's list changes too)
 	sync := func(e *core.RecordEvent) error {
-		return inTransaction(e, func(tx core.App) error {
+		return txn.Around(e, func(tx core.App) error {
 			users := []string{e.Record.GetString("user")}
 			if before := e.Record.Original().GetString("user"); before != "" && before != users[0] {
 				users = append(users, before)

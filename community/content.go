@@ -122,21 +122,21 @@ func registerMentions(app core.App) {
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "title", "content")
-		return inTransaction(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
+		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
 	})
 	txn.BindWrite(app, "create", access.CollectionNameComments, func(tx core.App, comment *core.Record) error {
 		return commentNotices(tx, comment, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
-		return inTransaction(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
+		return txn.Around(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
 	})
 	txn.BindWrite(app, "create", access.CollectionNameChats, func(tx core.App, message *core.Record) error {
 		return chatNotices(tx, message, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
-		return inTransaction(e, func(tx core.App) error { return chatNotices(tx, e.Record, stored) })
+		return txn.Around(e, func(tx core.App) error { return chatNotices(tx, e.Record, stored) })
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // Moderation log actions, spelled as in the migration.
@@ -111,7 +112,7 @@ func registerModerationLog(app core.App) {
 			if len(entries) == 0 {
 				return e.Next()
 			}
-			return inTransaction(e, func(tx core.App) error {
+			return txn.Around(e, func(tx core.App) error {
 				if err := writeLog(tx, a, entries...); err != nil {
 					return err
 				}
@@ -181,7 +182,7 @@ func registerModerationLog(app core.App) {
 		if len(entries) == 0 {
 			return e.Next()
 		}
-		return inTransaction(e, func(tx core.App) error {
+		return txn.Around(e, func(tx core.App) error {
 			if err := writeLog(tx, a, entries...); err != nil {
 				return err
 			}
@@ -204,7 +205,7 @@ func registerModerationLog(app core.App) {
 			return e.Next()
 		}
 		a := access.WrittenBy(e.App, e.Record)
-		return inTransaction(e, func(tx core.App) error {
+		return txn.Around(e, func(tx core.App) error {
 			return writeLog(tx, a, entry{ActionBoardChange, "board", e.Record.Id, strings.Join(changes, "; ")})
 		})
 	})

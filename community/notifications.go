@@ -236,18 +236,11 @@ func registerNotifications(app core.App) {
 		if err != nil || wasFinished || realtime.Watching(e.App, user, "ai_logs/"+e.Record.Id, "ai_logs/*") {
 			return e.Next()
 		}
-		return inTransaction(e, func(tx core.App) error {
+		return txn.Around(e, func(tx core.App) error {
 			return notify(tx, notice{user: user, kind: KindAIJob, job: e.Record.Id,
 				text: "Your AI job " + e.Record.GetString("status") + "."})
 		})
 	})
-}
-
-// inTransaction runs the write e.Next() and then after in one transaction
-// (txn.Around), so a notification or a log line is stored exactly when its
-// event is.
-func inTransaction(e *core.RecordEvent, after func(tx core.App) error) error {
-	return txn.Around(e, after)
 }
 
 // unreadNotifications answers GET /api/notifications/unread:

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // Report targets and resolutions, spelled as in the migration and the contract.
@@ -54,7 +55,7 @@ func registerReports(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordCreateExecute(Reports).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(tx core.App) error { return autoHide(tx, e.Record) })
+		return txn.Around(e, func(tx core.App) error { return autoHide(tx, e.Record) })
 	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)

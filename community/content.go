@@ -115,23 +115,23 @@ func storedTexts(app core.App, record *core.Record, fields ...string) map[string
 // who do not have it open (chat, one unread notification per session) and
 // its @mentions. An edit notifies only the mentions it adds.
 func registerMentions(app core.App) {
-	// creates: the transaction starts at the INSERT (txn.BindWrite); an
+	// creates: the transaction starts at the INSERT (txn.BindCreate); an
 	// edit's starts a step earlier, to read the texts it replaces first
-	txn.BindWrite(app, "create", access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
+	txn.BindCreate(app, access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
 		return postNotices(tx, post, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "title", "content")
 		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
 	})
-	txn.BindWrite(app, "create", access.CollectionNameComments, func(tx core.App, comment *core.Record) error {
+	txn.BindCreate(app, access.CollectionNameComments, func(tx core.App, comment *core.Record) error {
 		return commentNotices(tx, comment, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
 		stored := storedTexts(e.App, e.Record, "content")
 		return txn.Around(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
 	})
-	txn.BindWrite(app, "create", access.CollectionNameChats, func(tx core.App, message *core.Record) error {
+	txn.BindCreate(app, access.CollectionNameChats, func(tx core.App, message *core.Record) error {
 		return chatNotices(tx, message, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {

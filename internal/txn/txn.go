@@ -27,13 +27,13 @@ func Around(e *core.RecordEvent, after func(tx core.App) error) error {
 	return around(&e.App, e.Next, after)
 }
 
-// BindWrite runs after in the transaction of each INSERT ("create") or
-// UPDATE ("update") of collection's records, as Around does, but starting
+// BindCreate runs after in the transaction of each INSERT of collection's
+// records, as Around does, but starting
 // the transaction at the statement itself: after the record's execute
 // hooks and its fields' interceptors, which upload new files (to disk or
 // S3) and would otherwise hold SQLite's write lock meanwhile, as they do
 // not for a plain PocketBase save. after gets the record as written.
-func BindWrite(app core.App, action, collection string, after func(tx core.App, record *core.Record) error) {
+func BindCreate(app core.App, collection string, after func(tx core.App, record *core.Record) error) {
 	h := &hook.Handler[*core.ModelEvent]{
 		Func: func(me *core.ModelEvent) error {
 			r, ok := me.Model.(*core.Record)
@@ -47,14 +47,7 @@ func BindWrite(app core.App, action, collection string, after func(tx core.App, 
 		// statement
 		Priority: 100,
 	}
-	switch action {
-	case "create":
-		app.OnModelCreateExecute().Bind(h)
-	case "update":
-		app.OnModelUpdateExecute().Bind(h)
-	default:
-		panic("txn.BindWrite: unknown action " + action)
-	}
+	app.OnModelCreateExecute().Bind(h)
 }
 
 func around(app *core.App, next func() error, after func(tx core.App) error) error {

@@ -11,10 +11,10 @@ import (
 	"madang/internal/txn"
 )
 
-// BindWrite's transaction holds the INSERT and what after writes, all or
+// BindCreate's transaction holds the INSERT and what after writes, all or
 // nothing, and starts at the statement: the record's own execute hooks
 // (and the field interceptors that upload files) run before it.
-func TestBindWriteCommitsWithTheInsertOnly(t *testing.T) {
+func TestBindCreateCommitsWithTheInsertOnly(t *testing.T) {
 	app := testapp.New(t)
 	defer app.Cleanup()
 	for _, name := range []string{"txn_probe", "txn_probe_log"} {
@@ -30,7 +30,7 @@ func TestBindWriteCommitsWithTheInsertOnly(t *testing.T) {
 		return e.Next()
 	})
 	failed := errors.New("after failed")
-	txn.BindWrite(app, "create", "txn_probe", func(tx core.App, r *core.Record) error {
+	txn.BindCreate(app, "txn_probe", func(tx core.App, r *core.Record) error {
 		afterInTx = tx.IsTransactional()
 		if _, err := tx.DB().NewQuery("INSERT INTO txn_probe_log (id, name) VALUES ({:id}, {:name})").
 			Bind(dbx.Params{"id": r.Id, "name": r.GetString("name")}).Execute(); err != nil {
@@ -69,7 +69,7 @@ func TestBindWriteCommitsWithTheInsertOnly(t *testing.T) {
 		t.Errorf("a failed after left %d records and %d log rows; want none", count("txn_probe", "fail"), count("txn_probe_log", "fail"))
 	}
 
-	// inside a caller's transaction, BindWrite joins it: nothing commits
+	// inside a caller's transaction, BindCreate joins it: nothing commits
 	// until the caller does, and the caller's rollback takes both back
 	rollback := errors.New("caller rolls back")
 	err := app.RunInTransaction(func(tx core.App) error {

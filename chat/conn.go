@@ -14,6 +14,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 // WebSocket limits.
@@ -221,6 +223,7 @@ func (c *conn) join(sessionID string) {
 		c.sendError(errNoSession(sessionID).Error())
 		return
 	}
+	access.WarmBlocks(c.hub.app, c.userID) // before "joined": the next message finds the list cached
 	c.queue(encodeFrame(serverFrame{Type: "joined", Session: sessionID}))
 }
 

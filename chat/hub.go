@@ -449,6 +449,18 @@ func (h *hub) roomConns(sessionID string) []*conn {
 	return conns
 }
 
+// inRoom tells whether one of userID's connections joined sessionID.
+func (h *hub) inRoom(sessionID, userID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.users[userID] {
+		if c.joined[sessionID] {
+			return true
+		}
+	}
+	return false
+}
+
 func (h *hub) connsOf(userID string) []*conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -220,6 +220,7 @@ const warmLimit = 1000
 // message of each costs no rule query per subscriber. Only "yes" answers are
 // stored; the others are asked on demand, as before.
 func (h *hub) warm(auth *core.Record) {
+	access.WarmBlocks(h.app, auth.Id)
 	sessions, err := h.app.FindCachedCollectionByNameOrId(Sessions)
 	if err != nil || sessions.ViewRule == nil {
 		return

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -256,12 +257,8 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) er
 	if err != nil {
 		return err
 	}
-	isMember := map[string]bool{}
-	for _, m := range members {
-		isMember[m] = true
-	}
 	for _, id := range mentioned {
-		if isMember[id] || kind == chat.KindSupport {
+		if kind == chat.KindSupport || slices.Contains(members, id) {
 			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
 				text: message.GetString("content")})
 			if err != nil {
@@ -275,7 +272,7 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) er
 	var recipients []string
 	watching := chat.Watching(tx, sessionID)
 	for _, m := range members {
-		if m != message.GetString("author") && !watching[m] {
+		if m != message.GetString("author") && !watching(m) {
 			recipients = append(recipients, m)
 		}
 	}

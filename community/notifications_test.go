@@ -1,13 +1,19 @@
 package community_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/community"
@@ -86,12 +92,15 @@ func TestMentions(t *testing.T) {
 
 // TestChatNotificationsFold: messages in a chat a member does not have open
 // become one unread notification per session (the first message's), until
-// read; a member watching the chat (its typing topic open) is not notified.
+// read; a member watching the chat — its typing topic open over SSE, or
+// joined over the WebSocket bridge — is not notified.
 func TestChatNotificationsFold(t *testing.T) {
 	app, base := server(t)
-	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	adam := testapp.ID(testapp.Adam)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina, adam}})
 	watcher := testapp.OpenSSE(t, base, token(testapp.Gina), "chat_typing/"+session.Id)
 	_ = watcher
+	joinChatWS(t, base, testapp.Adam, session.Id)
 	for i := range 3 {
 		mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": fmt.Sprint("hi ", i)}, 200)
 	}
@@ -100,7 +109,10 @@ func TestChatNotificationsFold(t *testing.T) {
 		t.Fatalf("bob's chat notifications: %v", got)
 	}
 	if n := len(notificationsOf(t, app, gina)); n != 0 {
-		t.Fatalf("gina, watching the chat, got %d notifications", n)
+		t.Fatalf("gina, watching the chat over SSE, got %d notifications", n)
+	}
+	if n := len(notificationsOf(t, app, adam)); n != 0 {
+		t.Fatalf("adam, in the chat over the WebSocket bridge, got %d notifications", n)
 	}
 	if n := len(notificationsOf(t, app, alice)); n != 0 {
 		t.Fatalf("alice got %d notifications of her own messages", n)
@@ -305,6 +317,35 @@ func TestUnreadBoundHoldsAcrossRollbacks(t *testing.T) {
 		}
 		if n := unreadIn(app); n > community.MaxUnread {
 			t.Fatalf("notice %d left %d unread, more than %d", i, n, community.MaxUnread)
+		}
+	}
+}
+
+// joinChatWS joins who to session over the chat WebSocket bridge, for the
+// rest of the test.
+func joinChatWS(t *testing.T, base, who, session string) {
+	t.Helper()
+	ticket := mustCall(t, base, http.MethodPost, "/api/chat/ticket", who, nil, 200).Body["ticket"].(string)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/chat/ws?ticket="+url.QueryEscape(ticket), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	if err := wsjson.Write(ctx, c, map[string]string{"type": "join", "session": session}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var f struct{ Type, Message string }
+		if err := wsjson.Read(ctx, c, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "joined" {
+			return
+		}
+		if f.Type == "error" {
+			t.Fatalf("joining chat %s as %s: %s", session, who, f.Message)
 		}
 	}
 }

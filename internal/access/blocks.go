@@ -37,28 +37,47 @@ func HasBlocked(app core.App, user, other string) bool {
 	if user == "" || other == "" || user == other {
 		return false
 	}
+	return blockListOf(app, user)[other]
+}
+
+// WarmBlocks caches user's block list ahead of need: called when someone
+// opens a live connection, so that the first chat message they receive
+// does not wait for the query (a thousand readers' lists took the first
+// message of the fan-out benchmark 25 ms).
+func WarmBlocks(app core.App, user string) {
+	if user != "" {
+		blockListOf(app, user)
+	}
+}
+
+// blockListOf is whom user blocked, from the cache or read once; nil when
+// nobody (most users), which costs the cache no map.
+func blockListOf(app core.App, user string) map[string]bool {
 	b := blocksOf(app)
 	b.mu.Lock()
 	list, ok := b.lists[user]
 	b.mu.Unlock()
-	if !ok {
-		var blocked []string
-		err := app.DB().Select("blocked").From(CollectionNameBlocks).Where(dbx.HashExp{"user": user}).Column(&blocked)
-		if err != nil {
-			return false // no blocks collection (yet), or a failing read: show rather than lose
-		}
-		list = map[string]bool{}
+	if ok {
+		return list
+	}
+	var blocked []string
+	err := app.DB().Select("blocked").From(CollectionNameBlocks).Where(dbx.HashExp{"user": user}).Column(&blocked)
+	if err != nil {
+		return nil // no blocks collection (yet), or a failing read: show rather than lose
+	}
+	if len(blocked) > 0 {
+		list = make(map[string]bool, len(blocked))
 		for _, id := range blocked {
 			list[id] = true
 		}
-		b.mu.Lock()
-		if len(b.lists) >= maxBlockLists {
-			clear(b.lists)
-		}
-		b.lists[user] = list
-		b.mu.Unlock()
 	}
-	return list[other]
+	b.mu.Lock()
+	if len(b.lists) >= maxBlockLists {
+		clear(b.lists)
+	}
+	b.lists[user] = list
+	b.mu.Unlock()
+	return list
 }
 
 // bindBlocks forgets a user's cached list when it changes, once the change

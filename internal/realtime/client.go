@@ -8,6 +8,9 @@ package realtime
 import (
 	"errors"
 	"fmt"
+	"io"
+	"iter"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -104,7 +107,7 @@ func Bind(app core.App) {
 		// same write: the event is written to the response's buffer and
 		// flushed once the queue is empty (or the buffer full). The
 		// channel is never empty while events wait in the overflow.
-		err := e.Message.WriteSSE(e.Response, e.Client.Id())
+		err := writeEvent(e.Response, e.Client.Id(), e.Message)
 		if err == nil && len(c.queue) == 0 {
 			err = e.Flush()
 		}
@@ -113,6 +116,27 @@ func Bind(app core.App) {
 		}
 		return err
 	})
+}
+
+// eventBufs holds the buffers writeEvent builds events in.
+var eventBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeEvent writes m to w as PocketBase's Message.WriteSSE does, in one
+// Write from a pooled buffer: WriteSSE builds five slices per event, and
+// every SSE delivery went through it.
+func writeEvent(w io.Writer, eventID string, m *subscriptions.Message) error {
+	bp := eventBufs.Get().(*[]byte)
+	b := append((*bp)[:0], "id:"...)
+	b = append(b, eventID...)
+	b = append(b, "\nevent:"...)
+	b = append(b, m.Name...)
+	b = append(b, "\ndata:"...)
+	b = append(b, m.Data...)
+	b = append(b, "\n\n"...)
+	_, err := w.Write(b)
+	*bp = b
+	eventBufs.Put(bp)
+	return err
 }
 
 // connsOf counts the SSE clients signed in as auth, other than except.
@@ -137,62 +161,130 @@ type client struct {
 
 	deadline time.Time // of the connection's writes; the SSE loop's goroutine only
 
-	namesMu sync.RWMutex
-	names   []string // the subscriptions' names, as PocketBase's client stores them
+	subsMu sync.Mutex                     // serializes Subscribe and Unsubscribe
+	subs   atomic.Pointer[[]subscription] // replaced whole on each change: walks take no lock
 }
 
-// Subscribe implements subscriptions.Client, keeping names.
+// subscription is one of a client's subscriptions: its name as PocketBase's
+// client stores it (topic, and options if any) and its parsed options.
+type subscription struct {
+	name    string
+	options subscriptions.SubscriptionOptions
+}
+
+// Subscribe implements subscriptions.Client, keeping a copy of each
+// subscription (PocketBase's client parses the options).
 func (c *client) Subscribe(subs ...string) {
+	c.subsMu.Lock()
+	defer c.subsMu.Unlock()
 	c.Client.Subscribe(subs...)
-	c.namesMu.Lock()
-	defer c.namesMu.Unlock()
+	next := slices.Clone(c.list())
 	for _, s := range subs {
-		if s != "" && !slices.Contains(c.names, s) {
-			c.names = append(c.names, s)
+		if s == "" {
+			continue
+		}
+		// exactly s, whatever its options: every name under the prefix s+"?"
+		// is s itself or s followed by "?"
+		options := c.Client.Subscriptions(s + "?")[s]
+		if i := slices.IndexFunc(next, func(x subscription) bool { return x.name == s }); i >= 0 {
+			next[i].options = options
+		} else {
+			next = append(next, subscription{name: s, options: options})
 		}
 	}
+	c.subs.Store(&next)
 }
 
-// Unsubscribe implements subscriptions.Client, keeping names.
+// Unsubscribe implements subscriptions.Client, keeping the copy.
 func (c *client) Unsubscribe(subs ...string) {
+	c.subsMu.Lock()
+	defer c.subsMu.Unlock()
 	c.Client.Unsubscribe(subs...)
-	c.namesMu.Lock()
-	defer c.namesMu.Unlock()
-	if len(subs) == 0 {
-		c.names = nil
-		return
+	var next []subscription
+	if len(subs) > 0 {
+		next = slices.DeleteFunc(slices.Clone(c.list()), func(x subscription) bool { return slices.Contains(subs, x.name) })
 	}
-	c.names = slices.DeleteFunc(c.names, func(n string) bool { return slices.Contains(subs, n) })
+	c.subs.Store(&next)
 }
 
-// Subscriptions implements subscriptions.Client. Every broadcast — PocketBase's
-// for each record event, and this package's — asks every client for its
-// subscriptions under a few prefixes; PocketBase's client builds a map and a
-// string per subscription per prefix for each answer, matching or not (in
-// the fan-out benchmark, the largest source of garbage: 54 MB for 200 chat
-// messages to 1,000 connections). A client with no matching subscription
-// now answers nil without allocating.
+// list is the client's subscriptions now; never modified in place.
+func (c *client) list() []subscription {
+	if p := c.subs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Subscriptions implements subscriptions.Client, answering as PocketBase's
+// client does. Every broadcast — PocketBase's for each record event, and
+// this package's — asks every client for its subscriptions under a few
+// prefixes; PocketBase's client builds a map for each answer, matching or
+// not. This one answers nil without allocating when nothing matches, and
+// this package's own walks use each and follows, which never allocate.
 func (c *client) Subscriptions(prefixes ...string) map[string]subscriptions.SubscriptionOptions {
-	if len(prefixes) > 0 && !c.follows(prefixes) {
-		return nil
+	if len(prefixes) == 0 {
+		return c.Client.Subscriptions()
 	}
-	return c.Client.Subscriptions(prefixes...)
+	var out map[string]subscriptions.SubscriptionOptions
+	for name, options := range c.each(prefixes) {
+		if out == nil {
+			out = map[string]subscriptions.SubscriptionOptions{}
+		}
+		out[name] = options
+	}
+	return out
 }
 
-// follows tells whether a subscription falls under one of prefixes, as
-// PocketBase's client decides it: strings.HasPrefix(name+"?", prefix).
-func (c *client) follows(prefixes []string) bool {
-	c.namesMu.RLock()
-	defer c.namesMu.RUnlock()
-	for _, name := range c.names {
-		for _, p := range prefixes {
-			if strings.HasPrefix(name, p) ||
-				len(p) == len(name)+1 && p[len(name)] == '?' && strings.HasPrefix(p, name) {
-				return true
+// each yields the client's subscriptions that fall under one of prefixes,
+// each once.
+func (c *client) each(prefixes []string) iter.Seq2[string, subscriptions.SubscriptionOptions] {
+	return func(yield func(string, subscriptions.SubscriptionOptions) bool) {
+		for _, s := range c.list() {
+			if under(s.name, prefixes) && !yield(s.name, s.options) {
+				return
 			}
 		}
 	}
+}
+
+// follows tells whether a subscription falls under one of prefixes.
+func (c *client) follows(prefixes []string) bool {
+	for _, s := range c.list() {
+		if under(s.name, prefixes) {
+			return true
+		}
+	}
 	return false
+}
+
+// under tells whether the subscription name falls under one of prefixes.
+func under(name string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(p string) bool { return falls(name, p) })
+}
+
+// falls tells whether the subscription name falls under prefix, as
+// PocketBase's client decides it (strings.HasPrefix(name+"?", prefix)),
+// without building name+"?".
+func falls(name, prefix string) bool {
+	return strings.HasPrefix(name, prefix) ||
+		len(prefix) == len(name)+1 && prefix[len(name)] == '?' && strings.HasPrefix(prefix, name)
+}
+
+// subscriptionsOf yields client's subscriptions under one of prefixes,
+// without allocating for Madang's clients (every SSE connection's, see Bind).
+func subscriptionsOf(cl subscriptions.Client, prefixes ...string) iter.Seq2[string, subscriptions.SubscriptionOptions] {
+	if c, ok := cl.(*client); ok {
+		return c.each(prefixes)
+	}
+	return maps.All(cl.Subscriptions(prefixes...))
+}
+
+// follows tells whether client has a subscription under one of prefixes.
+func follows(cl subscriptions.Client, prefixes ...string) bool {
+	if c, ok := cl.(*client); ok {
+		return c.follows(prefixes)
+	}
+	return len(cl.Subscriptions(prefixes...)) > 0
 }
 
 func newClient(base subscriptions.Client, counters *counters, abort func()) *client {

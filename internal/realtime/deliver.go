@@ -91,12 +91,11 @@ func Prepare(app core.App, ev Event) Prepared {
 		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
 	}
 	for _, client := range clientsOf(app) {
-		subs := client.Subscriptions(prefixes...)
-		if len(subs) == 0 {
-			continue
-		}
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		for name, options := range subs {
+		var auth *core.Record
+		for name, options := range subscriptionsOf(client, prefixes...) {
+			if auth == nil {
+				auth, _ = client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+			}
 			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
 				Query: options.Query, Headers: options.Headers, Auth: auth}
 			v := verdict(info, ruleOf(rules, name))
@@ -125,9 +124,8 @@ func Prepare(app core.App, ev Event) Prepared {
 
 // ruleOf returns the rule of the prefix subscription name falls under.
 func ruleOf(rules map[string]*string, name string) *string {
-	name += "?"
 	for prefix, rule := range rules {
-		if strings.HasPrefix(name, prefix) {
+		if falls(name, prefix) {
 			return rule
 		}
 	}
@@ -152,15 +150,14 @@ func Publish(app core.App, topic string, data []byte, to func(auth *core.Record)
 	publishTier(app, topic, data, to)
 	prefix := topic + "?"
 	for _, client := range clientsOf(app) {
-		subs := client.Subscriptions(prefix)
-		if len(subs) == 0 {
+		if !follows(client, prefix) {
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if !to(auth) {
 			continue
 		}
-		for name := range subs {
+		for name := range subscriptionsOf(client, prefix) {
 			client.Send(subscriptions.Message{Name: name, Data: data})
 		}
 	}
@@ -196,47 +193,48 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	}
 	prefixes := []string{collection.Name + "/", collection.Id + "/", collection.Name + "?", collection.Id + "?"}
 	for _, client := range clientsOf(app) {
-		if len(client.Subscriptions(prefixes...)) > 0 {
+		if follows(client, prefixes...) {
 			return true
 		}
 	}
 	return false
 }
 
-// Followers returns the users who follow topic live (SSE, signed in; and
-// on the tier, its shared channel's followers: see Tier.Followers).
-func Followers(app core.App, topic string) []string {
-	var ids []string
+// Follower returns a test of whether a user (of the users collection)
+// follows topic live: over SSE, signed in, or on the tier through its
+// shared channel (Tier.Followers). A test costs one lookup of the user's own
+// connections, however many the server holds: a chat message asks it for
+// each of its session's members.
+func Follower(app core.App, topic string) func(userID string) bool {
+	var onTier map[string]bool
 	if t := TierOf(app); t != nil {
-		ids = t.Followers(topic)
+		onTier = map[string]bool{}
+		for _, id := range t.Followers(topic) {
+			onTier[id] = true
+		}
 	}
+	users, _ := app.FindCachedCollectionByNameOrId(access.CollectionNameUsers)
 	prefix := topic + "?"
-	for _, client := range clientsOf(app) {
-		if len(client.Subscriptions(prefix)) == 0 {
-			continue
-		}
-		if auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record); auth != nil {
-			ids = append(ids, auth.Id)
-		}
+	return func(userID string) bool {
+		return onTier[userID] || users != nil && ownersOf(app).any(users.Id, userID, func(c subscriptions.Client) bool {
+			return follows(c, prefix)
+		})
 	}
-	return ids
 }
 
 // Watching tells whether userID follows one of topics live (SSE; "x/*"
 // and "x/ID" topics, with or without options) — e.g. whether the owner of
 // an AI job watches it, so a notification would tell them nothing new.
 func Watching(app core.App, userID string, topics ...string) bool {
+	users, err := app.FindCachedCollectionByNameOrId(access.CollectionNameUsers)
+	if err != nil {
+		return false
+	}
 	prefixes := make([]string, len(topics))
 	for i, t := range topics {
 		prefixes[i] = t + "?"
 	}
-	for _, client := range clientsOf(app) {
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth != nil && auth.Id == userID && len(client.Subscriptions(prefixes...)) > 0 {
-			return true
-		}
-	}
-	return false
+	return ownersOf(app).any(users.Id, userID, func(c subscriptions.Client) bool { return follows(c, prefixes...) })
 }
 
 // FollowedTopics returns the distinct topics (without options) starting
@@ -245,7 +243,7 @@ func FollowedTopics(app core.App, prefix string) []string {
 	seen := map[string]bool{}
 	var topics []string
 	for _, client := range clientsOf(app) {
-		for s := range client.Subscriptions(prefix) {
+		for s := range subscriptionsOf(client, prefix) {
 			topic, _, _ := strings.Cut(s, "?")
 			if !seen[topic] {
 				seen[topic] = true

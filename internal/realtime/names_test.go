@@ -1,15 +1,17 @@
 package realtime
 
 import (
+	"bytes"
 	"maps"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
-// TestSubscriptionsMatchPocketBase: the client's allocation-free answer for
-// prefixes it does not follow must never hide a subscription PocketBase's
-// own client would return, and must return exactly what it returns.
+// TestSubscriptionsMatchPocketBase: the client's own copy of its
+// subscriptions (which the walks read without allocating) must answer
+// exactly what PocketBase's client returns, options included, through
+// every subscribe and unsubscribe.
 func TestSubscriptionsMatchPocketBase(t *testing.T) {
 	names := []string{
 		"chats/*", "chats/abc", `chats/*?options={"query":{"filter":"a"}}`, "chats",
@@ -31,13 +33,18 @@ func TestSubscriptionsMatchPocketBase(t *testing.T) {
 			if len(got) != len(want) || (len(want) > 0 && !maps.EqualFunc(got, want, sameOptions)) {
 				t.Errorf("subscribed %q, prefixes %q: got %v, want %v", subscribed, p, got, want)
 			}
+			if len(p) > 0 && follows(ours, p...) != (len(want) > 0) {
+				t.Errorf("subscribed %q, prefixes %q: follows says %v, PocketBase's client returns %v",
+					subscribed, p, follows(ours, p...), want)
+			}
 		}
 		// unsubscribing one, then all, keeps the answers equal
 		for _, unsub := range [][]string{{"chats/*"}, nil} {
 			ours.Unsubscribe(unsub...)
 			theirs.Unsubscribe(unsub...)
 			for _, p := range prefixes {
-				if got, want := ours.Subscriptions(p...), theirs.Subscriptions(p...); len(got) != len(want) {
+				if got, want := ours.Subscriptions(p...), theirs.Subscriptions(p...); len(got) != len(want) ||
+					(len(want) > 0 && !maps.EqualFunc(got, want, sameOptions)) {
 					t.Errorf("after unsubscribing %q, prefixes %q: got %v, want %v", unsub, p, got, want)
 				}
 			}
@@ -91,4 +98,25 @@ func TestQueueKeepsOrderThroughTheOverflow(t *testing.T) {
 		t.Fatal("not discarded past QueueSize events behind")
 	}
 	<-aborted
+}
+
+// TestWriteEventMatchesPocketBase: the SSE send path writes each event
+// byte for byte as PocketBase's Message.WriteSSE does.
+func TestWriteEventMatchesPocketBase(t *testing.T) {
+	for _, m := range []subscriptions.Message{
+		{Name: "chats/*", Data: []byte(`{"action":"create","record":{"id":"x"}}`)},
+		{Name: "PB_CONNECT", Data: nil},
+		{Name: "", Data: []byte("a\nb")},
+	} {
+		var ours, theirs bytes.Buffer
+		if err := writeEvent(&ours, "client1", &m); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WriteSSE(&theirs, "client1"); err != nil {
+			t.Fatal(err)
+		}
+		if ours.String() != theirs.String() {
+			t.Errorf("event %q: wrote %q, PocketBase writes %q", m.Name, ours.String(), theirs.String())
+		}
+	}
 }

@@ -57,6 +57,19 @@ func (o *owners) set(c subscriptions.Client, key string) {
 	o.of[c] = key
 }
 
+// any tells whether one of the live clients of the auth record id of the
+// collection collectionID passes test (called under the index's lock).
+func (o *owners) any(collectionID, id string, test func(subscriptions.Client) bool) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for c := range o.byUser[collectionID+"/"+id] { // ownerKey, built without allocating
+		if test(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // add lists c, a connection that starts.
 func (o *owners) add(c subscriptions.Client) {
 	o.mu.Lock()

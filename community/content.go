@@ -125,12 +125,21 @@ func registerMentions(app core.App) {
 		stored := storedTexts(e.App, e.Record, "title", "content")
 		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
 	})
-	txn.BindCreate(app, access.CollectionNameComments, func(tx core.App, comment *core.Record) error {
-		return commentNotices(tx, comment, nil)
+	// a comment's notices are decided before its transaction
+	// (commentNoticesOf), which then holds the write lock for the INSERTs
+	type decided struct {
+		notices []*preparedNotice
+		err     error
+	}
+	txn.BindCreateRead(app, access.CollectionNameComments, func(app core.App, comment *core.Record) decided {
+		notices, err := commentNoticesOf(app, comment, nil)
+		return decided{notices, err}
+	}, func(tx core.App, comment *core.Record, d decided) error {
+		return writeNotices(tx, d.notices, d.err)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
-		stored := storedTexts(e.App, e.Record, "content")
-		return txn.Around(e, func(tx core.App) error { return commentNotices(tx, e.Record, stored) })
+		notices, err := commentNoticesOf(e.App, e.Record, storedTexts(e.App, e.Record, "content"))
+		return txn.Around(e, func(tx core.App) error { return writeNotices(tx, notices, err) })
 	})
 	txn.BindCreate(app, access.CollectionNameChats, func(tx core.App, message *core.Record) error {
 		return chatNotices(tx, message, nil)
@@ -164,18 +173,17 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	return nil
 }
 
-func commentNotices(tx core.App, comment *core.Record, stored map[string]string) error {
+// commentNoticesOf decides and builds the notices of a comment: to the
+// writer of the comment a new reply answers, to the post's writer, and to
+// who its text newly mentions (an edit: only those), reading before the
+// write's transaction (txn.BindCreateRead), so that the transaction holds
+// SQLite's write lock for the INSERTs alone. A post's author, anonymous
+// writer and board are fixed once written, and a post hidden meanwhile
+// changes nothing a notice says: the comment was accepted while it was
+// visible. stored holds the texts an edit replaces, nil for a new comment.
+func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string) ([]*preparedNotice, error) {
 	if !comment.GetBool("is_visible") {
-		return nil
-	}
-	author := comment.GetString("author")
-	kinds := map[string]string{} // user → the one notice they get, reply first
-	order := []string{}
-	add := func(user, kind string) {
-		if _, ok := kinds[user]; !ok && user != "" {
-			kinds[user] = kind
-			order = append(order, user)
-		}
+		return nil, nil // a hidden comment notifies nobody
 	}
 	// the post's few facts the notices need: building the whole record cost
 	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
@@ -187,44 +195,70 @@ func commentNotices(tx core.App, comment *core.Record, stored map[string]string)
 		Board           string `db:"board"`
 		IsVisible       bool   `db:"is_visible"`
 	}
-	err := tx.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
+	err := app.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
 		Where(dbx.HashExp{"id": comment.GetString("post")}).One(&post)
 	if err != nil {
-		return nil
+		return nil, nil
+	}
+	kinds := map[string]string{} // user → the one notice they get, reply first
+	order := []string{}
+	add := func(user, kind string) {
+		if _, ok := kinds[user]; !ok && user != "" {
+			kinds[user] = kind
+			order = append(order, user)
+		}
 	}
 	if stored == nil { // a new comment
 		if parent := comment.GetString("parent"); parent != "" {
-			if p, err := tx.FindRecordById(access.CollectionNameComments, parent); err == nil {
+			if p, err := app.FindRecordById(access.CollectionNameComments, parent); err == nil {
 				add(writerOf(p), KindReply)
 			}
 		}
 		add(writer(post.Author, post.AnonymousAuthor), KindComment)
 	}
-	ids, err := newMentions(tx, comment, []string{"content"}, stored)
+	mentioned, err := newMentions(app, comment, []string{"content"}, stored)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, id := range ids {
+	for _, id := range mentioned {
 		add(id, KindMention)
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
 	// A visible comment is readable by exactly who may read its post, and a
 	// visible post by who may read its board (the comments and posts
-	// rules; blocks aside, which notify checks): where every member reads
-	// the board, nobody's own check is needed.
-	everyone := post.IsVisible && boardFactsOf(tx, post.Board).everyMember
+	// rules; blocks aside, which prepareNotice checks): where every member
+	// reads the board, nobody's own check is needed.
+	everyone := post.IsVisible && boardFactsOf(app, post.Board).everyMember
 	var target *core.Record
 	if !everyone {
-		if target, err = tx.FindRecordById(access.CollectionNamePosts, post.Id); err != nil {
-			return nil
+		if target, err = app.FindRecordById(access.CollectionNamePosts, post.Id); err != nil {
+			return nil, nil
 		}
 	}
+	var notices []*preparedNotice
 	for _, user := range order {
-		err := notify(tx, notice{user: user, kind: kinds[user], actor: author, from: writerOf(comment), post: post.Id,
-			comment: comment.Id, target: target, everyMemberReads: everyone, text: comment.GetString("content")})
+		p, err := prepareNotice(app, notice{user: user, kind: kinds[user], actor: comment.GetString("author"),
+			from: writerOf(comment), post: post.Id, comment: comment.Id, target: target, everyMemberReads: everyone,
+			text: comment.GetString("content")})
 		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			notices = append(notices, p)
+		}
+	}
+	return notices, nil
+}
+
+// writeNotices writes notices decided before the transaction tx.
+func writeNotices(tx core.App, notices []*preparedNotice, err error) error {
+	if err != nil {
+		return err
+	}
+	for _, p := range notices {
+		if err := p.write(tx); err != nil {
 			return err
 		}
 	}

@@ -67,30 +67,51 @@ type notice struct {
 // with a constant text (the connection keeps it compiled: internal/sqlite):
 // it runs under SQLite's write lock, where every statement and every step
 // of a record save holds up the next writer (the notice of a comment cost
-// S3 a quarter of its throughput as a record save and two reads).
+// S3 a quarter of its throughput as a record save and two reads). A write
+// that can decide its notices before its transaction does so
+// (prepareNotice; a comment's: commentNoticesOf) and writes them in it.
 func notify(tx core.App, n notice) error {
+	p, err := prepareNotice(tx, n)
+	if err != nil || p == nil {
+		return err
+	}
+	return p.write(tx)
+}
+
+// preparedNotice is a notice decided and built, to be written in the
+// event's transaction.
+type preparedNotice struct {
+	record *core.Record
+	params dbx.Params
+}
+
+// prepareNotice decides whether n goes out (nil when not) and builds it. It
+// only reads, so a write whose notices it decides before its transaction
+// (a comment's: readCommentFacts) holds SQLite's write lock for the
+// INSERT alone.
+func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	if n.from == "" {
 		n.from = n.actor
 	}
 	if n.user == "" || n.from == n.user {
-		return nil
+		return nil, nil
 	}
-	if access.HasBlocked(tx, n.user, n.from) {
-		return nil
+	if access.HasBlocked(app, n.user, n.from) {
+		return nil, nil
 	}
 	if n.target != nil && !n.everyMemberReads {
-		user, err := tx.FindRecordById(access.CollectionNameUsers, n.user)
+		user, err := app.FindRecordById(access.CollectionNameUsers, n.user)
 		if err != nil {
-			return nil
+			return nil, nil
 		}
 		info := &core.RequestInfo{Auth: user, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
-		if ok, _ := tx.CanAccessRecord(n.target, info, n.target.Collection().ViewRule); !ok {
-			return nil
+		if ok, _ := app.CanAccessRecord(n.target, info, n.target.Collection().ViewRule); !ok {
+			return nil, nil
 		}
 	}
-	notifications, err := tx.FindCachedCollectionByNameOrId(Notifications)
+	notifications, err := app.FindCachedCollectionByNameOrId(Notifications)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := types.NowDateTime()
 	record := core.NewRecord(notifications)
@@ -98,22 +119,29 @@ func notify(tx core.App, n notice) error {
 	record.Load(map[string]any{"user": n.user, "kind": n.kind, "count": 1, "actor": n.actor, "post": n.post,
 		"comment": n.comment, "session": n.session, "job": n.job, "text": clip(n.text, 300), "created": now, "updated": now})
 	record.MarkAsNotNew()
+	return &preparedNotice{record: record, params: dbx.Params{"id": record.Id, "user": n.user, "kind": n.kind,
+		"actor": n.actor, "post": n.post, "comment": n.comment, "session": n.session, "job": n.job,
+		"text": record.GetString("text"), "now": now.String()}}, nil
+}
+
+// write writes the notice with tx, unless its user muted its kind (or is
+// gone), delivers it once tx commits and folds its user's oldest unread.
+func (p *preparedNotice) write(tx core.App) error {
 	var written string
-	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
+	err := tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
 			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
 		SELECT {:id}, [[u.id]], {:kind}, 1, {:actor}, {:post}, {:comment}, {:session}, {:job}, {:text}, '', {:now}, {:now}
 		FROM {{users}} [[u]] WHERE [[u.id]] = {:user} AND ` + notMuted + `
-		RETURNING [[id]]`).Bind(dbx.Params{"id": record.Id, "user": n.user, "kind": n.kind, "actor": n.actor,
-		"post": n.post, "comment": n.comment, "session": n.session, "job": n.job, "text": record.GetString("text"),
-		"now": now.String()}).Row(&written)
+		RETURNING [[id]]`).Bind(p.params).Row(&written)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // muted, or the user is gone
 	}
+	user := p.record.GetString("user")
 	if err != nil {
-		return fmt.Errorf("notifying user %s (%s): %w", n.user, n.kind, err)
+		return fmt.Errorf("notifying user %s (%s): %w", user, p.record.GetString("kind"), err)
 	}
-	realtime.DeliverAfterCommit(tx, realtime.Event{Action: "create", Record: record})
-	return foldUnread(tx, n.user)
+	realtime.DeliverAfterCommit(tx, realtime.Event{Action: "create", Record: p.record})
+	return foldUnread(tx, user)
 }
 
 // notMuted is the condition, on a users row aliased u, that u has not

@@ -34,13 +34,27 @@ func Around(e *core.RecordEvent, after func(tx core.App) error) error {
 // S3) and would otherwise hold SQLite's write lock meanwhile, as they do
 // not for a plain PocketBase save. after gets the record as written.
 func BindCreate(app core.App, collection string, after func(tx core.App, record *core.Record) error) {
+	BindCreateRead(app, collection, func(core.App, *core.Record) struct{} { return struct{}{} },
+		func(tx core.App, record *core.Record, _ struct{}) error { return after(tx, record) })
+}
+
+// BindCreateRead is BindCreate with a read first: read runs right before
+// the transaction starts, on the app (its queries go to the concurrent
+// connections), and after gets what it returned. A read inside the
+// transaction holds SQLite's one write connection while it runs, and every
+// other writer waits; facts the write does not change — a comment's post's
+// author, fixed since the post was written — and decisions made on them
+// belong before it (a comment's: community's commentNoticesOf).
+func BindCreateRead[T any](app core.App, collection string, read func(app core.App, record *core.Record) T,
+	after func(tx core.App, record *core.Record, facts T) error) {
 	h := &hook.Handler[*core.ModelEvent]{
 		Func: func(me *core.ModelEvent) error {
 			r, ok := me.Model.(*core.Record)
 			if !ok || r.Collection().Name != collection {
 				return me.Next()
 			}
-			return around(&me.App, me.Next, func(tx core.App) error { return after(tx, r) })
+			facts := read(me.App, r)
+			return around(&me.App, me.Next, func(tx core.App) error { return after(tx, r, facts) })
 		},
 		// the record's own execute hooks run in PocketBase's handler of
 		// priority -99; this one runs in its e.Next(), right before the

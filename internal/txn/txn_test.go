@@ -2,6 +2,8 @@ package txn_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -82,5 +84,40 @@ func TestBindCreateCommitsWithTheInsertOnly(t *testing.T) {
 	})
 	if !errors.Is(err, rollback) || count("txn_probe", "nested") != 0 || count("txn_probe_log", "nested") != 0 {
 		t.Errorf("a caller's rollback: %v; %d records, %d log rows left", err, count("txn_probe", "nested"), count("txn_probe_log", "nested"))
+	}
+}
+
+// BindCreateRead's read runs outside the transaction, after the record's
+// execute hooks, and what it returns reaches after, inside it.
+func TestBindCreateReadReadsOutsideTheTransaction(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	c := core.NewBaseCollection("txn_probe")
+	c.Fields.Add(&core.TextField{Name: "name"})
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	app.OnRecordCreateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error {
+		steps = append(steps, "execute hook")
+		return e.Next()
+	})
+	var readInTx bool
+	txn.BindCreateRead(app, "txn_probe", func(app core.App, r *core.Record) string {
+		readInTx = app.IsTransactional()
+		steps = append(steps, "read")
+		return "read " + r.GetString("name")
+	}, func(tx core.App, r *core.Record, facts string) error {
+		steps = append(steps, "after: "+facts+fmt.Sprintf(" (in a transaction: %v)", tx.IsTransactional()))
+		return nil
+	})
+	r := core.NewRecord(c)
+	r.Set("name", "x")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"execute hook", "read", "after: read x (in a transaction: true)"}
+	if readInTx || !slices.Equal(steps, want) {
+		t.Errorf("read in a transaction: %v (want false); steps %q, want %q", readInTx, steps, want)
 	}
 }

@@ -179,16 +179,20 @@ func (c *client) Subscribe(subs ...string) {
 	defer c.subsMu.Unlock()
 	c.Client.Subscribe(subs...)
 	next := slices.Clone(c.list())
+	at := make(map[string]int, len(next)+len(subs)) // name → index in next: a request may name 1,000
+	for i, x := range next {
+		at[x.name] = i
+	}
+	parsed := c.Client.Subscriptions() // every name with its parsed options, in one copy
 	for _, s := range subs {
 		if s == "" {
 			continue
 		}
-		// exactly s, whatever its options: every name under the prefix s+"?"
-		// is s itself or s followed by "?"
-		options := c.Client.Subscriptions(s + "?")[s]
-		if i := slices.IndexFunc(next, func(x subscription) bool { return x.name == s }); i >= 0 {
+		options := parsed[s]
+		if i, ok := at[s]; ok {
 			next[i].options = options
 		} else {
+			at[s] = len(next)
 			next = append(next, subscription{name: s, options: options})
 		}
 	}
@@ -202,7 +206,11 @@ func (c *client) Unsubscribe(subs ...string) {
 	c.Client.Unsubscribe(subs...)
 	var next []subscription
 	if len(subs) > 0 {
-		next = slices.DeleteFunc(slices.Clone(c.list()), func(x subscription) bool { return slices.Contains(subs, x.name) })
+		gone := make(map[string]bool, len(subs))
+		for _, s := range subs {
+			gone[s] = true
+		}
+		next = slices.DeleteFunc(slices.Clone(c.list()), func(x subscription) bool { return gone[x.name] })
 	}
 	c.subs.Store(&next)
 }

@@ -135,11 +135,17 @@ func registerMentions(app core.App) {
 		notices, err := commentNoticesOf(app, comment, nil)
 		return decided{notices, err}
 	}, func(tx core.App, comment *core.Record, d decided) error {
-		return writeNotices(tx, d.notices, d.err)
+		if d.err != nil {
+			return d.err
+		}
+		return writeNotices(tx, d.notices)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
 		notices, err := commentNoticesOf(e.App, e.Record, storedTexts(e.App, e.Record, "content"))
-		return txn.Around(e, func(tx core.App) error { return writeNotices(tx, notices, err) })
+		if err != nil {
+			return err
+		}
+		return txn.Around(e, func(tx core.App) error { return writeNotices(tx, notices) })
 	})
 	txn.BindCreate(app, access.CollectionNameChats, func(tx core.App, message *core.Record) error {
 		return chatNotices(tx, message, nil)
@@ -163,14 +169,18 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 	}
 	author := post.GetString("author")
 	everyone := boardFactsOf(tx, post.GetString("board")).everyMember && post.GetBool("is_visible")
+	var notices []*preparedNotice
 	for _, id := range ids {
-		err := notify(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id, target: post,
-			everyMemberReads: everyone, text: post.GetString("title")})
+		p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id,
+			target: post, everyMemberReads: everyone, text: post.GetString("title")})
 		if err != nil {
 			return err
 		}
+		if p != nil {
+			notices = append(notices, p)
+		}
 	}
-	return nil
+	return writeNotices(tx, notices)
 }
 
 // commentNoticesOf decides and builds the notices of a comment: to the
@@ -252,19 +262,6 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	return notices, nil
 }
 
-// writeNotices writes notices decided before the transaction tx.
-func writeNotices(tx core.App, notices []*preparedNotice, err error) error {
-	if err != nil {
-		return err
-	}
-	for _, p := range notices {
-		if err := p.write(tx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // chatNotices notifies a message's @mentions one by one, and the other
 // members of its session who do not have it open with one statement: a
 // chat notification each, unless they already have an unread one of the
@@ -291,14 +288,21 @@ func chatNotices(tx core.App, message *core.Record, stored map[string]string) er
 	if err != nil {
 		return err
 	}
+	var mentions []*preparedNotice
 	for _, id := range mentioned {
 		if kind == chat.KindSupport || slices.Contains(members, id) {
-			err := notify(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
+			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
 				text: message.GetString("content")})
 			if err != nil {
 				return err
 			}
+			if p != nil {
+				mentions = append(mentions, p)
+			}
 		}
+	}
+	if err := writeNotices(tx, mentions); err != nil {
+		return err
 	}
 	if stored != nil {
 		return nil // an edit: mentions only

@@ -2,6 +2,7 @@ package community
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -117,7 +118,11 @@ func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	record := core.NewRecord(notifications)
 	record.Id = core.GenerateDefaultRandomId()
 	record.Load(map[string]any{"user": n.user, "kind": n.kind, "count": 1, "actor": n.actor, "post": n.post,
-		"comment": n.comment, "session": n.session, "job": n.job, "text": clip(n.text, 300), "created": now, "updated": now})
+		"comment": n.comment, "session": n.session, "job": n.job, "text": clip(n.text, 300)})
+	// autodate fields ignore Set (and so Load): the live event carried
+	// empty created and updated until these two lines
+	record.SetRaw("created", now)
+	record.SetRaw("updated", now)
 	record.MarkAsNotNew()
 	return &preparedNotice{record: record, params: dbx.Params{"id": record.Id, "user": n.user, "kind": n.kind,
 		"actor": n.actor, "post": n.post, "comment": n.comment, "session": n.session, "job": n.job,
@@ -144,11 +149,84 @@ func (p *preparedNotice) write(tx core.App) error {
 	return foldUnread(tx, user)
 }
 
+// writeNotices writes notices decided before the transaction tx: one
+// statement for all of them (a reply that also notifies the post's writer
+// and its mentions: a busy thread's comment notified six people with six
+// statements under the write lock), unless there is one.
+func writeNotices(tx core.App, notices []*preparedNotice) error {
+	switch len(notices) {
+	case 0:
+		return nil
+	case 1:
+		return notices[0].write(tx)
+	}
+	type row struct {
+		ID      string `json:"id"`
+		User    string `json:"user"`
+		Kind    string `json:"kind"`
+		Actor   string `json:"actor"`
+		Post    string `json:"post"`
+		Comment string `json:"comment"`
+		Session string `json:"session"`
+		Job     string `json:"job"`
+		Text    string `json:"text"`
+		Now     string `json:"now"`
+	}
+	rows := make([]row, len(notices))
+	byID := make(map[string]*preparedNotice, len(notices))
+	for i, p := range notices {
+		v := p.params
+		rows[i] = row{ID: p.record.Id, User: v["user"].(string), Kind: v["kind"].(string), Actor: v["actor"].(string),
+			Post: v["post"].(string), Comment: v["comment"].(string), Session: v["session"].(string),
+			Job: v["job"].(string), Text: v["text"].(string), Now: v["now"].(string)}
+		byID[p.record.Id] = p
+	}
+	data, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	var written []string
+	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
+			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
+		SELECT [[r.id]], [[u.id]], [[r.kind]], 1, [[r.actor]], [[r.post]], [[r.comment]], [[r.session]], [[r.job]], [[r.text]],
+			'', [[r.now]], [[r.now]]
+		FROM (SELECT json_extract([[value]], '$.id') AS [[id]], json_extract([[value]], '$.user') AS [[user]],
+				json_extract([[value]], '$.kind') AS [[kind]], json_extract([[value]], '$.actor') AS [[actor]],
+				json_extract([[value]], '$.post') AS [[post]], json_extract([[value]], '$.comment') AS [[comment]],
+				json_extract([[value]], '$.session') AS [[session]], json_extract([[value]], '$.job') AS [[job]],
+				json_extract([[value]], '$.text') AS [[text]], json_extract([[value]], '$.now') AS [[now]]
+			FROM json_each({:rows})) [[r]]
+		JOIN {{users}} [[u]] ON [[u.id]] = [[r.user]]
+		WHERE ` + notMutedFor("[[r.kind]]") + `
+		RETURNING [[id]]`).Bind(dbx.Params{"rows": string(data)}).Column(&written)
+	if err != nil {
+		return fmt.Errorf("notifying %d users: %w", len(notices), err)
+	}
+	for _, id := range written {
+		p := byID[id]
+		if p == nil {
+			continue
+		}
+		realtime.DeliverAfterCommit(tx, realtime.Event{Action: "create", Record: p.record})
+		if err := foldUnread(tx, p.record.GetString("user")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // notMuted is the condition, on a users row aliased u, that u has not
-// muted the notification kind bound as {:kind}: one definition for the
-// notices written one by one (notify) and per chat (chatNotices).
-const notMuted = `NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END)
-	WHERE [[value]] = {:kind})`
+// muted the notification kind bound as {:kind}.
+var notMuted = notMutedFor("{:kind}")
+
+// notMutedFor is the condition, on a users row aliased u, that u has not
+// muted the notification kind the SQL expression kind names: one
+// definition for the notices written one by one (notify), several at once
+// (writeNotices) and per chat (chatNotices).
+func notMutedFor(kind string) string {
+	return `NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid([[u.notify_mute]]) THEN [[u.notify_mute]] ELSE '[]' END)
+	WHERE [[value]] = ` + kind + `)`
+}
 
 // foldUnread keeps user's unread notifications at most MaxUnread: once a
 // notice takes them past it, the oldest fold (are marked read) down to

@@ -154,8 +154,9 @@ func TestNotificationRoutesAndRules(t *testing.T) {
 	bobLive := testapp.OpenSSE(t, base, token(testapp.Bob), "notifications/*")
 	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": post.Id, "content": "hi @alice"}, 200)
 	rec := aliceLive.ExpectRecord(t, "notifications/*")
-	if rec["user"] != alice || rec["kind"] != community.KindComment {
-		t.Fatalf("alice's live notification: %v", rec)
+	if row := notificationsOf(t, app, alice)[0]; rec["user"] != alice || rec["kind"] != community.KindComment ||
+		rec["id"] != row.Id || rec["created"] == "" || rec["created"] != row.GetString("created") {
+		t.Fatalf("alice's live notification: %v; the row: %v", rec, row)
 	}
 	id := rec["id"].(string)
 	// bob's stream: the next event he gets is his own (gina comments on his... sentinel: alice mentions bob)
@@ -347,5 +348,56 @@ func joinChatWS(t *testing.T, base, who, session string) {
 		if f.Type == "error" {
 			t.Fatalf("joining chat %s as %s: %s", session, who, f.Message)
 		}
+	}
+}
+
+// TestOneCommentNotifiesSeveral: a reply that also comments on a post and
+// mentions two members writes its notices in one statement; each reaches
+// its owner live, and the statement still skips who muted the kind and
+// who blocked the writer (checked before the transaction).
+func TestOneCommentNotifiesSeveral(t *testing.T) {
+	app, base := server(t)
+	ada := testapp.ID(testapp.Ada)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "alice asks")
+	first := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Gina,
+		map[string]any{"post": post.Id, "content": "gina answers"}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+ada, testapp.Ada, map[string]any{"notify_mute": []string{"mention"}}, 200)
+	before := map[string]int{}
+	for _, u := range []string{alice, gina, adam, ada} {
+		before[u] = len(notificationsOf(t, app, u))
+	}
+	ginaLive := testapp.OpenSSE(t, base, token(testapp.Gina), "notifications/*")
+	adamLive := testapp.OpenSSE(t, base, token(testapp.Adam), "notifications/*")
+	adaLive := testapp.OpenSSE(t, base, token(testapp.Ada), "notifications/*")
+
+	reply := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+		map[string]any{"post": post.Id, "parent": first.Body["id"], "content": "@adam @ada look"}, 200)
+	want := map[string]string{gina: community.KindReply, adam: community.KindMention}
+	for _, u := range []string{alice, gina, adam, ada} {
+		got := notificationsOf(t, app, u)
+		added := len(got) - before[u]
+		switch kind, ok := want[u]; {
+		case ok && (added != 1 || got[0].GetString("kind") != kind || got[0].GetString("comment") != reply.Body["id"] ||
+			got[0].GetString("actor") != bob || got[0].GetInt("count") != 1 || got[0].GetString("read_at") != ""):
+			t.Errorf("%s after bob's reply: %d new, newest %v; want one %s", u, added, got[0], kind)
+		case !ok && added != 0:
+			t.Errorf("%s after bob's reply (blocked him or muted mentions): %d new notifications, want none", u, added)
+		}
+	}
+	row := notificationsOf(t, app, gina)[0]
+	if ev := ginaLive.ExpectRecord(t, "notifications/*"); ev["user"] != gina || ev["kind"] != community.KindReply ||
+		ev["id"] != row.Id || ev["created"] != row.GetString("created") || ev["created"] == "" || ev["updated"] != row.GetString("updated") {
+		t.Errorf("gina's live notification: %v; the row: %v", ev, row)
+	}
+	if ev := adamLive.ExpectRecord(t, "notifications/*"); ev["user"] != adam || ev["kind"] != community.KindMention {
+		t.Errorf("adam's live notification: %v", ev)
+	}
+	// ada's first event must be a later one she did not mute: the muted
+	// mention never reached her
+	mine := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), ada, "ada's own")
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": mine.Id, "content": "hello"}, 200)
+	if ev := adaLive.ExpectRecord(t, "notifications/*"); ev["user"] != ada || ev["kind"] != community.KindComment || ev["post"] != mine.Id {
+		t.Errorf("ada's first live notification: %v, want the comment on her post", ev)
 	}
 }

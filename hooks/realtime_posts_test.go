@@ -10,23 +10,29 @@ import (
 	"madang/internal/testapp"
 )
 
-// seenBefore reads c's record events up to the one of sentinel and returns
-// the ids of the records it got before it. The server sends to one client
-// in order, so a record saved before the sentinel that c may not read is
-// one it never gets.
-func seenBefore(t *testing.T, c *testapp.SSE, sentinel string) map[string]bool {
+// stream is one subscriber's SSE connection and the ids of every record
+// event it got so far. PocketBase's own broadcast sends each event from a
+// goroutine of its own (routine.FireAndForget in realtimeBroadcastRecord),
+// so the events of two records may reach a client in either order: a test
+// waits for the record it expects, and checks the records that must not
+// arrive against everything the stream got by its end (after a sentinel
+// saved after all of them).
+type stream struct {
+	c    *testapp.SSE
+	seen map[string]bool
+}
+
+// until reads record events until one of id has arrived (now or before).
+func (s *stream) until(t *testing.T, id string) {
 	t.Helper()
-	seen := map[string]bool{}
-	for {
-		ev, ok := c.Next(5 * time.Second)
+	for !s.seen[id] {
+		ev, ok := s.c.Next(5 * time.Second)
 		if !ok {
-			t.Fatalf("no event of the sentinel %s (after %v)", sentinel, seen)
+			t.Fatalf("no event of record %s (got %v)", id, s.seen)
 		}
-		id, _ := ev.Record()["id"].(string)
-		if id == sentinel {
-			return seen
+		if rid, _ := ev.Record()["id"].(string); rid != "" {
+			s.seen[rid] = true
 		}
-		seen[id] = true
 	}
 }
 
@@ -37,13 +43,13 @@ func TestPostsRealtimeFollowsReadAccess(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
 
-	subscribers := map[string]*testapp.SSE{}
+	subscribers := map[string]*stream{}
 	for _, who := range []string{testapp.Alice, testapp.Gina, testapp.Adam, ""} {
 		token := ""
 		if who != "" {
 			token = testapp.Token(who)
 		}
-		subscribers[who] = testapp.OpenSSE(t, base, token, "posts/*", "comments/*")
+		subscribers[who] = &stream{c: testapp.OpenSSE(t, base, token, "posts/*", "comments/*"), seen: map[string]bool{}}
 	}
 	save := func(collection string, fields map[string]any) string {
 		t.Helper()
@@ -91,21 +97,27 @@ func TestPostsRealtimeFollowsReadAccess(t *testing.T) {
 			},
 			[]string{testapp.Gina, testapp.Adam}, []string{testapp.Alice, ""}},
 	}
-	// after each case, a post everyone may read: each subscriber got the
-	// case's record before it, or never. Events of other records (a parent
-	// post's new comments_count) are skipped: only whether this record
-	// reaches each subscriber counts.
+	// who should get a case's record waits for it; who should not is
+	// checked at the end, once every subscriber got a last post everyone
+	// may read, saved after all the cases. Events of other records (a
+	// parent post's new comments_count) only fill the streams' records.
+	type record struct{ what, id string }
+	never := map[string][]record{} // subscriber → records they must not get
 	for _, c := range cases {
 		id := c.save()
-		sentinel := save("posts", map[string]any{"board": testapp.ID(testapp.BoardPublic), "author": gina, "title": "sentinel", "content": "c", "is_visible": true})
 		for _, who := range c.receive {
-			if !seenBefore(t, subscribers[who], sentinel)[id] {
-				t.Fatalf("%s: %q received nothing", c.what, who)
-			}
+			subscribers[who].until(t, id)
 		}
 		for _, who := range c.nothing {
-			if seenBefore(t, subscribers[who], sentinel)[id] {
-				t.Fatalf("%s: %q received it", c.what, who)
+			never[who] = append(never[who], record{c.what, id})
+		}
+	}
+	sentinel := save("posts", map[string]any{"board": testapp.ID(testapp.BoardPublic), "author": gina, "title": "sentinel", "content": "c", "is_visible": true})
+	for who, s := range subscribers {
+		s.until(t, sentinel)
+		for _, r := range never[who] {
+			if s.seen[r.id] {
+				t.Errorf("%s: %q received it", r.what, who)
 			}
 		}
 	}

@@ -80,15 +80,14 @@ func notify(tx core.App, n notice) error {
 }
 
 // preparedNotice is a notice decided and built, to be written in the
-// event's transaction.
+// event's transaction: the record its owner hears of live, not yet saved.
 type preparedNotice struct {
 	record *core.Record
-	params dbx.Params
 }
 
 // prepareNotice decides whether n goes out (nil when not) and builds it. It
 // only reads, so a write whose notices it decides before its transaction
-// (a comment's: readCommentFacts) holds SQLite's write lock for the
+// (a comment's: commentNoticesOf) holds SQLite's write lock for the
 // INSERT alone.
 func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	if n.from == "" {
@@ -124,35 +123,43 @@ func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	record.SetRaw("created", now)
 	record.SetRaw("updated", now)
 	record.MarkAsNotNew()
-	return &preparedNotice{record: record, params: dbx.Params{"id": record.Id, "user": n.user, "kind": n.kind,
-		"actor": n.actor, "post": n.post, "comment": n.comment, "session": n.session, "job": n.job,
-		"text": record.GetString("text"), "now": now.String()}}, nil
+	return &preparedNotice{record: record}, nil
 }
+
+// noticeFields are the columns of a notice written from its record.
+var noticeFields = []string{"id", "user", "kind", "actor", "post", "comment", "session", "job", "text", "created"}
 
 // write writes the notice with tx, unless its user muted its kind (or is
 // gone), delivers it once tx commits and folds its user's oldest unread.
+// One notice — a comment's usual one, under the write lock of every
+// comment — goes without writeNotices' JSON array (S3 measured 0.93–0.94×
+// through it, 0.95–0.98× without).
 func (p *preparedNotice) write(tx core.App) error {
+	params := dbx.Params{}
+	for _, f := range noticeFields {
+		params[f] = p.record.GetString(f)
+	}
 	var written string
 	err := tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
 			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
-		SELECT {:id}, [[u.id]], {:kind}, 1, {:actor}, {:post}, {:comment}, {:session}, {:job}, {:text}, '', {:now}, {:now}
+		SELECT {:id}, [[u.id]], {:kind}, 1, {:actor}, {:post}, {:comment}, {:session}, {:job}, {:text}, '', {:created}, {:created}
 		FROM {{users}} [[u]] WHERE [[u.id]] = {:user} AND ` + notMuted + `
-		RETURNING [[id]]`).Bind(p.params).Row(&written)
+		RETURNING [[id]]`).Bind(params).Row(&written)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // muted, or the user is gone
 	}
-	user := p.record.GetString("user")
 	if err != nil {
-		return fmt.Errorf("notifying user %s (%s): %w", user, p.record.GetString("kind"), err)
+		return fmt.Errorf("notifying user %s (%s): %w", params["user"], params["kind"], err)
 	}
 	realtime.DeliverAfterCommit(tx, realtime.Event{Action: "create", Record: p.record})
-	return foldUnread(tx, user)
+	return foldUnread(tx, p.record.GetString("user"))
 }
 
-// writeNotices writes notices decided before the transaction tx: one
-// statement for all of them (a reply that also notifies the post's writer
-// and its mentions: a busy thread's comment notified six people with six
-// statements under the write lock), unless there is one.
+// writeNotices writes notices decided before (or in) the transaction tx:
+// one statement for all of them (a reply that also notifies the post's
+// writer and its mentions: a busy thread's comment notified six people
+// with six statements under the write lock), unless there is one; as
+// write, it skips who muted their kind or is gone.
 func writeNotices(tx core.App, notices []*preparedNotice) error {
 	switch len(notices) {
 	case 0:
@@ -160,25 +167,14 @@ func writeNotices(tx core.App, notices []*preparedNotice) error {
 	case 1:
 		return notices[0].write(tx)
 	}
-	type row struct {
-		ID      string `json:"id"`
-		User    string `json:"user"`
-		Kind    string `json:"kind"`
-		Actor   string `json:"actor"`
-		Post    string `json:"post"`
-		Comment string `json:"comment"`
-		Session string `json:"session"`
-		Job     string `json:"job"`
-		Text    string `json:"text"`
-		Now     string `json:"now"`
-	}
-	rows := make([]row, len(notices))
+	fields := noticeFields
+	rows := make([]map[string]string, len(notices))
 	byID := make(map[string]*preparedNotice, len(notices))
 	for i, p := range notices {
-		v := p.params
-		rows[i] = row{ID: p.record.Id, User: v["user"].(string), Kind: v["kind"].(string), Actor: v["actor"].(string),
-			Post: v["post"].(string), Comment: v["comment"].(string), Session: v["session"].(string),
-			Job: v["job"].(string), Text: v["text"].(string), Now: v["now"].(string)}
+		rows[i] = make(map[string]string, len(fields))
+		for _, f := range fields {
+			rows[i][f] = p.record.GetString(f)
+		}
 		byID[p.record.Id] = p
 	}
 	data, err := json.Marshal(rows)
@@ -189,12 +185,12 @@ func writeNotices(tx core.App, notices []*preparedNotice) error {
 	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
 			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
 		SELECT [[r.id]], [[u.id]], [[r.kind]], 1, [[r.actor]], [[r.post]], [[r.comment]], [[r.session]], [[r.job]], [[r.text]],
-			'', [[r.now]], [[r.now]]
+			'', [[r.created]], [[r.created]]
 		FROM (SELECT json_extract([[value]], '$.id') AS [[id]], json_extract([[value]], '$.user') AS [[user]],
 				json_extract([[value]], '$.kind') AS [[kind]], json_extract([[value]], '$.actor') AS [[actor]],
 				json_extract([[value]], '$.post') AS [[post]], json_extract([[value]], '$.comment') AS [[comment]],
 				json_extract([[value]], '$.session') AS [[session]], json_extract([[value]], '$.job') AS [[job]],
-				json_extract([[value]], '$.text') AS [[text]], json_extract([[value]], '$.now') AS [[now]]
+				json_extract([[value]], '$.text') AS [[text]], json_extract([[value]], '$.created') AS [[created]]
 			FROM json_each({:rows})) [[r]]
 		JOIN {{users}} [[u]] ON [[u.id]] = [[r.user]]
 		WHERE ` + notMutedFor("[[r.kind]]") + `

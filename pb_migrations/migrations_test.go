@@ -42,6 +42,12 @@ func TestDownAndUpAgain(t *testing.T) {
 		}
 	}
 
+	// the first app is done: unbootstrapped, its notify dir watcher ignores
+	// the second app's settings writes (reloading them in two overlapping
+	// debounce timers is another race inside PocketBase's logger)
+	if err := content.ResetBootstrapState(); err != nil {
+		t.Fatal(err)
+	}
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: content.DataDir()})
 	if err := app.Bootstrap(); err != nil {
 		t.Fatal(err)

@@ -317,15 +317,21 @@ func (h *harness) runSteady(sc scenario, results map[string]*result) error {
 	slices := max(1, int(window/h.cfg.Slice))
 	for round := range h.cfg.Rounds {
 		samples := map[string]*sample{madang: {Extra: map[string]float64{}}, baseline: {Extra: map[string]float64{}}}
+		serverCPU := map[string]float64{} // seconds the server ran on a CPU in this round's slices
 		for range slices {
 			for _, target := range targets {
 				r := runs[target]
 				r.srv.resume()
+				cpu := procCPU(r.srv.cmd.Process.Pid)
 				samples[target].merge(forDuration(workers, 0, h.cfg.Slice, ops[target]))
+				serverCPU[target] += procCPU(r.srv.cmd.Process.Pid) - cpu
 				r.srv.pause()
 			}
 		}
 		for _, target := range targets {
+			if s := samples[target]; s.Ops > 0 {
+				s.Extra["server_cpu_ms_per_op"] = 1000 * serverCPU[target] / float64(s.Ops)
+			}
 			results[target].addRound(samples[target])
 			fmt.Printf("  %s %-8s round %d: %s\n", sc.ID, target, round+1, samples[target].summary())
 		}

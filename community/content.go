@@ -17,6 +17,7 @@ import (
 	"madang/chat"
 	"madang/internal/access"
 	"madang/internal/realtime"
+	"madang/internal/sqlite"
 	"madang/internal/txn"
 )
 
@@ -198,15 +199,11 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	// the post's few facts the notices need: building the whole record cost
 	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
 	// loaded only when a recipient's own read check needs it (below)
-	var post struct {
-		Id              string `db:"id"`
-		Author          string `db:"author"`
-		AnonymousAuthor string `db:"anonymous_author"`
-		Board           string `db:"board"`
-		IsVisible       bool   `db:"is_visible"`
-	}
-	err := app.DB().Select("id", "author", "anonymous_author", "board", "is_visible").From(access.CollectionNamePosts).
-		Where(dbx.HashExp{"id": comment.GetString("post")}).One(&post)
+	// (a plain statement: see sqlite.QueryRow)
+	var post struct{ Id, Author, AnonymousAuthor, Board string }
+	var visible bool
+	err := sqlite.QueryRow(app, false, `SELECT id, author, anonymous_author, board, is_visible FROM posts WHERE id = ?1`,
+		[]any{comment.GetString("post")}, &post.Id, &post.Author, &post.AnonymousAuthor, &post.Board, &visible)
 	if err != nil {
 		return nil, nil
 	}
@@ -240,7 +237,7 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	// visible post by who may read its board (the comments and posts
 	// rules; blocks aside, which prepareNotice checks): where every member
 	// reads the board, nobody's own check is needed.
-	everyone := post.IsVisible && boardFactsOf(app, post.Board).everyMember
+	everyone := visible && boardFactsOf(app, post.Board).everyMember
 	var target *core.Record
 	if !everyone {
 		if target, err = app.FindRecordById(access.CollectionNamePosts, post.Id); err != nil {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	madangapp "madang/internal/madang"
+	"madang/internal/sqlite"
+)
+
+// BenchmarkCommentRequest is S3's request in-process: a member's POST
+// /api/collections/comments/records on a random post, through the whole
+// router (middlewares, auth, rules, hooks, response), on Madang (its
+// database connection and every hook) and on the baseline (bare
+// PocketBase, the migrations only). S3 runs CPU-bound on this machine, so
+// what a request costs in CPU decides its throughput. Each op is one
+// request to each target, alternating, so that a machine whose speed
+// drifts (a shared VM's does, by a quarter within minutes) moves both
+// alike. The CPU of each request is the process's (every thread: the
+// garbage collector's work lands on whichever request is running, which
+// makes Madang's share here larger than in S3, where each server has its
+// own heap); with -cpuprofile, pprof's -tagfocus target=madang (or
+// baseline) shows one target's requests alone.
+func BenchmarkCommentRequest(b *testing.B) {
+	targets := []string{baseline, madang}
+	muxes := map[string]http.Handler{}
+	tokens := map[string][]string{}
+	for _, target := range targets {
+		muxes[target], tokens[target] = requestApp(b, target)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	comment := func(target string) {
+		u := rng.IntN(100)
+		body := map[string]any{"post": postID(rng.IntN(100_000)), "content": "벤치마크 댓글: 좋은 글 감사합니다."}
+		if target == baseline {
+			body["author"], body["is_visible"] = userID(u), true
+		}
+		data, _ := json.Marshal(body)
+		req := httptest.NewRequest(http.MethodPost, "/api/collections/comments/records", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", tokens[target][u])
+		rec := httptest.NewRecorder()
+		muxes[target].ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+		}
+	}
+	cpu := map[string]time.Duration{}
+	n := 0
+	for b.Loop() {
+		for _, target := range targets {
+			if n%100 == 0 {
+				runtime.GC() // a collection now and then outside the timing
+			}
+			t0 := processCPU()
+			pprof.Do(context.Background(), pprof.Labels("target", target), func(context.Context) { comment(target) })
+			cpu[target] += processCPU() - t0
+		}
+		n++
+	}
+	for _, target := range targets {
+		b.ReportMetric(float64(cpu[target])/float64(n), target+"-cpu-ns/op")
+	}
+	b.ReportMetric(float64(cpu[madang])/float64(cpu[baseline]), "madang/baseline")
+}
+
+// requestApp is target's app, seeded with 100 members and 100,000 posts,
+// as an HTTP handler, and its members' tokens.
+func requestApp(b *testing.B, target string) (http.Handler, []string) {
+	cfg := core.BaseAppConfig{DataDir: b.TempDir()}
+	if target == madang {
+		cfg.DBConnect = sqlite.Connect
+	}
+	app := core.NewBaseApp(cfg)
+	if err := app.Bootstrap(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { app.ResetBootstrapState() })
+	if err := app.RunAllMigrations(); err != nil {
+		b.Fatal(err)
+	}
+	err := app.RunInTransaction(func(tx core.App) error {
+		if err := insertBoards(tx); err != nil {
+			return err
+		}
+		if err := insertUsers(tx, 100, "not-a-hash"); err != nil {
+			return err
+		}
+		return insertPosts(tx, 100_000, 100)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if target == madang {
+		madangapp.Bind(app)
+	}
+	tokens := make([]string, 100)
+	for i := range tokens {
+		u, err := app.FindRecordById("users", userID(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tokens[i], err = u.NewAuthToken(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mux http.Handler
+	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
+		m, err := e.Router.BuildMux()
+		mux = m
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// the seed's pages out of the WAL before timing
+	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
+		b.Fatal(err)
+	}
+	return mux, tokens
+}

@@ -117,8 +117,8 @@ func storedTexts(app core.App, record *core.Record, fields ...string) map[string
 // who do not have it open (chat, one unread notification per session) and
 // its @mentions. An edit notifies only the mentions it adds.
 func registerMentions(app core.App) {
-	// creates: the transaction starts at the INSERT (txn.BindCreate); an
-	// edit's starts a step earlier, to read the texts it replaces first
+	// the transaction starts at the statement (txn.BindCreate for creates,
+	// txn.Around for edits, which read the texts they replace before it)
 	txn.BindCreate(app, access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
 		return postNotices(tx, post, nil)
 	})

@@ -1,10 +1,12 @@
 package txn_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -119,5 +121,110 @@ func TestBindCreateReadReadsOutsideTheTransaction(t *testing.T) {
 	want := []string{"execute hook", "read", "after: read x (in a transaction: true)"}
 	if readInTx || !slices.Equal(steps, want) {
 		t.Errorf("read in a transaction: %v (want false); steps %q, want %q", readInTx, steps, want)
+	}
+}
+
+// Around's transaction starts at the write's statement, not at the hook
+// that called it: the hooks after it (and the fields' interceptors, which
+// upload files) run with SQLite's write connection free — another write
+// goes through meanwhile — and every Around of one write shares one
+// transaction, their afters innermost first, all or nothing. An after
+// whose write was refused before its statement never runs.
+func TestAroundStartsAtTheStatement(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	for _, name := range []string{"txn_probe", "txn_probe_log"} {
+		c := core.NewBaseCollection(name)
+		c.Fields.Add(&core.TextField{Name: "name"})
+		if err := app.Save(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logRow := func(tx core.App, name string) error {
+		_, err := tx.DB().NewQuery("INSERT INTO txn_probe_log (id, name) VALUES ({:id}, {:name})").
+			Bind(dbx.Params{"id": core.GenerateDefaultRandomId(), "name": name}).Execute()
+		return err
+	}
+	count := func(table, name string) int {
+		var n int
+		app.DB().Select("COUNT(*)").From(table).Where(dbx.HashExp{"name": name}).Row(&n)
+		return n
+	}
+	var order []string
+	var innerInTx bool
+	var otherWrite error
+	failed := errors.New("after failed")
+	refused := errors.New("refused before the statement")
+	app.OnRecordUpdateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error { // outer
+		name := e.Record.GetString("name")
+		return txn.Around(e, func(tx core.App) error {
+			order = append(order, "outer")
+			return logRow(tx, "outer:"+name)
+		})
+	})
+	app.OnRecordUpdateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error { // inner
+		name := e.Record.GetString("name")
+		innerInTx = e.App.IsTransactional()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_, otherWrite = app.NonconcurrentDB().NewQuery("INSERT INTO txn_probe_log (id, name) VALUES ({:id}, 'meanwhile')").
+			Bind(dbx.Params{"id": core.GenerateDefaultRandomId()}).WithContext(ctx).Execute()
+		if name == "refuse" {
+			return refused
+		}
+		return txn.Around(e, func(tx core.App) error {
+			order = append(order, fmt.Sprintf("inner (in a transaction: %v)", tx.IsTransactional()))
+			if err := logRow(tx, "inner:"+name); err != nil {
+				return err
+			}
+			if name == "fail" {
+				return failed
+			}
+			return nil
+		})
+	})
+	collection, _ := app.FindCollectionByNameOrId("txn_probe")
+	r := core.NewRecord(collection)
+	r.Set("name", "start")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+
+	r.Set("name", "ok")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"inner (in a transaction: true)", "outer"}; !slices.Equal(order, want) {
+		t.Errorf("afters ran %q, want %q", order, want)
+	}
+	if innerInTx || otherWrite != nil {
+		t.Errorf("the hook after Around ran in a transaction: %v (want false); another write meanwhile: %v (want it through)", innerInTx, otherWrite)
+	}
+	if count("txn_probe_log", "outer:ok") != 1 || count("txn_probe_log", "inner:ok") != 1 || count("txn_probe", "ok") != 1 {
+		t.Errorf("a good update: %d + %d log rows, %d records; want 1, 1, 1",
+			count("txn_probe_log", "outer:ok"), count("txn_probe_log", "inner:ok"), count("txn_probe", "ok"))
+	}
+
+	r.Set("name", "fail")
+	if err := app.Save(r); !errors.Is(err, failed) {
+		t.Fatalf("an update whose after fails: %v, want %v", err, failed)
+	}
+	if count("txn_probe", "fail") != 0 || count("txn_probe_log", "inner:fail") != 0 || count("txn_probe_log", "outer:fail") != 0 {
+		t.Errorf("a failed after left the update (%d) or log rows (%d, %d)", count("txn_probe", "fail"),
+			count("txn_probe_log", "inner:fail"), count("txn_probe_log", "outer:fail"))
+	}
+
+	r.Set("name", "refuse")
+	if err := app.Save(r); !errors.Is(err, refused) {
+		t.Fatalf("an update refused by a hook: %v, want %v", err, refused)
+	}
+	order = nil
+	r.Set("name", "again")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if count("txn_probe_log", "outer:refuse") != 0 || !slices.Equal(order, []string{"inner (in a transaction: true)", "outer"}) {
+		t.Errorf("the refused update's after ran (%d log rows) or the next update's afters ran %q",
+			count("txn_probe_log", "outer:refuse"), order)
 	}
 }

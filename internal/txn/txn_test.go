@@ -21,13 +21,7 @@ import (
 func TestBindCreateCommitsWithTheInsertOnly(t *testing.T) {
 	app := testapp.New(t)
 	defer app.Cleanup()
-	for _, name := range []string{"txn_probe", "txn_probe_log"} {
-		c := core.NewBaseCollection(name)
-		c.Fields.Add(&core.TextField{Name: "name"})
-		if err := app.Save(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	probeCollections(t, app, "txn_probe", "txn_probe_log")
 	var hookInTx, afterInTx bool
 	app.OnRecordCreateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error {
 		hookInTx = e.App.IsTransactional()
@@ -94,11 +88,8 @@ func TestBindCreateCommitsWithTheInsertOnly(t *testing.T) {
 func TestBindCreateReadReadsOutsideTheTransaction(t *testing.T) {
 	app := testapp.New(t)
 	defer app.Cleanup()
-	c := core.NewBaseCollection("txn_probe")
-	c.Fields.Add(&core.TextField{Name: "name"})
-	if err := app.Save(c); err != nil {
-		t.Fatal(err)
-	}
+	probeCollections(t, app, "txn_probe")
+	c, _ := app.FindCollectionByNameOrId("txn_probe")
 	var steps []string
 	app.OnRecordCreateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error {
 		steps = append(steps, "execute hook")
@@ -133,13 +124,7 @@ func TestBindCreateReadReadsOutsideTheTransaction(t *testing.T) {
 func TestAroundStartsAtTheStatement(t *testing.T) {
 	app := testapp.New(t)
 	defer app.Cleanup()
-	for _, name := range []string{"txn_probe", "txn_probe_log"} {
-		c := core.NewBaseCollection(name)
-		c.Fields.Add(&core.TextField{Name: "name"})
-		if err := app.Save(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	probeCollections(t, app, "txn_probe", "txn_probe_log")
 	logRow := func(tx core.App, name string) error {
 		_, err := tx.DB().NewQuery("INSERT INTO txn_probe_log (id, name) VALUES ({:id}, {:name})").
 			Bind(dbx.Params{"id": core.GenerateDefaultRandomId(), "name": name}).Execute()
@@ -226,5 +211,17 @@ func TestAroundStartsAtTheStatement(t *testing.T) {
 	if count("txn_probe_log", "outer:refuse") != 0 || !slices.Equal(order, []string{"inner (in a transaction: true)", "outer"}) {
 		t.Errorf("the refused update's after ran (%d log rows) or the next update's afters ran %q",
 			count("txn_probe_log", "outer:refuse"), order)
+	}
+}
+
+// probeCollections creates base collections of one text field, name.
+func probeCollections(t *testing.T, app core.App, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		c := core.NewBaseCollection(name)
+		c.Fields.Add(&core.TextField{Name: "name"})
+		if err := app.Save(c); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

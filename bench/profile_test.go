@@ -103,8 +103,15 @@ func postsApp(b *testing.B, posts int, withHooks bool) *core.BaseApp {
 	if err != nil {
 		b.Fatal(err)
 	}
+	seedPosts(b, app, posts, withHooks)
+	return app
+}
+
+// seedPosts writes the boards, 100 users and posts posts into app, then
+// binds Madang's hooks if asked; the app is closed when b ends.
+func seedPosts(b *testing.B, app *core.BaseApp, posts int, withHooks bool) {
 	b.Cleanup(func() { app.ResetBootstrapState() })
-	err = app.RunInTransaction(func(tx core.App) error {
+	err := app.RunInTransaction(func(tx core.App) error {
 		if err := insertBoards(tx); err != nil {
 			return err
 		}
@@ -119,7 +126,6 @@ func postsApp(b *testing.B, posts int, withHooks bool) *core.BaseApp {
 	if withHooks {
 		madangapp.Bind(app)
 	}
-	return app
 }
 
 // BenchmarkCommentSave is the write path of S3 below the HTTP layer: one

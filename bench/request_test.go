@@ -15,7 +15,6 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
-	madangapp "madang/internal/madang"
 	"madang/internal/sqlite"
 )
 
@@ -86,25 +85,11 @@ func requestApp(b *testing.B, target string) (http.Handler, []string) {
 	if err := app.Bootstrap(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { app.ResetBootstrapState() })
 	if err := app.RunAllMigrations(); err != nil {
+		app.ResetBootstrapState()
 		b.Fatal(err)
 	}
-	err := app.RunInTransaction(func(tx core.App) error {
-		if err := insertBoards(tx); err != nil {
-			return err
-		}
-		if err := insertUsers(tx, 100, "not-a-hash"); err != nil {
-			return err
-		}
-		return insertPosts(tx, 100_000, 100)
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if target == madang {
-		madangapp.Bind(app)
-	}
+	seedPosts(b, app, 100_000, target == madang)
 	tokens := make([]string, 100)
 	for i := range tokens {
 		u, err := app.FindRecordById("users", userID(i))

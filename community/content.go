@@ -200,10 +200,11 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	// 4.6% of the server's CPU in S3 (a comment on a random post); it is
 	// loaded only when a recipient's own read check needs it (below)
 	// (a plain statement: see sqlite.QueryRow)
-	var post struct{ Id, Author, AnonymousAuthor, Board string }
+	var post struct{ Author, AnonymousAuthor, Board string }
 	var visible bool
-	err := sqlite.QueryRow(app, false, `SELECT id, author, anonymous_author, board, is_visible FROM posts WHERE id = ?1`,
-		[]any{comment.GetString("post")}, &post.Id, &post.Author, &post.AnonymousAuthor, &post.Board, &visible)
+	postID := comment.GetString("post")
+	err := sqlite.QueryRow(app, false, `SELECT author, anonymous_author, board, is_visible FROM posts WHERE id = ?1`,
+		[]any{postID}, &post.Author, &post.AnonymousAuthor, &post.Board, &visible)
 	if err != nil {
 		return nil, nil
 	}
@@ -240,14 +241,14 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	everyone := visible && boardFactsOf(app, post.Board).everyMember
 	var target *core.Record
 	if !everyone {
-		if target, err = app.FindRecordById(access.CollectionNamePosts, post.Id); err != nil {
+		if target, err = app.FindRecordById(access.CollectionNamePosts, postID); err != nil {
 			return nil, nil
 		}
 	}
 	var notices []*preparedNotice
 	for _, user := range order {
 		p, err := prepareNotice(app, notice{user: user, kind: kinds[user], actor: comment.GetString("author"),
-			from: writerOf(comment), post: post.Id, comment: comment.Id, target: target, everyMemberReads: everyone,
+			from: writerOf(comment), post: postID, comment: comment.Id, target: target, everyMemberReads: everyone,
 			text: comment.GetString("content")})
 		if err != nil {
 			return nil, err

@@ -66,8 +66,9 @@ func (h *hub) bindPresence(app core.App) {
 		return nil
 	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		stop := make(chan struct{})
+		stop, exited := make(chan struct{}), make(chan struct{})
 		go func() {
+			defer close(exited)
 			ticker := time.NewTicker(PresenceEvery)
 			defer ticker.Stop()
 			for {
@@ -81,7 +82,7 @@ func (h *hub) bindPresence(app core.App) {
 		}()
 		var once sync.Once
 		app.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
-			once.Do(func() { close(stop) })
+			once.Do(func() { close(stop); <-exited }) // a publish in flight finishes before the database closes
 			return te.Next()
 		})
 		return e.Next()

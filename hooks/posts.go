@@ -70,16 +70,18 @@ type announcer struct {
 	wake    chan struct{}
 	start   sync.Once
 	stop    sync.Once
-	done    chan struct{}
+	done    chan struct{} // closed to stop run
+	exited  chan struct{} // closed by run when it returns
 }
 
 const announcerKey = "madang.hooks.announcer"
 
 func announcerOf(app core.App) *announcer {
 	return app.Store().GetOrSet(announcerKey, func() any {
-		a := &announcer{app: app, pending: map[[2]string]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		a := &announcer{app: app, pending: map[[2]string]struct{}{}, wake: make(chan struct{}, 1),
+			done: make(chan struct{}), exited: make(chan struct{})}
 		app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
-			a.stop.Do(func() { close(a.done) }) // terminate may fire more than once (tests)
+			a.halt() // before e.Next, which closes the database run reads
 			return e.Next()
 		})
 		return a
@@ -100,7 +102,21 @@ func (a *announcer) mark(collection, id string) {
 	}
 }
 
+// halt stops run and waits for an announce in flight to finish. It may be
+// called more than once (tests terminate an app more than once).
+func (a *announcer) halt() {
+	a.stop.Do(func() {
+		started := true
+		a.start.Do(func() { started = false }) // and it can no longer start
+		close(a.done)
+		if started {
+			<-a.exited
+		}
+	})
+}
+
 func (a *announcer) run() {
+	defer close(a.exited)
 	for {
 		select {
 		case <-a.wake:

@@ -2,11 +2,14 @@ package hooks_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"madang/internal/access"
 	"madang/internal/testapp"
 )
 
@@ -178,4 +181,72 @@ func TestCountersReachSubscribers(t *testing.T) {
 	alice.ExpectOnly(t, func(ev testapp.Event) bool {
 		return ev.Record()["id"] == post && ev.Record()["likes_count"] == 2.0
 	})
+}
+
+// TestAnnouncerFinishesBeforeTheDatabaseCloses: an app's terminate waits
+// for a counter announce in flight, which reads the database, before the
+// database closes (CI once saw the announcer panic on a closed test app).
+func TestAnnouncerFinishesBeforeTheDatabaseCloses(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/"+post) // a subscriber, so the post is announced
+
+	entered, release, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var armed sync.Once
+	app.OnRecordEnrich(access.CollectionNamePosts).BindFunc(func(e *core.RecordEnrichEvent) error {
+		if e.RequestInfo.Context != core.RequestInfoContextRealtime {
+			return e.Next()
+		}
+		armed.Do(func() {
+			close(entered)
+			<-release
+			var err error
+			for range 20 { // the announce still reads (a batch of marked parents)
+				if _, err = app.FindRecordById(access.CollectionNamePosts, post); err != nil {
+					break
+				}
+			}
+			finished <- err
+		})
+		return e.Next()
+	})
+
+	r := testapp.Call(t, http.MethodPost, base+"/api/collections/post_likes/records", testapp.Token(testapp.Alice),
+		map[string]any{"post": post, "user": testapp.ID(testapp.Alice)})
+	if r.Status != http.StatusOK {
+		t.Fatalf("like: %d %s", r.Status, r.Raw)
+	}
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the like's announce never reached the subscriber")
+	}
+
+	// terminate as the app does: the handlers first, then the finalizer,
+	// which is where the database closes
+	var released sync.Once // the test app terminates once more at its cleanup
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Priority: -1000, Func: func(e *core.TerminateEvent) error {
+		released.Do(func() { close(release) })
+		return e.Next()
+	}})
+	var announceErr error
+	announced := false
+	err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
+		select {
+		case announceErr = <-finished:
+			announced = true
+		default:
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !announced {
+		t.Fatal("terminate reached the database's close while an announce was still running")
+	}
+	if announceErr != nil {
+		t.Fatalf("the announce's read failed: %v", announceErr)
+	}
 }

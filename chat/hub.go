@@ -485,4 +485,26 @@ func (h *hub) shutdown() {
 	for _, c := range all {
 		c.fail("The server is restarting; reconnect in a moment.", websocket.StatusGoingAway)
 	}
+	// A connection's frames are handled on its own goroutine, outside the
+	// HTTP server's graceful shutdown: a message being saved finishes before
+	// the database closes. Sockets still open after the grace are cut.
+	grace := time.NewTimer(shutdownGrace)
+	defer grace.Stop()
+	for i, c := range all {
+		select {
+		case <-c.done:
+		case <-grace.C:
+			for _, rest := range all[i:] {
+				rest.ws.CloseNow()
+			}
+			for _, rest := range all[i:] {
+				<-rest.done
+			}
+			return
+		}
+	}
 }
+
+// shutdownGrace is how long shutdown waits for the sockets to close
+// cleanly (the close handshake, a frame being handled).
+const shutdownGrace = 3 * time.Second

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,6 +370,84 @@ func TestWSShutdownClosesTheSockets(t *testing.T) {
 	}
 	for _, u := range []string{alice, bob, adam} {
 		waitConns(t, app, u, 0)
+	}
+}
+
+// TestWSShutdownWaitsForAMessageBeingSaved: a message frame still being
+// handled when the app terminates is saved before terminate reaches the
+// database's close (PocketBase's finalizer closes it). The save is held
+// until the client has the restart notice, which terminate sends first.
+func TestWSShutdownWaitsForAMessageBeingSaved(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	aliceWS := dialWS(t, base, testapp.Token(testapp.Alice))
+	aliceWS.join(t, support)
+
+	entered, release, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	app.OnRecordCreate(chat.Messages).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("content") != "saved at shutdown" {
+			return e.Next()
+		}
+		var err error
+		once.Do(func() {
+			close(entered)
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+				err = errors.New("the client never got the restart notice")
+				finished <- err
+				return
+			}
+			if err = e.Next(); err == nil {
+				_, err = app.FindRecordById(chat.Messages, e.Record.Id)
+			}
+			finished <- err
+		})
+		return err
+	})
+	aliceWS.send(t, frame{"type": "message", "session": support, "content": "saved at shutdown"})
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message frame was never handled")
+	}
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		for f := range aliceWS.frames {
+			if f["type"] == "error" {
+				close(release)
+				break
+			}
+		}
+		for range aliceWS.frames { // to the close
+		}
+	}()
+
+	var saveErr error
+	saved := false
+	err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
+		select {
+		case saveErr = <-finished:
+			saved = true
+		default:
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !saved {
+		t.Fatal("terminate reached the database's close while a message frame was still being handled")
+	}
+	if saveErr != nil {
+		t.Fatalf("saving the message failed: %v", saveErr)
+	}
+	<-notified
+	if code := websocket.CloseStatus(aliceWS.err); code != websocket.StatusGoingAway {
+		t.Fatalf("closed with %v, want going away (%v)", code, aliceWS.err)
 	}
 }
 

@@ -426,25 +426,7 @@ func TestWSShutdownWaitsForAMessageBeingSaved(t *testing.T) {
 		}
 	}()
 
-	var saveErr error
-	saved := false
-	err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
-		select {
-		case saveErr = <-finished:
-			saved = true
-		default:
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !saved {
-		t.Fatal("terminate reached the database's close while a message frame was still being handled")
-	}
-	if saveErr != nil {
-		t.Fatalf("saving the message failed: %v", saveErr)
-	}
+	testapp.FinishesBeforeClose(t, app, finished, "saving a message frame")
 	<-notified
 	if code := websocket.CloseStatus(aliceWS.err); code != websocket.StatusGoingAway {
 		t.Fatalf("closed with %v, want going away (%v)", code, aliceWS.err)

@@ -223,30 +223,10 @@ func TestAnnouncerFinishesBeforeTheDatabaseCloses(t *testing.T) {
 		t.Fatal("the like's announce never reached the subscriber")
 	}
 
-	// terminate as the app does: the handlers first, then the finalizer,
-	// which is where the database closes
 	var released sync.Once // the test app terminates once more at its cleanup
 	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Priority: -1000, Func: func(e *core.TerminateEvent) error {
 		released.Do(func() { close(release) })
 		return e.Next()
 	}})
-	var announceErr error
-	announced := false
-	err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
-		select {
-		case announceErr = <-finished:
-			announced = true
-		default:
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !announced {
-		t.Fatal("terminate reached the database's close while an announce was still running")
-	}
-	if announceErr != nil {
-		t.Fatalf("the announce's read failed: %v", announceErr)
-	}
+	testapp.FinishesBeforeClose(t, app, finished, "a counter announce")
 }

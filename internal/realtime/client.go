@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -278,13 +277,24 @@ func falls(name, prefix string) bool {
 		len(prefix) == len(name)+1 && prefix[len(name)] == '?' && strings.HasPrefix(prefix, name)
 }
 
-// subscriptionsOf yields client's subscriptions under one of prefixes,
-// without allocating for Madang's clients (every SSE connection's, see Bind).
-func subscriptionsOf(cl subscriptions.Client, prefixes ...string) iter.Seq2[string, subscriptions.SubscriptionOptions] {
+// matching returns client's subscriptions under one of prefixes, each
+// once, in buf (reused: a broadcast walks every client with one buffer).
+// Madang's clients (every SSE connection's, see Bind) answer without
+// allocating once buf has grown.
+func matching(cl subscriptions.Client, prefixes []string, buf []subscription) []subscription {
+	buf = buf[:0]
 	if c, ok := cl.(*client); ok {
-		return c.each(prefixes)
+		for _, s := range c.list() {
+			if under(s.name, prefixes) {
+				buf = append(buf, s)
+			}
+		}
+		return buf
 	}
-	return maps.All(cl.Subscriptions(prefixes...))
+	for name, options := range cl.Subscriptions(prefixes...) {
+		buf = append(buf, subscription{name: name, options: options})
+	}
+	return buf
 }
 
 // follows tells whether client has a subscription under one of prefixes.

@@ -90,14 +90,16 @@ func Prepare(app core.App, ev Event) Prepared {
 	if t := TierOf(app); t != nil {
 		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
 	}
+	var subs []subscription
 	for _, client := range clientsOf(app) {
-		var auth *core.Record
-		for name, options := range subscriptionsOf(client, prefixes...) {
-			if auth == nil {
-				auth, _ = client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-			}
+		if subs = matching(client, prefixes, subs); len(subs) == 0 {
+			continue
+		}
+		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		for _, s := range subs {
+			name := s.name
 			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
-				Query: options.Query, Headers: options.Headers, Auth: auth}
+				Query: s.options.Query, Headers: s.options.Headers, Auth: auth}
 			v := verdict(info, ruleOf(rules, name))
 			if v == Skip || !matcher.Match(info) {
 				continue
@@ -148,17 +150,18 @@ func (p Prepared) Send() {
 // options, whose auth to accepts.
 func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
 	publishTier(app, topic, data, to)
-	prefix := topic + "?"
+	prefixes := []string{topic + "?"}
+	var subs []subscription
 	for _, client := range clientsOf(app) {
-		if !follows(client, prefix) {
+		if subs = matching(client, prefixes, subs); len(subs) == 0 {
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if !to(auth) {
 			continue
 		}
-		for name := range subscriptionsOf(client, prefix) {
-			client.Send(subscriptions.Message{Name: name, Data: data})
+		for _, s := range subs {
+			client.Send(subscriptions.Message{Name: s.name, Data: data})
 		}
 	}
 }
@@ -242,9 +245,12 @@ func Watching(app core.App, userID string, topics ...string) bool {
 func FollowedTopics(app core.App, prefix string) []string {
 	seen := map[string]bool{}
 	var topics []string
+	prefixes := []string{prefix}
+	var subs []subscription
 	for _, client := range clientsOf(app) {
-		for s := range subscriptionsOf(client, prefix) {
-			topic, _, _ := strings.Cut(s, "?")
+		subs = matching(client, prefixes, subs)
+		for _, s := range subs {
+			topic, _, _ := strings.Cut(s.name, "?")
 			if !seen[topic] {
 				seen[topic] = true
 				topics = append(topics, topic)

@@ -44,7 +44,6 @@ func BenchmarkFanout(b *testing.B) {
 
 	var sent [fanoutMessages]atomic.Int64 // unix nanos, set before each POST
 	var remaining sync.WaitGroup
-	remaining.Add(2 * fanoutClients * fanoutMessages)
 	sseLatency := make([][]time.Duration, fanoutClients)
 	wsLatency := make([][]time.Duration, fanoutClients)
 	for i := range fanoutClients {
@@ -82,6 +81,7 @@ func BenchmarkFanout(b *testing.B) {
 
 	b.ResetTimer()
 	for range b.N {
+		remaining.Add(2 * fanoutClients * fanoutMessages)
 		for n := range fanoutMessages {
 			sent[n].Store(time.Now().UnixNano())
 			r := testapp.Call(b, http.MethodPost, base+chatsURL, tokens[0],

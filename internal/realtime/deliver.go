@@ -3,7 +3,9 @@ package realtime
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -42,6 +44,12 @@ type outgoing struct {
 	client subscriptions.Client
 	msg    subscriptions.Message
 }
+
+// collecting holds the messages Prepare gathers; the Prepared keeps an
+// exact copy. Appending straight to the Prepared's own slice regrew it
+// through ten doublings for a chat of 1,000 readers: about 80 KB of
+// garbage per message, a tenth of all the garbage a message made.
+var collecting = sync.Pool{New: func() any { return new([]outgoing) }}
 
 // Prepared is an event's messages, decided and encoded, not yet sent: to
 // the SSE clients, and to the tier's users when a tier is on (tier.go).
@@ -90,6 +98,8 @@ func Prepare(app core.App, ev Event) Prepared {
 	if t := TierOf(app); t != nil {
 		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
 	}
+	pooled := collecting.Get().(*[]outgoing)
+	found := (*pooled)[:0]
 	var subs []subscription
 	for _, client := range clientsOf(app) {
 		if subs = matching(client, prefixes, subs); len(subs) == 0 {
@@ -118,9 +128,13 @@ func Prepare(app core.App, ev Event) Prepared {
 					payloads[key] = data
 				}
 			}
-			out.sse = append(out.sse, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
+			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
 		}
 	}
+	out.sse = slices.Clone(found)
+	clear(found) // the pool must not keep clients or payloads alive
+	*pooled = found[:0]
+	collecting.Put(pooled)
 	return out
 }
 

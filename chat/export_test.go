@@ -46,6 +46,6 @@ func CachedAccess(app core.App, sessionID, userID string) (allowed, cached bool)
 	if r == nil {
 		return false, false
 	}
-	allowed, cached = r.allowed["users/"+userID]
+	allowed, cached = r.allowed[authID{"users", userID}]
 	return allowed, cached
 }

@@ -53,7 +53,7 @@ type hub struct {
 
 type room struct {
 	conns   map[*conn]bool
-	allowed map[string]bool // authKey → may read the session
+	allowed map[authID]bool // may read the session
 }
 
 func newHub(app core.App) *hub {
@@ -121,9 +121,13 @@ func (h *hub) bind(app core.App) {
 	})
 }
 
-// authKey names an auth record in the access cache.
-func authKey(auth *core.Record) string {
-	return auth.Collection().Name + "/" + auth.Id
+// authID names an auth record in the access cache. A struct, not a joined
+// string: every message asks the cache once per reader, and joining the
+// names cost 1,000 allocations per message in a chat of 500 members.
+type authID struct{ collection, id string }
+
+func authKey(auth *core.Record) authID {
+	return authID{auth.Collection().Name, auth.Id}
 }
 
 // mayRead answers the chat_sessions ViewRule for auth on the session,
@@ -162,7 +166,7 @@ func (h *hub) mayRead(sessionID string, auth *core.Record) bool {
 				return ok
 			}
 		}
-		r = &room{conns: map[*conn]bool{}, allowed: map[string]bool{}}
+		r = &room{conns: map[*conn]bool{}, allowed: map[authID]bool{}}
 		h.rooms[sessionID] = r
 	}
 	r.allowed[key] = ok
@@ -395,7 +399,7 @@ func (h *hub) join(c *conn, sessionID string) bool {
 	}
 	r := h.rooms[sessionID]
 	if r == nil {
-		r = &room{conns: map[*conn]bool{}, allowed: map[string]bool{}}
+		r = &room{conns: map[*conn]bool{}, allowed: map[authID]bool{}}
 		h.rooms[sessionID] = r
 	}
 	r.conns[c] = true

@@ -254,7 +254,7 @@ func (h *hub) warm(auth *core.Record) {
 			if len(h.rooms) >= maxCachedRooms {
 				continue
 			}
-			r = &room{conns: map[*conn]bool{}, allowed: map[string]bool{}}
+			r = &room{conns: map[*conn]bool{}, allowed: map[authID]bool{}}
 			h.rooms[id] = r
 		}
 		r.allowed[key] = true

@@ -89,14 +89,15 @@ func newestMessageAt(app core.App, sessionID string) (string, error) {
 // keepLastMessageAt updates the session's last_message_at in the same
 // transaction as the message's insert or delete (joining the caller's
 // transaction when there is one: a cascade delete, a batch, the CLI demo).
-// Plain SQL rather than a session save: a message is not a change of the
+// SQL rather than a session save: a message is not a change of the
 // session that its subscribers or the WebSocket access cache must hear of.
+// A plain statement (sqlite.Exec): it runs with every message, under the
+// write lock, and dbx's scan of its text cost as much as the update.
 func keepLastMessageAt(e *core.RecordEvent) error {
 	return txn.Around(e, func(tx core.App) error {
 		session := e.Record.GetString("session")
-		_, err := tx.DB().NewQuery(`UPDATE {{chat_sessions}} SET [[last_message_at]] =
-			COALESCE((SELECT MAX([[created]]) FROM {{chats}} WHERE [[session]] = {:session}), '')
-			WHERE [[id]] = {:session}`).Bind(dbx.Params{"session": session}).Execute()
+		err := sqlite.Exec(tx, `UPDATE chat_sessions SET last_message_at =
+			COALESCE((SELECT MAX(created) FROM chats WHERE session = ?1), '') WHERE id = ?1`, session)
 		if err != nil {
 			return fmt.Errorf("updating last_message_at of chat session %s: %w", session, err)
 		}

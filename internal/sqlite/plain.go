@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -20,19 +21,24 @@ import (
 // every write of a busy kind are written plain instead — identifiers as
 // SQLite reads them, ?NNN parameters — and run here, on the connection or
 // transaction dbx would have used, the text untouched (and so compiled
-// once per connection, see Connect). Everything else goes through dbx.
-// These statements skip dbx's query log (PocketBase's --dev SQL log).
+// once per connection, see Connect), and reported to the database's log
+// functions as dbx reports its own (PocketBase's --dev SQL log, the
+// write-latency metric). Everything else goes through dbx.
 
 // QueryRow runs the plain statement text with args on app's database and
 // scans its first row into dest; sql.ErrNoRows when it returns none. When
 // app is a transaction it runs in it; otherwise on the read connections,
 // or, with write set, on PocketBase's one write connection.
 func QueryRow(app core.App, write bool, text string, args []any, dest ...any) error {
-	ex, err := executorOf(app, write)
+	ex, db, err := handlesOf(app, write)
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	rows, err := ex.QueryContext(context.Background(), text, args...)
+	if db.QueryLogFunc != nil {
+		db.QueryLogFunc(context.Background(), time.Since(start), text, rows, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -49,20 +55,39 @@ func QueryRow(app core.App, write bool, text string, args []any, dest ...any) er
 	return rows.Close()
 }
 
-// executorOf is the database/sql handle behind app's builder.
-func executorOf(app core.App, write bool) (dbx.Executor, error) {
+// Exec runs the plain statement text with args on PocketBase's one write
+// connection, or in app's transaction when app is one.
+func Exec(app core.App, text string, args ...any) error {
+	ex, db, err := handlesOf(app, true)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	result, err := ex.ExecContext(context.Background(), text, args...)
+	if db.ExecLogFunc != nil {
+		db.ExecLogFunc(context.Background(), time.Since(start), text, result, err)
+	}
+	return err
+}
+
+// handlesOf returns the database/sql handle behind app's builder, and the
+// dbx database it belongs to (whose log functions dbx would have called).
+func handlesOf(app core.App, write bool) (dbx.Executor, *dbx.DB, error) {
 	b := app.ConcurrentDB()
 	if write {
 		b = app.NonconcurrentDB()
 	}
 	switch v := b.(type) {
 	case *dbx.DB:
-		return v.DB(), nil
+		return v.DB(), v, nil
 	case *dbx.Tx:
-		// its builder holds the *sql.Tx (dbx's BaseBuilder.Executor)
-		if e, ok := v.Builder.(interface{ Executor() dbx.Executor }); ok {
-			return e.Executor(), nil
+		// its builder holds the *sql.Tx and the database (dbx's BaseBuilder)
+		if h, ok := v.Builder.(interface {
+			Executor() dbx.Executor
+			DB() *dbx.DB
+		}); ok {
+			return h.Executor(), h.DB(), nil
 		}
 	}
-	return nil, fmt.Errorf("sqlite: no database/sql handle behind %T", b)
+	return nil, nil, fmt.Errorf("sqlite: no database/sql handle behind %T", b)
 }

@@ -1,9 +1,13 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -58,5 +62,78 @@ func TestQueryRowRunsWhereDbxWould(t *testing.T) {
 	}
 	if name == "renamed in tx" || name == "plain write" {
 		t.Errorf("the plain write did not roll back with its transaction: name is %q", name)
+	}
+}
+
+// A plain write runs on the write connection or in the caller's
+// transaction, and plain statements reach the log functions dbx calls for
+// its own (PocketBase's --dev SQL log; the write-latency metric).
+func TestExecRunsWhereDbxWouldAndIsLogged(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	defer app.Cleanup()
+	board := testapp.ID(testapp.BoardPublic)
+
+	// the log functions PocketBase's --dev log and the write metric hang on
+	var mu sync.Mutex
+	var execs, queries []string
+	logged := func() (e, q []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(execs), slices.Clone(queries)
+	}
+	writes := app.NonconcurrentDB().(*dbx.DB)
+	reads := app.ConcurrentDB().(*dbx.DB)
+	nextExec, nextQuery := writes.ExecLogFunc, reads.QueryLogFunc
+	defer func() { writes.ExecLogFunc, reads.QueryLogFunc = nextExec, nextQuery }()
+	writes.ExecLogFunc = func(ctx context.Context, d time.Duration, text string, r sql.Result, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		execs = append(execs, text)
+	}
+	reads.QueryLogFunc = func(ctx context.Context, d time.Duration, text string, r *sql.Rows, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		queries = append(queries, text)
+	}
+
+	const rename = `UPDATE boards SET name = ?2 WHERE id = ?1`
+	if err := sqlite.Exec(app, rename, board, "plain outside"); err != nil {
+		t.Fatalf("write outside a transaction: %v", err)
+	}
+	const readName = `SELECT name FROM boards WHERE id = ?1`
+	var name string
+	if err := sqlite.QueryRow(app, false, readName, []any{board}, &name); err != nil || name != "plain outside" {
+		t.Fatalf("after the write: %q, %v", name, err)
+	}
+	if e, q := logged(); !slices.Contains(e, rename) || !slices.Contains(q, readName) {
+		t.Errorf("the log functions saw writes %q and reads %q; want both statements", e, q)
+	}
+
+	sentinel := errors.New("roll back")
+	err := app.RunInTransaction(func(tx core.App) error {
+		if err := sqlite.Exec(tx, rename, board, "plain inside"); err != nil {
+			return err
+		}
+		if err := sqlite.QueryRow(tx, false, readName, []any{board}, &name); err != nil {
+			return err
+		}
+		if name != "plain inside" {
+			t.Errorf("inside the transaction a plain read saw %q, not the plain write", name)
+		}
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("transaction: %v", err)
+	}
+	if err := sqlite.QueryRow(app, false, readName, []any{board}, &name); err != nil || name != "plain outside" {
+		t.Errorf("the plain write did not roll back with its transaction: %q, %v", name, err)
+	}
+	e, _ := logged()
+	if n := len(slices.DeleteFunc(e, func(s string) bool { return s != rename })); n != 2 {
+		t.Errorf("the write log saw the rename %d times, want 2 (outside and inside the transaction)", n)
+	}
+
+	if err := sqlite.Exec(app, `UPDATE no_such_table SET x = 1`); err == nil {
+		t.Error("a statement SQLite refuses returned no error")
 	}
 }

@@ -2,6 +2,7 @@ package community_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/community"
@@ -122,6 +124,45 @@ func TestChatNotificationsFold(t *testing.T) {
 	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "more"}, 200)
 	if got := notificationsOf(t, app, bob); len(got) != 2 || got[0].GetString("read_at") != "" || got[0].GetInt("count") != 1 {
 		t.Fatalf("bob after reading and one more message: %v", got)
+	}
+}
+
+// TestChatNoticesAreDecidedBeforeTheTransaction: a chat message's notices
+// read the session's members on the read connections, before the
+// message's transaction; inside it the read would hold SQLite's one write
+// connection. The logs dbx calls tell the two databases apart.
+func TestChatNoticesAreDecidedBeforeTheTransaction(t *testing.T) {
+	app, base := server(t)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+
+	const membersRead = "SELECT kind, members FROM chat_sessions"
+	var mu sync.Mutex
+	seen := map[string]int{} // "read pool" or "write connection" → member reads
+	watch := func(db *dbx.DB, name string) {
+		next := db.QueryLogFunc
+		t.Cleanup(func() { db.QueryLogFunc = next })
+		db.QueryLogFunc = func(ctx context.Context, d time.Duration, text string, rows *sql.Rows, err error) {
+			if strings.HasPrefix(text, membersRead) {
+				mu.Lock()
+				seen[name]++
+				mu.Unlock()
+			}
+			if next != nil {
+				next(ctx, d, text, rows, err)
+			}
+		}
+	}
+	watch(app.ConcurrentDB().(*dbx.DB), "read pool")
+	watch(app.NonconcurrentDB().(*dbx.DB), "write connection")
+
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "hello"}, 200)
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["read pool"] != 1 || seen["write connection"] != 0 {
+		t.Errorf("the message's notices read the members %v; want once on the read pool, never on the write connection", seen)
+	}
+	if got := notificationsOf(t, app, bob); len(got) != 1 || got[0].GetString("kind") != community.KindChat {
+		t.Errorf("bob's notifications: %v", got)
 	}
 }
 

@@ -49,3 +49,24 @@ func CachedAccess(app core.App, sessionID, userID string) (allowed, cached bool)
 	allowed, cached = r.allowed[authID{"users", userID}]
 	return allowed, cached
 }
+
+// RunInBackground queues run on the hub's background runner, as the hub
+// queues its warm-ups and re-checks.
+func RunInBackground(app core.App, run func()) {
+	hubOf(app).tasks.do("", run)
+}
+
+// WaitBackground returns once the hub's background runner has no work
+// queued or running, or false after timeout.
+func WaitBackground(app core.App, timeout time.Duration) bool {
+	b := &hubOf(app).tasks
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b.mu.Lock()
+		idle := b.workers == 0 && len(b.queue) == 0
+		b.mu.Unlock()
+		if idle {
+			return true
+		}
+	}
+	return false
+}

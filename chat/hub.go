@@ -10,7 +10,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/routine"
 
 	"madang/internal/access"
 )
@@ -35,6 +34,7 @@ const maxCachedRooms = 10_000
 type hub struct {
 	app     core.App
 	tickets *tickets
+	tasks   background                   // warm-ups and re-checks, off the requests
 	handler atomic.Pointer[http.Handler] // the app's router, for dispatch.go
 
 	// timings; tests shorten them (export_test.go)
@@ -60,6 +60,7 @@ func newHub(app core.App) *hub {
 	return &hub{
 		app:          app,
 		tickets:      newTickets(),
+		tasks:        background{log: app.Logger().Error},
 		pingInterval: 25 * time.Second,
 		pingTimeout:  10 * time.Second,
 		writeTimeout: 10 * time.Second,
@@ -88,7 +89,7 @@ func (h *hub) bind(app core.App) {
 		// off the request: deliveries already ask the database again, this
 		// only disconnects who lost access
 		id := e.Record.Id
-		routine.FireAndForget(func() { h.recheckSession(id) })
+		h.tasks.do("recheck/"+id, func() { h.recheckSession(id) })
 		return e.Next()
 	})
 	app.OnRecordAfterUpdateError(Sessions).BindFunc(func(e *core.RecordErrorEvent) error {
@@ -500,6 +501,7 @@ func (h *hub) shutdown() {
 	// the database closes. Sockets still open after the grace are cut.
 	grace := time.NewTimer(shutdownGrace)
 	defer grace.Stop()
+	defer h.tasks.stop() // after the sockets: they read the database too
 	for i, c := range all {
 		select {
 		case <-c.done:

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/routine"
 
 	"madang/internal/access"
 	"madang/internal/realtime"
@@ -50,7 +49,10 @@ func (h *hub) bindSSE(app core.App) {
 		}
 		if follows && e.Auth != nil && !e.HasSuperuserAuth() {
 			auth := e.Auth
-			routine.FireAndForget(func() { h.warm(auth) })
+			h.mu.Lock()
+			gen := h.gen // a change after this subscribe discards the warm-up's answers
+			h.mu.Unlock()
+			h.tasks.do("warm/"+auth.Collection().Id+"/"+auth.Id, func() { h.warm(auth, gen) })
 		}
 		return nil
 	})
@@ -218,16 +220,16 @@ const warmLimit = 1000
 
 // warm caches, in one query, the sessions auth may read, so that the first
 // message of each costs no rule query per subscriber. Only "yes" answers are
-// stored; the others are asked on demand, as before.
-func (h *hub) warm(auth *core.Record) {
+// stored; the others are asked on demand, as before. gen is the hub's
+// generation when the subscriber asked: answers are kept only if nothing
+// changed since (the warm-up waits its turn in h.tasks, and auth may be
+// stale by then).
+func (h *hub) warm(auth *core.Record, gen uint64) {
 	access.WarmBlocks(h.app, auth.Id)
 	sessions, err := h.app.FindCachedCollectionByNameOrId(Sessions)
 	if err != nil || sessions.ViewRule == nil {
 		return
 	}
-	h.mu.Lock()
-	gen := h.gen
-	h.mu.Unlock()
 
 	var ids []string
 	q := h.app.RecordQuery(sessions).Select(sessions.Name + ".id").Distinct(true).Limit(warmLimit)

@@ -1,0 +1,92 @@
+package chat_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"madang/chat"
+	"madang/internal/testapp"
+)
+
+// TestShutdownWaitsForBackgroundWork: background work (a subscriber's
+// warm-up, a session's re-check) running when the app terminates finishes,
+// its database reads included, before the database closes.
+func TestShutdownWaitsForBackgroundWork(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	entered, release, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	chat.RunInBackground(app, func() {
+		close(entered)
+		<-release
+		var err error
+		for i := 0; i < 100 && err == nil; i++ { // long enough to outlast a terminate that does not wait
+			_, err = app.FindRecordById(chat.Sessions, support)
+		}
+		finished <- err
+	})
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the background work never started")
+	}
+	var once sync.Once
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{
+		Func: func(e *core.TerminateEvent) error {
+			once.Do(func() { close(release) }) // let it go as terminate begins (the test's cleanup terminates again)
+			return e.Next()
+		},
+		Priority: -1000,
+	})
+	testapp.FinishesBeforeClose(t, app, finished, "the background work")
+}
+
+// TestWarmUpKeepsNothingAfterAChange: a subscriber's warm-up runs on the
+// background runner; one that waited its turn while the user changed keeps
+// none of its answers (it may hold the user's old record), and one that
+// ran after caches the sessions the user may read.
+func TestWarmUpKeepsNothingAfterAChange(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	hold, holding := make(chan struct{}), make(chan struct{}, 2)
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the app's own cleanup, which waits for the workers
+	for range 2 {      // every worker busy: the warm-up waits
+		chat.RunInBackground(app, func() { holding <- struct{}{}; <-hold })
+	}
+	<-holding
+	<-holding
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user.Set("name", "Bobby")
+	if err := app.Save(user); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if !chat.WaitBackground(app, 10*time.Second) {
+		t.Fatal("the warm-up did not run")
+	}
+	if _, cached := chat.CachedAccess(app, group, bob); cached {
+		t.Fatal("a warm-up queued before the user changed cached its answer")
+	}
+
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	if !chat.WaitBackground(app, 10*time.Second) {
+		t.Fatal("the second warm-up did not run")
+	}
+	if allowed, cached := chat.CachedAccess(app, group, bob); !allowed || !cached {
+		t.Fatalf("after a warm-up bob's access to his group: allowed %v, cached %v; want both", allowed, cached)
+	}
+	if _, cached := chat.CachedAccess(app, support, bob); cached {
+		t.Fatal("the warm-up cached alice's support session for bob")
+	}
+}

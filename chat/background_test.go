@@ -1,0 +1,157 @@
+package chat
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The hub's background runner: work runs in order on at most
+// backgroundWorkers goroutines, a key queued twice runs once, a panic is
+// logged and the worker goes on, and stop waits for the work running and
+// drops the rest (and whatever comes after).
+func TestBackgroundRunsBoundedInOrderAndStops(t *testing.T) {
+	var logged atomic.Int32
+	b := &background{log: func(string, ...any) { logged.Add(1) }}
+
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	started := make(chan int, 16)
+	block := func(i int) func() {
+		return func() {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			started <- i
+			<-release
+			running.Add(-1)
+		}
+	}
+	for i := range 4 {
+		b.do("", block(i))
+	}
+	// two run, two wait: the first two to start are the first two queued
+	first := []int{<-started, <-started}
+	slices.Sort(first)
+	if !slices.Equal(first, []int{0, 1}) {
+		t.Fatalf("started first: %v, want 0 and 1", first)
+	}
+	select {
+	case i := <-started:
+		t.Fatalf("work %d started while %d workers were busy", i, backgroundWorkers)
+	default:
+	}
+
+	var mu sync.Mutex
+	var ran []string
+	note := func(s string) func() {
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			ran = append(ran, s)
+		}
+	}
+	b.do("warm/x", note("x"))
+	b.do("warm/x", note("x again")) // dropped: the same key waits
+	b.do("", func() { panic(errors.New("boom")) })
+	b.do("warm/y", note("y"))
+	close(release)
+	<-started
+	<-started
+	waitIdle(t, b)
+	if got := most.Load(); got != backgroundWorkers {
+		t.Errorf("at most %d ran at once, want %d", got, backgroundWorkers)
+	}
+	mu.Lock()
+	if !slices.Contains(ran, "x") || !slices.Contains(ran, "y") || slices.Contains(ran, "x again") {
+		t.Errorf("ran %v; want x and y once each", ran)
+	}
+	mu.Unlock()
+	if logged.Load() != 1 {
+		t.Errorf("the panic was logged %d times, want once", logged.Load())
+	}
+	b.do("warm/x", note("x after")) // the key is free again once x ran
+	waitIdle(t, b)
+
+	// stop: the running work ends first, the waiting work never runs
+	var seq, workEnded, stopReturned atomic.Int32
+	hold, holding := make(chan struct{}), make(chan struct{}, 2)
+	for range backgroundWorkers {
+		b.do("", func() { holding <- struct{}{}; <-hold; workEnded.Store(seq.Add(1)) })
+	}
+	b.do("", note("queued before stop"))
+	<-holding
+	<-holding
+	stopped := make(chan struct{})
+	go func() { b.stop(); stopReturned.Store(seq.Add(1)); close(stopped) }()
+	for { // until stop has begun
+		b.mu.Lock()
+		begun := b.stopped
+		b.mu.Unlock()
+		if begun {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(hold)
+	<-stopped
+	if stopReturned.Load() < workEnded.Load() || workEnded.Load() == 0 {
+		t.Fatalf("stop returned (step %d) before the running work ended (step %d)", stopReturned.Load(), workEnded.Load())
+	}
+	b.do("", note("after stop"))
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(ran, "queued before stop") || slices.Contains(ran, "after stop") || !slices.Contains(ran, "x after") {
+		t.Errorf("ran %v; the work queued at stop or after it ran, or x after did not", ran)
+	}
+}
+
+// waitIdle returns once b has no work queued or running.
+func waitIdle(t *testing.T, b *background) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		b.mu.Lock()
+		idle := b.workers == 0 && len(b.queue) == 0
+		b.mu.Unlock()
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background work did not finish")
+		}
+	}
+}
+
+// The presence list is computed once for the subscribers who come before
+// the publisher's first round, and kept as the last sent; a failure is
+// not kept.
+func TestPresenceListIsComputedOnce(t *testing.T) {
+	s := &presenceState{last: map[string][]byte{}}
+	calls := 0
+	of := func(id string) ([]byte, error) {
+		calls++
+		if id == "broken" {
+			return nil, errors.New("no such session")
+		}
+		return []byte(`{"online":[]}`), nil
+	}
+	for range 3 {
+		if data, err := s.current("s1", of); err != nil || string(data) != `{"online":[]}` {
+			t.Fatalf("current: %s, %v", data, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("three subscribers computed the list %d times, want once", calls)
+	}
+	for range 2 {
+		if _, err := s.current("broken", of); err == nil {
+			t.Fatal("a failed list was returned")
+		}
+	}
+	if calls != 3 {
+		t.Errorf("a failed list was kept: %d computations, want 3", calls)
+	}
+}

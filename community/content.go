@@ -148,15 +148,19 @@ func registerMentions(app core.App) {
 		}
 		return txn.Around(e, func(tx core.App) error { return writeNotices(tx, notices) })
 	})
-	// a chat message's the same way: who is notified is decided before its
-	// transaction (chatNoticesOf: the member list, the mentions, who has the
-	// chat open), and the transaction only writes (writeChatNotices)
+	// a chat message's the same way: the member list and who has the chat
+	// open are read before its transaction (chatNoticesOf); its mentions,
+	// checked against the stored message, and the writes are in it
+	// (writeChatNotices)
 	txn.BindCreateRead(app, access.CollectionNameChats, func(app core.App, message *core.Record) chatDecided {
 		return chatNoticesOf(app, message, nil)
-	}, writeChatNotices)
+	}, func(tx core.App, message *core.Record, d chatDecided) error {
+		return writeChatNotices(tx, message, nil, d)
+	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		d := chatNoticesOf(e.App, e.Record, storedTexts(e.App, e.Record, "content"))
-		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, d) })
+		stored := storedTexts(e.App, e.Record, "content")
+		d := chatNoticesOf(e.App, e.Record, stored)
+		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, stored, d) })
 	})
 }
 
@@ -263,21 +267,22 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	return notices, nil
 }
 
-// chatDecided is who a chat message notifies, decided before its
-// transaction by chatNoticesOf.
+// chatDecided is what a chat message's notices read before its
+// transaction (chatNoticesOf).
 type chatDecided struct {
-	mentions   []*preparedNotice
+	notify     bool     // a visible message of a session that exists
+	kind       string   // the session's
+	members    []string // the session's
 	recipients []string // the members who get a "new messages" notice
 	err        error
 }
 
-// chatNoticesOf decides a message's notices: its @mentions one by one, and
-// for a new message the other members of its session who do not have it
-// open. It reads — the session's members, the mentioned users, who is
-// watching — on app, before the message's transaction: reads inside it
-// hold SQLite's one write connection (asking who has the chat open was
-// 0.75 ms a message in a 1,000-member chat). stored is the edited
-// message's previous texts, nil for a new one.
+// chatNoticesOf reads, on app and before the message's transaction, what
+// its notices need: the session's members and, for a new message, who of
+// them does not have the chat open. Reads inside the transaction hold
+// SQLite's one write connection (asking who has the chat open was 0.75 ms
+// a message in a 1,000-member chat). stored is the edited message's
+// previous texts, nil for a new one.
 func chatNoticesOf(app core.App, message *core.Record, stored map[string]string) chatDecided {
 	if !message.GetBool("is_visible") {
 		return chatDecided{}
@@ -290,27 +295,11 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 	if err != nil {
 		return chatDecided{err: err}
 	}
-	author := message.GetString("author")
-	mentioned, err := newMentions(app, message, []string{"content"}, stored)
-	if err != nil {
-		return chatDecided{err: err}
-	}
-	var d chatDecided
-	for _, id := range mentioned {
-		if kind == chat.KindSupport || slices.Contains(members, id) {
-			p, err := prepareNotice(app, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
-				text: message.GetString("content")})
-			if err != nil {
-				return chatDecided{err: err}
-			}
-			if p != nil {
-				d.mentions = append(d.mentions, p)
-			}
-		}
-	}
+	d := chatDecided{notify: true, kind: kind, members: members}
 	if stored != nil {
 		return d // an edit: mentions only
 	}
+	author := message.GetString("author")
 	watching := chat.Watching(app, sessionID)
 	for _, m := range members {
 		if m != author && !watching(m) {
@@ -320,26 +309,49 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 	return d
 }
 
-// writeChatNotices writes what chatNoticesOf decided, in the message's
-// transaction: the mentions one by one, and a chat notification for each
-// recipient with one statement, unless they already have an unread one of
-// the session (it stands for "new messages here" until read; the exact
-// number is /api/chat/unread's), skipping who muted chat notifications or
-// blocked the author. Its cost per message is one INSERT … SELECT over the
-// recipients, writing only the first unread notice of each, so a busy chat
-// of thousands costs no write per member per message. The notices written
-// reach their owners after the commit (realtime.DeliverAfterCommit).
-func writeChatNotices(tx core.App, message *core.Record, d chatDecided) error {
+// writeChatNotices writes, in the message's transaction, its @mentions one
+// by one — each checked against the message as stored, which a new one
+// only is inside its transaction — and a chat notification for each of
+// chatNoticesOf's recipients with one statement, unless they already have
+// an unread one of the session (it stands for "new messages here" until
+// read; the exact number is /api/chat/unread's), skipping who muted chat
+// notifications or blocked the author. Its cost per message is one INSERT
+// … SELECT over the recipients, writing only the first unread notice of
+// each, so a busy chat of thousands costs no write per member per message.
+// The notices written reach their owners after the commit
+// (realtime.DeliverAfterCommit).
+func writeChatNotices(tx core.App, message *core.Record, stored map[string]string, d chatDecided) error {
 	if d.err != nil {
 		return d.err
 	}
-	if err := writeNotices(tx, d.mentions); err != nil {
+	if !d.notify {
+		return nil // hidden, or no such session
+	}
+	sessionID := message.GetString("session")
+	author := message.GetString("author")
+	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
+	if err != nil {
+		return err
+	}
+	var mentions []*preparedNotice
+	for _, id := range mentioned {
+		if d.kind == chat.KindSupport || slices.Contains(d.members, id) {
+			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
+				text: message.GetString("content")})
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				mentions = append(mentions, p)
+			}
+		}
+	}
+	if err := writeNotices(tx, mentions); err != nil {
 		return err
 	}
 	if len(d.recipients) == 0 {
 		return nil
 	}
-	sessionID := message.GetString("session")
 	now := types.NowDateTime().String()
 	// one JSON parameter, not one per member: dbx substitutes named
 	// parameters one by one over the whole statement, and SQLite parses it

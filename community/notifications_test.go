@@ -92,6 +92,43 @@ func TestMentions(t *testing.T) {
 	}
 }
 
+// TestChatMentions: @name in a chat message notifies a mentioned member
+// (a mention, naming the session), and an edit that adds one notifies
+// them; a mentioned user who is not a member of a group chat is not told.
+// The member not mentioned and not watching gets the chat notice.
+func TestChatMentions(t *testing.T) {
+	app, base := server(t)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "@bob @adam look"}, 200)
+	kinds := func(user string) []string {
+		var k []string
+		for _, n := range notificationsOf(t, app, user) {
+			k = append(k, n.GetString("kind")+"/"+n.GetString("session"))
+		}
+		slices.Sort(k)
+		return k
+	}
+	mention, chatNotice := community.KindMention+"/"+session.Id, community.KindChat+"/"+session.Id
+	if got := kinds(bob); !slices.Equal(got, []string{chatNotice, mention}) {
+		t.Fatalf("bob, mentioned: %v; want a chat notice and a mention of the session", got)
+	}
+	if got := kinds(gina); !slices.Equal(got, []string{chatNotice}) {
+		t.Fatalf("gina, not mentioned: %v", got)
+	}
+	if got := kinds(adam); len(got) != 0 {
+		t.Fatalf("adam, mentioned but not a member: %v", got)
+	}
+	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg.Body["id"].(string), testapp.Alice,
+		map[string]any{"content": "@bob @adam @gina look"}, 200)
+	if got := kinds(gina); !slices.Equal(got, []string{chatNotice, mention}) {
+		t.Fatalf("gina after an edit added her: %v", got)
+	}
+	if got := kinds(bob); len(got) != 2 {
+		t.Fatalf("bob notified again by the edit: %v", got)
+	}
+}
+
 // TestChatNotificationsFold: messages in a chat a member does not have open
 // become one unread notification per session (the first message's), until
 // read; a member watching the chat — its typing topic open over SSE, or

@@ -49,10 +49,11 @@ func TestCommentsNotifyThePostAndCommentAuthors(t *testing.T) {
 	}
 }
 
-// TestMentions: @name in posts, comments and chat messages notifies the
-// named user, case-insensitively and in any script — once per edit that
-// adds it — but never one who cannot read the content, the author
-// themself, one who muted mentions, or one who blocked the author.
+// TestMentions: @name in posts and comments notifies the named user,
+// case-insensitively and in any script — once per edit that adds it — but
+// never one who cannot read the content, the author themself, one who
+// muted mentions, or one who blocked the author. Chat messages:
+// TestChatMentions.
 func TestMentions(t *testing.T) {
 	app, base := server(t)
 	korean := testapp.SaveRecord(t, app, "users", map[string]any{"name": "김민수", "email": "minsu@example.com", "password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"})

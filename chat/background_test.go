@@ -112,16 +112,8 @@ func TestBackgroundRunsBoundedInOrderAndStops(t *testing.T) {
 // waitIdle returns once b has no work queued or running.
 func waitIdle(t *testing.T, b *background) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		b.mu.Lock()
-		idle := b.workers == 0 && len(b.queue) == 0
-		b.mu.Unlock()
-		if idle {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the background work did not finish")
-		}
+	if !b.idleWithin(10 * time.Second) {
+		t.Fatal("the background work did not finish")
 	}
 }
 

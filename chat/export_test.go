@@ -59,7 +59,12 @@ func RunInBackground(app core.App, run func()) {
 // WaitBackground returns once the hub's background runner has no work
 // queued or running, or false after timeout.
 func WaitBackground(app core.App, timeout time.Duration) bool {
-	b := &hubOf(app).tasks
+	return hubOf(app).tasks.idleWithin(timeout)
+}
+
+// idleWithin returns once b has no work queued or running, or false after
+// timeout.
+func (b *background) idleWithin(timeout time.Duration) bool {
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		b.mu.Lock()
 		idle := b.workers == 0 && len(b.queue) == 0

@@ -591,6 +591,22 @@ func procCPU(pid int) float64 {
 	return (utime + stime) / 100 // USER_HZ
 }
 
+// procWrites is the number of write syscalls process pid has made
+// (/proc/PID/io's syscw; 0 where it cannot be read).
+func procWrites(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "syscw:"); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // machineCPU is the machine's busy and total jiffies (/proc/stat).
 func machineCPU() [2]float64 {
 	data, err := os.ReadFile("/proc/stat")

@@ -72,6 +72,7 @@ func errorFrame(message string) []byte {
 type conn struct {
 	hub        *hub
 	ws         *websocket.Conn
+	raw        *batchConn // ws's connection: the writer batches frames that wait together
 	userID     string
 	tokenKey   string // the user's token key at connect: a new one ends the connection
 	remoteAddr string // of the upgrade request, for dispatched requests
@@ -92,10 +93,11 @@ type conn struct {
 	messages, others bucket
 }
 
-func newConn(h *hub, ws *websocket.Conn, user *core.Record, upgrade *http.Request) *conn {
+func newConn(h *hub, ws *websocket.Conn, raw *batchConn, user *core.Record, upgrade *http.Request) *conn {
 	c := &conn{
 		hub:        h,
 		ws:         ws,
+		raw:        raw,
 		userID:     user.Id,
 		tokenKey:   user.TokenKey(),
 		remoteAddr: upgrade.RemoteAddr,
@@ -328,20 +330,46 @@ func (c *conn) writeLoop() {
 		frames := c.pending
 		c.pending = nil
 		c.mu.Unlock()
-		for _, data := range frames {
-			if data == nil {
-				c.ws.Close(c.closeCode, c.closeReason)
-				return
-			}
-			watchdog.Reset(c.hub.writeTimeout)
-			err := c.ws.Write(context.Background(), websocket.MessageText, data)
+		if !c.writeFrames(frames, watchdog) {
+			return
+		}
+	}
+}
+
+// writeFrames writes frames in order, several in one batch (batch.go). It
+// reports false when the connection is over: a write failed, or a close
+// was queued and has been sent. The watchdog bounds the writes, one frame's
+// or one batch's.
+func (c *conn) writeFrames(frames [][]byte, watchdog *time.Timer) bool {
+	batch := len(frames) > 1
+	if batch {
+		c.raw.begin()
+	}
+	watchdog.Reset(c.hub.writeTimeout)
+	for _, data := range frames {
+		if data == nil {
+			err := c.raw.end() // the frames before the close go first
 			watchdog.Stop()
 			if err != nil {
 				c.ws.CloseNow()
-				return
+				return false
 			}
+			c.ws.Close(c.closeCode, c.closeReason)
+			return false
+		}
+		if err := c.ws.Write(context.Background(), websocket.MessageText, data); err != nil {
+			watchdog.Stop()
+			c.ws.CloseNow()
+			return false
 		}
 	}
+	err := c.raw.end()
+	watchdog.Stop()
+	if err != nil {
+		c.ws.CloseNow()
+		return false
+	}
+	return true
 }
 
 // startPinging pings the peer every pingInterval until the returned timer

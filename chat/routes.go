@@ -62,12 +62,13 @@ func (h *hub) connect(e *core.RequestEvent) error {
 	}
 	// The ticket, not a cookie, authenticates, so a page from any origin may
 	// connect (PocketBase's API is open to any origin the same way).
-	ws, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	w := &batchingWriter{ResponseWriter: e.Response}
+	ws, err := websocket.Accept(w, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return nil // Accept has answered the client
 	}
 	ws.SetReadLimit(maxFrameBytes)
-	c := newConn(h, ws, user, e.Request)
+	c := newConn(h, ws, w.conn, user, e.Request)
 	h.register(c)
 	// The connection lives on in goroutines of its own: the handler's
 	// goroutine sits below PocketBase's whole middleware chain, and kept

@@ -1,10 +1,14 @@
 package chat_test
 
 import (
+	"context"
+	"database/sql"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
@@ -88,5 +92,73 @@ func TestWarmUpKeepsNothingAfterAChange(t *testing.T) {
 	}
 	if _, cached := chat.CachedAccess(app, support, bob); cached {
 		t.Fatal("the warm-up cached alice's support session for bob")
+	}
+}
+
+// TestOpeningAChatAsksTheRuleOnce: the chat view's subscribe (its messages
+// and the session's presence) costs one query of the session rule, the
+// warm-up, which answers the presence subscription too; a second tab in
+// the same generation costs none; after a change the next subscribe warms
+// again. The warm-up runs PocketBase's rule as SQL, so every session-rule
+// query joins the members (json_each).
+func TestOpeningAChatAsksTheRuleOnce(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	var mu sync.Mutex
+	var asked []string
+	db := app.ConcurrentDB().(*dbx.DB)
+	next := db.QueryLogFunc
+	t.Cleanup(func() { db.QueryLogFunc = next })
+	db.QueryLogFunc = func(ctx context.Context, d time.Duration, text string, rows *sql.Rows, err error) {
+		if strings.Contains(text, "chat_sessions") && strings.Contains(text, "json_each") {
+			mu.Lock()
+			asked = append(asked, text)
+			mu.Unlock()
+		}
+		if next != nil {
+			next(ctx, d, text, rows, err)
+		}
+	}
+	queries := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(asked)
+	}
+	open := func() {
+		t.Helper()
+		tab := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*", chat.PresenceTopic(group))
+		if ev := tab.ExpectRecord(t, chat.PresenceTopic(group)); ev["online"] == nil {
+			t.Fatalf("presence: %v", ev)
+		}
+		if !chat.WaitBackground(app, 10*time.Second) {
+			t.Fatal("the warm-up did not end")
+		}
+	}
+
+	open()
+	if n := queries(); n != 1 {
+		t.Fatalf("opening the chat asked the session rule %d times, want 1:\n%s", n, strings.Join(asked, "\n"))
+	}
+	if allowed, cached := chat.CachedAccess(app, group, bob); !allowed || !cached {
+		t.Fatalf("bob's access to his group: allowed %v, cached %v; want both", allowed, cached)
+	}
+	open()
+	if n := queries(); n != 1 {
+		t.Fatalf("a second tab asked the session rule again (%d queries in all, want 1)", n)
+	}
+
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user.Set("name", "Bobby")
+	if err := app.Save(user); err != nil {
+		t.Fatal(err)
+	}
+	open()
+	if n := queries(); n != 2 {
+		t.Fatalf("after bob changed, opening the chat made %d queries in all, want 2", n)
 	}
 }

@@ -47,7 +47,8 @@ type hub struct {
 	users   map[string]map[*conn]bool // user id → open connections
 	writing map[*core.Record]string   // session saves in flight → session id
 	pending map[string]int            // session id → saves in flight
-	gen     uint64                    // bumped by every invalidation
+	gen     uint64                    // bumped by every invalidation (changedLocked)
+	warmed  map[authID]uint64         // users whose warm-up (sse.go) stored its answers → at which gen
 	typing  map[string]time.Time      // session+user → last typing broadcast
 }
 
@@ -68,6 +69,7 @@ func newHub(app core.App) *hub {
 		users:        map[string]map[*conn]bool{},
 		writing:      map[*core.Record]string{},
 		pending:      map[string]int{},
+		warmed:       map[authID]uint64{},
 		typing:       map[string]time.Time{},
 	}
 }
@@ -163,6 +165,7 @@ func (h *hub) mayRead(sessionID string, auth *core.Record) bool {
 					delete(h.rooms, id)
 				}
 			}
+			clear(h.warmed) // their answers went with the rooms
 			if len(h.rooms) >= maxCachedRooms {
 				return ok
 			}
@@ -216,17 +219,24 @@ func (h *hub) endWrite(session *core.Record) {
 	if h.pending[id]--; h.pending[id] <= 0 {
 		delete(h.pending, id)
 	}
-	h.gen++
+	h.changedLocked()
 	if r := h.rooms[id]; r != nil {
 		clear(r.allowed)
 	}
+}
+
+// changedLocked starts a new generation: answers being computed are not
+// stored, and every user's warm-up is due again.
+func (h *hub) changedLocked() {
+	h.gen++
+	clear(h.warmed)
 }
 
 // invalidate drops the cached answers of the rooms match selects.
 func (h *hub) invalidate(match func(id string, r *room) bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.gen++
+	h.changedLocked()
 	for id, r := range h.rooms {
 		if match(id, r) {
 			clear(r.allowed)
@@ -321,7 +331,7 @@ func (h *hub) sessionDeleted(sessionID string) {
 func (h *hub) userChanged(user *core.Record) {
 	key := authKey(user)
 	h.mu.Lock()
-	h.gen++
+	h.changedLocked()
 	for _, r := range h.rooms {
 		delete(r.allowed, key)
 	}

@@ -64,10 +64,18 @@ func (h *hub) bindPresence(app core.App) {
 		if err := e.Next(); err != nil {
 			return err
 		}
+		warmed := false
 		for _, s := range e.Subscriptions {
 			topic, _, _ := strings.Cut(s, "?")
 			id, ok := strings.CutPrefix(topic, "chat_presence/")
-			if !ok || e.Auth == nil || !h.mayRead(id, e.Auth) {
+			if !ok || e.Auth == nil {
+				continue
+			}
+			if !warmed && !e.HasSuperuserAuth() {
+				h.warmNow(e.Auth) // the chat view's subscribe: mayRead below finds the answer
+				warmed = true
+			}
+			if !h.mayRead(id, e.Auth) {
 				continue
 			}
 			// the list last sent to the session's readers, if any: at most

@@ -215,6 +215,18 @@ func (h *hub) mayReadMessage(app core.App, message *core.Record, info *core.Requ
 	return ok
 }
 
+// warmNow warms auth's answers on the caller's goroutine, unless they were
+// warmed in this generation. A subscribe that needs an answer at once (chat
+// presence) calls it: one query answers it and every other session of the
+// user, where asking the rule would cost as much and the warm-up queued by
+// the same subscribe would run anyway.
+func (h *hub) warmNow(auth *core.Record) {
+	h.mu.Lock()
+	gen := h.gen
+	h.mu.Unlock()
+	h.warm(auth, gen)
+}
+
 // warmLimit bounds the sessions warm loads for one user.
 const warmLimit = 1000
 
@@ -223,9 +235,17 @@ const warmLimit = 1000
 // stored; the others are asked on demand, as before. gen is the hub's
 // generation when the subscriber asked: answers are kept only if nothing
 // changed since (the warm-up waits its turn in h.tasks, and auth may be
-// stale by then).
+// stale by then). A user warmed in this generation is not warmed again: a
+// second tab, or the warm-up a subscribe queued after warmNow ran it.
 func (h *hub) warm(auth *core.Record, gen uint64) {
 	access.WarmBlocks(h.app, auth.Id)
+	key := authKey(auth)
+	h.mu.Lock()
+	at, done := h.warmed[key]
+	h.mu.Unlock()
+	if done && at == gen {
+		return
+	}
 	sessions, err := h.app.FindCachedCollectionByNameOrId(Sessions)
 	if err != nil || sessions.ViewRule == nil {
 		return
@@ -241,12 +261,12 @@ func (h *hub) warm(auth *core.Record, gen uint64) {
 		return
 	}
 
-	key := authKey(auth)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.gen != gen {
 		return // something changed meanwhile: the answers may be stale
 	}
+	h.warmed[key] = gen
 	for _, id := range ids {
 		if h.pending[id] > 0 {
 			continue

@@ -79,6 +79,9 @@ func (h *hub) bind(app core.App) {
 		h.deliver(e.Record)
 		return e.Next()
 	})
+	// In this order: a subscribe's presence answer (warmNow) is computed
+	// inside bindSSE's hook, before it queues the same user's warm-up, which
+	// then finds the user warm and costs nothing.
 	h.bindSSE(app)
 	h.bindPresence(app)
 

@@ -48,7 +48,7 @@ type hub struct {
 	writing map[*core.Record]string   // session saves in flight → session id
 	pending map[string]int            // session id → saves in flight
 	gen     uint64                    // bumped by every invalidation (changedLocked)
-	warmed  map[authID]uint64         // users whose warm-up (sse.go) stored its answers → at which gen
+	warmed  map[authID]bool           // users whose warm-up (sse.go) stored its answers in this gen
 	typing  map[string]time.Time      // session+user → last typing broadcast
 }
 
@@ -69,7 +69,7 @@ func newHub(app core.App) *hub {
 		users:        map[string]map[*conn]bool{},
 		writing:      map[*core.Record]string{},
 		pending:      map[string]int{},
-		warmed:       map[authID]uint64{},
+		warmed:       map[authID]bool{},
 		typing:       map[string]time.Time{},
 	}
 }

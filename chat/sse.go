@@ -235,15 +235,16 @@ const warmLimit = 1000
 // stored; the others are asked on demand, as before. gen is the hub's
 // generation when the subscriber asked: answers are kept only if nothing
 // changed since (the warm-up waits its turn in h.tasks, and auth may be
-// stale by then). A user warmed in this generation is not warmed again: a
-// second tab, or the warm-up a subscribe queued after warmNow ran it.
+// stale by then). A user warmed in this generation is not warmed again (a
+// second tab, or the warm-up a subscribe queued after warmNow ran it), and a
+// warm-up whose generation has passed does not query: it could store nothing.
 func (h *hub) warm(auth *core.Record, gen uint64) {
 	access.WarmBlocks(h.app, auth.Id)
 	key := authKey(auth)
 	h.mu.Lock()
-	at, done := h.warmed[key]
+	skip := h.warmed[key] || h.gen != gen
 	h.mu.Unlock()
-	if done && at == gen {
+	if skip {
 		return
 	}
 	sessions, err := h.app.FindCachedCollectionByNameOrId(Sessions)
@@ -266,7 +267,7 @@ func (h *hub) warm(auth *core.Record, gen uint64) {
 	if h.gen != gen {
 		return // something changed meanwhile: the answers may be stale
 	}
-	h.warmed[key] = gen
+	h.warmed[key] = true
 	for _, id := range ids {
 		if h.pending[id] > 0 {
 			continue

@@ -94,3 +94,44 @@ func TestDownAndUpAgain(t *testing.T) {
 		t.Fatal("settings not applied")
 	}
 }
+
+// TestMemberRulesReadTheArray checks that the chat rules ask membership
+// with members:each (the array's values) once the migrations ran, and that
+// reverting the newest migration puts back the users join. Whether the
+// rules allow and refuse the right people is the chat packages' tests'.
+func TestMemberRulesReadTheArray(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	rules := func() string {
+		var all []string
+		for _, name := range []string{"chat_sessions", "chats"} {
+			c, err := app.FindCollectionByNameOrId(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []*string{c.ListRule, c.ViewRule, c.CreateRule, c.UpdateRule, c.DeleteRule} {
+				if r != nil {
+					all = append(all, *r)
+				}
+			}
+		}
+		return strings.Join(all, "\n")
+	}
+	const each, join = "members:each ?= @request.auth.id", "members.id ?= @request.auth.id"
+	got := rules()
+	// chat_sessions list, view; chats list, view, create, update, delete
+	if n := strings.Count(got, each); n != 7 || strings.Contains(got, join) {
+		t.Fatalf("after up: %d rules read the array, and the join is left: %v\n%s", n, strings.Contains(got, join), got)
+	}
+
+	last := core.AppMigrations.Items()[len(core.AppMigrations.Items())-1].File
+	if last != "1795900700_member_each.go" {
+		t.Fatalf("the newest migration is %s: revert the member rules by name", last)
+	}
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(1); err != nil {
+		t.Fatal(err)
+	}
+	got = rules()
+	if n := strings.Count(got, join); n != 7 || strings.Contains(got, each) {
+		t.Fatalf("after down: %d rules join users, and :each is left: %v\n%s", n, strings.Contains(got, each), got)
+	}
+}

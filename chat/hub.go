@@ -55,6 +55,11 @@ type hub struct {
 type room struct {
 	conns   map[*conn]bool
 	allowed map[authID]bool // may read the session
+
+	// users is the set of the users of conns, built by joinedUsers on its
+	// first call after a join or leave and shared, read only, until the
+	// next: every message to the session asks it.
+	users map[string]bool
 }
 
 func newHub(app core.App) *hub {
@@ -417,6 +422,7 @@ func (h *hub) join(c *conn, sessionID string) bool {
 		h.rooms[sessionID] = r
 	}
 	r.conns[c] = true
+	r.users = nil
 	c.joined[sessionID] = true
 	return true
 }
@@ -431,6 +437,7 @@ func (h *hub) leaveLocked(c *conn, sessionID string) {
 	delete(c.joined, sessionID)
 	if r := h.rooms[sessionID]; r != nil {
 		delete(r.conns, c)
+		r.users = nil
 		if len(r.conns) == 0 {
 			delete(h.rooms, sessionID)
 		}
@@ -470,7 +477,9 @@ func (h *hub) roomConns(sessionID string) []*conn {
 // joinedUsers returns the users with a connection joined to sessionID,
 // asked once for all the members of a message's session: asking for each
 // member (a lock and two map walks each) took 0.75 ms a message in a
-// 1,000-member chat.
+// 1,000-member chat, and building the set for each message 0.4 ms (S5
+// profile). The set is the room's, shared until a join or leave: callers
+// must not modify it.
 func (h *hub) joinedUsers(sessionID string) map[string]bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -478,11 +487,13 @@ func (h *hub) joinedUsers(sessionID string) map[string]bool {
 	if r == nil {
 		return nil
 	}
-	users := make(map[string]bool, len(r.conns))
-	for c := range r.conns {
-		users[c.userID] = true
+	if r.users == nil {
+		r.users = make(map[string]bool, len(r.conns))
+		for c := range r.conns {
+			r.users[c.userID] = true
+		}
 	}
-	return users
+	return r.users
 }
 
 func (h *hub) connsOf(userID string) []*conn {

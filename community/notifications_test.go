@@ -165,6 +165,46 @@ func TestChatNotificationsFold(t *testing.T) {
 	}
 }
 
+// TestChatNoticesFollowJoinsAndLeaves: who has the chat open over the
+// WebSocket bridge is asked for each message, though the set of joined
+// users is built once and kept until a join or leave: a member who joins
+// after it was built is not notified, one who leaves is again.
+func TestChatNoticesFollowJoinsAndLeaves(t *testing.T) {
+	app, base := server(t)
+	adam := testapp.ID(testapp.Adam)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, adam}})
+	unread := func(user string) int {
+		n := 0
+		for _, r := range notificationsOf(t, app, user) {
+			if r.GetString("read_at") == "" {
+				n++
+			}
+		}
+		return n
+	}
+	adamWS := joinChatWS(t, base, testapp.Adam, session.Id)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "one"}, 200)
+	if unread(bob) != 1 || unread(adam) != 0 {
+		t.Fatalf("after one: bob %d unread, adam (joined) %d", unread(bob), unread(adam))
+	}
+
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Bob, map[string]any{"all": true}, 200)
+	joinChatWS(t, base, testapp.Bob, session.Id)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "two"}, 200)
+	if unread(bob) != 0 {
+		t.Fatalf("bob, who joined after the first message, has %d unread", unread(bob))
+	}
+
+	leaveChatWS(t, adamWS, session.Id)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "three"}, 200)
+	if got := notificationsOf(t, app, adam); len(got) != 1 || got[0].GetString("text") != "three" {
+		t.Fatalf("adam, who left, has %v", got)
+	}
+	if unread(bob) != 0 {
+		t.Fatalf("bob, still joined, has %d unread", unread(bob))
+	}
+}
+
 // TestChatNoticesAreDecidedBeforeTheTransaction: a chat message's notices
 // read the session's members on the read connections, before the
 // message's transaction; inside it the read would hold SQLite's one write
@@ -403,7 +443,7 @@ func TestUnreadBoundHoldsAcrossRollbacks(t *testing.T) {
 
 // joinChatWS joins who to session over the chat WebSocket bridge, for the
 // rest of the test.
-func joinChatWS(t *testing.T, base, who, session string) {
+func joinChatWS(t *testing.T, base, who, session string) *websocket.Conn {
 	t.Helper()
 	ticket := mustCall(t, base, http.MethodPost, "/api/chat/ticket", who, nil, 200).Body["ticket"].(string)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -422,10 +462,33 @@ func joinChatWS(t *testing.T, base, who, session string) {
 			t.Fatal(err)
 		}
 		if f.Type == "joined" {
-			return
+			return c
 		}
 		if f.Type == "error" {
 			t.Fatalf("joining chat %s as %s: %s", session, who, f.Message)
+		}
+	}
+}
+
+// leaveChatWS leaves session on c and returns once the server handled it:
+// a leave has no answer, but frames are handled in order, so the refusal
+// of a message to the session left shows it.
+func leaveChatWS(t *testing.T, c *websocket.Conn, session string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, f := range []map[string]string{{"type": "leave", "session": session}, {"type": "message", "session": session, "content": "x"}} {
+		if err := wsjson.Write(ctx, c, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		var f struct{ Type, Message string }
+		if err := wsjson.Read(ctx, c, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "error" && strings.HasPrefix(f.Message, "Join chat "+session) {
+			return
 		}
 	}
 }

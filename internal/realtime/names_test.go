@@ -5,6 +5,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
@@ -117,6 +119,46 @@ func TestWriteEventMatchesPocketBase(t *testing.T) {
 		}
 		if ours.String() != theirs.String() {
 			t.Errorf("event %q: wrote %q, PocketBase writes %q", m.Name, ours.String(), theirs.String())
+		}
+	}
+}
+
+// TestStoreMatchesPocketBase: the client keeps its auth record beside
+// PocketBase's store (the walks read it without the store's lock); through
+// every Set and Unset, Get must answer what PocketBase's client answers,
+// for the auth key and for every other key.
+func TestStoreMatchesPocketBase(t *testing.T) {
+	users := core.NewAuthCollection("users")
+	alice, bob := core.NewRecord(users), core.NewRecord(users)
+	alice.Id, bob.Id = "alice", "bob"
+	ours := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
+	theirs := subscriptions.NewDefaultClient()
+	steps := []struct {
+		unset bool
+		key   string
+		value any
+	}{
+		{key: apis.RealtimeClientIPKey, value: "127.0.0.1"},
+		{key: apis.RealtimeClientAuthKey, value: alice},
+		{key: apis.RealtimeClientAuthKey, value: bob},
+		{key: "other", value: 7},
+		{unset: true, key: apis.RealtimeClientAuthKey},
+		{key: apis.RealtimeClientAuthKey, value: alice},
+		{unset: true, key: "other"},
+		{key: apis.RealtimeClientAuthKey, value: "not a record"},
+	}
+	for i, s := range steps {
+		if s.unset {
+			ours.Unset(s.key)
+			theirs.Unset(s.key)
+		} else {
+			ours.Set(s.key, s.value)
+			theirs.Set(s.key, s.value)
+		}
+		for _, key := range []string{apis.RealtimeClientAuthKey, apis.RealtimeClientIPKey, "other", "never"} {
+			if ours.Get(key) != theirs.Get(key) {
+				t.Errorf("step %d, %q: %v, PocketBase's client has %v", i, key, ours.Get(key), theirs.Get(key))
+			}
 		}
 	}
 }

@@ -63,8 +63,9 @@ func Bind(app core.App) {
 			// fails the write the connection's loop may be stuck in
 			_ = rc.SetWriteDeadline(time.Now())
 		})
+		c.owners = ownersOf(app)
 		e.Client = c
-		ownersOf(app).add(c)
+		c.owners.add(c)
 		err := e.Next() // the connection's whole life
 		c.Discard()     // before drop: a subscribe racing the end then files nothing
 		ownersOf(app).drop(c)
@@ -150,6 +151,7 @@ type client struct {
 	subscriptions.Client
 	counters *counters
 	abort    func()
+	owners   *owners // the index a subscription change updates (nil in some tests)
 
 	mu        sync.Mutex
 	queue     chan subscriptions.Message // chanSize
@@ -233,6 +235,9 @@ func (c *client) Subscribe(subs ...string) {
 		}
 	}
 	c.subs.Store(&next)
+	if c.owners != nil {
+		c.owners.recount(c)
+	}
 }
 
 // Unsubscribe implements subscriptions.Client, keeping the copy.
@@ -249,6 +254,9 @@ func (c *client) Unsubscribe(subs ...string) {
 		next = slices.DeleteFunc(slices.Clone(c.list()), func(x subscription) bool { return gone[x.name] })
 	}
 	c.subs.Store(&next)
+	if c.owners != nil {
+		c.owners.recount(c)
+	}
 }
 
 // list is the client's subscriptions now; never modified in place.

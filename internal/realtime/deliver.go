@@ -219,9 +219,9 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 
 // Follower returns a test of whether a user (of the users collection)
 // follows topic live: over SSE, signed in, or on the tier through its
-// shared channel (Tier.Followers). A test costs one lookup of the user's own
-// connections, however many the server holds: a chat message asks it for
-// each of its session's members.
+// shared channel (Tier.Followers). A test costs one lookup in the index of
+// followed topics (owners.byTopic), however many connections the server
+// holds: a chat message asks it for each of its session's members.
 func Follower(app core.App, topic string) func(userID string) bool {
 	var onTier map[string]bool
 	if t := TierOf(app); t != nil {
@@ -231,11 +231,9 @@ func Follower(app core.App, topic string) func(userID string) bool {
 		}
 	}
 	users, _ := app.FindCachedCollectionByNameOrId(access.CollectionNameUsers)
-	prefix := topic + "?"
+	o := ownersOf(app)
 	return func(userID string) bool {
-		return onTier[userID] || users != nil && ownersOf(app).any(users.Id, userID, func(c subscriptions.Client) bool {
-			return follows(c, prefix)
-		})
+		return onTier[userID] || users != nil && o.follows(users.Id+"/"+userID, topic)
 	}
 }
 
@@ -247,11 +245,8 @@ func Watching(app core.App, userID string, topics ...string) bool {
 	if err != nil {
 		return false
 	}
-	prefixes := make([]string, len(topics))
-	for i, t := range topics {
-		prefixes[i] = t + "?"
-	}
-	return ownersOf(app).any(users.Id, userID, func(c subscriptions.Client) bool { return follows(c, prefixes...) })
+	o := ownersOf(app)
+	return slices.ContainsFunc(topics, func(t string) bool { return o.follows(users.Id+"/"+userID, t) })
 }
 
 // FollowedTopics returns the distinct topics (without options) starting

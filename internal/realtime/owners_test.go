@@ -1,0 +1,130 @@
+package realtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// TestFollowsMatchesTheClients: the index of followed topics must answer,
+// after every connect, subscribe, unsubscribe, sign-in as someone else and
+// disconnect, in any order, what asking each of the account's clients for
+// its subscriptions answers (follows, PocketBase's prefix topic+"?").
+func TestFollowsMatchesTheClients(t *testing.T) {
+	o := &owners{byUser: map[string]map[subscriptions.Client]struct{}{}, of: map[subscriptions.Client]string{},
+		live: map[subscriptions.Client]struct{}{}, byTopic: map[string]map[string]int{}, counted: map[subscriptions.Client]counted{}}
+	keys := []string{"users/a", "users/b", "users/c", ""}
+	topics := []string{"chat_typing/s1", "chat_typing/s2", "chats/*", "ai_logs/j1"}
+	names := append(slicesOf(topics), `chat_typing/s1?options={"query":{}}`, "chat_typing/s10", "chat_typing", "ai_logs/j1?x=1")
+	rng := rand.New(rand.NewPCG(1, 2))
+	var clients []*client
+	check := func(step int, what string) {
+		t.Helper()
+		for _, key := range keys[:3] {
+			for _, topic := range append(topics, "chat_typing/s10", "nothing") {
+				want := false
+				for c := range o.byUser[key] {
+					want = want || follows(c, topic+"?")
+				}
+				if got := o.follows(key, topic); got != want {
+					t.Fatalf("step %d (%s): %s follows %s: index says %v, the clients %v", step, what, key, topic, got, want)
+				}
+			}
+		}
+	}
+	for step := range 3000 {
+		var what string
+		switch op := rng.IntN(6); {
+		case op == 0 || len(clients) == 0:
+			c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
+			c.owners = o
+			o.add(c)
+			clients = append(clients, c)
+			what = "connect"
+		case op == 1:
+			c := clients[rng.IntN(len(clients))]
+			c.Subscribe(names[rng.IntN(len(names))], names[rng.IntN(len(names))])
+			what = "subscribe"
+		case op == 2:
+			c := clients[rng.IntN(len(clients))]
+			c.Unsubscribe(names[rng.IntN(len(names))])
+			what = "unsubscribe one"
+		case op == 3:
+			c := clients[rng.IntN(len(clients))]
+			c.Unsubscribe()
+			what = "unsubscribe all"
+		case op == 4:
+			o.set(clients[rng.IntN(len(clients))], keys[rng.IntN(len(keys))])
+			what = "sign in"
+		default:
+			i := rng.IntN(len(clients))
+			clients[i].Discard()
+			o.drop(clients[i])
+			clients = append(clients[:i], clients[i+1:]...)
+			what = "disconnect"
+		}
+		check(step, what)
+	}
+	for _, c := range clients {
+		c.Discard()
+		o.drop(c)
+	}
+	if len(o.byTopic) != 0 || len(o.counted) != 0 {
+		t.Fatalf("everyone left, the index still holds %v, %d clients", o.byTopic, len(o.counted))
+	}
+}
+
+func slicesOf(s []string) []string { return append([]string(nil), s...) }
+
+// BenchmarkFollower is what a chat message's notices ask: for each of
+// 1,000 members, whether they follow the chat's typing topic, with 500 of
+// them connected over SSE with the web client's chat view subscriptions.
+// "clients" asks each member's clients for their subscriptions (the way
+// before the index), "index" the index of followed topics.
+func BenchmarkFollower(b *testing.B) {
+	o := &owners{byUser: map[string]map[subscriptions.Client]struct{}{}, of: map[subscriptions.Client]string{},
+		live: map[subscriptions.Client]struct{}{}, byTopic: map[string]map[string]int{}, counted: map[subscriptions.Client]counted{}}
+	const members = 1000
+	for i := range members / 2 {
+		c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
+		c.owners = o
+		o.add(c)
+		c.Subscribe("madang.chats:chats/*", "chat_sessions/*", "chat_presence/s1", "chat_typing/s1", "notifications/*")
+		o.set(c, fmt.Sprintf("users/u%014d", 2*i))
+	}
+	asks := map[string]func(key string) bool{
+		"clients": func(key string) bool {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			for c := range o.byUser[key] {
+				if follows(c, "chat_typing/s1?") {
+					return true
+				}
+			}
+			return false
+		},
+		"index": func(key string) bool { return o.follows(key, "chat_typing/s1") },
+	}
+	keys := make([]string, members)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("users/u%014d", i)
+	}
+	for _, name := range []string{"clients", "index"} {
+		ask := asks[name]
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				n := 0
+				for _, key := range keys {
+					if ask(key) {
+						n++
+					}
+				}
+				if n != members/2 {
+					b.Fatalf("%d of %d members follow", n, members)
+				}
+			}
+		})
+	}
+}

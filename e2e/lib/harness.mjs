@@ -168,17 +168,36 @@ export function journey(name, fn, { allowConsole = [], timeout = 120_000 } = {})
         contexts.push(context);
         const page = await context.newPage();
         const entry = { label, page, log: [], errors: [] };
+        // each line of the log written on failure says when, from the page's start
+        const started = Date.now();
+        const at = () => `+${Date.now() - started}ms`;
         page.on('console', (m) => {
           const line = `[${m.type()}] ${m.text()}`;
-          entry.log.push(line);
+          entry.log.push(`${at()} ${line}`);
           if (m.type() === 'error') entry.errors.push(line);
         });
         page.on('pageerror', (e) => {
-          entry.log.push(`[pageerror] ${e.stack || e.message}`);
+          entry.log.push(`${at()} [pageerror] ${e.stack || e.message}`);
           entry.errors.push(`[pageerror] ${e.message}`);
         });
+        // the realtime connections' lives and subscription requests, to read
+        // a failure by: a POST /api/realtime answered 404 names a connection
+        // the server no longer has (seen once in CI, 2026-12-02)
+        const isRealtime = (req) => new URL(req.url()).pathname === '/api/realtime';
+        page.on('request', (req) => {
+          if (isRealtime(req)) entry.log.push(`${at()} [realtime] ${req.method()} ${req.method() === 'POST' ? req.postData() : 'opened'}`);
+        });
+        page.on('requestfinished', (req) => {
+          if (isRealtime(req) && req.method() === 'GET') entry.log.push(`${at()} [realtime] GET ended by the server`);
+        });
+        page.on('requestfailed', (req) => {
+          if (isRealtime(req)) entry.log.push(`${at()} [realtime] ${req.method()} failed: ${req.failure()?.errorText}`);
+        });
         page.on('response', (r) => {
-          if (r.status() >= 400) entry.log.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`);
+          if (isRealtime(r.request()) && r.request().method() === 'GET') {
+            entry.log.push(`${at()} [realtime] GET ${r.status()}`);
+          }
+          if (r.status() >= 400) entry.log.push(`${at()} [http ${r.status()}] ${r.request().method()} ${r.url()}`);
           // every page of the web client carries its Content-Security-Policy
           if (r.request().isNavigationRequest() && r.request().resourceType() === 'document' &&
               !new URL(r.url()).pathname.startsWith('/_/') && !r.headers()['content-security-policy']) {

@@ -10,10 +10,11 @@ import (
 // The chat rules ask "is the requester a member" as members:each ?=
 // instead of members.id ?=. Both read the same ids: :each compares the
 // members JSON array's values, .id joins users on each of them first to
-// read back the id it already has. In a 1,000-member chat the join was a
-// fifth of the create rule's query, which every message runs before it is
-// saved (profile in the README, Performance). The rule text is rewritten in
-// place, so a rule an operator extended keeps the extension.
+// read back the id it already has. For a member at the end of a
+// 1,000-member list the join was a fifth of the rule's query
+// (BenchmarkChatReadRule: 2.34 against 1.81 ms), and every message runs the
+// create rule before it is saved. The rule text is rewritten in place, so a
+// rule an operator extended keeps the extension.
 const (
 	memberByJoin = `members.id ?= @request.auth.id`
 	memberByEach = `members:each ?= @request.auth.id`

@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,10 +133,14 @@ func topicsOf(c subscriptions.Client) []string {
 			names = append(names, name)
 		}
 	}
+	// a set, not a scan of the list so far: a client may hold 1,000
+	// subscriptions, and this runs under the index's lock
+	seen := make(map[string]bool, len(names))
 	topics := make([]string, 0, len(names))
 	for _, name := range names {
 		topic, _, _ := strings.Cut(name, "?")
-		if !slices.Contains(topics, topic) {
+		if !seen[topic] {
+			seen[topic] = true
 			topics = append(topics, topic)
 		}
 	}

@@ -68,7 +68,7 @@ func Bind(app core.App) {
 		c.owners.add(c)
 		err := e.Next() // the connection's whole life
 		c.Discard()     // before drop: a subscribe racing the end then files nothing
-		ownersOf(app).drop(c)
+		c.owners.drop(c)
 		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	madangapp "madang/internal/madang"
 	"madang/internal/sqlite"
 )
 
@@ -100,6 +102,12 @@ func requestApp(b *testing.B, target string) (http.Handler, []string) {
 			b.Fatal(err)
 		}
 	}
+	return serveMux(b, app), tokens
+}
+
+// serveMux is app's router as an HTTP handler, once the seed's pages are
+// out of the WAL.
+func serveMux(b *testing.B, app core.App) http.Handler {
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		b.Fatal(err)
@@ -113,9 +121,60 @@ func requestApp(b *testing.B, target string) (http.Handler, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// the seed's pages out of the WAL before timing
 	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
 		b.Fatal(err)
 	}
-	return mux, tokens
+	return mux
+}
+
+// BenchmarkChatMessageRequest is S5's publishing request in-process: the
+// chat's owner (first in its members list, as in S5) posts a message to a
+// group chat of members members through the whole router, with no reader
+// connected. It is the part of S5's CPU that does not scale with readers.
+func BenchmarkChatMessageRequest(b *testing.B) {
+	for _, members := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			app := core.NewBaseApp(core.BaseAppConfig{DataDir: b.TempDir(), DBConnect: sqlite.Connect})
+			if err := app.Bootstrap(); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { app.ResetBootstrapState() })
+			if err := app.RunAllMigrations(); err != nil {
+				b.Fatal(err)
+			}
+			err := app.RunInTransaction(func(tx core.App) error {
+				if err := insertUsers(tx, members, "not-a-hash"); err != nil {
+					return err
+				}
+				return insertChat(tx, members)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			madangapp.Bind(app)
+			mux := serveMux(b, app)
+			owner, err := app.FindRecordById("users", userID(0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			token, err := owner.NewAuthToken()
+			if err != nil {
+				b.Fatal(err)
+			}
+			reportCPU(b)
+			i := 0
+			for b.Loop() {
+				data, _ := json.Marshal(map[string]any{"session": sessionID, "content": fmt.Sprintf("bench message %d", i)})
+				i++
+				req := httptest.NewRequest(http.MethodPost, "/api/collections/chats/records", bytes.NewReader(data))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", token)
+				rec := httptest.NewRecorder()
+				mux.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
 }

@@ -1,8 +1,12 @@
 package chat_test
 
 import (
+	"cmp"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"madang/chat"
 	"madang/internal/testapp"
@@ -20,17 +24,17 @@ func TestPresence(t *testing.T) {
 
 	watch := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.PresenceTopic(session.Id))
 	first := watch.ExpectRecord(t, chat.PresenceTopic(session.Id))
-	if online := first["online"].([]any); len(online) != 1 || online[0].(map[string]any)["id"] != alice {
+	if online := first["online"].([]any); len(online) != 1 || online[0].(map[string]any)["id"] != alice || first["count"] != 1.0 {
 		t.Fatalf("first presence: %v", first)
 	}
 	bobConn := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "users/"+bob)
 	ev, ok := watch.Next(chat.PresenceEvery + 5*time.Second)
-	if !ok || len(ev.Data["online"].([]any)) != 2 {
+	if !ok || len(ev.Data["online"].([]any)) != 2 || ev.Data["count"] != 2.0 {
 		t.Fatalf("after bob connected: %v", ev)
 	}
 	bobConn.Close()
 	ev, ok = watch.Next(chat.PresenceEvery + 5*time.Second)
-	if !ok || len(ev.Data["online"].([]any)) != 1 {
+	if !ok || len(ev.Data["online"].([]any)) != 1 || ev.Data["count"] != 1.0 {
 		t.Fatalf("after bob left: %v", ev)
 	}
 
@@ -38,5 +42,63 @@ func TestPresence(t *testing.T) {
 	g := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), chat.PresenceTopic(session.Id), chat.PresenceTopic(gina.Id))
 	if ev := g.ExpectOnly(t, func(e testapp.Event) bool { return e.Topic() == chat.PresenceTopic(gina.Id) }); len(ev.Data["online"].([]any)) != 1 {
 		t.Fatalf("gina's own presence: %v", ev)
+	}
+}
+
+// TestPresenceNamesAtMostListMax: in a big chat the event names the first
+// chat.PresenceListMax members online (by name) and counts all of them; a
+// member leaving from past the named ones changes the count, and readers
+// get it.
+func TestPresenceNamesAtMostListMax(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.ID(testapp.Alice)
+	owner, err := app.FindRecordById("users", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, tokens := testapp.CreateMembers(t, app, "crowd", chat.PresenceListMax+5)
+	var members []string
+	for _, u := range users {
+		members = append(members, u.Id)
+	}
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "crowd", "kind": "group", "owner": alice, "members": members})
+	conns := make([]*testapp.SSE, len(users))
+	for i, u := range users {
+		conns[i] = testapp.OpenSSE(t, base, tokens[i], "users/"+u.Id)
+	}
+	byName := append([]*core.Record{owner}, users...)
+	slices.SortFunc(byName, func(a, b *core.Record) int {
+		return cmp.Or(cmp.Compare(a.GetString("name"), b.GetString("name")), cmp.Compare(a.Id, b.Id))
+	})
+	var named []string
+	for _, u := range byName[:chat.PresenceListMax] {
+		named = append(named, u.Id)
+	}
+
+	watch := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.PresenceTopic(session.Id))
+	first := watch.ExpectRecord(t, chat.PresenceTopic(session.Id))
+	assertPresence(t, first, named, len(byName))
+
+	// the last member by name is not named; their leaving is counted
+	last := slices.Index(users, byName[len(byName)-1])
+	conns[last].Close()
+	ev, ok := watch.Next(chat.PresenceEvery + 5*time.Second)
+	if !ok {
+		t.Fatal("no presence event after a member left")
+	}
+	assertPresence(t, ev.Data, named, len(byName)-1)
+}
+
+// assertPresence checks a presence event: the members it names, in order,
+// and its count.
+func assertPresence(t *testing.T, data map[string]any, named []string, count int) {
+	t.Helper()
+	var got []string
+	for _, u := range data["online"].([]any) {
+		got = append(got, u.(map[string]any)["id"].(string))
+	}
+	if !slices.Equal(got, named) || data["count"] != float64(count) {
+		t.Fatalf("presence named %d members %v, count %v; want %d members %v, count %d", len(got), got, data["count"], len(named), named, count)
 	}
 }

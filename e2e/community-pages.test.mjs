@@ -2,7 +2,8 @@
 // boards page, filtered on the board page and required by the post form
 // (in English); an anonymous board that shows 익명 / 익명N to members and
 // never sends them its writers, while an admin sees the names; who of a
-// chat's members is online now.
+// chat's members is online now, and in a big chat the first 50 and how many
+// more.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN, LIVE_MS, PHONE, assertNoSideScroll } from './lib/harness.mjs';
@@ -173,4 +174,65 @@ journey('chat presence: the other member shows online while their page is open',
   await other.close();
   await presence.getByText('지금 접속한 다른 참여자가 없습니다.').waitFor({ timeout: LIVE_MS });
   await j.screenshot(page, 'last-step');
+});
+
+/**
+ * Holds a signed-in realtime connection for token, subscribed to topic, as
+ * an open tab does; the returned function closes it.
+ */
+async function holdRealtime(url, token, topic) {
+  const ctl = new AbortController();
+  const res = await fetch(`${url}/api/realtime`, { signal: ctl.signal, headers: { Accept: 'text/event-stream' } });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let head = '';
+  while (!head.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('the realtime connection closed before PB_CONNECT');
+    head += decoder.decode(value, { stream: true });
+  }
+  const { clientId } = JSON.parse(head.match(/data:(.*)/)[1]);
+  const sub = await fetch(`${url}/api/realtime`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: token },
+    body: JSON.stringify({ clientId, subscriptions: [topic] }),
+  });
+  assert.equal(sub.status, 204, `subscribing ${topic}: ${await sub.text()}`);
+  (async () => { // keep reading, as a tab does
+    try { while (!(await reader.read()).done); } catch { /* closed */ }
+  })();
+  return () => ctl.abort();
+}
+
+journey('chat presence in a big chat: the first 50 members online by name, and how many more', async (j) => {
+  const { url, su } = server;
+  const a = { name: '방장', email: 'crowd-owner@madang.test', password: 'crowd-pass-1234' };
+  const au = await createMember(url, a);
+  const crowd = [];
+  for (let i = 0; i < 54; i++) {
+    const name = `참여자${String(i).padStart(2, '0')}`;
+    crowd.push(await su.collection('users').create({ name, email: `crowd-${i}@madang.test`, password: a.password, passwordConfirm: a.password }));
+  }
+  const ac = await signedIn(url, a.email, a.password);
+  const session = await ac.collection('chat_sessions').create({ name: '큰 대화방', kind: 'group', members: [au.id, ...crowd.map((u) => u.id)] });
+  const closers = [];
+  for (const u of crowd) {
+    const member = await su.collection('users').impersonate(u.id, 600);
+    closers.push(await holdRealtime(url, member.authStore.token, `users/${u.id}`));
+  }
+  try {
+    const page = await j.page(browser, 'owner');
+    await signInUI(page, url, a.email, a.password);
+    await page.goto(`${url}/#/chat/${session.id}`);
+    const presence = page.locator('#chat-presence');
+    await presence.getByText(/^지금 접속 중: .+ 외 \d+명$/).waitFor({ timeout: LIVE_MS });
+    // the server names the first 50 by name: 방장 (me, not shown), then
+    // 참여자00…참여자48; the other 5 are counted
+    const named = (await presence.getAttribute('data-online')).split(',');
+    assert.deepEqual(named, crowd.slice(0, 49).map((u) => u.id));
+    assert.match(await presence.textContent(), /참여자48 외 5명$/);
+    await j.screenshot(page, 'last-step');
+  } finally {
+    closers.forEach((close) => close());
+  }
 });

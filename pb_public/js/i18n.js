@@ -482,6 +482,7 @@ const strings = {
     'log.action.avatar_remove': '프로필 사진 삭제',
     'log.action.name_reset': '이름 초기화',
     'presence.online': '지금 접속 중: {names}',
+    'presence.more': '지금 접속 중: {names} 외 {more}명',
     'presence.nobody': '지금 접속한 다른 참여자가 없습니다.',
 
     // notifications, mentions, home feeds, bookmarks, my data (h4)
@@ -1028,6 +1029,7 @@ const strings = {
     'log.action.avatar_remove': 'avatar removed',
     'log.action.name_reset': 'name reset',
     'presence.online': 'Online now: {names}',
+    'presence.more': 'Online now: {names} and {more} more',
     'presence.nobody': 'No other member is online now.',
 
     // notifications, mentions, home feeds, bookmarks, my data (h4)

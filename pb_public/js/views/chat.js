@@ -219,9 +219,14 @@ async function openSession(pane, id, signal, onCleanup) {
   });
   pb.realtime.subscribe(`chat_presence/${id}`, (data) => {
     if (signal.aborted) return;
-    const online = (data?.online || []).filter((u) => u.id !== user.id);
+    // online names at most 50 members; count is every member online, me included
+    const named = data?.online || [];
+    const online = named.filter((u) => u.id !== user.id);
+    const more = Math.max((data?.count ?? named.length) - 1 - online.length, 0);
+    const names = online.map((u) => u.name).join(', ');
     replace(presence, h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
-      online.length ? t('presence.online', { names: online.map((u) => u.name).join(', ') }) : t('presence.nobody'));
+      !online.length ? t('presence.nobody')
+        : more ? t('presence.more', { names, more }) : t('presence.online', { names }));
     presence.dataset.online = online.map((u) => u.id).join(',');
   }).then((unsub) => onCleanup(unsub), () => {});
 

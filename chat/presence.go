@@ -20,7 +20,7 @@ import (
 const PresenceEvery = 2 * time.Second
 
 // PresenceTopic returns the realtime topic on which a session's readers
-// receive who of its members is online: {"online": [{id, name}]}.
+// receive who of its members is online: {"online": [{id, name}], "count": n}.
 func PresenceTopic(sessionID string) string { return "chat_presence/" + sessionID }
 
 // PresenceListMax caps how many members a presence event names; count is

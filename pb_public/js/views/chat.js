@@ -136,7 +136,7 @@ async function openSession(pane, id, signal, onCleanup) {
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));
   const members = session.expand?.members || [];
-  // who of the members is online now: chat_presence/{id} sends {online: [{id, name}]}
+  // who of the members is online now: chat_presence/{id} sends {online: [{id, name}], count}
   // at once and on every change
   const presence = h('p', { class: 'presence', 'aria-live': 'polite', id: 'chat-presence' });
   append(pane, 

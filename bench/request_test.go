@@ -79,18 +79,7 @@ func BenchmarkCommentRequest(b *testing.B) {
 // requestApp is target's app, seeded with 100 members and 100,000 posts,
 // as an HTTP handler, and its members' tokens.
 func requestApp(b *testing.B, target string) (http.Handler, []string) {
-	cfg := core.BaseAppConfig{DataDir: b.TempDir()}
-	if target == madang {
-		cfg.DBConnect = sqlite.Connect
-	}
-	app := core.NewBaseApp(cfg)
-	if err := app.Bootstrap(); err != nil {
-		b.Fatal(err)
-	}
-	if err := app.RunAllMigrations(); err != nil {
-		app.ResetBootstrapState()
-		b.Fatal(err)
-	}
+	app := migratedApp(b, target)
 	seedPosts(b, app, 100_000, target == madang)
 	tokens := make([]string, 100)
 	for i := range tokens {
@@ -103,6 +92,24 @@ func requestApp(b *testing.B, target string) (http.Handler, []string) {
 		}
 	}
 	return serveMux(b, app), tokens
+}
+
+// migratedApp is target's app (Madang's with its database connection) on a
+// fresh data dir, migrated; the caller closes it.
+func migratedApp(b *testing.B, target string) *core.BaseApp {
+	cfg := core.BaseAppConfig{DataDir: b.TempDir()}
+	if target == madang {
+		cfg.DBConnect = sqlite.Connect
+	}
+	app := core.NewBaseApp(cfg)
+	if err := app.Bootstrap(); err != nil {
+		b.Fatal(err)
+	}
+	if err := app.RunAllMigrations(); err != nil {
+		app.ResetBootstrapState()
+		b.Fatal(err)
+	}
+	return app
 }
 
 // serveMux is app's router as an HTTP handler, once the seed's pages are
@@ -134,14 +141,8 @@ func serveMux(b *testing.B, app core.App) http.Handler {
 func BenchmarkChatMessageRequest(b *testing.B) {
 	for _, members := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			app := core.NewBaseApp(core.BaseAppConfig{DataDir: b.TempDir(), DBConnect: sqlite.Connect})
-			if err := app.Bootstrap(); err != nil {
-				b.Fatal(err)
-			}
+			app := migratedApp(b, madang)
 			b.Cleanup(func() { app.ResetBootstrapState() })
-			if err := app.RunAllMigrations(); err != nil {
-				b.Fatal(err)
-			}
 			err := app.RunInTransaction(func(tx core.App) error {
 				if err := insertUsers(tx, members, "not-a-hash"); err != nil {
 					return err

@@ -66,6 +66,12 @@ func Bind(app core.App) {
 		c.owners = ownersOf(app)
 		e.Client = c
 		c.owners.add(c)
+		// The stream's body ends with its connection, so HTTP/1.1 needs no
+		// chunk framing: net/http's setup for SSE (server.go, "recommended in
+		// the Server-Sent Events candidate recommendation"). Chunking cost a
+		// fmt.Fprintf of each event's length and two more buffered writes;
+		// HTTP/2 drops the header.
+		e.Response.Header().Set("Transfer-Encoding", "identity")
 		err := e.Next() // the connection's whole life
 		c.Discard()     // before drop: a subscribe racing the end then files nothing
 		c.owners.drop(c)

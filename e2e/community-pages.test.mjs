@@ -204,7 +204,7 @@ async function holdRealtime(url, token, topic) {
   return () => ctl.abort();
 }
 
-journey('chat presence in a big chat: the first 50 members online by name, and how many more', async (j) => {
+journey('chat presence in a big chat: the server names 50 members online; the page shows 20 of them, and 20 members in the header, and counts the rest', async (j) => {
   const { url, su } = server;
   const a = { name: '방장', email: 'crowd-owner@madang.test', password: 'crowd-pass-1234' };
   const au = await createMember(url, a);
@@ -230,7 +230,13 @@ journey('chat presence in a big chat: the first 50 members online by name, and h
     // 참여자00…참여자48; the other 5 are counted
     const named = (await presence.getAttribute('data-online')).split(',');
     assert.deepEqual(named, crowd.slice(0, 49).map((u) => u.id));
-    assert.match(await presence.textContent(), /참여자48 외 5명$/);
+    // the line shows the first 20 of them and counts the other 34 online
+    assert.equal(await presence.textContent(),
+      `지금 접속 중: ${crowd.slice(0, 20).map((u) => u.name).join(', ')} 외 34명`);
+    // the header names the first 20 of the 55 members, in the session's order, and counts the rest
+    const header = page.locator('.chat-pane .meta .members');
+    assert.equal(await header.textContent(),
+      `참여자: 방장, ${crowd.slice(0, 19).map((u) => u.name).join(', ')} 외 35명`);
     await j.screenshot(page, 'last-step');
   } finally {
     closers.forEach((close) => close());

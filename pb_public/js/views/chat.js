@@ -116,6 +116,22 @@ export default async function render({ root, params, title, signal, onCleanup })
   if (isAdmin()) newSupport.hidden = true; // admins answer support sessions; they do not open them
 }
 
+/** How many members the chat's header names; the rest are counted. */
+const MEMBERS_NAMED = 20;
+
+/**
+ * The header's member line: the first MEMBERS_NAMED names in the session's
+ * order, then how many more (a group may hold a thousand members).
+ * @param {Array<{name?: string}>} members
+ * @param {{name?: string}|undefined} owner
+ */
+function membersLine(members, owner) {
+  if (!members.length) return t('chat.members', { names: userName(owner) });
+  const names = members.slice(0, MEMBERS_NAMED).map((m) => userName(m)).join(', ');
+  const more = members.length - MEMBERS_NAMED;
+  return more > 0 ? t('chat.membersMore', { names, more }) : t('chat.members', { names });
+}
+
 async function openSession(pane, id, signal, onCleanup) {
   let session;
   try {
@@ -143,7 +159,7 @@ async function openSession(pane, id, signal, onCleanup) {
     h('h2', {}, session.name),
     h('p', { class: 'meta' },
       h('span', {}, session.kind === 'support' ? t('chat.support') : t('chat.group')),
-      h('span', {}, t('chat.members', { names: members.map((m) => m.name).join(', ') || userName(session.expand?.owner) }))),
+      h('span', { class: 'members' }, membersLine(members, session.expand?.owner))),
     presence,
     session.information ? h('p', {}, session.information) : null,
     older, list, typing,
@@ -222,8 +238,10 @@ async function openSession(pane, id, signal, onCleanup) {
     // online names at most 50 members; count is every member online, me included
     const named = data?.online || [];
     const online = named.filter((u) => u.id !== user.id);
-    const more = Math.max((data?.count ?? named.length) - 1 - online.length, 0);
-    const names = online.map((u) => u.name).join(', ');
+    // the line names as many as the header does, and counts the rest
+    const shownOnline = online.slice(0, MEMBERS_NAMED);
+    const more = Math.max((data?.count ?? named.length) - 1 - shownOnline.length, 0);
+    const names = shownOnline.map((u) => userName(u)).join(', ');
     replace(presence, h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
       !online.length ? t('presence.nobody')
         : more ? t('presence.more', { names, more }) : t('presence.online', { names }));

@@ -83,6 +83,7 @@ func Prepare(app core.App, ev Event) Prepared {
 	for p := range rules {
 		prefixes = append(prefixes, p)
 	}
+	asked := newPrefixSet(prefixes)
 	verdict := ev.Access
 	if verdict == nil {
 		verdict = func(info *core.RequestInfo, rule *string) Verdict {
@@ -102,7 +103,7 @@ func Prepare(app core.App, ev Event) Prepared {
 	found := (*pooled)[:0]
 	var subs []subscription
 	for _, client := range clientsOf(app) {
-		if subs = matching(client, prefixes, subs); len(subs) == 0 {
+		if subs = matching(client, asked, subs); len(subs) == 0 {
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
@@ -164,10 +165,10 @@ func (p Prepared) Send() {
 // options, whose auth to accepts.
 func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
 	publishTier(app, topic, data, to)
-	prefixes := []string{topic + "?"}
+	asked := newPrefixSet([]string{topic + "?"})
 	var subs []subscription
 	for _, client := range clientsOf(app) {
-		if subs = matching(client, prefixes, subs); len(subs) == 0 {
+		if subs = matching(client, asked, subs); len(subs) == 0 {
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
@@ -208,9 +209,9 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	if TierOf(app) != nil {
 		return true // the tier's followers are not known here
 	}
-	prefixes := []string{collection.Name + "/", collection.Id + "/", collection.Name + "?", collection.Id + "?"}
+	asked := newPrefixSet([]string{collection.Name + "/", collection.Id + "/", collection.Name + "?", collection.Id + "?"})
 	for _, client := range clientsOf(app) {
-		if follows(client, prefixes...) {
+		if follows(client, asked) {
 			return true
 		}
 	}
@@ -254,15 +255,14 @@ func Watching(app core.App, userID string, topics ...string) bool {
 func FollowedTopics(app core.App, prefix string) []string {
 	seen := map[string]bool{}
 	var topics []string
-	prefixes := []string{prefix}
+	asked := newPrefixSet([]string{prefix})
 	var subs []subscription
 	for _, client := range clientsOf(app) {
-		subs = matching(client, prefixes, subs)
+		subs = matching(client, asked, subs)
 		for _, s := range subs {
-			topic, _, _ := strings.Cut(s.name, "?")
-			if !seen[topic] {
-				seen[topic] = true
-				topics = append(topics, topic)
+			if !seen[s.topic] {
+				seen[s.topic] = true
+				topics = append(topics, s.topic)
 			}
 		}
 	}

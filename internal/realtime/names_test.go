@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"testing"
 
@@ -18,12 +19,16 @@ func TestSubscriptionsMatchPocketBase(t *testing.T) {
 	names := []string{
 		"chats/*", "chats/abc", `chats/*?options={"query":{"filter":"a"}}`, "chats",
 		"madang.chats:chats/*", "chat_typing/s1", "notifications/*", "users/u1?options=%7B%7D", "",
+		// names and prefixes with a "?" where a topic ends, or inside
+		"chats/*?", "chats/ab?c", "chats/ab", "posts?x?y", "?", "??",
 	}
 	prefixes := [][]string{
 		{"chats/*?"}, {"chats/abc?"}, {"chats?"}, {"chats/"}, {"chats"}, {"chat"},
 		{"madang.chats:chats/*?"}, {"chat_typing/s1?"}, {"chat_typing/s2?"}, {"users/u1?"},
 		{"users/u2?", "users/*?", "users?"}, {"notifications/"}, {"posts/x?", "posts/*?", "posts?"},
 		{"chats/*?", "chats/abc?"}, {""}, {"?"}, {},
+		{"chats/ab?"}, {"chats/ab?c"}, {"chats/ab?c?"}, {"chats/*?options"}, {"posts?x?"}, {"??"},
+		{"chats/ab?", "chats/"}, {"chats/*?", "chats/ab?c"}, {"users/u1?options=%7B%7D?"},
 	}
 	for _, subscribed := range [][]string{names, names[:2], {names[3]}, {names[7]}, nil} {
 		ours := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
@@ -35,9 +40,19 @@ func TestSubscriptionsMatchPocketBase(t *testing.T) {
 			if len(got) != len(want) || (len(want) > 0 && !maps.EqualFunc(got, want, sameOptions)) {
 				t.Errorf("subscribed %q, prefixes %q: got %v, want %v", subscribed, p, got, want)
 			}
-			if len(p) > 0 && follows(ours, p...) != (len(want) > 0) {
+			if len(p) > 0 && follows(ours, newPrefixSet(p)) != (len(want) > 0) {
 				t.Errorf("subscribed %q, prefixes %q: follows says %v, PocketBase's client returns %v",
-					subscribed, p, follows(ours, p...), want)
+					subscribed, p, follows(ours, newPrefixSet(p)), want)
+			}
+			// the walks' own question, asked once for every client
+			if len(p) > 0 {
+				found := map[string]bool{}
+				for _, s := range matching(ours, newPrefixSet(p), nil) {
+					found[s.name] = true
+				}
+				if len(found) != len(want) || !maps.EqualFunc(found, want, func(bool, subscriptions.SubscriptionOptions) bool { return true }) {
+					t.Errorf("subscribed %q, prefixes %q: matching finds %v, PocketBase's client returns %v", subscribed, p, found, want)
+				}
 			}
 		}
 		// unsubscribing one, then all, keeps the answers equal
@@ -160,5 +175,37 @@ func TestStoreMatchesPocketBase(t *testing.T) {
 				t.Errorf("step %d, %q: %v, PocketBase's client has %v", i, key, ours.Get(key), theirs.Get(key))
 			}
 		}
+	}
+}
+
+// BenchmarkWalk is one event's walk over 2,500 SSE connections that have a
+// chat open (the web client's chat view subscriptions, as in S5b): the
+// question Prepare asks every client, by topic (plain prefixes, what every
+// walk asks) and by comparing names (the general case, and the walk before).
+func BenchmarkWalk(b *testing.B) {
+	var clients []*client
+	for i := range 2500 {
+		c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
+		session := fmt.Sprintf("session%08d", i%7)
+		c.Subscribe("madang.chats:chats/*", "chat_sessions/*", "chat_presence/"+session, "chat_typing/"+session, "notifications/*")
+		clients = append(clients, c)
+	}
+	prefixes := []string{"madang.chats:chats/abcdefghijklmno?", "madang.chats:pbc_1234567890/abcdefghijklmno?",
+		"madang.chats:chats/*?", "madang.chats:pbc_1234567890/*?", "madang.chats:chats?", "madang.chats:pbc_1234567890?"}
+	for name, asked := range map[string]prefixSet{"topics": newPrefixSet(prefixes), "names": {prefixes: prefixes}} {
+		b.Run(name, func(b *testing.B) {
+			var subs []subscription
+			found := 0
+			for b.Loop() {
+				found = 0
+				for _, c := range clients {
+					subs = matching(c, asked, subs)
+					found += len(subs)
+				}
+			}
+			if found != len(clients) {
+				b.Fatalf("found %d subscriptions, want %d", found, len(clients))
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func TestFollowsMatchesTheClients(t *testing.T) {
 			for _, topic := range append(topics, "chat_typing/s10", "nothing") {
 				want := false
 				for c := range o.byUser[key] {
-					want = want || follows(c, topic+"?")
+					want = want || follows(c, newPrefixSet([]string{topic + "?"}))
 				}
 				if got := o.follows(key, topic); got != want {
 					t.Fatalf("step %d (%s): %s follows %s: index says %v, the clients %v", step, what, key, topic, got, want)
@@ -99,7 +99,7 @@ func BenchmarkFollower(b *testing.B) {
 			o.mu.Lock()
 			defer o.mu.Unlock()
 			for c := range o.byUser[key] {
-				if follows(c, "chat_typing/s1?") {
+				if follows(c, newPrefixSet([]string{"chat_typing/s1?"})) {
 					return true
 				}
 			}

@@ -18,16 +18,24 @@ import (
 	"github.com/coder/websocket"
 )
 
-// sseTopic is what the SDK's pb.collection('chats').subscribe('*') asks for.
+// sseTopic is what the web client's pb.collection('chats').subscribe('*')
+// asks for. Until 2026-12-03 it passed { expand: 'author' }, which the SDK
+// sends in the topic (chats/*?options=%7B%22query%22%3A%7B%22expand%22%3A%22author%22%7D%7D)
+// and which makes every reader's event an encoding of its own: S5 with it
+// read p99 2,994 ms against Centrifugo's 25.7 ms, 64 µs of server CPU a
+// delivery (README, Performance, "The web client's own subscription").
 const sseTopic = "chats/*"
 
-// chatViewTopics are the subscriptions of the web client's chat view
-// (pb_public/js/views/chat.js) and of its header's notification bell, as
-// the SDK sends them: one POST with every topic. A member following them
-// has the chat open, so the server sends them its messages and no
-// "new messages" notification.
-func chatViewTopics(session string) []string {
-	return []string{sseTopic, "chat_sessions/*", "chat_presence/" + session, "chat_typing/" + session, "notifications/*"}
+// chatViewTopics are the subscriptions of a page of the web client with a
+// chat open, as the SDK sends them: one POST with every topic. The chat
+// view (pb_public/js/views/chat.js) follows the messages, the sessions,
+// the chat's presence and typing; the header's notification bell follows
+// notifications (notifications.js) and every page its own user record
+// (app.js watchSession). A member following them has the chat open, so
+// the server sends them its messages and no "new messages" notification.
+func chatViewTopics(session, userID string) []string {
+	return []string{"users/" + userID, "notifications/*", sseTopic, "chat_sessions/*",
+		"chat_presence/" + session, "chat_typing/" + session}
 }
 
 // S5: Subscribers members have one chat open — on Madang half over SSE
@@ -130,7 +138,8 @@ func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, read
 		} else {
 			sse++
 		}
-		token := r.fx.users[i/tabs].token
+		member := r.fx.users[i/tabs]
+		token := member.token
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -140,7 +149,7 @@ func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, read
 			case useWS:
 				errs <- subscribeWS(ctx, r, streams, token, f.deliver, readers)
 			default:
-				errs <- subscribeSSE(ctx, r, streams, token, f.deliver, readers)
+				errs <- subscribeSSE(ctx, r, streams, member, f.deliver, readers)
 			}
 		})
 	}
@@ -249,7 +258,8 @@ func (f *fanout) publish(r *run, s *sample) []time.Duration {
 // subscribeSSE connects like the web client's chat view — GET
 // /api/realtime, then POST its subscriptions with the member's token — and
 // hands each message event to deliver.
-func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token string, deliver func(kind string, data []byte), readers *sync.WaitGroup) error {
+func subscribeSSE(ctx context.Context, r *run, streams *http.Client, member benchUser, deliver func(kind string, data []byte), readers *sync.WaitGroup) error {
+	token := member.token
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"/api/realtime", nil)
 	if err != nil {
 		return err
@@ -278,7 +288,7 @@ func subscribeSSE(ctx context.Context, r *run, streams *http.Client, token strin
 		return err
 	}
 	err = r.call(http.MethodPost, "/api/realtime", token,
-		map[string]any{"clientId": hello.ClientID, "subscriptions": chatViewTopics(r.fx.session)}, nil)
+		map[string]any{"clientId": hello.ClientID, "subscriptions": chatViewTopics(r.fx.session, member.id)}, nil)
 	if err != nil {
 		res.Body.Close()
 		return err

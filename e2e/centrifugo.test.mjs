@@ -138,6 +138,9 @@ journey('Centrifugo tier: a support chat and the notification bell live over Cen
   await adminLink.waitFor({ timeout: LIVE_MS });
   await adminLink.click();
   await adminPage.getByRole('heading', { name: `${member.name} 님의 문의` }).waitFor();
+  // both pages follow the chat's presence and typing before anyone types
+  await adminPage.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  await memberPage.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
 
   // typing and a message, member → admin
   await memberPage.getByLabel('메시지', { exact: true }).pressSequentially('안녕하세요', { delay: 20 });

@@ -25,6 +25,8 @@ function tierConfig() {
 }
 
 /** @type {Centrifuge | null} */
+/** How long a subscription may take before its caller goes on without it. */
+const LIVE_READY_MS = 10000;
 let client = null;
 let clientUser = '';
 let clientSession = ''; // the PocketBase token the last connection token was asked with
@@ -147,6 +149,8 @@ export async function subscribeTopic(topic, callback) {
   listeners.add(listener);
   follow(topic); // its shared channel tells the server this chat is open here (no notification of it)
   connection(c.url);
+  // resolve once subscribed, as pb.realtime.subscribe does
+  await client?.getSubscription(topic)?.ready(LIVE_READY_MS).catch(() => {});
   return async () => {
     listeners.delete(listener);
     unfollow(topic);

@@ -109,7 +109,7 @@ export default async function render({ root, params, title, signal, onCleanup })
     } else if (msg.author !== user.id) {
       reloadSessions();
     }
-  }, { expand: 'author' }).then((unsub) => onCleanup(unsub), () => {});
+  }).then((unsub) => onCleanup(unsub), () => {});
   subscribeRecords('chat_sessions', '*', () => {
     if (!signal.aborted) reloadSessions();
   }).then((unsub) => onCleanup(unsub), () => {});
@@ -152,6 +152,8 @@ async function openSession(pane, id, signal, onCleanup) {
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));
   const members = session.expand?.members || [];
+  /** the messages' authors by id: the members, and whoever else wrote (read once) */
+  const authors = new Map(members.map((u) => [u.id, u]));
   // who of the members is online now: chat_presence/{id} sends {online: [{id, name}], count}
   // at once and on every change
   const presence = h('p', { class: 'presence', 'aria-live': 'polite', id: 'chat-presence' });
@@ -233,7 +235,7 @@ async function openSession(pane, id, signal, onCleanup) {
       if (err?.status === 404) typingAvailable = false;
     });
   });
-  pb.realtime.subscribe(`chat_presence/${id}`, (data) => {
+  const presenceLive = pb.realtime.subscribe(`chat_presence/${id}`, (data) => {
     if (signal.aborted) return;
     // online names at most 50 members; count is every member online, me included
     const named = data?.online || [];
@@ -249,7 +251,7 @@ async function openSession(pane, id, signal, onCleanup) {
   }).then((unsub) => onCleanup(unsub), () => {});
 
   let typingTimer;
-  subscribeTopic(`chat_typing/${id}`, (data) => {
+  const typingLive = subscribeTopic(`chat_typing/${id}`, (data) => {
     const who = data?.user || {};
     if (who.id === user.id) return;
     const name = who.name || t('common.someone');
@@ -258,6 +260,9 @@ async function openSession(pane, id, signal, onCleanup) {
     typingTimer = setTimeout(() => { typing.textContent = ''; }, TYPING_SHOW_FOR);
   }).then((unsub) => onCleanup(unsub), () => {});
   onCleanup(() => clearTimeout(typingTimer));
+  // data-live="ready" once the server sends this chat's presence and typing
+  // (the browser journeys wait for it before they type)
+  Promise.all([presenceLive, typingLive]).then(() => { if (!signal.aborted) pane.dataset.live = 'ready'; }, () => {});
 
   inputForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -282,13 +287,17 @@ async function openSession(pane, id, signal, onCleanup) {
     onEvent(e) {
       if (signal.aborted) return;
       const m = e.record;
-      // the Centrifugo tier sends records without expand: the author is a
-      // member, or (an admin answering a support session) is read once
+      // events come without expand (an expand per subscriber would have the
+      // server encode each message once per reader): the author is a member,
+      // or (an admin answering a support session) is read once and kept
       if (!m.expand?.author && !e.fetched) {
-        const author = members.find((u) => u.id === m.author);
+        const author = authors.get(m.author);
         if (author) m.expand = { ...m.expand, author };
         else if (e.action === 'create') {
-          pb.collection('chats').getOne(m.id, { expand: 'author' }).then((full) => this.onEvent({ ...e, record: full, fetched: true }), () => {});
+          pb.collection('chats').getOne(m.id, { expand: 'author' }).then((full) => {
+            if (full.expand?.author) authors.set(full.author, full.expand.author);
+            this.onEvent({ ...e, record: full, fetched: true });
+          }, () => {});
           return;
         }
       }

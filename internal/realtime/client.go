@@ -322,10 +322,11 @@ func (c *client) follows(p prefixSet) bool {
 // "?") followed by "?" — and a subscription falls under T+"?" exactly
 // when its own topic is T: a topic holds no "?", so neither a shorter nor
 // a longer one can put T+"?" at the start of its name+"?". Comparing
-// topics reads each subscription's string headers only; matching the
-// names byte by byte read every name's bytes, one cache miss each, and
-// was the walk's main cost at 2,500 connections (S5b profile: 3.7 ms a
-// message in Prepare, and as much again in PocketBase's own walk).
+// topics compares lengths first and reads a topic's bytes only when they
+// are equal; comparing names read most names' bytes for every prefix
+// (BenchmarkWalk, 2,500 clients: 97 µs a walk against 176 µs). In the
+// running server the walk is bound by reading each client's own memory
+// more than by comparing: S5b's profile did not move beyond its noise.
 type prefixSet struct {
 	prefixes []string
 	topics   []string // each prefix without its "?", when every prefix is plain

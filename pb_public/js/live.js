@@ -24,9 +24,9 @@ function tierConfig() {
   return configPromise;
 }
 
-/** @type {Centrifuge | null} */
 /** How long a subscription may take before its caller goes on without it. */
 const LIVE_READY_MS = 10000;
+/** @type {Centrifuge | null} */
 let client = null;
 let clientUser = '';
 let clientSession = ''; // the PocketBase token the last connection token was asked with

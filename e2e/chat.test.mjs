@@ -52,12 +52,16 @@ journey('support chat between a member and an admin, messages and typing both wa
   await memberPage.getByLabel('메시지', { exact: true }).fill('안녕하세요, 문의가 있어요');
   await memberPage.getByRole('button', { name: '보내기' }).click();
   await adminPage.locator('.message', { hasText: '안녕하세요, 문의가 있어요' }).waitFor({ timeout: LIVE_MS });
+  // live events carry no expand: the author comes from the session's members…
+  assert.equal(await adminPage.locator('.message', { hasText: '안녕하세요, 문의가 있어요' }).locator('.author').textContent(), member.name);
 
   // and admin → member
   await adminPage.getByLabel('메시지', { exact: true }).pressSequentially('네, 말씀하세요', { delay: 20 });
   await memberPage.locator('.typing').getByText(`${ADMIN.name} 님이 입력 중`).waitFor({ timeout: LIVE_MS });
   await adminPage.keyboard.press('Enter');
   await memberPage.locator('.message', { hasText: '네, 말씀하세요' }).waitFor({ timeout: LIVE_MS });
+  // …or, for an admin who is not a member, is read once
+  assert.equal(await memberPage.locator('.message', { hasText: '네, 말씀하세요' }).locator('.author').textContent(), ADMIN.name);
   await memberPage.locator('.typing:empty').waitFor({ timeout: LIVE_MS });
 
   // away from the session, a new message counts as unread

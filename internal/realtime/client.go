@@ -289,15 +289,7 @@ func (c *client) Subscriptions(prefixes ...string) map[string]subscriptions.Subs
 	if len(prefixes) == 0 {
 		return c.Client.Subscriptions()
 	}
-	p := prefixSet{prefixes: prefixes}
-	var one [1]string
-	if topic, ok := plainTopic(prefixes[0]); ok && len(prefixes) == 1 {
-		// PocketBase's walks ask one prefix at a time: no set to build
-		one[0] = topic
-		p.topics, p.plain = one[:], true
-	} else if len(prefixes) > 1 {
-		p = newPrefixSet(prefixes)
-	}
+	p := newPrefixSet(prefixes)
 	var out map[string]subscriptions.SubscriptionOptions
 	for _, s := range c.list() {
 		if !p.holds(s) {
@@ -329,38 +321,31 @@ func (c *client) follows(p prefixSet) bool {
 // more than by comparing: S5b's profile did not move beyond its noise.
 type prefixSet struct {
 	prefixes []string
-	topics   []string // each prefix without its "?", when every prefix is plain
-	plain    bool
+	plain    bool // every prefix is plain
 }
 
 func newPrefixSet(prefixes []string) prefixSet {
-	p := prefixSet{prefixes: prefixes, plain: len(prefixes) > 0}
-	for _, prefix := range prefixes {
-		topic, ok := plainTopic(prefix)
-		if !ok {
-			return prefixSet{prefixes: prefixes}
-		}
-		p.topics = append(p.topics, topic)
-	}
-	return p
+	return prefixSet{prefixes: prefixes, plain: len(prefixes) > 0 && !slices.ContainsFunc(prefixes, notPlain)}
 }
 
-// plainTopic returns T when prefix is a topic T followed by "?".
-func plainTopic(prefix string) (string, bool) {
+// notPlain tells whether prefix is other than a topic followed by "?".
+func notPlain(prefix string) bool {
 	n := len(prefix)
-	if n == 0 || prefix[n-1] != '?' || strings.IndexByte(prefix[:n-1], '?') >= 0 {
-		return "", false
-	}
-	return prefix[:n-1], true
+	return n == 0 || prefix[n-1] != '?' || strings.IndexByte(prefix[:n-1], '?') >= 0
 }
 
 // holds tells whether s falls under one of the prefixes, as PocketBase's
 // client decides it.
 func (p prefixSet) holds(s subscription) bool {
-	if p.plain {
-		return slices.Contains(p.topics, s.topic)
+	if !p.plain {
+		return under(s.name, p.prefixes)
 	}
-	return under(s.name, p.prefixes)
+	for _, prefix := range p.prefixes { // T+"?" with T == s.topic
+		if len(prefix) == len(s.topic)+1 && prefix[:len(s.topic)] == s.topic {
+			return true
+		}
+	}
+	return false
 }
 
 // under tells whether the subscription name falls under one of prefixes.

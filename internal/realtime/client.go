@@ -154,6 +154,7 @@ func connsOf(app core.App, auth *core.Record, except subscriptions.Client) int {
 // client whose queue is full is discarded and its connection closed.
 type client struct {
 	subscriptions.Client
+	id       string // Client.Id(), which takes the client's lock: every event's write asks for it
 	counters *counters
 	abort    func()
 	owners   *owners // the index a subscription change updates (nil in some tests)
@@ -270,6 +271,9 @@ func (c *client) Unsubscribe(subs ...string) {
 		c.owners.recount(c)
 	}
 }
+
+// Id implements subscriptions.Client without the client's lock.
+func (c *client) Id() string { return c.id }
 
 // list is the client's subscriptions now; never modified in place.
 func (c *client) list() []subscription {
@@ -391,7 +395,7 @@ func follows(cl subscriptions.Client, p prefixSet) bool {
 }
 
 func newClient(base subscriptions.Client, counters *counters, abort func()) *client {
-	return &client{Client: base, counters: counters, abort: abort, queue: make(chan subscriptions.Message, chanSize)}
+	return &client{Client: base, id: base.Id(), counters: counters, abort: abort, queue: make(chan subscriptions.Message, chanSize)}
 }
 
 // Channel implements subscriptions.Client: the SSE loop reads the queue.

@@ -71,17 +71,17 @@ func Deliver(app core.App, ev Event) { Prepare(app, ev).Send() }
 func Prepare(app core.App, ev Event) Prepared {
 	c := ev.Record.Collection()
 	id := ev.Record.Id
-	rules := map[string]*string{ // subscription prefix → the rule that guards it
-		ev.Shadow + c.Name + "/" + id + "?": c.ViewRule,
-		ev.Shadow + c.Id + "/" + id + "?":   c.ViewRule,
-		ev.Shadow + c.Name + "/*?":          c.ListRule,
-		ev.Shadow + c.Id + "/*?":            c.ListRule,
-		ev.Shadow + c.Name + "?":            c.ListRule, // deprecated topic: the collection
-		ev.Shadow + c.Id + "?":              c.ListRule,
+	rules := []guard{ // subscription prefix → the rule that guards it
+		{ev.Shadow + c.Name + "/" + id + "?", c.ViewRule},
+		{ev.Shadow + c.Id + "/" + id + "?", c.ViewRule},
+		{ev.Shadow + c.Name + "/*?", c.ListRule},
+		{ev.Shadow + c.Id + "/*?", c.ListRule},
+		{ev.Shadow + c.Name + "?", c.ListRule}, // deprecated topic: the collection
+		{ev.Shadow + c.Id + "?", c.ListRule},
 	}
-	prefixes := make([]string, 0, len(rules))
-	for p := range rules {
-		prefixes = append(prefixes, p)
+	prefixes := make([]string, len(rules))
+	for i, g := range rules {
+		prefixes[i] = g.prefix
 	}
 	asked := newPrefixSet(prefixes)
 	verdict := ev.Access
@@ -139,11 +139,18 @@ func Prepare(app core.App, ev Event) Prepared {
 	return out
 }
 
+// guard is a subscription prefix of a record event and the rule that
+// guards it. A name falls under at most one of an event's prefixes.
+type guard struct {
+	prefix string
+	rule   *string
+}
+
 // ruleOf returns the rule of the prefix subscription name falls under.
-func ruleOf(rules map[string]*string, name string) *string {
-	for prefix, rule := range rules {
-		if falls(name, prefix) {
-			return rule
+func ruleOf(rules []guard, name string) *string {
+	for _, g := range rules {
+		if falls(name, g.prefix) {
+			return g.rule
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -141,12 +142,17 @@ func TestWriteEventMatchesPocketBase(t *testing.T) {
 // TestStoreMatchesPocketBase: the client keeps its auth record beside
 // PocketBase's store (the walks read it without the store's lock); through
 // every Set and Unset, Get must answer what PocketBase's client answers,
-// for the auth key and for every other key.
+// for the auth key and for every other key. Its id, kept too, is its
+// PocketBase client's.
 func TestStoreMatchesPocketBase(t *testing.T) {
 	users := core.NewAuthCollection("users")
 	alice, bob := core.NewRecord(users), core.NewRecord(users)
 	alice.Id, bob.Id = "alice", "bob"
-	ours := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
+	base := subscriptions.NewDefaultClient()
+	ours := newClient(base, &counters{}, func() {})
+	if ours.Id() != base.Id() || ours.Id() == "" {
+		t.Fatalf("the client's id is %q, its PocketBase client's %q", ours.Id(), base.Id())
+	}
 	theirs := subscriptions.NewDefaultClient()
 	steps := []struct {
 		unset bool
@@ -187,7 +193,9 @@ func BenchmarkWalk(b *testing.B) {
 	for i := range 2500 {
 		c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
 		session := fmt.Sprintf("session%08d", i%7)
-		c.Subscribe("madang.chats:chats/*", "chat_sessions/*", "chat_presence/"+session, "chat_typing/"+session, "notifications/*")
+		// each its own copy, as decoded from each subscribe request's body
+		c.Subscribe(strings.Clone("madang.chats:chats/*"), strings.Clone("chat_sessions/*"),
+			"chat_presence/"+session, "chat_typing/"+session, strings.Clone("notifications/*"), fmt.Sprintf("users/u%014d", i))
 		clients = append(clients, c)
 	}
 	prefixes := []string{"madang.chats:chats/abcdefghijklmno?", "madang.chats:pbc_1234567890/abcdefghijklmno?",
@@ -208,4 +216,20 @@ func BenchmarkWalk(b *testing.B) {
 			}
 		})
 	}
+	// PocketBase's broadcast of a chats record: every client asked about
+	// each of the record's six prefixes, one at a time, and none follows
+	// them (the chats subscriptions are shadowed, chat/sse.go)
+	b.Run("pocketbase", func(b *testing.B) {
+		found := 0
+		for b.Loop() {
+			for _, c := range clients {
+				for _, prefix := range prefixes {
+					found += len(c.Subscriptions(strings.TrimPrefix(prefix, "madang.chats:")))
+				}
+			}
+		}
+		if found != 0 {
+			b.Fatalf("found %d subscriptions, want none", found)
+		}
+	})
 }

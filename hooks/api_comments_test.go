@@ -246,6 +246,21 @@ func TestCommentsAttachments(t *testing.T) {
 		t.Errorf("download without a token: %d", r.Status)
 	}
 
+	// on a public board guests read the comment, not its files
+	res = upload(t, http.MethodPost, base+commentsURL, testapp.Token(testapp.Alice),
+		map[string]string{"post": testapp.VisiblePost(testapp.BoardPublic), "content": "공개"}, "attachments", 1, 10)
+	public := res.Body["id"].(string)
+	publicFile := base + "/api/files/comments/" + public + "/" + res.Body["attachments"].([]any)[0].(string)
+	if r := testapp.Call(t, http.MethodGet, publicFile, "", nil); r.Status != 404 {
+		t.Errorf("public board, download by a guest: %d, want 404", r.Status)
+	}
+	if r := testapp.Call(t, http.MethodGet, publicFile+"?token="+token(testapp.Bob), "", nil); r.Status != 200 {
+		t.Errorf("public board, download with a member's token: %d, want 200", r.Status)
+	}
+	if r := testapp.Call(t, http.MethodGet, base+commentsURL+"/"+public, "", nil); r.Status != 200 {
+		t.Errorf("a guest viewing the public comment: %d %s", r.Status, r.Raw)
+	}
+
 	before := testapp.TakeSnapshot(t, app, contentTables...)
 	for _, c := range []struct {
 		what        string

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -550,6 +551,36 @@ func TestPostsAttachments(t *testing.T) {
 	}
 	if r := testapp.Call(t, http.MethodGet, granted+"?token="+fileToken(testapp.Gina), "", nil); r.Status != 200 {
 		t.Errorf("download with a granted reader's token: %d, want 200", r.Status)
+	}
+
+	// a post on a public board: guests read it, but its files need a
+	// signed-in user's file token (migration 1795900800_file_token.go)
+	res = upload(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Gina),
+		map[string]string{"board": testapp.ID(testapp.BoardPublic), "title": "공개", "content": "첨부"}, "attachments", 1, 10)
+	public := res.Body["id"].(string)
+	publicFile := base + "/api/files/posts/" + public + "/" + res.Body["attachments"].([]any)[0].(string)
+	for _, c := range []struct {
+		what, query string
+		status      int
+	}{
+		{"a guest, without a token", "", 404},
+		{"a guest, with an empty token", "?token=", 404},
+		{"a guest, with a forged token", "?token=eyJhbGciOiJIUzI1NiJ9.e30.x", 404},
+		{"a guest, a thumbnail", "?thumb=320x0", 404},
+		{"a member's auth token as the file token", "?token=" + testapp.Token(testapp.Alice), 404},
+		{"a member's file token", "?token=" + fileToken(testapp.Alice), 200},
+		{"a member's file token, a thumbnail", "?thumb=320x0&token=" + fileToken(testapp.Alice), 200},
+	} {
+		if r := testapp.Call(t, http.MethodGet, publicFile+c.query, "", nil); r.Status != c.status {
+			t.Errorf("public board, download by %s: %d, want %d", c.what, r.Status, c.status)
+		}
+	}
+	if r := testapp.Call(t, http.MethodGet, base+postsURL+"/"+public, "", nil); r.Status != 200 {
+		t.Errorf("a guest viewing the public post: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodGet, base+postsURL+"?filter="+url.QueryEscape("id='"+public+"'"), "", nil); r.Status != 200 ||
+		r.Body["totalItems"] != float64(1) {
+		t.Errorf("a guest listing the public post: %d %s", r.Status, r.Raw)
 	}
 
 	// refusals name the field and create nothing

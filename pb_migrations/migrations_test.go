@@ -123,15 +123,66 @@ func TestMemberRulesReadTheArray(t *testing.T) {
 		t.Fatalf("after up: %d rules read the array, and the join is left: %v\n%s", n, strings.Contains(got, join), got)
 	}
 
-	last := core.AppMigrations.Items()[len(core.AppMigrations.Items())-1].File
-	if last != "1795900700_member_each.go" {
-		t.Fatalf("the newest migration is %s: revert the member rules by name", last)
-	}
-	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(1); err != nil {
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900700_member_each.go")); err != nil {
 		t.Fatal(err)
 	}
 	got = rules()
 	if n := strings.Count(got, join); n != 7 || strings.Contains(got, each) {
 		t.Fatalf("after down: %d rules join users, and :each is left: %v\n%s", n, strings.Contains(got, each), got)
+	}
+}
+
+// downTo is how many migrations to revert so that file is the last one
+// reverted.
+func downTo(t *testing.T, file string) int {
+	t.Helper()
+	items := core.AppMigrations.Items()
+	for i := len(items) - 1; i >= 0; i-- {
+		if items[i].File == file {
+			return len(items) - i
+		}
+	}
+	t.Fatalf("no migration %s", file)
+	return 0
+}
+
+// TestFileDownloadsNeedAUser checks that the posts and comments view rules
+// refuse a protected file's download without a user once the migrations
+// ran, and that reverting the migration gives back the rules as they were.
+// Who may download what is the hooks package's tests'.
+func TestFileDownloadsNeedAUser(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	viewRules := func() map[string]string {
+		rules := map[string]string{}
+		for _, name := range []string{"posts", "comments"} {
+			c, err := app.FindCollectionByNameOrId(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules[name], rules[name+" list"] = *c.ViewRule, *c.ListRule
+		}
+		return rules
+	}
+	const clause = `@request.context != "protectedFile" || @request.auth.id != ""`
+	up := viewRules()
+	for _, name := range []string{"posts", "comments"} {
+		if want := "(" + up[name+" list"] + ") && (" + clause + ")"; up[name] != want {
+			t.Errorf("%s view rule after up:\n%s\nwant\n%s", name, up[name], want)
+		}
+	}
+
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900800_file_token.go")); err != nil {
+		t.Fatal(err)
+	}
+	for name, rule := range viewRules() {
+		if strings.Contains(rule, "protectedFile") {
+			t.Errorf("%s after down: %s", name, rule)
+		}
+	}
+	down := viewRules()
+	for _, name := range []string{"posts", "comments"} {
+		if down[name] != down[name+" list"] {
+			t.Errorf("%s view rule after down is not its list rule:\n%s\n%s", name, down[name], down[name+" list"])
+		}
 	}
 }

@@ -89,6 +89,23 @@ func TestAnonymousBoards(t *testing.T) {
 	if len(notificationsOf(t, app, alice)) != 3 {
 		t.Errorf("alice has %d notifications, want one per other commenter's comment (3)", len(notificationsOf(t, app, alice)))
 	}
+	// a block does not reach into anonymity: alice hears of an anonymous
+	// comment and mention by bob, whom she blocked, as of anyone's; a
+	// missing notice would tell her who wrote them
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	before := len(notificationsOf(t, app, alice))
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob, map[string]any{"post": post, "content": "차단된 사람의 익명 댓글"}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": board, "title": "익명 언급", "content": "@" + testapp.Alice + " 봐 주세요"}, 200)
+	if got := len(notificationsOf(t, app, alice)) - before; got != 2 {
+		t.Errorf("alice, who blocked bob, got %d notices of his anonymous comment and mention, want 2", got)
+	}
+	for _, n := range notificationsOf(t, app, alice) {
+		if n.GetString("actor") != "" {
+			t.Errorf("alice's notification names an anonymous writer: %v", n)
+		}
+	}
+
 	// the writer still edits and deletes her post
 	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, testapp.Alice, map[string]any{"title": "고쳤어요"}, 200)
 	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, testapp.Bob, map[string]any{"title": "남의 글"}, 404)

@@ -48,7 +48,7 @@ const FoldBatch = 20
 type notice struct {
 	user, kind, text string
 	actor            string // shown as who did it: a user id; "" for the system and anonymous writers
-	from             string // who did it, for the checks: the actor, or an anonymous writer
+	from             string // who did it, so nobody hears of their own act: the actor, or an anonymous writer
 	// the target, where one applies; target is the record the user must be
 	// able to read (the post, the comment, the message), else nothing is sent
 	post, comment, session, job string
@@ -97,7 +97,11 @@ func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	if n.user == "" || n.from == n.user {
 		return nil, nil
 	}
-	if access.HasBlocked(app, n.user, n.from) {
+	// A block silences the actor. An anonymous writer is nobody's actor:
+	// were their notices dropped for who blocked them, a missing notice
+	// would tell the blocker who wrote (lists and views do not hide
+	// anonymous posts from blockers either).
+	if n.actor != "" && access.HasBlocked(app, n.user, n.actor) {
 		return nil, nil
 	}
 	if n.target != nil && !n.everyMemberReads {

@@ -123,6 +123,7 @@ func Register(app core.App) {
 	app.OnRecordCreate(Models).BindFunc(defaultModelStatus)
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
 	access.ServerSet(app, Models, draftModel, serverModelFields...)
+	access.Names(app, Models, "name")
 	app.OnRecordEnrich(Models).BindFunc(inputFeatures)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)
 	// forgotten when the write begins and again once it committed, so no

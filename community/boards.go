@@ -67,6 +67,7 @@ func registerBookmarks(core.App) {}
 // registerCategories keeps a post's category one of its board's, and
 // required where the board says so, on every save.
 func registerCategories(app core.App) {
+	access.Names(app, Categories, "name")
 	app.OnRecordValidate(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
 		category := e.Record.GetString("category")
 		board, err := e.App.FindRecordById(access.CollectionNameBoards, e.Record.GetString("board"))

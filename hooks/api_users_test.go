@@ -117,6 +117,70 @@ func TestSignUp(t *testing.T) {
 		TestAppFactory:  testapp.Factory,
 		AfterTestFunc:   countUsers(fixtureUsers),
 	})
+	// names that look the same are the same name (access.Names): a
+	// decomposed 민수 or a full-width alice is taken, and a new name typed
+	// decomposed is stored composed
+	const minsuNFD = "\u1106\u1175\u11ab\u1109\u116e" // 민수 as jamo
+	withMinsu := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		users, err := app.FindCollectionByNameOrId("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := core.NewRecord(users)
+		u.Load(map[string]any{"name": "민수", "email": "minsu@example.com", "password": testapp.Password})
+		if err := app.Save(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name:            "sign-up as 민수 typed in decomposed jamo beside 민수 is refused",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"` + minsuNFD + `","email":"new@example.com","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"name":{"code":"validation_not_unique"`},
+		TestAppFactory:  testapp.Factory,
+		BeforeTestFunc:  withMinsu,
+		AfterTestFunc:   countUsers(fixtureUsers + 1),
+	}, tests.ApiScenario{
+		Name:            "sign-up as a full-width alice is refused",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"ａｌｉｃｅ","email":"new@example.com","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"name":{"code":"validation_not_unique"`},
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc:   countUsers(fixtureUsers),
+	}, tests.ApiScenario{
+		Name:            "a new name typed in decomposed jamo is stored composed",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"` + minsuNFD + `","email":"new@example.com","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  200,
+		ExpectedContent: []string{`"name":"민수"`},
+		ExpectedEvents:  testapp.CreateEvents(),
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			countUsers(fixtureUsers+1)(t, app, res)
+			if _, err := app.FindFirstRecordByData("users", "name", "민수"); err != nil {
+				t.Errorf("the composed name is not stored: %v", err)
+			}
+		},
+	}, tests.ApiScenario{
+		Name:            "renaming to a full-width bob is refused",
+		Method:          http.MethodPatch,
+		URL:             usersURL + "/" + testapp.ID(testapp.Alice),
+		Headers:         map[string]string{"Authorization": testapp.Token(testapp.Alice)},
+		Body:            strings.NewReader(`{"name":"ｂｏｂ"}`),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"name":{"code":"validation_not_unique"`},
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			if u, err := app.FindRecordById("users", testapp.ID(testapp.Alice)); err != nil || u.GetString("name") != testapp.Alice {
+				t.Errorf("alice after the refused rename: %v %v", u, err)
+			}
+		},
+	})
 	for _, s := range scenarios {
 		s.Test(t)
 	}

@@ -10,6 +10,7 @@ func registerBoards(app core.App) {
 	access.Counters(app, access.CollectionNameBoards, "posts_count")
 	access.DefaultTrue(app, access.CollectionNameBoards, "is_visible") // boards are public by intent
 	access.Trimmed(app, access.CollectionNameBoards, "name")
+	access.Names(app, access.CollectionNameBoards, "name")
 	access.BindEnrich(app, access.CollectionNameBoards, func(e *core.RecordEnrichEvent) error {
 		e.Record.WithCustomData(true)
 		e.Record.Set("can_write", access.CanWriteBoard(e.Record, e.RequestInfo.Auth))

@@ -310,3 +310,38 @@ func TestStorageFailuresAnswer503(t *testing.T) {
 		t.Fatalf("a write once space is back: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestNamesLookingAlikeAreOne: the unique names — boards, board
+// categories, AI models, as users' (TestSignUp) — are stored in NFKC, so a
+// second name that only looks like the first (typed as decomposed jamo, or
+// in full-width letters) is refused as taken, and nothing is stored.
+func TestNamesLookingAlikeAreOne(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	const nfc, nfd = "마당광장", "\u1106\u1161\u1103\u1161\u11bc\u1100\u116a\u11bc\u110c\u1161\u11bc" // 마당광장, and as jamo
+	board := testapp.ID(testapp.BoardPublic)
+	for _, c := range []struct {
+		collection string
+		body       func(name string) map[string]any
+	}{
+		{"boards", func(name string) map[string]any {
+			return map[string]any{"name": name, "read": "public", "write": "members"}
+		}},
+		{"board_categories", func(name string) map[string]any { return map[string]any{"board": board, "name": name, "sort": 1} }},
+		{"ais", func(name string) map[string]any { return map[string]any{"name": name, "kind": "linear_regression"} }},
+	} {
+		url := base + "/api/collections/" + c.collection + "/records"
+		for _, pair := range [][2]string{{nfc, nfd}, {"madang", "ｍａｄａｎｇ"}} {
+			if r := testapp.Call(t, http.MethodPost, url, testapp.Token(testapp.Adam), c.body(pair[0])); r.Status != 200 {
+				t.Fatalf("%s %s: %d %s", c.collection, pair[0], r.Status, r.Raw)
+			}
+			name := pair[1]
+			snap := testapp.TakeSnapshot(t, app, c.collection)
+			r := testapp.Call(t, http.MethodPost, url, testapp.Token(testapp.Adam), c.body(name))
+			if code, _ := digJSON(r.Body, "data", "name", "code"); r.Status != 400 || code != "validation_not_unique" {
+				t.Errorf("%s %q beside its look-alike: %d %s", c.collection, name, r.Status, r.Raw)
+			}
+			snap.AssertUnchanged(t, app)
+		}
+	}
+}

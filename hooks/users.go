@@ -51,6 +51,7 @@ func registerUsers(app core.App) {
 	})
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
+	access.Names(app, access.CollectionNameUsers, "name")
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

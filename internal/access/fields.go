@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The record-hook binders: fields whose value the server decides. Each kind
@@ -72,6 +73,24 @@ func Fixed(app core.App, collection string, fields ...string) {
 		}
 		return e.Next()
 	})
+}
+
+// Names keeps name fields in Unicode's compatibility-composed form (NFKC),
+// for every writer (API, dashboard, CLI), as Trimmed trims: two names that
+// look the same are then the same string, and the unique index (COLLATE
+// NOCASE) refuses a second 민수 typed as decomposed jamo (U+1106 U+1175
+// U+11AB …) or a full-width ｊａｎｅ beside jane. Without it both were
+// taken, and anyone could pass for another member.
+func Names(app core.App, collection string, fields ...string) {
+	normalize := func(e *core.RecordEvent) error {
+		for _, f := range fields {
+			if v := e.Record.GetString(f); !norm.NFKC.IsNormalString(v) {
+				e.Record.Set(f, norm.NFKC.String(v))
+			}
+		}
+		return e.Next()
+	}
+	app.OnRecordValidate(collection).BindFunc(normalize)
 }
 
 // DefaultTrue makes a bool field true on API creates that do not send it:

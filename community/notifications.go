@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -330,6 +333,21 @@ func clip(s string, n int) string {
 }
 
 func registerNotifications(app core.App) {
+	// notify_mute is a list of notification kinds (CONTRACT.md): anything
+	// else is refused, naming the field, rather than stored and ignored. A
+	// save that leaves the stored value as it is (a ban, a sign-out) is not
+	// held up by one stored before this check.
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		raw := func(r *core.Record) string { v, _ := r.GetRaw("notify_mute").(types.JSONRaw); return string(v) }
+		mute := raw(e.Record)
+		if !e.Record.IsNew() && mute == raw(e.Record.Original()) {
+			return e.Next()
+		}
+		if err := checkMuteList(e.App, mute); err != nil {
+			return validation.Errors{"notify_mute": err}
+		}
+		return e.Next()
+	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)
@@ -354,6 +372,31 @@ func registerNotifications(app core.App) {
 				text: "Your AI job " + e.Record.GetString("status") + "."})
 		})
 	})
+}
+
+// checkMuteList refuses a notify_mute value that is not null or a list
+// of notification kinds (the notifications kind field's values).
+func checkMuteList(app core.App, raw string) error {
+	var kinds []string
+	if err := json.Unmarshal([]byte(raw), &kinds); raw != "" && err != nil {
+		return validation.NewError("validation_invalid_mute_list",
+			`Give the notification kinds to mute as a list, e.g. ["chat","mention"].`)
+	}
+	notifications, err := app.FindCachedCollectionByNameOrId(Notifications)
+	if err != nil {
+		return err
+	}
+	field, _ := notifications.Fields.GetByName("kind").(*core.SelectField)
+	if field == nil {
+		return nil
+	}
+	for _, k := range kinds {
+		if !slices.Contains(field.Values, k) {
+			return validation.NewError("validation_invalid_mute_list",
+				fmt.Sprintf("%q is not a notification kind; the kinds are %s.", k, strings.Join(field.Values, ", ")))
+		}
+	}
+	return nil
 }
 
 // unreadNotifications answers GET /api/notifications/unread:

@@ -543,3 +543,40 @@ func TestOneCommentNotifiesSeveral(t *testing.T) {
 		t.Errorf("ada's first live notification: %v, want the comment on her post", ev)
 	}
 }
+
+// TestMuteListIsChecked: users.notify_mute takes null or a list of
+// notification kinds; anything else is refused with 400 naming the field,
+// and nothing is stored. A value stored before the check does not hold up
+// a later save that leaves it alone (an admin's ban).
+func TestMuteListIsChecked(t *testing.T) {
+	app, base := server(t)
+	path := "/api/collections/users/records/" + bob
+	stored := func() string {
+		u, err := app.FindRecordById("users", bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.GetString("notify_mute")
+	}
+	mustCall(t, base, http.MethodPatch, path, testapp.Bob, map[string]any{"notify_mute": []string{"chat", "mention"}}, 200)
+	for _, bad := range []any{"notalist", 123, map[string]any{"chat": true}, []any{"chat", "bogus"}, []any{"chat", map[string]any{"a": 1}}, []any{nil}} {
+		r := call(t, base, http.MethodPatch, path, testapp.Bob, map[string]any{"notify_mute": bad})
+		data, _ := r.Body["data"].(map[string]any)
+		field, _ := data["notify_mute"].(map[string]any)
+		if field["code"] != "validation_invalid_mute_list" || r.Status != 400 {
+			t.Errorf("notify_mute %v: %d %s", bad, r.Status, r.Raw)
+		}
+		if got := stored(); got != `["chat","mention"]` {
+			t.Fatalf("after the refused %v: stored %s", bad, got)
+		}
+	}
+	mustCall(t, base, http.MethodPatch, path, testapp.Bob, map[string]any{"notify_mute": nil}, 200)
+	mustCall(t, base, http.MethodPatch, path, testapp.Bob, map[string]any{"notify_mute": []string{}}, 200)
+
+	// a value from before the check: the user's other saves still work
+	if _, err := app.DB().NewQuery(`UPDATE users SET notify_mute = '"notalist"' WHERE id = {:id}`).Bind(map[string]any{"id": bob}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, base, http.MethodPatch, path, testapp.Adam, map[string]any{"banned": true, "ban_reason": "테스트"}, 200)
+	mustCall(t, base, http.MethodPatch, path, testapp.Adam, map[string]any{"banned": false}, 200)
+}

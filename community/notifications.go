@@ -348,6 +348,34 @@ func registerNotifications(app core.App) {
 		}
 		return e.Next()
 	})
+	// A notice quotes what it is about: a post's title, a comment, a chat
+	// message. Once that is hidden, others may no longer read it, so the
+	// notices quoting it stop quoting (their text is emptied in the hiding
+	// write's transaction); deleting it deletes them (cascade). A chat
+	// notice names its session, not the message: it is the one quoting
+	// the message's text.
+	quoting := map[string]string{
+		access.CollectionNamePosts:    `[[post]] = {:id}`,
+		access.CollectionNameComments: `[[comment]] = {:id}`,
+		access.CollectionNameChats:    `[[session]] = {:session} AND [[text]] = {:text}`,
+	}
+	for collection, about := range quoting {
+		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			if e.Record.GetBool("is_visible") {
+				return e.Next()
+			}
+			return txn.Around(e, func(tx core.App) error {
+				_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = ''
+					WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + about).
+					Bind(dbx.Params{"id": e.Record.Id, "session": e.Record.GetString("session"),
+						"text": clip(e.Record.GetString("content"), 300)}).Execute()
+				if err != nil {
+					return fmt.Errorf("unquoting the notices of hidden %s %s: %w", collection, e.Record.Id, err)
+				}
+				return nil
+			})
+		})
+	}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)

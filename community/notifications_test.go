@@ -580,3 +580,57 @@ func TestMuteListIsChecked(t *testing.T) {
 	mustCall(t, base, http.MethodPatch, path, testapp.Adam, map[string]any{"banned": true, "ban_reason": "테스트"}, 200)
 	mustCall(t, base, http.MethodPatch, path, testapp.Adam, map[string]any{"banned": false}, 200)
 }
+
+// TestHiddenContentLeavesTheNotices: a notice quotes its post, comment or
+// chat message; once that is hidden (by an admin, or by its writer: the post and the chat message here), the
+// notices quoting it keep their place but no longer its text, and other
+// notices keep theirs.
+func TestHiddenContentLeavesTheNotices(t *testing.T) {
+	app, base := server(t)
+	gina := testapp.ID(testapp.Gina)
+	textOf := func(user, about string) []string {
+		var texts []string
+		for _, n := range notificationsOf(t, app, user) {
+			if n.GetString("post") == about || n.GetString("comment") == about || n.GetString("session") == about {
+				texts = append(texts, n.GetString("text"))
+			}
+		}
+		return texts
+	}
+	board := testapp.ID(testapp.BoardPublic)
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": board, "title": "알리스의 글", "content": "본문"}, 200).Body["id"].(string)
+	hidden := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+		map[string]any{"post": p, "content": "숨겨질 댓글"}, 200).Body["id"].(string)
+	kept := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Gina,
+		map[string]any{"post": p, "content": "남을 댓글"}, 200).Body["id"].(string)
+	mention := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": board, "title": "지나 보세요", "content": "@" + testapp.Gina}, 200).Body["id"].(string)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
+	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "지울 메시지"}, 200).Body["id"].(string)
+	if !slices.Equal(textOf(alice, hidden), []string{"숨겨질 댓글"}) || !slices.Equal(textOf(alice, kept), []string{"남을 댓글"}) ||
+		!slices.Equal(textOf(gina, mention), []string{"지나 보세요"}) || !slices.Equal(textOf(bob, session.Id), []string{"지울 메시지"}) {
+		t.Fatalf("before: %v %v %v %v", textOf(alice, hidden), textOf(alice, kept), textOf(gina, mention), textOf(bob, session.Id))
+	}
+
+	mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+hidden, testapp.Adam, map[string]any{"is_visible": false}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+mention, testapp.Bob, map[string]any{"is_visible": false}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"is_visible": false}, 200)
+	if got := textOf(alice, hidden); !slices.Equal(got, []string{""}) {
+		t.Errorf("alice's notice of the hidden comment: %q", got)
+	}
+	if got := textOf(gina, mention); !slices.Equal(got, []string{""}) {
+		t.Errorf("gina's mention in the post its writer hid: %q", got)
+	}
+	if got := textOf(bob, session.Id); !slices.Equal(got, []string{""}) {
+		t.Errorf("bob's notice of the hidden chat message: %q", got)
+	}
+	if got := textOf(alice, kept); !slices.Equal(got, []string{"남을 댓글"}) {
+		t.Errorf("alice's notice of the comment still shown: %q", got)
+	}
+	r := mustCall(t, base, http.MethodGet, "/api/collections/notifications/records?perPage=100", testapp.Alice, nil, 200)
+	if strings.Contains(r.Raw, "숨겨질 댓글") {
+		t.Errorf("alice's notifications still quote the hidden comment: %s", r.Raw)
+	}
+}

@@ -98,6 +98,15 @@ journey('notification arrives live: bell count, list, jump to the comment, read'
   await eventually(async () => page.locator('.notif.unread').count().then((n) => n === 0), { message: 'no unread rows' });
   const unread = await su.collection('notifications').getFullList({ filter: su.filter('user = {:u} && read_at = ""', { u: writer.user.id }) });
   assert.equal(unread.length, 0);
+
+  // the commenter hides the first comment: its notice keeps its place, not its words
+  await other.client.collection('comments').update(comment.id, { is_visible: false });
+  assert.equal((await su.collection('notifications').getOne(stored.id)).text, '');
+  await page.goto(`${url}/#/`);
+  await page.locator('#bell').click();
+  await item.waitFor();
+  assert.equal((await item.locator('.notif-text').textContent()).trim(), '댓글손님님이 내 글 “알림 받을 글”에 댓글을 남겼습니다: (숨겨진 내용)');
+  assert.doesNotMatch(await page.locator('main').textContent(), /좋은 글이네요/);
   await j.screenshot(page, 'last-step');
 });
 

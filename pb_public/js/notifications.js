@@ -111,7 +111,9 @@ const actorName = (n) => n.expand?.actor?.name || t('notif.someone');
 
 /** The sentence for a notification in the chosen language. */
 export function notificationText(n) {
-  const vars = { actor: actorName(n), text: n.text || '', post: n.expand?.post?.title || '', session: n.expand?.session?.name || '' };
+  // a notice stops quoting what was hidden since (community/notifications.go): its text is empty
+  const quoted = n.text || (['comment', 'reply', 'mention', 'chat'].includes(n.kind) ? t('notif.hiddenText') : '');
+  const vars = { actor: actorName(n), text: quoted, post: n.expand?.post?.title || '', session: n.expand?.session?.name || '' };
   switch (n.kind) {
     case 'comment':
       return t(vars.post ? 'notif.kind.comment' : 'notif.kind.commentNoPost', vars);

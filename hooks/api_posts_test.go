@@ -875,3 +875,47 @@ func TestPostsSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestSortsDoNotDropRecords: a sort orders a list, it does not filter it.
+// Sorting posts or comments by a field of their author joins users under
+// the users list rule, which would drop every record whose author the
+// requester may not list under a 200; that sort is refused with a 400
+// naming it (list, search), for everyone but superusers, while sorts on
+// own fields and covered relations (board) keep every record.
+func TestSortsDoNotDropRecords(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	count := func(path, role string) (int, testapp.Response) {
+		r := testapp.Call(t, http.MethodGet, base+path, testapp.Token(role), nil)
+		n, _ := r.Body["totalItems"].(float64)
+		return int(n), r
+	}
+	for _, role := range []string{"", testapp.Alice, testapp.Adam} {
+		all, r := count(postsURL+"?sort=-created", role)
+		if r.Status != 200 || all == 0 {
+			t.Fatalf("%q: posts: %d %s", role, r.Status, r.Raw)
+		}
+		for _, sort := range []string{"board.name", "-board.name,id", "title", "likes_count,-created"} {
+			if n, r := count(postsURL+"?sort="+url.QueryEscape(sort), role); r.Status != 200 || n != all {
+				t.Errorf("%q: sort=%s: %d, %d posts, want %d", role, sort, r.Status, n, all)
+			}
+		}
+		for _, path := range []string{
+			postsURL + "?sort=author.name",
+			postsURL + "?sort=-created," + url.QueryEscape("author.created"),
+			postsURL + "?sort=" + url.QueryEscape("board.name,-author.name"),
+			"/api/collections/comments/records?sort=author.name",
+			"/api/collections/comments/records?sort=" + url.QueryEscape("post.author.name"),
+			"/api/posts/search?q=fixture&sort=author.name",
+		} {
+			r := testapp.Call(t, http.MethodGet, base+path, testapp.Token(role), nil)
+			if r.Status != 400 || !strings.Contains(r.Raw, "sorts cannot follow") || !strings.Contains(r.Raw, "author") {
+				t.Errorf("%q: %s: %d %s, want 400 naming the author", role, path, r.Status, r.Raw)
+			}
+		}
+	}
+	all, _ := count(postsURL+"?sort=-created", "root")
+	if n, r := count(postsURL+"?sort=author.name", "root"); r.Status != 200 || n != all {
+		t.Errorf("a superuser sorting by author.name: %d, %d posts, want %d", r.Status, n, all)
+	}
+}

@@ -166,6 +166,44 @@ func queryProblem(app core.App, collection *core.Collection, info *core.RequestI
 		if _, err := s.BuildExpr(r); err != nil {
 			return fmt.Errorf("Invalid sort: %w.", err)
 		}
+		if err := sortLeavesOut(app, collection, info, s.Name); err != nil {
+			return fmt.Errorf("Invalid sort: %w.", err)
+		}
+	}
+	return nil
+}
+
+// sortLeavesOut refuses a sort that would drop records instead of ordering
+// them. A sort that follows a relation makes PocketBase join the related
+// collection under its ListRule, as a condition on the whole row (see
+// coveredRelations): posts sorted by author.name came back without every
+// post whose author the requester may not list — for members, every post
+// with an author — under a 200. A filter there means "those whose author
+// matches", and selects nothing, as documented; a sort has no such reading.
+// So a sort may follow a relation only where the filter may and the
+// target's list is open to all, or the relation is covered.
+func sortLeavesOut(app core.App, collection *core.Collection, info *core.RequestInfo, field string) error {
+	if info.HasSuperuserAuth() || strings.HasPrefix(field, "@") {
+		return nil
+	}
+	c := collection
+	parts := strings.Split(field, ".")
+	for _, part := range parts[:len(parts)-1] {
+		name, _, _ := strings.Cut(part, ":")
+		rel, ok := c.Fields.GetByName(name).(*core.RelationField)
+		if !ok {
+			return nil
+		}
+		target, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
+		if err != nil {
+			return nil
+		}
+		listed := target.ListRule != nil && *target.ListRule == ""
+		if !listed && !coveredRelations[c.Name+"."+name] {
+			return fmt.Errorf("sorts cannot follow %s.%s: the %s list is not open to all, and the sort would leave out the records it may not show you; sort by %s itself",
+				c.Name, name, target.Name, name)
+		}
+		c = target
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
@@ -158,6 +159,11 @@ func (c *conn) readLoop() {
 		if typ != websocket.MessageText {
 			c.sendError(`Send JSON text frames, such as {"type":"join","session":"<chat session id>"}.`)
 			continue
+		}
+		if !utf8.Valid(data) { // RFC 6455 5.6: text is UTF-8, else close with 1007
+			c.fail("Text frames must be valid UTF-8; this one was not. Reconnect and send UTF-8 text.",
+				websocket.StatusInvalidFramePayloadData)
+			return
 		}
 		var f clientFrame
 		if err := json.Unmarshal(data, &f); err != nil {

@@ -216,6 +216,27 @@ func TestWSMessagesMeetSSEAndSDK(t *testing.T) {
 	aliceWS.expectOnly(t, isMessage(answer))
 }
 
+// TestWSInvalidUTF8: a text frame that is not UTF-8 gets an error frame and
+// the close code RFC 6455 names (1007), and stores nothing; the JSON decoder
+// would have stored it with U+FFFD in place of the bytes.
+func TestWSInvalidUTF8(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	c := dialWS(t, base, testapp.Token(testapp.Alice))
+	c.join(t, support)
+	bad := []byte(`{"type":"message","session":"` + support + `","content":"caf` + "\xe9 \xff" + `"}`)
+	if err := c.conn.Write(context.Background(), websocket.MessageText, bad); err != nil {
+		t.Fatal(err)
+	}
+	c.expectError(t, "Text frames must be valid UTF-8")
+	c.expectClosed(t, websocket.StatusInvalidFramePayloadData)
+	if n, _ := app.CountRecords("chats"); n != 5 {
+		t.Fatalf("%d messages, want the 5 fixtures", n)
+	}
+}
+
 func TestWSOversizedFrame(t *testing.T) {
 	app := testapp.New(t)
 	withChats(t, app)

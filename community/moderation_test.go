@@ -3,10 +3,12 @@ package community_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 
 	"madang/community"
 	"madang/internal/testapp"
@@ -238,4 +240,49 @@ func TestModerationLog(t *testing.T) {
 		}
 	}
 	snap.AssertUnchanged(t, app)
+}
+
+// TestSuperusersResolveReports: superusers pass every rule (CONTRACT.md),
+// so they read the moderation queue and resolve reports as admins do —
+// also banning an admin, which admins may not — with resolved_by and the
+// reporters' notices naming nobody (a superuser is no users record) and
+// the log naming the superuser.
+func TestSuperusersResolveReports(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "spam here")
+	r := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice,
+		map[string]any{"target_kind": "post", "post": post.Id, "reason": "spam"}, 200)
+	if q := mustCall(t, base, http.MethodGet, "/api/reports/queue", "root", nil, 200); len(items(q)) != 1 {
+		t.Fatalf("the superuser's queue: %s", q.Raw)
+	}
+	res := mustCall(t, base, http.MethodPost, "/api/reports/"+r.Body["id"].(string)+"/resolve", "root",
+		map[string]any{"action": "hide", "reason": "advertising"}, 200)
+	if res.Body["status"] != community.ReportActioned || res.Body["resolved_by"] != "" {
+		t.Fatalf("resolved by a superuser: %s", res.Raw)
+	}
+	if p, _ := app.FindRecordById("posts", post.Id); p.GetBool("is_visible") {
+		t.Fatal("the post is still visible")
+	}
+	lines, _ := app.FindRecordsByFilter("moderation_log", "target_id = {:id} && action = 'report_resolve'", "", 0, 0, dbx.Params{"id": post.Id})
+	if len(lines) != 1 || lines[0].GetString("actor") != "" || !strings.HasPrefix(lines[0].GetString("actor_label"), "superuser:") {
+		t.Fatalf("the log of the resolution: %v", lines)
+	}
+	var told []*core.Record
+	for _, n := range notificationsOf(t, app, alice) {
+		if n.GetString("kind") == community.KindModeration {
+			told = append(told, n)
+		}
+	}
+	if len(told) != 1 || told[0].GetString("actor") != "" || told[0].GetString("text") != "Your report was actioned." {
+		t.Fatalf("alice's notices of her report: %v", told)
+	}
+
+	// a report of an admin: an admin may not ban them, a superuser may
+	ada := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice,
+		map[string]any{"target_kind": "user", "user": adam, "reason": "abuse"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/reports/"+ada+"/resolve", testapp.Ada, map[string]any{"action": "ban", "reason": "x"}, 403)
+	mustCall(t, base, http.MethodPost, "/api/reports/"+ada+"/resolve", "root", map[string]any{"action": "ban", "reason": "x"}, 200)
+	if u, _ := app.FindRecordById("users", adam); !u.GetBool("banned") {
+		t.Fatal("the reported admin is not banned")
+	}
 }

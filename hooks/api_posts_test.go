@@ -919,3 +919,26 @@ func TestSortsDoNotDropRecords(t *testing.T) {
 		t.Errorf("a superuser sorting by author.name: %d, %d posts, want %d", r.Status, n, all)
 	}
 }
+
+// TestBadPagingIsNamed: a list's page, perPage or skipTotal that is not a
+// number (or a bool) is a 400 naming the parameter, on PocketBase's list
+// and on Madang's lists (search, feeds) alike; good values still work.
+func TestBadPagingIsNamed(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	for _, path := range []string{postsURL + "?", "/api/posts/search?q=fixture&", "/api/feed/recent?"} {
+		for _, c := range []struct{ query, want string }{
+			{"page=abc", "page must be a whole number"},
+			{"perPage=1.5", "perpage must be a whole number"},
+			{"skipTotal=maybe", "skiptotal must be true or false"},
+		} {
+			r := testapp.Call(t, http.MethodGet, base+path+c.query, testapp.Token(testapp.Alice), nil)
+			if r.Status != 400 || !strings.Contains(strings.ToLower(r.Raw), c.want) {
+				t.Errorf("%s%s: %d %s, want 400 with %s", path, c.query, r.Status, r.Raw, c.want)
+			}
+		}
+		if r := testapp.Call(t, http.MethodGet, base+path+"page=2&perPage=5&skipTotal=1", testapp.Token(testapp.Alice), nil); r.Status != 200 {
+			t.Errorf("%s with good paging: %d %s", path, r.Status, r.Raw)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -243,6 +244,9 @@ func List(e *core.RequestEvent, collection *core.Collection, narrow func(*dbx.Se
 	if collection.ListRule == nil && !info.HasSuperuserAuth() {
 		return nil, apis.NewForbiddenError("Only superusers can perform this action.", nil)
 	}
+	if err := checkPaging(info.Query); err != nil {
+		return nil, err
+	}
 	if err := CheckQuery(e.App, collection, info); err != nil {
 		return nil, err
 	}
@@ -290,10 +294,32 @@ func checkListQuery(e *core.RequestEvent) error {
 	if err != nil {
 		return e.Next()
 	}
+	if err := checkPaging(info.Query); err != nil {
+		return err
+	}
 	if err := CheckQuery(e.App, collection, info); err != nil {
 		return err
 	}
 	return e.Next()
+}
+
+// checkPaging answers a list's page, perPage or skipTotal that PocketBase
+// cannot read with a 400 naming it; PocketBase's own answer was "Something
+// went wrong while processing your request."
+func checkPaging(query map[string]string) error {
+	for _, param := range []string{search.PageQueryParam, search.PerPageQueryParam} {
+		if raw := query[param]; raw != "" {
+			if _, err := strconv.Atoi(raw); err != nil {
+				return apis.NewBadRequestError(fmt.Sprintf("%s must be a whole number, not %q.", param, raw), nil)
+			}
+		}
+	}
+	if raw := query[search.SkipTotalQueryParam]; raw != "" {
+		if _, err := strconv.ParseBool(raw); err != nil {
+			return apis.NewBadRequestError(fmt.Sprintf("%s must be true or false (or 1 or 0), not %q.", search.SkipTotalQueryParam, raw), nil)
+		}
+	}
+	return nil
 }
 
 var listPath = regexp.MustCompile(`^/api/collections/([^/]+)/records/?$`)

@@ -715,7 +715,8 @@ func TestMatrixNotificationRoutes(t *testing.T) {
 	})
 }
 
-// TestMatrixReportRoutes: only admins read the queue and resolve reports;
+// TestMatrixReportRoutes: only admins and superusers read the queue and
+// resolve reports;
 // a resolution changes the target, every open report of it, the log and
 // the notices in one call.
 func TestMatrixReportRoutes(t *testing.T) {
@@ -801,7 +802,25 @@ func TestMatrixReportRoutes(t *testing.T) {
 				}
 			}},
 	}
-	for who, status := range map[string]int{mxGuest: 401, testapp.Ben: 401, testapp.Alice: 403, testapp.Bob: 403, testapp.Gina: 403, mxRoot: 403} {
+	// superusers pass every rule: they resolve too, as nobody in users
+	cells = append(cells,
+		mxCell{who: mxRoot, method: mxPost, url: resolve(mxRAlice), body: dismiss, status: 200,
+			want: []string{`"status":"dismissed"`, `"resolved_by":""`},
+			after: func(t testing.TB, app core.App, _ map[string]any) {
+				for _, id := range []string{mxRAlice, mxRBob} {
+					if r := mxRecord(t, app, "reports", id); r.GetString("status") != community.ReportDismissed || r.GetString("resolved_by") != "" {
+						t.Errorf("report %s: %q by %q, want dismissed by nobody", id, r.GetString("status"), r.GetString("resolved_by"))
+					}
+				}
+				lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:t}", "", 0, 0, dbx.Params{"t": pv})
+				if err != nil || len(lines) != 1 || lines[0].GetString("actor") != "" || lines[0].GetString("actor_label") != "superuser:"+testapp.SuperuserEmail {
+					t.Errorf("log of the superuser's resolution: %v %v", lines, err)
+				}
+				told(t, app, alice, bob)
+				mxField(t, app, "posts", pv, "is_visible", true)
+			}},
+		mxCell{who: mxRoot, method: mxGet, url: queue, status: 200, want: []string{`"items":[`}})
+	for who, status := range map[string]int{mxGuest: 401, testapp.Ben: 401, testapp.Alice: 403, testapp.Bob: 403, testapp.Gina: 403} {
 		cells = append(cells,
 			mxCell{who: who, method: mxPost, url: resolve(mxRAlice), body: dismiss, status: status},
 			mxCell{who: who, method: mxPost, url: resolve(mxRAI), body: map[string]any{"action": "hide"}, status: status},

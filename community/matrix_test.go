@@ -716,9 +716,8 @@ func TestMatrixNotificationRoutes(t *testing.T) {
 }
 
 // TestMatrixReportRoutes: only admins and superusers read the queue and
-// resolve reports;
-// a resolution changes the target, every open report of it, the log and
-// the notices in one call.
+// resolve reports; a resolution changes the target, every open report of
+// it, the log and the notices in one call.
 func TestMatrixReportRoutes(t *testing.T) {
 	queue := "/api/reports/queue"
 	resolve := func(id string) string { return "/api/reports/" + id + "/resolve" }

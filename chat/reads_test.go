@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -64,6 +65,18 @@ func TestUnreadCounts(t *testing.T) {
 	r := testapp.Call(t, http.MethodGet, base+"/api/chat/unread", testapp.Token(testapp.Alice), nil)
 	if r.Body["total"] != 1.0 {
 		t.Fatalf("total: %s", r.Raw)
+	}
+
+	// alice blocks bob: his messages leave her counts, as they left her list
+	if r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", testapp.Token(testapp.Alice), map[string]any{"blocked": bob}); r.Status != 200 {
+		t.Fatalf("alice blocking bob: %d %s", r.Status, r.Raw)
+	}
+	if got := unreadOf(t, base, testapp.Alice); len(got) != 0 {
+		t.Fatalf("alice, who blocked bob: %v", got)
+	}
+	testapp.Call(t, http.MethodDelete, base+"/api/collections/blocks/records/"+blockOf(t, app, alice, bob), testapp.Token(testapp.Alice), nil)
+	if got := unreadOf(t, base, testapp.Alice); !reflect.DeepEqual(got, map[string]any{group: 1.0}) {
+		t.Fatalf("alice after unblocking bob: %v", got)
 	}
 
 	// removed from the group, bob's counts go with it
@@ -164,4 +177,14 @@ func saveRead(t testing.TB, app core.App, session, user string) {
 	if err := app.Save(r); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// blockOf is the id of user's block of blocked.
+func blockOf(t *testing.T, app core.App, user, blocked string) string {
+	t.Helper()
+	r, err := app.FindFirstRecordByFilter("blocks", "user = {:u} && blocked = {:b}", dbx.Params{"u": user, "b": blocked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Id
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
+	"madang/hooks"
 	"madang/internal/testapp"
 )
 
@@ -343,5 +345,54 @@ func TestNamesLookingAlikeAreOne(t *testing.T) {
 			}
 			snap.AssertUnchanged(t, app)
 		}
+	}
+}
+
+// TestJSONRecordWritesAreBounded: a record write without files carries at
+// most hooks.MaxJSONRecordBody of JSON — 413 naming the limit, before the
+// body is read; 413 too when no Content-Length says how long it is — and
+// stores nothing; uploads keep PocketBase's file-sized limits.
+func TestJSONRecordWritesAreBounded(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	board := testapp.ID(testapp.BoardPublic)
+	big := `{"board":"` + board + `","title":"big","content":"` + strings.Repeat("a", hooks.MaxJSONRecordBody) + `"}`
+	send := func(method, url string, body io.Reader, length int64) (int, string) {
+		req, err := http.NewRequest(method, url, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = length
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", testapp.Token(testapp.Alice))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(raw)
+	}
+	snap := testapp.TakeSnapshot(t, app, "posts")
+	if status, raw := send(http.MethodPost, base+postsURL, strings.NewReader(big), int64(len(big))); status != 413 || !strings.Contains(raw, "limited to 1 MB") {
+		t.Errorf("a 1 MB post: %d %s", status, raw)
+	}
+	// no Content-Length (chunked): PocketBase's reader stops at the limit
+	if status, raw := send(http.MethodPost, base+postsURL, io.MultiReader(strings.NewReader(big)), -1); status != 413 {
+		t.Errorf("a 1 MB chunked post: %d %s", status, raw)
+	}
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	if status, raw := send(http.MethodPatch, base+postsURL+"/"+post, strings.NewReader(big), int64(len(big))); status != 413 {
+		t.Errorf("a 1 MB edit: %d %s", status, raw)
+	}
+	snap.AssertUnchanged(t, app)
+
+	ok := `{"board":"` + board + `","title":"ok","content":"` + strings.Repeat("가", 20000) + `"}`
+	if status, raw := send(http.MethodPost, base+postsURL, strings.NewReader(ok), int64(len(ok))); status != 200 {
+		t.Errorf("a post of 20,000 characters: %d %s", status, raw)
+	}
+	if r := upload(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Alice),
+		map[string]string{"board": board, "title": "file", "content": "c"}, "attachments", 1, 2<<20); r.Status != 200 {
+		t.Errorf("a 2 MB upload: %d %s", r.Status, r.Raw)
 	}
 }

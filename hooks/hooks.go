@@ -20,5 +20,6 @@ func Register(app core.App) {
 	registerViews(app)
 	registerSearch(app)
 	registerStorageFailures(app)
+	registerBodyLimits(app)
 	registerWebClientHeaders(app)
 }

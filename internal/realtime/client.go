@@ -51,6 +51,27 @@ const deadlineSlack = time.Second
 // and one account cannot hold thousands of queues.
 const MaxConnsPerUser = 16
 
+// MaxSubscriptions caps the topics one SSE connection follows. A page of
+// the web client follows about six; PocketBase allows 1,000 per request,
+// and a guest's 1,000 options-laden names held 6.4 MB a connection.
+const MaxSubscriptions = 100
+
+// MaxPerCollection caps one connection's subscriptions that the same record
+// event is checked against: those to one collection's events (its name or
+// id, "/*" or bare) and those to one record. PocketBase's broadcast runs
+// the rule and each subscription's filter as SQL per subscription, inside
+// the writing request: 20 guest connections of 1,000 distinct posts/*
+// filters made every post create take 3.4–4.5 s (a probe, 2026-12-03).
+// A page of the web client asks for one or two per collection.
+const MaxPerCollection = 4
+
+// MaxGuestConnsPerIP caps the signed-out SSE connections of one address
+// (PocketBase's RealIP: set the trusted proxy headers behind a proxy, as
+// for the other per-IP limits). Accounts have MaxConnsPerUser; guests had
+// no cap at all. A network behind one address (a school, a carrier's NAT)
+// shares it, so it is higher.
+const MaxGuestConnsPerIP = 32
+
 // Bind gives every SSE connection a bounded client and a write deadline per
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
@@ -63,6 +84,7 @@ func Bind(app core.App) {
 			_ = rc.SetWriteDeadline(time.Now())
 		})
 		c.owners = ownersOf(app)
+		c.ip = e.RealIP()
 		e.Client = c
 		c.owners.add(c)
 		// The stream's body ends with its connection, so HTTP/1.1 needs no
@@ -77,9 +99,8 @@ func Bind(app core.App) {
 		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
-		if e.Auth != nil && !e.HasSuperuserAuth() && connsOf(app, e.Auth, e.Client) >= MaxConnsPerUser {
-			return e.TooManyRequestsError(fmt.Sprintf("This account already has %d live connections; "+
-				"close a tab or window and try again.", MaxConnsPerUser), nil)
+		if err := checkSubscribe(app, e); err != nil {
+			return err
 		}
 		if err := e.Next(); err != nil {
 			return err
@@ -144,6 +165,78 @@ func writeEvent(w io.Writer, eventID string, m *subscriptions.Message) error {
 	return err
 }
 
+// checkSubscribe holds a subscribe request (not a superuser's) to the
+// limits: the topics it asks for, the account's connections, the
+// address's signed-out connections.
+func checkSubscribe(app core.App, e *core.RealtimeSubscribeRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return nil
+	}
+	if err := subscriptionsProblem(app, e.Subscriptions); err != nil {
+		return e.BadRequestError(err.Error(), nil)
+	}
+	if e.Auth != nil && connsOf(app, e.Auth, e.Client) >= MaxConnsPerUser {
+		return e.TooManyRequestsError(fmt.Sprintf("This account already has %d live connections; "+
+			"close a tab or window and try again.", MaxConnsPerUser), nil)
+	}
+	if e.Auth == nil && guestConns(app, e.RealIP(), e.Client) >= MaxGuestConnsPerIP {
+		return e.TooManyRequestsError(fmt.Sprintf("This address already has %d live connections without "+
+			"signing in; sign in, or close some and try again.", MaxGuestConnsPerIP), nil)
+	}
+	return nil
+}
+
+// subscriptionsProblem refuses a subscribe request past MaxSubscriptions,
+// or with more than MaxPerCollection names that one record event is
+// checked against, naming which.
+func subscriptionsProblem(app core.App, names []string) error {
+	if len(names) > MaxSubscriptions {
+		return fmt.Errorf("A connection follows at most %d topics; this subscribe asked for %d.", MaxSubscriptions, len(names))
+	}
+	groups := map[string]int{}
+	for _, name := range names {
+		g := eventGroup(app, name)
+		if groups[g]++; groups[g] == MaxPerCollection+1 {
+			return fmt.Errorf("A connection follows the events of %s with at most %d subscriptions (each runs its "+
+				"own check on every event); this subscribe asked for more. Combine their filters.", g, MaxPerCollection)
+		}
+	}
+	return nil
+}
+
+// eventGroup names the subscriptions one record event is checked against
+// together: a collection's (by name or id, "/*" or bare), one record's, or
+// any other topic itself. Madang's own packages may rename a name on its
+// way in (chat/sse.go's shadow); the grouping reads the name as sent.
+func eventGroup(app core.App, name string) string {
+	topic, _, _ := strings.Cut(name, "?")
+	collection, record, _ := strings.Cut(topic, "/")
+	c, err := app.FindCachedCollectionByNameOrId(collection)
+	if err != nil {
+		return topic
+	}
+	if record == "" || record == "*" {
+		return "the " + c.Name + " collection"
+	}
+	return c.Name + "/" + record
+}
+
+// guestConns counts the signed-out SSE clients of address ip, other than
+// except.
+func guestConns(app core.App, ip string, except subscriptions.Client) int {
+	n := 0
+	for _, cl := range clientsOf(app) {
+		c, ok := cl.(*client)
+		if !ok || c == except || c.ip != ip || c.IsDiscarded() {
+			continue
+		}
+		if auth, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record); auth == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // connsOf counts the SSE clients signed in as auth, other than except.
 func connsOf(app core.App, auth *core.Record, except subscriptions.Client) int {
 	return ownersOf(app).count(ownerKey(auth), except)
@@ -158,6 +251,7 @@ type client struct {
 	counters *counters
 	abort    func()
 	owners   *owners // the index a subscription change updates (nil in some tests)
+	ip       string  // the connection's address (RealIP), for MaxGuestConnsPerIP
 
 	mu        sync.Mutex
 	queue     chan subscriptions.Message // chanSize

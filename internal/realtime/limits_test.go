@@ -2,9 +2,12 @@ package realtime_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,90 @@ func TestSSEStreamIsNotChunked(t *testing.T) {
 	event, _ := r.ReadString('\n')
 	if event != "event:PB_CONNECT\n" {
 		t.Fatalf("second line %q, want event:PB_CONNECT", event)
+	}
+}
+
+// TestSubscriptionsAreBounded: one subscribe asks for at most
+// realtime.MaxSubscriptions topics, and at most realtime.MaxPerCollection
+// of them that one record event is checked against — a collection's by
+// name or id, "/*" or bare, or one record's — else 400 naming which, and
+// the connection follows nothing new; superusers are not limited.
+func TestSubscriptionsAreBounded(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	posts, err := app.FindCollectionByNameOrId("posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered := func(topic string, n int) []string {
+		var names []string
+		for i := range n {
+			names = append(names, topic+"?options="+url.QueryEscape(fmt.Sprintf(`{"query":{"filter":"id != 'x%d'"}}`, i)))
+		}
+		return names
+	}
+	var records []string
+	for i := range realtime.MaxSubscriptions {
+		records = append(records, fmt.Sprintf("posts/p%014d", i))
+	}
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	for _, c := range []struct {
+		what   string
+		topics []string
+		status int
+		says   string
+	}{
+		{"the most topics", records, 204, ""},
+		{"one topic too many", append(slices.Clone(records), "users/x"), 400, "at most 100 topics"},
+		{"the most filters on posts/*", filtered("posts/*", realtime.MaxPerCollection), 204, ""},
+		{"one filter too many on posts/*", filtered("posts/*", realtime.MaxPerCollection+1), 400, "the posts collection"},
+		{"the posts collection by name and id, with and without /*",
+			slices.Concat(filtered("posts/*", 2), filtered(posts.Id+"/*", 1), filtered("posts", 1), filtered(posts.Id, 1)), 400, "the posts collection"},
+		{"one record's", filtered("posts/"+post, realtime.MaxPerCollection+1), 400, "posts/" + post},
+		{"other collections beside", slices.Concat(filtered("posts/*", realtime.MaxPerCollection), filtered("comments/*", realtime.MaxPerCollection),
+			filtered("posts/"+post, realtime.MaxPerCollection)), 204, ""},
+	} {
+		for _, who := range []string{"", testapp.Alice} {
+			sse := testapp.Connect(t, base, testapp.Token(who))
+			r := sse.TrySubscribe(t, c.topics...)
+			if r.Status != c.status || !strings.Contains(r.Raw, c.says) {
+				t.Errorf("%s, as %q: %d %s, want %d saying %q", c.what, who, r.Status, r.Raw, c.status, c.says)
+			}
+			sse.Close()
+		}
+	}
+	root := testapp.Connect(t, base, testapp.Token("root"))
+	if r := root.TrySubscribe(t, filtered("posts/*", 20)...); r.Status != 204 {
+		t.Errorf("a superuser's 20 filters: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestGuestConnectionsAreCappedPerAddress: one address holds at most
+// realtime.MaxGuestConnsPerIP signed-out SSE connections; the next
+// subscribe answers 429 with a message, a signed-in member on the same
+// address is not affected, and a closed connection frees its place.
+func TestGuestConnectionsAreCappedPerAddress(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	var conns []*testapp.SSE
+	for range realtime.MaxGuestConnsPerIP {
+		conns = append(conns, testapp.OpenSSE(t, base, "", "posts/*"))
+	}
+	extra := testapp.Connect(t, base, "")
+	if r := extra.TrySubscribe(t, "posts/*"); r.Status != http.StatusTooManyRequests || !strings.Contains(r.Raw, "without signing in") {
+		t.Fatalf("guest connection %d: %d %s, want 429", realtime.MaxGuestConnsPerIP+1, r.Status, r.Raw)
+	}
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/*") // members have their own cap
+
+	conns[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if r := extra.TrySubscribe(t, "posts/*"); r.Status == http.StatusNoContent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a closed guest connection did not free its place")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

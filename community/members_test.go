@@ -57,6 +57,21 @@ func TestBlocking(t *testing.T) {
 		t.Errorf("an admin lost bob's posts: %v", got)
 	}
 	mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+bobPost.Id, testapp.Alice, nil, 404)
+	// what others write under bob's post goes with it: comments and likes
+	// read "whoever can read the post" (migration 1795900820)
+	ginaComment := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Gina,
+		map[string]any{"post": bobPost.Id, "content": "gina under bob's post"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/collections/post_likes/records", testapp.Gina, map[string]any{"post": bobPost.Id, "user": gina}, 200)
+	under := url.Values{"filter": {`post = "` + bobPost.Id + `"`}}
+	for who, want := range map[string]int{testapp.Alice: 0, testapp.Gina: 1, testapp.Adam: 1, "": 1} {
+		for _, path := range []string{"/api/collections/comments/records", "/api/collections/post_likes/records"} {
+			if got := listed(who, path, under); len(got) != want {
+				t.Errorf("%q lists %d of %s under bob's post, want %d", who, len(got), path, want)
+			}
+		}
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/comments/records/"+ginaComment, testapp.Alice, nil, 404)
+	mustCall(t, base, http.MethodGet, "/api/collections/comments/records/"+ginaComment, testapp.Gina, nil, 200)
 	// chat: bob's message does not reach alice; her own next message does (sentinel)
 	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Bob, map[string]any{"session": session.Id, "content": "hey"}, 200)
 	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "mine"}, 200)
@@ -70,6 +85,9 @@ func TestBlocking(t *testing.T) {
 	mustCall(t, base, http.MethodDelete, blockURL, testapp.Alice, nil, 204)
 	if got := listed(testapp.Alice, "/api/collections/posts/records", q); !slices.Contains(got, bobPost.Id) {
 		t.Errorf("unblocked, alice still misses bob's posts: %v", got)
+	}
+	if got := listed(testapp.Alice, "/api/collections/comments/records", under); len(got) != 1 {
+		t.Errorf("unblocked, alice lists %d comments under bob's post, want 1", len(got))
 	}
 }
 

@@ -166,8 +166,8 @@ func TestFileDownloadsNeedAUser(t *testing.T) {
 	const clause = `@request.context != "protectedFile" || @request.auth.id != ""`
 	up := viewRules()
 	for _, name := range []string{"posts", "comments"} {
-		if want := "(" + up[name+" list"] + ") && (" + clause + ")"; up[name] != want {
-			t.Errorf("%s view rule after up:\n%s\nwant\n%s", name, up[name], want)
+		if !strings.Contains(up[name], ") && ("+clause+")") {
+			t.Errorf("%s view rule after up has no file clause:\n%s", name, up[name])
 		}
 	}
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"madang/internal/access"
 	"madang/internal/realtime"
 )
 
@@ -33,7 +34,8 @@ func (h *hub) typingRequest(e *core.RequestEvent) error {
 
 // startTyping tells the session's other participants that user is typing:
 // SSE clients subscribed to the session's typing topic and WebSocket
-// clients that joined it, each only if the rules let them read the session.
+// clients that joined it, each only if the rules let them read the session
+// and they did not block user (whose messages they do not get either).
 // Typing indicators are not stored.
 func (h *hub) startTyping(sessionID string, user *core.Record) error {
 	if !h.mayRead(sessionID, user) {
@@ -56,12 +58,12 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 		return err
 	}
 	realtime.Publish(h.app, TypingTopic(sessionID), data, func(auth *core.Record) bool {
-		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth)
+		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth) && !access.HasBlocked(h.app, auth.Id, user.Id)
 	})
 
 	frame := encodeFrame(serverFrame{Type: "typing", Session: sessionID, User: &who})
 	for _, c := range h.roomConns(sessionID) {
-		if c.userID != user.Id && h.mayRead(sessionID, c.auth.Load()) {
+		if c.userID != user.Id && h.mayRead(sessionID, c.auth.Load()) && !access.HasBlocked(h.app, c.userID, user.Id) {
 			c.queue(frame)
 		}
 	}

@@ -420,6 +420,38 @@ func TestWSTyping(t *testing.T) {
 	adamWS.expectOnly(t, isMessage(inSupport))
 }
 
+// TestTypingSkipsWhoBlocked: a member who blocked the typist hears no
+// typing from them, over SSE or the WebSocket, as they get none of their
+// messages; the typist's other readers still do.
+func TestTypingSkipsWhoBlocked(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	if r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", testapp.Token(testapp.Alice), map[string]any{"blocked": bob}); r.Status != 200 {
+		t.Fatalf("alice blocking bob: %d %s", r.Status, r.Raw)
+	}
+	aliceWS := dialWS(t, base, testapp.Token(testapp.Alice))
+	aliceWS.join(t, group)
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), chat.TypingTopic(group), testapp.SentinelTopic)
+	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
+	bobWS.join(t, group)
+
+	// one signal reaches both transports (startTyping)
+	if r := testapp.Call(t, http.MethodPost, base+"/api/chat/sessions/"+group+"/typing", testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob typing: %d %s", r.Status, r.Raw)
+	}
+	aliceSSE.ExpectOnly(t, testapp.Sentinel(t, app))
+	own := post(t, base, testapp.Alice, group, "alice's own")
+	aliceWS.expectOnly(t, isMessage(own))
+	bobWS.expectOnly(t, isMessage(own))
+
+	// alice's typing still reaches bob: the block is hers
+	aliceWS.send(t, frame{"type": "typing", "session": group})
+	if user, _ := bobWS.expect(t, "typing")["user"].(map[string]any); user["id"] != alice {
+		t.Fatalf("bob heard the typing of %v", user)
+	}
+}
+
 func TestWSSlowClientIsDropped(t *testing.T) {
 	app := testapp.New(t)
 	withChats(t, app)

@@ -35,16 +35,7 @@ func TestSSEConnectionsAreCappedPerUser(t *testing.T) {
 	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "posts/*") // bob is not capped by alice
 
 	conns[0].Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if r := extra.TrySubscribe(t, "posts/*"); r.Status == http.StatusNoContent {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a closed connection did not free its place")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitPlace(t, extra)
 }
 
 // TestSSEStreamIsNotChunked: an HTTP/1.1 event stream is sent as is, to
@@ -154,13 +145,20 @@ func TestGuestConnectionsAreCappedPerAddress(t *testing.T) {
 	testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/*") // members have their own cap
 
 	conns[0].Close()
+	awaitPlace(t, extra)
+}
+
+// awaitPlace waits until extra may subscribe: a closed connection freed
+// its place under a cap.
+func awaitPlace(t *testing.T, extra *testapp.SSE) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if r := extra.TrySubscribe(t, "posts/*"); r.Status == http.StatusNoContent {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("a closed guest connection did not free its place")
+			t.Fatal("a closed connection did not free its place")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

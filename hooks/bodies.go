@@ -33,8 +33,10 @@ func registerBodyLimits(app core.App) {
 			if !isJSONRecordWrite(e.Request) || e.HasSuperuserAuth() {
 				return e.Next()
 			}
-			if e.Request.ContentLength > MaxJSONRecordBody {
-				return tooLarge(e.Request.ContentLength)
+			if size := e.Request.ContentLength; size > MaxJSONRecordBody {
+				return router.NewApiError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+					"A record write without files is limited to %d MB of JSON; this one was %.1f MB. "+
+						"Send files as multipart/form-data.", MaxJSONRecordBody>>20, float64(size)/(1<<20)), nil)
 			}
 			// PocketBase's own limit reader (it keeps the body rereadable),
 			// for a body sent without a Content-Length
@@ -48,7 +50,7 @@ func registerBodyLimits(app core.App) {
 // create or update on the records API whose body is not multipart.
 func isJSONRecordWrite(r *http.Request) bool {
 	switch r.Method {
-	case http.MethodPost, http.MethodPatch, http.MethodPut:
+	case http.MethodPost, http.MethodPatch:
 	default:
 		return false
 	}
@@ -57,14 +59,4 @@ func isJSONRecordWrite(r *http.Request) bool {
 	}
 	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return media != "multipart/form-data"
-}
-
-func tooLarge(size int64) error {
-	what := "this one was longer"
-	if size > 0 {
-		what = fmt.Sprintf("this one was %.1f MB", float64(size)/(1<<20))
-	}
-	return router.NewApiError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
-		"A record write without files is limited to %d MB of JSON; %s. Send files as multipart/form-data.",
-		MaxJSONRecordBody>>20, what), nil)
 }

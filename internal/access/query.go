@@ -111,13 +111,9 @@ func CheckField(app core.App, collection *core.Collection, info *core.RequestInf
 			}
 			return nil // PocketBase names the unknown field
 		}
-		rel, ok := f.(*core.RelationField)
-		if !ok {
+		target := relationTarget(app, f)
+		if target == nil {
 			return nil // a JSON path, or an error PocketBase reports
-		}
-		target, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
-		if err != nil {
-			return nil
 		}
 		public := target.ViewRule != nil && *target.ViewRule == ""
 		if !public && !coveredRelations[c.Name+"."+name] {
@@ -191,12 +187,8 @@ func sortLeavesOut(app core.App, collection *core.Collection, info *core.Request
 	parts := strings.Split(field, ".")
 	for _, part := range parts[:len(parts)-1] {
 		name, _, _ := strings.Cut(part, ":")
-		rel, ok := c.Fields.GetByName(name).(*core.RelationField)
-		if !ok {
-			return nil
-		}
-		target, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
-		if err != nil {
+		target := relationTarget(app, c.Fields.GetByName(name))
+		if target == nil {
 			return nil
 		}
 		listed := target.ListRule != nil && *target.ListRule == ""
@@ -207,6 +199,20 @@ func sortLeavesOut(app core.App, collection *core.Collection, info *core.Request
 		c = target
 	}
 	return nil
+}
+
+// relationTarget is the collection relation field f points to; nil when f
+// is not a relation (or its target is gone).
+func relationTarget(app core.App, f core.Field) *core.Collection {
+	rel, ok := f.(*core.RelationField)
+	if !ok {
+		return nil
+	}
+	target, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
+	if err != nil {
+		return nil
+	}
+	return target
 }
 
 // Where narrows q to the records of collection that rule lets info reach,

@@ -82,6 +82,13 @@ func TestReports(t *testing.T) {
 	mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "delete"}, 400)
 	snap.AssertUnchanged(t, app)
 
+	for _, bad := range []string{"page=abc", "perPage=1.5", "page=1&perPage=ten"} {
+		r := mustCall(t, base, http.MethodGet, "/api/reports/queue?"+bad, testapp.Adam, nil, 400)
+		param := strings.SplitN(bad[strings.LastIndex(bad, "&")+1:], "=", 2)[0]
+		if !strings.Contains(strings.ToLower(r.Raw), strings.ToLower(param)+" must be a whole number") {
+			t.Errorf("queue?%s: %s, want a message naming %s", bad, r.Raw, param)
+		}
+	}
 	q := mustCall(t, base, http.MethodGet, "/api/reports/queue", testapp.Adam, nil, 200)
 	if it := items(q); len(it) != 1 || it[0].(map[string]any)["reports"] != 2.0 || it[0].(map[string]any)["target_id"] != post.Id {
 		t.Fatalf("the queue: %s", q.Raw)

@@ -298,10 +298,14 @@ func reportQueue(e *core.RequestEvent) error {
 	if !access.IsAdmin(e.Auth) && !e.HasSuperuserAuth() {
 		return e.ForbiddenError("Only admins see the moderation queue.", nil)
 	}
-	page, _ := strconv.Atoi(e.Request.URL.Query().Get("page"))
-	perPage, _ := strconv.Atoi(e.Request.URL.Query().Get("perPage"))
+	query := e.Request.URL.Query()
+	if err := access.CheckPaging(map[string]string{"page": query.Get("page"), "perPage": query.Get("perPage")}); err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(query.Get("page"))
+	perPage, _ := strconv.Atoi(query.Get("perPage"))
 	page, perPage = max(page, 1), min(max(perPage, 1), 100)
-	if e.Request.URL.Query().Get("perPage") == "" {
+	if query.Get("perPage") == "" {
 		perPage = 30
 	}
 	var items []queueItem

@@ -250,7 +250,7 @@ func List(e *core.RequestEvent, collection *core.Collection, narrow func(*dbx.Se
 	if collection.ListRule == nil && !info.HasSuperuserAuth() {
 		return nil, apis.NewForbiddenError("Only superusers can perform this action.", nil)
 	}
-	if err := checkPaging(info.Query); err != nil {
+	if err := CheckPaging(info.Query); err != nil {
 		return nil, err
 	}
 	if err := CheckQuery(e.App, collection, info); err != nil {
@@ -300,7 +300,7 @@ func checkListQuery(e *core.RequestEvent) error {
 	if err != nil {
 		return e.Next()
 	}
-	if err := checkPaging(info.Query); err != nil {
+	if err := CheckPaging(info.Query); err != nil {
 		return err
 	}
 	if err := CheckQuery(e.App, collection, info); err != nil {
@@ -309,10 +309,10 @@ func checkListQuery(e *core.RequestEvent) error {
 	return e.Next()
 }
 
-// checkPaging answers a list's page, perPage or skipTotal that PocketBase
+// CheckPaging answers a list's page, perPage or skipTotal that PocketBase
 // cannot read with a 400 naming it; PocketBase's own answer was "Something
 // went wrong while processing your request."
-func checkPaging(query map[string]string) error {
+func CheckPaging(query map[string]string) error {
 	for _, param := range []string{search.PageQueryParam, search.PerPageQueryParam} {
 		if raw := query[param]; raw != "" {
 			if _, err := strconv.Atoi(raw); err != nil {

@@ -348,23 +348,27 @@ func TestNamesLookingAlikeAreOne(t *testing.T) {
 	}
 }
 
-// TestJSONRecordWritesAreBounded: a record write without files carries at
-// most hooks.MaxJSONRecordBody of JSON — 413 naming the limit, before the
-// body is read; 413 too when no Content-Length says how long it is — and
-// stores nothing; uploads keep PocketBase's file-sized limits.
-func TestJSONRecordWritesAreBounded(t *testing.T) {
+// TestJSONBodiesAreBounded: a request without files carries at most
+// hooks.MaxJSONBody — a record write, a guest's sign-in, a realtime
+// subscription, a chat action — 413 naming the limit, before the body is
+// read; 413 too when no Content-Length says how long it is — and stores
+// nothing; uploads keep PocketBase's file-sized limits, and an AI job's
+// input and a batch their own.
+func TestJSONBodiesAreBounded(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
 	board := testapp.ID(testapp.BoardPublic)
-	big := `{"board":"` + board + `","title":"big","content":"` + strings.Repeat("a", hooks.MaxJSONRecordBody) + `"}`
-	send := func(method, url string, body io.Reader, length int64) (int, string) {
+	big := `{"board":"` + board + `","title":"big","content":"` + strings.Repeat("a", hooks.MaxJSONBody) + `"}`
+	send := func(method, url, token string, body io.Reader, length int64) (int, string) {
 		req, err := http.NewRequest(method, url, body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.ContentLength = length
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", testapp.Token(testapp.Alice))
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -373,25 +377,50 @@ func TestJSONRecordWritesAreBounded(t *testing.T) {
 		raw, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(raw)
 	}
+	alice := testapp.Token(testapp.Alice)
 	snap := testapp.TakeSnapshot(t, app, "posts")
-	if status, raw := send(http.MethodPost, base+postsURL, strings.NewReader(big), int64(len(big))); status != 413 || !strings.Contains(raw, "limited to 1 MB") {
+	if status, raw := send(http.MethodPost, base+postsURL, alice, strings.NewReader(big), int64(len(big))); status != 413 || !strings.Contains(raw, "limited to 1 MB") {
 		t.Errorf("a 1 MB post: %d %s", status, raw)
 	}
 	// no Content-Length (chunked): PocketBase's reader stops at the limit
-	if status, raw := send(http.MethodPost, base+postsURL, io.MultiReader(strings.NewReader(big)), -1); status != 413 {
+	if status, raw := send(http.MethodPost, base+postsURL, alice, io.MultiReader(strings.NewReader(big)), -1); status != 413 {
 		t.Errorf("a 1 MB chunked post: %d %s", status, raw)
 	}
 	post := testapp.VisiblePost(testapp.BoardPublic)
-	if status, raw := send(http.MethodPatch, base+postsURL+"/"+post, strings.NewReader(big), int64(len(big))); status != 413 {
+	if status, raw := send(http.MethodPatch, base+postsURL+"/"+post, alice, strings.NewReader(big), int64(len(big))); status != 413 {
 		t.Errorf("a 1 MB edit: %d %s", status, raw)
 	}
 	snap.AssertUnchanged(t, app)
 
+	// PocketBase's and Madang's other routes: 32 MB each until 2026-12-03
+	for _, c := range []struct{ url, token string }{
+		{"/api/collections/users/auth-with-password", ""},
+		{"/api/collections/users/request-password-reset", ""},
+		{"/api/realtime", alice},
+		{"/api/chat/sessions/" + strings.Repeat("x", 15) + "/read", alice},
+		{"/api/notifications/read", alice},
+	} {
+		if status, raw := send(http.MethodPost, base+c.url, c.token, strings.NewReader(big), int64(len(big))); status != 413 || !strings.Contains(raw, "limited to 1 MB") {
+			t.Errorf("1 MB to %s: %d %.200s", c.url, status, raw)
+		}
+		if status, raw := send(http.MethodPost, base+c.url, c.token, io.MultiReader(strings.NewReader(big)), -1); status != 413 || !strings.Contains(raw, "limited to 1 MB") {
+			t.Errorf("1 MB chunked to %s: %d", c.url, status)
+		}
+	}
+	// routes with limits of their own: an AI job's input (4 MB; this
+	// model does not exist) and a batch (PocketBase's setting)
+	if status, raw := send(http.MethodPost, base+"/api/ais/nosuchmodel0000/infer", alice, strings.NewReader(big), int64(len(big))); status != 404 {
+		t.Errorf("1 MB of AI input: %d %.200s, want the route's own answer (404)", status, raw)
+	}
+	if status, raw := send(http.MethodPost, base+"/api/batch", alice, strings.NewReader(big), int64(len(big))); status == 413 || strings.Contains(raw, "limited to 1 MB") {
+		t.Errorf("a 1 MB batch: %d %.200s, want PocketBase's own limit", status, raw)
+	}
+
 	ok := `{"board":"` + board + `","title":"ok","content":"` + strings.Repeat("가", 20000) + `"}`
-	if status, raw := send(http.MethodPost, base+postsURL, strings.NewReader(ok), int64(len(ok))); status != 200 {
+	if status, raw := send(http.MethodPost, base+postsURL, alice, strings.NewReader(ok), int64(len(ok))); status != 200 {
 		t.Errorf("a post of 20,000 characters: %d %s", status, raw)
 	}
-	if r := upload(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Alice),
+	if r := upload(t, http.MethodPost, base+postsURL, alice,
 		map[string]string{"board": board, "title": "file", "content": "c"}, "attachments", 1, 2<<20); r.Status != 200 {
 		t.Errorf("a 2 MB upload: %d %s", r.Status, r.Raw)
 	}

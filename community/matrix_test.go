@@ -29,9 +29,9 @@ import (
 // Blocks: alice blocks bob, gina blocks bob, bob blocks gina.
 var (
 	mxBobPost    = testapp.ID("mxbobpost")    // bob's visible post on the public board
-	mxNAlice     = testapp.ID("mxnalice")     // alice's unread comment notification (actor bob)
+	mxNAlice     = testapp.ID("mxnalice")     // alice's unread comment notification (actor gina)
 	mxNAliceRead = testapp.ID("mxnaliceread") // alice's read reply notification
-	mxNBob       = testapp.ID("mxnbob")       // bob's unread mention notification (actor gina)
+	mxNBob       = testapp.ID("mxnbob")       // bob's unread mention notification (actor alice)
 	mxRAlice     = testapp.ID("mxralice")     // alice's open report of the public board's visible post (gina's)
 	mxRBob       = testapp.ID("mxrbob")       // bob's open report of the same post
 	mxRAI        = testapp.ID("mxrai")        // the moderation assist's open report of the public board's visible comment
@@ -64,9 +64,9 @@ func mxSeed(t testing.TB, app core.App) {
 		{"ais", map[string]any{"id": mxRegression, "name": "mx-regression", "kind": "linear_regression"}},
 		{"posts", map[string]any{"id": mxAlicePost, "board": testapp.ID(pub), "author": alice, "title": "alice writes", "content": "by alice", "is_visible": true}},
 		{"posts", map[string]any{"id": mxBobPost, "board": testapp.ID(pub), "author": bob, "title": "bob writes", "content": "by bob", "is_visible": true}},
-		{"notifications", map[string]any{"id": mxNAlice, "user": alice, "kind": "comment", "actor": bob, "post": testapp.VisiblePost(pub), "text": "a comment", "count": 1}},
+		{"notifications", map[string]any{"id": mxNAlice, "user": alice, "kind": "comment", "actor": gina, "post": testapp.VisiblePost(pub), "text": "a comment", "count": 1}},
 		{"notifications", map[string]any{"id": mxNAliceRead, "user": alice, "kind": "reply", "actor": gina, "post": testapp.VisiblePost(pub), "text": "a reply", "count": 1, "read_at": read}},
-		{"notifications", map[string]any{"id": mxNBob, "user": bob, "kind": "mention", "actor": gina, "post": testapp.VisiblePost(pub), "text": "@bob", "count": 1}},
+		{"notifications", map[string]any{"id": mxNBob, "user": bob, "kind": "mention", "actor": alice, "post": testapp.VisiblePost(pub), "text": "@bob", "count": 1}},
 		{"reports", map[string]any{"id": mxRAlice, "reporter": alice, "target_kind": "post", "post": testapp.VisiblePost(pub), "reason": "spam", "status": "open"}},
 		{"reports", map[string]any{"id": mxRBob, "reporter": bob, "target_kind": "post", "post": testapp.VisiblePost(pub), "reason": "abuse", "status": "open"}},
 		{"reports", map[string]any{"id": mxRAI, "target_kind": "comment", "comment": testapp.VisibleComment(pub), "reason": "other", "status": "open", "ai_label": "spam", "ai_score": 0.93}},

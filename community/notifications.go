@@ -428,24 +428,38 @@ func checkMuteList(app core.App, raw string) error {
 }
 
 // unreadNotifications answers GET /api/notifications/unread:
-// {"total": n, "kinds": {kind: n}}.
+// {"total": n, "kinds": {kind: n}}, of the unread notices the requester
+// may list (the ListRule: not those about a board or chat they no longer
+// reach, or by someone they blocked). A user has at most MaxUnread.
 func unreadNotifications(e *core.RequestEvent) error {
-	var rows []struct {
-		Kind  string `db:"kind"`
-		Count int    `db:"n"`
-	}
-	err := e.App.DB().Select("kind", "COUNT(*) AS n").From(Notifications).
-		Where(dbx.HashExp{"user": e.Auth.Id, "read_at": ""}).GroupBy("kind").All(&rows)
+	notifications, err := e.App.FindCachedCollectionByNameOrId(Notifications)
 	if err != nil {
-		return fmt.Errorf("counting the unread notifications of user %s: %w", e.Auth.Id, err)
+		return err
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	q := e.App.DB().Select("{{notifications}}.[[id]]", "{{notifications}}.[[kind]]").Distinct(true).
+		From(Notifications).Where(dbx.HashExp{"notifications.user": e.Auth.Id, "notifications.read_at": ""})
+	var rows []struct {
+		ID   string `db:"id"`
+		Kind string `db:"kind"`
+	}
+	ok, err := access.Where(e.App, notifications, notifications.ListRule, info, q)
+	if err != nil {
+		return err
+	}
+	if ok { // else a rule that lets nobody list: none unread
+		if err := q.All(&rows); err != nil {
+			return fmt.Errorf("counting the unread notifications of user %s: %w", e.Auth.Id, err)
+		}
 	}
 	kinds := map[string]int{}
-	total := 0
 	for _, r := range rows {
-		kinds[r.Kind] = r.Count
-		total += r.Count
+		kinds[r.Kind]++
 	}
-	return e.JSON(http.StatusOK, map[string]any{"total": total, "kinds": kinds})
+	return e.JSON(http.StatusOK, map[string]any{"total": len(rows), "kinds": kinds})
 }
 
 // markNotificationsRead answers POST /api/notifications/read with

@@ -634,3 +634,86 @@ func TestHiddenContentLeavesTheNotices(t *testing.T) {
 		t.Errorf("alice's notifications still quote the hidden comment: %s", r.Raw)
 	}
 }
+
+// TestNoticesFollowWhatTheOwnerReaches: a notice is listed, viewed,
+// matched by a filter and counted unread only while its owner still
+// reaches what it is about — the board of its post (a revoked grant, a
+// board hidden), the chat of its message (removed from it) — and while
+// its actor is not someone the owner blocked; a restored grant or a lifted
+// block brings it back. Until 2026-12-03 the notices kept quoting all of
+// it.
+func TestNoticesFollowWhatTheOwnerReaches(t *testing.T) {
+	app, base := server(t)
+	listed := func(who, filter string) []string {
+		t.Helper()
+		r := mustCall(t, base, http.MethodGet, "/api/collections/notifications/records?perPage=100&filter="+url.QueryEscape(filter), who, nil, 200)
+		return ids(items(r))
+	}
+	unread := func(who string) float64 {
+		t.Helper()
+		return mustCall(t, base, http.MethodGet, "/api/notifications/unread", who, nil, 200).Body["total"].(float64)
+	}
+	noticeOf := func(user, kind, about string) string {
+		t.Helper()
+		for _, n := range notificationsOf(t, app, user) {
+			if n.GetString("kind") == kind && (n.GetString("post") == about || n.GetString("session") == about) {
+				return n.Id
+			}
+		}
+		t.Fatalf("no %s notice of %s about %s", kind, user, about)
+		return ""
+	}
+	// reached: listed, viewed, found by its quote, counted; or none of it
+	reaches := func(who, id, quote string, want bool, unreadWant float64) {
+		t.Helper()
+		if got := slices.Contains(listed(who, ""), id); got != want {
+			t.Errorf("%s lists notice %s: %v, want %v", who, id, got, want)
+		}
+		if got := slices.Contains(listed(who, `text ~ "`+quote+`"`), id); got != want {
+			t.Errorf("%s finds notice %s by its quote: %v, want %v", who, id, got, want)
+		}
+		status := map[bool]int{true: 200, false: 404}[want]
+		mustCall(t, base, http.MethodGet, "/api/collections/notifications/records/"+id, who, nil, status)
+		if got := unread(who); got != unreadWant {
+			t.Errorf("%s's unread: %v, want %v", who, got, unreadWant)
+		}
+	}
+
+	// a granted board: gina's post, an admin's comment on it
+	granted := testapp.ID(testapp.BoardGranted)
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Gina,
+		map[string]any{"board": granted, "title": "허가 게시판 글", "content": "본문"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Adam,
+		map[string]any{"post": post, "content": "비밀 답변 보드"}, 200)
+	onGranted := noticeOf(gina, community.KindComment, post)
+	reaches(testapp.Gina, onGranted, "비밀 답변", true, 1)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+gina, testapp.Adam, map[string]any{"boards-": granted}, 200)
+	reaches(testapp.Gina, onGranted, "비밀 답변", false, 0)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+gina, testapp.Adam, map[string]any{"boards+": granted}, 200)
+	reaches(testapp.Gina, onGranted, "비밀 답변", true, 1)
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Gina, map[string]any{"all": true}, 200)
+
+	// a chat: alice mentions bob, then removes him
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "둘", "kind": "group", "owner": alice, "members": []string{bob}})
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "@bob 비밀번호는 hunter2"}, 200)
+	mention := noticeOf(bob, community.KindMention, session.Id)
+	reaches(testapp.Bob, mention, "hunter2", true, 2) // the mention and the chat's "new messages"
+	mustCall(t, base, http.MethodPatch, "/api/collections/chat_sessions/records/"+session.Id, testapp.Alice, map[string]any{"members-": bob}, 200)
+	reaches(testapp.Bob, mention, "hunter2", false, 0)
+
+	// a block: gina comments on alice's post; alice blocks gina, then lifts it
+	mine := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "앨리스 글")
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Gina,
+		map[string]any{"post": mine.Id, "content": "지나의 댓글"}, 200)
+	fromGina := noticeOf(alice, community.KindComment, mine.Id)
+	reaches(testapp.Alice, fromGina, "지나의", true, 1)
+	block := mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": gina}, 200).Body["id"].(string)
+	reaches(testapp.Alice, fromGina, "지나의", false, 0)
+	mustCall(t, base, http.MethodDelete, "/api/collections/blocks/records/"+block, testapp.Alice, nil, 204)
+	reaches(testapp.Alice, fromGina, "지나의", true, 1)
+
+	// a board hidden by an admin: alice no longer reads its posts, nor their notices
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+testapp.ID(testapp.BoardPublic), testapp.Adam, map[string]any{"is_visible": false}, 200)
+	reaches(testapp.Alice, fromGina, "지나의", false, 0)
+}

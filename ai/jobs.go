@@ -213,9 +213,16 @@ func (s *service) runJob(ctx context.Context, t *task) {
 		settle(JobSucceeded, result, "")
 	case errors.Is(context.Cause(ctx), errShuttingDown):
 		close(t.settled)
-		job.Set("status", JobQueued)
-		job.Set("started_at", "")
-		if err := s.app.Save(job); err != nil {
+		// from the stored row: job was loaded queued, so on it "queued"
+		// would be no change to write (updates write changed columns only)
+		queued, err := s.app.FindRecordById(Jobs, job.Id)
+		if err == nil {
+			queued.Set("status", JobQueued)
+			queued.Set("started_at", "")
+			queued.Set("attempt", job.GetInt("attempt"))
+			err = s.app.Save(queued)
+		}
+		if err != nil {
 			s.app.Logger().Warn("ai: could not queue an interrupted job again; it runs at the next start",
 				slog.String("job", job.Id), slog.String("error", err.Error()))
 		}

@@ -425,3 +425,56 @@ func TestJSONBodiesAreBounded(t *testing.T) {
 		t.Errorf("a 2 MB upload: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestRacingSavesKeepEachOthersChanges: an update writes only what its
+// writer changed. Each edit here was loaded before another writer's save
+// committed — a ban, a moderator's hide — and is saved after it (the
+// other save runs inside the edit's request, so the order is certain):
+// the ban and the hide stay. Until 2026-12-03 the edit wrote back every
+// column as loaded: a member's profile edit racing their ban undid it
+// (banned false, the old token key), an author's edit made a hidden comment
+// visible again.
+func TestRacingSavesKeepEachOthersChanges(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	alice := testapp.ID(testapp.Alice)
+	comment := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), testapp.ID(testapp.Gina), "")
+	var bannedKey string
+	app.OnRecordUpdateRequest("users", "comments").BindFunc(func(e *core.RecordRequestEvent) error {
+		fresh, err := e.App.FindRecordById(e.Record.Collection().Name, e.Record.Id)
+		if err != nil {
+			return err
+		}
+		if e.Record.Collection().Name == "users" {
+			fresh.Set("banned", true)
+			fresh.Set("ban_reason", "spam")
+		} else {
+			fresh.Set("is_visible", false)
+		}
+		if err := e.App.Save(fresh); err != nil {
+			return err
+		}
+		bannedKey = fresh.TokenKey()
+		return e.Next()
+	})
+	base := testapp.Serve(t, app)
+	oldKey := func() string { u, _ := app.FindRecordById("users", alice); return u.TokenKey() }()
+
+	testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+alice, testapp.Token(testapp.Alice), map[string]any{"name": "alice2"})
+	u, err := app.FindRecordById("users", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u.GetBool("banned") || u.GetString("ban_reason") != "spam" || u.TokenKey() != bannedKey || u.TokenKey() == oldKey {
+		t.Errorf("after a profile edit raced a ban: banned %v, reason %q, token key rotated %v (kept the ban's: %v)",
+			u.GetBool("banned"), u.GetString("ban_reason"), u.TokenKey() != oldKey, u.TokenKey() == bannedKey)
+	}
+
+	r := testapp.Call(t, http.MethodPatch, base+"/api/collections/comments/records/"+comment.Id, testapp.Token(testapp.Gina), map[string]any{"content": "edited"})
+	c, err := app.FindRecordById("comments", comment.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GetBool("is_visible") || c.GetString("content") != "edited" {
+		t.Errorf("after an edit raced a hide (%d): visible %v, content %q; want hidden and edited", r.Status, c.GetBool("is_visible"), c.GetString("content"))
+	}
+}

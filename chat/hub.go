@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
+	"madang/internal/realtime"
 )
 
 const hubStoreKey = "madang.chat.hub"
@@ -115,6 +116,7 @@ func (h *hub) bind(app core.App) {
 		h.userChanged(e.Record.Fresh())
 		return e.Next()
 	})
+	realtime.OnUserSavedElsewhere(app, h.userChanged) // the CLI's bans and sign-outs
 	app.OnRecordAfterDeleteSuccess(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
 		for _, c := range h.connsOf(e.Record.Id) {
 			c.fail("Your account was deleted.", websocket.StatusPolicyViolation)

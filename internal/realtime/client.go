@@ -76,6 +76,10 @@ const MaxGuestConnsPerIP = 32
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
 	app.Store().Set(rootKey, app) // for DeliverAfterCommit: a transaction's app shares the store
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		watchElsewhere(e.App) // users saved by the CLI reach this process's connections
+		return e.Next()
+	})
 	counters := countersOf(app)
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
 		rc := http.NewResponseController(e.Response)

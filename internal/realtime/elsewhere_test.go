@@ -1,0 +1,120 @@
+package realtime_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/madang"
+	"madang/internal/testapp"
+)
+
+// TestTheCLIReachesOpenConnections: a ban or a sign-out run from the
+// operators' CLI — another process on the server's data dir — ends the
+// user's open SSE streams and chat WebSockets on the serving process
+// within realtime.ElsewhereEvery, and a grant revoked there stops the
+// board's events on an open stream; other users' connections stay. Until
+// 2026-12-03 the serving process never heard of the CLI's writes: a user
+// banned from the CLI kept receiving chats and notices until they left.
+func TestTheCLIReachesOpenConnections(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	cli := core.NewBaseApp(core.BaseAppConfig{DataDir: app.DataDir()}) // the CLI's process
+	if err := cli.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	madang.Bind(cli)
+	t.Cleanup(func() { cli.ResetBootstrapState() })
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := testapp.RunCLI(t, cli, args...); err != nil {
+			t.Fatalf("madang %s: %v %s", strings.Join(args, " "), err, out)
+		}
+	}
+
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/*")
+	aliceWS := dialChatWS(t, base, testapp.Alice)
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "posts/*", testapp.SentinelTopic)
+	run("users", "ban", "alice", "--reason", "spam")
+	aliceSSE.ExpectEnd(t)
+	expectWSClosed(t, aliceWS, "banned")
+
+	bobWS := dialChatWS(t, base, testapp.Bob)
+	run("users", "sign-out", "bob")
+	bobSSE.ExpectEnd(t)
+	expectWSClosed(t, bobWS, "session has ended")
+
+	// gina's grant revoked from the CLI: her stream stays, and hears no
+	// more of the granted board
+	ginaSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "posts/*", testapp.SentinelTopic)
+	if !hearsGranted(t, app, ginaSSE) {
+		t.Fatal("gina does not hear the granted board before the revoke")
+	}
+	run("users", "revoke", "gina", testapp.ID(testapp.BoardGranted))
+	for deadline := time.Now().Add(10 * time.Second); hearsGranted(t, app, ginaSSE); {
+		if time.Now().After(deadline) {
+			t.Fatal("gina's open stream still hears the board she lost")
+		}
+	}
+}
+
+// hearsGranted posts on the granted board, then saves the sentinel, and
+// tells whether s got the post before the sentinel.
+func hearsGranted(t *testing.T, app core.App, s *testapp.SSE) bool {
+	t.Helper()
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardGranted), testapp.ID(testapp.Gina), "granted news")
+	sentinel := testapp.Sentinel(t, app)
+	heard := false
+	for {
+		ev, ok := s.Next(5 * time.Second)
+		if !ok {
+			t.Fatal("the stream ended or went quiet")
+		}
+		if sentinel(ev) {
+			return heard
+		}
+		heard = heard || ev.Record()["id"] == post.Id
+	}
+}
+
+// dialChatWS opens the chat WebSocket bridge as who.
+func dialChatWS(t *testing.T, base, who string) *websocket.Conn {
+	t.Helper()
+	r := testapp.Call(t, http.MethodPost, base+"/api/chat/ticket", testapp.Token(who), nil)
+	ticket, _ := r.Body["ticket"].(string)
+	if r.Status != 200 || ticket == "" {
+		t.Fatalf("a chat ticket for %s: %d %s", who, r.Status, r.Raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/chat/ws?ticket="+url.QueryEscape(ticket), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// expectWSClosed reads c until the server closes it, with a reason
+// containing why.
+func expectWSClosed(t *testing.T, c *websocket.Conn, why string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, why) {
+				t.Fatalf("the chat WebSocket ended with %v, want a policy close saying %q", err, why)
+			}
+			return
+		}
+	}
+}

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -476,5 +477,84 @@ func TestRacingSavesKeepEachOthersChanges(t *testing.T) {
 	}
 	if c.GetBool("is_visible") || c.GetString("content") != "edited" {
 		t.Errorf("after an edit raced a hide (%d): visible %v, content %q; want hidden and edited", r.Status, c.GetBool("is_visible"), c.GetString("content"))
+	}
+}
+
+// blank is an image of w×h black pixels that takes no memory: PNG encodes
+// it to a few kilobytes, as an attacker's image of many pixels does.
+type blank struct{ w, h int }
+
+func (b blank) ColorModel() color.Model { return color.GrayModel }
+func (b blank) Bounds() image.Rectangle { return image.Rect(0, 0, b.w, b.h) }
+func (b blank) At(int, int) color.Color { return color.Gray{} }
+
+// TestHugeImagesAreRefused: an image of more than hooks.MaxImagePixels is
+// refused at upload (400 naming the field, nothing stored), and one stored
+// before the limit is served whole instead of decoded for a thumbnail.
+// Until 2026-12-03 a 560 KB PNG of 12000×12000 took one thumbnail request
+// 550 MB of memory.
+func TestHugeImagesAreRefused(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	var huge bytes.Buffer
+	if err := png.Encode(&huge, blank{7100, 7100}); err != nil { // 50.4 MP
+		t.Fatal(err)
+	}
+	send := func(name string, content []byte) testapp.Response {
+		body := new(bytes.Buffer)
+		mp := multipart.NewWriter(body)
+		mp.WriteField("board", testapp.ID(testapp.BoardPublic))
+		mp.WriteField("title", "사진")
+		mp.WriteField("content", "c")
+		w, _ := mp.CreateFormFile("attachments", name)
+		w.Write(content)
+		mp.Close()
+		req, _ := http.NewRequest(http.MethodPost, base+postsURL, body)
+		req.Header.Set("Content-Type", mp.FormDataContentType())
+		req.Header.Set("Authorization", testapp.Token(testapp.Alice))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return testapp.Response{Status: res.StatusCode, Raw: string(raw)}
+	}
+	snap := testapp.TakeSnapshot(t, app, "posts")
+	if r := send("bomb.png", huge.Bytes()); r.Status != 400 || !strings.Contains(r.Raw, "validation_image_too_large") || !strings.Contains(r.Raw, "7100×7100") {
+		t.Fatalf("a 50.4 MP image: %d %s", r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+	ok := send("small.png", pngBytes(t))
+	if ok.Status != 200 {
+		t.Fatalf("a small image: %d %s", ok.Status, ok.Raw)
+	}
+
+	// the same image stored before the limit: its thumbnail is the original
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), testapp.ID(testapp.Alice), "old photo")
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if err := fsys.Upload(huge.Bytes(), post.BaseFilesPath()+"/bomb_old.png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB().NewQuery(`UPDATE posts SET attachments = '["bomb_old.png"]' WHERE id = {:id}`).
+		Bind(map[string]any{"id": post.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	fileToken, _ := testapp.Call(t, http.MethodPost, base+"/api/files/token", testapp.Token(testapp.Alice), nil).Body["token"].(string)
+	res, err := http.Get(base + "/api/files/posts/" + post.Id + "/bomb_old.png?thumb=320x0&token=" + fileToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Equal(got, huge.Bytes()) {
+		t.Errorf("the thumbnail of a stored 50.4 MP image: %d, %d bytes; want the original's %d", res.StatusCode, len(got), huge.Len())
+	}
+	if made, _ := fsys.Exists(post.BaseFilesPath() + "/thumbs_bomb_old.png/320x0_bomb_old.png"); made {
+		t.Error("a thumbnail of the 50.4 MP image was made")
 	}
 }

@@ -21,5 +21,6 @@ func Register(app core.App) {
 	registerSearch(app)
 	registerStorageFailures(app)
 	registerBodyLimits(app)
+	registerImageLimits(app)
 	registerWebClientHeaders(app)
 }

@@ -62,8 +62,9 @@ func watchElsewhere(app core.App) {
 	w := elsewhereOf(app)
 	w.since = time.Now().UTC().Add(-elsewhereOverlap).Format(types.DefaultDateLayout)
 	stop := make(chan struct{})
+	var stopOnce sync.Once
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
-		close(stop)
+		stopOnce.Do(func() { close(stop) }) // a terminate may come twice (tests)
 		return e.Next()
 	})
 	go func() {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -556,5 +557,41 @@ func TestHugeImagesAreRefused(t *testing.T) {
 	}
 	if made, _ := fsys.Exists(post.BaseFilesPath() + "/thumbs_bomb_old.png/320x0_bomb_old.png"); made {
 		t.Error("a thumbnail of the 50.4 MP image was made")
+	}
+}
+
+// TestCreatesNeedTheirParentAtInsert: a comment or like whose post is
+// deleted after its create was checked, before its row is inserted, is
+// refused — 400 naming the field, as a missing relation — and leaves no
+// row. The post's delete runs here inside the create, after the checks,
+// so the order is certain. Until 2026-12-03 such rows were stored, with
+// 200, under a post that was gone (50 of 50 racing comments).
+func TestCreatesNeedTheirParentAtInsert(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	board := testapp.ID(testapp.BoardPublic)
+	app.OnRecordCreateExecute("comments", "post_likes").BindFunc(func(e *core.RecordEvent) error {
+		post, err := e.App.FindRecordById("posts", e.Record.GetString("post"))
+		if err != nil {
+			return err
+		}
+		if err := e.App.Delete(post); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	base := testapp.Serve(t, app)
+	for _, c := range []struct{ collection, content string }{{"comments", "고아 댓글"}, {"post_likes", ""}} {
+		post := testapp.CreatePost(t, app, board, testapp.ID(testapp.Gina), "곧 지워질 글")
+		body := map[string]any{"post": post.Id, "user": testapp.ID(testapp.Alice)} // a like names its user
+		if c.content != "" {
+			body = map[string]any{"post": post.Id, "content": c.content}
+		}
+		r := testapp.Call(t, http.MethodPost, base+"/api/collections/"+c.collection+"/records", testapp.Token(testapp.Alice), body)
+		if code, _ := digJSON(r.Body, "data", "post", "code"); r.Status != 400 || code != "validation_missing_rel_records" {
+			t.Errorf("a %s whose post went meanwhile: %d %s", c.collection, r.Status, r.Raw)
+		}
+		if n, _ := app.CountRecords(c.collection, dbx.HashExp{"post": post.Id}); n != 0 {
+			t.Errorf("%d %s stored under the deleted post", n, c.collection)
+		}
 	}
 }

@@ -22,5 +22,6 @@ func Register(app core.App) {
 	registerStorageFailures(app)
 	registerBodyLimits(app)
 	registerImageLimits(app)
+	registerParentChecks(app)
 	registerWebClientHeaders(app)
 }

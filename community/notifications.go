@@ -332,6 +332,39 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// quote is what a notice quotes of a record: field, found by about (every
+// notice about it: hiding a post unquotes those of its comments too) or
+// edited (the notices quoting that field itself).
+type quote struct {
+	collection, field string
+	about, edited     string
+}
+
+var chatQuote = quote{access.CollectionNameChats, "content",
+	`[[session]] = {:session} AND [[text]] = {:quoted}`, `[[session]] = {:session} AND [[text]] = {:quoted}`}
+
+var quotes = []quote{
+	{access.CollectionNamePosts, "title", `[[post]] = {:id}`, `[[post]] = {:id} AND [[comment]] = ''`},
+	{access.CollectionNameComments, "content", `[[comment]] = {:id}`, `[[comment]] = {:id}`},
+	chatQuote,
+}
+
+// requote sets the text of the notices where says they quote e.Record
+// (quoted: the text they quote now) to text, in e's transaction, then
+// goes on with e.
+func requote(e *core.RecordEvent, q quote, where, quoted, text string) error {
+	return txn.Around(e, func(tx core.App) error {
+		_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = {:text}
+			WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + where).
+			Bind(dbx.Params{"id": e.Record.Id, "session": e.Record.GetString("session"),
+				"quoted": clip(quoted, 300), "text": clip(text, 300)}).Execute()
+		if err != nil {
+			return fmt.Errorf("requoting the notices of %s %s: %w", q.collection, e.Record.Id, err)
+		}
+		return nil
+	})
+}
+
 func registerNotifications(app core.App) {
 	// notify_mute is a list of notification kinds (CONTRACT.md): anything
 	// else is refused, naming the field, rather than stored and ignored. A
@@ -349,33 +382,29 @@ func registerNotifications(app core.App) {
 		return e.Next()
 	})
 	// A notice quotes what it is about: a post's title, a comment, a chat
-	// message. Once that is hidden, others may no longer read it, so the
-	// notices quoting it stop quoting (their text is emptied in the hiding
-	// write's transaction); deleting it deletes them (cascade). A chat
-	// notice names its session, not the message: it is the one quoting
-	// the message's text.
-	quoting := map[string]string{
-		access.CollectionNamePosts:    `[[post]] = {:id}`,
-		access.CollectionNameComments: `[[comment]] = {:id}`,
-		access.CollectionNameChats:    `[[session]] = {:session} AND [[text]] = {:text}`,
-	}
-	for collection, about := range quoting {
-		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-			if e.Record.GetBool("is_visible") {
-				return e.Next()
+	// message. The quote follows it, in the same write's transaction: an
+	// edit (a moderator's redaction of a phone number) replaces it; once it
+	// is hidden, others may no longer read it, so the notices quoting it
+	// stop quoting (text emptied), and deleting it deletes them (cascade).
+	// A chat notice names its session, not the message: it is the one
+	// quoting the message's text as it was, and a message's delete empties
+	// it. Until 2026-12-03 edits never reached the quotes, and a deleted
+	// chat message stayed quoted, as did one edited before it was hidden.
+	for _, q := range quotes {
+		app.OnRecordUpdateExecute(q.collection).BindFunc(func(e *core.RecordEvent) error {
+			before, after := e.Record.Original().GetString(q.field), e.Record.GetString(q.field)
+			switch {
+			case !e.Record.GetBool("is_visible"):
+				return requote(e, q, q.about, before, "")
+			case after != before:
+				return requote(e, q, q.edited, before, after)
 			}
-			return txn.Around(e, func(tx core.App) error {
-				_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = ''
-					WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + about).
-					Bind(dbx.Params{"id": e.Record.Id, "session": e.Record.GetString("session"),
-						"text": clip(e.Record.GetString("content"), 300)}).Execute()
-				if err != nil {
-					return fmt.Errorf("unquoting the notices of hidden %s %s: %w", collection, e.Record.Id, err)
-				}
-				return nil
-			})
+			return e.Next()
 		})
 	}
+	app.OnRecordDeleteExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
+		return requote(e, chatQuote, chatQuote.about, e.Record.Original().GetString("content"), "")
+	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)

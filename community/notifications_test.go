@@ -717,3 +717,86 @@ func TestNoticesFollowWhatTheOwnerReaches(t *testing.T) {
 	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+testapp.ID(testapp.BoardPublic), testapp.Adam, map[string]any{"is_visible": false}, 200)
 	reaches(testapp.Alice, fromGina, "지나의", false, 0)
 }
+
+// TestQuotesFollowEdits: a notice's quote follows what it quotes — an edit
+// replaces it (a moderator's redaction reaches the notices already sent),
+// a hide after an edit empties it, a chat message's delete empties the
+// notices quoting it. Until 2026-12-03 the first quote stayed.
+func TestQuotesFollowEdits(t *testing.T) {
+	app, base := server(t)
+	textsOf := func(user, about string) []string {
+		t.Helper()
+		var texts []string
+		for _, n := range notificationsOf(t, app, user) {
+			if n.GetString("comment") == about || (n.GetString("post") == about && n.GetString("comment") == "") || n.GetString("session") == about {
+				texts = append(texts, n.GetString("text"))
+			}
+		}
+		slices.Sort(texts)
+		return texts
+	}
+	expect := func(user, about string, want ...string) {
+		t.Helper()
+		if got := textsOf(user, about); !slices.Equal(got, want) {
+			t.Errorf("%s's notices about %s quote %q, want %q", user, about, got, want)
+		}
+	}
+	board := testapp.ID(testapp.BoardPublic)
+	mine := testapp.CreatePost(t, app, board, alice, "앨리스 글")
+	comment := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+		map[string]any{"post": mine.Id, "content": "연락처 010-1234-5678"}, 200).Body["id"].(string)
+	expect(alice, comment, "연락처 010-1234-5678")
+	mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+comment, testapp.Adam, map[string]any{"content": "연락처 (관리자 삭제)"}, 200)
+	expect(alice, comment, "연락처 (관리자 삭제)")
+
+	mention := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": board, "title": "지나 010-9999", "content": "@" + testapp.Gina}, 200).Body["id"].(string)
+	expect(gina, mention, "지나 010-9999")
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+mention, testapp.Bob, map[string]any{"title": "지나 보세요"}, 200)
+	expect(gina, mention, "지나 보세요")
+
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "둘", "kind": "group", "owner": alice, "members": []string{bob}})
+	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "@bob pw hunter2"}, 200).Body["id"].(string)
+	expect(bob, session.Id, "@bob pw hunter2", "@bob pw hunter2") // the mention and the chat's "new messages"
+	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"content": "@bob pw ***"}, 200)
+	expect(bob, session.Id, "@bob pw ***", "@bob pw ***")
+	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"is_visible": false}, 200)
+	expect(bob, session.Id, "", "")
+
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Bob, map[string]any{"all": true}, 200)
+	other := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "@bob 지울 말"}, 200).Body["id"].(string)
+	if got := textsOf(bob, session.Id); !slices.Contains(got, "@bob 지울 말") {
+		t.Fatalf("bob's notices before the delete: %q", got)
+	}
+	mustCall(t, base, http.MethodDelete, "/api/collections/chats/records/"+other, testapp.Alice, nil, 204)
+	if got := textsOf(bob, session.Id); slices.Contains(got, "@bob 지울 말") {
+		t.Errorf("bob's notices still quote the deleted message: %q", got)
+	}
+}
+
+// TestNoticesUnderABlockedWritersPost: a notice about a comment under the
+// post of someone the owner blocked is not read, as the comment is not
+// (the mention or reply comes from someone else).
+func TestNoticesUnderABlockedWritersPost(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "밥의 글")
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice,
+		map[string]any{"post": post.Id, "content": "@" + testapp.Gina + " 이거 봐"}, 200)
+	var notice string
+	for _, n := range notificationsOf(t, app, gina) {
+		if n.GetString("post") == post.Id {
+			notice = n.Id
+		}
+	}
+	if notice == "" {
+		t.Fatal("gina was not mentioned")
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/notifications/records/"+notice, testapp.Gina, nil, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Gina, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodGet, "/api/collections/notifications/records/"+notice, testapp.Gina, nil, 404)
+	if r := mustCall(t, base, http.MethodGet, "/api/collections/notifications/records", testapp.Gina, nil, 200); slices.Contains(ids(items(r)), notice) {
+		t.Error("gina lists the notice under the post of someone she blocked")
+	}
+}

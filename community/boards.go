@@ -65,11 +65,21 @@ func registerBlocks(app core.App) {
 func registerBookmarks(core.App) {}
 
 // registerCategories keeps a post's category one of its board's, and
-// required where the board says so, on every save.
+// required where the board says so, when a post is created or its category
+// changes. A save that leaves the category as it was (a hide, a pin, an
+// auto-hide inside a report's transaction, an edit of the text) is not
+// asked again: a post may have none on a category_required board — it was
+// written before the board required one, or its category was deleted (the
+// delete empties posts.category) — and until 2026-12-03 such a post could
+// no longer be hidden, pinned or reported on an auto-hiding board.
 func registerCategories(app core.App) {
 	access.Names(app, Categories, "name")
 	app.OnRecordValidate(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
 		category := e.Record.GetString("category")
+		if !e.Record.IsNew() && category == e.Record.Original().GetString("category") &&
+			e.Record.GetString("board") == e.Record.Original().GetString("board") {
+			return e.Next()
+		}
 		board, err := e.App.FindRecordById(access.CollectionNameBoards, e.Record.GetString("board"))
 		if err != nil {
 			return e.Next() // the board field's own error

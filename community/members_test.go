@@ -155,6 +155,52 @@ func TestCategories(t *testing.T) {
 	}
 }
 
+// TestCategoryRequiredLeavesExistingPostsAlone: a category_required board
+// asks for a category when a post is written or its category changes, not
+// on every save: posts without one (written before the board required it,
+// or whose category was deleted — allowed, the delete empties
+// posts.category) are still edited, hidden, pinned, reported, auto-hidden
+// and resolved.
+func TestCategoryRequiredLeavesExistingPostsAlone(t *testing.T) {
+	app, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	gone := mustCall(t, base, http.MethodPost, "/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": board, "name": "잡담"}, 200).Body["id"].(string)
+	kept := mustCall(t, base, http.MethodPost, "/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": board, "name": "정보"}, 200).Body["id"].(string)
+	posts := "/api/collections/posts/records"
+	withGone := mustCall(t, base, http.MethodPost, posts, testapp.Alice, map[string]any{"board": board, "title": "cat", "content": "c", "category": gone}, 200).Body["id"].(string)
+	withKept := mustCall(t, base, http.MethodPost, posts, testapp.Alice, map[string]any{"board": board, "title": "kept", "content": "c", "category": kept}, 200).Body["id"].(string)
+	older := mustCall(t, base, http.MethodPost, posts, testapp.Gina, map[string]any{"board": board, "title": "before", "content": "c"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"category_required": true}, 200)
+	mustCall(t, base, http.MethodDelete, "/api/collections/board_categories/records/"+gone, testapp.Adam, nil, 204)
+	if p, _ := app.FindRecordById("posts", withGone); p.GetString("category") != "" {
+		t.Fatalf("the deleted category stays on the post: %q", p.GetString("category"))
+	}
+
+	// what changes the category is still checked, nothing else changed
+	snap := testapp.TakeSnapshot(t, app, "posts")
+	r := mustCall(t, base, http.MethodPatch, posts+"/"+withKept, testapp.Alice, map[string]any{"category": ""}, 400)
+	if code, _ := r.Body["data"].(map[string]any)["category"].(map[string]any)["code"].(string); code != "validation_required" {
+		t.Fatalf("emptying the category: %s", r.Raw)
+	}
+	mustCall(t, base, http.MethodPatch, posts+"/"+older, testapp.Gina, map[string]any{"category": "nosuchcategory1"}, 400)
+	mustCall(t, base, http.MethodPost, posts, testapp.Alice, map[string]any{"board": board, "title": "t", "content": "c"}, 400)
+	snap.AssertUnchanged(t, app)
+
+	mustCall(t, base, http.MethodPatch, posts+"/"+withGone, testapp.Alice, map[string]any{"content": "edited"}, 200)
+	mustCall(t, base, http.MethodPatch, posts+"/"+withGone, testapp.Adam, map[string]any{"is_pinned": true}, 200)
+	rep := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Bob, map[string]any{"target_kind": "post", "post": older, "reason": "spam"}, 200)
+	mustCall(t, base, http.MethodPost, "/api/reports/"+rep.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "hide"}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"auto_hide_reports": 1}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Bob, map[string]any{"target_kind": "post", "post": withGone, "reason": "spam"}, 200)
+	for _, id := range []string{older, withGone} {
+		if p, _ := app.FindRecordById("posts", id); p.GetBool("is_visible") {
+			t.Errorf("post %s is still visible", id)
+		}
+	}
+	mustCall(t, base, http.MethodPatch, posts+"/"+withGone, testapp.Adam, map[string]any{"is_visible": true}, 200)
+	mustCall(t, base, http.MethodPatch, posts+"/"+withGone, testapp.Alice, map[string]any{"is_visible": false}, 200)
+}
+
 // TestFeeds: the recent feed lists the posts of every board the requester
 // can read, newest first; the popular one ranks the last week's by likes,
 // comments and views; both page without a count.

@@ -129,6 +129,33 @@ func TestReports(t *testing.T) {
 	mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "dismiss"}, 400)
 }
 
+// TestReportTargetErrors: a report without a target_kind, or with one
+// that is none of post, comment, chat and user, or without the target its
+// kind names, is a 400 naming that field, with a message saying what to
+// send; nothing is stored.
+func TestReportTargetErrors(t *testing.T) {
+	app, base := server(t)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	snap := testapp.TakeSnapshot(t, app, "reports", "posts")
+	for _, c := range []struct {
+		body               map[string]any
+		field, code, words string
+	}{
+		{map[string]any{"post": post, "reason": "spam"}, "target_kind", "validation_required", "target_kind is post, comment, chat or user"},
+		{map[string]any{"target_kind": "board", "post": post, "reason": "spam"}, "target_kind", "validation_invalid_value", `not "board"`},
+		{map[string]any{"target_kind": "post", "reason": "spam"}, "post", "validation_required", "Name the post you report"},
+		{map[string]any{"target_kind": "user", "user": bob, "post": post, "reason": "spam"}, "post", "validation_other_target", "leave post empty"},
+	} {
+		r := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice, c.body, 400)
+		data, _ := r.Body["data"].(map[string]any)
+		field, _ := data[c.field].(map[string]any)
+		if len(data) != 1 || field["code"] != c.code || !strings.Contains(r.Body["message"].(string), c.words) {
+			t.Errorf("report %v: %s, want data.%s.code %s and a message saying %q", c.body, r.Raw, c.field, c.code, c.words)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+}
+
 // TestReportBanAndAutoHide: resolving with ban bans the author; a board's
 // auto_hide_reports hides a post once that many distinct members reported
 // it, and concurrent reports count exactly.

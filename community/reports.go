@@ -85,14 +85,22 @@ func target(app core.App, report *core.Record) *core.Record {
 // user; and be the reporter's only open report of it.
 func checkReportTarget(e *core.RecordRequestEvent) error {
 	kind := e.Record.GetString("target_kind")
+	if _, ok := targetFields[kind]; !ok {
+		code, msg := "validation_required", "Say what you report: target_kind is post, comment, chat or user."
+		if kind != "" {
+			code, msg = "validation_invalid_value", "target_kind is post, comment, chat or user, not "+strconv.Quote(clip(kind, 32))+"."
+		}
+		return apis.NewBadRequestError(msg, validation.Errors{"target_kind": validation.NewError(code, msg)})
+	}
 	for k := range targetFields {
 		if k != kind && e.Record.GetString(k) != "" {
-			return apis.NewBadRequestError("", validation.Errors{k: validation.NewError("validation_other_target",
-				"A "+kind+" report names only the "+kind+"; leave "+k+" empty.")})
+			msg := "A " + kind + " report names only the " + kind + "; leave " + k + " empty."
+			return apis.NewBadRequestError(msg, validation.Errors{k: validation.NewError("validation_other_target", msg)})
 		}
 	}
-	if kind == "" {
-		return e.Next() // the required field's own error
+	if e.Record.GetString(kind) == "" {
+		msg := "Name the " + kind + " you report (" + kind + ")."
+		return apis.NewBadRequestError(msg, validation.Errors{kind: validation.NewError("validation_required", msg)})
 	}
 	t := target(e.App, e.Record)
 	unreadable := t == nil
@@ -102,8 +110,8 @@ func checkReportTarget(e *core.RecordRequestEvent) error {
 		unreadable = !ok
 	}
 	if unreadable || (kind == "user" && t.Id == e.Auth.Id) {
-		return apis.NewBadRequestError("", validation.Errors{kind: validation.NewError("validation_invalid_target",
-			"There is no such "+kind+" for you to report.")})
+		msg := "There is no such " + kind + " for you to report."
+		return apis.NewBadRequestError(msg, validation.Errors{kind: validation.NewError("validation_invalid_target", msg)})
 	}
 	_, err := e.App.FindFirstRecordByFilter(Reports, "reporter = {:me} && target_kind = {:kind} && "+kind+" = {:target} && status = 'open'",
 		dbx.Params{"me": e.Auth.Id, "kind": kind, "target": t.Id})

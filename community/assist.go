@@ -168,7 +168,7 @@ func fileAssistReport(e *core.RecordEvent) error {
 		return e.Next()
 	}
 	return txn.Around(e, func(tx core.App) error {
-		report, err := tx.FindFirstRecordByFilter(Reports, "reporter = '' && target_kind = {:kind} && "+kind+" = {:id} && status = 'open'",
+		report, err := tx.FindFirstRecordByFilter(Reports, "reporter = '' && ai_label != '' && target_kind = {:kind} && target_id = {:id} && status = 'open'",
 			dbx.Params{"kind": kind, "id": id})
 		if err != nil {
 			reports, err := tx.FindCachedCollectionByNameOrId(Reports)
@@ -203,7 +203,9 @@ func reasonOf(label string) string {
 // with the text scored now and the label the admin's resolution gives it —
 // the flagged label when they actioned the report, the model's first clean
 // label when they dismissed it. The text and label columns are a
-// text_classifier dataset as they stand.
+// text_classifier dataset as they stand. A report whose post or comment
+// was deleted stays in the queue and the log, but not here: its text went
+// with it (Madang keeps no copy of deleted content).
 func exportAssistReports(e *core.RequestEvent) error {
 	if !access.IsAdmin(e.Auth) {
 		return e.ForbiddenError("Only admins export the moderation assist's reports.", nil)
@@ -227,7 +229,7 @@ func exportAssistReports(e *core.RequestEvent) error {
 		Board      string  `db:"board"`
 		Options    string  `db:"options"`
 	}
-	q := e.App.DB().Select("r.id", "r.target_kind", "COALESCE(NULLIF(r.post, ''), r.comment) AS target", "r.status",
+	q := e.App.DB().Select("r.id", "r.target_kind", "r.target_id AS target", "r.status",
 		"r.ai_label", "r.ai_score", "r.resolved_at",
 		"COALESCE(p.title, '') AS title", "COALESCE(c.content, p.content, '') AS content",
 		"COALESCE(p.board, cp.board, '') AS board", "COALESCE(a.options, '') AS options").
@@ -237,7 +239,8 @@ func exportAssistReports(e *core.RequestEvent) error {
 		LeftJoin(access.CollectionNamePosts+" cp", dbx.NewExp("cp.id = c.post")).
 		LeftJoin(access.CollectionNameBoards+" b", dbx.NewExp("b.id = COALESCE(p.board, cp.board)")).
 		LeftJoin(access.CollectionNameAIs+" a", dbx.NewExp("a.id = b.moderation_ai")).
-		Where(dbx.NewExp("r.reporter = '' AND r.ai_label != '' AND r.status IN ('dismissed', 'actioned') AND r.target_kind IN ('post', 'comment')")).
+		Where(dbx.NewExp("r.reporter = '' AND r.ai_label != '' AND r.status IN ('dismissed', 'actioned') AND r.target_kind IN ('post', 'comment')"+
+			" AND COALESCE(p.id, c.id) IS NOT NULL")).
 		OrderBy("r.resolved_at", "r.id")
 	if board != "" {
 		q.AndWhere(dbx.NewExp("COALESCE(p.board, cp.board) = {:board}", dbx.Params{"board": board}))

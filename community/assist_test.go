@@ -241,6 +241,15 @@ func TestModerationAssist(t *testing.T) {
 	if other := call(t, base, http.MethodGet, "/api/reports/ai-export?board="+testapp.ID(testapp.BoardMembers), testapp.Adam, nil); strings.Count(other.Raw, "\n") != 1 {
 		t.Fatalf("another board's export has rows:\n%s", other.Raw)
 	}
+	// a deleted post's report stays, but leaves the dataset: its text is gone
+	mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+cleanID, testapp.Bob, nil, http.StatusNoContent)
+	if r, err := app.FindRecordById("reports", edited.Id); err != nil || r.GetString("target_id") != cleanID {
+		t.Fatalf("the deleted post's report: %v %v", r, err)
+	}
+	export = mustCall(t, base, http.MethodGet, "/api/reports/ai-export", testapp.Adam, nil, http.StatusOK)
+	if rows, _ := csv.NewReader(strings.NewReader(export.Raw)).ReadAll(); len(rows) != 2 || rows[1][6] != spamID {
+		t.Fatalf("export after the delete:\n%s", export.Raw)
+	}
 }
 
 // TestModerationAssistAutoHide: with auto_hide_reports = 1 the system's

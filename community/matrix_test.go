@@ -892,8 +892,9 @@ func TestMatrixAccountRoutes(t *testing.T) {
 		mxGone(t, app, "notifications", mxNAlice, mxNAliceRead)
 		mxGone(t, app, "bookmarks", mxKAlice, mxKAliceBob)
 		mxGone(t, app, "blocks", mxBAlice)
-		mxGone(t, app, "reports", mxRAlice)
-		for collection, ids := range map[string][]string{"notifications": {mxNBob}, "reports": {mxRBob, mxRAI},
+		// her report is evidence: it stays, without a reporter (migration 1795900840)
+		mxField(t, app, "reports", mxRAlice, "reporter", "")
+		for collection, ids := range map[string][]string{"notifications": {mxNBob}, "reports": {mxRAlice, mxRBob, mxRAI},
 			"bookmarks": {mxKBob, mxKGina}, "blocks": {mxBGina, mxBBob}} {
 			mxSameIDs(t, collection+" left", mxIDsWhere(t, app, collection, "", nil), ids)
 		}

@@ -1,6 +1,8 @@
 package community_test
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -154,6 +156,110 @@ func TestReportTargetErrors(t *testing.T) {
 		}
 	}
 	snap.AssertUnchanged(t, app)
+}
+
+// TestReportsOutliveTheirTargets: reports are evidence. Deleting the
+// reported post, comment, message or user, or the reporter's account,
+// keeps the reports (target_id still names what they were about); the
+// queue shows such a target as deleted, and the resolve route dismisses
+// its reports, all of them at once, and refuses to hide or ban.
+func TestReportsOutliveTheirTargets(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	members, tokens := testapp.CreateMembers(t, app, "wit", 2)
+	reporter, reported := members[0], members[1]
+	post := testapp.CreatePost(t, app, pub, alice, "to delete")
+	other := testapp.CreatePost(t, app, pub, alice, "to delete too")
+	comment := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), gina, "")
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": gina, "members": []string{bob}})
+	message := testapp.SaveRecord(t, app, "chats", map[string]any{"session": session.Id, "author": gina, "content": "rude", "is_visible": true})
+	reports := "/api/collections/reports/records"
+	report := func(tok, kind, id string) string {
+		t.Helper()
+		r := testapp.Call(t, http.MethodPost, base+reports, tok, map[string]any{"target_kind": kind, kind: id, "reason": "spam"})
+		if r.Status != 200 {
+			t.Fatalf("report of %s %s: %d %s", kind, id, r.Status, r.Raw)
+		}
+		return r.Body["id"].(string)
+	}
+	bobs := testapp.Token(testapp.Bob)
+	ofPost := report(bobs, "post", post.Id)
+	report(tokens[0], "post", post.Id)
+	report(bobs, "post", other.Id)
+	ofComment := report(bobs, "comment", comment.Id)
+	report(bobs, "chat", message.Id)
+	ofUser := report(bobs, "user", reported.Id)
+	report(tokens[0], "user", reported.Id)
+
+	// bob's two open post reports lose their post: they stay apart
+	mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+post.Id, testapp.Alice, nil, 204)
+	mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+other.Id, testapp.Alice, nil, 204)
+	mustCall(t, base, http.MethodDelete, "/api/collections/comments/records/"+comment.Id, testapp.Gina, nil, 204)
+	if err := app.Delete(message); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*core.Record{reported, reporter} {
+		if r := testapp.Call(t, http.MethodDelete, base+"/api/collections/users/records/"+u.Id, testapp.Token(testapp.Adam), nil); r.Status != 404 {
+			t.Fatalf("an admin deleted an account: %d", r.Status)
+		}
+	}
+	for i, u := range []*core.Record{reported, reporter} {
+		if r := testapp.Call(t, http.MethodDelete, base+"/api/collections/users/records/"+u.Id, tokens[1-i], nil); r.Status != 204 {
+			t.Fatalf("deleting %s: %d %s", u.Id, r.Status, r.Raw)
+		}
+	}
+	all, err := app.FindAllRecords("reports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTarget := map[string]int{}
+	for _, r := range all {
+		byTarget[r.GetString("target_kind")+" "+r.GetString("target_id")]++
+		if r.GetString("status") != community.ReportOpen || r.GetString(r.GetString("target_kind")) != "" {
+			t.Errorf("report %s: status %q, %s %q", r.Id, r.GetString("status"), r.GetString("target_kind"), r.GetString(r.GetString("target_kind")))
+		}
+	}
+	want := map[string]int{"post " + post.Id: 2, "post " + other.Id: 1, "comment " + comment.Id: 1, "chat " + message.Id: 1, "user " + reported.Id: 2}
+	if len(all) != 7 || !maps.Equal(byTarget, want) {
+		t.Fatalf("reports after the deletes: %v, want %v", byTarget, want)
+	}
+	if r := mustCall(t, base, http.MethodGet, reports, testapp.Bob, nil, 200); r.Body["totalItems"] != 5.0 {
+		t.Errorf("bob lists %v reports, want his five: %s", r.Body["totalItems"], r.Raw)
+	}
+
+	q := mustCall(t, base, http.MethodGet, "/api/reports/queue", testapp.Adam, nil, 200)
+	var got []string
+	for _, it := range items(q) {
+		m := it.(map[string]any)
+		got = append(got, fmt.Sprint(m["target_kind"], " ", m["target_id"], " ", m["reports"], " ", m["reporters"], " ", m["from_ai"], " ", m["deleted"]))
+	}
+	slices.Sort(got)
+	wantQueue := []string{"chat " + message.Id + " 1 1 false true", "comment " + comment.Id + " 1 1 false true",
+		"post " + other.Id + " 1 1 false true", "post " + post.Id + " 2 1 false true", "user " + reported.Id + " 2 1 false true"}
+	slices.Sort(wantQueue)
+	if !slices.Equal(got, wantQueue) {
+		t.Fatalf("queue %v\nwant %v", got, wantQueue)
+	}
+
+	snap := testapp.TakeSnapshot(t, app, "reports", "moderation_log", "notifications")
+	for id, action := range map[string]string{ofPost: "hide", ofComment: "ban", ofUser: "ban"} {
+		r := mustCall(t, base, http.MethodPost, "/api/reports/"+id+"/resolve", testapp.Adam, map[string]any{"action": action}, 400)
+		if !strings.Contains(r.Raw, "no longer exists; dismiss the report") {
+			t.Errorf("%s of a deleted target: %s", action, r.Raw)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	mustCall(t, base, http.MethodPost, "/api/reports/"+ofPost+"/resolve", testapp.Adam, map[string]any{"action": "dismiss", "reason": "gone"}, 200)
+	if n, _ := app.CountRecords("reports", dbx.HashExp{"target_id": post.Id, "status": community.ReportDismissed}); n != 2 {
+		t.Fatalf("%d of the deleted post's 2 reports dismissed", n)
+	}
+	lines, _ := app.FindRecordsByFilter("moderation_log", "target_id = {:id}", "", 0, 0, dbx.Params{"id": post.Id})
+	if len(lines) != 1 || lines[0].GetString("action") != community.ActionReportResolve || lines[0].GetString("target_kind") != "post" {
+		t.Fatalf("log of the dismissal: %v", lines)
+	}
+	if n := notificationsOf(t, app, bob); len(n) == 0 || n[0].GetString("kind") != community.KindModeration || n[0].GetString("text") != "Your report was dismissed." {
+		t.Fatalf("bob's notices: %v", n)
+	}
 }
 
 // TestReportBanAndAutoHide: resolving with ban bans the author; a board's

@@ -43,15 +43,20 @@ func registerReports(app core.App) {
 		}
 		e.Record.Set("reporter", e.Auth.Id)
 		e.Record.Set("status", ReportOpen)
-		for _, f := range []string{"resolved_by", "resolved_at", "ai_label", "ai_score"} {
+		for _, f := range []string{"resolved_by", "resolved_at", "ai_label", "ai_score", "target_id"} {
 			e.Record.Set(f, nil)
 		}
 		return checkReportTarget(e)
-	}, "reporter", "status", "resolved_by", "resolved_at")
+	}, "reporter", "status", "resolved_by", "resolved_at", "target_id")
 	app.OnRecordCreate(Reports).BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("status") == "" {
 			e.Record.Set("status", ReportOpen)
 		}
+		keepTargetID(e.Record)
+		return e.Next()
+	})
+	app.OnRecordUpdate(Reports).BindFunc(func(e *core.RecordEvent) error {
+		keepTargetID(e.Record)
 		return e.Next()
 	})
 	app.OnRecordCreateExecute(Reports).BindFunc(func(e *core.RecordEvent) error {
@@ -66,7 +71,16 @@ func registerReports(app core.App) {
 	})
 }
 
-// target returns the record a report is about, or nil.
+// keepTargetID copies a report's target relation into target_id, which
+// keeps it once the target is deleted (the relation is not cascading, so
+// the delete empties it: migration 1795900840_report_evidence.go).
+func keepTargetID(report *core.Record) {
+	if id := report.GetString(report.GetString("target_kind")); id != "" {
+		report.Set("target_id", id)
+	}
+}
+
+// target returns the record a report is about, or nil (also once deleted).
 func target(app core.App, report *core.Record) *core.Record {
 	kind := report.GetString("target_kind")
 	collection, ok := targetFields[kind]
@@ -113,7 +127,7 @@ func checkReportTarget(e *core.RecordRequestEvent) error {
 		msg := "There is no such " + kind + " for you to report."
 		return apis.NewBadRequestError(msg, validation.Errors{kind: validation.NewError("validation_invalid_target", msg)})
 	}
-	_, err := e.App.FindFirstRecordByFilter(Reports, "reporter = {:me} && target_kind = {:kind} && "+kind+" = {:target} && status = 'open'",
+	_, err := e.App.FindFirstRecordByFilter(Reports, "reporter = {:me} && target_kind = {:kind} && target_id = {:target} && status = 'open'",
 		dbx.Params{"me": e.Auth.Id, "kind": kind, "target": t.Id})
 	if err == nil {
 		return apis.NewBadRequestError("You already reported this; an admin will look at it.", validation.Errors{kind: validation.NewError(
@@ -153,10 +167,11 @@ func autoHide(tx core.App, report *core.Record) error {
 		return nil
 	}
 	kind := report.GetString("target_kind")
-	// the system (empty reporter: the moderation assist) counts as one
+	// the moderation assist (its reports carry ai_label) counts as one; a
+	// report whose reporter's account was deleted counts no more
 	var reporters int
-	err := tx.DB().Select("COUNT(DISTINCT [[reporter]])").From(Reports).
-		Where(dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen}).Row(&reporters)
+	err := tx.DB().Select("COUNT(DISTINCT NULLIF([[reporter]], '')) + COALESCE(MAX([[ai_label]] != ''), 0)").From(Reports).
+		Where(dbx.HashExp{"target_kind": kind, "target_id": t.Id, "status": ReportOpen}).Row(&reporters)
 	if err != nil || reporters < board.GetInt("auto_hide_reports") {
 		return err
 	}
@@ -246,12 +261,8 @@ func resolveReport(e *core.RequestEvent) error {
 				}
 			}
 		}
-		var same []*core.Record
-		if t != nil {
-			same, err = tx.FindAllRecords(Reports, dbx.HashExp{"target_kind": kind, kind: t.Id, "status": ReportOpen})
-		} else {
-			same = []*core.Record{report}
-		}
+		targetID := report.GetString("target_id")
+		same, err := tx.FindAllRecords(Reports, dbx.HashExp{"target_kind": kind, "target_id": targetID, "status": ReportOpen})
 		if err != nil {
 			return err
 		}
@@ -268,7 +279,6 @@ func resolveReport(e *core.RequestEvent) error {
 				return err
 			}
 		}
-		targetID := report.GetString(kind)
 		return writeLog(tx, who, entry{ActionReportResolve, kind, targetID,
 			fmt.Sprintf("%s (%d report(s))", body.Action, len(same))})
 	})
@@ -293,6 +303,7 @@ type queueItem struct {
 	Reporters  int            `json:"reporters" db:"reporters"`
 	Latest     string         `json:"latest" db:"latest"`
 	FromAI     bool           `json:"from_ai" db:"from_ai"`
+	Deleted    bool           `json:"deleted" db:"deleted"`
 	Reasons    map[string]int `json:"reasons" db:"-"`
 	RawReasons string         `json:"-" db:"raw_reasons"`
 }
@@ -300,8 +311,9 @@ type queueItem struct {
 // reportQueue answers GET /api/reports/queue?page=&perPage= for admins: the
 // open reports grouped by target, the most reported first, with counts by
 // reason: {"page","perPage","items":[{target_kind, target_id, reports,
-// reporters, latest, from_ai, reasons}]}. The reports themselves are
-// listed with the SDK (filter by target).
+// reporters, latest, from_ai, deleted, reasons}]}, where deleted says what
+// was reported no longer exists (dismiss it). The reports themselves are
+// listed with the SDK (filter by target_id).
 func reportQueue(e *core.RequestEvent) error {
 	if !access.IsAdmin(e.Auth) && !e.HasSuperuserAuth() {
 		return e.ForbiddenError("Only admins see the moderation queue.", nil)
@@ -317,12 +329,16 @@ func reportQueue(e *core.RequestEvent) error {
 		perPage = 30
 	}
 	var items []queueItem
-	err := e.App.DB().NewQuery(`SELECT [[target_kind]],
-			COALESCE(NULLIF([[post]], ''), NULLIF([[comment]], ''), NULLIF([[chat]], ''), [[user]]) AS [[target_id]],
-			COUNT(*) AS [[reports]], COUNT(DISTINCT NULLIF([[reporter]], '')) AS [[reporters]], MAX([[created]]) AS [[latest]],
-			MAX([[reporter]] = '') AS [[from_ai]], group_concat([[reason]]) AS [[raw_reasons]]
-		FROM {{reports}} WHERE [[status]] = 'open'
-		GROUP BY [[target_kind]], [[target_id]]
+	err := e.App.DB().NewQuery(`SELECT [[r.target_kind]] AS [[target_kind]], [[r.target_id]] AS [[target_id]],
+			COUNT(*) AS [[reports]], COUNT(DISTINCT NULLIF([[r.reporter]], '')) AS [[reporters]], MAX([[r.created]]) AS [[latest]],
+			MAX([[r.ai_label]] != '') AS [[from_ai]], group_concat([[r.reason]]) AS [[raw_reasons]],
+			NOT CASE [[r.target_kind]]
+				WHEN 'post' THEN EXISTS (SELECT 1 FROM {{posts}} WHERE [[id]] = [[r.target_id]])
+				WHEN 'comment' THEN EXISTS (SELECT 1 FROM {{comments}} WHERE [[id]] = [[r.target_id]])
+				WHEN 'chat' THEN EXISTS (SELECT 1 FROM {{chats}} WHERE [[id]] = [[r.target_id]])
+				ELSE EXISTS (SELECT 1 FROM {{users}} WHERE [[id]] = [[r.target_id]]) END AS [[deleted]]
+		FROM {{reports}} [[r]] WHERE [[r.status]] = 'open'
+		GROUP BY [[r.target_kind]], [[r.target_id]]
 		ORDER BY [[reports]] DESC, [[latest]] DESC
 		LIMIT {:limit} OFFSET {:offset}`).
 		Bind(dbx.Params{"limit": perPage, "offset": (page - 1) * perPage}).All(&items)

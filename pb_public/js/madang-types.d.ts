@@ -485,6 +485,7 @@ export interface ReportsRecord<Expand = ReportsExpand> extends BaseSystemFields<
   ai_score: number;
   created: string;
   updated: string;
+  target_id: string;
 }
 
 /** The relations of users that ?expand= can fill (and back-relations, untyped). */
@@ -576,6 +577,7 @@ export interface ReportQueueItem {
   reporters: number;
   latest: string;
   from_ai: boolean;
+  deleted: boolean;
   reasons: Partial<Record<ReportsRecord['reason'], number>>;
 }
 

@@ -262,6 +262,31 @@ func TestReportsOutliveTheirTargets(t *testing.T) {
 	}
 }
 
+// TestSuperuserReportsNameAReporter: a superuser files a report on a
+// member's behalf, naming them, under the one-open-report limit; a report
+// of nobody would read as the moderation assist's, and is refused.
+func TestSuperuserReportsNameAReporter(t *testing.T) {
+	app, base := server(t)
+	list := "/api/collections/reports/records"
+	ofBob := map[string]any{"target_kind": "user", "user": bob, "reason": "spam"}
+	snap := testapp.TakeSnapshot(t, app, "reports")
+	r := mustCall(t, base, http.MethodPost, list, "root", ofBob, 400)
+	if code, _ := r.Body["data"].(map[string]any)["reporter"].(map[string]any)["code"].(string); code != "validation_required" {
+		t.Fatalf("a superuser's report of nobody: %s", r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+	ofBob["reporter"] = alice
+	mustCall(t, base, http.MethodPost, list, "root", ofBob, 200)
+	snap = testapp.TakeSnapshot(t, app, "reports")
+	mustCall(t, base, http.MethodPost, list, "root", ofBob, 400)
+	mustCall(t, base, http.MethodPost, list, testapp.Alice, ofBob, 400)
+	snap.AssertUnchanged(t, app)
+	q := mustCall(t, base, http.MethodGet, "/api/reports/queue", testapp.Adam, nil, 200)
+	if it := items(q); len(it) != 1 || it[0].(map[string]any)["from_ai"] != false || it[0].(map[string]any)["reporters"] != 1.0 {
+		t.Fatalf("the queue: %s", q.Raw)
+	}
+}
+
 // TestReportBanAndAutoHide: resolving with ban bans the author; a board's
 // auto_hide_reports hides a post once that many distinct members reported
 // it, and concurrent reports count exactly.

@@ -59,6 +59,18 @@ func registerReports(app core.App) {
 		keepTargetID(e.Record)
 		return e.Next()
 	})
+	// An empty reporter is the moderation assist's (its reports carry
+	// ai_label) or a deleted account's. A superuser, whom ServerSet lets
+	// set reporter, files on a member's behalf and names them: a report of
+	// nobody read as the assist's in the queue, and escaped the
+	// one-open-report index (until 2026-12-03).
+	app.OnRecordValidate(Reports).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.IsNew() && e.Record.GetString("reporter") == "" && e.Record.GetString("ai_label") == "" {
+			msg := "Name the member this report is from (reporter); only the moderation assist files reports without one."
+			return validation.Errors{"reporter": validation.NewError("validation_required", msg)}
+		}
+		return e.Next()
+	})
 	app.OnRecordCreateExecute(Reports).BindFunc(func(e *core.RecordEvent) error {
 		return txn.Around(e, func(tx core.App) error { return autoHide(tx, e.Record) })
 	})

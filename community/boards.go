@@ -1,6 +1,8 @@
 package community
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,9 +22,15 @@ import (
 // blocked author's posts, comments and messages leave the blocker's lists,
 // search and PocketBase's realtime; chat/sse.go asks access.HasBlocked for
 // Madang's own chat delivery), equal to the blocker's blocks records, in
-// the transaction of each block and unblock. Saving the user also renews
-// their realtime connections' auth, so the rules apply there at once.
-// Blocks are private to the blocker, and never of an admin.
+// the transaction of each block and unblock. The list is written with SQL,
+// not by saving the user: the save's update event of the blocker's record
+// went to everyone subscribed to it (the users view rule is public) at the
+// moment they blocked or unblocked someone, with nothing visible changed
+// (until 2026-12-03). No save is needed for realtime either: a rule reads
+// @request.auth.blocking by joining the users row (PocketBase resolves
+// every auth field but id and collection that way), not from the
+// connection's copy of the auth record. Blocks are private to the blocker,
+// and never of an admin.
 func registerBlocks(app core.App) {
 	access.ServerSet(app, access.CollectionNameUsers, func(e *core.RecordRequestEvent) error {
 		e.Record.Set("blocking", nil)
@@ -38,18 +46,19 @@ func registerBlocks(app core.App) {
 				users = append(users, before)
 			}
 			for _, id := range users {
-				user, err := tx.FindRecordById(access.CollectionNameUsers, id)
-				if err != nil {
-					continue // the blocker is being deleted
-				}
-				var blocked []string
-				err = tx.DB().Select("blocked").From(Blocks).Where(dbx.HashExp{"user": id}).OrderBy("created", "id").Column(&blocked)
+				blocked := []string{}
+				err := tx.DB().Select("blocked").From(Blocks).Where(dbx.HashExp{"user": id}).OrderBy("created", "id").Column(&blocked)
 				if err != nil {
 					return err
 				}
-				user.Set("blocking", blocked)
-				if err := tx.Save(user); err != nil {
+				list, err := json.Marshal(blocked)
+				if err != nil {
 					return err
+				}
+				// no row when the blocker is being deleted
+				_, err = tx.DB().Update(access.CollectionNameUsers, dbx.Params{"blocking": string(list)}, dbx.HashExp{"id": id}).Execute()
+				if err != nil {
+					return fmt.Errorf("keeping users.blocking of %s: %w", id, err)
 				}
 			}
 			return nil

@@ -91,6 +91,37 @@ func TestBlocking(t *testing.T) {
 	}
 }
 
+// TestBlockingIsQuiet: blocking and unblocking send no event of the
+// blocker's users record (its public fields do not change; the event would
+// tell its subscribers when they blocked someone), and still take effect
+// on the blocker's realtime connection at once, both ways.
+func TestBlockingIsQuiet(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	watcher := testapp.OpenSSE(t, base, token(testapp.Gina), "users/"+alice, testapp.SentinelTopic)
+	aliceLive := testapp.OpenSSE(t, base, token(testapp.Alice), "posts/*", testapp.SentinelTopic)
+	before, _ := app.FindRecordById("users", alice)
+
+	b := mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	if u, _ := app.FindRecordById("users", alice); !slices.Equal(u.GetStringSlice("blocking"), []string{bob}) || u.GetString("updated") != before.GetString("updated") {
+		t.Fatalf("alice after blocking: blocking %v, updated %q (was %q)", u.GetStringSlice("blocking"), u.GetString("updated"), before.GetString("updated"))
+	}
+	mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob, map[string]any{"board": pub, "title": "blocked", "content": "c"}, 200)
+	sentinel := testapp.Sentinel(t, app)
+	watcher.ExpectOnly(t, sentinel)
+	aliceLive.ExpectOnly(t, sentinel)
+
+	mustCall(t, base, http.MethodDelete, "/api/collections/blocks/records/"+b.Body["id"].(string), testapp.Alice, nil, 204)
+	if u, _ := app.FindRecordById("users", alice); len(u.GetStringSlice("blocking")) != 0 {
+		t.Fatalf("alice after unblocking: blocking %v", u.GetStringSlice("blocking"))
+	}
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob, map[string]any{"board": pub, "title": "seen", "content": "c"}, 200)
+	if rec := aliceLive.ExpectRecord(t, "posts/*"); rec["id"] != post.Body["id"] {
+		t.Fatalf("alice, unblocking, got %v", rec)
+	}
+	watcher.ExpectOnly(t, testapp.Sentinel(t, app))
+}
+
 // TestBookmarks: a member bookmarks posts they can read, lists them newest
 // first, and stops seeing one whose post they can no longer read.
 func TestBookmarks(t *testing.T) {

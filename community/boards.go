@@ -67,6 +67,30 @@ func registerBlocks(app core.App) {
 	app.OnRecordCreateExecute(Blocks).BindFunc(sync)
 	app.OnRecordUpdateExecute(Blocks).BindFunc(sync)
 	app.OnRecordDeleteExecute(Blocks).BindFunc(sync)
+	// A member who becomes an admin is blocked by nobody, as no admin can be
+	// (the blocks create rule): their blocks go in the role change's
+	// transaction, whoever makes it (a superuser over the API or in the
+	// dashboard), and sync takes them out of each blocker's users.blocking,
+	// so the rules and access.HasBlocked agree. They stay gone if the admin
+	// steps down. Until 2026-12-03 such a block stayed, and hid the admin's
+	// posts and moderation notices from the blocker.
+	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") != access.RoleAdmin || e.Record.Original().GetString("role") == access.RoleAdmin {
+			return e.Next()
+		}
+		return txn.Around(e, func(tx core.App) error {
+			blocks, err := tx.FindAllRecords(Blocks, dbx.HashExp{"blocked": e.Record.Id})
+			if err != nil {
+				return err
+			}
+			for _, b := range blocks {
+				if err := tx.Delete(b); err != nil {
+					return fmt.Errorf("removing block %s of new admin %s: %w", b.Id, e.Record.Id, err)
+				}
+			}
+			return nil
+		})
+	})
 }
 
 // registerBookmarks: bookmarks are rules only (pb_migrations): the owner's,

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/pocketbase/dbx"
+
 	"madang/internal/testapp"
 )
 
@@ -120,6 +122,50 @@ func TestBlockingIsQuiet(t *testing.T) {
 		t.Fatalf("alice, unblocking, got %v", rec)
 	}
 	watcher.ExpectOnly(t, testapp.Sentinel(t, app))
+}
+
+// TestNewAdminsAreBlockedByNobody: when a member becomes an admin, the
+// blocks of them go (admins cannot be blocked): the blocker reads the
+// admin's posts again and hears of their moderation; the blocks stay gone
+// if the admin steps down.
+func TestNewAdminsAreBlockedByNobody(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Gina, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": gina}, 200)
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob, map[string]any{"board": pub, "title": "announcement", "content": "c"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+post, testapp.Alice, nil, 404)
+
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+bob, "root", map[string]any{"role": "admin"}, 200)
+	if n, _ := app.CountRecords("blocks", dbx.HashExp{"blocked": bob}); n != 0 {
+		t.Fatalf("%d blocks of the new admin left", n)
+	}
+	for who, want := range map[string][]string{alice: {gina}, gina: {}} {
+		if u, _ := app.FindRecordById("users", who); !slices.Equal(u.GetStringSlice("blocking"), want) {
+			t.Errorf("%s blocks %v, want %v", who, u.GetStringSlice("blocking"), want)
+		}
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+post, testapp.Alice, nil, 200)
+	mine := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice, map[string]any{"board": pub, "title": "mine", "content": "c"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+mine, testapp.Bob, map[string]any{"is_visible": false}, 200)
+	if n := notificationsOf(t, app, alice); len(n) == 0 || n[0].GetString("kind") != "moderation" || n[0].GetString("actor") != bob {
+		t.Fatalf("alice's notices after the new admin hid her post: %v", n)
+	}
+
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+bob, "root", map[string]any{"role": "member"}, 200)
+	if n, _ := app.CountRecords("blocks", dbx.HashExp{"blocked": bob}); n != 0 {
+		t.Fatalf("%d blocks came back", n)
+	}
+	// a save outside the API (the CLI, Go code) does the same
+	g, _ := app.FindRecordById("users", gina)
+	g.Set("role", "admin")
+	if err := app.Save(g); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := app.FindRecordById("users", alice); len(u.GetStringSlice("blocking")) != 0 {
+		t.Fatalf("alice still blocks the new admin gina: %v", u.GetStringSlice("blocking"))
+	}
 }
 
 // TestBookmarks: a member bookmarks posts they can read, lists them newest

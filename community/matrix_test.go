@@ -31,7 +31,7 @@ var (
 	mxBobPost    = testapp.ID("mxbobpost")    // bob's visible post on the public board
 	mxNAlice     = testapp.ID("mxnalice")     // alice's unread comment notification (actor gina)
 	mxNAliceRead = testapp.ID("mxnaliceread") // alice's read reply notification
-	mxNBob       = testapp.ID("mxnbob")       // bob's unread mention notification (actor alice)
+	mxNBob       = testapp.ID("mxnbob")       // bob's unread mention notification (actor alice, on his own post: he blocked gina, who wrote the public board's)
 	mxRAlice     = testapp.ID("mxralice")     // alice's open report of the public board's visible post (gina's)
 	mxRBob       = testapp.ID("mxrbob")       // bob's open report of the same post
 	mxRAI        = testapp.ID("mxrai")        // the moderation assist's open report of the public board's visible comment
@@ -66,7 +66,7 @@ func mxSeed(t testing.TB, app core.App) {
 		{"posts", map[string]any{"id": mxBobPost, "board": testapp.ID(pub), "author": bob, "title": "bob writes", "content": "by bob", "is_visible": true}},
 		{"notifications", map[string]any{"id": mxNAlice, "user": alice, "kind": "comment", "actor": gina, "post": testapp.VisiblePost(pub), "text": "a comment", "count": 1}},
 		{"notifications", map[string]any{"id": mxNAliceRead, "user": alice, "kind": "reply", "actor": gina, "post": testapp.VisiblePost(pub), "text": "a reply", "count": 1, "read_at": read}},
-		{"notifications", map[string]any{"id": mxNBob, "user": bob, "kind": "mention", "actor": alice, "post": testapp.VisiblePost(pub), "text": "@bob", "count": 1}},
+		{"notifications", map[string]any{"id": mxNBob, "user": bob, "kind": "mention", "actor": alice, "post": mxBobPost, "text": "@bob", "count": 1}},
 		{"reports", map[string]any{"id": mxRAlice, "reporter": alice, "target_kind": "post", "post": testapp.VisiblePost(pub), "reason": "spam", "status": "open"}},
 		{"reports", map[string]any{"id": mxRBob, "reporter": bob, "target_kind": "post", "post": testapp.VisiblePost(pub), "reason": "abuse", "status": "open"}},
 		{"reports", map[string]any{"id": mxRAI, "target_kind": "comment", "comment": testapp.VisibleComment(pub), "reason": "other", "status": "open", "ai_label": "spam", "ai_score": 0.93}},

@@ -163,6 +163,37 @@ journey('Markdown renders in posts and comments, images as thumbnails, avatars n
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [] });
 
+journey('files that are not images: the heading, then the list of files, and no stray text', async (j) => {
+  const { url } = server;
+  const board = server.board('자유게시판');
+  const writer = { name: '문서첨부', email: 'docs@madang.test', password: 'docs-pass-1234' };
+  await createMember(url, writer);
+  const client = await signedIn(url, writer.email, writer.password);
+  const postForm = new FormData();
+  postForm.append('board', board.id);
+  postForm.append('title', '회의록 첨부');
+  postForm.append('content', '회의록을 올립니다.');
+  postForm.append('attachments', new Blob(['회의록\n'], { type: 'text/plain' }), 'minutes.txt');
+  const post = await client.collection('posts').create(postForm);
+  const commentForm = new FormData();
+  commentForm.append('post', post.id);
+  commentForm.append('content', '발표 자료도 붙입니다.');
+  commentForm.append('attachments', new Blob(['%PDF-1.4\n%%EOF\n'], { type: 'application/pdf' }), 'slides.pdf');
+  await client.collection('comments').create(commentForm);
+
+  const page = await j.page(browser, 'writer', { viewport: { width: 1280, height: 800 } });
+  await signInUI(page, url, writer.email, writer.password);
+  await page.goto(`${url}/#/posts/${post.id}`);
+  for (const [box, file] of [[page.locator('article.post .attachments'), 'minutes'], [page.locator('li.comment .attachments'), 'slides']]) {
+    await box.locator('ul.files a', { hasText: file }).waitFor();
+    // the box holds exactly its heading and the list: no text node (such as "null") between them
+    const children = await box.evaluate((el) => [...el.childNodes].map((n) => n.nodeType === Node.ELEMENT_NODE ? n.nodeName.toLowerCase() : JSON.stringify(n.textContent)));
+    assert.deepEqual(children, ['h2', 'ul'], `${file}: ${children}`);
+    assert.doesNotMatch(await box.innerText(), /null/);
+  }
+  await j.screenshot(page, 'last-step');
+});
+
 const PAYLOADS = [
   '<img src=x onerror=alert(1)>',
   '<script>alert(2)</script>',

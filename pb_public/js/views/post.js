@@ -174,7 +174,8 @@ async function showFiles(box, record, fieldName) {
     return u.toString();
   };
   const images = files.filter(({ name }) => IMAGE.test(name));
-  box.append(h('h2', { class: 'small' }, t('post.attachments')),
+  // the helper, not Element.append: that would write a skipped null as the text "null"
+  append(box, h('h2', { class: 'small' }, t('post.attachments')),
     images.length ? h('div', { class: 'thumbs' }, images.map(({ name, url }) =>
       h('a', { class: 'thumb', href: url, target: '_blank', rel: 'noopener noreferrer', title: t('richtext.openFull', { name: displayFileName(name) }) },
         h('img', { src: thumbOf(name, url), alt: displayFileName(name), loading: 'lazy' })))) : null,

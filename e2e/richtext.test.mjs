@@ -194,6 +194,40 @@ journey('files that are not images: the heading, then the list of files, and no 
   await j.screenshot(page, 'last-step');
 });
 
+journey('a wide Markdown table scrolls in its own box on a phone, the page does not', async (j) => {
+  const { url } = server;
+  const board = server.board('자유게시판');
+  const writer = { name: '표작가', email: 'tables@madang.test', password: 'tables-pass-1234' };
+  await createMember(url, writer);
+  const client = await signedIn(url, writer.email, writer.password);
+  const columns = Array.from({ length: 30 }, (_, i) => i);
+  const table = [
+    `| ${columns.map((i) => `col${i}`).join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    `| ${columns.map((i) => `값${i}`).join(' | ')} |`,
+  ].join('\n');
+  const post = await client.collection('posts').create({ board: board.id, title: '넓은 표', content: `열이 많은 표입니다.\n\n${table}` });
+  await client.collection('comments').create({ post: post.id, content: table });
+
+  const phone = await j.page(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await phone.goto(`${url}/#/posts/${post.id}`);
+  for (const rich of [phone.locator('article.post .content.rich'), phone.locator('li.comment .content.rich')]) {
+    const wrap = rich.locator('.table-wrap');
+    await wrap.locator('table th', { hasText: 'col29' }).waitFor();
+    const box = await wrap.evaluate((el) => ({
+      scrolls: el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === 'auto',
+      right: el.getBoundingClientRect().right,
+      // a header cell is one line high: "col0" is not broken a letter a line
+      headerLines: Math.round(el.querySelector('th').getBoundingClientRect().height / parseFloat(getComputedStyle(el.querySelector('th')).lineHeight)),
+    }));
+    assert.ok(box.scrolls, 'the table scrolls inside its box');
+    assert.ok(box.right <= 390, `the box fits the screen: ${box.right}`);
+    assert.ok(box.headerLines <= 2, `a header cell keeps its word: ${box.headerLines} lines`);
+  }
+  assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth), 390, 'no sideways scroll of the page');
+  await j.screenshot(phone, 'last-step');
+});
+
 const PAYLOADS = [
   '<img src=x onerror=alert(1)>',
   '<script>alert(2)</script>',

@@ -67,11 +67,19 @@ export function richText(text, attrs = {}) {
 /** The Markdown of text as a sanitised DocumentFragment. */
 export function renderMarkdown(text) {
   const html = /** @type {string} */ (markdown.parse(String(text ?? ''))); // synchronous: async is off
-  return purify.sanitize(html, {
+  const fragment = purify.sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR,
     ALLOW_DATA_ATTR: false,
     ALLOW_ARIA_ATTR: false,
     RETURN_DOM_FRAGMENT: true,
   });
+  // a table wider than a phone scrolls in its own box (as pre does), not the page
+  for (const table of fragment.querySelectorAll('table')) {
+    const wrap = table.ownerDocument.createElement('div');
+    wrap.className = 'table-wrap';
+    table.replaceWith(wrap);
+    wrap.append(table);
+  }
+  return fragment;
 }

@@ -229,6 +229,25 @@ journey('guest on a members-only board and on a missing post', async (j) => {
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 404/] }); // the missing post and the closed board answer 404
 
+journey('a mangled link (a malformed %-escape) shows the page-not-found page', async (j) => {
+  const { url } = server;
+  const page = await j.page(browser, 'guest', DESKTOP);
+  // on a fresh load, and on a navigation from a page already shown
+  await page.goto(`${url}/#/boards/%E0%A4%A`);
+  await page.getByRole('heading', { name: '없는 페이지입니다.' }).waitFor();
+  await page.goto(`${url}/#/boards/${big.id}`);
+  await page.getByRole('heading', { name: '긴 게시판' }).waitFor();
+  for (const hash of ['#/posts/%', '#/users/%zz', `#/boards/${big.id}`, '#/posts/%E0%A4%A/edit']) {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    const name = hash === `#/boards/${big.id}` ? '긴 게시판' : '없는 페이지입니다.';
+    await page.getByRole('heading', { name }).waitFor();
+    assert.equal(await page.locator('main h1').count(), 1, `${hash}: one page shown`);
+  }
+  await page.locator('main').getByRole('link', { name: '게시판' }).click();
+  await page.waitForURL(/#\/$/);
+  await j.screenshot(page, 'last-step');
+}); // a page error (URIError) would fail the journey
+
 journey('admins hide and pin a member\'s post but do not edit it; the footer keeps their dashboard link', async (j) => {
   const { url } = server;
   const board = server.board('자유게시판');

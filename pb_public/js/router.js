@@ -24,11 +24,16 @@ export function current() {
 export function match(path) {
   for (const r of routes) {
     const m = r.regex.exec(path);
-    if (m) {
-      const params = {};
-      r.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1]); });
-      return { route: r, params };
+    if (!m) continue;
+    const params = {};
+    for (const [i, name] of r.names.entries()) {
+      try {
+        params[name] = decodeURIComponent(m[i + 1]);
+      } catch {
+        return null; // a malformed escape (a truncated link's "%E0%A4%A") names no page
+      }
     }
+    return { route: r, params };
   }
   return null;
 }

@@ -272,6 +272,35 @@ journey('admins hide and pin a member\'s post but do not edit it; the footer kee
   await j.screenshot(page, 'last-step');
 });
 
+journey('the edit page of someone else\'s post refuses, for a member and for an admin; the writer gets the form', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const client = await signedIn(url, member.email, member.password);
+  const theirs = await client.collection('posts').create({ board: board.id, title: '남이 고칠 수 없는 글', content: '쓴 사람만 고친다' });
+  const other = { name: '다른회원', email: 'other-editor@madang.test', password: 'other-pass-1234' };
+  await createMember(url, other);
+
+  for (const [label, who] of [['member', other], ['admin', ADMIN]]) {
+    const page = await j.page(browser, label, DESKTOP);
+    await signInUI(page, url, who.email, who.password);
+    await page.goto(`${url}/#/posts/${theirs.id}/edit`);
+    await page.getByRole('heading', { name: '글 수정' }).waitFor();
+    await page.locator('.notice', { hasText: '이 글은 쓴 사람만 고칠 수 있습니다.' }).waitFor();
+    assert.equal(await page.locator('main form, main input, main textarea').count(), 0, `${label}: no form`);
+    await page.getByRole('link', { name: '글로 돌아가기' }).click();
+    await page.getByRole('heading', { name: '남이 고칠 수 없는 글' }).waitFor();
+  }
+  const writerPage = await j.page(browser, 'writer', DESKTOP);
+  await signInUI(writerPage, url, member.email, member.password);
+  await writerPage.goto(`${url}/#/posts/${theirs.id}/edit`);
+  assert.equal(await writerPage.getByLabel('제목').inputValue(), '남이 고칠 수 없는 글');
+  await writerPage.getByLabel('제목').fill('쓴 사람이 고친 글');
+  await writerPage.getByRole('button', { name: '저장' }).click();
+  await writerPage.getByRole('heading', { name: '쓴 사람이 고친 글' }).waitFor();
+  assert.equal((await su.collection('posts').getOne(theirs.id)).title, '쓴 사람이 고친 글');
+  await j.screenshot(writerPage, 'last-step');
+});
+
 journey('board pages in English: page numbers, states and footer', async (j) => {
   const { url, su } = server;
   const empty = await su.collection('boards').create({ name: 'Quiet board', read: 'public', write: 'members', is_visible: true });

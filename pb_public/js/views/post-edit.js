@@ -1,6 +1,6 @@
 // Write a post (#/boards/{board}/new) or edit one (#/posts/{id}/edit), with
 // attachments sent by XMLHttpRequest so the upload shows its progress.
-import { pb, isAdmin, uploadRecord } from '../pb.js';
+import { pb, me, isAdmin, uploadRecord } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, formatBytes, displayFileName, notice, append } from '../ui.js';
 import { navigate } from '../router.js';
@@ -16,6 +16,13 @@ export default async function render({ root, params, title }) {
   title(heading);
   if (!editing && !board.can_write) {
     append(root, h('h1', { tabindex: -1 }, heading), notice('error', t('edit.cannotWrite')));
+    return;
+  }
+  // only the writer rewords a post, as on the post page: admins hide, pin
+  // and delete others' posts there, but do not edit them
+  if (editing && editing.author !== me()?.id) {
+    append(root, h('h1', { tabindex: -1 }, heading), notice('error', t('edit.cannotEdit')),
+      h('p', {}, h('a', { class: 'button', href: `#/posts/${editing.id}` }, t('edit.backToPost'))));
     return;
   }
 

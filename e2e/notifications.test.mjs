@@ -5,6 +5,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import PocketBase from 'pocketbase';
 import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, requireCollections, LIVE_MS } from './lib/harness.mjs';
 
 let server;
@@ -251,6 +252,52 @@ journey('home feeds show posts; bookmark add, list and remove', async (j) => {
   await marks.first().getByRole('button', { name: '스크랩 취소' }).click();
   await page.locator('.bookmark-list .empty').waitFor();
   assert.equal((await su.collection('bookmarks').getFullList({ filter: su.filter('user = {:u} && post = {:p}', { u: reader.user.id, p: popular.id }) })).length, 0);
+  await j.screenshot(page, 'last-step');
+});
+
+journey('home feed past its last page says so and links the last page', async (j) => {
+  const { url } = server;
+  const board = server.board('자유게시판');
+  const writer = await member('끝쪽글쓴이', 'feed-end@madang.test');
+  const guest = new PocketBase(url);
+  const feedLength = async (feed) => {
+    let n = 0;
+    for (let p = 1; ; p++) {
+      const res = await guest.send(`/api/feed/${feed}`, { query: { page: p, perPage: 20, fields: 'id' } });
+      n += res.items.length;
+      if (res.items.length < 20) return n;
+    }
+  };
+  // the recent feed ends on a full page, at least the second: 다음 is offered on it
+  const before = await feedLength('recent');
+  const add = Math.max(40 - before, 0) + ((20 - ((before + Math.max(40 - before, 0)) % 20)) % 20);
+  for (let i = 0; i < add; i++) await writer.client.collection('posts').create({ board: board.id, title: `끝쪽 글 ${i}`, content: '쪽 채우기' });
+  const total = await feedLength('recent');
+  assert.equal(total % 20, 0);
+  const last = total / 20;
+
+  const page = await j.page(browser, 'guest', DESKTOP);
+  await page.goto(`${url}/#/?page=${last}`);
+  const rows = page.locator('.feed-list[data-feed="recent"] .post-row');
+  await rows.nth(19).waitFor();
+  await page.locator('.pager').getByRole('link', { name: '다음 →' }).click();
+  const empty = page.locator('.feed-list .empty');
+  await empty.getByText(`이 쪽에는 글이 없습니다. 글은 ${last}쪽까지 있습니다.`).waitFor();
+  assert.doesNotMatch(await empty.textContent(), /아직 글이 없습니다/);
+  await empty.getByRole('link', { name: `마지막 쪽(${last}쪽)으로` }).click();
+  await page.waitForURL(new RegExp(`#/\\?page=${last}$`));
+  await rows.nth(19).waitFor();
+  assert.equal(await rows.count(), 20);
+
+  // far past the end, and on the popular feed
+  await page.goto(`${url}/#/?page=${last + 37}`);
+  await empty.getByRole('link', { name: `마지막 쪽(${last}쪽)으로` }).waitFor();
+  const popularLast = Math.ceil((await feedLength('popular')) / 20);
+  assert.ok(popularLast >= 1);
+  await page.goto(`${url}/#/?feed=popular&page=${popularLast + 2}`);
+  const toLast = page.locator('.feed-list[data-feed="popular"] .empty').getByRole('link', { name: `마지막 쪽(${popularLast}쪽)으로` });
+  await toLast.waitFor();
+  assert.equal(await toLast.getAttribute('href'), popularLast > 1 ? `#/?feed=popular&page=${popularLast}` : '#/?feed=popular');
   await j.screenshot(page, 'last-step');
 });
 

@@ -29,7 +29,14 @@ export default async function render(ctx) {
   if (signal.aborted) return;
   const items = res?.items || [];
   list.replaceChildren(...items.map(item));
-  if (!items.length) list.append(h('li', { class: 'muted empty' }, t(feed === 'popular' ? 'home.emptyPopular' : 'home.empty')));
+  if (!items.length) {
+    // a page past the end (an old link, or 다음 after a full last page) is not an empty site
+    const last = page > 1 ? await lastPage(feed, page) : 0;
+    if (signal.aborted) return;
+    list.append(h('li', { class: 'muted empty' }, last
+      ? [t('home.pastEnd', { n: fmtNumber(last) }), ' ', h('a', { href: link(feed, last) }, t('home.lastPage', { n: fmtNumber(last) }))]
+      : t(feed === 'popular' ? 'home.emptyPopular' : 'home.empty')));
+  }
   replace(pager,
     page > 1 ? h('a', { class: 'button', href: link(feed, page - 1) }, t('common.prev')) : h('span'),
     items.length === PER_PAGE && page < 500 ? h('a', { class: 'button', href: link(feed, page + 1) }, t('common.next')) : h('span'));
@@ -39,6 +46,28 @@ export default async function render(ctx) {
   const heading = boardsBox.querySelector('h1');
   if (heading) heading.replaceWith(h('h2', { id: 'home-boards-h' }, heading.textContent));
   ctx.title(t('home.title'));
+}
+
+/**
+ * The last page of a feed that holds posts, below the empty `page` (0 when
+ * the feed is empty). The feeds send no count: page `page - 1` is tried
+ * first (reached by 다음), then the pages below it by halves, ids only.
+ */
+async function lastPage(feed, page) {
+  const hasPosts = async (p) => {
+    const res = await pb.send(`/api/feed/${feed}`, { method: 'GET', query: { page: p, perPage: PER_PAGE, fields: 'id' } });
+    return (res?.items || []).length > 0;
+  };
+  if (await hasPosts(page - 1)) return page - 1;
+  // lo is 0 or a page with posts; every page above hi is empty
+  let lo = 0;
+  let hi = page - 2;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (await hasPosts(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function item(post) {

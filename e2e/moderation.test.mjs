@@ -4,7 +4,8 @@
 // one call, the reporter is notified, and the moderation log lists the hide.
 // A member blocks another from the profile page: the blocked member's post
 // leaves the blocker's board list, and the blocked users list on #/profile
-// unblocks. Phone screenshots of the new pages.
+// unblocks. Phone screenshots of the new pages. Replies to a comment the
+// reader does not get (hidden, or by a member they block) still show.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN, LIVE_MS, PHONE, assertNoSideScroll } from './lib/harness.mjs';
@@ -162,5 +163,60 @@ journey('block a member from their profile: their posts leave my board list', as
   assert.equal((await su.collection('blocks').getFullList({ filter: `user = "${mu.id}"` })).length, 0);
   await page.goto(`${url}/#/boards/${board.id}`);
   await page.locator('.post-row', { hasText: '무례한 글' }).waitFor({ timeout: LIVE_MS });
+  await j.screenshot(page, 'last-step');
+});
+
+journey('replies to a hidden comment, or to one by a member I block, still show under a stand-in', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const people = {
+    reader: { name: '답글독자', email: 'reply-reader@madang.test', password: 'reply-reader-1234' },
+    jane: { name: '답글제인', email: 'reply-jane@madang.test', password: 'reply-jane-1234' },
+    evil: { name: '답글악당', email: 'reply-evil@madang.test', password: 'reply-evil-1234' },
+  };
+  const ids = {};
+  const clients = {};
+  for (const [key, p] of Object.entries(people)) {
+    ids[key] = (await createMember(url, p)).id;
+    clients[key] = await signedIn(url, p.email, p.password);
+  }
+  const post = await clients.reader.collection('posts').create({ board: board.id, title: '답글이 사라지지 않는 글', content: '댓글과 답글' });
+  const evilTop = await clients.evil.collection('comments').create({ post: post.id, content: 'EVIL TOP' });
+  const janeTop = await clients.jane.collection('comments').create({ post: post.id, content: 'JANE TOP' });
+  await clients.jane.collection('comments').create({ post: post.id, parent: evilTop.id, content: 'JANE REPLY TO EVIL' });
+  await clients.evil.collection('comments').create({ post: post.id, parent: janeTop.id, content: 'EVIL REPLY TO JANE' });
+
+  /** The comments drawn on the page: [text, the text of the comment it is under, or null], in order. */
+  const drawn = (page) => page.locator('ol.comments').evaluate((list) => [...list.querySelectorAll('li.comment:not(.unlisted)')].map((li) => [
+    li.querySelector(':scope > .content').textContent.trim(),
+    li.parentElement.closest('li.comment')?.querySelector(':scope > .content, :scope > .meta.muted')?.textContent.trim() ?? null,
+  ]));
+  const heading = (page) => page.locator('#comments-h');
+
+  // (a) I block evil: the server leaves out their comments; jane's reply to evil stays
+  await clients.reader.collection('blocks').create({ blocked: ids.evil });
+  const mine = await clients.reader.collection('comments').getFullList({ filter: `post = "${post.id}"` });
+  assert.deepEqual(mine.map((c) => c.content).sort(), ['JANE REPLY TO EVIL', 'JANE TOP']);
+  const page = await j.page(browser, 'reader', { viewport: { width: 1280, height: 800 } });
+  await signInUI(page, url, people.reader.email, people.reader.password);
+  await page.goto(`${url}/#/posts/${post.id}`);
+  await page.getByText('JANE REPLY TO EVIL').waitFor();
+  assert.equal(await heading(page).textContent(), '댓글 (2)');
+  // the stand-in takes the place of the first reply to it (when the comment itself was written is not known)
+  assert.deepEqual(await drawn(page), [['JANE TOP', null], ['JANE REPLY TO EVIL', '(숨겨진 댓글)']]);
+
+  // (b) an admin hides evil's comment: a guest gets jane's reply to it, and evil's reply to jane
+  await su.collection('comments').update(evilTop.id, { is_visible: false });
+  const guest = await j.page(browser, 'guest', { viewport: { width: 1280, height: 800 } });
+  await guest.goto(`${url}/#/posts/${post.id}`);
+  await guest.getByText('EVIL REPLY TO JANE').waitFor();
+  assert.equal(await heading(guest).textContent(), '댓글 (3)');
+  assert.deepEqual(await drawn(guest), [['JANE TOP', null], ['EVIL REPLY TO JANE', 'JANE TOP'], ['JANE REPLY TO EVIL', '(숨겨진 댓글)']]);
+  assert.equal(await guest.locator('li.comment:not(.unlisted)').count(), 3, 'drawn as many as counted');
+  // showing it again puts the comment itself in the stand-in's place, live
+  await su.collection('comments').update(evilTop.id, { is_visible: true });
+  await guest.locator('li.comment:not(.unlisted) > .content', { hasText: 'EVIL TOP' }).waitFor({ timeout: LIVE_MS });
+  await guest.locator('li.unlisted').waitFor({ state: 'detached' });
+  assert.deepEqual(await drawn(guest), [['EVIL TOP', null], ['JANE REPLY TO EVIL', 'EVIL TOP'], ['JANE TOP', null], ['EVIL REPLY TO JANE', 'JANE TOP']]);
   await j.screenshot(page, 'last-step');
 });

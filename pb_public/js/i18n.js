@@ -242,6 +242,7 @@ const strings = {
     'post.hideComment': '댓글 숨기기',
     'post.unhideComment': '댓글 다시 보이기',
     'post.hiddenComment': '숨긴 댓글: 관리자와 작성자만 볼 수 있습니다.',
+    'post.unlistedComment': '(숨겨진 댓글)',
 
     'edit.newTitle': '{board}에 글쓰기',
     'edit.editTitle': '글 수정',
@@ -795,6 +796,7 @@ const strings = {
     'post.hideComment': 'Hide comment',
     'post.unhideComment': 'Show comment again',
     'post.hiddenComment': 'Hidden comment: only admins and its author can see it.',
+    'post.unlistedComment': '(hidden comment)',
 
     'edit.newTitle': 'New post on {board}',
     'edit.editTitle': 'Edit post',

@@ -195,14 +195,24 @@ function commentsSection(post, signal, onChange) {
       filter: pb.filter('post = {:post}', { post: post.id }), sort: 'created', expand: 'author',
     });
     if (signal.aborted) return;
+    // A reply's parent may not be in the list (hidden, or by someone I
+    // block): its replies still show, under a stand-in for it, so what is
+    // drawn is what the heading counts.
+    const listed = new Set(all.map((c) => c.id));
+    const top = [];
     const replies = new Map();
     for (const c of all) {
-      if (c.parent) replies.set(c.parent, [...(replies.get(c.parent) || []), c]);
+      if (!c.parent) {
+        top.push([keyOf(c), () => commentItem(post, c, reload)]);
+        continue;
+      }
+      if (!listed.has(c.parent) && !replies.has(c.parent)) top.push([`unlisted:${c.parent}`, () => unlistedParent(c.parent)]);
+      replies.set(c.parent, [...(replies.get(c.parent) || []), c]);
     }
     heading.textContent = `${t('post.comments')} (${fmtNumber(all.length)})`;
     // reconcile instead of redrawing, so an open reply or edit form (and
     // its focus) survives a live update
-    reconcile(list, all.filter((c) => !c.parent).map((c) => [keyOf(c), () => commentItem(post, c, reload)]));
+    reconcile(list, top);
     for (const li of list.querySelectorAll(':scope > li.comment')) {
       const mine = replies.get(li.dataset.id) || [];
       reconcile(li.querySelector(':scope > ol.replies'), mine.map((r) => [keyOf(r), () => commentItem(post, r, reload)]));
@@ -218,6 +228,13 @@ function commentsSection(post, signal, onChange) {
 }
 
 const keyOf = (c) => `${c.id}:${c.updated}:${c.is_visible}`;
+
+/** The place of a comment I do not get, holding the replies to it that I do. */
+function unlistedParent(id) {
+  return h('li', { class: 'comment unlisted', dataset: { id } },
+    h('p', { class: 'meta muted' }, t('post.unlistedComment')),
+    h('ol', { class: 'replies' }));
+}
 
 function commentItem(post, comment, reload) {
   const user = me();

@@ -3,7 +3,7 @@
 import { pb, me, isAdmin, onUnauthorized, signedOut } from './pb.js';
 import { t, getLang, setLang, LANGUAGES, applyLang } from './i18n.js';
 import { h, replace, notice, loading, errorMessage, banText } from './ui.js';
-import { route, start, current, match, navigate } from './router.js';
+import { route, start, current, match, navigate, afterSignIn } from './router.js';
 import { notificationBell } from './notifications.js';
 
 const view = (name) => () => import(`./views/${name}.js`);
@@ -41,21 +41,28 @@ const main = document.getElementById('main');
 const flashBox = document.getElementById('flash');
 
 let flash = null;
+let flashAt = ''; // the page (its raw hash) the message on screen was shown on
 let active = null; // {controller, cleanups}
 let firstRender = true;
+let shownFor = ''; // the id of the user the page on screen was drawn for ('' a guest)
 
 /** A message shown once at the top of the next page. */
 export function setFlash(kind, text) {
   flash = { kind, text };
 }
 
-function showFlash() {
-  if (!flash) {
+// The message stays while the same page is drawn again (a 401 that lands on
+// the sign-in page another tab's sign-out already led to) and goes with the
+// next page.
+function showFlash(raw) {
+  if (flash) {
+    replace(flashBox, notice(flash.kind, flash.text));
+    flash = null;
+    flashAt = raw;
+  } else if (raw !== flashAt) {
     flashBox.replaceChildren();
-    return;
+    flashAt = '';
   }
-  replace(flashBox, notice(flash.kind, flash.text));
-  flash = null;
 }
 
 function renderHeader() {
@@ -130,17 +137,35 @@ async function watchSession() {
 }
 
 onUnauthorized((message, data) => {
-  const { path, raw } = current();
+  const { path, raw, query } = current();
   watched = '';
   pb.realtime.unsubscribe().catch(() => {});
   setFlash('error', [t('auth.sessionEnded'), banText(message, data)].filter(Boolean).join(' '));
-  const next = path.startsWith('/signin') ? '' : raw;
+  // already sent to sign-in (the session ended in another tab first): keep where it leads back to
+  const next = path.startsWith('/signin') ? query.get('next') || '' : raw;
   navigate('/signin', next && next !== '/' ? { next } : undefined);
 });
 
 pb.authStore.onChange(() => {
   renderHeader();
   watchSession();
+});
+
+// The sign-in is shared by every tab (the SDK keeps it in localStorage and
+// has loaded the new one before this runs). When another tab signs out, is
+// signed out (a 401 there: a ban, sign-out everywhere) or signs in as
+// someone else, the page here was drawn for the previous user: check it
+// again as a fresh load would. A page for signed-in users goes to sign-in
+// (and back here after), any other is drawn again for who is signed in now;
+// a tab on the sign-in page goes where signing in would have led.
+window.addEventListener('storage', (e) => {
+  if (e.key !== 'pocketbase_auth') return; // the SDK's LocalAuthStore key
+  const user = me();
+  if ((user?.id || '') === shownFor) return;
+  setFlash('info', user ? t('auth.switchedElsewhere', { name: user.name || user.email }) : t('auth.endedElsewhere'));
+  const loc = current();
+  if (user && loc.path === '/signin') navigate(afterSignIn(loc.query));
+  else renderRoute(loc);
 });
 
 async function renderRoute(loc) {
@@ -152,18 +177,20 @@ async function renderRoute(loc) {
   const controller = new AbortController();
   const cleanups = [];
   active = { controller, cleanups };
+  shownFor = me()?.id || '';
   renderHeader();
-  showFlash();
 
   const found = match(loc.path);
+  if (found && (found.route.auth || found.route.admin) && !me()) {
+    // a message already waiting (the session ended in another tab) says more
+    if (!flash) setFlash('info', t('auth.signInFirst'));
+    navigate('/signin', { next: loc.raw });
+    return;
+  }
+  showFlash(loc.raw);
   if (!found) {
     replace(main, h('section', { class: 'card' }, h('h1', { tabindex: -1 }, t('error.pageNotFound')),
       h('p', {}, h('a', { href: '#/' }, t('nav.boards')))));
-    return;
-  }
-  if ((found.route.auth || found.route.admin) && !me()) {
-    setFlash('info', t('auth.signInFirst'));
-    navigate('/signin', { next: loc.raw });
     return;
   }
   if (found.route.admin && !isAdmin()) {

@@ -124,6 +124,8 @@ const strings = {
     'auth.sessionEnded': '로그인이 끝났습니다. 다시 로그인해 주세요.',
     'auth.signInFirst': '먼저 로그인해 주세요.',
     'auth.signedOut': '로그아웃했습니다.',
+    'auth.endedElsewhere': '다른 창에서 로그인이 끝났습니다.',
+    'auth.switchedElsewhere': '다른 창에서 {name} 님으로 로그인했습니다.',
 
     'signin.title': '로그인',
     'signin.identity': '이메일 또는 이름',
@@ -678,6 +680,8 @@ const strings = {
     'auth.sessionEnded': 'Your session has ended. Please sign in again.',
     'auth.signInFirst': 'Please sign in first.',
     'auth.signedOut': 'You are signed out.',
+    'auth.endedElsewhere': 'Your session ended in another tab.',
+    'auth.switchedElsewhere': 'You signed in as {name} in another tab.',
 
     'signin.title': 'Sign in',
     'signin.identity': 'Email or name',

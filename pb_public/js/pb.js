@@ -17,17 +17,48 @@ export function onUnauthorized(fn) {
   unauthorizedHandler = fn;
 }
 
-// A 401 means a dead token (expired, password changed, banned): drop it and
-// let the app show the sign-in page with the server's message.
-pb.afterSend = (response, data) => {
-  if (response.status === 401 && pb.authStore.token) {
-    const message = data?.message || '';
-    pb.authStore.clear();
-    unauthorizedHandler(message, data?.data || {});
+// The token this tab's last dead-token 401 was for: requests sent together
+// fail together, and the session ends once.
+let deadToken = '';
+
+/**
+ * A 401 to a request sent with `sent` means that token is dead (expired,
+ * password changed, banned, signed out everywhere): drop it and let the app
+ * show the sign-in page with the server's message. It ends the session here
+ * even when another tab already took the token out of the shared storage.
+ * Returns whether the 401 was such an end (a guest's 401 is a refusal).
+ */
+function tokenDied(sent, message, data) {
+  if (!sent) return false;
+  if (sent === deadToken) return true;
+  deadToken = sent;
+  const now = pb.authStore.token;
+  // someone else signed in meanwhile (another tab): their session lives on
+  if (now && now !== sent) return true;
+  if (now) pb.authStore.clear();
+  unauthorizedHandler(message, data);
+  return true;
+}
+
+/** The token a request was sent with (the SDK adds it to the headers). */
+function sentToken(options) {
+  const headers = options?.headers || {};
+  const name = Object.keys(headers).find((k) => k.toLowerCase() === 'authorization');
+  return name ? String(headers[name] || '') : '';
+}
+
+/**
+ * @param {Response} response
+ * @param {any} data
+ * @param {import('../vendor/pocketbase.es.mjs').SendOptions} [options]
+ */
+function afterSend(response, data, options) {
+  if (response.status === 401 && tokenDied(sentToken(options), data?.message || '', data?.data || {})) {
     if (data && typeof data === 'object') data.signedOut = true;
   }
   return data;
-};
+}
+pb.afterSend = afterSend;
 
 /** The request failed because the token died, and the sign-in page is already shown. */
 export function signedOut(err) {
@@ -104,7 +135,8 @@ export function uploadRecord({ collection, id = '', formData, onProgress }) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(id ? 'PATCH' : 'POST', url);
-    if (pb.authStore.token) xhr.setRequestHeader('Authorization', pb.authStore.token);
+    const token = pb.authStore.token;
+    if (token) xhr.setRequestHeader('Authorization', token);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
     };
@@ -120,11 +152,7 @@ export function uploadRecord({ collection, id = '', formData, onProgress }) {
         resolve(data);
         return;
       }
-      if (xhr.status === 401 && pb.authStore.token) {
-        pb.authStore.clear();
-        unauthorizedHandler(data.message || '');
-        data.signedOut = true;
-      }
+      if (xhr.status === 401 && tokenDied(token, data.message || '', data.data || {})) data.signedOut = true;
       reject(Object.assign(new Error(data.message || 'upload failed'), {
         status: xhr.status, response: data, data,
       }));

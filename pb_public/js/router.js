@@ -38,6 +38,12 @@ export function match(path) {
   return null;
 }
 
+/** Where signing in leads: the query's `next` (a path of this client, never the sign-in page), else home. */
+export function afterSignIn(query) {
+  const next = query.get('next');
+  return next && next.startsWith('/') && !next.startsWith('/signin') ? next : '/';
+}
+
 /** Goes to a path ("/posts/abc"), with an optional query object. */
 export function navigate(path, query) {
   const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '' && v != null)).toString() : '';

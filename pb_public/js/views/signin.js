@@ -3,7 +3,7 @@
 import { pb } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, append, banText } from '../ui.js';
-import { navigate } from '../router.js';
+import { navigate, afterSignIn } from '../router.js';
 
 export default function render({ root, query, title }) {
   title(t('signin.title'));
@@ -25,8 +25,7 @@ export default function render({ root, query, title }) {
       } catch (err) {
         throw localize(err);
       }
-      const next = query.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('/signin') ? next : '/');
+      navigate(afterSignIn(query));
     });
   });
   append(root, formEl);

@@ -79,8 +79,10 @@ func FromEnv() (Config, error) {
 	}
 	if ttl := os.Getenv("MADANG_CENTRIFUGO_TOKEN_TTL"); ttl != "" {
 		d, err := time.ParseDuration(ttl)
-		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_TOKEN_TTL=%q is not a positive duration", ttl)
+		// tokens carry their expiry in whole seconds: under one second,
+		// every token would be dead when issued and the tier never connect
+		if err != nil || d < time.Second {
+			return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_TOKEN_TTL=%q is not a duration of at least 1s", ttl)
 		}
 		c.TokenTTL = d
 	}

@@ -94,8 +94,9 @@ func startTier(t *testing.T, app *tests.TestApp) *tier {
 		"usage_stats": map[string]any{"disabled": true},
 		"http_api":    map[string]any{"key": cfg.APIKey},
 		"client": map[string]any{
-			"allowed_origins": []string{base},
-			"token":           map[string]any{"hmac_secret_key": cfg.TokenSecret},
+			"allowed_origins":       []string{base},
+			"token":                 map[string]any{"hmac_secret_key": cfg.TokenSecret},
+			"user_connection_limit": 16, // as README's configuration
 			"subscribe_to_user_personal_channel": map[string]any{
 				"enabled": true, "personal_channel_namespace": centrifugo.PersonalNamespace,
 			},

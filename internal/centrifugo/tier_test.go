@@ -80,6 +80,17 @@ func TestHalfSetConfigurationIsRefused(t *testing.T) {
 	if c, err := centrifugo.FromEnv(); err != nil || c.Enabled() {
 		t.Fatalf("unset: %+v %v", c, err)
 	}
+	// a token life under a second: every token would be dead when issued
+	for _, ttl := range []string{"1ns", "999ms", "0", "-5s", "abc"} {
+		t.Setenv("MADANG_CENTRIFUGO_TOKEN_TTL", ttl)
+		if _, err := centrifugo.FromEnv(); err == nil || !strings.Contains(err.Error(), "at least 1s") {
+			t.Errorf("MADANG_CENTRIFUGO_TOKEN_TTL=%s: %v", ttl, err)
+		}
+	}
+	t.Setenv("MADANG_CENTRIFUGO_TOKEN_TTL", "1s")
+	if _, err := centrifugo.FromEnv(); err != nil {
+		t.Errorf("MADANG_CENTRIFUGO_TOKEN_TTL=1s: %v", err)
+	}
 }
 
 func TestChatMessagesReachMembersOnly(t *testing.T) {

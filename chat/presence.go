@@ -100,25 +100,7 @@ func (h *hub) bindPresence(app core.App) {
 		return nil
 	})
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		stop, exited := make(chan struct{}), make(chan struct{})
-		go func() {
-			defer close(exited)
-			ticker := time.NewTicker(PresenceEvery)
-			defer ticker.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-ticker.C:
-					h.publishPresence(state)
-				}
-			}
-		}()
-		var once sync.Once
-		app.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
-			once.Do(func() { close(stop); <-exited }) // a publish in flight finishes before the database closes
-			return te.Next()
-		})
+		realtime.Every(app, PresenceEvery, func() { h.publishPresence(state) })
 		return e.Next()
 	})
 }

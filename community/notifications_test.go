@@ -445,14 +445,9 @@ func TestUnreadBoundHoldsAcrossRollbacks(t *testing.T) {
 // rest of the test.
 func joinChatWS(t *testing.T, base, who, session string) *websocket.Conn {
 	t.Helper()
-	ticket := mustCall(t, base, http.MethodPost, "/api/chat/ticket", who, nil, 200).Body["ticket"].(string)
+	c := testapp.DialChat(t, base, token(who))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/chat/ws?ticket="+url.QueryEscape(ticket), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.CloseNow() })
 	if err := wsjson.Write(ctx, c, map[string]string{"type": "join", "session": session}); err != nil {
 		t.Fatal(err)
 	}

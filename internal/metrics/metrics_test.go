@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -101,7 +99,7 @@ func TestMetricsFollowTheApp(t *testing.T) {
 	}
 
 	sse := testapp.Connect(t, base, testapp.Token(testapp.Bob))
-	ws := dialChat(t, base, testapp.Token(testapp.Alice))
+	ws := testapp.DialChat(t, base, testapp.Token(testapp.Alice))
 	m := waitFor(t, base, "the chat WebSocket to be counted", func(m families) bool {
 		return gauge(m, "madang_chat_ws_connections", nil) == 1
 	})
@@ -193,24 +191,6 @@ func TestMetricsFollowTheApp(t *testing.T) {
 		_, body := get(t, base+metrics.Route, "Bearer "+scrapeToken)
 		t.Logf("the metrics:\n%s", body)
 	}
-}
-
-// dialChat opens a chat WebSocket bridge connection with token.
-func dialChat(t *testing.T, base, token string) *websocket.Conn {
-	t.Helper()
-	r := testapp.Call(t, http.MethodPost, base+"/api/chat/ticket", token, nil)
-	ticket, _ := r.Body["ticket"].(string)
-	if r.Status != http.StatusOK || ticket == "" {
-		t.Fatalf("a chat ticket: %d %s", r.Status, r.Raw)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/chat/ws?ticket="+ticket, nil)
-	if err != nil {
-		t.Fatalf("dialing the chat WebSocket: %v", err)
-	}
-	t.Cleanup(func() { conn.CloseNow() })
-	return conn
 }
 
 // runJob saves a ready linear model and runs one job on it through the

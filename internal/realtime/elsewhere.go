@@ -61,26 +61,36 @@ func OnUserSavedElsewhere(app core.App, fn UserSaved) {
 func watchElsewhere(app core.App) {
 	w := elsewhereOf(app)
 	w.since = time.Now().UTC().Add(-elsewhereOverlap).Format(types.DefaultDateLayout)
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
-		stopOnce.Do(func() { close(stop) }) // a terminate may come twice (tests)
-		return e.Next()
+	Every(app, ElsewhereEvery, func() {
+		if err := FollowUsersSavedElsewhere(app); err != nil {
+			app.Logger().Warn("realtime: reading users saved by other processes failed", slog.String("error", err.Error()))
+		}
 	})
+}
+
+// Every runs fn every d, from now until app terminates; a run in flight
+// finishes before the terminate goes on (and the database closes). A
+// terminate may come twice (tests trigger one, then their cleanup).
+func Every(app core.App, d time.Duration, fn func()) {
+	stop, exited := make(chan struct{}), make(chan struct{})
 	go func() {
-		ticker := time.NewTicker(ElsewhereEvery)
+		defer close(exited)
+		ticker := time.NewTicker(d)
 		defer ticker.Stop()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-ticker.C:
-				if err := FollowUsersSavedElsewhere(app); err != nil {
-					app.Logger().Warn("realtime: reading users saved by other processes failed", slog.String("error", err.Error()))
-				}
+				fn()
 			}
 		}
 	}()
+	var once sync.Once
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		once.Do(func() { close(stop); <-exited })
+		return e.Next()
+	})
 }
 
 // FollowUsersSavedElsewhere makes this process's connections follow the

@@ -3,8 +3,6 @@ package realtime_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,13 +38,13 @@ func TestTheCLIReachesOpenConnections(t *testing.T) {
 	}
 
 	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/*")
-	aliceWS := dialChatWS(t, base, testapp.Alice)
+	aliceWS := testapp.DialChat(t, base, testapp.Token(testapp.Alice))
 	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "posts/*", testapp.SentinelTopic)
 	run("users", "ban", "alice", "--reason", "spam")
 	aliceSSE.ExpectEnd(t)
 	expectWSClosed(t, aliceWS, "banned")
 
-	bobWS := dialChatWS(t, base, testapp.Bob)
+	bobWS := testapp.DialChat(t, base, testapp.Token(testapp.Bob))
 	run("users", "sign-out", "bob")
 	bobSSE.ExpectEnd(t)
 	expectWSClosed(t, bobWS, "session has ended")
@@ -82,24 +80,6 @@ func hearsGranted(t *testing.T, app core.App, s *testapp.SSE) bool {
 		}
 		heard = heard || ev.Record()["id"] == post.Id
 	}
-}
-
-// dialChatWS opens the chat WebSocket bridge as who.
-func dialChatWS(t *testing.T, base, who string) *websocket.Conn {
-	t.Helper()
-	r := testapp.Call(t, http.MethodPost, base+"/api/chat/ticket", testapp.Token(who), nil)
-	ticket, _ := r.Body["ticket"].(string)
-	if r.Status != 200 || ticket == "" {
-		t.Fatalf("a chat ticket for %s: %d %s", who, r.Status, r.Raw)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/chat/ws?ticket="+url.QueryEscape(ticket), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.CloseNow() })
-	return c
 }
 
 // expectWSClosed reads c until the server closes it, with a reason

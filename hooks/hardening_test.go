@@ -595,3 +595,41 @@ func TestCreatesNeedTheirParentAtInsert(t *testing.T) {
 		}
 	}
 }
+
+// TestIsVisibleIsABoolean: is_visible is true unless a create sends false;
+// null counts as not sent; a value that is no boolean is refused, 400
+// naming the field, on creates and updates, and changes nothing. Until
+// 2026-12-03 "yes", "", [] and {} stored a hidden post (read as false),
+// which only an admin could bring back.
+func TestIsVisibleIsABoolean(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	board := testapp.ID(testapp.BoardPublic)
+	alice := testapp.Token(testapp.Alice)
+	create := func(v any) testapp.Response {
+		return testapp.Call(t, http.MethodPost, base+postsURL, alice, map[string]any{"board": board, "title": "t", "content": "c", "is_visible": v})
+	}
+	r := create(nil)
+	if r.Status != 200 || r.Body["is_visible"] != true {
+		t.Errorf("is_visible null: %d %s, want a visible post", r.Status, r.Raw)
+	}
+	post, _ := r.Body["id"].(string)
+	snap := testapp.TakeSnapshot(t, app, "posts")
+	for _, v := range []any{"yes", "", []any{}, map[string]any{}, 2} {
+		r := create(v)
+		if code, _ := digJSON(r.Body, "data", "is_visible", "code"); r.Status != 400 || code != "validation_invalid_bool" {
+			t.Errorf("is_visible %#v on a create: %d %s", v, r.Status, r.Raw)
+		}
+		r = testapp.Call(t, http.MethodPatch, base+postsURL+"/"+post, alice, map[string]any{"is_visible": v})
+		if code, _ := digJSON(r.Body, "data", "is_visible", "code"); r.Status != 400 || code != "validation_invalid_bool" {
+			t.Errorf("is_visible %#v on an update: %d %s", v, r.Status, r.Raw)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	if r := testapp.Call(t, http.MethodPatch, base+postsURL+"/"+post, alice, map[string]any{"is_visible": nil, "title": "t2"}); r.Status != 200 || r.Body["is_visible"] != true {
+		t.Errorf("is_visible null on an update: %d %s, want it left visible", r.Status, r.Raw)
+	}
+	if r := upload(t, http.MethodPost, base+postsURL, alice, map[string]string{"board": board, "title": "f", "content": "c", "is_visible": "false"}, "attachments", 1, 10); r.Status != 200 || r.Body["is_visible"] != false {
+		t.Errorf("is_visible \"false\" in a form: %d %s, want a hidden post", r.Status, r.Raw)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/text/unicode/norm"
 )
@@ -93,18 +94,43 @@ func Names(app core.App, collection string, fields ...string) {
 	app.OnRecordValidate(collection).BindFunc(normalize)
 }
 
-// DefaultTrue makes a bool field true on API creates that do not send it:
-// a bool field cannot tell "false" from "not sent".
+// DefaultTrue makes a bool field true on API creates that do not send it
+// or send null: a bool field cannot tell "false" from "not sent". A value
+// that is no boolean (JSON true or false; in a form, true, false, 1 or 0)
+// is refused on creates and updates, 400 naming the field: PocketBase
+// reads "yes", "", [] and {} as false, and until 2026-12-03 such a create
+// stored a hidden post, which only an admin could bring back. The body is
+// read as sent: PocketBase's request info holds it already cast.
 func DefaultTrue(app core.App, collection, field string) {
-	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
-		info, err := e.RequestInfo()
-		if err != nil {
-			return err
+	check := func(e *core.RecordRequestEvent, create bool) error {
+		sent := map[string]any{}
+		if err := e.BindBody(&sent); err != nil {
+			return e.Next() // PocketBase answers a body it cannot read
 		}
-		if _, sent := info.Body[field]; !sent {
-			e.Record.Set(field, true)
+		switch v := sent[field].(type) {
+		case nil:
+			if create {
+				e.Record.Set(field, true)
+			} else if _, ok := sent[field]; ok {
+				e.Record.Set(field, e.Record.Original().GetBool(field))
+			}
+		case bool:
+		case string:
+			if v != "true" && v != "false" && v != "1" && v != "0" {
+				return notABool(field)
+			}
+		default:
+			return notABool(field)
 		}
 		return e.Next()
+	}
+	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error { return check(e, true) })
+	app.OnRecordUpdateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error { return check(e, false) })
+}
+
+func notABool(field string) error {
+	return apis.NewBadRequestError(field+" must be true or false.", validation.Errors{
+		field: validation.NewError("validation_invalid_bool", field+" must be true or false."),
 	})
 }
 

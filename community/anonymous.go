@@ -1,6 +1,8 @@
 package community
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
+	"madang/internal/txn"
 )
 
 // Anonymous boards (익명게시판). A post or comment written on a board with
@@ -39,8 +42,8 @@ func registerAnonymous(app core.App) {
 		labels.forget(e.Record.GetString("post"))
 		return e.Next()
 	}
+	app.OnRecordCreateExecute(access.CollectionNameComments).BindFunc(numberCommenter)
 	app.OnRecordAfterCreateSuccess(access.CollectionNameComments).BindFunc(forget)
-	app.OnRecordAfterDeleteSuccess(access.CollectionNameComments).BindFunc(forget)
 
 	access.BindEnrich(app, access.CollectionNamePosts, func(e *core.RecordEnrichEvent) error {
 		if writer := e.Record.GetString("anonymous_author"); writer != "" {
@@ -81,8 +84,31 @@ func writer(author, anonymousAuthor string) string {
 	return anonymousAuthor
 }
 
-// commenterLabels numbers the anonymous commenters of each post, cached
-// per post until its comments change.
+// numberCommenter gives an anonymous commenter their number on the post,
+// at their first comment, in the comment's transaction: one more than the
+// post's numbered commenters (the post's writer is 익명(글쓴이), no number).
+// The number stays when their comments go.
+func numberCommenter(e *core.RecordEvent) error {
+	writer := e.Record.GetString("anonymous_author")
+	if writer == "" {
+		return e.Next()
+	}
+	return txn.Around(e, func(tx core.App) error {
+		_, err := tx.DB().NewQuery(`UPDATE {{posts}} SET [[anonymous_commenters]] = json_set(
+				COALESCE(NULLIF([[anonymous_commenters]], ''), '{}'), '$."' || {:writer} || '"',
+				(SELECT COUNT(*) FROM json_each(COALESCE(NULLIF([[anonymous_commenters]], ''), '{}'))) + 1)
+			WHERE [[id]] = {:post} AND [[anonymous_author]] != {:writer}
+				AND json_extract(COALESCE(NULLIF([[anonymous_commenters]], ''), '{}'), '$."' || {:writer} || '"') IS NULL`).
+			Bind(dbx.Params{"writer": writer, "post": e.Record.GetString("post")}).Execute()
+		if err != nil {
+			return fmt.Errorf("numbering the anonymous commenter of post %s: %w", e.Record.GetString("post"), err)
+		}
+		return nil
+	})
+}
+
+// commenterLabels reads the anonymous commenters' numbers of each post
+// (posts.anonymous_commenters), cached per post until a comment is added.
 type commenterLabels struct {
 	mu     sync.Mutex
 	byPost map[string]map[string]int // post → writer → number (0: the post's writer)
@@ -99,20 +125,16 @@ func (l *commenterLabels) of(app core.App, post, writer string) string {
 	numbers, ok := l.byPost[post]
 	l.mu.Unlock()
 	if !ok {
+		var row struct {
+			Writer     string `db:"anonymous_author"`
+			Commenters string `db:"anonymous_commenters"`
+		}
+		_ = app.DB().Select("anonymous_author", "anonymous_commenters").From(access.CollectionNamePosts).
+			Where(dbx.HashExp{"id": post}).One(&row)
 		numbers = map[string]int{}
-		var postWriter string
-		_ = app.DB().Select("anonymous_author").From(access.CollectionNamePosts).Where(dbx.HashExp{"id": post}).Row(&postWriter)
-		var writers []string
-		_ = app.DB().NewQuery(`SELECT [[anonymous_author]] FROM {{comments}} WHERE [[post]] = {:post} AND [[anonymous_author]] != ''
-			GROUP BY [[anonymous_author]] ORDER BY MIN([[created]]), MIN([[id]])`).Bind(dbx.Params{"post": post}).Column(&writers)
-		n := 0
-		for _, w := range writers {
-			if w == postWriter {
-				numbers[w] = 0
-				continue
-			}
-			n++
-			numbers[w] = n
+		_ = json.Unmarshal([]byte(row.Commenters), &numbers)
+		if row.Writer != "" {
+			numbers[row.Writer] = 0
 		}
 		l.mu.Lock()
 		if len(l.byPost) > 10_000 {

@@ -128,3 +128,47 @@ func expanded(record map[string]any) bool {
 	e, _ := record["expand"].(map[string]any)
 	return e["author"] != nil
 }
+
+// TestAnonymousNumbersAreStable: a commenter keeps their number on the
+// post when their comments are deleted — a new commenter takes the next
+// number, never theirs — and takes it back when they comment again. Until
+// 2026-12-03 the numbers were counted from the comments still there, so a
+// delete renumbered the others and 익명1 named someone else.
+func TestAnonymousNumbersAreStable(t *testing.T) {
+	_, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"anonymous": true}, 200)
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": board, "title": "번호", "content": "익명"}, 200).Body["id"].(string)
+	comment := func(who string) string {
+		return mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who, map[string]any{"post": post, "content": "by " + who}, 200).Body["id"].(string)
+	}
+	labels := func() map[string]string {
+		t.Helper()
+		c := mustCall(t, base, http.MethodGet, "/api/collections/comments/records?perPage=100&filter="+url.QueryEscape(`post = "`+post+`"`), testapp.Adam, nil, 200)
+		out := map[string]string{}
+		for _, it := range items(c) {
+			m := it.(map[string]any)
+			out[m["content"].(string)] = m["anonymous_label"].(string)
+		}
+		return out
+	}
+	bobs := comment(testapp.Bob)
+	comment(testapp.Gina)
+	if got := labels(); got["by bob"] != "익명1" || got["by gina"] != "익명2" {
+		t.Fatalf("first labels: %v", got)
+	}
+	mustCall(t, base, http.MethodDelete, "/api/collections/comments/records/"+bobs, testapp.Bob, nil, 204)
+	if got := labels(); got["by gina"] != "익명2" {
+		t.Errorf("after bob's comment went, gina is %q, want 익명2", got["by gina"])
+	}
+	comment(testapp.Adam)
+	comment(testapp.Bob)
+	if got := labels(); got["by adam"] != "익명3" || got["by bob"] != "익명1" || got["by gina"] != "익명2" {
+		t.Errorf("after a new commenter and bob's return: %v, want adam 익명3, bob 익명1, gina 익명2", got)
+	}
+	comment(testapp.Alice)
+	if got := labels(); got["by alice"] != community.LabelWriter {
+		t.Errorf("the post's writer: %q", got["by alice"])
+	}
+}

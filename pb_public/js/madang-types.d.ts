@@ -452,6 +452,8 @@ export interface PostsRecord<Expand = PostsExpand> extends BaseSystemFields<Expa
   /** hidden: sent to superusers only */
   anonymous_author?: string;
   category: string;
+  /** hidden: sent to superusers only */
+  anonymous_commenters?: unknown;
   /** on anonymous boards: 익명 (community/anonymous.go); author is then empty for everyone but admins and the writer */
   anonymous_label?: string;
 }

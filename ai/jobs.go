@@ -108,6 +108,26 @@ func (s *service) abort(q *queue, key string) {
 	q.withdraw(t, errDeleted)
 }
 
+// stopTraining ends the training of a model that is no longer training (an
+// edit sent it back to draft): its outcome would be discarded, and the
+// trainer is free for the next model sooner. A training that already
+// finished stores its own outcome, or discards it (saveTrained).
+func (s *service) stopTraining(model *core.Record) {
+	t := s.training.find(model.Id)
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	mine := t.claim()
+	t.mu.Unlock()
+	if !mine {
+		return
+	}
+	s.training.withdraw(t, errModelChanged)
+	s.app.Logger().Warn("ai: a training was stopped: its model changed and is "+model.GetString("status")+" now; train it again",
+		slog.String("model", model.GetString("name")))
+}
+
 // restoreJobs queues again the jobs a previous run left queued or running
 // (a crash, or a shutdown whose grace ran out), oldest first.
 func (s *service) restoreJobs() error {

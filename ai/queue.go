@@ -16,6 +16,7 @@ var (
 	errShuttingDown = errors.New("the server is shutting down")
 	errCanceled     = errors.New("canceled")
 	errDeleted      = errors.New("deleted")
+	errModelChanged = errors.New("the model changed during its training")
 )
 
 // task is one unit of work: an ai_logs job or an ais training run, named

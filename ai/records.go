@@ -22,13 +22,21 @@ func defaultModelStatus(e *core.RecordEvent) error {
 }
 
 // resetOnKindChange keeps a model consistent with its kind: a model fitted
-// for one kind cannot be loaded by another, so it goes back to draft.
+// for one kind cannot be loaded by another, so it goes back to draft. A
+// model training when its options or dataset change goes back to draft
+// too: that training fits the old ones, and its outcome is discarded
+// (saveTrained), so the model would otherwise stay training for good.
 func resetOnKindChange(e *core.RecordEvent) error {
-	if e.Record.GetString("kind") != e.Record.Original().GetString("kind") {
+	original := e.Record.Original()
+	switch {
+	case e.Record.GetString("kind") != original.GetString("kind"):
 		e.Record.Set("status", StatusDraft)
 		e.Record.Set("model", nil)
 		e.Record.Set("metrics", nil)
 		e.Record.Set("trained_at", "")
+	case original.GetString("status") == StatusTraining && e.Record.GetString("status") == StatusTraining &&
+		(changedSince(e.Record, inputsOf(original)) != ""):
+		e.Record.Set("status", StatusDraft)
 	}
 	return e.Next()
 }

@@ -135,6 +135,12 @@ func Register(app core.App) {
 	app.OnRecordUpdateExecute(Models).BindFunc(forget)
 	app.OnRecordDeleteExecute(Models).BindFunc(forget)
 	app.OnRecordAfterUpdateSuccess(Models).BindFunc(forget)
+	app.OnRecordAfterUpdateSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") != StatusTraining {
+			s.stopTraining(e.Record)
+		}
+		return e.Next()
+	})
 	app.OnRecordAfterDeleteSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
 		s.predictors.forget(e.Record.Id)
 		s.abort(s.training, e.Record.Id)

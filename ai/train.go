@@ -19,6 +19,13 @@ import (
 // failure to save. The CLI and the demo use it; the API trains through
 // the same steps on the trainer's queue.
 func TrainRecord(ctx context.Context, app core.App, model *core.Record, progress func(string)) error {
+	// A record saved earlier (the demo creates then trains it) still holds
+	// the original of before that save, which the update hooks compare
+	// with: a fresh copy keeps the kind from looking changed.
+	model, err := app.FindRecordById(Models, model.Id)
+	if err != nil {
+		return fmt.Errorf("finding the model to train: %w", err)
+	}
 	if model.GetString("status") != StatusTraining {
 		model.Set("status", StatusTraining)
 		model.Set("error", "")
@@ -26,14 +33,56 @@ func TrainRecord(ctx context.Context, app core.App, model *core.Record, progress
 			return fmt.Errorf("marking model %q as training: %w", model.GetString("name"), err)
 		}
 	}
+	from := inputsOf(model)
 	trained, err := train(ctx, app, model, progress)
 	if err != nil && ctx.Err() != nil {
 		err = errors.New("the training was interrupted before it finished; train the model again")
 	}
-	if saveErr := saveTrained(app, model.Id, trained, err); saveErr != nil {
+	if saveErr := saveTrained(app, model.Id, from, trained, err); saveErr != nil {
 		return saveErr
 	}
 	return err
+}
+
+// trainingInputs is what a training reads from its model. Its outcome is
+// stored only while the model still holds the same ones and is still
+// training: a model fitted on the old kind, options or dataset, stored over
+// an edit made meanwhile, would be ready yet unloadable or answer for the
+// wrong target.
+type trainingInputs struct {
+	kind, options, dataset string
+}
+
+func inputsOf(model *core.Record) trainingInputs {
+	return trainingInputs{kind: model.GetString("kind"), options: string(rawJSON(model, "options")),
+		dataset: model.GetString("dataset")}
+}
+
+// changedSince says how model differs from the one a training started
+// on, or "" when the training's outcome still belongs to it.
+func changedSince(model *core.Record, from trainingInputs) string {
+	now := inputsOf(model)
+	switch {
+	case model.GetString("status") != StatusTraining:
+		return fmt.Sprintf("its status became %s", model.GetString("status"))
+	case now.kind != from.kind:
+		return "its kind changed"
+	case now.options != from.options:
+		return "its options changed"
+	case now.dataset != from.dataset:
+		return "its dataset changed"
+	}
+	return ""
+}
+
+// staleTrainingError is a training outcome that was not stored because its
+// model changed meanwhile; the model stays as that change left it.
+type staleTrainingError struct {
+	name, why string
+}
+
+func (e *staleTrainingError) Error() string {
+	return fmt.Sprintf("the training of model %q was discarded: %s while it trained; train it again", e.name, e.why)
 }
 
 // train runs the model's kind on its dataset and options.
@@ -71,35 +120,44 @@ func train(ctx context.Context, app core.App, model *core.Record, progress func(
 	return trained, nil
 }
 
-// saveTrained writes the outcome on a fresh copy of the record, so that
-// what an admin edited during the training (a description, say) stays.
-func saveTrained(app core.App, id string, trained *Trained, trainErr error) error {
-	record, err := app.FindRecordById(Models, id)
-	if err != nil {
-		return fmt.Errorf("model %s was deleted during its training", id)
-	}
-	if trainErr == nil {
-		record.Set("status", StatusReady)
-		record.Set("model", types.JSONRaw(trained.Model))
-		record.Set("metrics", trained.Metrics)
-		record.Set("trained_at", types.NowDateTime())
-		record.Set("error", "")
-		err = app.Save(record)
-		if err == nil {
-			return nil
-		}
-		trainErr = fmt.Errorf("the trained model could not be stored (the limit is 16 MB; use fewer labels or a smaller dataset): %w", err)
-		record, err = app.FindRecordById(Models, id)
+// saveTrained writes the outcome on a copy of the record read in the
+// same transaction, so that what an admin edited during the training (a
+// description, say) stays, and so that an outcome whose model changed
+// meanwhile (changedSince) is discarded: a *staleTrainingError, nothing
+// written.
+func saveTrained(app core.App, id string, from trainingInputs, trained *Trained, trainErr error) error {
+	return app.RunInTransaction(func(tx core.App) error {
+		record, err := tx.FindRecordById(Models, id)
 		if err != nil {
 			return fmt.Errorf("model %s was deleted during its training", id)
 		}
-	}
-	record.Set("status", StatusFailed)
-	record.Set("error", clip(sentence(trainErr), maxErrorRunes))
-	if err := app.Save(record); err != nil {
-		return fmt.Errorf("saving the failed training of model %q: %w", record.GetString("name"), err)
-	}
-	return nil
+		if why := changedSince(record, from); why != "" {
+			return &staleTrainingError{name: record.GetString("name"), why: why}
+		}
+		if trainErr == nil {
+			record.Set("status", StatusReady)
+			record.Set("model", types.JSONRaw(trained.Model))
+			record.Set("metrics", trained.Metrics)
+			record.Set("trained_at", types.NowDateTime())
+			record.Set("error", "")
+			// a refused save (the size limit) is checked before any SQL
+			// runs, so the transaction goes on with the failure below
+			err = tx.Save(record)
+			if err == nil {
+				return nil
+			}
+			trainErr = fmt.Errorf("the trained model could not be stored (the limit is 16 MB; use fewer labels or a smaller dataset): %w", err)
+			if record, err = tx.FindRecordById(Models, id); err != nil {
+				return fmt.Errorf("model %s was deleted during its training", id)
+			}
+		}
+		record.Set("status", StatusFailed)
+		record.Set("error", clip(sentence(trainErr), maxErrorRunes))
+		if err := tx.Save(record); err != nil {
+			return fmt.Errorf("saving the failed training of model %q: %w", record.GetString("name"), err)
+		}
+		return nil
+	})
 }
 
 // runTraining is the trainer worker's handling of one model.
@@ -109,6 +167,7 @@ func (s *service) runTraining(ctx context.Context, t *task) {
 		return // deleted, or changed by a superuser meanwhile
 	}
 	name := model.GetString("name")
+	from := inputsOf(model)
 	trained, trainErr := train(ctx, s.app, model, func(msg string) {
 		s.app.Logger().Info("ai: training "+name, slog.String("progress", msg))
 	})
@@ -127,7 +186,12 @@ func (s *service) runTraining(ctx context.Context, t *task) {
 		s.app.Logger().Error("ai: a training panicked", slog.String("model", name),
 			slog.Any("panic", pe.value), slog.String("stack", pe.stack))
 	}
-	if err := saveTrained(s.app, t.key, trained, trainErr); err != nil {
+	if err := saveTrained(s.app, t.key, from, trained, trainErr); err != nil {
+		var stale *staleTrainingError
+		if errors.As(err, &stale) {
+			s.app.Logger().Warn("ai: "+err.Error(), slog.String("model", name))
+			return
+		}
 		s.app.Logger().Error("ai: saving a training failed", slog.String("model", name), slog.String("error", err.Error()))
 		return
 	}

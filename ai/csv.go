@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Dataset limits keep one upload from exhausting the server's memory; the
@@ -71,6 +72,9 @@ func (t *csvTable) setHeader(header []string) error {
 	seen := make(map[string]int, len(header))
 	for i, name := range header {
 		name = strings.TrimSpace(name)
+		if !utf8.ValidString(name) {
+			return inputErrorf("dataset", "The dataset's header, column %d, is not valid UTF-8; %s", i+1, saveAsUTF8)
+		}
 		if name == "" {
 			return inputErrorf("dataset", "Column %d of the dataset's header has no name; name every column.", i+1)
 		}
@@ -108,8 +112,18 @@ func (t *csvTable) next() ([]string, int, error) {
 		return nil, 0, inputErrorf("dataset", "The dataset has more than %d rows; upload a sample of it.", maxDatasetRows)
 	}
 	line, _ := t.r.FieldPos(0)
+	for col, cell := range rec {
+		if !utf8.ValidString(cell) {
+			// names and labels that differ only in invalid bytes would
+			// become equal once stored as JSON (U+FFFD)
+			row, _ := t.r.FieldPos(col)
+			return nil, 0, t.cellError(row, col, "the cell is not valid UTF-8; %s", saveAsUTF8)
+		}
+	}
 	return rec, line, nil
 }
+
+const saveAsUTF8 = `save the file as UTF-8 (a spreadsheet's "CSV UTF-8").`
 
 // cellError names a cell the way a person would look it up.
 func (t *csvTable) cellError(row, col int, format string, args ...any) *InputError {

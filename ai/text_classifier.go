@@ -23,9 +23,14 @@ const (
 	maxNGram = 3
 	// maxVocabulary keeps the stored model around a megabyte.
 	maxVocabulary = 50_000
-	maxLabels     = 1_000
-	maxLabelRunes = 200
-	maxTextRunes  = 10_000
+	// maxCountedGrams bounds the distinct grams counted at once, and so a
+	// training's memory (about 150 bytes a gram): 44.5 MB of random Hangul
+	// holds 23 million distinct grams, which took 3.4 GB when all were
+	// counted. Past it the rarest are forgotten (gramCounts.prune).
+	maxCountedGrams = 500_000
+	maxLabels       = 1_000
+	maxLabelRunes   = 200
+	maxTextRunes    = 10_000
 	// laplaceAlpha is add-one smoothing: unseen grams get a small, non-zero
 	// likelihood.
 	laplaceAlpha = 1.0
@@ -126,8 +131,12 @@ func (textClassifier) Train(ctx context.Context, dataset io.Reader, options json
 	if err != nil {
 		return nil, err
 	}
-	report(progress, "Read %d texts with %d labels; %d distinct n-grams in the training split.",
+	report(progress, "Read %d texts with %d labels; %d distinct n-grams counted in the training split.",
 		c.rows, len(c.labels), len(c.grams))
+	if c.prunes > 0 {
+		report(progress, "The texts hold more than %d distinct n-grams: the rarest were forgotten %s, so the vocabulary is approximate.",
+			maxCountedGrams, plural(c.prunes, "time"))
+	}
 	model := c.model()
 	pred, err := newTextPredictor(model)
 	if err != nil {
@@ -157,9 +166,11 @@ type gramCounts struct {
 	seen       []int // all texts per label, for the stratified split
 	grams      map[string]int32
 	gramNames  []string
+	totals     []int           // per gram id: count over all labels
 	counts     []map[int32]int // per label: gram id → count
 	test       []labeledText
 	rows       int
+	prunes     int
 }
 
 type labeledText struct {
@@ -226,14 +237,56 @@ func (c *gramCounts) add(t *csvTable, text, label string, row, textCol, labelCol
 	for g := range ngrams(normalizeText(text)) {
 		id, ok := c.grams[g]
 		if !ok {
+			if len(c.gramNames) == maxCountedGrams {
+				c.prune()
+			}
 			// Clone, or the map key would pin the whole row in memory.
 			id = int32(len(c.gramNames))
 			c.gramNames = append(c.gramNames, strings.Clone(g))
+			c.totals = append(c.totals, 0)
 			c.grams[c.gramNames[id]] = id
 		}
+		c.totals[id]++
 		c.counts[li][id]++
 	}
 	return nil
+}
+
+// prune forgets the rarest grams, keeping at most half of maxCountedGrams:
+// those counted more often than the gram at the middle rank. A forgotten
+// gram seen again counts from zero, so on data this varied the kept grams
+// are about, not exactly, the most frequent (lossy counting); data with
+// fewer distinct grams is never pruned and gives the exact model. The
+// order of the file decides what is forgotten, so a file still always
+// gives the same model.
+func (c *gramCounts) prune() {
+	sorted := slices.Clone(c.totals)
+	slices.Sort(sorted)
+	threshold := sorted[len(sorted)-1-maxCountedGrams/2]
+	newID := make([]int32, len(c.gramNames))
+	grams := make(map[string]int32, maxCountedGrams)
+	names := make([]string, 0, maxCountedGrams)
+	totals := make([]int, 0, maxCountedGrams)
+	for id, name := range c.gramNames {
+		newID[id] = -1
+		if c.totals[id] > threshold {
+			newID[id] = int32(len(names))
+			grams[name] = newID[id]
+			names = append(names, name)
+			totals = append(totals, c.totals[id])
+		}
+	}
+	for li, m := range c.counts {
+		kept := make(map[int32]int, len(m)/2)
+		for id, n := range m {
+			if nid := newID[id]; nid >= 0 {
+				kept[nid] = n
+			}
+		}
+		c.counts[li] = kept
+	}
+	c.grams, c.gramNames, c.totals = grams, names, totals
+	c.prunes++
 }
 
 func (c *gramCounts) labelID(label string) (int, error) {
@@ -267,12 +320,7 @@ func (c *gramCounts) checkSize() error {
 // model keeps the maxVocabulary most frequent grams (ties broken by the gram
 // itself, for a reproducible model) and drops the rest.
 func (c *gramCounts) model() *textModel {
-	totals := make([]int, len(c.gramNames))
-	for _, m := range c.counts {
-		for id, n := range m {
-			totals[id] += n
-		}
-	}
+	totals := c.totals
 	ids := make([]int32, len(c.gramNames))
 	for i := range ids {
 		ids[i] = int32(i)

@@ -278,3 +278,61 @@ func TestNgrams(t *testing.T) {
 		t.Errorf("ngrams = %q, want %q", got, want)
 	}
 }
+
+// TestTextClassifierBoundsCountedGrams: a dataset with more distinct grams
+// than maxCountedGrams (random Hangul: almost every bigram and trigram is
+// new) is counted in bounded memory, forgetting the rarest, and still
+// learns what its labels share: 44.5 MB of such text took 3.4 GB before.
+func TestTextClassifierBoundsCountedGrams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	var b strings.Builder
+	b.WriteString("text,label\n")
+	for i := range 40 {
+		label, marker := "a", "사과나무"
+		if i%2 == 1 {
+			label, marker = "b", "바다거북"
+		}
+		for range 400 { // the marker recurs, the noise does not
+			b.WriteString(marker + " ")
+			for range 25 {
+				b.WriteRune(rune(0xAC00 + rng.IntN(11172)))
+			}
+			b.WriteString(" ")
+		}
+		b.WriteString("," + label + "\n")
+	}
+	opts := textOptions{TextColumn: "text", LabelColumn: "label"}
+	c, err := countDataset(context.Background(), strings.NewReader(b.String()), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.prunes == 0 || len(c.grams) > maxCountedGrams || len(c.gramNames) != len(c.grams) || len(c.totals) != len(c.grams) {
+		t.Fatalf("%d grams counted after %d prunes (bound %d), %d names, %d totals",
+			len(c.grams), c.prunes, maxCountedGrams, len(c.gramNames), len(c.totals))
+	}
+	for id, total := range c.totals {
+		sum := 0
+		for _, m := range c.counts {
+			sum += m[int32(id)]
+		}
+		if sum != total {
+			t.Fatalf("gram %q: total %d, per-label counts sum to %d", c.gramNames[id], total, sum)
+		}
+	}
+
+	tr, err := trainText(t, b.String(), `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Metrics["accuracy"] != 1 || tr.Metrics["vocabulary"] != maxVocabulary {
+		t.Errorf("metrics %v, want accuracy 1 over a full vocabulary", tr.Metrics)
+	}
+	p := loadText(t, tr)
+	res, err := p.Predict(context.Background(), json.RawMessage(`{"texts":["사과나무","바다거북"]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.(textResult).Labels; !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("labels %v, want the markers' labels [a b]", got)
+	}
+}

@@ -72,6 +72,7 @@ func (s *service) trainRequest(e *core.RequestEvent) error {
 		s.training.unreserve("")
 		return e.BadRequestError("The model could not be saved.", err)
 	}
+	forgetTrainingStarts(e.App, model.Id) // an admin's new training starts afresh
 	s.training.push(newTask(model.Id, ""), true)
 	if err := apis.EnrichRecord(e, model); err != nil {
 		return err

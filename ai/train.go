@@ -160,6 +160,32 @@ func saveTrained(app core.App, id string, from trainingInputs, trained *Trained,
 	})
 }
 
+// maxTrainingStarts is how many times a training starts without ending
+// (the process died during it) before it is failed instead of started
+// again; see pb_migrations/1795900840_ai_training_starts.go.
+const (
+	maxTrainingStarts   = 3
+	trainingStartsTable = "_madang_training_starts"
+)
+
+// countTrainingStart notes that the training of id begins and returns how
+// many times it began without ending, this time included.
+func countTrainingStart(app core.App, id string) (int, error) {
+	var starts int
+	err := app.DB().NewQuery("INSERT INTO " + trainingStartsTable + " (model, starts) VALUES ({:id}, 1) " +
+		"ON CONFLICT (model) DO UPDATE SET starts = starts + 1 RETURNING starts").
+		Bind(dbx.Params{"id": id}).Row(&starts)
+	return starts, err
+}
+
+// forgetTrainingStarts notes that the training of id ended (or will start
+// afresh): a shutdown, a result, a failure, a discarded result.
+func forgetTrainingStarts(app core.App, id string) {
+	if _, err := app.DB().Delete(trainingStartsTable, dbx.HashExp{"model": id}).Execute(); err != nil {
+		app.Logger().Error("ai: forgetting a training's starts", slog.String("model", id), slog.String("error", err.Error()))
+	}
+}
+
 // runTraining is the trainer worker's handling of one model.
 func (s *service) runTraining(ctx context.Context, t *task) {
 	model, err := s.app.FindRecordById(Models, t.key)
@@ -168,6 +194,21 @@ func (s *service) runTraining(ctx context.Context, t *task) {
 	}
 	name := model.GetString("name")
 	from := inputsOf(model)
+	starts, err := countTrainingStart(s.app, t.key)
+	if err != nil {
+		s.app.Logger().Error("ai: counting a training's starts", slog.String("model", name), slog.String("error", err.Error()))
+	}
+	if starts > maxTrainingStarts {
+		t.mu.Lock()
+		mine := t.claim()
+		t.mu.Unlock()
+		if mine {
+			s.failCrashingTraining(t.key, name, from)
+		}
+		return
+	}
+	// only a process that dies during the training skips this
+	defer forgetTrainingStarts(s.app, t.key)
 	trained, trainErr := train(ctx, s.app, model, func(msg string) {
 		s.app.Logger().Info("ai: training "+name, slog.String("progress", msg))
 	})
@@ -214,4 +255,18 @@ func (s *service) restoreTraining() error {
 		s.training.push(newTask(id, ""), false)
 	}
 	return nil
+}
+
+// failCrashingTraining fails a training that the process never survived,
+// instead of starting it again to die again at every start.
+func (s *service) failCrashingTraining(id, name string, from trainingInputs) {
+	reason := fmt.Errorf("the training was started %d times and the server stopped each time before it ended "+
+		"(it may need more memory than the server has), so it is not started again; "+
+		"use a smaller dataset or give the server more memory, then train the model again", maxTrainingStarts)
+	s.app.Logger().Error("ai: a training was failed after stopping the server", slog.String("model", name),
+		slog.Int("starts", maxTrainingStarts))
+	if err := saveTrained(s.app, id, from, nil, reason); err != nil {
+		s.app.Logger().Error("ai: saving a training failed", slog.String("model", name), slog.String("error", err.Error()))
+	}
+	forgetTrainingStarts(s.app, id)
 }

@@ -205,8 +205,24 @@ func (openAIChat) Load(_, options json.RawMessage) (Predictor, error) {
 	if opts.TimeoutSeconds > 0 {
 		timeout = time.Duration(opts.TimeoutSeconds * float64(time.Second))
 	}
-	return &chatPredictor{opts: opts, timeout: timeout, client: http.DefaultClient, partialEvery: partialEvery}, nil
+	return &chatPredictor{opts: opts, timeout: timeout, client: chatClient, partialEvery: partialEvery}, nil
 }
+
+// chatClient follows a model server's redirects only within its origin. Go
+// keeps the Authorization header on a redirect to the same host name on any
+// port or scheme, so following a keyed server's redirect (an open redirect,
+// a proxy's) sent the operator's key to a server it was not paired with.
+var chatClient = &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	from, _ := originOf(via[0].URL.String())
+	to, err := originOf(req.URL.String())
+	switch {
+	case err != nil || to != from:
+		return fmt.Errorf("the model server redirected to another origin (%s); set options.base_url to the address that answers", req.URL.Redacted())
+	case len(via) >= 10:
+		return errors.New("the model server redirected 10 times; set options.base_url to the address that answers")
+	}
+	return nil
+}}
 
 type chatPredictor struct {
 	opts         chatOptions

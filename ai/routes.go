@@ -1,10 +1,13 @@
 package ai
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -89,12 +92,14 @@ type inferBody struct {
 // status queued. Input the model cannot take is refused with 400 before
 // anything is written.
 func (s *service) inferRequest(e *core.RequestEvent) error {
-	var body inferBody
-	if err := e.BindBody(&body); err != nil {
+	body, err := bindInferBody(e)
+	if err != nil {
 		return e.BadRequestError(`Send a JSON body such as {"input": {…}, "description": "…"}.`, nil)
 	}
+	// members learn nothing of a model they cannot view: not even that a
+	// hidden or unready one exists
 	info, err := findModelInfo(e.App, e.Request.PathValue("id"))
-	if err != nil || !(info.IsVisible || access.IsAdmin(e.Auth)) {
+	if err != nil || !(access.IsAdmin(e.Auth) || info.IsVisible && info.Status == StatusReady) {
 		return e.NotFoundError("No model with this id.", nil)
 	}
 	if info.Status != StatusReady {
@@ -104,7 +109,7 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		return fieldError(e, "description", "too_long", fmt.Sprintf("description has %d characters; at most 256 are allowed.", n))
 	}
 	if len(body.Input) > maxJobInputBytes {
-		return fieldError(e, "input", "too_large", fmt.Sprintf("input is %.1f MB; at most %d MB are allowed per job.", float64(len(body.Input))/(1<<20), maxJobInputBytes>>20))
+		return fieldError(e, "input", "too_large", fmt.Sprintf("input is %d bytes; at most %d (%d MB) are allowed per job.", len(body.Input), maxJobInputBytes, maxJobInputBytes>>20))
 	}
 	model, err := s.predictors.get(info)
 	if err != nil {
@@ -127,6 +132,33 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		return err
 	}
 	return e.JSON(http.StatusAccepted, job)
+}
+
+// bindInferBody reads a JSON body as exactly one JSON value: PocketBase's
+// BindBody stops after the first, so `{"input":…}garbage` was accepted.
+// Other content types (forms) go through BindBody as before.
+func bindInferBody(e *core.RequestEvent) (inferBody, error) {
+	var body inferBody
+	if ct := e.Request.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return body, e.BindBody(&body)
+	}
+	raw, err := io.ReadAll(e.Request.Body)
+	if err != nil {
+		return body, err
+	}
+	// the record enrichment reads the body again (the request info)
+	e.Request.Body = struct {
+		io.Reader
+		io.Closer
+	}{bytes.NewReader(raw), e.Request.Body}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&body); err != nil {
+		return body, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return body, errors.New("more than one JSON value")
+	}
+	return body, nil
 }
 
 // createJob stores a new queued job, committed with the other jobs

@@ -85,7 +85,6 @@ func keyFor(base string) string {
 }
 
 const (
-	defaultChatTimeout = 2 * time.Minute
 	// partialEvery throttles partial updates: each one becomes a realtime
 	// message to every subscriber, and ten a second reads as live typing.
 	// The final text arrives as the result, not as a last partial.
@@ -201,7 +200,9 @@ func (openAIChat) Load(_, options json.RawMessage) (Predictor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the chat model: %w", err)
 	}
-	timeout := defaultChatTimeout
+	// without timeout_seconds the job's own limit (MADANG_AI_TIMEOUT) is
+	// the only one, as for every kind
+	var timeout time.Duration
 	if opts.TimeoutSeconds > 0 {
 		timeout = time.Duration(opts.TimeoutSeconds * float64(time.Second))
 	}
@@ -298,8 +299,11 @@ func (p *chatPredictor) Predict(ctx context.Context, input json.RawMessage, part
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
 
 	resp, err := p.post(ctx, msgs)
 	if err != nil {
@@ -349,7 +353,7 @@ func (p *chatPredictor) post(ctx context.Context, msgs []chatMessage) (*http.Res
 // explain replaces the I/O error a deadline causes with one that says
 // which timeout ran out, since the fix (a longer timeout_seconds) differs.
 func (p *chatPredictor) explain(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if p.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the model server did not finish within %s; raise options.timeout_seconds or ask for a shorter reply: %w", p.timeout, ctx.Err())
 	}
 	return err

@@ -190,6 +190,18 @@ func TestOpenAIChatTimesOut(t *testing.T) {
 	}
 }
 
+// TestOpenAIChatHasNoLimitOfItsOwn: without timeout_seconds a chat job
+// runs under the queue's limit (MADANG_AI_TIMEOUT) alone, as the README
+// says; a hidden 2-minute cap used to cut it when that limit was longer.
+func TestOpenAIChatHasNoLimitOfItsOwn(t *testing.T) {
+	if p := loadChat(t, "http://127.0.0.1:1", ""); p.timeout != 0 {
+		t.Errorf("timeout %v without timeout_seconds, want none", p.timeout)
+	}
+	if p := loadChat(t, "http://127.0.0.1:1", `,"timeout_seconds":300`); p.timeout != 5*time.Minute {
+		t.Errorf("timeout %v with timeout_seconds 300", p.timeout)
+	}
+}
+
 func TestOpenAIChatUnreachableServer(t *testing.T) {
 	s := httptest.NewServer(http.NotFoundHandler())
 	url := s.URL

@@ -162,7 +162,7 @@ func saveTrained(app core.App, id string, from trainingInputs, trained *Trained,
 
 // maxTrainingStarts is how many times a training starts without ending
 // (the process died during it) before it is failed instead of started
-// again; see pb_migrations/1795900840_ai_training_starts.go.
+// again; see pb_migrations/1795900845_ai_training_starts.go.
 const (
 	maxTrainingStarts   = 3
 	trainingStartsTable = "_madang_training_starts"

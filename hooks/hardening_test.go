@@ -633,3 +633,30 @@ func TestIsVisibleIsABoolean(t *testing.T) {
 		t.Errorf("is_visible \"false\" in a form: %d %s, want a hidden post", r.Status, r.Raw)
 	}
 }
+
+// TestSavingARecordTwiceWritesItsRevert: a record object saved twice, the
+// second time with a field set back to its loaded value, stores that value
+// (PocketBase does not refresh what a record was loaded as after a save;
+// a first save writes only its changes, later ones every column). Posts
+// and boards are the exception: their updates never write their counters,
+// so they always write their changes alone.
+func TestSavingARecordTwiceWritesItsRevert(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	comment, err := app.FindRecordById("comments", testapp.VisibleComment(testapp.BoardPublic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := comment.GetString("content")
+	comment.Set("content", "바뀐 댓글")
+	if err := app.Save(comment); err != nil {
+		t.Fatal(err)
+	}
+	comment.Set("content", content)
+	if err := app.Save(comment); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := app.FindRecordById("comments", comment.Id)
+	if stored.GetString("content") != content {
+		t.Errorf("after a save and its revert: content %q, want %q", stored.GetString("content"), content)
+	}
+}

@@ -1,7 +1,10 @@
 package access
 
 import (
+	"runtime"
 	"strings"
+	"sync"
+	"weak"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -58,13 +61,32 @@ func checkSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
 	return e.Next()
 }
 
-// writeChangedOnly makes every update write only the columns its writer
+// writeChangedOnly makes an update write only the columns its writer
 // changed. PocketBase writes back every column as the writer loaded it, so
 // a save that raced another writer undid it: a member's profile edit
 // racing their ban restored banned = false and the old token key (4 of 6
 // tries, 2026-12-03), an author's edit racing a moderator's hide made the
 // comment visible again (11 of 20).
+//
+// "Changed" is against the record as loaded, and PocketBase does not
+// refresh that after a save: an object saved a second time with a field
+// set back to its loaded value would not write it (an AI job put back to
+// queued). So a record object's second and later saves write every column,
+// as PocketBase always did; only a first save, which every API request
+// is, writes its changes alone.
 func writeChangedOnly(e *core.RecordEvent) error {
-	e.Record.IgnoreUnchangedFields(true)
-	return e.Next()
+	key := weak.Make(e.Record)
+	_, again := savedRecords.Load(key)
+	e.Record.IgnoreUnchangedFields(!again)
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if _, loaded := savedRecords.LoadOrStore(key, struct{}{}); !loaded {
+		runtime.AddCleanup(e.Record, func(key weak.Pointer[core.Record]) { savedRecords.Delete(key) }, key)
+	}
+	return nil
 }
+
+// savedRecords holds the record objects updated at least once, until the
+// garbage collector takes them.
+var savedRecords sync.Map // weak.Pointer[core.Record] → struct{}

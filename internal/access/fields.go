@@ -135,9 +135,9 @@ func notABool(field string) error {
 }
 
 // Counters makes the server the only writer of counter fields, for every
-// writer: a create starts them at 0; an update keeps the stored values, so
-// its UPDATE leaves the columns out (writeChangedOnly) and an edit racing
-// with a counter's atomic SQL increment cannot write a stale value back.
+// writer: a create starts them at 0; an update keeps the stored values and
+// leaves the columns out of its UPDATE, so an edit racing with a counter's
+// atomic SQL increment cannot write a stale value back.
 func Counters(app core.App, collection string, fields ...string) {
 	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
 		for _, f := range fields {
@@ -150,6 +150,9 @@ func Counters(app core.App, collection string, fields ...string) {
 		for _, f := range fields {
 			e.Record.Set(f, original.Get(f))
 		}
+		// on every save, a record object's second too (writeChangedOnly):
+		// such a save does not write a field set back to its loaded value
+		e.Record.IgnoreUnchangedFields(true)
 		return e.Next()
 	})
 }

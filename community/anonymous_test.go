@@ -172,3 +172,37 @@ func TestAnonymousNumbersAreStable(t *testing.T) {
 		t.Errorf("the post's writer: %q", got["by alice"])
 	}
 }
+
+// TestLikesOfAnonymousPostsAreAnonymous: who liked an anonymous post is
+// read by the liker and admins only (list, view, filter); a named post's
+// likes stay readable to its readers, and likes_count counts them all.
+func TestLikesOfAnonymousPostsAreAnonymous(t *testing.T) {
+	app, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	named := testapp.CreatePost(t, app, board, alice, "이름 있는 글")
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"anonymous": true}, 200)
+	anon := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": board, "title": "익명 글", "content": "c"}, 200).Body["id"].(string)
+	likeOf := map[string]string{}
+	for _, post := range []string{named.Id, anon} {
+		likeOf[post] = mustCall(t, base, http.MethodPost, "/api/collections/post_likes/records", testapp.Bob,
+			map[string]any{"post": post, "user": bob}, 200).Body["id"].(string)
+	}
+	listed := func(who, post string) int {
+		r := mustCall(t, base, http.MethodGet, "/api/collections/post_likes/records?filter="+url.QueryEscape(`post = "`+post+`"`), who, nil, 200)
+		return len(items(r))
+	}
+	for who, want := range map[string]int{"": 0, testapp.Gina: 0, testapp.Alice: 0, testapp.Bob: 1, testapp.Adam: 1} {
+		if got := listed(who, anon); got != want {
+			t.Errorf("%q lists %d likes of the anonymous post, want %d", who, got, want)
+		}
+		if got := listed(who, named.Id); got != 1 {
+			t.Errorf("%q lists %d likes of the named post, want 1", who, got)
+		}
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/post_likes/records/"+likeOf[anon], testapp.Gina, nil, 404)
+	mustCall(t, base, http.MethodGet, "/api/collections/post_likes/records/"+likeOf[anon], testapp.Bob, nil, 200)
+	if r := mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+anon, testapp.Gina, nil, 200); r.Body["likes_count"] != 1.0 {
+		t.Errorf("likes_count of the anonymous post: %v", r.Body["likes_count"])
+	}
+}

@@ -126,7 +126,7 @@ func readLinearDataset(ctx context.Context, dataset io.Reader, target string) (*
 	}
 	for i := 0; ; i++ {
 		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("reading the dataset: %w", ctx.Err())
+			return nil, stopped(ctx)
 		}
 		rec, row, err := t.next()
 		if err == io.EOF {

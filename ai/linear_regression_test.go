@@ -247,3 +247,36 @@ func TestLinearRegressionRejectsBrokenStoredModels(t *testing.T) {
 		}
 	}
 }
+
+// endlessRows is a dataset that never ends: x,y then rows of 1,2.
+type endlessRows struct{ started bool }
+
+func (r *endlessRows) Read(p []byte) (int, error) {
+	if !r.started {
+		r.started = true
+		return copy(p, "x,y\n"), nil
+	}
+	n := 0
+	for n+4 <= len(p) {
+		n += copy(p[n:], "1,2\n")
+	}
+	return n, nil
+}
+
+// TestTrainingTimeLimitIsSaid: a training that passes its
+// options.timeout_seconds fails saying so, for both kinds that read a
+// dataset, not "context deadline exceeded".
+func TestTrainingTimeLimitIsSaid(t *testing.T) {
+	for name, k := range map[string]Kind{"linear_regression": linearRegression{},
+		"text_classifier": textClassifier{}} {
+		options := `{"target":"y","timeout_seconds":0.05}`
+		if name == "text_classifier" {
+			options = `{"text_column":"x","label_column":"y","timeout_seconds":0.05}`
+		}
+		_, err := k.Train(context.Background(), &endlessRows{}, json.RawMessage(options), nil)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != "options" || !strings.Contains(ie.Message, "did not finish within options.timeout_seconds (0.05 s)") {
+			t.Errorf("%s past its time limit: %v", name, err)
+		}
+	}
+}

@@ -90,12 +90,25 @@ func validateTimeout(seconds float64) error {
 	return nil
 }
 
-// withTimeout applies an options timeout_seconds; 0 keeps ctx as it is.
+// withTimeout applies a training's options timeout_seconds; 0 keeps ctx
+// as it is. Its end is an *InputError (stopped says so), not "context
+// deadline exceeded".
 func withTimeout(ctx context.Context, seconds float64) (context.Context, context.CancelFunc) {
 	if seconds <= 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithTimeout(ctx, time.Duration(seconds*float64(time.Second)))
+	return context.WithTimeoutCause(ctx, time.Duration(seconds*float64(time.Second)), inputErrorf("options",
+		"The training did not finish within options.timeout_seconds (%g s); raise it, or train on a smaller dataset.", seconds))
+}
+
+// stopped is why ctx ended a training while it read its dataset: the time
+// limit of withTimeout, or the server stopping.
+func stopped(ctx context.Context) error {
+	var limit *InputError
+	if errors.As(context.Cause(ctx), &limit) {
+		return limit
+	}
+	return fmt.Errorf("reading the dataset: %w", ctx.Err())
 }
 
 func report(progress func(string), format string, args ...any) {

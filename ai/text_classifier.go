@@ -194,7 +194,7 @@ func countDataset(ctx context.Context, dataset io.Reader, opts textOptions) (*gr
 	c := &gramCounts{labelIndex: map[string]int{}, grams: map[string]int32{}}
 	for {
 		if c.rows%ctxCheckEvery == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("reading the dataset: %w", ctx.Err())
+			return nil, stopped(ctx)
 		}
 		rec, row, err := t.next()
 		if err == io.EOF {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 var trueCoefficients = []float64{4, 5, 2, 7, 0.1, 15, 0.05, 1}
@@ -248,7 +249,9 @@ func TestLinearRegressionRejectsBrokenStoredModels(t *testing.T) {
 	}
 }
 
-// endlessRows is a dataset that never ends: x,y then rows of 1,2.
+// endlessRows is a dataset that never ends, x,y then rows of 1,2, read
+// slowly (16 rows a millisecond): the time limit comes long before any
+// row limit.
 type endlessRows struct{ started bool }
 
 func (r *endlessRows) Read(p []byte) (int, error) {
@@ -256,8 +259,9 @@ func (r *endlessRows) Read(p []byte) (int, error) {
 		r.started = true
 		return copy(p, "x,y\n"), nil
 	}
+	time.Sleep(time.Millisecond)
 	n := 0
-	for n+4 <= len(p) {
+	for n+4 <= min(len(p), 64) {
 		n += copy(p[n:], "1,2\n")
 	}
 	return n, nil

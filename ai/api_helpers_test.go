@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/ai"
+	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -321,4 +322,21 @@ var scriptModel = testapp.ID("mscript")
 func withScriptModel(t testing.TB, app core.App, options string) {
 	t.Helper()
 	saveModel(t, app, scriptModel, "script-model", "openai_chat", ai.StatusReady, true, `{}`, options)
+}
+
+// restart closes crashed's database the way a stopped process leaves it
+// and starts a new app with Madang on its data dir, as the next start of
+// the server does; it is removed when t ends.
+func restart(t *testing.T, crashed *tests.TestApp) *tests.TestApp {
+	t.Helper()
+	if err := crashed.ResetBootstrapState(); err != nil {
+		t.Fatal(err)
+	}
+	app, err := tests.NewTestApp(crashed.DataDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	madang.Bind(app)
+	return app
 }

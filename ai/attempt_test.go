@@ -3,10 +3,7 @@ package ai_test
 import (
 	"testing"
 
-	"github.com/pocketbase/pocketbase/tests"
-
 	"madang/ai"
-	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -22,16 +19,7 @@ func TestJobsCountTheirAttempts(t *testing.T) {
 	if err := crashed.Save(interrupted); err != nil {
 		t.Fatal(err)
 	}
-	if err := crashed.ResetBootstrapState(); err != nil {
-		t.Fatal(err)
-	}
-
-	app, err := tests.NewTestApp(crashed.DataDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Cleanup)
-	madang.Bind(app)
+	app := restart(t, crashed)
 	base := testapp.Serve(t, app)
 
 	if got := waitJob(t, app, interrupted.Id, ai.JobSucceeded).GetInt("attempt"); got != 2 {

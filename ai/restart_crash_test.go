@@ -5,10 +5,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/ai"
-	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -40,16 +38,7 @@ func TestTrainingThatKeepsCrashingIsFailed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := crashed.ResetBootstrapState(); err != nil {
-		t.Fatal(err)
-	}
-
-	app, err := tests.NewTestApp(crashed.DataDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Cleanup)
-	madang.Bind(app)
+	app := restart(t, crashed)
 	base := testapp.Serve(t, app)
 
 	assertTrained(t, app, retried, "r")

@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"madang/ai"
-	"madang/internal/madang"
 	"madang/internal/testapp"
 )
 
@@ -39,17 +37,7 @@ func TestRestartResumesWork(t *testing.T) {
 	if err := crashed.Save(training); err != nil {
 		t.Fatal(err)
 	}
-	// close the database the way a stopped process leaves it
-	if err := crashed.ResetBootstrapState(); err != nil {
-		t.Fatal(err)
-	}
-
-	app, err := tests.NewTestApp(crashed.DataDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Cleanup)
-	madang.Bind(app)
+	app := restart(t, crashed)
 	statuses := recordStatuses(app)
 	testapp.Serve(t, app)
 

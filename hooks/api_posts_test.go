@@ -662,16 +662,7 @@ func upload(t testing.TB, method, url, token string, fields map[string]string, f
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mp.FormDataContentType())
-	req.Header.Set("Authorization", token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := testapp.Response{Status: res.StatusCode, Raw: string(raw)}
-	_ = json.Unmarshal(raw, &out.Body)
-	return out
+	return testapp.Do(t, req, token)
 }
 
 // expectItems checks a list response holds exactly the ids want.

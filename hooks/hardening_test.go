@@ -368,16 +368,8 @@ func TestJSONBodiesAreBounded(t *testing.T) {
 		}
 		req.ContentLength = length
 		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(raw)
+		r := testapp.Do(t, req, token)
+		return r.Status, r.Raw
 	}
 	alice := testapp.Token(testapp.Alice)
 	snap := testapp.TakeSnapshot(t, app, "posts")
@@ -512,14 +504,7 @@ func TestHugeImagesAreRefused(t *testing.T) {
 		mp.Close()
 		req, _ := http.NewRequest(http.MethodPost, base+postsURL, body)
 		req.Header.Set("Content-Type", mp.FormDataContentType())
-		req.Header.Set("Authorization", testapp.Token(testapp.Alice))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return testapp.Response{Status: res.StatusCode, Raw: string(raw)}
+		return testapp.Do(t, req, testapp.Token(testapp.Alice))
 	}
 	snap := testapp.TakeSnapshot(t, app, "posts")
 	if r := send("bomb.png", huge.Bytes()); r.Status != 400 || !strings.Contains(r.Raw, "validation_image_too_large") || !strings.Contains(r.Raw, "7100×7100") {

@@ -59,6 +59,12 @@ func Call(t testing.TB, method, url, token string, body any) Response {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return Do(t, req, token)
+}
+
+// Do sends req with an optional token and reads the answer.
+func Do(t testing.TB, req *http.Request, token string) Response {
+	t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}

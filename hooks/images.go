@@ -62,8 +62,11 @@ func refuseHugeImages(e *core.RecordEvent) error {
 // it drops ?thumb= from a file request whose thumbnail does not exist yet.
 // It reads the original's header only, and only then.
 func noThumbOfHugeImages(e *core.RequestEvent) error {
+	if e.Request.Method != http.MethodGet || !strings.Contains(e.Request.URL.RawQuery, "thumb=") {
+		return e.Next() // every other request: no query parsed
+	}
 	size := e.Request.URL.Query().Get("thumb")
-	if size == "" || e.Request.Method != http.MethodGet {
+	if size == "" {
 		return e.Next()
 	}
 	parts := strings.Split(strings.TrimPrefix(e.Request.URL.Path, "/api/files/"), "/")

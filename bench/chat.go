@@ -65,6 +65,15 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	rssAfter := r.srv.statusKB("VmRSS")
 
 	s := &sample{Extra: map[string]float64{}}
+	stopPerf := func() {}
+	if r.perfFile != "" {
+		// the messages only: the connections' setup would be most of a
+		// whole run's samples (1,999 Hz: the phase lasts about 2 s)
+		if stopPerf, err = recordPerf(r.srv, r.perfFile, 1999); err != nil {
+			return nil, err
+		}
+		time.Sleep(300 * time.Millisecond) // perf attaches
+	}
 	t0, server0, client0 := time.Now(), procCPU(r.srv.cmd.Process.Pid), procCPU(os.Getpid())
 	writes0 := procWrites(r.srv.cmd.Process.Pid)
 	publishLat := f.publish(r, s)
@@ -72,6 +81,7 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	for deadline := time.Now().Add(90 * time.Second); f.delivered.Load() < expected && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+	stopPerf()
 	// who had the cores: the server, and the subscribers' side (this process)
 	took := time.Since(t0).Seconds()
 	s.Extra["server_cpu_pct"] = 100 * (procCPU(r.srv.cmd.Process.Pid) - server0) / took

@@ -23,6 +23,7 @@ type run struct {
 	http     *http.Client
 	dir      string // the server's data dir
 	stopPerf func() // ends the perf recording, with --perf
+	perfFile string // with --perf, where a fan-out records its message phase
 	jobs     *jobTrace
 }
 

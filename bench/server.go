@@ -222,10 +222,10 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// recordPerf samples the server's stacks with perf until the returned stop
-// is called (for --perf; read with perf report -i FILE).
-func recordPerf(s *server, file string) (stop func(), err error) {
-	cmd := exec.Command("perf", "record", "-F", "499", "-g", "-p", strconv.Itoa(s.cmd.Process.Pid), "-o", file)
+// recordPerf samples the server's stacks hz times a second with perf until
+// the returned stop is called (for --perf; read with perf report -i FILE).
+func recordPerf(s *server, file string, hz int) (stop func(), err error) {
+	cmd := exec.Command("perf", "record", "-F", strconv.Itoa(hz), "-g", "-p", strconv.Itoa(s.cmd.Process.Pid), "-o", file)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting perf: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,7 +81,7 @@ func paramsOf(args []any) dbx.Params {
 
 // newMentions returns who record's texts mention now and did not before
 // (stored: the texts as stored before this write, nil on create).
-func newMentions(tx core.App, record *core.Record, fields []string, stored map[string]string) ([]string, error) {
+func newMentions(tx core.App, record *core.Record, fields []string, stored map[string]string, told map[string]bool) ([]string, error) {
 	var now, before []string
 	for _, f := range fields {
 		now = append(now, record.GetString(f))
@@ -96,7 +97,32 @@ func newMentions(tx core.App, record *core.Record, fields []string, stored map[s
 			fresh = append(fresh, n)
 		}
 	}
-	return mentionedUsers(tx, fresh)
+	ids, err := mentionedUsers(tx, fresh)
+	return slices.DeleteFunc(ids, func(id string) bool { return told[id] }), err
+}
+
+// mentionsBefore is what an edit's mentions are compared with: the texts
+// it replaces, and who holds a mention notice of the record already.
+// Hidden content notifies nobody (postNotices, commentNoticesOf), not even
+// of the mentions its author adds meanwhile, so an update that shows a
+// record stored hidden compares with the notices instead: each mentioned
+// reader is told once, whether mentioned before the hide or during it.
+// post and comment name the record's notices (comment "" for a post's).
+func mentionsBefore(app core.App, record *core.Record, post, comment string, fields ...string) (map[string]string, map[string]bool) {
+	stored := storedTexts(app, record, append(fields, "is_visible")...)
+	if wasVisible := stored["is_visible"]; wasVisible == "1" || wasVisible == "true" || !record.GetBool("is_visible") {
+		return stored, nil
+	}
+	var users []string
+	err := app.DB().Select("user").From(Notifications).Where(dbx.HashExp{"kind": KindMention, "post": post, "comment": comment}).Column(&users)
+	if err != nil {
+		app.Logger().Warn("reading a record's mention notices failed", slog.String("id", record.Id), slog.String("error", err.Error()))
+	}
+	told := map[string]bool{}
+	for _, u := range users {
+		told[u] = true
+	}
+	return map[string]string{}, told
 }
 
 // storedTexts reads fields of the stored row of record (before an update).
@@ -120,11 +146,11 @@ func registerMentions(app core.App) {
 	// the transaction starts at the statement (txn.BindCreate for creates,
 	// txn.Around for edits, which read the texts they replace before it)
 	txn.BindCreate(app, access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
-		return postNotices(tx, post, nil)
+		return postNotices(tx, post, nil, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
-		stored := storedTexts(e.App, e.Record, "title", "content")
-		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
+		stored, told := mentionsBefore(e.App, e.Record, e.Record.Id, "", "title", "content")
+		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored, told) })
 	})
 	// a comment's notices are decided before its transaction
 	// (commentNoticesOf), which then holds the write lock for the INSERTs
@@ -133,7 +159,7 @@ func registerMentions(app core.App) {
 		err     error
 	}
 	txn.BindCreateRead(app, access.CollectionNameComments, func(app core.App, comment *core.Record) decided {
-		notices, err := commentNoticesOf(app, comment, nil)
+		notices, err := commentNoticesOf(app, comment, nil, nil)
 		return decided{notices, err}
 	}, func(tx core.App, comment *core.Record, d decided) error {
 		if d.err != nil {
@@ -142,7 +168,8 @@ func registerMentions(app core.App) {
 		return writeNotices(tx, d.notices)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
-		notices, err := commentNoticesOf(e.App, e.Record, storedTexts(e.App, e.Record, "content"))
+		stored, told := mentionsBefore(e.App, e.Record, e.Record.GetString("post"), e.Record.Id, "content")
+		notices, err := commentNoticesOf(e.App, e.Record, stored, told)
 		if err != nil {
 			return err
 		}
@@ -164,11 +191,11 @@ func registerMentions(app core.App) {
 	})
 }
 
-func postNotices(tx core.App, post *core.Record, stored map[string]string) error {
+func postNotices(tx core.App, post *core.Record, stored map[string]string, told map[string]bool) error {
 	if !post.GetBool("is_visible") {
 		return nil
 	}
-	ids, err := newMentions(tx, post, []string{"title", "content"}, stored)
+	ids, err := newMentions(tx, post, []string{"title", "content"}, stored, told)
 	if err != nil {
 		return err
 	}
@@ -198,8 +225,9 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 // SQLite's write lock for the INSERTs alone. A post's author, anonymous
 // writer and board are fixed once written, and a post hidden meanwhile
 // changes nothing a notice says: the comment was accepted while it was
-// visible. stored holds the texts an edit replaces, nil for a new comment.
-func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string) ([]*preparedNotice, error) {
+// visible. stored holds the texts an edit replaces, nil for a new comment,
+// and told who an edit must not tell again (mentionsBefore).
+func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string, told map[string]bool) ([]*preparedNotice, error) {
 	if !comment.GetBool("is_visible") {
 		return nil, nil // a hidden comment notifies nobody
 	}
@@ -231,7 +259,7 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 		}
 		add(writer(post.Author, post.AnonymousAuthor), KindComment)
 	}
-	mentioned, err := newMentions(app, comment, []string{"content"}, stored)
+	mentioned, err := newMentions(app, comment, []string{"content"}, stored, told)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +357,7 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 	}
 	sessionID := message.GetString("session")
 	author := message.GetString("author")
-	mentioned, err := newMentions(tx, message, []string{"content"}, stored)
+	mentioned, err := newMentions(tx, message, []string{"content"}, stored, nil)
 	if err != nil {
 		return err
 	}

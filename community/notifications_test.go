@@ -93,6 +93,57 @@ func TestMentions(t *testing.T) {
 	}
 }
 
+// TestMentionsOfHiddenContent: hidden posts and comments notify nobody,
+// not even of the mentions their author adds while they are hidden; when
+// an admin shows one again, who it mentions is told then, once: who was
+// told before the hide is not told again.
+func TestMentionsOfHiddenContent(t *testing.T) {
+	app, base := server(t)
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "hello", "content": "@bob look"}, 200)
+	postURL := "/api/collections/posts/records/" + p.Body["id"].(string)
+	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice,
+		map[string]any{"post": p.Body["id"], "content": "@bob here too"}, 200)
+	commentURL := "/api/collections/comments/records/" + c.Body["id"].(string)
+	mentions := func(user string) (post, comment int) {
+		for _, n := range notificationsOf(t, app, user) {
+			switch {
+			case n.GetString("kind") != community.KindMention:
+			case n.GetString("comment") == c.Body["id"]:
+				comment++
+			case n.GetString("post") == p.Body["id"]:
+				post++
+			}
+		}
+		return post, comment
+	}
+	if gp, gc := mentions(bob); gp != 1 || gc != 1 {
+		t.Fatalf("bob's mentions after the post and comment: %d and %d, want 1 and 1", gp, gc)
+	}
+
+	for _, u := range []string{postURL, commentURL} {
+		mustCall(t, base, http.MethodPatch, u, testapp.Adam, map[string]any{"is_visible": false}, 200)
+		mustCall(t, base, http.MethodPatch, u, testapp.Alice, map[string]any{"content": "@bob and @gina, hidden"}, 200)
+	}
+	if gp, gc := mentions(gina); gp != 0 || gc != 0 {
+		t.Fatalf("gina was told of hidden content: %d and %d mentions", gp, gc)
+	}
+	for _, u := range []string{postURL, commentURL} {
+		mustCall(t, base, http.MethodPatch, u, testapp.Adam, map[string]any{"is_visible": true}, 200)
+	}
+	if gp, gc := mentions(gina); gp != 1 || gc != 1 {
+		t.Errorf("gina's mentions once shown again: %d and %d, want 1 and 1", gp, gc)
+	}
+	if gp, gc := mentions(bob); gp != 1 || gc != 1 {
+		t.Errorf("bob's mentions once shown again: %d and %d, want 1 and 1 (told before the hide)", gp, gc)
+	}
+	// an edit after it compares with the text again
+	mustCall(t, base, http.MethodPatch, postURL, testapp.Alice, map[string]any{"content": "@bob and @gina, shown"}, 200)
+	if gp, _ := mentions(gina); gp != 1 {
+		t.Errorf("gina's post mentions after an edit that keeps her: %d, want 1", gp)
+	}
+}
+
 // TestChatMentions: @name in a chat message notifies a mentioned member
 // (a mention, naming the session), and an edit that adds one notifies
 // them; a mentioned user who is not a member of a group chat is not told.

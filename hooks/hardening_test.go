@@ -186,10 +186,12 @@ func TestBlankContentIsRefused(t *testing.T) {
 		{"/api/collections/posts/records", testapp.Alice, map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "ok", "content": "\n \t\n"}, []string{"content"}},
 		{"/api/collections/comments/records", testapp.Alice, map[string]any{"post": post, "content": "  \n  "}, []string{"content"}},
 		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "   ", "read": "public", "write": "members"}, []string{"name"}},
+		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": testapp.ID(testapp.BoardPublic), "name": "  "}, []string{"name"}},
+		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": testapp.ID(testapp.BoardPublic), "name": "\t"}, []string{"name"}},
 		{"/api/collections/posts/records/" + post, testapp.Gina, map[string]any{"title": " "}, []string{"title"}},
 	}
 	for _, c := range cases {
-		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards")
+		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories")
 		method := http.MethodPost
 		if strings.Count(c.url, "/") == 5 {
 			method = http.MethodPatch
@@ -210,6 +212,19 @@ func TestBlankContentIsRefused(t *testing.T) {
 	if r.Status != 200 || r.Body["title"] != "spaced" || r.Body["content"] != "    code()\nmore" {
 		t.Fatalf("trimmed post: %d %s", r.Status, r.Raw)
 	}
+	// a category's trailing space makes no second category beside the first
+	categories := base + "/api/collections/board_categories/records"
+	category := map[string]any{"board": testapp.ID(testapp.BoardPublic), "name": "잡담"}
+	if r := testapp.Call(t, http.MethodPost, categories, testapp.Token(testapp.Adam), category); r.Status != 200 {
+		t.Fatalf("category: %d %s", r.Status, r.Raw)
+	}
+	snap := testapp.TakeSnapshot(t, app, "board_categories")
+	category["name"] = "잡담 "
+	r = testapp.Call(t, http.MethodPost, categories, testapp.Token(testapp.Adam), category)
+	if code, _ := digJSON(r.Body, "data", "name", "code"); r.Status != 400 || code != "validation_not_unique" {
+		t.Errorf("category %q beside 잡담: %d %s", category["name"], r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
 }
 
 func digJSON(v any, keys ...string) (any, bool) {

@@ -97,16 +97,19 @@ func registerBlocks(app core.App) {
 // and only while they can read the post.
 func registerBookmarks(core.App) {}
 
-// registerCategories trims a category's name, and keeps a post's category
-// one of its board's, and required where the board says so, when a post is
-// created or its category changes. A save that leaves the category as it
-// was (a hide, a pin, an auto-hide inside a report's transaction, an edit
-// of the text) is not asked again: a post may have none on a
-// category_required board — it was written before the board required one,
-// or its category was deleted (the delete empties posts.category) — and
-// until 2026-12-03 such a post could no longer be hidden, pinned or
-// reported on an auto-hiding board.
+// registerCategories keeps a category on its board, for every writer (the
+// posts carrying it were checked against that board; until 2026-12-03 a
+// superuser's move left them with another board's category), its name
+// trimmed, and a post's category one of its board's, and required where the
+// board says so, when a post is created or its category changes. A save
+// that leaves the category as it was (a hide, a pin, an auto-hide inside a
+// report's transaction, an edit of the text) is not asked again: a post may
+// have none on a category_required board — it was written before the board
+// required one, or its category was deleted (the delete empties
+// posts.category) — and until 2026-12-03 such a post could no longer be
+// hidden, pinned or reported on an auto-hiding board.
 func registerCategories(app core.App) {
+	access.Fixed(app, Categories, "board")
 	access.Trimmed(app, Categories, "name")
 	access.Names(app, Categories, "name")
 	app.OnRecordValidate(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {

@@ -633,7 +633,12 @@ func TestMatrixCategories(t *testing.T) {
 		{who: testapp.Ben, method: mxPatch, url: one, body: map[string]any{"name": "질문"}, status: 401},
 		{who: testapp.Adam, method: mxPatch, url: one, body: map[string]any{"name": "질문"}, status: 200, want: []string{`"name":"질문"`}, after: renamed},
 		{who: mxRoot, method: mxPatch, url: one, body: map[string]any{"name": "질문"}, status: 200, want: []string{`"name":"질문"`}, after: renamed},
-		{who: testapp.Adam, method: mxPatch, url: one, body: map[string]any{"board": testapp.ID(testapp.BoardMembers)}, status: 404},
+		// a category stays on its board, for every writer: its posts were
+		// checked against it (a superuser moved it until 2026-12-03)
+		{who: testapp.Adam, method: mxPatch, url: one, body: map[string]any{"board": testapp.ID(testapp.BoardMembers)}, status: 400, want: []string{`"board":{"code":"fixed_field"`}},
+		{who: mxRoot, method: mxPatch, url: one, body: map[string]any{"board": testapp.ID(testapp.BoardMembers)}, status: 400, want: []string{`"board":{"code":"fixed_field"`}},
+		{who: testapp.Alice, method: mxPatch, url: one, body: map[string]any{"board": testapp.ID(testapp.BoardMembers)}, status: 404},
+		{who: testapp.Adam, method: mxPatch, url: one, body: map[string]any{"board": testapp.ID(testapp.BoardPublic), "name": "질문"}, status: 200, want: []string{`"name":"질문"`}, after: renamed},
 
 		{who: mxGuest, method: mxDelete, url: one, status: 404},
 		{who: testapp.Alice, method: mxDelete, url: one, status: 404},

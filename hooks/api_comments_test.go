@@ -331,3 +331,57 @@ func both(a, b func(testing.TB, *tests.TestApp, []byte)) func(testing.TB, *tests
 		b(t, app, body)
 	}
 }
+
+// TestRepliesNeedAReadableParent: a reply answers a comment the requester
+// can read. A comment hidden by a moderator takes replies from its author
+// and admins only; to anyone else it, and a comment of a board they cannot
+// read, answer exactly as a missing comment does (400 naming parent, the
+// same body), and nothing is stored or notified. Until 2026-12-03 any
+// member replied under a hidden comment, notifying its author, and the
+// other board's comment answered parent_other_post.
+func TestRepliesNeedAReadableParent(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post, hidden := testapp.VisiblePost(testapp.BoardPublic), testapp.HiddenComment(testapp.BoardPublic)
+	reply := func(who, parent, content string) testapp.Response {
+		return testapp.Call(t, http.MethodPost, base+commentsURL, testapp.Token(who),
+			map[string]any{"post": post, "parent": parent, "content": content})
+	}
+	for _, content := range []string{"답글", ""} { // alone, and beside another field's error
+		missing := reply(testapp.Alice, "nosuchcomment00", content)
+		if code, _ := digJSON(missing.Body, "data", "parent", "code"); missing.Status != 400 || code != "validation_missing_rel_records" {
+			t.Fatalf("a reply to a missing comment: %d %s", missing.Status, missing.Raw)
+		}
+		for _, c := range []struct{ who, parent string }{
+			{testapp.Alice, hidden},
+			{testapp.Bob, hidden},
+			{testapp.Alice, testapp.VisibleComment(testapp.BoardGranted)}, // alice is not granted
+			{testapp.Ben, hidden}, // banned: 401 before anything
+		} {
+			snap := testapp.TakeSnapshot(t, app, "comments", "notifications", "posts")
+			r := reply(c.who, c.parent, content)
+			if c.who == testapp.Ben {
+				if r.Status != 401 {
+					t.Errorf("ben replies to %s: %d %s", c.parent, r.Status, r.Raw)
+				}
+			} else if r.Status != missing.Status || r.Raw != missing.Raw {
+				t.Errorf("%s replies %q to %s: %d %s, want the missing comment's answer %s", c.who, content, c.parent, r.Status, r.Raw, missing.Raw)
+			}
+			snap.AssertUnchanged(t, app)
+		}
+	}
+	// a readable comment of another post still says why
+	r := reply(testapp.Alice, testapp.VisibleComment(testapp.BoardMembers), "답글")
+	if code, _ := digJSON(r.Body, "data", "parent", "code"); r.Status != 400 || code != "parent_other_post" {
+		t.Errorf("a reply to a readable comment of another post: %d %s", r.Status, r.Raw)
+	}
+	for _, who := range []string{testapp.Gina, testapp.Adam, "root"} { // its author, an admin, a superuser
+		r := reply(who, hidden, "답글 by "+who)
+		if r.Status != 200 || r.Body["parent"] != hidden {
+			t.Fatalf("%s replies to the hidden comment: %d %s", who, r.Status, r.Raw)
+		}
+		if _, err := app.FindRecordById("comments", r.Body["id"].(string)); err != nil {
+			t.Fatalf("%s's reply is not stored: %v", who, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -631,6 +632,68 @@ func TestIsVisibleIsABoolean(t *testing.T) {
 	}
 	if r := upload(t, http.MethodPost, base+postsURL, alice, map[string]string{"board": board, "title": "f", "content": "c", "is_visible": "false"}, "attachments", 1, 10); r.Status != 200 || r.Body["is_visible"] != false {
 		t.Errorf("is_visible \"false\" in a form: %d %s, want a hidden post", r.Status, r.Raw)
+	}
+
+	// 1 and 0 too, in either kind of form (PocketBase's form binder reads
+	// them as numbers) and in JSON; until 2026-12-03 forms' were refused
+	comment := testapp.VisiblePost(testapp.BoardPublic)
+	forms := map[string]func(url string, fields map[string]string) testapp.Response{
+		"multipart": func(url string, fields map[string]string) testapp.Response {
+			return upload(t, http.MethodPost, url, alice, fields, "attachments", 0, 0)
+		},
+		"urlencoded": func(url string, fields map[string]string) testapp.Response {
+			values := neturl.Values{}
+			for k, v := range fields {
+				values.Set(k, v)
+			}
+			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(values.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return testapp.Do(t, req, alice)
+		},
+		"json": func(url string, fields map[string]string) testapp.Response {
+			body := map[string]any{}
+			for k, v := range fields {
+				body[k] = v
+			}
+			v := fields["is_visible"]
+			if n, err := strconv.ParseFloat(v, 64); err == nil && strconv.FormatFloat(n, 'f', -1, 64) == v {
+				body["is_visible"] = n // a JSON number, where a form's would be one
+			}
+			return testapp.Call(t, http.MethodPost, url, alice, body)
+		},
+	}
+	for kind, send := range forms {
+		for _, target := range []struct{ collection, url string }{
+			{"posts", base + postsURL},
+			{"comments", base + commentsURL},
+		} {
+			fields := func(v string) map[string]string {
+				if target.collection == "posts" {
+					return map[string]string{"board": board, "title": "f", "content": "c", "is_visible": v}
+				}
+				return map[string]string{"post": comment, "content": "c", "is_visible": v}
+			}
+			for v, want := range map[string]bool{"1": true, "0": false, "true": true, "false": false} {
+				r := send(target.url, fields(v))
+				id, _ := r.Body["id"].(string)
+				if r.Status != 200 || r.Body["is_visible"] != want {
+					t.Errorf("%s is_visible %s in %s: %d %s, want is_visible %v", target.collection, v, kind, r.Status, r.Raw, want)
+				} else if stored, err := app.FindRecordById(target.collection, id); err != nil || stored.GetBool("is_visible") != want {
+					t.Errorf("%s is_visible %s in %s: stored %v, want %v", target.collection, v, kind, stored.GetBool("is_visible"), want)
+				}
+			}
+			snap := testapp.TakeSnapshot(t, app, target.collection)
+			for _, v := range []string{"2", "-1", "1.0", "0.5", "yes"} {
+				r := send(target.url, fields(v))
+				if code, _ := digJSON(r.Body, "data", "is_visible", "code"); r.Status != 400 || code != "validation_invalid_bool" {
+					t.Errorf("%s is_visible %s in %s: %d %s, want 400", target.collection, v, kind, r.Status, r.Raw)
+				}
+			}
+			snap.AssertUnchanged(t, app)
+		}
 	}
 }
 

@@ -96,11 +96,13 @@ func Names(app core.App, collection string, fields ...string) {
 
 // DefaultTrue makes a bool field true on API creates that do not send it
 // or send null: a bool field cannot tell "false" from "not sent". A value
-// that is no boolean (JSON true or false; in a form, true, false, 1 or 0)
-// is refused on creates and updates, 400 naming the field: PocketBase
-// reads "yes", "", [] and {} as false, and until 2026-12-03 such a create
-// stored a hidden post, which only an admin could bring back. The body is
-// read as sent: PocketBase's request info holds it already cast.
+// that is no boolean (true, false, 1 or 0, as JSON values or strings, or
+// form values) is refused on creates and updates, 400 naming the field:
+// PocketBase reads "yes", "", [] and {} as false, and until 2026-12-03 such
+// a create stored a hidden post, which only an admin could bring back. The
+// body is read as sent: PocketBase's request info holds it already cast.
+// Its form binder turns a form's "1" and "0" into numbers, as JSON's are:
+// until 2026-12-03 they were refused, though the README accepted them.
 func DefaultTrue(app core.App, collection, field string) {
 	check := func(e *core.RecordRequestEvent, create bool) error {
 		sent := map[string]any{}
@@ -115,6 +117,10 @@ func DefaultTrue(app core.App, collection, field string) {
 				e.Record.Set(field, e.Record.Original().GetBool(field))
 			}
 		case bool:
+		case float64:
+			if v != 1 && v != 0 {
+				return notABool(field)
+			}
 		case string:
 			if v != "true" && v != "false" && v != "1" && v != "0" {
 				return notABool(field)

@@ -723,3 +723,84 @@ func TestSavingARecordTwiceWritesItsRevert(t *testing.T) {
 		t.Errorf("after a save and its revert: content %q, want %q", stored.GetString("content"), content)
 	}
 }
+
+// TestInvisibleAndControlCharacters: a title, content or name of only
+// invisible characters (zero-width spaces, word joiners, byte-order marks,
+// Hangul fillers) is blank, 400 validation_required; one holding a control
+// character (NUL, ESC, DEL, C1) is 400 validation_control_character naming
+// the field; nothing is stored. Tabs and line breaks (CR LF too) are text,
+// and invisible characters beside visible ones stay (they may belong to
+// them). A record stored before the checks is still hidden by a moderator.
+func TestInvisibleAndControlCharacters(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	pub := testapp.ID(testapp.BoardPublic)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	cases := []struct {
+		url, who string
+		body     map[string]any
+		field    string
+		code     string
+	}{
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "\u200b\u200b\u2060", "content": "c"}, "title", "validation_required"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t", "content": "\u200b"}, "content", "validation_required"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "\ufeff \u3164\ufe0f", "content": "c"}, "title", "validation_required"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t", "content": "\u2060\n\u200b\n\u00ad"}, "content", "validation_required"},
+		{commentsURL, testapp.Alice, map[string]any{"post": post, "content": "\u200b\u200c\u200d"}, "content", "validation_required"},
+		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "\u200b", "read": "public", "write": "members"}, "name", "validation_required"},
+		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": pub, "name": "\u3164"}, "name", "validation_required"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "a\x00b", "content": "c"}, "title", "validation_control_character"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t", "content": "red \x1b[31mtext"}, "content", "validation_control_character"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t\u007f", "content": "c"}, "title", "validation_control_character"},
+		{commentsURL, testapp.Alice, map[string]any{"post": post, "content": "a\u0085b"}, "content", "validation_control_character"},
+		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "b\x00", "read": "public", "write": "members"}, "name", "validation_control_character"},
+		{postsURL + "/" + post, testapp.Gina, map[string]any{"title": "x\x07"}, "title", "validation_control_character"},
+		{postsURL + "/" + post, testapp.Gina, map[string]any{"content": "\u200b"}, "content", "validation_required"},
+	}
+	for _, c := range cases {
+		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories")
+		method := http.MethodPost
+		if strings.Count(c.url, "/") == 5 {
+			method = http.MethodPatch
+		}
+		r := testapp.Call(t, method, base+c.url, testapp.Token(c.who), c.body)
+		if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != c.code {
+			t.Errorf("%s %q: %d %s, want 400 data.%s.code %s", c.url, c.body, r.Status, r.Raw, c.field, c.code)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+
+	// text: tabs and CR LF; invisible characters beside visible ones
+	for _, v := range [][2]string{
+		{"❤\ufe0f", "a\tb\r\nc"},
+		{"flag \U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", "zero\u200bwidth\u200b"},
+	} {
+		r := testapp.Call(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Alice), map[string]any{"board": pub, "title": v[0], "content": v[1]})
+		if r.Status != 200 {
+			t.Fatalf("title %q content %q: %d %s", v[0], v[1], r.Status, r.Raw)
+		}
+		stored, err := app.FindRecordById("posts", r.Body["id"].(string))
+		if err != nil || stored.GetString("title") != v[0] || stored.GetString("content") != v[1] {
+			t.Errorf("stored %q %q, want %q %q (%v)", stored.GetString("title"), stored.GetString("content"), v[0], v[1], err)
+		}
+	}
+
+	// stored before the checks (raw SQL): a moderator still hides it, and
+	// its author still edits another field
+	if _, err := app.DB().NewQuery("UPDATE posts SET title = {:t}, content = {:c} WHERE id = {:id}").
+		Bind(dbx.Params{"t": "\u200b", "c": "old\x00text", "id": post}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+postsURL+"/"+post, testapp.Token(testapp.Adam), map[string]any{"is_visible": false}); r.Status != 200 || r.Body["is_visible"] != false {
+		t.Errorf("an admin hides an old post: %d %s", r.Status, r.Raw)
+	}
+	if stored, _ := app.FindRecordById("posts", post); stored.GetString("title") != "\u200b" || stored.GetBool("is_visible") {
+		t.Errorf("after the hide: title %q, visible %v", stored.GetString("title"), stored.GetBool("is_visible"))
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+postsURL+"/"+post, testapp.Token(testapp.Gina), map[string]any{"title": "고친 제목"}); r.Status != 200 || r.Body["title"] != "고친 제목" {
+		t.Errorf("the author edits the title of an old post: %d %s", r.Status, r.Raw)
+	}
+	if stored, _ := app.FindRecordById("posts", post); stored.GetString("content") != "old\x00text" {
+		t.Errorf("after the edit: content %q", stored.GetString("content"))
+	}
+}

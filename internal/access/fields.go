@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -163,34 +164,99 @@ func Counters(app core.App, collection string, fields ...string) {
 	})
 }
 
-// Trimmed trims the surrounding whitespace of text fields on every save,
-// whoever writes it, before the fields' validators run: a title of five
-// spaces is refused as blank (400 naming the field), not stored as an
-// empty, unclickable row.
+// Trimmed keeps text fields readable on every save, whoever writes it,
+// before the fields' validators run. Surrounding whitespace is trimmed; a
+// value that shows nothing — whitespace and invisible characters only
+// (zero-width spaces, word joiners, byte-order marks, Hangul fillers ㅤ) —
+// is emptied, so it is refused as blank (400 naming the field), not stored
+// as an empty, unclickable row; until 2026-12-03 "\u200b" was a title.
+// Invisible characters beside visible ones stay: they may belong to them
+// (the variation selector U+FE0F that makes ❤ an emoji, the tags of a
+// subdivision's flag, a bidi mark).
+// A control character is refused, 400 naming the field (see
+// ControlCharacter). Only a value that is new or changed is asked: a
+// moderator's hide of a record stored before these checks is not refused
+// for its text.
 func Trimmed(app core.App, collection string, fields ...string) {
 	app.OnRecordValidate(collection).BindFunc(func(e *core.RecordEvent) error {
+		errs := validation.Errors{}
 		for _, f := range fields {
-			if v := e.Record.GetString(f); trim(v) != v {
+			v := e.Record.GetString(f)
+			if !e.Record.IsNew() && v == e.Record.Original().GetString(f) {
+				continue
+			}
+			if r, found := ControlCharacter(v); found {
+				errs[f] = validation.NewError("validation_control_character",
+					fmt.Sprintf("Remove the control character %U from %s.", r, f))
+			} else if trim(v) != v {
 				e.Record.Set(f, trim(v))
 			}
 		}
-		return e.Next()
+		err := e.Next()
+		if len(errs) == 0 {
+			return err
+		}
+		if others, ok := err.(validation.Errors); ok {
+			for f, fieldErr := range others {
+				if _, found := errs[f]; !found {
+					errs[f] = fieldErr
+				}
+			}
+		} else if err != nil {
+			return err
+		}
+		return errs
 	})
 }
 
+// ControlCharacter returns the first control character of s that text may
+// not hold: the C0 and C1 controls and DEL, but tab, line feed and
+// carriage return (browsers send a form's line breaks as CR LF). Nobody
+// types them into a title, a comment or a name: NUL cuts the text short in
+// C tools (SQLite's shell, the search's LIKE), and escape sequences drive
+// the terminal of an operator reading content through the CLI or the logs.
+func ControlCharacter(s string) (rune, bool) {
+	i := strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+	})
+	if i < 0 {
+		return 0, false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r, true
+}
+
 // trim trims a one-line value on both sides; a multi-line one loses its
-// trailing whitespace and leading blank lines but keeps its first line's
-// indentation (Markdown code).
+// trailing whitespace and leading lines that show nothing, but keeps its
+// first line's indentation (Markdown code). A value that shows nothing
+// becomes "".
 func trim(v string) string {
 	v = strings.TrimRightFunc(v, unicode.IsSpace)
+	if !shows(v) {
+		return ""
+	}
 	if !strings.Contains(v, "\n") {
 		return strings.TrimSpace(v)
 	}
 	for {
 		line, rest, found := strings.Cut(v, "\n")
-		if !found || strings.TrimSpace(line) != "" {
+		if !found || shows(line) {
 			return v
 		}
 		v = rest
 	}
+}
+
+// shows tells whether s holds a character that is neither whitespace nor
+// invisible: a format character (U+200B, U+2060, U+FEFF, bidi marks…), a
+// variation selector or another of Unicode's default-ignorable code points
+// (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0). The prepended
+// concatenation marks are format characters that show (the Arabic number
+// sign U+0600).
+func shows(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		invisible := unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
+			!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
+		return !invisible && !unicode.IsSpace(r)
+	}) >= 0
 }

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +36,11 @@ func searchPosts(e *core.RequestEvent) error {
 	q := strings.TrimSpace(params.Get("q"))
 	if q == "" || utf8.RuneCountInString(q) > 200 {
 		return e.BadRequestError("Give the words to search for in q (1–200 characters).", nil)
+	}
+	// no stored text holds one (access.Trimmed); SQLite's FTS5 answered a NUL
+	// with an error, and LIKE read the word as cut short at it
+	if r, found := access.ControlCharacter(q); found {
+		return e.BadRequestError(fmt.Sprintf("Remove the control character %U from q.", r), nil)
 	}
 	posts, err := e.App.FindCachedCollectionByNameOrId(access.CollectionNamePosts)
 	if err != nil {

@@ -2,9 +2,12 @@ package hooks_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/testapp"
 )
@@ -74,27 +77,53 @@ func TestBanClosesRealtime(t *testing.T) {
 	}
 }
 
+// TestSignInRateLimit: 10 sign-ins per 10 s per address, for members and
+// superusers (the dashboard) alike, each collection counted on its own.
+// The limits the migrations set are checked too: the reset ones cover
+// every auth collection and batches keep PocketBase's.
 func TestSignInRateLimit(t *testing.T) {
 	app := testapp.New(t)
-	rule, ok := app.Settings().RateLimits.FindRateLimitRule([]string{"users:auth"})
-	if !app.Settings().RateLimits.Enabled || !ok || rule.MaxRequests != 10 || rule.Duration != 10 {
-		t.Fatalf("sign-in rate limit from the migration: enabled %v, %+v", app.Settings().RateLimits.Enabled, rule)
+	limits := app.Settings().RateLimits
+	for _, want := range []core.RateLimitRule{
+		{Label: "*:auth", MaxRequests: 10, Duration: 10},
+		{Label: "users:create", MaxRequests: 10, Duration: 60, Audience: "@guest"},
+		{Label: "*:requestPasswordReset", MaxRequests: 3, Duration: 60},
+		{Label: "*:confirmPasswordReset", MaxRequests: 10, Duration: 60},
+		{Label: "/api/batch", MaxRequests: 3, Duration: 1},
+	} {
+		if !slices.Contains(limits.Rules, want) {
+			t.Errorf("rate limit %+v missing from %+v", want, limits.Rules)
+		}
+	}
+	if !limits.Enabled || len(limits.Rules) != 5 {
+		t.Fatalf("rate limits: enabled %v, %d rules", limits.Enabled, len(limits.Rules))
 	}
 	// A longer window than the migration's keeps the check independent of
 	// how fast bcrypt runs on a loaded machine under -race.
 	for i := range app.Settings().RateLimits.Rules {
-		if app.Settings().RateLimits.Rules[i].Label == "users:auth" {
+		if app.Settings().RateLimits.Rules[i].Label == "*:auth" {
 			app.Settings().RateLimits.Rules[i].Duration = 600
 		}
 	}
 	base := testapp.Serve(t, app)
-	statuses := map[int]int{}
-	for range 12 {
-		r := testapp.Call(t, "POST", base+"/api/collections/users/auth-with-password", "",
-			map[string]any{"identity": "alice", "password": "wrong-password"})
-		statuses[r.Status]++
+	for _, c := range []struct{ collection, identity string }{
+		{"users", "alice"},
+		{core.CollectionNameSuperusers, testapp.SuperuserEmail},
+	} {
+		statuses := map[int]int{}
+		for range 12 {
+			r := testapp.Call(t, "POST", base+"/api/collections/"+c.collection+"/auth-with-password", "",
+				map[string]any{"identity": c.identity, "password": "wrong-password"})
+			statuses[r.Status]++
+		}
+		if statuses[400] != 10 || statuses[429] != 2 {
+			t.Errorf("%s: 12 sign-ins in a row: %v, want 10×400 then 2×429", c.collection, statuses)
+		}
 	}
-	if statuses[400] != 10 || statuses[429] != 2 {
-		t.Fatalf("12 sign-ins in a row: %v, want 10×400 then 2×429", statuses)
+	// the right password is refused too while the limit holds
+	r := testapp.Call(t, "POST", base+"/api/collections/_superusers/auth-with-password", "",
+		map[string]any{"identity": testapp.SuperuserEmail, "password": testapp.Password})
+	if r.Status != 429 {
+		t.Fatalf("superuser sign-in with the right password after 12 wrong ones: %d %s, want 429", r.Status, r.Raw)
 	}
 }

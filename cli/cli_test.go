@@ -68,6 +68,33 @@ func TestAdminCreate(t *testing.T) {
 	}
 }
 
+// TestEmailsIgnoreCase: the commands find a user by their email in any
+// case, refuse a new admin whose email another account holds in another
+// case, and store a new admin's email lowercased.
+func TestEmailsIgnoreCase(t *testing.T) {
+	app := testapp.New(t)
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "ALICE@Example.COM"); err != nil {
+		t.Fatalf("ban by the email in capitals: %v", err)
+	}
+	if !user(t, app, "alice@example.com").GetBool("banned") {
+		t.Fatal("alice is not banned")
+	}
+	before, _ := app.CountRecords("users")
+	if _, err := testapp.RunCLI(t, app, "admin", "create", "BOB@example.com", "secret-pass-1", "--name", "newadm"); err == nil ||
+		!strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("admin create with bob's email in capitals: %v", err)
+	}
+	if after, _ := app.CountRecords("users"); after != before {
+		t.Fatalf("users %d -> %d", before, after)
+	}
+	if _, err := testapp.RunCLI(t, app, "admin", "create", "New.Mod@Example.com", "secret-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.FindFirstRecordByData("users", "email", "new.mod@example.com"); err != nil {
+		t.Fatalf("the new admin's email is not stored lowercased: %v", err)
+	}
+}
+
 func TestUsersBanUnban(t *testing.T) {
 	app := testapp.New(t)
 	tokenKey := user(t, app, "alice@example.com").TokenKey()

@@ -117,6 +117,33 @@ func TestSignUp(t *testing.T) {
 		TestAppFactory:  testapp.Factory,
 		AfterTestFunc:   countUsers(fixtureUsers),
 	})
+	// an address is one account whatever its case (access.Emails and the
+	// NOCASE unique index)
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name:            "sign-up with a taken email in another case is refused as a duplicate",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"newbie","email":"ALICE@Example.com","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"email":{"code":"validation_not_unique"`},
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc:   countUsers(fixtureUsers),
+	}, tests.ApiScenario{
+		Name:            "a new email is stored lowercased",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"newbie","email":"New.Bie@Example.COM","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  200,
+		ExpectedContent: []string{`"name":"newbie"`},
+		ExpectedEvents:  testapp.CreateEvents(),
+		TestAppFactory:  testapp.Factory,
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			countUsers(fixtureUsers+1)(t, app, res)
+			if _, err := app.FindFirstRecordByData("users", "email", "new.bie@example.com"); err != nil {
+				t.Errorf("the lowercased email is not stored: %v", err)
+			}
+		},
+	})
 	// names that look the same are the same name (access.Names): a
 	// decomposed 민수 or a full-width alice is taken, and a new name typed
 	// decomposed is stored composed
@@ -223,6 +250,16 @@ func TestSignIn(t *testing.T) {
 			Method:          http.MethodPost,
 			URL:             auth,
 			Body:            strings.NewReader(`{"identity":"ALICE","password":"fixture-pass-2026"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
+			ExpectedEvents:  signInEvents(0),
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "by email in another case",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"ALICE@Example.COM","password":"fixture-pass-2026"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
 			ExpectedEvents:  signInEvents(0),

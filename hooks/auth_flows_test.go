@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/mailer"
 
 	"madang/internal/testapp"
 )
@@ -21,14 +23,7 @@ func TestPasswordResetByMail(t *testing.T) {
 	if r.Status != 204 {
 		t.Fatalf("request reset: %d %s", r.Status, r.Raw)
 	}
-	// PocketBase sends the mail from a goroutine after answering.
-	for deadline := time.Now().Add(10 * time.Second); app.TestMailer.TotalSend() == 0 && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if app.TestMailer.TotalSend() != 1 {
-		t.Fatalf("mails sent: %d", app.TestMailer.TotalSend())
-	}
-	mail := app.TestMailer.LastMessage()
+	mail := waitForMail(t, app, 1)
 	if mail.To[0].Address != "bob@example.com" || !strings.Contains(mail.Subject, "Reset your password") ||
 		!strings.Contains(mail.HTML, "비밀번호 재설정") {
 		t.Fatalf("mail: to %v subject %q", mail.To, mail.Subject)
@@ -57,6 +52,66 @@ func TestPasswordResetByMail(t *testing.T) {
 	if r := testapp.Call(t, "GET", base+userURL(testapp.Bob), oldToken, nil); r.Status != 401 {
 		t.Fatalf("token from before the reset: %d, want 401", r.Status)
 	}
+}
+
+// TestEmailsIgnoreCase: an address typed in another case reaches its
+// account in a reset, is refused as a new email when another account holds
+// it, is stored lowercased when an email change is confirmed, and signs a
+// superuser in.
+func TestEmailsIgnoreCase(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	collection := base + "/api/collections/users"
+
+	r := testapp.Call(t, "POST", collection+"/request-password-reset", "", map[string]any{"email": "BOB@Example.com"})
+	if r.Status != 204 {
+		t.Fatalf("request reset: %d %s", r.Status, r.Raw)
+	}
+	mail := waitForMail(t, app, 1)
+	if mail.To[0].Address != "bob@example.com" || !strings.Contains(mail.Subject, "Reset your password") {
+		t.Fatalf("reset mail: to %v subject %q", mail.To, mail.Subject)
+	}
+
+	alice := testapp.Token(testapp.Alice)
+	r = testapp.Call(t, "POST", collection+"/request-email-change", alice, map[string]any{"newEmail": "BOB@example.com"})
+	if r.Status != 400 || !strings.Contains(r.Raw, `"newEmail":{"code":"validation_invalid_new_email"`) {
+		t.Fatalf("email change to bob's address in capitals: %d %s, want 400 naming newEmail", r.Status, r.Raw)
+	}
+	r = testapp.Call(t, "POST", collection+"/request-email-change", alice, map[string]any{"newEmail": "Alice.New@Example.com"})
+	if r.Status != 204 {
+		t.Fatalf("request email change: %d %s", r.Status, r.Raw)
+	}
+	mail = waitForMail(t, app, 2)
+	m := regexp.MustCompile(`confirm-email-change/([\w.\-]+)`).FindStringSubmatch(mail.HTML)
+	if m == nil {
+		t.Fatalf("no confirmation link in %s", mail.HTML)
+	}
+	r = testapp.Call(t, "POST", collection+"/confirm-email-change", "", map[string]any{"token": m[1], "password": testapp.Password})
+	if r.Status != 204 {
+		t.Fatalf("confirm email change: %d %s", r.Status, r.Raw)
+	}
+	if u, err := app.FindRecordById("users", testapp.ID(testapp.Alice)); err != nil || u.Email() != "alice.new@example.com" {
+		t.Fatalf("alice's email after the change: %v %v, want alice.new@example.com", u.Email(), err)
+	}
+
+	r = testapp.Call(t, "POST", base+"/api/collections/_superusers/auth-with-password", "",
+		map[string]any{"identity": strings.ToUpper(testapp.SuperuserEmail), "password": testapp.Password})
+	if r.Status != 200 {
+		t.Fatalf("superuser sign-in with the email in capitals: %d %s", r.Status, r.Raw)
+	}
+}
+
+// waitForMail waits until app has sent n mails (PocketBase sends from a
+// goroutine after answering) and returns the last one.
+func waitForMail(t *testing.T, app *tests.TestApp, n int) mailer.Message {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); app.TestMailer.TotalSend() < n && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if app.TestMailer.TotalSend() != n {
+		t.Fatalf("mails sent: %d, want %d", app.TestMailer.TotalSend(), n)
+	}
+	return app.TestMailer.LastMessage()
 }
 
 // TestBanClosesRealtime opens a real SSE connection as a user, bans the user

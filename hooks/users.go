@@ -52,6 +52,8 @@ func registerUsers(app core.App) {
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
+	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
+	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

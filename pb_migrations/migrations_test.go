@@ -186,3 +186,73 @@ func TestFileDownloadsNeedAUser(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailsIgnoreCase: the migration stops, changing nothing and naming
+// the accounts, on a data dir where two accounts' emails differ only in
+// case; without such a pair it lowercases the stored emails, and the
+// unique index then refuses a case variant even from raw SQL.
+func TestEmailsIgnoreCase(t *testing.T) {
+	app := testapp.New(t)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900881_emails_nocase.go")); err != nil {
+		t.Fatal(err)
+	}
+	setEmail := func(name, email string) error {
+		_, err := app.DB().NewQuery("UPDATE users SET email = {:email} WHERE id = {:id}").
+			Bind(map[string]any{"email": email, "id": testapp.ID(name)}).Execute()
+		return err
+	}
+	email := func(name string) string {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Email()
+	}
+	emailIndex := func(collection string) string {
+		c, err := app.FindCollectionByNameOrId(collection)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, index := range c.Indexes {
+			if strings.Contains(index, "idx_email_") {
+				return index
+			}
+		}
+		t.Fatalf("%s has no email index: %v", collection, c.Indexes)
+		return ""
+	}
+	// what the old index let through
+	for name, e := range map[string]string{testapp.Bob: "Bob@Example.com", testapp.Ada: "ALICE@example.com"} {
+		if err := setEmail(name, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, err := runner.Up()
+	if err == nil || !strings.Contains(err.Error(), "alice@example.com is held by "+testapp.ID(testapp.Alice)+" (alice@example.com), "+
+		testapp.ID(testapp.Ada)+" (ALICE@example.com)") {
+		t.Fatalf("up with a clash: %v", err)
+	}
+	if email(testapp.Bob) != "Bob@Example.com" || strings.Contains(emailIndex("users"), "NOCASE") {
+		t.Fatalf("a stopped migration changed things: bob %s, index %s", email(testapp.Bob), emailIndex("users"))
+	}
+
+	if err := setEmail(testapp.Ada, "Ada.Two@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if email(testapp.Bob) != "bob@example.com" || email(testapp.Ada) != "ada.two@example.com" {
+		t.Fatalf("emails after up: %s, %s", email(testapp.Bob), email(testapp.Ada))
+	}
+	for _, c := range []string{"users", core.CollectionNameSuperusers} {
+		if !strings.Contains(emailIndex(c), "COLLATE NOCASE") {
+			t.Errorf("%s email index after up: %s", c, emailIndex(c))
+		}
+	}
+	if err := setEmail(testapp.Alice, "BOB@example.com"); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+		t.Fatalf("raw SQL gave alice bob's email in capitals: %v", err)
+	}
+}

@@ -82,17 +82,35 @@ func Fixed(app core.App, collection string, fields ...string) {
 // look the same are then the same string, and the unique index (COLLATE
 // NOCASE) refuses a second 민수 typed as decomposed jamo (U+1106 U+1175
 // U+11AB …) or a full-width ｊａｎｅ beside jane. Without it both were
-// taken, and anyone could pass for another member.
+// taken, and anyone could pass for another member. Look a typed name up
+// in its NameForm.
 func Names(app core.App, collection string, fields ...string) {
-	normalize := func(e *core.RecordEvent) error {
-		for _, f := range fields {
-			if v := e.Record.GetString(f); !norm.NFKC.IsNormalString(v) {
-				e.Record.Set(f, norm.NFKC.String(v))
-			}
+	normalized(app, collection, NameForm, fields...)
+}
+
+// NameForm is the form Names stores a name in.
+func NameForm(name string) string { return norm.NFKC.String(name) }
+
+// Emails keeps email fields in EmailForm, for every writer (sign-up, the
+// confirmation of an email change, dashboard, CLI): an address is one
+// account whatever case it was typed in. The unique index compares them
+// COLLATE NOCASE (migration 1795900881), which also makes PocketBase's
+// look-ups by email (sign-in, reset, verification, email change) ignore
+// case. Until 2026-12-03 alice@x.io and ALICE@x.io were two accounts.
+func Emails(app core.App, collection string, fields ...string) {
+	normalized(app, collection, EmailForm, fields...)
+}
+
+// EmailForm lowercases the ASCII letters of an address, the letters
+// SQLite's NOCASE folds: what the unique index calls the same address is
+// stored as one string.
+func EmailForm(email string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
 		}
-		return e.Next()
-	}
-	app.OnRecordValidate(collection).BindFunc(normalize)
+		return r
+	}, email)
 }
 
 // DefaultTrue makes a bool field true on API creates that do not send it
@@ -178,6 +196,15 @@ func Counters(app core.App, collection string, fields ...string) {
 // moderator's hide of a record stored before these checks is not refused
 // for its text.
 func Trimmed(app core.App, collection string, fields ...string) {
+	normalized(app, collection, trim, fields...)
+}
+
+// normalized stores fields in the form form gives them, on every save,
+// whoever writes it, before the fields' validators and the unique indexes
+// see them, and refuses a control character in a value that is new or
+// changed (names and addresses too: a NUL cut a board's name short for
+// its unique check).
+func normalized(app core.App, collection string, form func(string) string, fields ...string) {
 	app.OnRecordValidate(collection).BindFunc(func(e *core.RecordEvent) error {
 		errs := validation.Errors{}
 		for _, f := range fields {
@@ -188,8 +215,8 @@ func Trimmed(app core.App, collection string, fields ...string) {
 			if r, found := ControlCharacter(v); found {
 				errs[f] = validation.NewError("validation_control_character",
 					fmt.Sprintf("Remove the control character %U from %s.", r, f))
-			} else if trim(v) != v {
-				e.Record.Set(f, trim(v))
+			} else if form(v) != v {
+				e.Record.Set(f, form(v))
 			}
 		}
 		err := e.Next()

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
@@ -27,8 +26,7 @@ func adminCommand(app core.App) *cobra.Command {
 				name = nameFromEmail(email)
 			}
 			// names are unique regardless of case; say who has it, not a bare "must be unique"
-			taken, err := app.FindFirstRecordByFilter("users", "name:lower = {:name}", dbx.Params{"name": strings.ToLower(name)})
-			if err == nil {
+			if taken, err := access.FindByName(app, "users", name); err == nil {
 				return fmt.Errorf("the name %q is already taken by %s; choose another with --name", name, taken.Email())
 			}
 			users, err := app.FindCollectionByNameOrId("users")

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"madang/ai"
+	"madang/internal/access"
 )
 
 func aiCommand(app core.App) *cobra.Command {
@@ -116,12 +117,12 @@ func aiTrainCommand(app core.App) *cobra.Command {
 	}
 }
 
-// findModel finds an AI model by id or by name (case-insensitive).
+// findModel finds an AI model by id or by name (see access.FindByName).
 func findModel(app core.App, nameOrID string) (*core.Record, error) {
 	if model, err := app.FindRecordById(ai.Models, nameOrID); err == nil {
 		return model, nil
 	}
-	model, err := findByNameNoCase(app, ai.Models, nameOrID)
+	model, err := access.FindByName(app, ai.Models, nameOrID)
 	if err != nil {
 		return nil, fmt.Errorf("no AI model with name or id %q (see `madang ai list`)", nameOrID)
 	}

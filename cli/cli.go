@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
@@ -55,38 +54,29 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 	return cmd
 }
 
-// findUser finds a user by email, or by name as a convenience.
+// findUser finds a user by email, or by name as a convenience (both as
+// their unique indexes compare them: see access.FindByName).
 func findUser(app core.App, identity string) (*core.Record, error) {
 	if user, err := app.FindAuthRecordByEmail("users", identity); err == nil {
 		return user, nil
 	}
-	user, err := findByNameNoCase(app, "users", identity)
+	user, err := access.FindByName(app, "users", identity)
 	if err != nil {
 		return nil, fmt.Errorf("no user with email or name %q", identity)
 	}
 	return user, nil
 }
 
-// findBoard finds a board by id or by name (case-insensitive).
+// findBoard finds a board by id or by name (see access.FindByName).
 func findBoard(app core.App, nameOrID string) (*core.Record, error) {
 	if board, err := app.FindRecordById("boards", nameOrID); err == nil {
 		return board, nil
 	}
-	board, err := findByNameNoCase(app, "boards", nameOrID)
+	board, err := access.FindByName(app, "boards", nameOrID)
 	if err != nil {
 		return nil, fmt.Errorf("no board with name or id %q", nameOrID)
 	}
 	return board, nil
-}
-
-// findByNameNoCase matches names the way their unique indexes compare them.
-func findByNameNoCase(app core.App, collection, name string) (*core.Record, error) {
-	record := &core.Record{}
-	err := app.RecordQuery(collection).
-		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name})).
-		Limit(1).
-		One(record)
-	return record, err
 }
 
 var dateLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}

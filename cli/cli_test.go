@@ -95,6 +95,49 @@ func TestEmailsIgnoreCase(t *testing.T) {
 	}
 }
 
+// TestNamesAsStored: users, boards and names typed in another form of the
+// stored name (full-width, decomposed Hangul) are found, and a look-alike
+// of a taken name or board is refused naming its owner.
+func TestNamesAsStored(t *testing.T) {
+	app := testapp.New(t)
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "ａｌｉｃｅ"); err != nil {
+		t.Fatalf("ban by the name typed full-width: %v", err)
+	}
+	if !user(t, app, "alice@example.com").GetBool("banned") {
+		t.Fatal("alice is not banned")
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "grant", "bob", "ＧＲＡＮＴＥＤ"); err != nil {
+		t.Fatalf("grant of a board typed full-width: %v", err)
+	}
+	if got := user(t, app, "bob@example.com").GetStringSlice("boards"); len(got) != 1 || got[0] != testapp.ID(testapp.BoardGranted) {
+		t.Fatalf("bob's boards: %v", got)
+	}
+	if _, err := testapp.RunCLI(t, app, "boards", "create", "민수"); err != nil {
+		t.Fatal(err)
+	}
+	const minsuNFD = "\u1106\u1175\u11ab\u1109\u116e" // 민수 as conjoining jamo
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"admin", "create", "new@example.com", "secret-pass-1", "--name", "ａｄａｍ"}, `the name "ａｄａｍ" is already taken by adam@example.com`},
+		{[]string{"boards", "create", "ｐｕｂｌｉｃ"}, `a board named "ｐｕｂｌｉｃ" already exists`},
+		{[]string{"boards", "create", minsuNFD}, "already exists"},
+	} {
+		users, _ := app.CountRecords("users")
+		boards, _ := app.CountRecords("boards")
+		if _, err := testapp.RunCLI(t, app, c.args...); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
+		}
+		if u, _ := app.CountRecords("users"); u != users {
+			t.Errorf("%v: users %d -> %d", c.args, users, u)
+		}
+		if b, _ := app.CountRecords("boards"); b != boards {
+			t.Errorf("%v: boards %d -> %d", c.args, boards, b)
+		}
+	}
+}
+
 func TestUsersBanUnban(t *testing.T) {
 	app := testapp.New(t)
 	tokenKey := user(t, app, "alice@example.com").TokenKey()

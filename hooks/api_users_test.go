@@ -33,6 +33,23 @@ func countUsers(want int) func(testing.TB, *tests.TestApp, *http.Response) {
 // fixtureUsers is how many users the fixtures hold.
 const fixtureUsers = 6
 
+// minsuNFD is 민수 as conjoining jamo (NFD), what some keyboards and
+// macOS file names produce.
+const minsuNFD = "\u1106\u1175\u11ab\u1109\u116e"
+
+// withMinsu adds a member named 민수 (composed).
+func withMinsu(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := core.NewRecord(users)
+	u.Load(map[string]any{"name": "민수", "email": "minsu@example.com", "password": testapp.Password})
+	if err := app.Save(u); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSignUp(t *testing.T) {
 	scenarios := []tests.ApiScenario{
 		{
@@ -147,18 +164,6 @@ func TestSignUp(t *testing.T) {
 	// names that look the same are the same name (access.Names): a
 	// decomposed 민수 or a full-width alice is taken, and a new name typed
 	// decomposed is stored composed
-	const minsuNFD = "\u1106\u1175\u11ab\u1109\u116e" // 민수 as jamo
-	withMinsu := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-		users, err := app.FindCollectionByNameOrId("users")
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := core.NewRecord(users)
-		u.Load(map[string]any{"name": "민수", "email": "minsu@example.com", "password": testapp.Password})
-		if err := app.Save(u); err != nil {
-			t.Fatal(err)
-		}
-	}
 	scenarios = append(scenarios, tests.ApiScenario{
 		Name:            "sign-up as 민수 typed in decomposed jamo beside 민수 is refused",
 		Method:          http.MethodPost,
@@ -264,6 +269,37 @@ func TestSignIn(t *testing.T) {
 			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
 			ExpectedEvents:  signInEvents(0),
 			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "by name typed full-width, as the name is stored (NFKC)",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"ａｌｉｃｅ","password":"fixture-pass-2026"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"id":"` + testapp.ID(testapp.Alice) + `"`},
+			ExpectedEvents:  signInEvents(0),
+			TestAppFactory:  testapp.Factory,
+		},
+		{
+			Name:            "by name typed in decomposed jamo",
+			Method:          http.MethodPost,
+			URL:             auth,
+			Body:            strings.NewReader(`{"identity":"` + minsuNFD + `","password":"fixture-pass-2026"}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"token":"`, `"name":"민수"`},
+			ExpectedEvents:  signInEvents(0),
+			TestAppFactory:  testapp.Factory,
+			BeforeTestFunc:  withMinsu,
+		},
+		{
+			Name:               "by name typed full-width with a wrong password",
+			Method:             http.MethodPost,
+			URL:                auth,
+			Body:               strings.NewReader(`{"identity":"ａｌｉｃｅ","password":"wrong-password"}`),
+			ExpectedStatus:     400,
+			ExpectedContent:    []string{"Failed to authenticate."},
+			NotExpectedContent: []string{`"token"`},
+			TestAppFactory:     testapp.Factory,
 		},
 		{
 			Name:               "wrong password does not reveal a ban",

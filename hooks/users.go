@@ -49,6 +49,7 @@ func registerUsers(app core.App) {
 		}
 		return err
 	})
+	app.OnRecordAuthWithPasswordRequest(access.CollectionNameUsers).BindFunc(signInByNameForm)
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
@@ -87,6 +88,19 @@ func signUpProblems(e *core.RecordRequestEvent, body map[string]any) validation.
 		}
 	}
 	return problems
+}
+
+// signInByNameForm finds the member whose name is the identity in the
+// form names are stored in (access.Names): PocketBase looks the identity
+// up as typed, so a member who signed up as a full-width ｚｏｅ (stored
+// zoe) or a decomposed 지훈 could not sign in typing it the same way.
+func signInByNameForm(e *core.RecordAuthWithPasswordRequestEvent) error {
+	if e.Record == nil && (e.IdentityField == "" || e.IdentityField == "name") && access.NameForm(e.Identity) != e.Identity {
+		if user, err := access.FindByName(e.App, access.CollectionNameUsers, e.Identity); err == nil {
+			e.Record = user
+		}
+	}
+	return e.Next()
 }
 
 // checkPrivilegedUpdate lets a user edit their own profile, an admin manage

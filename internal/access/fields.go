@@ -91,6 +91,19 @@ func Names(app core.App, collection string, fields ...string) {
 // NameForm is the form Names stores a name in.
 func NameForm(name string) string { return norm.NFKC.String(name) }
 
+// FindByName finds the record of collection named name, compared as the
+// unique index compares names (COLLATE NOCASE) in the form Names stores
+// them: an operator or a member typing a name as it was typed at sign-up
+// (full-width, decomposed Hangul) finds it.
+func FindByName(app core.App, collection, name string) (*core.Record, error) {
+	record := &core.Record{}
+	err := app.RecordQuery(collection).
+		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": NameForm(name)})).
+		Limit(1).
+		One(record)
+	return record, err
+}
+
 // Emails keeps email fields in EmailForm, for every writer (sign-up, the
 // confirmation of an email change, dashboard, CLI): an address is one
 // account whatever case it was typed in. The unique index compares them

@@ -4,10 +4,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
@@ -49,9 +55,30 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 	for _, c := range children {
 		c.SilenceUsage = true
 		c.SilenceErrors = true
+		run := c.RunE
+		c.RunE = func(cmd *cobra.Command, args []string) error { return fieldsSpelledOut(run(cmd, args)) }
 	}
 	cmd.AddCommand(children...)
 	return cmd
+}
+
+// fieldsSpelledOut writes the field problems inside err as sentences:
+// ozzo-validation ends their list with a period of its own, after the
+// messages' ("name: Invalid value format..").
+func fieldsSpelledOut(err error) error {
+	var fields validation.Errors
+	if !errors.As(err, &fields) {
+		return err
+	}
+	var sentences []string
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		sentence := name + ": " + fields[name].Error()
+		if last, _ := utf8.DecodeLastRuneInString(sentence); unicode.IsLetter(last) || unicode.IsDigit(last) {
+			sentence += "."
+		}
+		sentences = append(sentences, sentence)
+	}
+	return errors.New(strings.Replace(err.Error(), fields.Error(), strings.Join(sentences, " "), 1))
 }
 
 // findUser finds a user by email, or by name as a convenience (both as

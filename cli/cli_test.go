@@ -138,6 +138,31 @@ func TestNamesAsStored(t *testing.T) {
 	}
 }
 
+// TestFieldProblemsAsSentences: a refused save names each field in a
+// sentence of its own, without the doubled period ozzo-validation's list
+// added ("Invalid value format..").
+func TestFieldProblemsAsSentences(t *testing.T) {
+	app := testapp.New(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"admin", "create", "new@example.com", "secret-pass-1", "--name", "a b"},
+			"creating admin new@example.com: name: Invalid value format."},
+		{[]string{"admin", "create", "not-an-email", "secret-pass-1", "--name", "a"},
+			"creating admin not-an-email: email: must be a valid email address. name: Must be at least 2 character(s)."},
+		{[]string{"admin", "create", "new@example.com", "password123"},
+			"creating admin new@example.com: password: This password is one of the most common and easy to guess; choose another. " +
+				"(너무 흔한 비밀번호라 쉽게 추측됩니다. 다른 비밀번호를 쓰세요.)"},
+		{[]string{"boards", "create", "x", "--info", strings.Repeat("x", 513)},
+			`creating board "x": information: Must be no more than 512 character(s).`},
+	} {
+		if _, err := testapp.RunCLI(t, app, c.args...); err == nil || err.Error() != c.want {
+			t.Errorf("%v:\n got %v\nwant %s", c.args, err, c.want)
+		}
+	}
+}
+
 func TestUsersBanUnban(t *testing.T) {
 	app := testapp.New(t)
 	tokenKey := user(t, app, "alice@example.com").TokenKey()

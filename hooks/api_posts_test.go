@@ -794,6 +794,8 @@ func TestPostsSearch(t *testing.T) {
 		{testapp.BoardMembers, "회원 모임", "마당에서 바비큐 파티를 엽니다."},
 		{testapp.BoardGranted, "비밀 마당 계획", "granted readers only"},
 		{testapp.BoardHidden, "숨은 마당", "hidden board"},
+		{testapp.BoardPublic, "ÉCOLE", "Бухгалтерия"},
+		{testapp.BoardPublic, "σοφία", "ǆungla"},
 	} {
 		r := testapp.CreatePost(t, app, testapp.ID(p.board), testapp.ID(testapp.Gina), p.title)
 		r.Set("content", p.content)
@@ -829,6 +831,18 @@ func TestPostsSearch(t *testing.T) {
 		{"", "q=" + urlq(`100% fun_`), []string{"Garden party"}},                                            // LIKE wildcards are literal
 		{"", "q=" + urlq(`"food"`), nil},                                                                    // quotes are literal too
 		{"", "q=" + urlq("바비큐") + "&filter=" + urlq(`board!=""`), nil},                                      // a filter cannot widen access
+		// any case of non-ASCII letters, short words (LIKE) as long ones (the index)
+		{"", "q=" + urlq("éc"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("Éc"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("école"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("бу"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("БУХ"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("ΣΟ"), []string{"σοφία"}},
+		{"", "q=" + urlq("ςο"), []string{"σοφία"}},
+		{"", "q=" + urlq("ΣΟΦ"), []string{"σοφία"}},
+		{"", "q=" + urlq("Ǆu"), []string{"σοφία"}},
+		{"", "q=" + urlq("ÉC éc"), []string{"ÉCOLE"}},
+		{"", "q=" + urlq("éc ΣΟ"), nil},
 	} {
 		if got := titles(c.role, c.query); !slices.Equal(got, c.want) {
 			t.Errorf("search %s as %s: %v, want %v", c.query, roleName(c.role), got, c.want)

@@ -125,6 +125,7 @@ func BenchmarkPosts100k(b *testing.B) {
 		{"search_rare", alice, "/api/posts/search?skipTotal=1&q=" + urlq("번호 12345")},
 		{"search_common", alice, "/api/posts/search?skipTotal=1&q=" + urlq("게시판 seeded")},
 		{"search_short_word", alice, "/api/posts/search?skipTotal=1&q=" + urlq("마당") + "&board=" + board},
+		{"search_short_accented", alice, "/api/posts/search?skipTotal=1&q=" + urlq("éc") + "&board=" + board},
 	}
 	for _, r := range reads {
 		var res testapp.Response

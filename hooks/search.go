@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -75,8 +76,9 @@ func searchPosts(e *core.RequestEvent) error {
 // matchWords limits query to posts containing every word in title or
 // content, and reports whether the index is used: words of 3+ characters
 // are found through the posts_search trigram index (one FTS5 query), shorter
-// ones with LIKE on the rows the index found (or on every row the other
-// conditions allow, when all words are short).
+// ones with LIKE, in each case of their non-ASCII letters, on the rows the
+// index found (or on every row the other conditions allow, when all words
+// are short).
 func matchWords(query *dbx.SelectQuery, words []string) bool {
 	var phrases []string
 	for i, w := range words {
@@ -84,10 +86,14 @@ func matchWords(query *dbx.SelectQuery, words []string) bool {
 			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 			continue
 		}
-		name := "short" + strconv.Itoa(i)
-		query.AndWhere(dbx.NewExp(
-			"([[posts.title]] LIKE {:"+name+"} ESCAPE '\\' OR [[posts.content]] LIKE {:"+name+"} ESCAPE '\\')",
-			dbx.Params{name: "%" + escapeLike(w) + "%"}))
+		var either []string
+		params := dbx.Params{}
+		for j, spelling := range caseVariants(w) {
+			name := "short" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
+			either = append(either, "[[posts.title]] LIKE {:"+name+"} ESCAPE '\\' OR [[posts.content]] LIKE {:"+name+"} ESCAPE '\\'")
+			params[name] = "%" + escapeLike(spelling) + "%"
+		}
+		query.AndWhere(dbx.NewExp("("+strings.Join(either, " OR ")+")", params))
 	}
 	if len(phrases) == 0 {
 		return false
@@ -96,6 +102,41 @@ func matchWords(query *dbx.SelectQuery, words []string) bool {
 	query.InnerJoin("{{posts_search}}", dbx.NewExp("[[posts_search.rowid]] = [[search_rowid.rowid]]"))
 	query.AndWhere(dbx.NewExp("[[posts_search]] MATCH {:match}", dbx.Params{"match": strings.Join(phrases, " ")}))
 	return true
+}
+
+// caseVariants spells a short word in every case of its non-ASCII letters
+// (É é; Σ σ ς; Unicode's simple case folding, as the trigram index folds):
+// SQLite's LIKE folds ASCII letters only, so "éc" missed "ÉCOLE", which
+// "écol" found. A word without such letters (Korean, ASCII) is one
+// spelling, the one LIKE scan it was. A short word has one or two letters,
+// so a few spellings at most. The non-ASCII twins of ASCII letters (the
+// Kelvin sign K, the long s ſ) are left out: they would double the scans of
+// most short English words for letters nobody types.
+func caseVariants(word string) []string {
+	spellings := []string{""}
+	for _, r := range word {
+		cases := []rune{r}
+		if r >= utf8.RuneSelf {
+			ascii := false
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				if f < utf8.RuneSelf {
+					if ascii {
+						continue // LIKE finds its other case
+					}
+					ascii = true
+				}
+				cases = append(cases, f)
+			}
+		}
+		next := make([]string, 0, len(spellings)*len(cases))
+		for _, s := range spellings {
+			for _, c := range cases {
+				next = append(next, s+string(c))
+			}
+		}
+		spellings = next
+	}
+	return spellings
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,6 +113,42 @@ func waitForMail(t *testing.T, app *tests.TestApp, n int) mailer.Message {
 		t.Fatalf("mails sent: %d, want %d", app.TestMailer.TotalSend(), n)
 	}
 	return app.TestMailer.LastMessage()
+}
+
+// TestDeadTokenOnSignUp: sign-up (through the collection's name or id)
+// and the health check answer a request that still carries a dead or
+// malformed token as a guest's; reading with it still answers 401.
+func TestDeadTokenOnSignUp(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	dead := testapp.Token(testapp.Alice)
+	if r := testapp.Call(t, "POST", base+"/api/users/sign-out-everywhere", dead, nil); r.Status != 204 {
+		t.Fatalf("sign-out-everywhere: %d %s", r.Status, r.Raw)
+	}
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, token := range []string{dead, "garbage"} {
+		for j, collection := range []string{"users", users.Id} {
+			email := fmt.Sprintf("new%d%d@example.com", i, j)
+			r := testapp.Call(t, "POST", base+"/api/collections/"+collection+"/records", token, map[string]any{
+				"name": fmt.Sprintf("new%d%d", i, j), "email": email, "password": testapp.Password, "passwordConfirm": testapp.Password})
+			if r.Status != 200 {
+				t.Fatalf("sign-up at %s with token %.10s…: %d %s, want 200", collection, token, r.Status, r.Raw)
+			}
+			if u, err := app.FindAuthRecordByEmail("users", email); err != nil || u.GetString("role") != "member" {
+				t.Fatalf("the new member %s: %v %v", email, u, err)
+			}
+		}
+		if r := testapp.Call(t, "GET", base+"/api/health", token, nil); r.Status != 200 {
+			t.Fatalf("health with token %.10s…: %d %s, want 200", token, r.Status, r.Raw)
+		}
+		r := testapp.Call(t, "GET", base+"/api/collections/users/records", token, nil)
+		if r.Status != 401 || !strings.Contains(r.Raw, "Your session has ended") {
+			t.Fatalf("users list with token %.10s…: %d %s, want 401", token, r.Status, r.Raw)
+		}
+	}
 }
 
 // TestBanClosesRealtime opens a real SSE connection as a user, bans the user

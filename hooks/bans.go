@@ -36,9 +36,11 @@ func registerBans(app core.App) {
 	})
 }
 
-// signInPath matches the routes that take credentials instead of a token;
-// a client still holding a dead token must be able to use them.
-var signInPath = regexp.MustCompile(`^/api/collections/[^/]+/(auth-with-|auth-methods|request-|confirm-)`)
+// signInPath matches, as "METHOD /path", the routes that take credentials
+// instead of a token, sign-up (a guest's create of a user) and the health
+// check: a client still holding a dead token must be able to use them.
+var signInPath = regexp.MustCompile(`^(\S+ /api/collections/[^/]+/(auth-with-|auth-methods|request-|confirm-)|` +
+	`POST /api/collections/(users|_pb_users_auth_)/records/?$|(GET|HEAD) /api/health/?$)`)
 
 // rejectStaleAuth answers 401 to a request whose token no longer works
 // (expired, rotated by a ban or a password change) or belongs to a banned
@@ -46,7 +48,7 @@ var signInPath = regexp.MustCompile(`^/api/collections/[^/]+/(auth-with-|auth-me
 // so a banned user's open page would keep reading as a guest.
 func rejectStaleAuth(e *core.RequestEvent) error {
 	token := e.Request.Header.Get("Authorization")
-	if token == "" || signInPath.MatchString(e.Request.URL.Path) {
+	if token == "" || signInPath.MatchString(e.Request.Method+" "+e.Request.URL.Path) {
 		return e.Next()
 	}
 	if e.Auth == nil {

@@ -40,10 +40,25 @@ func Commands(app core.App) []*cobra.Command {
 }
 
 // group makes a parent command whose children share the migrate-first step.
+// Called without one of them, it fails: cobra would print the help and
+// exit 0, and a script that mistyped `users unbna` would go on as if the
+// user was unbanned.
 func group(app core.App, use, short string, children ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
+		Use:           use,
+		Short:         short,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			var names []string
+			for _, c := range cmd.Commands() {
+				names = append(names, c.Name())
+			}
+			return fmt.Errorf("%q needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+		},
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying migrations: %w", err)

@@ -424,3 +424,32 @@ func TestQuickStartOrder(t *testing.T) {
 		t.Fatalf("admin create with a free name after the demo: %v", err)
 	}
 }
+
+// TestUnknownCommands: a group called without one of its commands, or
+// with one it does not have, fails with one line and changes nothing
+// (cobra alone printed the help and succeeded).
+func TestUnknownCommands(t *testing.T) {
+	app := testapp.New(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"users", "unbna", "ben"}, `unknown command "unbna" for "madang users"; see madang users --help`},
+		{[]string{"users"}, `"madang users" needs a command: ban, grant, list, reset-password, revoke, sign-out, unban (see madang users --help)`},
+		{[]string{"admin", "frobnicate"}, `unknown command "frobnicate" for "madang admin"; see madang admin --help`},
+		{[]string{"boards", "frobnicate"}, `unknown command "frobnicate" for "madang boards"; see madang boards --help`},
+		{[]string{"ai", "frobnicate"}, `unknown command "frobnicate" for "madang ai"; see madang ai --help`},
+		{[]string{"ai"}, `"madang ai" needs a command: jobs, list, train (see madang ai --help)`},
+	} {
+		out, err := testapp.RunCLI(t, app, c.args...)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%v: error %v, want %s", c.args, err, c.want)
+		}
+		if out != "" {
+			t.Errorf("%v printed %q", c.args, out)
+		}
+	}
+	if !user(t, app, "ben@example.com").GetBool("banned") {
+		t.Fatal("ben was unbanned")
+	}
+}

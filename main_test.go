@@ -139,3 +139,40 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 		t.Fatalf("boards list after demo: %v %s", err, out)
 	}
 }
+
+// TestMissingDataDir: the operators' commands refuse a data dir that does
+// not exist, in one line naming it, and leave it uncreated; demo starts a
+// community there.
+func TestMissingDataDir(t *testing.T) {
+	missing := t.TempDir() + "/typo/pb_data"
+	for _, args := range [][]string{
+		{"admin", "create", "q@example.com", "secret-pass-1", "--name", "qq"},
+		{"users", "list"},
+		{"users", "ban", "alice"},
+		{"boards", "create", "x"},
+		{"ai", "list"},
+	} {
+		var stderr bytes.Buffer
+		cmd := madangCmd(append(args, "--dir", missing)...)
+		cmd.Stderr = &stderr
+		cmd.Stdout = io.Discard
+		err := cmd.Run()
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() == 0 {
+			t.Errorf("%v: exit %v, want non-zero", args, err)
+		}
+		if msg := strings.TrimSpace(stderr.String()); !strings.HasPrefix(msg, "Error: no data dir at "+missing+": check --dir") ||
+			strings.Contains(msg, "\n") {
+			t.Errorf("%v: stderr %q", args, msg)
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("%v created the data dir: %v", args, err)
+		}
+	}
+	out, err := madangCmd("demo", "--dir", missing).Output()
+	if err != nil || !strings.Contains(string(out), "Sign in with") {
+		t.Fatalf("demo on a new dir: %v %s", err, out)
+	}
+	if out, err := madangCmd("users", "list", "--dir", missing).Output(); err != nil || !strings.Contains(string(out), "@madang.example") {
+		t.Fatalf("users list after the demo: %v %s", err, out)
+	}
+}

@@ -6,7 +6,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +27,35 @@ import (
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
 	bindFirstRunGuide(app)
+	bindExistingDataDir(app, root)
+}
+
+// needsDataDir marks (in cobra's Annotations) the commands that work on
+// an existing community only.
+const needsDataDir = "madang.needsDataDir"
+
+// bindExistingDataDir refuses to run the operators' commands (admin,
+// users, boards, ai) on a data dir that does not exist, before PocketBase
+// bootstraps and would create it: a mistyped --dir made a second, empty
+// community, where an admin create or a ban "succeeded". serve, demo,
+// types, superuser and migrate still start a new one.
+func bindExistingDataDir(app core.App, root *cobra.Command) {
+	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
+		cmd, _, err := root.Find(os.Args[1:])
+		if err != nil {
+			return e.Next()
+		}
+		for c := cmd; c != nil; c = c.Parent() {
+			if c.Annotations[needsDataDir] == "" {
+				continue
+			}
+			if _, err := os.Stat(e.App.DataDir()); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no data dir at %s: check --dir (`%s serve` or `%s demo` starts a new one)",
+					e.App.DataDir(), commandName(), commandName())
+			}
+		}
+		return e.Next()
+	})
 }
 
 // Commands builds the subcommands bound to app; tests run them directly.
@@ -49,6 +80,7 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 		Short:         short,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Annotations:   map[string]string{needsDataDir: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())

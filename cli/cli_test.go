@@ -249,14 +249,15 @@ func TestUsersResetPasswordWithoutSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "SMTP is not configured") {
+	if !strings.Contains(out, "SMTP is not configured") || !strings.Contains(out, "Set a temporary password for bob@example.com: ") ||
+		!strings.Contains(out, "It works until changed") {
 		t.Fatalf("output %q", out)
 	}
 	i := strings.Index(out, "bob@example.com: ")
 	password := strings.Fields(out[i+len("bob@example.com: "):])[0]
 	u := user(t, app, "bob@example.com")
 	if !u.ValidatePassword(password) || u.ValidatePassword(testapp.Password) {
-		t.Fatal("the printed one-time password does not work, or the old one still does")
+		t.Fatal("the printed temporary password does not work, or the old one still does")
 	}
 	if app.TestMailer.TotalSend() != 0 {
 		t.Fatal("a mail was sent without SMTP")

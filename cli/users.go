@@ -184,7 +184,7 @@ func usersGrantCommand(app core.App, verb string) *cobra.Command {
 func usersResetPasswordCommand(app core.App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reset-password EMAIL",
-		Short: "Mail a password-reset link (with SMTP) or set a one-time random password",
+		Short: "Mail a password-reset link (with SMTP) or set and print a random temporary password",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			user, err := findUser(app, args[0])
@@ -204,7 +204,8 @@ func usersResetPasswordCommand(app core.App) *cobra.Command {
 				return fmt.Errorf("setting a new password for %s: %w", user.Email(), err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "SMTP is not configured, so no mail was sent.\n"+
-				"Set a one-time password for %s: %s\nAsk the user to change it after signing in.\n", user.Email(), password)
+				"Set a temporary password for %s: %s\nIt works until changed: ask the user to change it after signing in.\n",
+				user.Email(), password)
 			return nil
 		},
 	}

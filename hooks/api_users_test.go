@@ -175,6 +175,19 @@ func TestSignUp(t *testing.T) {
 		BeforeTestFunc:  withMinsu,
 		AfterTestFunc:   countUsers(fixtureUsers + 1),
 	}, tests.ApiScenario{
+		// NFKC turns compatibility jamo into leading consonants and vowels:
+		// ㄴ becomes the leading ᄂ, not the final of 민
+		Name:            "compatibility jamo typed one by one (ㅁㅣㄴㅅㅜ) beside 민수 are a name of their own",
+		Method:          http.MethodPost,
+		URL:             usersURL,
+		Body:            strings.NewReader(`{"name":"ㅁㅣㄴㅅㅜ","email":"new@example.com","password":"fixture-pass-2026","passwordConfirm":"fixture-pass-2026"}`),
+		ExpectedStatus:  200,
+		ExpectedContent: []string{`"name":"미ᄂ수"`},
+		ExpectedEvents:  testapp.CreateEvents(),
+		TestAppFactory:  testapp.Factory,
+		BeforeTestFunc:  withMinsu,
+		AfterTestFunc:   countUsers(fixtureUsers + 2),
+	}, tests.ApiScenario{
 		Name:            "sign-up as a full-width alice is refused",
 		Method:          http.MethodPost,
 		URL:             usersURL,

@@ -94,6 +94,47 @@ func TestBlocking(t *testing.T) {
 	}
 }
 
+// TestBlockersDoNotWriteUnderBlockedPosts: who blocked a post's writer
+// cannot read the post, so cannot comment on, like or bookmark it either:
+// the same 400 as for a missing post, nothing stored. Others still may,
+// the blocker still writes under other posts, and an admin's block hides
+// nothing from them (admins read everything). Until 2026-12-03 the
+// blocker's comment, like and bookmark were stored with 200.
+func TestBlockersDoNotWriteUnderBlockedPosts(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	bobPost := testapp.CreatePost(t, app, pub, bob, "bob writes").Id
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Adam, map[string]any{"blocked": bob}, 200)
+	mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+bobPost, testapp.Alice, nil, 404)
+
+	writes := []struct {
+		collection string
+		body       func(post, who string) map[string]any
+	}{
+		{"comments", func(post, _ string) map[string]any { return map[string]any{"post": post, "content": "댓글"} }},
+		{"post_likes", func(post, who string) map[string]any { return map[string]any{"post": post, "user": who} }},
+		{"bookmarks", func(post, _ string) map[string]any { return map[string]any{"post": post} }},
+	}
+	for _, w := range writes {
+		path := "/api/collections/" + w.collection + "/records"
+		missing := mustCall(t, base, http.MethodPost, path, testapp.Alice, w.body("nosuchpost00000", alice), 400)
+		snap := testapp.TakeSnapshot(t, app, "comments", "post_likes", "bookmarks", "notifications", "posts")
+		if r := call(t, base, http.MethodPost, path, testapp.Alice, w.body(bobPost, alice)); r.Status != 400 || r.Raw != missing.Raw {
+			t.Errorf("alice's %s under the post of bob, whom she blocked: %d %s, want the missing post's %s", w.collection, r.Status, r.Raw, missing.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+		for who, id := range map[string]string{testapp.Gina: gina, testapp.Adam: adam, testapp.Bob: bob} {
+			r := mustCall(t, base, http.MethodPost, path, who, w.body(bobPost, id), 200)
+			if _, err := app.FindRecordById(w.collection, r.Body["id"].(string)); err != nil {
+				t.Errorf("%s's %s under bob's post is not stored: %v", who, w.collection, err)
+			}
+		}
+		// alice still writes under the posts of those she did not block
+		mustCall(t, base, http.MethodPost, path, testapp.Alice, w.body(testapp.VisiblePost(testapp.BoardPublic), alice), 200)
+	}
+}
+
 // TestBlockingIsQuiet: blocking and unblocking send no event of the
 // blocker's users record (its public fields do not change; the event would
 // tell its subscribers when they blocked someone), and still take effect

@@ -339,8 +339,9 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 
 // writeChatNotices writes, in the message's transaction, its @mentions one
 // by one — each checked against the message as stored, which a new one
-// only is inside its transaction — and a chat notification for each of
-// chatNoticesOf's recipients with one statement, unless they already have
+// only is inside its transaction — and a chat notification (naming this
+// message, which its quote then follows) for each of chatNoticesOf's
+// recipients with one statement, unless they already have
 // an unread one of the session (it stands for "new messages here" until
 // read; the exact number is /api/chat/unread's), skipping who muted chat
 // notifications or blocked the author. Its cost per message is one INSERT
@@ -364,8 +365,8 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 	var mentions []*preparedNotice
 	for _, id := range mentioned {
 		if d.kind == chat.KindSupport || slices.Contains(d.members, id) {
-			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, target: message,
-				text: message.GetString("content")})
+			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, message: message.Id,
+				target: message, text: message.GetString("content")})
 			if err != nil {
 				return err
 			}
@@ -393,6 +394,7 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 		"recipients": string(recipientsJSON),
 		"author":     message.GetString("author"),
 		"session":    sessionID,
+		"message":    message.Id,
 		"text":       clip(message.GetString("content"), 300),
 		"now":        now,
 		"kind":       KindChat,
@@ -406,9 +408,9 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 	// ids: 15 characters, a random prefix of this statement's and 44 random
 	// bits per row; RETURNING names the notices written, if any
 	var ids []string
-	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[actor]], [[session]], [[text]], [[count]],
-			[[post]], [[comment]], [[job]], [[read_at]], [[created]], [[updated]])
-		SELECT {:tag} || substr(lower(hex(randomblob(6))), 1, 11), [[u.id]], 'chat', {:author}, {:session}, {:text}, 1,
+	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[actor]], [[session]], [[message]], [[text]],
+			[[count]], [[post]], [[comment]], [[job]], [[read_at]], [[created]], [[updated]])
+		SELECT {:tag} || substr(lower(hex(randomblob(6))), 1, 11), [[u.id]], 'chat', {:author}, {:session}, {:message}, {:text}, 1,
 			'', '', '', '', {:now}, {:now}
 		FROM json_each({:recipients}) [[r]] CROSS JOIN {{users}} [[u]] ON [[u.id]] = [[r.value]]
 		WHERE NOT EXISTS (SELECT 1 FROM {{notifications}} [[n]] WHERE [[n.user]] = [[r.value]] AND [[n.session]] = {:session}

@@ -54,8 +54,8 @@ type notice struct {
 	from             string // who did it, so nobody hears of their own act: the actor, or an anonymous writer
 	// the target, where one applies; target is the record the user must be
 	// able to read (the post, the comment, the message), else nothing is sent
-	post, comment, session, job string
-	target                      *core.Record
+	post, comment, session, message, job string
+	target                               *core.Record
 	// everyMemberReads: target is readable by any member (everyMemberReads
 	// said so), so the recipient's own check is skipped
 	everyMemberReads bool
@@ -125,7 +125,7 @@ func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 	record := core.NewRecord(notifications)
 	record.Id = core.GenerateDefaultRandomId()
 	record.Load(map[string]any{"user": n.user, "kind": n.kind, "count": 1, "actor": n.actor, "post": n.post,
-		"comment": n.comment, "session": n.session, "job": n.job, "text": clip(n.text, 300)})
+		"comment": n.comment, "session": n.session, "message": n.message, "job": n.job, "text": clip(n.text, 300)})
 	// autodate fields ignore Set (and so Load): the live event carried
 	// empty created and updated until these two lines
 	record.SetRaw("created", now)
@@ -136,7 +136,7 @@ func prepareNotice(app core.App, n notice) (*preparedNotice, error) {
 
 // noticeFields are the columns of a notice written from its record, in
 // the order of noticeSQL's parameters.
-var noticeFields = []string{"id", "user", "kind", "actor", "post", "comment", "session", "job", "text", "created"}
+var noticeFields = []string{"id", "user", "kind", "actor", "post", "comment", "session", "message", "job", "text", "created"}
 
 // write writes the notice with tx, unless its user muted its kind (or is
 // gone), delivers it once tx commits and folds its user's oldest unread.
@@ -163,8 +163,8 @@ func (p *preparedNotice) write(tx core.App) error {
 
 // noticeSQL writes one notice, its parameters noticeFields in order,
 // unless its user muted its kind or is gone; RETURNING names it if written.
-var noticeSQL = `INSERT INTO notifications (id, "user", kind, "count", actor, post, comment, session, job, "text", read_at, created, updated)
-	SELECT ?1, u.id, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?10
+var noticeSQL = `INSERT INTO notifications (id, "user", kind, "count", actor, post, comment, session, message, job, "text", read_at, created, updated)
+	SELECT ?1, u.id, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', ?11, ?11
 	FROM users u WHERE u.id = ?2 AND ` + notMutedFor("?3") + `
 	RETURNING id`
 
@@ -196,13 +196,14 @@ func writeNotices(tx core.App, notices []*preparedNotice) error {
 	}
 	var written []string
 	err = tx.DB().NewQuery(`INSERT INTO {{notifications}} ([[id]], [[user]], [[kind]], [[count]], [[actor]], [[post]],
-			[[comment]], [[session]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
-		SELECT [[r.id]], [[u.id]], [[r.kind]], 1, [[r.actor]], [[r.post]], [[r.comment]], [[r.session]], [[r.job]], [[r.text]],
-			'', [[r.created]], [[r.created]]
+			[[comment]], [[session]], [[message]], [[job]], [[text]], [[read_at]], [[created]], [[updated]])
+		SELECT [[r.id]], [[u.id]], [[r.kind]], 1, [[r.actor]], [[r.post]], [[r.comment]], [[r.session]], [[r.message]], [[r.job]],
+			[[r.text]], '', [[r.created]], [[r.created]]
 		FROM (SELECT json_extract([[value]], '$.id') AS [[id]], json_extract([[value]], '$.user') AS [[user]],
 				json_extract([[value]], '$.kind') AS [[kind]], json_extract([[value]], '$.actor') AS [[actor]],
 				json_extract([[value]], '$.post') AS [[post]], json_extract([[value]], '$.comment') AS [[comment]],
-				json_extract([[value]], '$.session') AS [[session]], json_extract([[value]], '$.job') AS [[job]],
+				json_extract([[value]], '$.session') AS [[session]], json_extract([[value]], '$.message') AS [[message]],
+				json_extract([[value]], '$.job') AS [[job]],
 				json_extract([[value]], '$.text') AS [[text]], json_extract([[value]], '$.created') AS [[created]]
 			FROM json_each({:rows})) [[r]]
 		JOIN {{users}} [[u]] ON [[u.id]] = [[r.user]]
@@ -340,29 +341,54 @@ type quote struct {
 	about, edited     string
 }
 
-var chatQuote = quote{access.CollectionNameChats, "content",
-	`[[session]] = {:session} AND [[text]] = {:quoted}`, `[[session]] = {:session} AND [[text]] = {:quoted}`}
-
 var quotes = []quote{
 	{access.CollectionNamePosts, "title", `[[post]] = {:id}`, `[[post]] = {:id} AND [[comment]] = ''`},
 	{access.CollectionNameComments, "content", `[[comment]] = {:id}`, `[[comment]] = {:id}`},
-	chatQuote,
+	// by the message the notice names (migration 1795900860): until
+	// 2026-12-03 by session and text, so whoever wrote the same words and
+	// then edited or hid their own message rewrote or emptied the notices
+	// quoting someone else's
+	{access.CollectionNameChats, "content", `[[message]] = {:id}`, `[[message]] = {:id}`},
 }
 
-// requote sets the text of the notices where says they quote e.Record
-// (quoted: the text they quote now) to text, in e's transaction, then
-// goes on with e.
-func requote(e *core.RecordEvent, q quote, where, quoted, text string) error {
+// requote sets the text of the notices where says they quote e.Record to
+// text, in e's transaction, then goes on with e.
+func requote(e *core.RecordEvent, q quote, where, text string) error {
 	return txn.Around(e, func(tx core.App) error {
 		_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = {:text}
 			WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + where).
-			Bind(dbx.Params{"id": e.Record.Id, "session": e.Record.GetString("session"),
-				"quoted": clip(quoted, 300), "text": clip(text, 300)}).Execute()
+			Bind(dbx.Params{"id": e.Record.Id, "text": clip(text, 300)}).Execute()
 		if err != nil {
 			return fmt.Errorf("requoting the notices of %s %s: %w", q.collection, e.Record.Id, err)
 		}
 		return nil
 	})
+}
+
+// unquoteDeleted empties the quote of the notices naming the chat message
+// e deletes, and their message, in the delete's transaction: the notices
+// stay (a chat notice stands for the session's later messages too). It
+// runs before PocketBase unsets the references to the message, which
+// would otherwise save each notice naming it, one by one, with an update
+// event each: inside a transaction already (a session's delete deleting
+// its messages), txn.Around's after would run only after that, so the
+// notices are unquoted first there.
+func unquoteDeleted(e *core.RecordEvent) error {
+	unquote := func(tx core.App) error {
+		_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = '', [[message]] = '' WHERE [[message]] = {:id}`).
+			Bind(dbx.Params{"id": e.Record.Id}).Execute()
+		if err != nil {
+			return fmt.Errorf("unquoting the notices of deleted chat message %s: %w", e.Record.Id, err)
+		}
+		return nil
+	}
+	if e.App.IsTransactional() {
+		if err := unquote(e.App); err != nil {
+			return err
+		}
+		return e.Next()
+	}
+	return txn.Around(e, unquote)
 }
 
 func registerNotifications(app core.App) {
@@ -386,25 +412,24 @@ func registerNotifications(app core.App) {
 	// edit (a moderator's redaction of a phone number) replaces it; once it
 	// is hidden, others may no longer read it, so the notices quoting it
 	// stop quoting (text emptied), and deleting it deletes them (cascade).
-	// A chat notice names its session, not the message: it is the one
-	// quoting the message's text as it was, and a message's delete empties
-	// it. Until 2026-12-03 edits never reached the quotes, and a deleted
-	// chat message stayed quoted, as did one edited before it was hidden.
+	// A chat or mention notice about a chat message names the message
+	// (message; a chat notice, the one that started it), and a message's
+	// delete empties it and its quote. Until 2026-12-03 edits never reached
+	// the quotes, and a deleted chat message stayed quoted, as did one
+	// edited before it was hidden.
 	for _, q := range quotes {
 		app.OnRecordUpdateExecute(q.collection).BindFunc(func(e *core.RecordEvent) error {
 			before, after := e.Record.Original().GetString(q.field), e.Record.GetString(q.field)
 			switch {
 			case !e.Record.GetBool("is_visible"):
-				return requote(e, q, q.about, before, "")
+				return requote(e, q, q.about, "")
 			case after != before:
-				return requote(e, q, q.edited, before, after)
+				return requote(e, q, q.edited, after)
 			}
 			return e.Next()
 		})
 	}
-	app.OnRecordDeleteExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		return requote(e, chatQuote, chatQuote.about, e.Record.Original().GetString("content"), "")
-	})
+	app.OnRecordDeleteExecute(access.CollectionNameChats).BindFunc(unquoteDeleted)
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)

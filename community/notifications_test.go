@@ -846,3 +846,101 @@ func TestNoticesUnderABlockedWritersPost(t *testing.T) {
 		t.Error("gina lists the notice under the post of someone she blocked")
 	}
 }
+
+// TestChatQuotesFollowTheirMessage: a chat or mention notice names the
+// message it is about, and only that message's edit, hide or delete
+// reaches its quote. Until 2026-12-03 the quote was found by session and
+// text: bob, writing gina's words and then editing or hiding his own
+// message, rewrote or emptied alice's notices of gina's message, under
+// gina's name — even after alice blocked him (p8 finding 1).
+func TestChatQuotesFollowTheirMessage(t *testing.T) {
+	app, base := server(t)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "셋", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	send := func(who, content string) string {
+		t.Helper()
+		return mustCall(t, base, http.MethodPost, "/api/collections/chats/records", who,
+			map[string]any{"session": session.Id, "content": content}, 200).Body["id"].(string)
+	}
+	edit := func(who, id string, body map[string]any) {
+		t.Helper()
+		mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+id, who, body, 200)
+	}
+	// alice's notices as kind/actor/text, sorted
+	notices := func() []string {
+		t.Helper()
+		var out []string
+		for _, n := range notificationsOf(t, app, alice) {
+			out = append(out, strings.Join([]string{n.GetString("kind"), n.GetString("actor"), n.GetString("text")}, "/"))
+		}
+		slices.Sort(out)
+		return out
+	}
+	expect := func(when string, want ...string) {
+		t.Helper()
+		slices.Sort(want)
+		if got := notices(); !slices.Equal(got, want) {
+			t.Fatalf("%s: alice's notices\n%q\nwant\n%q", when, got, want)
+		}
+	}
+
+	hello := send(testapp.Gina, "hello")
+	lunch := send(testapp.Gina, "@alice lunch?")
+	chatNotice, mention := "chat/"+gina+"/hello", "mention/"+gina+"/@alice lunch?"
+	expect("gina's messages", chatNotice, mention)
+	for _, n := range notificationsOf(t, app, alice) {
+		if want := map[string]string{"chat": hello, "mention": lunch}[n.GetString("kind")]; n.GetString("message") != want {
+			t.Fatalf("alice's %s notice names message %q, want %q", n.GetString("kind"), n.GetString("message"), want)
+		}
+	}
+
+	// bob writes the same words, then edits and hides his own
+	bobHello := send(testapp.Bob, "hello")
+	edit(testapp.Bob, bobHello, map[string]any{"content": "gina says: I stole the money"})
+	edit(testapp.Bob, bobHello, map[string]any{"is_visible": false})
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+	bobLunch := send(testapp.Bob, "@alice lunch?") // blocked: no mention of alice
+	edit(testapp.Bob, bobLunch, map[string]any{"content": "gina: you are fired"})
+	mustCall(t, base, http.MethodDelete, "/api/collections/chats/records/"+bobLunch, testapp.Bob, nil, 204)
+	expect("bob's messages", chatNotice, mention)
+	if r := mustCall(t, base, http.MethodGet, "/api/collections/chats/records/"+hello, testapp.Gina, nil, 200); r.Body["content"] != "hello" {
+		t.Fatalf("gina's message: %v", r.Body)
+	}
+
+	// the message is read through it only as the chats rules allow:
+	// expanded while alice reads it, not once gina hid it (below); a
+	// filter may not follow it
+	expanded := func() string {
+		t.Helper()
+		r := mustCall(t, base, http.MethodGet, "/api/collections/notifications/records?expand=message&filter="+
+			url.QueryEscape(`kind = "mention"`), testapp.Alice, nil, 200)
+		list := items(r)
+		if len(list) != 1 || list[0].(map[string]any)["message"] != lunch {
+			t.Fatalf("alice's mention: %s", r.Raw)
+		}
+		expand, _ := list[0].(map[string]any)["expand"].(map[string]any)
+		message, _ := expand["message"].(map[string]any)
+		content, _ := message["content"].(string)
+		return content
+	}
+	mustCall(t, base, http.MethodGet, "/api/collections/notifications/records?filter="+
+		url.QueryEscape(`message.content ~ "lunch"`), testapp.Alice, nil, 400)
+
+	// gina's own edit, hide and delete reach the notices of her messages
+	edit(testapp.Gina, lunch, map[string]any{"content": "@alice lunch at 1?"})
+	expect("gina's edit", chatNotice, "mention/"+gina+"/@alice lunch at 1?")
+	if got := expanded(); got != "@alice lunch at 1?" {
+		t.Fatalf("alice's mention expands to %q", got)
+	}
+	edit(testapp.Gina, lunch, map[string]any{"is_visible": false})
+	if got := expanded(); got != "" {
+		t.Fatalf("alice's mention expands to gina's hidden message: %q", got)
+	}
+	expect("gina's hide", chatNotice, "mention/"+gina+"/")
+	mustCall(t, base, http.MethodDelete, "/api/collections/chats/records/"+hello, testapp.Gina, nil, 204)
+	expect("gina's delete", "chat/"+gina+"/", "mention/"+gina+"/")
+	for _, n := range notificationsOf(t, app, alice) {
+		if want := map[string]string{"chat": "", "mention": lunch}[n.GetString("kind")]; n.GetString("message") != want {
+			t.Fatalf("after the delete, alice's %s notice names message %q, want %q", n.GetString("kind"), n.GetString("message"), want)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package migrations_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/testapp"
@@ -254,5 +256,82 @@ func TestEmailsIgnoreCase(t *testing.T) {
 	}
 	if err := setEmail(testapp.Alice, "BOB@example.com"); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
 		t.Fatalf("raw SQL gave alice bob's email in capitals: %v", err)
+	}
+}
+
+// TestChatNoticesNameTheirMessage checks the backfill of
+// notifications.message: a chat or mention notice written before it names
+// the message of its session, by its actor, whose text (as notices clip
+// it) is its quote, the one closest in time; one whose quote no message of
+// its actor matches names none. Reverting drops the field.
+func TestChatNoticesNameTheirMessage(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900860_notification_message.go")); err != nil {
+		t.Fatal(err)
+	}
+	notifications, err := app.FindCollectionByNameOrId("notifications")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notifications.Fields.GetByName("message") != nil {
+		t.Fatal("notifications.message is still there after down")
+	}
+	long := strings.Repeat("가", 350)
+	insert := func(table string, row dbx.Params) {
+		t.Helper()
+		if _, err := app.DB().Insert(table, row).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the rows the notices' and messages' cascading relations need (the
+	// parents' triggers, migration 1795900836)
+	insert("users", dbx.Params{"id": "alice0000000001", "email": "alice@example.com", "tokenKey": "alice-token-key", "password": "x"})
+	for _, id := range []string{"session00000001", "session00000002", "session00000003"} {
+		insert("chat_sessions", dbx.Params{"id": id, "name": id, "kind": "group"})
+	}
+	at := func(second int) string { return fmt.Sprintf("2026-12-01 10:00:%02d.000Z", second) }
+	for _, m := range []struct{ id, session, author, content, created string }{
+		{"ginahello000001", "session00000001", "gina00000000001", "hello", at(1)},
+		{"bobhello0000001", "session00000001", "bob000000000001", "hello", at(2)},
+		{"ginahello000002", "session00000001", "gina00000000001", "hello", at(30)},
+		{"ginalong0000001", "session00000001", "gina00000000001", long, at(40)},
+		{"ginaelsewhere01", "session00000002", "gina00000000001", "hello", at(3)},
+	} {
+		insert("chats", dbx.Params{"id": m.id, "session": m.session, "author": m.author, "content": m.content,
+			"is_visible": true, "created": m.created, "updated": m.created})
+	}
+	for _, n := range []struct{ id, kind, actor, session, text, created string }{
+		{"chatnotice00001", "chat", "gina00000000001", "session00000001", "hello", at(1)},     // the first of gina's two
+		{"mention00000001", "mention", "bob000000000001", "session00000001", "hello", at(2)},  // bob's, not gina's
+		{"mention00000002", "mention", "gina00000000001", "session00000001", "hello", at(29)}, // gina's later one
+		{"clipped00000001", "mention", "gina00000000001", "session00000001", string([]rune(long)[:299]) + "…", at(40)},
+		{"rewritten000001", "chat", "gina00000000001", "session00000001", "gina says: I stole the money", at(5)},
+		{"hidden000000001", "chat", "gina00000000001", "session00000001", "", at(1)},
+		{"othersession001", "chat", "gina00000000001", "session00000003", "hello", at(1)},
+		{"comment00000001", "comment", "gina00000000001", "", "hello", at(1)},
+	} {
+		insert("notifications", dbx.Params{"id": n.id, "user": "alice0000000001", "kind": n.kind, "actor": n.actor,
+			"session": n.session, "text": n.text, "count": 1, "read_at": n.created, // read: one unread chat notice a session and user
+			"created": n.created, "updated": n.created})
+	}
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"chatnotice00001": "ginahello000001", "mention00000001": "bobhello0000001", "mention00000002": "ginahello000002",
+		"clipped00000001": "ginalong0000001", "rewritten000001": "", "hidden000000001": "", "othersession001": "", "comment00000001": "",
+	}
+	for id, message := range want {
+		var got struct {
+			Message string `db:"message"`
+			Text    string `db:"text"`
+		}
+		if err := app.DB().Select("message", "text").From("notifications").Where(dbx.HashExp{"id": id}).One(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Message != message {
+			t.Errorf("notice %s names message %q, want %q", id, got.Message, message)
+		}
 	}
 }

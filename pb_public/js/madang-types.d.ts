@@ -390,6 +390,7 @@ export interface NotificationsExpand {
   post?: PostsRecord;
   comment?: CommentsRecord;
   session?: ChatSessionsRecord;
+  message?: ChatsRecord;
   job?: AiLogsRecord;
 }
 
@@ -402,6 +403,7 @@ export interface NotificationsRecord<Expand = NotificationsExpand> extends BaseS
   post: string;
   comment: string;
   session: string;
+  message: string;
   job: string;
   text: string;
   count: number;

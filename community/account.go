@@ -9,25 +9,35 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
 
 	"madang/internal/access"
 )
 
 // ownedBy lists, per collection, the filter that selects what a user owns:
 // what GET /api/users/me/export writes out (Korea's PIPA: a person may have
-// a copy of their data).
-var ownedBy = []struct{ collection, filter string }{
-	{access.CollectionNamePosts, "author = {:me} || anonymous_author = {:me}"},
-	{access.CollectionNameComments, "author = {:me} || anonymous_author = {:me}"},
-	{access.CollectionNamePostLikes, "user = {:me}"},
-	{Bookmarks, "user = {:me}"},
-	{Blocks, "user = {:me}"},
-	{access.CollectionNameChatSessions, "owner = {:me} || members ~ {:me}"},
-	{access.CollectionNameChats, "author = {:me}"},
-	{access.CollectionNameChatReads, "user = {:me}"},
-	{access.CollectionNameAILogs, "user = {:me}"},
-	{Notifications, "user = {:me}"},
-	{Reports, "reporter = {:me}"},
+// a copy of their data). What they wrote or did themselves is theirs
+// wherever it is — their posts on a board they lost, their messages in a
+// chat they were removed from. What others wrote and the server keeps for
+// them (a chat's name and members, notices quoting others' words) is
+// exported as their lists show it (listed: through the collection's
+// ListRule): until 2026-12-03 a member removed from a chat read, in the
+// export, the notices of its messages edited after they left.
+var ownedBy = []struct {
+	collection, filter string
+	listed             bool
+}{
+	{access.CollectionNamePosts, "author = {:me} || anonymous_author = {:me}", false},
+	{access.CollectionNameComments, "author = {:me} || anonymous_author = {:me}", false},
+	{access.CollectionNamePostLikes, "user = {:me}", false},
+	{Bookmarks, "user = {:me}", false},
+	{Blocks, "user = {:me}", false},
+	{access.CollectionNameChatSessions, "owner = {:me} || members ~ {:me}", true},
+	{access.CollectionNameChats, "author = {:me}", false},
+	{access.CollectionNameChatReads, "user = {:me}", false},
+	{access.CollectionNameAILogs, "user = {:me}", false},
+	{Notifications, "user = {:me}", true},
+	{Reports, "reporter = {:me}", false},
 }
 
 // registerAccountData: the export route, and account deletion that keeps
@@ -73,9 +83,13 @@ func exportMyData(e *core.RequestEvent) error {
 	if err := apis.EnrichRecord(e, me); err != nil {
 		return err
 	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.BadRequestError("", err)
+	}
 	out := map[string]any{"exported_at": time.Now().UTC().Format(time.RFC3339), "profile": me}
 	for _, o := range ownedBy {
-		records, err := e.App.FindRecordsByFilter(o.collection, o.filter, "created", 0, 0, dbx.Params{"me": me.Id})
+		records, err := ownRecords(e.App, o.collection, o.filter, o.listed, info, me.Id)
 		if err != nil {
 			return fmt.Errorf("exporting %s of user %s: %w", o.collection, me.Id, err)
 		}
@@ -87,4 +101,26 @@ func exportMyData(e *core.RequestEvent) error {
 	}
 	e.Response.Header().Set("Content-Disposition", `attachment; filename="madang-export-`+me.Id+`.json"`)
 	return e.Blob(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// ownRecords returns the records of collection that filter selects for
+// the user me, oldest first; listed: only those the collection's ListRule
+// lets info list.
+func ownRecords(app core.App, collection, filter string, listed bool, info *core.RequestInfo, me string) ([]*core.Record, error) {
+	c, err := app.FindCachedCollectionByNameOrId(collection)
+	if err != nil {
+		return nil, err
+	}
+	own, err := search.FilterData(filter).BuildExpr(core.NewRecordFieldResolver(app, c, nil, true), dbx.Params{"me": me})
+	if err != nil {
+		return nil, err
+	}
+	q := app.RecordQuery(c).AndWhere(own).OrderBy(c.Name+".created", c.Name+".id")
+	records := []*core.Record{}
+	if listed {
+		if ok, err := access.Where(app, c, c.ListRule, info, q); !ok || err != nil {
+			return records, err
+		}
+	}
+	return records, q.All(&records)
 }

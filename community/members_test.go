@@ -2,9 +2,11 @@ package community_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -421,5 +423,85 @@ func TestExportAndDeleteAccount(t *testing.T) {
 	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+bob+"?content=remove", testapp.Bob, nil, 204)
 	if _, err := app.FindRecordById("posts", bobPost.Id); err == nil {
 		t.Fatal("bob asked to remove his posts with his account; one is still there")
+	}
+}
+
+// TestExportShowsWhatIsStillMine: the export holds what a member wrote
+// wherever it is — a post on a board they lost, a message in a chat they
+// were removed from — and what others wrote only as their lists show it:
+// no notice of a chat they were removed from (quoting a message edited
+// after), of a board they lost, or from someone they blocked, and no
+// session they left. Until 2026-12-03 the notices came out with
+// "user = me" alone (p8 finding 2).
+func TestExportShowsWhatIsStillMine(t *testing.T) {
+	app, base := server(t)
+	exported := func(who, collection, field string) []string {
+		t.Helper()
+		r := mustCall(t, base, http.MethodGet, "/api/users/me/export", who, nil, 200)
+		list, ok := r.Body[collection].([]any)
+		if !ok {
+			t.Fatalf("%s's export has no %s: %s", who, collection, r.Raw)
+		}
+		var out []string
+		for _, it := range list {
+			out = append(out, fmt.Sprint(it.(map[string]any)[field]))
+		}
+		slices.Sort(out)
+		return out
+	}
+	expect := func(who, collection, field string, want ...string) {
+		t.Helper()
+		slices.Sort(want)
+		if got := exported(who, collection, field); !slices.Equal(got, want) {
+			t.Errorf("%s's export, %s.%s: %q, want %q", who, collection, field, got, want)
+		}
+	}
+
+	// a chat: bob gets a notice of alice's message, writes one of his own
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "둘", "kind": "group", "owner": alice, "members": []string{bob}})
+	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "see you at 6"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Bob,
+		map[string]any{"session": session.Id, "content": "ok"}, 200)
+	// a granted board: gina's post, an admin's comment on it
+	granted := testapp.ID(testapp.BoardGranted)
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Gina,
+		map[string]any{"board": granted, "title": "허가 게시판 글", "content": "본문"}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Adam,
+		map[string]any{"post": post, "content": "비밀 답변"}, 200)
+	// a comment by bob on alice's post
+	mine := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "앨리스 글")
+	mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+		map[string]any{"post": mine.Id, "content": "밥의 댓글"}, 200)
+
+	expect(testapp.Bob, "notifications", "text", "see you at 6")
+	expect(testapp.Bob, "chat_sessions", "id", session.Id)
+	expect(testapp.Gina, "notifications", "text", "비밀 답변")
+	expect(testapp.Alice, "notifications", "text", "ok", "밥의 댓글")
+
+	mustCall(t, base, http.MethodPatch, "/api/collections/chat_sessions/records/"+session.Id, testapp.Alice, map[string]any{"members-": bob}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"content": "without bob: door code 4321"}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+gina, testapp.Adam, map[string]any{"boards-": granted}, 200)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200)
+
+	r := mustCall(t, base, http.MethodGet, "/api/users/me/export", testapp.Bob, nil, 200)
+	if strings.Contains(r.Raw, "4321") {
+		t.Errorf("bob's export quotes the message edited after he was removed: %s", r.Raw)
+	}
+	expect(testapp.Bob, "notifications", "text")
+	expect(testapp.Bob, "chat_sessions", "id")
+	expect(testapp.Bob, "chats", "content", "ok") // his own words stay his
+	expect(testapp.Gina, "notifications", "text")
+	if got := exported(testapp.Gina, "posts", "id"); !slices.Contains(got, post) {
+		t.Errorf("gina's export leaves out her post on the board she lost: %q", got)
+	}
+	expect(testapp.Alice, "notifications", "text")
+	expect(testapp.Alice, "chat_sessions", "id", session.Id)
+	expect(testapp.Alice, "chats", "content", "without bob: door code 4321")
+	// the notices are still there, for when their owners reach them again
+	for who, want := range map[string]int{bob: 1, gina: 1, alice: 2} {
+		if n := len(notificationsOf(t, app, who)); n != want {
+			t.Errorf("%s has %d notices, want %d", who, n, want)
+		}
 	}
 }

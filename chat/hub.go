@@ -292,12 +292,12 @@ func (h *hub) deliver(message *core.Record) {
 	h.mu.Unlock()
 	author := message.GetString("author")
 	for _, c := range allowed {
-		if !access.HasBlocked(h.app, c.userID, author) {
+		if !access.HidesAuthor(h.app, c.auth.Load(), author) {
 			c.queue(frame)
 		}
 	}
 	for _, c := range unknown {
-		if h.mayRead(sessionID, c.auth.Load()) && !access.HasBlocked(h.app, c.userID, author) {
+		if auth := c.auth.Load(); h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, author) {
 			c.queue(frame)
 		}
 	}

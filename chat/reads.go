@@ -16,14 +16,16 @@ import (
 
 // unreadSQL counts, for the session of the outer row, the visible messages
 // of others written after the requester's read mark ({:chat_me}), leaving
-// out the authors the requester blocked (the chats rules hide their
-// messages; counted, they showed in the badge); it walks the (session,
-// created) index from the mark on.
+// out the authors the requester blocked unless they see them
+// ({:chat_sees_blocked}, 1 for admins: access.SeesBlockedAuthors) — the
+// chats rules hide their messages; counted, they showed in the badge; it
+// walks the (session, created) index from the mark on.
 const unreadSQL = `(SELECT COUNT(*) FROM {{chats}} [[m]]
 	WHERE [[m.session]] = {{chat_sessions}}.[[id]] AND [[m.is_visible]] = TRUE AND [[m.author]] != {:chat_me}
 	AND [[m.created]] > COALESCE((SELECT [[r.last_read_at]] FROM {{chat_reads}} [[r]]
 		WHERE [[r.session]] = {{chat_sessions}}.[[id]] AND [[r.user]] = {:chat_me}), '')
-	AND NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = {:chat_me} AND [[b.blocked]] = [[m.author]]))`
+	AND ({:chat_sees_blocked} = 1
+		OR NOT EXISTS (SELECT 1 FROM {{blocks}} [[b]] WHERE [[b.user]] = {:chat_me} AND [[b.blocked]] = [[m.author]])))`
 
 // unread answers GET /api/chat/unread: {"sessions":{id:count},"total":n}
 // over the sessions the requester may list (the chat_sessions ListRule,
@@ -46,7 +48,11 @@ func unread(e *core.RequestEvent) error {
 		if _, err := access.Where(e.App, sessions, sessions.ListRule, info, q); err != nil {
 			return err
 		}
-		q.AndBind(dbx.Params{"chat_me": e.Auth.Id})
+		seesBlocked := 0
+		if access.SeesBlockedAuthors(e.Auth) {
+			seesBlocked = 1
+		}
+		q.AndBind(dbx.Params{"chat_me": e.Auth.Id, "chat_sees_blocked": seesBlocked})
 		var rows []struct {
 			ID     string `db:"id"`
 			Unread int    `db:"unread"`

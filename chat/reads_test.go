@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"madang/chat"
 	"madang/internal/testapp"
 )
 
@@ -187,4 +189,66 @@ func blockOf(t *testing.T, app core.App, user, blocked string) string {
 		t.Fatal(err)
 	}
 	return r.Id
+}
+
+// TestAdminsWhoBlockedStillReadSupport: an admin who blocked a member
+// still gets that member's support messages and typing live (SSE and
+// WebSocket) and in the unread counts, as the chats rules let admins read
+// blocked authors (their list shows them); a member who blocked them gets
+// none of it. Until 2026-12-03 the live paths and the counts dropped a
+// blocked author for admins too (p8 finding 5).
+func TestAdminsWhoBlockedStillReadSupport(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	for _, who := range []string{testapp.Adam, testapp.Bob} {
+		if r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", testapp.Token(who), map[string]any{"blocked": alice}); r.Status != 200 {
+			t.Fatalf("%s blocking alice: %d %s", who, r.Status, r.Raw)
+		}
+	}
+	adamWS := dialWS(t, base, testapp.Token(testapp.Adam))
+	adamWS.join(t, support)
+	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chats/*", chat.TypingTopic(support))
+	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
+	bobWS.join(t, group)
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*", chat.TypingTopic(group), testapp.SentinelTopic)
+
+	// the admin: alice's typing and message, on both transports
+	for _, session := range []string{support, group} {
+		if r := testapp.Call(t, http.MethodPost, base+"/api/chat/sessions/"+session+"/typing", testapp.Token(testapp.Alice), nil); r.Status != http.StatusNoContent {
+			t.Fatalf("alice typing in %s: %d %s", session, r.Status, r.Raw)
+		}
+	}
+	if user, _ := adamWS.expect(t, "typing")["user"].(map[string]any); user["id"] != alice {
+		t.Fatalf("adam heard the typing of %v", user)
+	}
+	if ev, ok := adamSSE.Next(5 * time.Second); !ok || ev.Name != chat.TypingTopic(support) {
+		t.Fatalf("adam's typing event: %v %v", ev, ok)
+	}
+	inSupport := post(t, base, testapp.Alice, support, "still there?")
+	adamWS.expectOnly(t, isMessage(inSupport))
+	if rec := adamSSE.ExpectRecord(t, "chats/*"); rec["id"] != inSupport {
+		t.Fatalf("adam's message event: %v", rec)
+	}
+	// supportMsg and the new one; bob's in the closed session
+	if got := unreadOf(t, base, testapp.Adam); !reflect.DeepEqual(got, map[string]any{support: 2.0, closed: 1.0}) {
+		t.Errorf("adam's unread: %v", got)
+	}
+	// the list shows the same
+	r := testapp.Call(t, http.MethodGet, base+"/api/collections/chats/records?filter="+url.QueryEscape(`author = "`+alice+`"`), testapp.Token(testapp.Adam), nil)
+	if r.Status != 200 || r.Body["totalItems"] != 2.0 {
+		t.Fatalf("adam's list of alice's messages: %d %s", r.Status, r.Raw)
+	}
+
+	// the member: nothing of alice's; his own message is his sentinel
+	inGroup := post(t, base, testapp.Alice, group, "bob?")
+	own := post(t, base, testapp.Bob, group, "bob's own")
+	bobWS.expectOnly(t, isMessage(own))
+	if rec := bobSSE.ExpectRecord(t, "chats/*"); rec["id"] != own {
+		t.Fatalf("bob's first message event: %v (alice's: %s)", rec, inGroup)
+	}
+	bobSSE.ExpectOnly(t, testapp.Sentinel(t, app))
+	if got := unreadOf(t, base, testapp.Bob); len(got) != 0 {
+		t.Errorf("bob's unread: %v", got)
+	}
 }

@@ -206,8 +206,8 @@ func (h *hub) mayReadMessage(app core.App, message *core.Record, info *core.Requ
 		return true
 	case rule == nil || info.Auth == nil:
 		return false
-	case access.HasBlocked(app, info.Auth.Id, message.GetString("author")):
-		return false // the reader blocked the author (the chats rules say the same)
+	case access.HidesAuthor(app, info.Auth, message.GetString("author")):
+		return false // the reader blocked the author, and is no admin (the chats rules say the same)
 	case message.GetBool("is_visible"):
 		return h.mayRead(message.GetString("session"), info.Auth)
 	}

@@ -35,7 +35,8 @@ func (h *hub) typingRequest(e *core.RequestEvent) error {
 // startTyping tells the session's other participants that user is typing:
 // SSE clients subscribed to the session's typing topic and WebSocket
 // clients that joined it, each only if the rules let them read the session
-// and they did not block user (whose messages they do not get either).
+// and, unless they are admins, they did not block user (whose messages they
+// do not get either: access.HidesAuthor).
 // Typing indicators are not stored.
 func (h *hub) startTyping(sessionID string, user *core.Record) error {
 	if !h.mayRead(sessionID, user) {
@@ -58,12 +59,12 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 		return err
 	}
 	realtime.Publish(h.app, TypingTopic(sessionID), data, func(auth *core.Record) bool {
-		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth) && !access.HasBlocked(h.app, auth.Id, user.Id)
+		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, user.Id)
 	})
 
 	frame := encodeFrame(serverFrame{Type: "typing", Session: sessionID, User: &who})
 	for _, c := range h.roomConns(sessionID) {
-		if c.userID != user.Id && h.mayRead(sessionID, c.auth.Load()) && !access.HasBlocked(h.app, c.userID, user.Id) {
+		if auth := c.auth.Load(); c.userID != user.Id && h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, user.Id) {
 			c.queue(frame)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 
 // registerBlocks keeps users.blocking, the list the read rules check (a
 // blocked author's posts, comments and messages leave the blocker's lists,
-// search and PocketBase's realtime; chat/sse.go asks access.HasBlocked for
+// search and PocketBase's realtime; chat/sse.go asks access.HidesAuthor for
 // Madang's own chat delivery), equal to the blocker's blocks records, in
 // the transaction of each block and unblock. The list is written with SQL,
 // not by saving the user: the save's update event of the blocker's record

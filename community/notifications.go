@@ -391,6 +391,35 @@ func unquoteDeleted(e *core.RecordEvent) error {
 	return txn.Around(e, unquote)
 }
 
+// readChatNotice marks read, with tx, the unread chat notice of mark's
+// user and session written before the mark's last_read_at (one at most:
+// idx_notifications_chat_unread); its owner hears of it live once tx
+// commits, as of every notice written with SQL. A read only lowers the
+// unread count, so foldUnread's bound still holds.
+func readChatNotice(tx core.App, mark *core.Record) error {
+	now := types.NowDateTime().String()
+	var ids []string
+	err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[read_at]] = {:now}, [[updated]] = {:now}
+		WHERE [[user]] = {:user} AND [[session]] = {:session} AND [[kind]] = 'chat' AND [[read_at]] = ''
+			AND [[created]] <= {:read}
+		RETURNING [[id]]`).Bind(dbx.Params{"now": now, "user": mark.GetString("user"), "session": mark.GetString("session"),
+		"read": mark.GetDateTime("last_read_at").String()}).Column(&ids)
+	if err != nil {
+		return fmt.Errorf("reading the chat notice of user %s in session %s: %w", mark.GetString("user"), mark.GetString("session"), err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	read, err := tx.FindRecordsByIds(Notifications, ids)
+	if err != nil {
+		return err
+	}
+	for _, n := range read {
+		realtime.DeliverAfterCommit(tx, realtime.Event{Action: "update", Record: n})
+	}
+	return nil
+}
+
 func registerNotifications(app core.App) {
 	// notify_mute is a list of notification kinds (CONTRACT.md): anything
 	// else is refused, naming the field, rather than stored and ignored. A
@@ -430,6 +459,16 @@ func registerNotifications(app core.App) {
 		})
 	}
 	app.OnRecordDeleteExecute(access.CollectionNameChats).BindFunc(unquoteDeleted)
+	// Reading a chat reads its "new messages here" notice: a read mark
+	// (POST /api/chat/sessions/{id}/read) marks its user's unread chat
+	// notice of the session read, in the mark's transaction. Until
+	// 2026-12-03 the bell kept it after the chat was read, and while it
+	// stayed unread no later message was notified.
+	readChat := func(e *core.RecordEvent) error {
+		return txn.Around(e, func(tx core.App) error { return readChatNotice(tx, e.Record) })
+	}
+	app.OnRecordCreateExecute(access.CollectionNameChatReads).BindFunc(readChat)
+	app.OnRecordUpdateExecute(access.CollectionNameChatReads).BindFunc(readChat)
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.GET("/api/notifications/unread", unreadNotifications).Bind(users)

@@ -944,3 +944,78 @@ func TestChatQuotesFollowTheirMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingAChatReadsItsNotice: marking a chat read (POST
+// /api/chat/sessions/{id}/read) marks the reader's unread "new messages
+// here" notice of it read, in the same transaction, and tells them live;
+// the next message starts a new notice. Another member's mark, a mention
+// and another chat's notice stay unread. Until 2026-12-03 the bell kept
+// the notice after the chat was read, and no later message was notified
+// (p8 finding 8).
+func TestReadingAChatReadsItsNotice(t *testing.T) {
+	app, base := server(t)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "셋", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	other := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "둘", "kind": "group", "owner": gina, "members": []string{bob}})
+	send := func(who, session, content string) {
+		t.Helper()
+		mustCall(t, base, http.MethodPost, "/api/collections/chats/records", who, map[string]any{"session": session, "content": content}, 200)
+	}
+	// bob's notices as kind/session/text/read (r) or unread (u), sorted
+	notices := func() []string {
+		t.Helper()
+		var out []string
+		for _, n := range notificationsOf(t, app, bob) {
+			state := map[bool]string{true: "u", false: "r"}[n.GetString("read_at") == ""]
+			out = append(out, strings.Join([]string{n.GetString("kind"), n.GetString("session"), n.GetString("text"), state}, "/"))
+		}
+		slices.Sort(out)
+		return out
+	}
+	expect := func(when string, want ...string) {
+		t.Helper()
+		slices.Sort(want)
+		if got := notices(); !slices.Equal(got, want) {
+			t.Fatalf("%s: bob's notices\n%q\nwant\n%q", when, got, want)
+		}
+	}
+	unread := func() float64 {
+		t.Helper()
+		return mustCall(t, base, http.MethodGet, "/api/notifications/unread", testapp.Bob, nil, 200).Body["total"].(float64)
+	}
+	send(testapp.Alice, session.Id, "hi")
+	send(testapp.Gina, session.Id, "@bob look")
+	send(testapp.Gina, other.Id, "elsewhere")
+	expect("before", "chat/"+session.Id+"/hi/u", "mention/"+session.Id+"/@bob look/u", "chat/"+other.Id+"/elsewhere/u")
+	sse := testapp.OpenSSE(t, base, token(testapp.Bob), "notifications/*")
+
+	// another member's mark leaves bob's notice alone; an outsider's is refused
+	mustCall(t, base, http.MethodPost, "/api/chat/sessions/"+session.Id+"/read", testapp.Alice, nil, 200)
+	mustCall(t, base, http.MethodPost, "/api/chat/sessions/"+session.Id+"/read", testapp.Adam, nil, 404)
+	expect("after alice's mark", "chat/"+session.Id+"/hi/u", "mention/"+session.Id+"/@bob look/u", "chat/"+other.Id+"/elsewhere/u")
+	if got := unread(); got != 3 {
+		t.Fatalf("bob's unread before reading: %v", got)
+	}
+
+	r := mustCall(t, base, http.MethodPost, "/api/chat/sessions/"+session.Id+"/read", testapp.Bob, nil, 200)
+	expect("after bob's mark", "chat/"+session.Id+"/hi/r", "mention/"+session.Id+"/@bob look/u", "chat/"+other.Id+"/elsewhere/u")
+	if got := unread(); got != 2 {
+		t.Errorf("bob's unread after reading the chat: %v, want 2", got)
+	}
+	ev := sse.ExpectRecord(t, "notifications/*")
+	if ev["kind"] != community.KindChat || ev["session"] != session.Id || ev["read_at"] == "" {
+		t.Fatalf("bob's live event: %v", ev)
+	}
+	for _, n := range notificationsOf(t, app, bob) {
+		if n.Id == ev["id"] && n.GetString("read_at") < r.Body["last_read_at"].(string) {
+			t.Errorf("the notice was read at %s, before the mark %s", n.GetString("read_at"), r.Body["last_read_at"])
+		}
+	}
+
+	// the next message starts a new notice, and bob hears of it
+	send(testapp.Alice, session.Id, "more")
+	expect("after one more", "chat/"+session.Id+"/hi/r", "chat/"+session.Id+"/more/u", "mention/"+session.Id+"/@bob look/u",
+		"chat/"+other.Id+"/elsewhere/u")
+	if ev := sse.ExpectRecord(t, "notifications/*"); ev["text"] != "more" || ev["read_at"] != "" {
+		t.Fatalf("bob's live event of the new notice: %v", ev)
+	}
+}

@@ -107,14 +107,15 @@ func newMentions(tx core.App, record *core.Record, fields []string, stored map[s
 // of the mentions its author adds meanwhile, so an update that shows a
 // record stored hidden compares with the notices instead: each mentioned
 // reader is told once, whether mentioned before the hide or during it.
-// post and comment name the record's notices (comment "" for a post's).
-func mentionsBefore(app core.App, record *core.Record, post, comment string, fields ...string) (map[string]string, map[string]bool) {
+// notices selects the record's notices (a post's: its post and comment "";
+// a chat message's: its message).
+func mentionsBefore(app core.App, record *core.Record, notices dbx.HashExp, fields ...string) (map[string]string, map[string]bool) {
 	stored := storedTexts(app, record, append(fields, "is_visible")...)
 	if wasVisible := stored["is_visible"]; wasVisible == "1" || wasVisible == "true" || !record.GetBool("is_visible") {
 		return stored, nil
 	}
 	var users []string
-	err := app.DB().Select("user").From(Notifications).Where(dbx.HashExp{"kind": KindMention, "post": post, "comment": comment}).Column(&users)
+	err := app.DB().Select("user").From(Notifications).Where(dbx.HashExp{"kind": KindMention}).AndWhere(notices).Column(&users)
 	if err != nil {
 		app.Logger().Warn("reading a record's mention notices failed", slog.String("id", record.Id), slog.String("error", err.Error()))
 	}
@@ -149,7 +150,7 @@ func registerMentions(app core.App) {
 		return postNotices(tx, post, nil, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
-		stored, told := mentionsBefore(e.App, e.Record, e.Record.Id, "", "title", "content")
+		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"post": e.Record.Id, "comment": ""}, "title", "content")
 		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored, told) })
 	})
 	// a comment's notices are decided before its transaction
@@ -168,7 +169,7 @@ func registerMentions(app core.App) {
 		return writeNotices(tx, d.notices)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
-		stored, told := mentionsBefore(e.App, e.Record, e.Record.GetString("post"), e.Record.Id, "content")
+		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"post": e.Record.GetString("post"), "comment": e.Record.Id}, "content")
 		notices, err := commentNoticesOf(e.App, e.Record, stored, told)
 		if err != nil {
 			return err
@@ -182,12 +183,12 @@ func registerMentions(app core.App) {
 	txn.BindCreateRead(app, access.CollectionNameChats, func(app core.App, message *core.Record) chatDecided {
 		return chatNoticesOf(app, message, nil)
 	}, func(tx core.App, message *core.Record, d chatDecided) error {
-		return writeChatNotices(tx, message, nil, d)
+		return writeChatNotices(tx, message, nil, nil, d)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		stored := storedTexts(e.App, e.Record, "content")
+		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"message": e.Record.Id}, "content")
 		d := chatNoticesOf(e.App, e.Record, stored)
-		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, stored, d) })
+		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, stored, told, d) })
 	})
 }
 
@@ -349,7 +350,7 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 // each, so a busy chat of thousands costs no write per member per message.
 // The notices written reach their owners after the commit
 // (realtime.DeliverAfterCommit).
-func writeChatNotices(tx core.App, message *core.Record, stored map[string]string, d chatDecided) error {
+func writeChatNotices(tx core.App, message *core.Record, stored map[string]string, told map[string]bool, d chatDecided) error {
 	if d.err != nil {
 		return d.err
 	}
@@ -358,7 +359,7 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 	}
 	sessionID := message.GetString("session")
 	author := message.GetString("author")
-	mentioned, err := newMentions(tx, message, []string{"content"}, stored, nil)
+	mentioned, err := newMentions(tx, message, []string{"content"}, stored, told)
 	if err != nil {
 		return err
 	}

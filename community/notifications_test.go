@@ -93,7 +93,7 @@ func TestMentions(t *testing.T) {
 	}
 }
 
-// TestMentionsOfHiddenContent: hidden posts and comments notify nobody,
+// TestMentionsOfHiddenContent: hidden posts, comments and chat messages notify nobody,
 // not even of the mentions their author adds while they are hidden; when
 // an admin shows one again, who it mentions is told then, once: who was
 // told before the hide is not told again.
@@ -141,6 +141,30 @@ func TestMentionsOfHiddenContent(t *testing.T) {
 	mustCall(t, base, http.MethodPatch, postURL, testapp.Alice, map[string]any{"content": "@bob and @gina, shown"}, 200)
 	if gp, _ := mentions(gina); gp != 1 {
 		t.Errorf("gina's post mentions after an edit that keeps her: %d, want 1", gp)
+	}
+
+	// a chat message: its notices name it (notifications.message)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "@bob look"}, 200)
+	msgURL := "/api/collections/chats/records/" + msg.Body["id"].(string)
+	chatMentions := func(user string) (n int) {
+		for _, notice := range notificationsOf(t, app, user) {
+			if notice.GetString("kind") == community.KindMention && notice.GetString("message") == msg.Body["id"] {
+				n++
+			}
+		}
+		return n
+	}
+	// a group chat is its members' own: the dashboard's superuser moderates it
+	mustCall(t, base, http.MethodPatch, msgURL, "root", map[string]any{"is_visible": false}, 200)
+	mustCall(t, base, http.MethodPatch, msgURL, testapp.Alice, map[string]any{"content": "@bob and @gina, hidden"}, 200)
+	if n := chatMentions(gina); n != 0 {
+		t.Fatalf("gina was told of a hidden chat message: %d mentions", n)
+	}
+	mustCall(t, base, http.MethodPatch, msgURL, "root", map[string]any{"is_visible": true}, 200)
+	if b, g := chatMentions(bob), chatMentions(gina); b != 1 || g != 1 {
+		t.Errorf("chat mentions once shown again: bob %d, gina %d; want 1 and 1", b, g)
 	}
 }
 

@@ -212,6 +212,34 @@ func TestModelsWrite(t *testing.T) {
 		func() tests.ApiScenario {
 			before, after := testapp.Unchanged()
 			return tests.ApiScenario{
+				Name:            "a blank name is refused, and a name with a control character",
+				Method:          http.MethodPost,
+				URL:             aisURL,
+				Body:            strings.NewReader(`{"name":"   ","kind":"linear_regression","description":"a\u0000b"}`),
+				Headers:         testapp.Auth(testapp.Adam),
+				ExpectedStatus:  400,
+				ExpectedContent: []string{`"name":{"code":"validation_required"`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			}
+		}(),
+		func() tests.ApiScenario {
+			before, after := testapp.Unchanged()
+			return tests.ApiScenario{
+				Name:            "a name differing by surrounding spaces is the same name",
+				Method:          http.MethodPost,
+				URL:             aisURL,
+				Body:            strings.NewReader(`{"name":"ready-model ","kind":"linear_regression"}`),
+				Headers:         testapp.Auth(testapp.Adam),
+				ExpectedStatus:  400,
+				ExpectedContent: []string{`"name":{"code":"validation_not_unique"`},
+				BeforeTestFunc:  before,
+				AfterTestFunc:   after,
+			}
+		}(),
+		func() tests.ApiScenario {
+			before, after := testapp.Unchanged()
+			return tests.ApiScenario{
 				Name:            "an unknown kind is refused",
 				Method:          http.MethodPost,
 				URL:             aisURL,

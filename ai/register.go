@@ -123,6 +123,7 @@ func Register(app core.App) {
 	app.OnRecordCreate(Models).BindFunc(defaultModelStatus)
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
 	access.ServerSet(app, Models, draftModel, serverModelFields...)
+	access.Trimmed(app, Models, "name", "description")
 	access.Names(app, Models, "name")
 	app.OnRecordEnrich(Models).BindFunc(inputFeatures)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)

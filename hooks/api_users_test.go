@@ -764,3 +764,50 @@ func TestLiftExpiredBans(t *testing.T) {
 func loggedUpdate() map[string]int {
 	return testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map()
 }
+
+// TestBanFieldsAreStrict: banned and banned_until are read as sent. A
+// value PocketBase would cast is refused, 400 naming the field, for
+// admins and superusers alike, and changes nothing: until 2026-12-03
+// "next friday" stored a permanent ban and "yes", 0 or "no" unbanned.
+// A null banned counts as not sent, as is_visible's; a null banned_until
+// is no end.
+func TestBanFieldsAreStrict(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	snap := testapp.TakeSnapshot(t, app, "users", "moderation_log")
+	for _, who := range []string{testapp.Adam, "root"} {
+		for _, until := range []any{"next friday", "tomorrow", "2026-13-45", 20991231, true, []any{}} {
+			r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(who),
+				map[string]any{"banned": true, "ban_reason": "spam", "banned_until": until})
+			if code, _ := digJSON(r.Body, "data", "banned_until", "code"); r.Status != 400 || code != "validation_invalid_date" {
+				t.Errorf("%s bans with banned_until %#v: %d %s, want 400 naming banned_until", who, until, r.Status, r.Raw)
+			}
+		}
+		for _, banned := range []any{"yes", "no", 0, 1, "", map[string]any{}} {
+			r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Ben), testapp.Token(who), map[string]any{"banned": banned})
+			if code, _ := digJSON(r.Body, "data", "banned", "code"); r.Status != 400 || code != "validation_invalid_bool" {
+				t.Errorf("%s sends banned %#v: %d %s, want 400 naming banned", who, banned, r.Status, r.Raw)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
+	r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Ben), testapp.Token(testapp.Adam),
+		map[string]any{"banned": nil, "ban_reason": "still spam"})
+	if r.Status != 200 || r.Body["banned"] != true || r.Body["ban_reason"] != "still spam" {
+		t.Errorf("banned null: %d %s, want the ban kept", r.Status, r.Raw)
+	}
+	for _, until := range []string{"2099-01-02", "2099-01-02 03:04:05Z", "2099-01-02T13:04:05+09:00"} {
+		r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Adam),
+			map[string]any{"banned": "true", "banned_until": until})
+		if u, _ := app.FindRecordById("users", testapp.ID(testapp.Alice)); r.Status != 200 || !u.GetBool("banned") ||
+			u.GetDateTime("banned_until").Time().Format("2006-01-02") != "2099-01-02" {
+			t.Errorf("a ban until %q: %d %s", until, r.Status, r.Raw)
+		}
+	}
+	r = testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Adam),
+		map[string]any{"banned": true, "banned_until": nil})
+	if u, _ := app.FindRecordById("users", testapp.ID(testapp.Alice)); r.Status != 200 || !u.GetDateTime("banned_until").IsZero() {
+		t.Errorf("banned_until null: %d %s, want a permanent ban", r.Status, r.Raw)
+	}
+}

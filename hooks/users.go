@@ -51,6 +51,10 @@ func registerUsers(app core.App) {
 	})
 	app.OnRecordAuthWithPasswordRequest(access.CollectionNameUsers).BindFunc(signInByNameForm)
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
+	// a ban's fields are read as sent: PocketBase stores "yes" or 0 as
+	// false (an unban) and "next friday" as no end (a permanent ban)
+	access.StrictBool(app, access.CollectionNameUsers, "banned")
+	access.StrictDate(app, access.CollectionNameUsers, "banned_until")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)

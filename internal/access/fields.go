@@ -10,6 +10,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -127,49 +128,104 @@ func EmailForm(email string) string {
 }
 
 // DefaultTrue makes a bool field true on API creates that do not send it
-// or send null: a bool field cannot tell "false" from "not sent". A value
-// that is no boolean (true, false, 1 or 0, as JSON values or strings, or
-// form values) is refused on creates and updates, 400 naming the field:
-// PocketBase reads "yes", "", [] and {} as false, and until 2026-12-03 such
-// a create stored a hidden post, which only an admin could bring back. The
-// body is read as sent: PocketBase's request info holds it already cast.
-// Its form binder turns a form's "1" and "0" into numbers, as JSON's are:
-// until 2026-12-03 they were refused, though the README accepted them.
+// or send null: a bool field cannot tell "false" from "not sent". The
+// value itself is a StrictBool: until 2026-12-03 a create sending "yes"
+// stored a hidden post, which only an admin could bring back.
 func DefaultTrue(app core.App, collection, field string) {
-	check := func(e *core.RecordRequestEvent, create bool) error {
-		sent := map[string]any{}
-		if err := e.BindBody(&sent); err != nil {
-			return e.Next() // PocketBase answers a body it cannot read
+	StrictBool(app, collection, field)
+	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
+		if body, ok := sentBody(e); ok && body[field] == nil {
+			e.Record.Set(field, true)
 		}
-		switch v := sent[field].(type) {
+		return e.Next()
+	})
+}
+
+// StrictBool refuses, on API creates and updates, a value of field that is
+// no boolean (true, false, 1 or 0: as JSON values or strings, or form
+// values), 400 naming the field: PocketBase reads "yes", "no", "", 2, []
+// and {} as false and stores it. A null counts as not sent: an update
+// keeps the stored value.
+func StrictBool(app core.App, collection, field string) {
+	strict(app, collection, func(e *core.RecordRequestEvent, body map[string]any, _ bool) error {
+		v, sent := body[field]
+		switch v := v.(type) {
 		case nil:
-			if create {
-				e.Record.Set(field, true)
-			} else if _, ok := sent[field]; ok {
+			if sent && !e.Record.IsNew() {
 				e.Record.Set(field, e.Record.Original().GetBool(field))
 			}
 		case bool:
-		case float64:
-			if v != 1 && v != 0 {
-				return notABool(field)
-			}
 		case string:
 			if v != "true" && v != "false" && v != "1" && v != "0" {
-				return notABool(field)
+				return invalid(field, "validation_invalid_bool", field+" must be true or false.")
+			}
+		case float64: // JSON's 1 and 0, and a form's (PocketBase reads them as numbers)
+			if v != 0 && v != 1 {
+				return invalid(field, "validation_invalid_bool", field+" must be true or false.")
 			}
 		default:
-			return notABool(field)
+			return invalid(field, "validation_invalid_bool", field+" must be true or false.")
+		}
+		return nil
+	})
+}
+
+// StrictDate refuses, on API creates and updates, a value of field that
+// PocketBase cannot read as a date (it reads 2026-12-31, 2026-12-31
+// 18:00:00Z, RFC 3339…), 400 naming the field: PocketBase stores "next
+// friday" or "2026-13-45" as an empty date, which for banned_until turned a
+// temporary ban into a permanent one. "" and null are no date.
+func StrictDate(app core.App, collection, field string) {
+	strict(app, collection, func(e *core.RecordRequestEvent, body map[string]any, _ bool) error {
+		switch v := body[field].(type) {
+		case nil:
+		case string:
+			if d, _ := types.ParseDateTime(v); v != "" && d.IsZero() {
+				return invalid(field, "validation_invalid_date", field+" must be a date such as 2026-12-31 18:00:00Z, or empty.")
+			}
+		default:
+			return invalid(field, "validation_invalid_date", field+" must be a date such as 2026-12-31 18:00:00Z, or empty.")
+		}
+		return nil
+	})
+}
+
+// strict binds check to the API creates and updates of collection, before
+// PocketBase reads the body: check gets the body as sent (the request info
+// holds it already cast) and whether it was a form.
+func strict(app core.App, collection string, check func(e *core.RecordRequestEvent, body map[string]any, form bool) error) {
+	run := func(e *core.RecordRequestEvent) error {
+		body, ok := sentBody(e)
+		if !ok {
+			return e.Next() // PocketBase answers a body it cannot read
+		}
+		if err := check(e, body, !strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json")); err != nil {
+			return err
 		}
 		return e.Next()
 	}
-	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error { return check(e, true) })
-	app.OnRecordUpdateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error { return check(e, false) })
+	app.OnRecordCreateRequest(collection).BindFunc(run)
+	app.OnRecordUpdateRequest(collection).BindFunc(run)
 }
 
-func notABool(field string) error {
-	return apis.NewBadRequestError(field+" must be true or false.", validation.Errors{
-		field: validation.NewError("validation_invalid_bool", field+" must be true or false."),
-	})
+const sentBodyKey = "madang.access.sentBody"
+
+// sentBody is the request's body as sent, read once per request however
+// many strict fields ask; false if it cannot be read.
+func sentBody(e *core.RecordRequestEvent) (map[string]any, bool) {
+	if body, ok := e.Get(sentBodyKey).(map[string]any); ok {
+		return body, true
+	}
+	body := map[string]any{}
+	if err := e.BindBody(&body); err != nil {
+		return nil, false
+	}
+	e.Set(sentBodyKey, body)
+	return body, true
+}
+
+func invalid(field, code, message string) error {
+	return apis.NewBadRequestError(message, validation.Errors{field: validation.NewError(code, message)})
 }
 
 // Counters makes the server the only writer of counter fields, for every

@@ -811,3 +811,80 @@ func TestBanFieldsAreStrict(t *testing.T) {
 		t.Errorf("banned_until null: %d %s, want a permanent ban", r.Status, r.Raw)
 	}
 }
+
+// TestUnbanClearsTheBan: lifting a ban clears its end and reason, whoever
+// lifts it (an admin, a superuser, a save of the model as the dashboard and
+// the CLI make), so a later permanent ban stays permanent; a ban whose end
+// is already past is refused, 400 naming banned_until, and changes nothing.
+// Until 2026-12-03 an API unban left both, and the minute job lifted the
+// next "permanent" ban.
+func TestUnbanClearsTheBan(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	user := func(name string) *core.Record {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	patch := func(who, name string, body map[string]any) testapp.Response {
+		return testapp.Call(t, http.MethodPatch, base+userURL(name), testapp.Token(who), body)
+	}
+	cleared := func(how, name string) {
+		t.Helper()
+		if u := user(name); u.GetBool("banned") || u.GetString("ban_reason") != "" || !u.GetDateTime("banned_until").IsZero() {
+			t.Errorf("%s: banned %v, reason %q, until %v; want all cleared", how, u.GetBool("banned"), u.GetString("ban_reason"), u.GetDateTime("banned_until"))
+		}
+	}
+
+	for _, who := range []string{testapp.Adam, "root"} {
+		if r := patch(who, testapp.Alice, map[string]any{"banned": true, "ban_reason": "spam", "banned_until": "2099-01-01"}); r.Status != 200 {
+			t.Fatalf("%s bans until 2099: %d %s", who, r.Status, r.Raw)
+		}
+		if r := patch(who, testapp.Alice, map[string]any{"banned": false}); r.Status != 200 || r.Body["ban_reason"] != "" || r.Body["banned_until"] != "" {
+			t.Errorf("%s unbans: %d %s, want the end and reason cleared", who, r.Status, r.Raw)
+		}
+		cleared(who+"'s unban", testapp.Alice)
+	}
+	// the "permanent" ban after it is permanent: the minute job leaves it
+	if r := patch(testapp.Adam, testapp.Alice, map[string]any{"banned": true, "ban_reason": "permanent"}); r.Status != 200 {
+		t.Fatalf("permanent ban: %d %s", r.Status, r.Raw)
+	}
+	if n, err := hooksLiftExpiredBans(app); err != nil || n != 0 || !user(testapp.Alice).GetBool("banned") ||
+		!user(testapp.Alice).GetDateTime("banned_until").IsZero() {
+		t.Errorf("after the minute job: lifted %d (%v), banned %v until %v; want a permanent ban", n, err,
+			user(testapp.Alice).GetBool("banned"), user(testapp.Alice).GetDateTime("banned_until"))
+	}
+
+	// a ban that ends in the past is refused, by admins, superusers and model saves alike
+	snap := testapp.TakeSnapshot(t, app, "users", "moderation_log")
+	for _, who := range []string{testapp.Adam, "root"} {
+		for _, name := range []string{testapp.Bob, testapp.Ben} { // newly banned; banned already, a new end
+			r := patch(who, name, map[string]any{"banned": true, "banned_until": "2020-01-01 00:00:00Z"})
+			if code, _ := digJSON(r.Body, "data", "banned_until", "code"); r.Status != 400 || code != "validation_ban_in_past" {
+				t.Errorf("%s bans %s until 2020: %d %s, want 400 naming banned_until", who, name, r.Status, r.Raw)
+			}
+		}
+	}
+	bob := user(testapp.Bob)
+	bob.Set("banned", true)
+	bob.Set("banned_until", time.Now().Add(-time.Minute))
+	if err := app.Save(bob); err == nil || !strings.Contains(err.Error(), "banned_until") {
+		t.Errorf("a model save banning until a minute ago: %v, want refused naming banned_until", err)
+	}
+	snap.AssertUnchanged(t, app)
+
+	// a model save (dashboard, CLI) that unbans clears the end and reason too
+	ben := user(testapp.Ben)
+	ben.Set("banned_until", time.Now().Add(time.Hour))
+	if err := app.Save(ben); err != nil {
+		t.Fatal(err)
+	}
+	ben = user(testapp.Ben)
+	ben.Set("banned", false)
+	if err := app.Save(ben); err != nil {
+		t.Fatal(err)
+	}
+	cleared("a model save's unban", testapp.Ben)
+}

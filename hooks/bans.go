@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -23,6 +24,12 @@ func registerBans(app core.App) {
 			Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
 			Func:     rejectStaleAuth,
 		})
+		return e.Next()
+	})
+	app.OnRecordCreate(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		if err := settleBanFields(e.Record); err != nil {
+			return err
+		}
 		return e.Next()
 	})
 	app.OnRecordUpdate(access.CollectionNameUsers).BindFunc(enforceBan)
@@ -66,6 +73,9 @@ func rejectStaleAuth(e *core.RequestEvent) error {
 // rotation of the key (signing out everywhere, a password change): a
 // connection must not outlive the token that opened it.
 func enforceBan(e *core.RecordEvent) error {
+	if err := settleBanFields(e.Record); err != nil {
+		return err
+	}
 	newlyBanned := e.Record.GetBool("banned") && !e.Record.Original().GetBool("banned")
 	if newlyBanned {
 		e.Record.RefreshTokenKey()
@@ -88,6 +98,28 @@ func enforceBan(e *core.RecordEvent) error {
 		// before: PocketBase forgets whose they were, and the web client
 		// renews them with its new token (pb.js renewRealtime)
 		realtime.CloseTierUser(e.App, e.Record.Id)
+	}
+	return nil
+}
+
+// settleBanFields keeps a user's ban fields one ban's, whoever writes them
+// (API, dashboard, CLI, the expiry job): a user who is not banned keeps no
+// end nor reason — until 2026-12-03 an unban through the API or the
+// dashboard left them, and a later permanent ban inherited the old end (and
+// the minute job lifted it, or it became temporary) — and a ban whose end
+// is set or changed must end in the future (400 naming banned_until). A ban
+// left as it was may have run out: the expiry job lifts it.
+func settleBanFields(user *core.Record) error {
+	if !user.GetBool("banned") {
+		user.Set("ban_reason", "")
+		user.Set("banned_until", "")
+		return nil
+	}
+	original := user.Original()
+	set := !original.GetBool("banned") || !user.GetDateTime("banned_until").Equal(original.GetDateTime("banned_until"))
+	if set && BanExpired(user, time.Now()) {
+		return validation.Errors{"banned_until": validation.NewError("validation_ban_in_past",
+			"banned_until is in the past; a ban must end in the future (or leave it empty for a permanent ban).")}
 	}
 	return nil
 }
@@ -132,10 +164,10 @@ func LiftExpiredBans(app core.App) (int, error) {
 	return len(users), nil
 }
 
+// liftBan unbans user; the save clears the ban's end and reason
+// (settleBanFields).
 func liftBan(app core.App, user *core.Record) error {
 	user.Set("banned", false)
-	user.Set("ban_reason", "")
-	user.Set("banned_until", "")
 	if err := app.Save(user); err != nil {
 		return fmt.Errorf("lifting the ban of user %s: %w", user.Id, err)
 	}

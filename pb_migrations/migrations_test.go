@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -332,6 +333,35 @@ func TestChatNoticesNameTheirMessage(t *testing.T) {
 		}
 		if got.Message != message {
 			t.Errorf("notice %s names message %q, want %q", id, got.Message, message)
+		}
+	}
+}
+
+// TestStaleBanFieldsCleared: 1795900885 clears the end and reason that
+// unbans through the API left on users who are not banned, and keeps a
+// banned user's.
+func TestStaleBanFieldsCleared(t *testing.T) {
+	app := testapp.New(t)
+	stale := "UPDATE users SET ban_reason = 'old', banned_until = '2020-01-01 00:00:00.000Z' WHERE id = {:id}"
+	for _, name := range []string{testapp.Alice, testapp.Ben} {
+		if _, err := app.DB().NewQuery(stale).Bind(map[string]any{"id": testapp.ID(name)}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1795900885_stale_ban_fields.go" })
+	if i < 0 {
+		t.Fatal("no migration 1795900885_stale_ban_fields.go")
+	}
+	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{testapp.Alice: "", testapp.Ben: "old"} {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.GetString("ban_reason") != want || u.GetDateTime("banned_until").IsZero() != (want == "") {
+			t.Errorf("%s after the migration: reason %q, until %v", name, u.GetString("ban_reason"), u.GetDateTime("banned_until"))
 		}
 	}
 }

@@ -109,11 +109,12 @@ func moderateUser(e *core.RequestEvent) error {
 }
 
 // neutralName is a free name for a user whose name was reset: "user-" and
-// the start of their id, longer if that is taken.
+// the start of their id, longer if that is taken (in any case: anyone may
+// register USER-ab12cd ahead of a reset).
 func neutralName(app core.App, user *core.Record) (string, error) {
 	for n := 6; n <= len(user.Id); n++ {
 		name := "user-" + strings.ToLower(user.Id[:n])
-		if _, err := app.FindFirstRecordByFilter(access.CollectionNameUsers, "name = {:name}", map[string]any{"name": name}); err != nil {
+		if _, err := access.FindByName(app, access.CollectionNameUsers, name); err != nil {
 			return name, nil
 		}
 	}

@@ -804,3 +804,23 @@ func TestInvisibleAndControlCharacters(t *testing.T) {
 		t.Errorf("after the edit: content %q", stored.GetString("content"))
 	}
 }
+
+// TestNameResetSkipsTakenNames: the neutral name of a reset is free as the
+// unique index compares names (any case, NFKC): a member holding
+// USER-ALICE0 (or a full-width ＵＳＥＲ-ＡＬＩＣＥ00) ahead of alice's
+// reset no longer blocks it. Until 2026-12-03 the reset answered 400.
+func TestNameResetSkipsTakenNames(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	for name, taken := range map[string]string{testapp.Bob: "USER-ALICE0", testapp.Gina: "ＵＳＥＲ-ＡＬＩＣＥ00"} {
+		if r := testapp.Call(t, http.MethodPatch, base+userURL(name), testapp.Token(name), map[string]any{"name": taken}); r.Status != 200 {
+			t.Fatalf("%s taking %q: %d %s", name, taken, r.Status, r.Raw)
+		}
+	}
+	r := testapp.Call(t, http.MethodPost, base+"/api/users/"+testapp.ID(testapp.Alice)+"/moderate", testapp.Token(testapp.Adam),
+		map[string]any{"action": "name_reset", "reason": "offensive"})
+	alice, _ := app.FindRecordById("users", testapp.ID(testapp.Alice))
+	if r.Status != 200 || r.Body["name"] != "user-alice000" || alice.GetString("name") != "user-alice000" {
+		t.Fatalf("name_reset with user-alice0 and user-alice00 taken: %d %s; stored %q", r.Status, r.Raw, alice.GetString("name"))
+	}
+}

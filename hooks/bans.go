@@ -70,8 +70,12 @@ func rejectStaleAuth(e *core.RequestEvent) error {
 // enforceBan makes a new ban take effect at once, whoever writes it (API,
 // dashboard or CLI): rotating the token key kills every issued token, and the
 // user's realtime connections are closed. The same closing follows any
-// rotation of the key (signing out everywhere, a password change): a
-// connection must not outlive the token that opened it.
+// rotation of the key — signing out everywhere, and the one PocketBase makes
+// itself while executing a password or email change: a connection must not
+// outlive the token that opened it. Until 2026-12-03 a password change left
+// the account's SSE streams open, as a guest's: a device that lost the
+// session kept showing a signed-in page, and fed; now it reconnects, finds
+// its token dead (401) and signs in again, as after signing out everywhere.
 func enforceBan(e *core.RecordEvent) error {
 	if err := settleBanFields(e.Record); err != nil {
 		return err
@@ -81,23 +85,15 @@ func enforceBan(e *core.RecordEvent) error {
 		e.Record.RefreshTokenKey()
 	}
 	before := e.Record.Original().TokenKey() // blank for a record never read back
-	rotated := before != "" && e.Record.TokenKey() != before
 	if err := e.Next(); err != nil {
 		return err
 	}
-	if newlyBanned || rotated {
+	if newlyBanned || before != "" && e.Record.TokenKey() != before {
 		// Done here, inside the save, because PocketBase's own after-save hook
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.
 		// SSE and, when on, the Centrifugo tier (realtime.CloseUser)
 		realtime.CloseUser(e.App, e.Record.Id)
-	} else if before != "" && e.Record.TokenKey() != before {
-		// PocketBase rotated the key itself while executing the save (a
-		// changed password or email): the tier's connections end (the web
-		// client connects again with its new session); SSE ones stay, as
-		// before: PocketBase forgets whose they were, and the web client
-		// renews them with its new token (pb.js renewRealtime)
-		realtime.CloseTierUser(e.App, e.Record.Id)
 	}
 	return nil
 }

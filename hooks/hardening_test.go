@@ -824,3 +824,28 @@ func TestNameResetSkipsTakenNames(t *testing.T) {
 		t.Fatalf("name_reset with user-alice0 and user-alice00 taken: %d %s; stored %q", r.Status, r.Raw, alice.GetString("name"))
 	}
 }
+
+// TestPasswordChangeClosesStreams: a password change ends the account's
+// SSE streams at once, as signing out everywhere and a ban do (README,
+// Security): every device must sign in again. Until 2026-12-03 the streams
+// stayed open as a guest's. Another user's stream is untouched.
+func TestPasswordChangeClosesStreams(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	old := testapp.Token(testapp.Alice)
+	device := testapp.OpenSSE(t, base, old, "users/"+testapp.ID(testapp.Alice))
+	bob := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), testapp.SentinelTopic)
+
+	const newPassword = "a-new-password-456"
+	r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), old, map[string]any{
+		"oldPassword": testapp.Password, "password": newPassword, "passwordConfirm": newPassword})
+	if r.Status != 200 {
+		t.Fatalf("changing the password: %d %s", r.Status, r.Raw)
+	}
+	device.ExpectEnd(t)
+	// the device reconnects (the JS SDK does) and learns its session ended
+	if r := testapp.Connect(t, base, old).TrySubscribe(t, testapp.SentinelTopic); r.Status != 401 {
+		t.Errorf("the device subscribing again with its old token: %d %s, want 401", r.Status, r.Raw)
+	}
+	bob.ExpectOnly(t, testapp.Sentinel(t, app))
+}

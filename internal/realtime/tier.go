@@ -98,14 +98,6 @@ func CloseUser(app core.App, id string) {
 	}
 }
 
-// CloseTierUser ends the user's connections on the tier only (a password
-// change: the web client renews its SSE connection itself).
-func CloseTierUser(app core.App, id string) {
-	if t := TierOf(app); t != nil {
-		t.Disconnect(id)
-	}
-}
-
 // tierMessage is one distinct payload of an event and its tier recipients.
 type tierMessage struct {
 	users []string

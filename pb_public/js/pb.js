@@ -78,13 +78,24 @@ pb.authStore.onChange(() => {
 
 /**
  * Opens a new realtime connection with the current token, keeping the
- * subscriptions. Also needed after a password change: the server then
- * forgets whose the open connection was, and sends it what a guest gets.
+ * subscriptions (also after pauseRealtime).
  */
 export function renewRealtime() {
   const realtime = /** @type {any} */ (pb.realtime); // these methods are private in the SDK's types
   realtime.disconnect();
   if (realtime.hasSubscriptionListeners()) realtime.connect().catch(() => {});
+}
+
+/**
+ * Closes this page's realtime connection until renewRealtime: before a
+ * change that ends every session of the account, this one's too (a
+ * password or email change). The server then closes the account's
+ * connections; this one would reconnect at once, subscribe with the dead
+ * token, and its 401 would send the page to sign-in before the new
+ * session is in.
+ */
+export function pauseRealtime() {
+  /** @type {any} */ (pb.realtime).disconnect();
 }
 
 export function me() {

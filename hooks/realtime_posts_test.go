@@ -230,3 +230,59 @@ func TestAnnouncerFinishesBeforeTheDatabaseCloses(t *testing.T) {
 	}})
 	testapp.FinishesBeforeClose(t, app, finished, "a counter announce")
 }
+
+// TestUpdatesOnlyWhatTheSubscriberSees: a user's update event reaches a
+// subscriber only when something they see changed. A member following
+// users/ID learns nothing of a ban or an unban (private fields, updated
+// included); a rename reaches them. Admins see it all. Until 2026-12-03 every ban and unban reached every follower as an
+// update with nothing visible changed, telling them when a moderator acted.
+func TestUpdatesOnlyWhatTheSubscriberSees(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	bobTopic := "users/" + testapp.ID(testapp.Bob)
+	alice := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), bobTopic, testapp.SentinelTopic)
+	adam := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), bobTopic, testapp.SentinelTopic)
+
+	call := func(who, method, url string, body map[string]any) {
+		t.Helper()
+		if r := testapp.Call(t, method, base+url, testapp.Token(who), body); r.Status != 200 {
+			t.Fatalf("%s %s %s: %d %s", who, method, url, r.Status, r.Raw)
+		}
+	}
+	call(testapp.Adam, http.MethodPatch, userURL(testapp.Bob), map[string]any{"banned": true, "ban_reason": "spam"})
+	call(testapp.Adam, http.MethodPatch, userURL(testapp.Bob), map[string]any{"banned": false})
+	call(testapp.Adam, http.MethodPost, "/api/users/"+testapp.ID(testapp.Bob)+"/moderate", map[string]any{"action": "name_reset"})
+
+	// what each got, until the rename; then until a sentinel saved after all
+	renamed := func(ev testapp.Event) bool { return ev.Name == bobTopic && ev.Record()["name"] == "user-bob000" }
+	collect := func(c *testapp.SSE, stop func(testapp.Event) bool) []testapp.Event {
+		t.Helper()
+		var got []testapp.Event
+		for {
+			ev, ok := c.Next(5 * time.Second)
+			if !ok {
+				t.Fatalf("the awaited event did not come; got %v", got)
+			}
+			got = append(got, ev)
+			if stop(ev) {
+				return got
+			}
+		}
+	}
+	aliceGot, adamGot := collect(alice, renamed), collect(adam, renamed)
+	sentinel := testapp.Sentinel(t, app)
+	aliceGot, adamGot = append(aliceGot, collect(alice, sentinel)...), append(adamGot, collect(adam, sentinel)...)
+
+	if len(aliceGot) != 2 {
+		t.Errorf("alice got %d events, want the rename and the sentinel only: %v", len(aliceGot), aliceGot)
+	}
+	var bans []any
+	for _, ev := range adamGot {
+		if ev.Name == bobTopic {
+			bans = append(bans, ev.Record()["banned"])
+		}
+	}
+	if len(bans) != 3 || bans[0] != true || bans[1] != false || len(adamGot) != 4 {
+		t.Errorf("adam got %v: want the ban, the unban, the rename and the sentinel", adamGot)
+	}
+}

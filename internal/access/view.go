@@ -2,8 +2,10 @@ package access
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -115,17 +117,55 @@ func applyVisibility(record *core.Record, info *core.RequestInfo) {
 	}
 }
 
-// enrich is bound to every collection's enrich hook: private fields first;
-// then, once PocketBase expanded the record (expansion runs at the end of
-// the enrich chain), the expansions a private field would reveal are
-// dropped, at every depth.
+// ErrUnseenChange is the enrich hook's answer, in a realtime event, for a
+// subscriber who sees nothing of what changed (unseenChange). A subscriber
+// whose enrich fails gets no event: PocketBase's broadcast skips them, as
+// this package's deliveries do (realtime.Prepare), which also do not log it.
+var ErrUnseenChange = errors.New("nothing this subscriber sees changed")
+
+// enrich is bound to every collection's enrich hook: a realtime event that
+// changed nothing the subscriber sees goes no further; private fields
+// first; then, once PocketBase expanded the record (expansion runs at the
+// end of the enrich chain), the expansions a private field would reveal
+// are dropped, at every depth.
 func enrich(e *core.RecordEnrichEvent) error {
+	if e.RequestInfo != nil && e.RequestInfo.Context == core.RequestInfoContextRealtime && unseenChange(e.Record, e.RequestInfo) {
+		return ErrUnseenChange
+	}
 	applyVisibility(e.Record, e.RequestInfo)
 	if err := e.Next(); err != nil {
 		return err
 	}
 	guardExpand(e.App, e.Record, e.RequestInfo)
 	return nil
+}
+
+// unseenChange tells whether record, as a realtime event carries it, differs
+// from the state it was loaded in only in what info does not see: private
+// fields (a user's ban, grants, settings, updated time), hidden ones (a
+// password's hash, the token key). A board's updated time is public, so a
+// change to its moderation settings still reaches its followers (as a new
+// updated; the API shows them as much). Until 2026-12-03
+// every member following users/ID got an update when that user was banned
+// or unbanned, and so learned when a moderator acted. A create (a record
+// never loaded) and a record as loaded (a delete, a board reloaded to
+// announce its counters) reach whoever may see the record; so would a
+// record deleted after a change to its private fields alone, which no
+// writer makes. Only collections with private fields, only for who does
+// not see them, pay for the comparison.
+func unseenChange(record *core.Record, info *core.RequestInfo) bool {
+	v, ok := visibilities[record.Collection().Name]
+	if !ok || v.seenBy(info, record) {
+		return false
+	}
+	before := record.Original()
+	if before.Id == "" || reflect.DeepEqual(record.FieldsData(), before.FieldsData()) {
+		return false
+	}
+	after := record.Fresh()
+	applyVisibility(before, info)
+	applyVisibility(after, info)
+	return reflect.DeepEqual(before.PublicExport(), after.PublicExport())
 }
 
 // guardExpand drops from record's expand (and its expanded records',

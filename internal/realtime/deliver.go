@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -121,7 +122,9 @@ func Prepare(app core.App, ev Event) Prepared {
 				data = payloads[key]
 				if data == nil {
 					var err error
-					if data, err = access.Encode(app, ev.Action, ev.Record, info); err != nil {
+					if data, err = access.Encode(app, ev.Action, ev.Record, info); errors.Is(err, access.ErrUnseenChange) {
+						continue // nothing they see changed
+					} else if err != nil {
 						app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
 							slog.String("id", id), slog.String("error", err.Error()))
 						continue

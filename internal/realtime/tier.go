@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -140,7 +141,9 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 			data = payloads[key]
 			if data == nil {
 				var err error
-				if data, err = access.Encode(app, ev.Action, ev.Record, info); err != nil {
+				if data, err = access.Encode(app, ev.Action, ev.Record, info); errors.Is(err, access.ErrUnseenChange) {
+					continue // nothing they see changed
+				} else if err != nil {
 					app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
 						slog.String("id", ev.Record.Id), slog.String("error", err.Error()))
 					continue

@@ -115,7 +115,7 @@ func settleBanFields(user *core.Record) error {
 	set := !original.GetBool("banned") || !user.GetDateTime("banned_until").Equal(original.GetDateTime("banned_until"))
 	if set && BanExpired(user, time.Now()) {
 		return validation.Errors{"banned_until": validation.NewError("validation_ban_in_past",
-			"banned_until is in the past; a ban must end in the future (or leave it empty for a permanent ban).")}
+			"A ban must end in the future: banned_until is in the past (leave it empty for a permanent ban).")}
 	}
 	return nil
 }

@@ -181,10 +181,10 @@ func StrictDate(app core.App, collection, field string) {
 		case nil:
 		case string:
 			if d, _ := types.ParseDateTime(v); v != "" && d.IsZero() {
-				return invalid(field, "validation_invalid_date", field+" must be a date such as 2026-12-31 18:00:00Z, or empty.")
+				return invalid(field, "validation_invalid_date", "Send "+field+" as a date such as 2026-12-31 18:00:00Z, or empty.")
 			}
 		default:
-			return invalid(field, "validation_invalid_date", field+" must be a date such as 2026-12-31 18:00:00Z, or empty.")
+			return invalid(field, "validation_invalid_date", "Send "+field+" as a date such as 2026-12-31 18:00:00Z, or empty.")
 		}
 		return nil
 	})

@@ -21,6 +21,7 @@ func Register(app core.App) {
 	registerSearch(app)
 	registerStorageFailures(app)
 	registerBodyLimits(app)
+	registerFieldsCheck(app)
 	registerImageLimits(app)
 	registerParentChecks(app)
 	registerWebClientHeaders(app)

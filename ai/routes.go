@@ -1,13 +1,10 @@
 package ai
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -92,8 +89,9 @@ type inferBody struct {
 // status queued. Input the model cannot take is refused with 400 before
 // anything is written.
 func (s *service) inferRequest(e *core.RequestEvent) error {
-	body, err := bindInferBody(e)
-	if err != nil {
+	// a JSON body is one JSON object by now (hooks' body check)
+	var body inferBody
+	if err := e.BindBody(&body); err != nil {
 		return e.BadRequestError(`Send a JSON body such as {"input": {…}, "description": "…"}.`, nil)
 	}
 	// members learn nothing of a model they cannot view: not even that a
@@ -132,33 +130,6 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		return err
 	}
 	return e.JSON(http.StatusAccepted, job)
-}
-
-// bindInferBody reads a JSON body as exactly one JSON value: PocketBase's
-// BindBody stops after the first, so `{"input":…}garbage` was accepted.
-// Other content types (forms) go through BindBody as before.
-func bindInferBody(e *core.RequestEvent) (inferBody, error) {
-	var body inferBody
-	if ct := e.Request.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return body, e.BindBody(&body)
-	}
-	raw, err := io.ReadAll(e.Request.Body)
-	if err != nil {
-		return body, err
-	}
-	// the record enrichment reads the body again (the request info)
-	e.Request.Body = struct {
-		io.Reader
-		io.Closer
-	}{bytes.NewReader(raw), e.Request.Body}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&body); err != nil {
-		return body, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return body, errors.New("more than one JSON value")
-	}
-	return body, nil
 }
 
 // createJob stores a new queued job, committed with the other jobs

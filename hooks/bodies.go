@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"bytes"
+	"encoding/json/jsontext"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -34,32 +36,106 @@ const MaxJSONBody = 1 << 20
 
 var ownBodyLimit = regexp.MustCompile(`^/api/(batch|ais/[^/]+/infer)/?$`)
 
+// registerBodyLimits binds checkBody to every route.
 func registerBodyLimits(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		e.Router.BindFunc(func(e *core.RequestEvent) error {
-			if !isJSONWrite(e.Request) || e.HasSuperuserAuth() {
-				return e.Next()
-			}
-			size := e.Request.ContentLength
-			if size < 0 {
-				// sent without a Content-Length (chunked): read up to the
-				// limit here, so the answer is the same 413 whether or
-				// not the route reads its body
-				body, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxJSONBody+1))
-				if err != nil {
-					return e.BadRequestError("The request body could not be read.", err)
-				}
-				size = int64(len(body))
-				e.Request.Body, e.Request.ContentLength = io.NopCloser(bytes.NewReader(body)), size
-			}
-			if size > MaxJSONBody {
-				return router.NewApiError(http.StatusRequestEntityTooLarge, tooLarge(size), nil)
-			}
-			return e.Next()
-		})
+		e.Router.BindFunc(checkBody)
 		return e.Next()
 	})
 }
+
+// checkBody holds a body without files to MaxJSONBody (see there) and a
+// JSON body, everyone's on every route, to exactly one JSON object: 400
+// naming the problem, before any route reads it.
+//
+// PocketBase decodes a JSON body's first value and ignores the rest, so
+// until 2026-12-03 `{"all":true}NOT JSON` marked every notification read,
+// and `{"title":"a"}{"title":"b"}` saved "a"; a body it could not decode
+// at all was answered "Something went wrong while processing your
+// request." One validity pass over the bytes is the cost (a chat message's
+// body is about 100 bytes).
+func checkBody(e *core.RequestEvent) error {
+	if !isBodyWrite(e.Request) {
+		return e.Next()
+	}
+	limited := !ownBodyLimit.MatchString(e.Request.URL.Path) && !e.HasSuperuserAuth()
+	if limited && e.Request.ContentLength > MaxJSONBody {
+		return router.NewApiError(http.StatusRequestEntityTooLarge, tooLarge(e.Request.ContentLength), nil)
+	}
+	isJSON := strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") // as PocketBase's BindBody
+	if e.Request.ContentLength == 0 || !isJSON && !(limited && e.Request.ContentLength < 0) {
+		return e.Next()
+	}
+	// read here, JSON or sent without a Content-Length (chunked): the
+	// answer is then the same 413 whether or not the route reads its body
+	var reader io.Reader = e.Request.Body
+	if limited {
+		reader = io.LimitReader(reader, MaxJSONBody+1)
+	}
+	body, err := io.ReadAll(reader)
+	if err != nil {
+		if apiErr, ok := errors.AsType[*router.ApiError](err); ok {
+			return apiErr // a route's own limit (PocketBase's BodyLimit)
+		}
+		return e.BadRequestError("The request body could not be read.", err)
+	}
+	if limited && len(body) > MaxJSONBody {
+		return router.NewApiError(http.StatusRequestEntityTooLarge, tooLarge(int64(len(body))), nil)
+	}
+	if isJSON && len(body) > 0 {
+		if problem := jsonBodyProblem(body); problem != "" {
+			return e.BadRequestError(problem, nil)
+		}
+	}
+	e.Request.Body = &readBody{bytes.NewReader(body)}
+	e.Request.ContentLength = int64(len(body))
+	return e.Next()
+}
+
+// readBody is a body read whole, for the route to read again as often as
+// it needs: like PocketBase's router.RereadableReadCloser, it starts over
+// after its end or when told to (router.Rereader).
+type readBody struct{ *bytes.Reader }
+
+func (b *readBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF {
+		b.Reread()
+	}
+	return n, err
+}
+
+func (b *readBody) Reread() { b.Seek(0, io.SeekStart) }
+
+func (b *readBody) Close() error { return nil }
+
+// jsonBodyProblem says, in a sentence for the client, what keeps body
+// from being exactly one JSON object (or null, which PocketBase reads as
+// no fields) as PocketBase's decoder reads JSON (no duplicate names, valid
+// UTF-8); "" when nothing does.
+func jsonBodyProblem(body []byte) string {
+	if jsontext.Value(body).IsValid() {
+		switch kind := jsontext.Value(body).Kind(); kind {
+		case '{', 'n':
+			return ""
+		default:
+			return "The request body must be a JSON object, not " + kindName[kind] + "."
+		}
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	var problem string
+	switch _, err := dec.ReadValue(); {
+	case err == io.EOF:
+		problem = "it is empty"
+	case err != nil:
+		problem = strings.TrimPrefix(err.Error(), "jsontext: ")
+	default:
+		problem = fmt.Sprintf("more follows its first value, after byte %d", dec.InputOffset())
+	}
+	return "The request body is not valid JSON: " + problem + ". Send one JSON object."
+}
+
+var kindName = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '[': "an array"}
 
 func tooLarge(size int64) string {
 	if size == MaxJSONBody+1 { // read to the limit only
@@ -70,16 +146,15 @@ func tooLarge(size int64) string {
 		"Send files as multipart/form-data.", MaxJSONBody>>20, float64(size)/(1<<20))
 }
 
-// isJSONWrite tells whether r sends a body without files to the API: a
-// POST, PATCH or PUT under /api/ whose body is not multipart, on a route
-// without a limit of its own.
-func isJSONWrite(r *http.Request) bool {
+// isBodyWrite tells whether r sends a body without files to the API: a
+// POST, PATCH or PUT under /api/ whose body is not multipart.
+func isBodyWrite(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodPost, http.MethodPatch, http.MethodPut:
 	default:
 		return false
 	}
-	if !strings.HasPrefix(r.URL.Path, "/api/") || ownBodyLimit.MatchString(r.URL.Path) {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		return false
 	}
 	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -849,3 +849,62 @@ func TestPasswordChangeClosesStreams(t *testing.T) {
 	}
 	bob.ExpectOnly(t, testapp.Sentinel(t, app))
 }
+
+// TestJSONBodiesAreOneObject: a JSON body is exactly one JSON object, for
+// everyone on every route, or the request is refused (400 naming the
+// problem) before any route reads it, with nothing written. PocketBase
+// decodes the first value and ignores the rest: until 2026-12-03
+// `{"all":true}NOT JSON` marked every notification read and
+// `{"title":"first"}{"title":"second"}garbage` saved "first"; a body it
+// could not decode was answered "Something went wrong".
+func TestJSONBodiesAreOneObject(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	board := testapp.ID(testapp.BoardPublic)
+	alice := testapp.Token(testapp.Alice)
+	own := testapp.CreatePost(t, app, board, testapp.ID(testapp.Alice), "alice's").Id
+	testapp.SaveRecord(t, app, "notifications", map[string]any{"user": testapp.ID(testapp.Alice), "kind": "comment",
+		"actor": testapp.ID(testapp.Gina), "post": own, "text": "a comment", "count": 1})
+	send := func(method, url, token, body string, length int64) testapp.Response {
+		req, err := http.NewRequest(method, base+url, io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = length
+		req.Header.Set("Content-Type", "application/json")
+		return testapp.Do(t, req, token)
+	}
+
+	snap := testapp.TakeSnapshot(t, app)
+	for _, c := range []struct {
+		method, url, token, body, message string
+	}{
+		{http.MethodPost, "/api/notifications/read", alice, `{"all":true}NOT JSON`, "The request body is not valid JSON: more follows its first value, after byte 12."},
+		{http.MethodPatch, postsURL + "/" + own, alice, `{"title":"first"}{"title":"second"}garbage`, "The request body is not valid JSON: more follows its first value"},
+		{http.MethodPatch, postsURL + "/" + own, testapp.Token("root"), `{"title":"first"} {"title":"second"}`, "The request body is not valid JSON: more follows its first value"},
+		{http.MethodPost, postsURL, alice, `{"board":"` + board + `","title":"t","content":"c"`, "The request body is not valid JSON: unexpected EOF"},
+		{http.MethodPost, postsURL, alice, `{"board":"` + board + `","title":"t","title":"u","content":"c"}`, `The request body is not valid JSON: duplicate object member name "title"`},
+		{http.MethodPost, postsURL, alice, `["board"]`, "The request body must be a JSON object, not an array."},
+		{http.MethodPost, "/api/realtime", alice, `"x"`, "The request body must be a JSON object, not a string."},
+	} {
+		for _, length := range []int64{int64(len(c.body)), -1} { // with a Content-Length and chunked
+			r := send(c.method, c.url, c.token, c.body, length)
+			if msg, _ := r.Body["message"].(string); r.Status != 400 || !strings.HasPrefix(msg, c.message) {
+				t.Errorf("%s %s %s (length %d): %d %s, want 400 %q", c.method, c.url, c.body, length, r.Status, r.Raw, c.message)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
+	// a body read here is read again by the route and its hooks: the
+	// strict is_visible check sees it, chunked or not
+	yes := `{"title":"renamed","is_visible":"yes"} `
+	for _, length := range []int64{-1, int64(len(yes))} {
+		if r := send(http.MethodPatch, postsURL+"/"+own, alice, yes, length); r.Status != 400 || !strings.Contains(r.Raw, "validation_invalid_bool") {
+			t.Errorf("is_visible \"yes\" (length %d): %d %s", length, r.Status, r.Raw)
+		}
+	}
+	if r := send(http.MethodPost, "/api/notifications/read", alice, ` {"all":true} `, -1); r.Status != 200 || r.Body["marked"] != 1.0 {
+		t.Errorf("one JSON object, chunked: %d %s", r.Status, r.Raw)
+	}
+}

@@ -318,6 +318,25 @@ func TestTrainRoute(t *testing.T) {
 			AfterTestFunc:   after,
 		})
 	}
+	// a body train cannot read is refused before the training is queued
+	// (a model it would train: openai_chat needs no dataset)
+	for contentType, body := range map[string]string{"application/x-www-form-urlencoded": "%ZZ", "text/plain": "garbage"} {
+		before, after := testapp.Unchanged()
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name:   "a " + contentType + " body that cannot be read is refused",
+			Method: http.MethodPost,
+			URL:    trainURL(mScriptGood),
+			Body:   strings.NewReader(body),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				saveModel(t, app, mScriptGood, "chat-good", "openai_chat", ai.StatusDraft, true, "", `{"base_url":"http://127.0.0.1:9","model":"m"}`)
+				before(t, app, e)
+			},
+			Headers:         map[string]string{"Authorization": testapp.Token(testapp.Adam), "Content-Type": contentType},
+			ExpectedStatus:  400,
+			ExpectedContent: []string{`The request body could not be read; train takes no body`},
+			AfterTestFunc:   after,
+		})
+	}
 	before, after := testapp.Unchanged()
 	scenarios = append(scenarios, tests.ApiScenario{
 		Name:   "bad options are refused",
@@ -338,7 +357,10 @@ func TestTrainRoute(t *testing.T) {
 	}
 }
 
-var mScriptBad = testapp.ID("mchatbad")
+var (
+	mScriptBad  = testapp.ID("mchatbad")
+	mScriptGood = testapp.ID("mchatgood")
+)
 
 func TestStatsRoute(t *testing.T) {
 	scenarios := []tests.ApiScenario{

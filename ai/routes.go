@@ -45,6 +45,12 @@ func (s *service) trainRequest(e *core.RequestEvent) error {
 	if err := requireAdmin(e, "train models"); err != nil {
 		return err
 	}
+	// the answer's enrichment reads the request info, the body with it:
+	// read it first, so a body PocketBase cannot read is refused before
+	// anything is queued (until 2026-12-03 the training ran, then 400)
+	if _, err := e.RequestInfo(); err != nil {
+		return e.BadRequestError("The request body could not be read; train takes no body, send none.", err)
+	}
 	model, err := e.App.FindRecordById(Models, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("No model with this id.", nil)

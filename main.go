@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
@@ -44,7 +45,7 @@ func main() {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(e *core.ServeEvent) error {
 			if !e.Router.HasRoute(http.MethodGet, "/{path...}") {
-				e.Router.GET("/{path...}", apis.Static(webClient(publicDir), true))
+				e.Router.GET("/{path...}", notUnderAPI(apis.Static(webClient(publicDir), true)))
 			}
 			return e.Next()
 		},
@@ -54,6 +55,20 @@ func main() {
 	if err := app.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
+	}
+}
+
+// notUnderAPI answers a path under /api/ that no route takes with
+// PocketBase's JSON 404, as for every other method, and leaves the rest to
+// handler: the web client's fallback to index.html is for its own paths.
+// Until 2026-12-03 GET /api/nope or /api/collections/posts/records/ (a
+// trailing slash) answered 200 with the client's page.
+func notUnderAPI(handler func(*core.RequestEvent) error) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		if path := e.Request.URL.Path; path == "/api" || strings.HasPrefix(path, "/api/") {
+			return e.NotFoundError("", nil)
+		}
+		return handler(e)
 	}
 }
 

@@ -84,6 +84,16 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 			t.Errorf("GET %s: %d, body lacks %q", path, status, want)
 		}
 	}
+	// the web client's own paths fall back to its page; /api/ paths no
+	// route takes are PocketBase's JSON 404, not that page
+	if body, status := get(t, base+"/boards/anything"); status != 200 || !strings.Contains(body, "Madang") {
+		t.Errorf("GET a web client path: %d %.100s", status, body)
+	}
+	for _, path := range []string{"/api", "/api/nope", "/api/collections/posts/records/", "/api/feed/recent/", "/api/collections/users/auth-refresh"} {
+		if body, status := get(t, base+path); status != 404 || !strings.Contains(body, `"message":"The requested resource wasn't found."`) {
+			t.Errorf("GET %s: %d %.100s, want the JSON 404", path, status, body)
+		}
+	}
 }
 
 func get(t *testing.T, url string) (string, int) {

@@ -3,6 +3,7 @@ package community
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 
@@ -37,6 +38,10 @@ func registerAnonymous(app core.App) {
 	}
 	app.OnRecordCreate(access.CollectionNamePosts).BindFunc(hide)
 	app.OnRecordCreate(access.CollectionNameComments).BindFunc(hide)
+	// numberCommenter's SQL alone writes the numbers: until 2026-12-03 a
+	// superuser's edit could store {"<member>":"abc"}, and the member was
+	// then labelled as the post's writer
+	access.ServerKept(app, access.CollectionNamePosts, "anonymous_commenters")
 	labels := &commenterLabels{byPost: map[string]map[string]int{}}
 	forget := func(e *core.RecordEvent) error {
 		labels.forget(e.Record.GetString("post"))
@@ -131,8 +136,7 @@ func (l *commenterLabels) of(app core.App, post, writer string) string {
 		}
 		_ = app.DB().Select("anonymous_author", "anonymous_commenters").From(access.CollectionNamePosts).
 			Where(dbx.HashExp{"id": post}).One(&row)
-		numbers = map[string]int{}
-		_ = json.Unmarshal([]byte(row.Commenters), &numbers)
+		numbers = commenterNumbers(row.Commenters)
 		if row.Writer != "" {
 			numbers[row.Writer] = 0
 		}
@@ -151,4 +155,20 @@ func (l *commenterLabels) of(app core.App, post, writer string) string {
 	default:
 		return LabelAnonymous + strconv.Itoa(num)
 	}
+}
+
+// commenterNumbers reads a post's anonymous_commenters: writer → number,
+// the whole numbers from 1 only. Anything else stored there (the database
+// edited by hand) is left out, and its writer shown as 익명, never as
+// the post's writer (0) or with a made-up number.
+func commenterNumbers(stored string) map[string]int {
+	var raw map[string]any
+	_ = json.Unmarshal([]byte(stored), &raw) // not an object: no numbers
+	numbers := make(map[string]int, len(raw))
+	for writer, v := range raw {
+		if n, ok := v.(float64); ok && n >= 1 && n == math.Trunc(n) && n <= math.MaxInt32 {
+			numbers[writer] = int(n)
+		}
+	}
+	return numbers
 }

@@ -173,6 +173,75 @@ func TestAnonymousNumbersAreStable(t *testing.T) {
 	}
 }
 
+// TestAnonymousNumbersAreTheServers: posts.anonymous_commenters is
+// written by the numbering SQL alone: a superuser's create or edit of it is
+// ignored (the edit's other fields are saved), and a value that is no map
+// of whole numbers from 1 (the database edited by hand) labels its writers
+// 익명, never 익명(글쓴이) or a made-up number. Until 2026-12-03 a superuser's
+// {"<bob>":"abc"} made bob's comment 익명(글쓴이).
+func TestAnonymousNumbersAreTheServers(t *testing.T) {
+	app, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"anonymous": true}, 200)
+	post := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": board, "title": "번호", "content": "익명"}, 200).Body["id"].(string)
+	stored := func(id string) string {
+		t.Helper()
+		var v struct {
+			Commenters *string `db:"c"`
+		}
+		if err := app.DB().NewQuery("SELECT anonymous_commenters AS c FROM posts WHERE id = {:id}").
+			Bind(map[string]any{"id": id}).One(&v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Commenters == nil {
+			return "null"
+		}
+		return *v.Commenters
+	}
+	label := func(who string) string {
+		t.Helper()
+		c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who, map[string]any{"post": post, "content": "by " + who}, 200)
+		return c.Body["anonymous_label"].(string)
+	}
+
+	gina := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", "root",
+		map[string]any{"board": board, "title": "dashboard", "content": "c", "author": testapp.ID(testapp.Gina),
+			"anonymous_commenters": map[string]any{bob: 0}}, 200).Body["id"].(string)
+	if got := stored(gina); got != "null" {
+		t.Errorf("a superuser's create stored anonymous_commenters %s", got)
+	}
+	for _, v := range []any{map[string]any{bob: "abc"}, map[string]any{bob: -5}, true} {
+		r := mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post, "root",
+			map[string]any{"anonymous_commenters": v, "title": "번호 고침"}, 200)
+		if got := stored(post); got != "null" || r.Body["title"] != "번호 고침" {
+			t.Errorf("a superuser's edit of anonymous_commenters to %v: stored %s, title %v", v, got, r.Body["title"])
+		}
+	}
+	if got := label(testapp.Bob); got != "익명1" {
+		t.Errorf("bob's comment after the superuser's edits: %q, want 익명1", got)
+	}
+	if got := stored(post); got != `{"`+bob+`":1}` {
+		t.Errorf("stored numbers %s", got)
+	}
+
+	// a value written by hand: only whole numbers from 1 are read
+	if _, err := app.DB().NewQuery(`UPDATE posts SET anonymous_commenters = {:v} WHERE id = {:id}`).Bind(map[string]any{
+		"id": post, "v": `{"` + bob + `":"abc","` + testapp.ID(testapp.Gina) + `":-5,"` + adam + `":1.5}`,
+	}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got := label(testapp.Gina); got != community.LabelAnonymous { // a comment also ends the labels' cache
+		t.Errorf("gina's comment under a malformed value: %q, want 익명", got)
+	}
+	c := mustCall(t, base, http.MethodGet, "/api/collections/comments/records?filter="+url.QueryEscape(`post = "`+post+`"`), testapp.Adam, nil, 200)
+	for _, it := range items(c) {
+		if m := it.(map[string]any); m["anonymous_label"] != community.LabelAnonymous {
+			t.Errorf("%s under a malformed value: %q, want 익명", m["content"], m["anonymous_label"])
+		}
+	}
+}
+
 // TestLikesOfAnonymousPostsAreAnonymous: who liked an anonymous post is
 // read by the liker and admins only (list, view, filter); a named post's
 // likes stay readable to its readers, and likes_count counts them all.

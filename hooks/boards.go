@@ -7,7 +7,7 @@ import (
 )
 
 func registerBoards(app core.App) {
-	access.Counters(app, access.CollectionNameBoards, "posts_count")
+	access.ServerKept(app, access.CollectionNameBoards, "posts_count")
 	access.DefaultTrue(app, access.CollectionNameBoards, "is_visible") // boards are public by intent
 	access.Trimmed(app, access.CollectionNameBoards, "name")
 	access.Names(app, access.CollectionNameBoards, "name")

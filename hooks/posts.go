@@ -11,7 +11,7 @@ import (
 )
 
 func registerPosts(app core.App) {
-	access.Counters(app, access.CollectionNamePosts, "views_count", "comments_count", "likes_count")
+	access.ServerKept(app, access.CollectionNamePosts, "views_count", "comments_count", "likes_count")
 	access.DefaultTrue(app, access.CollectionNamePosts, "is_visible")
 	access.ServerSet(app, access.CollectionNamePosts, access.Requester("author", "Sign in to write."), "author", "anonymous_author")
 	access.Fixed(app, access.CollectionNamePosts, "board")

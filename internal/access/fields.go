@@ -228,14 +228,16 @@ func invalid(field, code, message string) error {
 	return apis.NewBadRequestError(message, validation.Errors{field: validation.NewError(code, message)})
 }
 
-// Counters makes the server the only writer of counter fields, for every
-// writer: a create starts them at 0; an update keeps the stored values and
-// leaves the columns out of its UPDATE, so an edit racing with a counter's
-// atomic SQL increment cannot write a stale value back.
-func Counters(app core.App, collection string, fields ...string) {
+// ServerKept makes the server's own SQL the only writer of fields (the
+// counters' triggers, the anonymous commenters' numbers), for every
+// writer, superusers too: a create starts them empty (0, or null); an
+// update keeps the stored values and leaves the columns out of its UPDATE,
+// so an edit racing with an atomic SQL update cannot write a stale value
+// back.
+func ServerKept(app core.App, collection string, fields ...string) {
 	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
 		for _, f := range fields {
-			e.Record.Set(f, 0)
+			e.Record.Set(f, nil)
 		}
 		return e.Next()
 	})

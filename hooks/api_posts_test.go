@@ -956,3 +956,34 @@ func TestBadPagingIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestFiltersAndSortsPastTheLimitsAreNamed: a filter longer than
+// PocketBase's 3,500 bytes, a sort of more than 8 fields or with a field
+// name over 255 bytes is a 400 naming the parameter and the limit, on
+// PocketBase's list and on search alike, for superusers too
+// (PocketBase alone: "Something went wrong while processing your
+// request."). Within the limits they still work.
+func TestFiltersAndSortsPastTheLimitsAreNamed(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	long := url.QueryEscape(strings.Repeat(`title != "x" && `, 1250) + `title != "x"`) // 20,012 bytes
+	many := url.QueryEscape(strings.TrimSuffix(strings.Repeat("created,", 2000), ","))
+	for _, path := range []string{postsURL + "?", "/api/posts/search?q=fixture&"} {
+		for _, who := range []string{testapp.Alice, "root"} {
+			for _, c := range []struct{ query, want string }{
+				{"filter=" + long, "Invalid filter: it is 20012 bytes long; at most 3500 are allowed."},
+				{"sort=" + many, "Invalid sort: it names 2000 fields; sort by at most 8."},
+				{"sort=" + strings.Repeat("a", 300), "Invalid sort: a field name of 300 bytes; at most 255 are allowed."},
+			} {
+				r := testapp.Call(t, http.MethodGet, base+path+c.query, testapp.Token(who), nil)
+				if r.Status != 400 || r.Body["message"] != c.want {
+					t.Errorf("%s: %.80s: %d %s, want 400 %q", who, path+c.query, r.Status, r.Raw, c.want)
+				}
+			}
+		}
+		ok := "filter=" + url.QueryEscape(`title != "x"`) + "&sort=" + url.QueryEscape("-created,id,title,created,id,title,created,id")
+		if r := testapp.Call(t, http.MethodGet, base+path+ok, testapp.Token(testapp.Alice), nil); r.Status != 200 {
+			t.Errorf("%s within the limits: %d %s", path+ok, r.Status, r.Raw)
+		}
+	}
+}

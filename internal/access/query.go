@@ -138,8 +138,31 @@ func CheckQuery(app core.App, collection *core.Collection, info *core.RequestInf
 			}
 		}
 	}
+	if err := listLimitsProblem(info.Query); err != nil {
+		return apis.NewBadRequestError(err.Error(), nil)
+	}
 	if err := queryProblem(app, collection, info); err != nil {
 		return apis.NewBadRequestError(err.Error(), nil)
+	}
+	return nil
+}
+
+// listLimitsProblem names a filter or sort past the limits PocketBase's
+// list provider applies: it refused them with "Something went wrong while
+// processing your request.", and only after the filter had been parsed
+// here (a 20,000-character filter, 2,000 sort fields).
+func listLimitsProblem(query map[string]string) error {
+	if n := len(query[search.FilterQueryParam]); n > search.MaxFilterLength {
+		return fmt.Errorf("Invalid filter: it is %d bytes long; at most %d are allowed.", n, search.MaxFilterLength)
+	}
+	sorts := search.ParseSortFromString(query[search.SortQueryParam])
+	if len(sorts) > search.DefaultSortExprLimit {
+		return fmt.Errorf("Invalid sort: it names %d fields; sort by at most %d.", len(sorts), search.DefaultSortExprLimit)
+	}
+	for _, s := range sorts {
+		if len(s.Name) > search.MaxSortFieldLength {
+			return fmt.Errorf("Invalid sort: a field name of %d bytes; at most %d are allowed.", len(s.Name), search.MaxSortFieldLength)
+		}
 	}
 	return nil
 }

@@ -124,6 +124,7 @@ func Register(app core.App) {
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
 	access.ServerSet(app, Models, draftModel, serverModelFields...)
 	access.Trimmed(app, Models, "name", "description")
+	access.StrictBool(app, Models, "is_visible")
 	access.Names(app, Models, "name")
 	app.OnRecordEnrich(Models).BindFunc(inputFeatures)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)

@@ -768,7 +768,7 @@ func loggedUpdate() map[string]int {
 // TestBanFieldsAreStrict: banned and banned_until are read as sent. A
 // value PocketBase would cast is refused, 400 naming the field, for
 // admins and superusers alike, and changes nothing: until 2026-12-03
-// "next friday" stored a permanent ban and "yes", 0 or "no" unbanned.
+// "next friday" stored a permanent ban and "yes", 2 or "no" unbanned.
 // A null banned counts as not sent, as is_visible's; a null banned_until
 // is no end.
 func TestBanFieldsAreStrict(t *testing.T) {
@@ -783,7 +783,7 @@ func TestBanFieldsAreStrict(t *testing.T) {
 				t.Errorf("%s bans with banned_until %#v: %d %s, want 400 naming banned_until", who, until, r.Status, r.Raw)
 			}
 		}
-		for _, banned := range []any{"yes", "no", 0, 1, "", map[string]any{}} {
+		for _, banned := range []any{"yes", "no", 2, 0.5, "", map[string]any{}} { // 1 and 0 are booleans, as for is_visible
 			r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Ben), testapp.Token(who), map[string]any{"banned": banned})
 			if code, _ := digJSON(r.Body, "data", "banned", "code"); r.Status != 400 || code != "validation_invalid_bool" {
 				t.Errorf("%s sends banned %#v: %d %s, want 400 naming banned", who, banned, r.Status, r.Raw)

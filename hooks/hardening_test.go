@@ -597,6 +597,50 @@ func TestCreatesNeedTheirParentAtInsert(t *testing.T) {
 	}
 }
 
+// TestBooleansAreStrict: the other boolean fields clients write — a
+// board's anonymous and category_required, a post's is_pinned, a chat's
+// is_closed, an AI model's is_visible — refuse a value that is no boolean,
+// 400 naming the field, and change nothing; 1 and 0 are booleans. Until
+// 2026-12-03 PocketBase stored "yes" as false: a board its admin meant to
+// be anonymous showed its writers' names.
+func TestBooleansAreStrict(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	adam, alice := testapp.Token(testapp.Adam), testapp.Token(testapp.Alice)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), testapp.ID(testapp.Alice), "pin me").Id
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group",
+		"owner": testapp.ID(testapp.Alice), "members": []string{testapp.ID(testapp.Bob)}}).Id
+	model := testapp.SaveRecord(t, app, "ais", map[string]any{"name": "strict-model", "kind": "linear_regression"}).Id
+	cases := []struct {
+		url, token, field string
+	}{
+		{"/api/collections/boards/records/" + testapp.ID(testapp.BoardPublic), adam, "anonymous"},
+		{"/api/collections/boards/records/" + testapp.ID(testapp.BoardPublic), adam, "category_required"},
+		{postsURL + "/" + post, adam, "is_pinned"},
+		{"/api/collections/chat_sessions/records/" + session, alice, "is_closed"},
+		{"/api/collections/ais/records/" + model, adam, "is_visible"},
+	}
+	snap := testapp.TakeSnapshot(t, app, "boards", "posts", "chat_sessions", "ais")
+	for _, c := range cases {
+		for _, v := range []any{"yes", "", 2, []any{}} {
+			r := testapp.Call(t, http.MethodPatch, base+c.url, c.token, map[string]any{c.field: v})
+			if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != "validation_invalid_bool" {
+				t.Errorf("%s %#v: %d %s, want 400 naming it", c.field, v, r.Status, r.Raw)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	if r := testapp.Call(t, http.MethodPost, base+"/api/collections/boards/records", adam,
+		map[string]any{"name": "strict-board", "read": "public", "write": "members", "anonymous": "yes"}); r.Status != 400 {
+		t.Errorf("a board created with anonymous \"yes\": %d %s, want 400", r.Status, r.Raw)
+	}
+	for _, c := range cases {
+		if r := testapp.Call(t, http.MethodPatch, base+c.url, c.token, map[string]any{c.field: 1}); r.Status != 200 || r.Body[c.field] != true {
+			t.Errorf("%s 1: %d %s, want true", c.field, r.Status, r.Raw)
+		}
+	}
+}
+
 // TestIsVisibleIsABoolean: is_visible is true unless a create sends false;
 // null counts as not sent; a value that is no boolean is refused, 400
 // naming the field, on creates and updates, and changes nothing. Until

@@ -50,6 +50,8 @@ func Register(app core.App) {
 	access.StrictBool(app, Sessions, "is_closed")
 	app.OnRecordCreate(Sessions).BindFunc(deriveSessionFields)
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)
+	access.Modifiers(app, Sessions, "members")
+	txn.BindUpdateBefore(app, Sessions, keepMembersExact)
 
 	access.DefaultTrue(app, Messages, "is_visible")
 	access.ServerSet(app, Messages, access.Requester("author", "Sign in to chat."), "author")

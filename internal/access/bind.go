@@ -87,6 +87,15 @@ func writeChangedOnly(e *core.RecordEvent) error {
 	return nil
 }
 
+// ChangesOnly tells whether the update of record under way writes only
+// what its writer changed: the first save of a record object loaded from
+// the database, whose Original() is still the row as its writer read it
+// (see writeChangedOnly). Ask it inside the save.
+func ChangesOnly(record *core.Record) bool {
+	_, again := savedRecords.Load(weak.Make(record))
+	return !again && record.Original().Id != ""
+}
+
 // savedRecords holds the record objects updated at least once, until the
 // garbage collector takes them.
 var savedRecords sync.Map // weak.Pointer[core.Record] → struct{}

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,6 +36,40 @@ func ServerSet(app core.App, collection string, create func(e *core.RecordReques
 			original := e.Record.Original()
 			for _, f := range fields {
 				e.Record.Set(f, original.Get(f))
+			}
+		}
+		return e.Next()
+	})
+}
+
+// Modifiers makes an API update's list modifiers of fields (field+,
+// +field, field-) change the copy of the record the update saves.
+// PocketBase resolves them against a first read of the record, then reads
+// it again to check the update rule and saves that second copy with the
+// list resolved from the first: a change committed between the two reads
+// was undone (a member's leave, by the owner's members- of another
+// member). Resolved again on the saved copy, they change only what they
+// name.
+func Modifiers(app core.App, collection string, fields ...string) {
+	app.OnRecordUpdateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
+		sent := map[string]any{}
+		if err := e.BindBody(&sent); err != nil {
+			return e.Next() // PocketBase answers a body it cannot read
+		}
+		named, modified := map[string]any{}, false
+		for key, value := range sent {
+			name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(key, "+"), "+"), "-")
+			if slices.Contains(fields, name) {
+				named[key] = value
+				modified = modified || key != name
+			}
+		}
+		if modified {
+			resolved := e.Record.Original().ReplaceModifiers(named)
+			for _, f := range fields {
+				if value, ok := resolved[f]; ok {
+					e.Record.Set(f, value)
+				}
 			}
 		}
 		return e.Next()

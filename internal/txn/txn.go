@@ -166,6 +166,33 @@ func BindCreateRead[T any](app core.App, collection string, read func(app core.A
 	app.OnModelCreateExecute().Bind(h)
 }
 
+// BindUpdateBefore runs before in the transaction of each UPDATE of
+// collection's records, right before the statement, with the record about
+// to be written: what before reads of the stored row no other writer can
+// change until the statement has run (SQLite's one write connection runs
+// one transaction at a time), so before may re-base the record's change on
+// it. Keep it short: the write connection waits meanwhile.
+func BindUpdateBefore(app core.App, collection string, before func(tx core.App, record *core.Record) error) {
+	h := &hook.Handler[*core.ModelEvent]{
+		Func: func(me *core.ModelEvent) error {
+			r, ok := me.Model.(*core.Record)
+			if !ok || r.Collection().Name != collection {
+				return me.Next()
+			}
+			return around(&me.App, func() error {
+				if err := before(me.App, r); err != nil {
+					return err
+				}
+				return me.Next()
+			}, func(core.App) error { return nil })
+		},
+		// as BindCreateRead's: after the record's own execute hooks, and
+		// before Bind's, whose afters then join this transaction
+		Priority: 100,
+	}
+	app.OnModelUpdateExecute().Bind(h)
+}
+
 func around(app *core.App, next func() error, after func(tx core.App) error) error {
 	original := *app
 	defer func() { *app = original }()

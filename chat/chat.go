@@ -52,6 +52,7 @@ func Register(app core.App) {
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)
 	access.Modifiers(app, Sessions, "members")
 	txn.BindUpdateBefore(app, Sessions, keepMembersExact)
+	app.OnRecordDeleteExecute(access.CollectionNameUsers).BindFunc(handOverGroups)
 
 	access.DefaultTrue(app, Messages, "is_visible")
 	access.ServerSet(app, Messages, access.Requester("author", "Sign in to chat."), "author")

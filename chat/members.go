@@ -2,13 +2,18 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
 	"madang/internal/sqlite"
+	"madang/internal/txn"
 )
 
 // keepMembersExact re-bases an update of a session's members on the list
@@ -72,4 +77,66 @@ func setOf(ids []string) map[string]bool {
 		set[id] = true
 	}
 	return set
+}
+
+// leaveSession answers POST /api/chat/sessions/{id}/leave: a member leaves
+// a group chat, which the rules cannot let them do themselves (only the
+// owner edits members). It reads and writes the session in one
+// transaction. It returns 204; the hub's update hooks end the member's
+// delivery at once.
+func leaveSession(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		session, err := tx.FindRecordById(Sessions, id)
+		if err != nil || !slices.Contains(session.GetStringSlice("members"), e.Auth.Id) {
+			return errNoSession(id)
+		}
+		if session.GetString("kind") != KindGroup {
+			return &refusal{message: "Only group chats can be left; close a support chat instead."}
+		}
+		return leaveGroup(tx, session, e.Auth.Id)
+	})
+	if r := (*refusal)(nil); errors.As(err, &r) {
+		return apiError(err)
+	}
+	if err != nil {
+		return fmt.Errorf("removing user %s from chat %s: %w", e.Auth.Id, id, err)
+	}
+	return e.NoContent(http.StatusNoContent)
+}
+
+// leaveGroup takes user out of a group session. A group always has an
+// owner while it has members, as a group chat does in KakaoTalk or Slack:
+// when its owner leaves, or deletes their account, the group passes to the
+// member who has been in it longest, the first of members (until
+// 2026-12-04 the owner could not leave, and a deleted owner left a group
+// that nobody could rename, close or delete). The last member to go
+// deletes the group, with its messages.
+func leaveGroup(tx core.App, session *core.Record, user string) error {
+	rest := slices.DeleteFunc(session.GetStringSlice("members"), func(id string) bool { return id == user })
+	if len(rest) == 0 {
+		return tx.Delete(session)
+	}
+	if owner := session.GetString("owner"); owner == user || owner == "" {
+		session.Set("owner", rest[0])
+	}
+	session.Set("members", rest)
+	return tx.Save(session)
+}
+
+// handOverGroups runs leaveGroup for every group a deleted user owned, in
+// the delete's transaction, before PocketBase empties the owner field.
+func handOverGroups(e *core.RecordEvent) error {
+	return txn.Around(e, func(tx core.App) error {
+		owned, err := tx.FindAllRecords(Sessions, dbx.HashExp{"owner": e.Record.Id, "kind": KindGroup})
+		if err != nil {
+			return fmt.Errorf("finding the group chats of deleted user %s: %w", e.Record.Id, err)
+		}
+		for _, session := range owned {
+			if err := leaveGroup(tx, session, e.Record.Id); err != nil {
+				return fmt.Errorf("handing over chat %s of deleted user %s: %w", session.Id, e.Record.Id, err)
+			}
+		}
+		return nil
+	})
 }

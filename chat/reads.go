@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -108,28 +107,4 @@ func markRead(e *core.RequestEvent) error {
 		return fmt.Errorf("marking chat session %s read for user %s: %w", id, e.Auth.Id, err)
 	}
 	return e.JSON(http.StatusOK, mark)
-}
-
-// leaveSession answers POST /api/chat/sessions/{id}/leave: a member leaves
-// a group chat, which the rules cannot let them do themselves (only the
-// owner edits members). The owner cannot leave (they delete or hand over
-// nothing: they close or delete the chat instead). It returns 204; the
-// hub's update hooks end the member's delivery at once.
-func leaveSession(e *core.RequestEvent) error {
-	id := e.Request.PathValue("id")
-	session, err := e.App.FindRecordById(Sessions, id)
-	if err != nil || !slices.Contains(session.GetStringSlice("members"), e.Auth.Id) {
-		return apiError(errNoSession(id))
-	}
-	switch {
-	case session.GetString("kind") != KindGroup:
-		return e.BadRequestError("Only group chats can be left; close a support chat instead.", nil)
-	case session.GetString("owner") == e.Auth.Id:
-		return e.BadRequestError("The owner cannot leave the chat; close or delete it instead.", nil)
-	}
-	session.Set("members-", e.Auth.Id)
-	if err := e.App.Save(session); err != nil {
-		return fmt.Errorf("removing user %s from chat %s: %w", e.Auth.Id, id, err)
-	}
-	return e.NoContent(http.StatusNoContent)
 }

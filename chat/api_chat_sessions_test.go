@@ -42,6 +42,25 @@ func refused(name, method, url, who, body string, status int) tests.ApiScenario 
 	return s
 }
 
+// field checks that session id's stored field name is want (a list: sorted
+// and joined with commas).
+func field(id, name string, want any) func(testing.TB, *tests.TestApp, *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		r, err := app.FindRecordById("chat_sessions", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got any = r.Get(name)
+		if list, ok := got.([]string); ok {
+			slices.Sort(list)
+			got = strings.Join(list, ",")
+		}
+		if got != want {
+			t.Fatalf("%s.%s = %v, want %v", id, name, got, want)
+		}
+	}
+}
+
 func TestSessionsListAndView(t *testing.T) {
 	visible := map[string][]string{ // who → sessions they may read
 		testapp.Alice: {support, group},
@@ -248,22 +267,6 @@ func TestSessionsCreate(t *testing.T) {
 }
 
 func TestSessionsUpdateAndDelete(t *testing.T) {
-	field := func(id, name string, want any) func(testing.TB, *tests.TestApp, *http.Response) {
-		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-			r, err := app.FindRecordById("chat_sessions", id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got any = r.Get(name)
-			if list, ok := got.([]string); ok {
-				slices.Sort(list)
-				got = strings.Join(list, ",")
-			}
-			if got != want {
-				t.Fatalf("%s.%s = %v, want %v", id, name, got, want)
-			}
-		}
-	}
 	scenarios := []tests.ApiScenario{
 		{
 			Name:            "the owner renames a group",

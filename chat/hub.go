@@ -46,6 +46,7 @@ type hub struct {
 	mu      sync.Mutex
 	rooms   map[string]*room          // session id → room
 	users   map[string]map[*conn]bool // user id → open connections
+	opening map[string]int            // user id → upgrades under way (reserve)
 	writing map[*core.Record]string   // session saves in flight → session id
 	pending map[string]int            // session id → saves in flight
 	gen     uint64                    // bumped by every invalidation (changedLocked)
@@ -73,6 +74,7 @@ func newHub(app core.App) *hub {
 		writeTimeout: 10 * time.Second,
 		rooms:        map[string]*room{},
 		users:        map[string]map[*conn]bool{},
+		opening:      map[string]int{},
 		writing:      map[*core.Record]string{},
 		pending:      map[string]int{},
 		warmed:       map[authID]bool{},
@@ -364,9 +366,38 @@ func (h *hub) userChanged(user *core.Record) {
 	}
 }
 
+// reserve takes one of the user's maxConnsPerUser places for an upgrade
+// about to start, or reports false when none is free. Counting the open
+// connections and registering after the upgrade let concurrent upgrades
+// all pass the count (24 at once were all accepted). register fills the
+// place, release gives it back.
+func (h *hub) reserve(userID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.users[userID])+h.opening[userID] >= maxConnsPerUser {
+		return false
+	}
+	h.opening[userID]++
+	return true
+}
+
+func (h *hub) release(userID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.releaseLocked(userID)
+}
+
+func (h *hub) releaseLocked(userID string) {
+	if h.opening[userID]--; h.opening[userID] <= 0 {
+		delete(h.opening, userID)
+	}
+}
+
+// register adds c, an upgrade reserve let through, to its user's connections.
 func (h *hub) register(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.releaseLocked(c.userID)
 	if h.users[c.userID] == nil {
 		h.users[c.userID] = map[*conn]bool{}
 	}

@@ -57,7 +57,7 @@ func (h *hub) connect(e *core.RequestEvent) error {
 	if user.GetBool("banned") {
 		return e.UnauthorizedError(access.BanMessage(user), nil)
 	}
-	if h.connCount(user.Id) >= maxConnsPerUser {
+	if !h.reserve(user.Id) {
 		return e.TooManyRequestsError("You have too many chat connections open; close one first.", nil)
 	}
 	// The ticket, not a cookie, authenticates, so a page from any origin may
@@ -65,6 +65,7 @@ func (h *hub) connect(e *core.RequestEvent) error {
 	w := &batchingWriter{ResponseWriter: e.Response}
 	ws, err := websocket.Accept(w, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.release(user.Id)
 		return nil // Accept has answered the client
 	}
 	ws.SetReadLimit(maxFrameBytes)

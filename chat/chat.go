@@ -61,6 +61,7 @@ func Register(app core.App) {
 	app.OnRecordDeleteExecute(Messages).BindFunc(keepLastMessageAt)
 
 	h.bind(app)
+	h.bindBlocks(app)
 	app.OnServe().BindFunc(h.serve)
 }
 

@@ -1,0 +1,148 @@
+package chat_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"madang/chat"
+	"madang/internal/testapp"
+)
+
+const blocksURL = "/api/collections/blocks/records"
+
+func block(t *testing.T, base, who, blocked string) string {
+	t.Helper()
+	r := testapp.Call(t, http.MethodPost, base+blocksURL, testapp.Token(who), map[string]any{"blocked": blocked})
+	if r.Status != http.StatusOK {
+		t.Fatalf("%s blocking %s: %d %s", who, blocked, r.Status, r.Raw)
+	}
+	return r.Body["id"].(string)
+}
+
+// sessionIDs lists the ids of the chat sessions who may list.
+func sessionIDs(t *testing.T, base, who string) []string {
+	t.Helper()
+	r := testapp.Call(t, http.MethodGet, base+sessionsURL+"?perPage=500", testapp.Token(who), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("%s listing chat sessions: %d %s", who, r.Status, r.Raw)
+	}
+	var ids []string
+	for _, item := range r.Body["items"].([]any) {
+		ids = append(ids, item.(map[string]any)["id"].(string))
+	}
+	return ids
+}
+
+// TestBlockedOwnersGroupsAreHidden: a member does not see the group chats
+// of someone they blocked — not the session, live or listed, its messages,
+// its unread count, its notices, its typing — so a blocked member cannot
+// keep reaching them by putting them in groups named as messages. The
+// blocked owner sees no difference, admins see everything, and an unblock
+// shows the group again.
+func TestBlockedOwnersGroupsAreHidden(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	blockID := block(t, base, testapp.Bob, gina)
+	block(t, base, testapp.Adam, gina) // admins may block; they still see everything
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chat_sessions/*", "chats/*", testapp.SentinelTopic)
+
+	r := testapp.Call(t, http.MethodPost, base+sessionsURL, testapp.Token(testapp.Gina),
+		map[string]any{"name": "to bob: you can't block me", "kind": "group", "members": []string{bob, alice, adam}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("gina creates a group with bob: %d %s", r.Status, r.Raw)
+	}
+	spam := r.Body["id"].(string)
+	if members, _ := r.Body["members"].([]any); !slices.Contains(members, any(bob)) {
+		t.Fatalf("gina's group as she sees it: members %v, want bob among them", members)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+sessionsURL+"/"+spam, testapp.Token(testapp.Gina),
+		map[string]any{"name": "still here, bob"}); r.Status != http.StatusOK {
+		t.Fatalf("gina renames it: %d %s", r.Status, r.Raw)
+	}
+	post(t, base, testapp.Alice, spam, "alice writes in gina's group")
+	bobSSE.ExpectOnly(t, testapp.Sentinel(t, app))
+
+	if ids := sessionIDs(t, base, testapp.Bob); slices.Contains(ids, spam) || !slices.Contains(ids, group) {
+		t.Fatalf("bob's sessions: %v; want group, not gina's %s", ids, spam)
+	}
+	for _, who := range []string{testapp.Gina, testapp.Alice, testapp.Adam} {
+		if ids := sessionIDs(t, base, who); !slices.Contains(ids, spam) {
+			t.Fatalf("%s's sessions: %v; want gina's group among them", who, ids)
+		}
+	}
+	for _, c := range []struct {
+		method, url string
+		body        any
+	}{
+		{http.MethodGet, sessionsURL + "/" + spam, nil},
+		{http.MethodPost, "/api/chat/sessions/" + spam + "/read", nil},
+		{http.MethodPost, "/api/chat/sessions/" + spam + "/typing", nil},
+	} {
+		if r := testapp.Call(t, c.method, base+c.url, testapp.Token(testapp.Bob), c.body); r.Status != http.StatusNotFound {
+			t.Errorf("bob: %s %s: %d %s, want 404", c.method, c.url, r.Status, r.Raw)
+		}
+	}
+	if r := testapp.Call(t, http.MethodGet, base+sessionFilter(spam), testapp.Token(testapp.Bob), nil); r.Status != http.StatusOK || r.Body["totalItems"] != float64(0) {
+		t.Errorf("bob lists the group's messages: %d %s, want none", r.Status, r.Raw)
+	}
+	before, _ := app.CountRecords("chats")
+	if r := testapp.Call(t, http.MethodPost, base+chatsURL, testapp.Token(testapp.Bob),
+		map[string]any{"session": spam, "content": "bob writes"}); r.Status == http.StatusOK {
+		t.Errorf("bob writes in the hidden group: %d %s", r.Status, r.Raw)
+	}
+	if after, _ := app.CountRecords("chats"); after != before {
+		t.Errorf("messages: %d, then %d after bob's refused write", before, after)
+	}
+	if r := testapp.Call(t, http.MethodGet, base+"/api/chat/unread", testapp.Token(testapp.Bob), nil); r.Body["sessions"].(map[string]any)[spam] != nil {
+		t.Errorf("bob's unread counts name the hidden group: %s", r.Raw)
+	}
+	notices := "/api/collections/notifications/records?filter=" + url.QueryEscape("session='"+spam+"'")
+	if r := testapp.Call(t, http.MethodGet, base+notices, testapp.Token(testapp.Bob), nil); r.Body["totalItems"] != float64(0) {
+		t.Errorf("bob reads notices of the hidden group: %s", r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodGet, base+notices, testapp.Token(testapp.Adam), nil); r.Body["totalItems"] != float64(1) {
+		t.Errorf("adam's notices of gina's group: %s, want alice's message", r.Raw)
+	}
+
+	if r := testapp.Call(t, http.MethodDelete, base+blocksURL+"/"+blockID, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob unblocks gina: %d %s", r.Status, r.Raw)
+	}
+	if ids := sessionIDs(t, base, testapp.Bob); !slices.Contains(ids, spam) {
+		t.Fatalf("bob's sessions after the unblock: %v; want gina's group back", ids)
+	}
+	id := post(t, base, testapp.Alice, spam, "seen by bob again")
+	bobSSE.ExpectOnly(t, isRecord(id))
+}
+
+// TestBlockEndsCachedAccess: a reader's cached "may read" answers go with
+// their block, though no session or users record is saved: the SSE
+// subscriber gets no more of the blocked owner's group, and a WebSocket
+// joined to it closes, as for a removed member.
+func TestBlockEndsCachedAccess(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	ginas := saveSession(t, app, "", "gina's", "group", gina, false, alice, bob).Id
+
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
+	bobWS.join(t, ginas)
+	first := post(t, base, testapp.Alice, ginas, "before the block")
+	bobSSE.ExpectOnly(t, isRecord(first))
+	bobWS.expectOnly(t, isMessage(first))
+	chat.WaitBackground(app, 5e9)
+	if allowed, cached := chat.CachedAccess(app, ginas, bob); !allowed || !cached {
+		t.Fatalf("bob's access to gina's group before the block: %v (cached %v)", allowed, cached)
+	}
+
+	block(t, base, testapp.Bob, gina)
+	bobWS.expectClosedWith(t, websocket.StatusPolicyViolation, "You no longer have access to chat "+ginas+".")
+	post(t, base, testapp.Alice, ginas, "after the block")
+	sentinel := post(t, base, testapp.Alice, group, "in alice's group")
+	bobSSE.ExpectOnly(t, isRecord(sentinel))
+}

@@ -22,7 +22,7 @@ import (
 // session, change its members and save the whole list; a list loaded
 // before another writer's change and saved after it undid that change
 // (12 members leaving at once, each answered 204: 2 or 3 were still
-// members after, probe of 2026-12-04). Now a write applies only its own
+// members after, probe of 2026-12-03). Now a write applies only its own
 // change — the members it added and removed against the list its writer
 // loaded — to the stored list, and keeps the stored owner unless it
 // changes the owner itself; the owner stays among the members.
@@ -109,7 +109,7 @@ func leaveSession(e *core.RequestEvent) error {
 // owner while it has members, as a group chat does in KakaoTalk or Slack:
 // when its owner leaves, or deletes their account, the group passes to the
 // member who has been in it longest, the first of members (until
-// 2026-12-04 the owner could not leave, and a deleted owner left a group
+// 2026-12-03 the owner could not leave, and a deleted owner left a group
 // that nobody could rename, close or delete). The last member to go
 // deletes the group, with its messages.
 func leaveGroup(tx core.App, session *core.Record, user string) error {

@@ -11,7 +11,7 @@ import (
 // A closed session is read-only (contract, Chat): its owner no longer
 // renames it, describes it or changes its members, and the owner of a
 // support session does not reopen it — closing one is a moderator's
-// decision too, and until 2026-12-04 a member undid an admin's close of
+// decision too, and until 2026-12-03 a member undid an admin's close of
 // their support chat by reopening it, and a closed group was still renamed
 // and joined. What changes a closed session is reopening it, alone: by the
 // admins for a support session (their rule is unchanged: open or close,

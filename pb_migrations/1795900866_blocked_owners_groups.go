@@ -10,7 +10,7 @@ import (
 // A member does not see the chat sessions owned by someone they blocked:
 // not the session (lists, views, realtime), its messages (the chats rules,
 // which also refuse writing there), nor the notices about it. Until
-// 2026-12-04 a blocked member kept putting the blocker into group chats
+// 2026-12-03 a blocked member kept putting the blocker into group chats
 // whose names were the messages (create with members: [blocker], then
 // renames, each reaching the blocker live). As with a blocked member's
 // posts, the blocked member sees no difference: the create and the renames

@@ -193,11 +193,7 @@ func TestBlankContentIsRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories")
-		method := http.MethodPost
-		if strings.Count(c.url, "/") == 5 {
-			method = http.MethodPatch
-		}
-		r := testapp.Call(t, method, base+c.url, testapp.Token(c.who), c.body)
+		r := writeTo(t, base, c.url, c.who, c.body)
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("%s %v: %d %s, want 400", c.url, c.body, r.Status, r.Raw)
 		}
@@ -803,11 +799,7 @@ func TestInvisibleAndControlCharacters(t *testing.T) {
 	}
 	for _, c := range cases {
 		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories")
-		method := http.MethodPost
-		if strings.Count(c.url, "/") == 5 {
-			method = http.MethodPatch
-		}
-		r := testapp.Call(t, method, base+c.url, testapp.Token(c.who), c.body)
+		r := writeTo(t, base, c.url, c.who, c.body)
 		if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != c.code {
 			t.Errorf("%s %q: %d %s, want 400 data.%s.code %s", c.url, c.body, r.Status, r.Raw, c.field, c.code)
 		}
@@ -951,4 +943,14 @@ func TestJSONBodiesAreOneObject(t *testing.T) {
 	if r := send(http.MethodPost, "/api/notifications/read", alice, ` {"all":true} `, -1); r.Status != 200 || r.Body["marked"] != 1.0 {
 		t.Errorf("one JSON object, chunked: %d %s", r.Status, r.Raw)
 	}
+}
+
+// writeTo sends body to url as who: a PATCH to a record's URL, a POST to a
+// collection's (the cases of the blank and control-character tests).
+func writeTo(t *testing.T, base, url, who string, body map[string]any) testapp.Response {
+	method := http.MethodPost
+	if strings.Count(url, "/") == 5 {
+		method = http.MethodPatch
+	}
+	return testapp.Call(t, method, base+url, testapp.Token(who), body)
 }

@@ -200,6 +200,9 @@ func blockOf(t *testing.T, app core.App, user, blocked string) string {
 func TestAdminsWhoBlockedStillReadSupport(t *testing.T) {
 	app := testapp.New(t)
 	withChats(t, app)
+	// bob's own group with alice: the groups alice owns are hidden from
+	// who blocked her altogether (TestBlockedOwnersGroupsAreHidden)
+	bobs := saveSession(t, app, "", "bob's group", "group", bob, false, alice).Id
 	base := testapp.Serve(t, app)
 	for _, who := range []string{testapp.Adam, testapp.Bob} {
 		if r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", testapp.Token(who), map[string]any{"blocked": alice}); r.Status != 200 {
@@ -210,11 +213,11 @@ func TestAdminsWhoBlockedStillReadSupport(t *testing.T) {
 	adamWS.join(t, support)
 	adamSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Adam), "chats/*", chat.TypingTopic(support))
 	bobWS := dialWS(t, base, testapp.Token(testapp.Bob))
-	bobWS.join(t, group)
-	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*", chat.TypingTopic(group), testapp.SentinelTopic)
+	bobWS.join(t, bobs)
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*", chat.TypingTopic(bobs), testapp.SentinelTopic)
 
 	// the admin: alice's typing and message, on both transports
-	for _, session := range []string{support, group} {
+	for _, session := range []string{support, bobs} {
 		if r := testapp.Call(t, http.MethodPost, base+"/api/chat/sessions/"+session+"/typing", testapp.Token(testapp.Alice), nil); r.Status != http.StatusNoContent {
 			t.Fatalf("alice typing in %s: %d %s", session, r.Status, r.Raw)
 		}
@@ -241,8 +244,8 @@ func TestAdminsWhoBlockedStillReadSupport(t *testing.T) {
 	}
 
 	// the member: nothing of alice's; his own message is his sentinel
-	inGroup := post(t, base, testapp.Alice, group, "bob?")
-	own := post(t, base, testapp.Bob, group, "bob's own")
+	inGroup := post(t, base, testapp.Alice, bobs, "bob?")
+	own := post(t, base, testapp.Bob, bobs, "bob's own")
 	bobWS.expectOnly(t, isMessage(own))
 	if rec := bobSSE.ExpectRecord(t, "chats/*"); rec["id"] != own {
 		t.Fatalf("bob's first message event: %v (alice's: %s)", rec, inGroup)

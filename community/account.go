@@ -9,12 +9,11 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/search"
 
 	"madang/internal/access"
 )
 
-// ownedBy lists, per collection, the filter that selects what a user owns:
+// ownedBy lists, per collection, the fields that name a user as its owner:
 // what GET /api/users/me/export writes out (Korea's PIPA: a person may have
 // a copy of their data). What they wrote or did themselves is theirs
 // wherever it is — their posts on a board they lost, their messages in a
@@ -24,20 +23,21 @@ import (
 // ListRule): until 2026-12-03 a member removed from a chat read, in the
 // export, the notices of its messages edited after they left.
 var ownedBy = []struct {
-	collection, filter string
-	listed             bool
+	collection string
+	fields     []string // the record is theirs when one of these names them
+	listed     bool
 }{
-	{access.CollectionNamePosts, "author = {:me} || anonymous_author = {:me}", false},
-	{access.CollectionNameComments, "author = {:me} || anonymous_author = {:me}", false},
-	{access.CollectionNamePostLikes, "user = {:me}", false},
-	{Bookmarks, "user = {:me}", false},
-	{Blocks, "user = {:me}", false},
-	{access.CollectionNameChatSessions, "owner = {:me} || members ~ {:me}", true},
-	{access.CollectionNameChats, "author = {:me}", false},
-	{access.CollectionNameChatReads, "user = {:me}", false},
-	{access.CollectionNameAILogs, "user = {:me}", false},
-	{Notifications, "user = {:me}", true},
-	{Reports, "reporter = {:me}", false},
+	{access.CollectionNamePosts, []string{"author", "anonymous_author"}, false},
+	{access.CollectionNameComments, []string{"author", "anonymous_author"}, false},
+	{access.CollectionNamePostLikes, []string{"user"}, false},
+	{Bookmarks, []string{"user"}, false},
+	{Blocks, []string{"user"}, false},
+	{access.CollectionNameChatSessions, []string{"owner", "members"}, true},
+	{access.CollectionNameChats, []string{"author"}, false},
+	{access.CollectionNameChatReads, []string{"user"}, false},
+	{access.CollectionNameAILogs, []string{"user"}, false},
+	{Notifications, []string{"user"}, true},
+	{Reports, []string{"reporter"}, false},
 }
 
 // registerAccountData: the export route, and account deletion that keeps
@@ -89,7 +89,7 @@ func exportMyData(e *core.RequestEvent) error {
 	}
 	out := map[string]any{"exported_at": time.Now().UTC().Format(time.RFC3339), "profile": me}
 	for _, o := range ownedBy {
-		records, err := ownRecords(e.App, o.collection, o.filter, o.listed, info, me.Id)
+		records, err := ownRecords(e.App, o.collection, o.fields, o.listed, info, me.Id)
 		if err != nil {
 			return fmt.Errorf("exporting %s of user %s: %w", o.collection, me.Id, err)
 		}
@@ -103,19 +103,24 @@ func exportMyData(e *core.RequestEvent) error {
 	return e.Blob(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-// ownRecords returns the records of collection that filter selects for
-// the user me, oldest first; listed: only those the collection's ListRule
-// lets info list.
-func ownRecords(app core.App, collection, filter string, listed bool, info *core.RequestInfo, me string) ([]*core.Record, error) {
+// ownRecords returns the records of collection that name the user me in
+// one of fields (a relation, single or multiple), oldest first; listed:
+// only those the collection's ListRule lets info list.
+func ownRecords(app core.App, collection string, fields []string, listed bool, info *core.RequestInfo, me string) ([]*core.Record, error) {
 	c, err := app.FindCachedCollectionByNameOrId(collection)
 	if err != nil {
 		return nil, err
 	}
-	own, err := search.FilterData(filter).BuildExpr(core.NewRecordFieldResolver(app, c, nil, true), dbx.Params{"me": me})
-	if err != nil {
-		return nil, err
+	var names []dbx.Expression
+	for _, f := range fields {
+		column := c.Name + "." + f
+		if field, ok := c.Fields.GetByName(f).(*core.RelationField); ok && field.IsMultiple() {
+			names = append(names, dbx.NewExp("EXISTS (SELECT 1 FROM json_each([["+column+"]]) WHERE [[value]] = {:me})", dbx.Params{"me": me}))
+		} else {
+			names = append(names, dbx.HashExp{column: me})
+		}
 	}
-	q := app.RecordQuery(c).AndWhere(own).OrderBy(c.Name+".created", c.Name+".id")
+	q := app.RecordQuery(c).AndWhere(dbx.Or(names...)).OrderBy(c.Name+".created", c.Name+".id")
 	records := []*core.Record{}
 	if listed {
 		if ok, err := access.Where(app, c, c.ListRule, info, q); !ok || err != nil {

@@ -113,8 +113,15 @@ func migratedApp(b *testing.B, target string) *core.BaseApp {
 }
 
 // serveMux is app's router as an HTTP handler, once the seed's pages are
-// out of the WAL.
+// out of the WAL. Serving starts Madang's background work (the look for
+// users saved elsewhere), which the app's terminate stops: the cleanup
+// triggers it before the caller's cleanup closes the database.
 func serveMux(b *testing.B, app core.App) http.Handler {
+	b.Cleanup(func() {
+		if err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}); err != nil {
+			b.Error(err)
+		}
+	})
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		b.Fatal(err)

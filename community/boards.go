@@ -146,10 +146,13 @@ const PopularDays = 7
 const popularScore = "([[posts.likes_count]] * 3 + [[posts.comments_count]] * 2 + [[posts.views_count]] * 0.1)"
 
 // registerFeeds: GET /api/feed/recent and /api/feed/popular, each a posts
-// list (page, perPage, expand, fields; never a count) through access.List,
-// so each item is what the list API returns for the requester: the visible
-// posts of every board they can read, newest first; or of the last
-// PopularDays days, by popularScore.
+// list (page, perPage, filter, expand, fields; never a count) through
+// access.List, so each item is what the list API returns for the
+// requester: the visible posts of every board they can read, newest first;
+// or of the last PopularDays days, by popularScore. A filter narrows the
+// feed (one board, one category) under the list API's checks; a sort is
+// refused, since the feed is an order. Until 2026-12-03 both were checked
+// and then ignored: a filter that passed the checks changed nothing.
 func registerFeeds(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Router.GET("/api/feed/recent", func(e *core.RequestEvent) error {
@@ -175,7 +178,11 @@ func feed(e *core.RequestEvent, order func(*dbx.SelectQuery)) error {
 	}
 	in := e.Request.URL.Query()
 	params := url.Values{search.SkipTotalQueryParam: {"1"}}
-	for _, k := range []string{search.PageQueryParam, search.PerPageQueryParam, "expand", "fields"} {
+	if in.Get(search.SortQueryParam) != "" {
+		return e.BadRequestError("A feed keeps its own order (recent: newest first; popular: by likes, comments and views); "+
+			"leave sort out, or list posts with /api/collections/posts/records?sort=….", nil)
+	}
+	for _, k := range []string{search.PageQueryParam, search.PerPageQueryParam, search.FilterQueryParam, "expand", "fields"} {
 		if v := in.Get(k); v != "" {
 			params.Set(k, v)
 		}

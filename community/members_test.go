@@ -379,6 +379,31 @@ func TestFeeds(t *testing.T) {
 	}
 	mustCall(t, base, http.MethodGet, "/api/feed/recent?page=0", "", nil, 400)
 	mustCall(t, base, http.MethodGet, "/api/feed/recent?sort=author.tokenKey", "", nil, 400)
+
+	// a filter narrows either feed, under the list API's checks
+	public := testapp.ID(testapp.BoardPublic)
+	onPublic := "&filter=" + url.QueryEscape(`board = "`+public+`"`)
+	for _, path := range []string{"/api/feed/recent?perPage=50", "/api/feed/popular?perPage=50"} {
+		narrowed := items(mustCall(t, base, http.MethodGet, path+onPublic, testapp.Bob, nil, 200))
+		if got := ids(narrowed); !slices.Contains(got, liked.Id) || slices.Contains(got, newest.Id) {
+			t.Fatalf("%s filtered to the public board: %v", path, got)
+		}
+		for _, it := range narrowed {
+			if b := it.(map[string]any)["board"]; b != public {
+				t.Fatalf("%s filtered to the public board lists a post of %v", path, b)
+			}
+		}
+	}
+	r = mustCall(t, base, http.MethodGet, "/api/feed/recent?filter="+url.QueryEscape(`anonymous_author != ""`), testapp.Bob, nil, 400)
+	if !strings.Contains(r.Raw, "anonymous_author is not visible") {
+		t.Fatalf("a feed filtered by a hidden field: %s", r.Raw)
+	}
+	// a sort is refused, naming why: the feed is an order
+	for _, path := range []string{"/api/feed/recent?sort=-created", "/api/feed/popular?sort=title"} {
+		if r := mustCall(t, base, http.MethodGet, path, testapp.Bob, nil, 400); !strings.Contains(r.Raw, "keeps its own order") {
+			t.Fatalf("%s: %s", path, r.Raw)
+		}
+	}
 }
 
 // TestExportAndDeleteAccount: a member downloads everything they own as

@@ -831,6 +831,9 @@ func TestPostsSearch(t *testing.T) {
 		{"", "q=" + urlq(`100% fun_`), []string{"Garden party"}},                                            // LIKE wildcards are literal
 		{"", "q=" + urlq(`"food"`), nil},                                                                    // quotes are literal too
 		{"", "q=" + urlq("바비큐") + "&filter=" + urlq(`board!=""`), nil},                                      // a filter cannot widen access
+		// a filter narrows, as on the list API (until 2026-12-03 it was dropped)
+		{testapp.Alice, "q=" + urlq("마당") + "&filter=" + urlq(`title ~ "회원"`), []string{"회원 모임"}},
+		{testapp.Adam, "q=" + urlq("마당") + "&filter=" + urlq(`board != "`+testapp.ID(testapp.BoardMembers)+`"`), []string{"마당 청소 안내", "비밀 마당 계획", "숨은 마당"}},
 		// any case of non-ASCII letters, short words (LIKE) as long ones (the index)
 		{"", "q=" + urlq("éc"), []string{"ÉCOLE"}},
 		{"", "q=" + urlq("Éc"), []string{"ÉCOLE"}},

@@ -27,11 +27,12 @@ func registerSearch(app core.App) {
 }
 
 // searchPosts answers GET /api/posts/search?q=words[&board=ID][&category=ID] like a posts
-// list (page, perPage, sort, skipTotal, expand, fields; newest first by
-// default): the posts whose title or content contain every word, among
-// those the requester may list. The listing is access.List: the posts list
-// rule and the client's sort exactly as GET /api/collections/posts/records
-// applies them. The client's own filter is not taken: q and board are the search.
+// list (page, perPage, filter, sort, skipTotal, expand, fields; newest
+// first by default): the posts whose title or content contain every word,
+// among those the requester may list. The listing is access.List: the
+// posts list rule and the client's filter and sort exactly as
+// GET /api/collections/posts/records applies them. Until 2026-12-03 the
+// filter was checked and then dropped.
 func searchPosts(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	q := strings.TrimSpace(params.Get("q"))
@@ -47,7 +48,6 @@ func searchPosts(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	params.Del(search.FilterQueryParam)
 	sorted := params.Get(search.SortQueryParam) != ""
 	result, err := access.List(e, posts, func(query *dbx.SelectQuery) {
 		if board := params.Get("board"); board != "" {

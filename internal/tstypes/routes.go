@@ -128,6 +128,7 @@ type pageQuery struct {
 
 type feedQuery struct {
 	pageQuery
+	Filter string `json:"filter,omitempty"`
 	Expand string `json:"expand,omitempty"`
 	Fields string `json:"fields,omitempty"`
 }

@@ -665,6 +665,7 @@ export interface MadangRoutes {
     query: {
       page?: number;
       perPage?: number;
+      filter?: string;
       expand?: string;
       fields?: string;
       q: string;
@@ -682,6 +683,7 @@ export interface MadangRoutes {
     query: {
       page?: number;
       perPage?: number;
+      filter?: string;
       expand?: string;
       fields?: string;
     };
@@ -694,6 +696,7 @@ export interface MadangRoutes {
     query: {
       page?: number;
       perPage?: number;
+      filter?: string;
       expand?: string;
       fields?: string;
     };

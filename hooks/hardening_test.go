@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -953,4 +954,55 @@ func writeTo(t *testing.T, base, url, who string, body map[string]any) testapp.R
 		method = http.MethodPatch
 	}
 	return testapp.Call(t, method, base+url, testapp.Token(who), body)
+}
+
+// TestInvisibleCharactersInNames: a member's, a board's or a category's
+// name holding an invisible character outside an emoji sequence is 400
+// validation_invisible_character naming it, and nothing is stored: until
+// 2026-12-03 잡\u200b담 was taken beside 잡담, a look-alike NFKC keeps
+// apart. Emoji sequences (❤️, 👩‍💻, 1️⃣, a subdivision's flag) are names;
+// a name stored before the check does not block an edit of another field.
+func TestInvisibleCharactersInNames(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	pub := testapp.ID(testapp.BoardPublic)
+	for _, c := range []struct {
+		url, who string
+		body     map[string]any
+		char     string
+	}{
+		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "잡\u200b담"}, "U+200B"},
+		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "adam\u202e"}, "U+202E"},
+		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "김\u3164철수"}, "U+3164"},
+		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "bob\ufe0f"}, "U+FE0F"},
+		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "b\u200dob"}, "U+200D"},
+		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "자유\u200b게시판", "read": "public", "write": "members"}, "U+200B"},
+		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": pub, "name": "공\u2060지"}, "U+2060"},
+	} {
+		snap := testapp.TakeSnapshot(t, app, "users", "boards", "board_categories")
+		r := writeTo(t, base, c.url, c.who, c.body)
+		code, _ := digJSON(r.Body, "data", "name", "code")
+		message, _ := digJSON(r.Body, "data", "name", "message")
+		if r.Status != 400 || code != "validation_invisible_character" || !strings.Contains(fmt.Sprint(message), c.char) {
+			t.Errorf("%s %q: %d %s, want 400 validation_invisible_character naming %s", c.url, c.body, r.Status, r.Raw, c.char)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	// (members' names are letters, marks, digits, _ . - only: emoji are
+	// for boards' and categories' names)
+	for _, name := range []string{"민수❤\ufe0f", "👩🏽\u200d💻 개발", "1\ufe0f\u20e3번", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F 팬"} {
+		r := testapp.Call(t, http.MethodPatch, base+"/api/collections/boards/records/"+pub, testapp.Token(testapp.Adam), map[string]any{"name": name})
+		stored, _ := app.FindRecordById("boards", pub)
+		if r.Status != 200 || stored.GetString("name") != name {
+			t.Errorf("board name %q: %d %s; stored %q", name, r.Status, r.Raw, stored.GetString("name"))
+		}
+	}
+	// stored before the check (raw SQL): another field is still edited
+	if _, err := app.DB().NewQuery("UPDATE users SET name = {:n} WHERE id = {:id}").
+		Bind(dbx.Params{"n": "김\u3164철수", "id": testapp.ID(testapp.Alice)}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{"notify_mute": []string{"comment"}}); r.Status != 200 {
+		t.Errorf("editing another field beside an old name: %d %s", r.Status, r.Raw)
+	}
 }

@@ -120,9 +120,60 @@ func Fixed(app core.App, collection string, fields ...string) {
 // U+11AB …) or a full-width ｊａｎｅ beside jane. Without it both were
 // taken, and anyone could pass for another member. Look a typed name up
 // in its NameForm.
+//
+// A name may not hold an invisible character (a format character such as
+// U+200B or a bidi override, a Hangul filler ㅤ, a variation selector)
+// except inside an emoji sequence (❤️, 👩‍💻, 1️⃣, a subdivision's flag):
+// 잡\u200b담 looked exactly like 잡담 and NFKC keeps them apart, so until
+// 2026-12-03 anyone could take a look-alike of a member's or a board's
+// name. 400 naming the character and the field.
 func Names(app core.App, collection string, fields ...string) {
-	normalized(app, collection, NameForm, fields...)
+	normalized(app, collection, NameForm, func(field, v string) error {
+		if r, found := InvisibleInName(v); found {
+			return validation.NewError("validation_invisible_character",
+				fmt.Sprintf("Remove the invisible character %U from %s: a name must show all it holds.", r, field))
+		}
+		return nil
+	}, fields...)
 }
+
+// InvisibleInName returns the first invisible character of name that is
+// not part of an emoji sequence: a variation selector after a symbol (❤️)
+// or before a keycap (1️⃣), a zero-width joiner between symbols (👩‍💻,
+// skin tones between), the tags after a black flag (🏴 and a
+// subdivision's tags). Whitespace is not invisible.
+func InvisibleInName(name string) (rune, bool) {
+	runes := []rune(name)
+	symbol := func(r rune) bool { return unicode.In(r, unicode.So, unicode.Sk) }
+	prev := rune(-1) // the last visible rune
+	flag := false    // inside 🏴's tags
+	for i, r := range runes {
+		if !invisible(r) {
+			prev, flag = r, r == blackFlag
+			continue
+		}
+		var next rune = -1
+		if i+1 < len(runes) {
+			next = runes[i+1]
+		}
+		switch {
+		case unicode.Is(unicode.Variation_Selector, r) && prev >= 0 && (symbol(prev) || next == keycap):
+		case r == zeroWidthJoiner && prev >= 0 && symbol(prev) && next >= 0 && symbol(next):
+		case flag && tagBase <= r && r <= tagEnd:
+		default:
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+const (
+	zeroWidthJoiner = '\u200d'
+	keycap          = '\u20e3'     // COMBINING ENCLOSING KEYCAP
+	blackFlag       = '\U0001f3f4' // 🏴, which tags make a subdivision's flag
+	tagBase         = '\U000e0020'
+	tagEnd          = '\U000e007f' // CANCEL TAG, the sequence's end
+)
 
 // NameForm is the form Names stores a name in.
 func NameForm(name string) string { return norm.NFKC.String(name) }
@@ -147,7 +198,7 @@ func FindByName(app core.App, collection, name string) (*core.Record, error) {
 // look-ups by email (sign-in, reset, verification, email change) ignore
 // case. Until 2026-12-03 alice@x.io and ALICE@x.io were two accounts.
 func Emails(app core.App, collection string, fields ...string) {
-	normalized(app, collection, EmailForm, fields...)
+	normalized(app, collection, EmailForm, nil, fields...)
 }
 
 // EmailForm lowercases the ASCII letters of an address, the letters
@@ -302,15 +353,16 @@ func ServerKept(app core.App, collection string, fields ...string) {
 // moderator's hide of a record stored before these checks is not refused
 // for its text.
 func Trimmed(app core.App, collection string, fields ...string) {
-	normalized(app, collection, trim, fields...)
+	normalized(app, collection, trim, nil, fields...)
 }
 
 // normalized stores fields in the form form gives them, on every save,
 // whoever writes it, before the fields' validators and the unique indexes
 // see them, and refuses a control character in a value that is new or
 // changed (names and addresses too: a NUL cut a board's name short for
-// its unique check).
-func normalized(app core.App, collection string, form func(string) string, fields ...string) {
+// its unique check), then what refuse (if any) refuses of the stored form.
+func normalized(app core.App, collection string, form func(string) string,
+	refuse func(field, v string) error, fields ...string) {
 	app.OnRecordValidate(collection).BindFunc(func(e *core.RecordEvent) error {
 		errs := validation.Errors{}
 		for _, f := range fields {
@@ -321,8 +373,23 @@ func normalized(app core.App, collection string, form func(string) string, field
 			if r, found := ControlCharacter(v); found {
 				errs[f] = validation.NewError("validation_control_character",
 					fmt.Sprintf("Remove the control character %U from %s.", r, f))
-			} else if form(v) != v {
-				e.Record.Set(f, form(v))
+				continue
+			}
+			stored := form(v)
+			if stored != v {
+				e.Record.Set(f, stored)
+			}
+			if refuse == nil {
+				continue
+			}
+			// as typed first, to name what was typed (NFKC makes the
+			// filler ㅤ U+3164 another, U+1160)
+			err := refuse(f, v)
+			if err == nil {
+				err = refuse(f, stored)
+			}
+			if err != nil {
+				errs[f] = err
 			}
 		}
 		err := e.Next()
@@ -387,9 +454,11 @@ func trim(v string) string {
 // concatenation marks are format characters that show (the Arabic number
 // sign U+0600).
 func shows(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		invisible := unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
-			!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
-		return !invisible && !unicode.IsSpace(r)
-	}) >= 0
+	return strings.IndexFunc(s, func(r rune) bool { return !invisible(r) && !unicode.IsSpace(r) }) >= 0
+}
+
+// invisible tells whether r is one of the characters shows calls invisible.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
+		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
 }

@@ -385,6 +385,23 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 				}
 			},
 		},
+		{
+			Name:           "the superuser deletes a support session with its messages",
+			Method:         http.MethodDelete,
+			URL:            sessionsURL + "/" + support,
+			Headers:        as("root"),
+			ExpectedStatus: 204,
+			ExpectedEvents: testapp.DeleteEvents(4), // the session, its 2 messages and alice's notification of adam's answer
+			TestAppFactory: chatsFactory,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if _, err := app.FindRecordById("chat_sessions", support); err == nil {
+					t.Fatal("the support session is still there")
+				}
+				if n, _ := app.CountRecords("chats"); n != 3 {
+					t.Fatalf("%d messages left, want the 3 of the other sessions", n)
+				}
+			},
+		},
 	}
 	for _, r := range []struct {
 		name, method, id, who, body string
@@ -403,7 +420,12 @@ func TestSessionsUpdateAndDelete(t *testing.T) {
 		{"a banned user renaming a session", http.MethodPatch, closed, testapp.Ben, `{"name":"x"}`, 401},
 		{"an empty name", http.MethodPatch, group, testapp.Alice, `{"name":""}`, 400},
 		{"a member deleting someone else's group", http.MethodDelete, group, testapp.Bob, "", 404},
+		{"a non-member deleting a group", http.MethodDelete, group, testapp.Gina, "", 404},
+		// a support session is the moderators' evidence: only superusers delete it
+		{"the owner deleting their support session", http.MethodDelete, support, testapp.Alice, "", 404},
+		{"the owner deleting their closed support session", http.MethodDelete, closed, testapp.Bob, "", 404},
 		{"an admin deleting a support session", http.MethodDelete, support, testapp.Adam, "", 404},
+		{"an admin deleting a closed support session", http.MethodDelete, closed, testapp.Ada, "", 404},
 		{"a non-member deleting a session", http.MethodDelete, support, testapp.Gina, "", 404},
 		{"a guest deleting a session", http.MethodDelete, support, "", "", 404},
 		{"a banned user deleting a session", http.MethodDelete, closed, testapp.Ben, "", 401},

@@ -26,24 +26,29 @@ const (
 
 func init() {
 	m.Register(func(app core.App) error {
-		return rewriteSessionUpdateRule(app, ownerEdits, ownerEditsOpen)
+		return rewriteSessionRule(app, "update", ownerEdits, ownerEditsOpen)
 	}, func(app core.App) error {
-		return rewriteSessionUpdateRule(app, ownerEditsOpen, ownerEdits)
+		return rewriteSessionRule(app, "update", ownerEditsOpen, ownerEdits)
 	})
 }
 
-// rewriteSessionUpdateRule replaces old with new in the chat_sessions
-// update rule; a rule without old (an operator rewrote it) is an error, not
-// a rule left as it was.
-func rewriteSessionUpdateRule(app core.App, old, new string) error {
+// rewriteSessionRule replaces old with new in the chat_sessions rule of
+// action ("update" or "delete"); a rule without old (an operator rewrote
+// it) is an error, not a rule left as it was.
+func rewriteSessionRule(app core.App, action, old, new string) error {
 	sessions, err := app.FindCollectionByNameOrId("chat_sessions")
 	if err != nil {
 		return err
 	}
-	if sessions.UpdateRule == nil || !strings.Contains(*sessions.UpdateRule, old) {
-		return fmt.Errorf("the chat_sessions update rule does not have the owner's part %q: rewrite it by hand", old)
+	rules := map[string]**string{"update": &sessions.UpdateRule, "delete": &sessions.DeleteRule}
+	target, ok := rules[action]
+	if !ok {
+		return fmt.Errorf("no chat_sessions rule for action %q", action)
 	}
-	rule := strings.Replace(*sessions.UpdateRule, old, new, 1)
-	sessions.UpdateRule = &rule
+	if *target == nil || !strings.Contains(**target, old) {
+		return fmt.Errorf("the chat_sessions %s rule does not have the owner's part %q: rewrite it by hand", action, old)
+	}
+	rule := strings.Replace(**target, old, new, 1)
+	*target = &rule
 	return app.Save(sessions)
 }

@@ -365,3 +365,27 @@ func TestStaleBanFieldsCleared(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyGroupsDeletedByOwners checks that after 1795900890 the
+// chat_sessions delete rule lets an owner delete a group only, and that
+// reverting it gives back the owner's rule for every session. Who may
+// delete what is the chat package's tests'.
+func TestOnlyGroupsDeletedByOwners(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	deleteRule := func() string {
+		c, err := app.FindCollectionByNameOrId("chat_sessions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *c.DeleteRule
+	}
+	if got := deleteRule(); !strings.Contains(got, `owner = @request.auth.id && kind = "group"`) {
+		t.Fatalf("after up the owner deletes more than groups: %s", got)
+	}
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900890_support_sessions_kept.go")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := deleteRule(), `@request.auth.collectionName = "users" && @request.auth.banned = false && owner = @request.auth.id`; got != want {
+		t.Fatalf("after down:\n got %s\nwant %s", got, want)
+	}
+}

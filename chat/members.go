@@ -111,7 +111,8 @@ func leaveSession(e *core.RequestEvent) error {
 // member who has been in it longest, the first of members (until
 // 2026-12-03 the owner could not leave, and a deleted owner left a group
 // that nobody could rename, close or delete). The last member to go
-// deletes the group, with its messages.
+// deletes the group, with its messages. With user "" nobody leaves: a
+// group without owner gets the one a leave would give it (HandOverOwnerless).
 func leaveGroup(tx core.App, session *core.Record, user string) error {
 	rest := slices.DeleteFunc(session.GetStringSlice("members"), func(id string) bool { return id == user })
 	if len(rest) == 0 {
@@ -139,4 +140,24 @@ func handOverGroups(e *core.RecordEvent) error {
 		}
 		return nil
 	})
+}
+
+// HandOverOwnerless gives every group chat left without an owner the
+// owner its next leave would give it (leaveGroup, with nobody leaving):
+// the member there longest. A group left without members is deleted with
+// its messages, as the last leave deletes it. Such groups are what a
+// deleted owner left until 2026-12-03, repaired until then only at their
+// next leave (migration 1795900891). Support chats without owner (a
+// deleted member's) stay, for the admins.
+func HandOverOwnerless(app core.App) error {
+	ownerless, err := app.FindAllRecords(Sessions, dbx.HashExp{"owner": "", "kind": KindGroup})
+	if err != nil {
+		return fmt.Errorf("finding the group chats without owner: %w", err)
+	}
+	for _, session := range ownerless {
+		if err := leaveGroup(app, session, ""); err != nil {
+			return fmt.Errorf("handing over chat %s, which had no owner: %w", session.Id, err)
+		}
+	}
+	return nil
 }

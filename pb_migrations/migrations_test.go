@@ -289,7 +289,9 @@ func TestChatNoticesNameTheirMessage(t *testing.T) {
 	// parents' triggers, migration 1795900836)
 	insert("users", dbx.Params{"id": "alice0000000001", "email": "alice@example.com", "tokenKey": "alice-token-key", "password": "x"})
 	for _, id := range []string{"session00000001", "session00000002", "session00000003"} {
-		insert("chat_sessions", dbx.Params{"id": id, "name": id, "kind": "group"})
+		// owned: 1795900891 deletes a group without owner nor members
+		insert("chat_sessions", dbx.Params{"id": id, "name": id, "kind": "group",
+			"owner": "alice0000000001", "members": `["alice0000000001"]`})
 	}
 	at := func(second int) string { return fmt.Sprintf("2026-12-01 10:00:%02d.000Z", second) }
 	for _, m := range []struct{ id, session, author, content, created string }{
@@ -387,5 +389,68 @@ func TestOnlyGroupsDeletedByOwners(t *testing.T) {
 	}
 	if got, want := deleteRule(), `@request.auth.collectionName = "users" && @request.auth.banned = false && owner = @request.auth.id`; got != want {
 		t.Fatalf("after down:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestOwnerlessGroupsHandedOver: 1795900891 gives a group left without an
+// owner (by a deleted owner, before leaves handed groups over) the member
+// there longest, as a leave does, and deletes one left without members
+// with its messages and read marks, as the last leave does; a support chat
+// without owner and an owned group stay as they were.
+func TestOwnerlessGroupsHandedOver(t *testing.T) {
+	app := testapp.New(t)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900891_ownerless_groups.go")); err != nil {
+		t.Fatal(err)
+	}
+	alice, bob, gina := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
+	insert := func(table string, row dbx.Params) {
+		t.Helper()
+		if _, err := app.DB().Insert(table, row).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// as the code before the handover left them: written in SQL, past the hooks
+	for _, s := range []struct{ id, kind, owner, members string }{
+		{"ownerlessgroup1", "group", "", `["` + gina + `","` + bob + `"]`},
+		{"emptygroup00001", "group", "", `[]`},
+		{"ownerlesssuppor", "support", "", `[]`},
+		{"ownedgroup00001", "group", alice, `["` + alice + `","` + bob + `"]`},
+	} {
+		insert("chat_sessions", dbx.Params{"id": s.id, "name": s.id, "kind": s.kind, "owner": s.owner, "members": s.members})
+		insert("chats", dbx.Params{"id": "msg" + s.id[:12], "session": s.id, "author": bob, "content": "hello", "is_visible": true})
+		insert("chat_reads", dbx.Params{"id": "read" + s.id[:11], "session": s.id, "user": bob, "last_read_at": "2026-12-01 10:00:00.000Z"})
+	}
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+
+	for id, want := range map[string]struct{ owner, members string }{
+		"ownerlessgroup1": {gina, gina + "," + bob},
+		"ownerlesssuppor": {"", ""},
+		"ownedgroup00001": {alice, alice + "," + bob},
+	} {
+		s, err := app.FindRecordById("chat_sessions", id)
+		if err != nil {
+			t.Fatalf("session %s is gone: %v", id, err)
+		}
+		if got := s.GetString("owner"); got != want.owner {
+			t.Errorf("session %s: owner %q, want %q", id, got, want.owner)
+		}
+		if got := strings.Join(s.GetStringSlice("members"), ","); got != want.members {
+			t.Errorf("session %s: members %s, want %s", id, got, want.members)
+		}
+	}
+	if _, err := app.FindRecordById("chat_sessions", "emptygroup00001"); err == nil {
+		t.Error("the group without members is still there")
+	}
+	for table, want := range map[string]int{"chats": 3, "chat_reads": 3} {
+		var left []string
+		if err := app.DB().Select("session").From(table).Column(&left); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != want || slices.Contains(left, "emptygroup00001") {
+			t.Errorf("%s left: %v, want the 3 of the sessions kept", table, left)
+		}
 	}
 }

@@ -180,11 +180,25 @@ func TestUsersBanUnban(t *testing.T) {
 			u.GetDateTime("banned_until"), u.TokenKey() != tokenKey)
 	}
 
+	// banned again without --until: permanent, with the new reason
+	if out, err := testapp.RunCLI(t, app, "users", "ban", "alice", "--reason", "spam again"); err != nil || !strings.Contains(out, "(permanent)") {
+		t.Fatalf("ban again: %v %q", err, out)
+	}
+	if u := user(t, app, "alice@example.com"); !u.GetBool("banned") || u.GetString("ban_reason") != "spam again" ||
+		!u.GetDateTime("banned_until").IsZero() {
+		t.Fatalf("after a permanent ban: %v %q %v", u.GetBool("banned"), u.GetString("ban_reason"), u.GetDateTime("banned_until"))
+	}
+
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "alice", "--until", "2099-05-01 12:00"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := testapp.RunCLI(t, app, "users", "unban", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if u := user(t, app, "alice@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" {
-		t.Fatal("unban did not lift the ban")
+	// the ban's end and reason go with it (the users model hooks clear them)
+	if u := user(t, app, "alice@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" ||
+		!u.GetDateTime("banned_until").IsZero() {
+		t.Fatalf("after unban: %v %q %v", u.GetBool("banned"), u.GetString("ban_reason"), u.GetDateTime("banned_until"))
 	}
 
 	for _, c := range []struct {
@@ -203,7 +217,8 @@ func TestUsersBanUnban(t *testing.T) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.msg)
 		}
 	}
-	if user(t, app, "bob@example.com").GetBool("banned") {
+	if u := user(t, app, "bob@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" ||
+		!u.GetDateTime("banned_until").IsZero() {
 		t.Fatal("a refused ban changed bob")
 	}
 }

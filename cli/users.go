@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"text/tabwriter"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
@@ -91,16 +90,15 @@ func usersBanCommand(app core.App) *cobra.Command {
 			if len([]rune(reason)) > 512 {
 				return fmt.Errorf("the reason is %d characters long; 512 at most", len([]rune(reason)))
 			}
+			// the users model hooks refuse an end in the past (hooks/bans.go
+			// settleBanFields), as for the API and the dashboard
 			user.Set("banned", true)
 			user.Set("ban_reason", reason)
-			user.Set("banned_until", "")
+			user.Set("banned_until", "") // permanent, also for a user banned until a date
 			if until != "" {
 				t, err := parseDate(until)
 				if err != nil {
 					return err
-				}
-				if !t.After(time.Now()) {
-					return fmt.Errorf("--until %s is in the past; a ban must end in the future", until)
 				}
 				user.Set("banned_until", t)
 			}
@@ -129,9 +127,7 @@ func usersUnbanCommand(app core.App) *cobra.Command {
 			if !user.GetBool("banned") {
 				return fmt.Errorf("%s is not banned", user.Email())
 			}
-			user.Set("banned", false)
-			user.Set("ban_reason", "")
-			user.Set("banned_until", "")
+			user.Set("banned", false) // the save clears the ban's end and reason (hooks/bans.go settleBanFields)
 			if err := app.Save(user); err != nil {
 				return fmt.Errorf("unbanning %s: %w", args[0], err)
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/testapp"
@@ -135,6 +136,43 @@ func TestNamesAsStored(t *testing.T) {
 		if b, _ := app.CountRecords("boards"); b != boards {
 			t.Errorf("%v: boards %d -> %d", c.args, boards, b)
 		}
+	}
+}
+
+// TestLegacyLookAlikesByTheirOwnSpelling: names stored before they were
+// kept in NFKC (a full-width ｊａｎｅ beside jane, a decomposed 민수 beside
+// the composed one) are found by the spelling `users list` shows: a ban,
+// a password reset or a grant lands on that account, not on the one it
+// looks like. Until 2026-12-03 each landed on the other.
+func TestLegacyLookAlikesByTheirOwnSpelling(t *testing.T) {
+	app := testapp.New(t)
+	const minsuNFD = "\u1106\u1175\u11ab\u1109\u116e"
+	// as the versions before access.Names stored them (raw SQL: Names would fold them now)
+	for email, name := range map[string]string{"alice@example.com": "ｊａｎｅ", "bob@example.com": "jane", "ben@example.com": minsuNFD, "gina@example.com": "민수"} {
+		if _, err := app.DB().NewQuery("UPDATE users SET name = {:name} WHERE email = {:email}").
+			Bind(dbx.Params{"name": name, "email": email}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "ｊａｎｅ", "--reason", "impersonation"); err != nil {
+		t.Fatal(err)
+	}
+	if !user(t, app, "alice@example.com").GetBool("banned") || user(t, app, "bob@example.com").GetBool("banned") {
+		t.Fatalf("ban ｊａｎｅ: alice (ｊａｎｅ) banned %v, bob (jane) banned %v", user(t, app, "alice@example.com").GetBool("banned"), user(t, app, "bob@example.com").GetBool("banned"))
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "reset-password", minsuNFD); err != nil {
+		t.Fatal(err)
+	}
+	if ben, gina := user(t, app, "ben@example.com"), user(t, app, "gina@example.com"); ben.ValidatePassword(testapp.Password) || !gina.ValidatePassword(testapp.Password) {
+		t.Fatalf("reset-password of the decomposed 민수: ben's (decomposed) password kept %v, gina's (composed) %v",
+			ben.ValidatePassword(testapp.Password), gina.ValidatePassword(testapp.Password))
+	}
+	// typed in another case or form, the name in the stored form is found
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "JANE"); err != nil {
+		t.Fatal(err)
+	}
+	if !user(t, app, "bob@example.com").GetBool("banned") {
+		t.Fatal("ban JANE: bob (jane) is not banned")
 	}
 }
 

@@ -178,17 +178,26 @@ const (
 // NameForm is the form Names stores a name in.
 func NameForm(name string) string { return norm.NFKC.String(name) }
 
-// FindByName finds the record of collection named name, compared as the
-// unique index compares names (COLLATE NOCASE) in the form Names stores
-// them: an operator or a member typing a name as it was typed at sign-up
-// (full-width, decomposed Hangul) finds it.
+// FindByName finds the record of collection named name: the name as
+// stored first, exactly, then in any case (as the unique index compares,
+// COLLATE NOCASE), then in the form Names stores names in — an operator or
+// a member typing a name as it was typed at sign-up (full-width,
+// decomposed Hangul) finds it. A name stored before Names (a full-width
+// ｊａｎｅ beside jane) is found by its own spelling: until 2026-12-03 the
+// CLI's `users ban ｊａｎｅ` banned jane, the member it impersonated.
 func FindByName(app core.App, collection, name string) (*core.Record, error) {
-	record := &core.Record{}
-	err := app.RecordQuery(collection).
-		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": NameForm(name)})).
-		Limit(1).
-		One(record)
-	return record, err
+	var err error
+	for _, exp := range []dbx.Expression{
+		dbx.NewExp("[[name]] = {:name}", dbx.Params{"name": name}),
+		dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name}),
+		dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": NameForm(name)}),
+	} {
+		record := &core.Record{}
+		if err = app.RecordQuery(collection).AndWhere(exp).Limit(1).One(record); err == nil {
+			return record, nil
+		}
+	}
+	return nil, err
 }
 
 // Emails keeps email fields in EmailForm, for every writer (sign-up, the

@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -19,16 +17,9 @@ const fileNeedsUser = ` && (@request.context != "protectedFile" || @request.auth
 
 func init() {
 	m.Register(func(app core.App) error {
-		return eachAttachmentsViewRule(app, func(rule string) string {
-			return "(" + rule + ")" + fileNeedsUser
-		})
+		return eachAttachmentsViewRule(app, func(rule string) string { return andClause(rule, fileNeedsUser, true) })
 	}, func(app core.App) error {
-		return eachAttachmentsViewRule(app, func(rule string) string {
-			if inner, ok := strings.CutSuffix(rule, fileNeedsUser); ok && strings.HasPrefix(inner, "(") && strings.HasSuffix(inner, ")") {
-				return inner[1 : len(inner)-1]
-			}
-			return rule
-		})
+		return eachAttachmentsViewRule(app, func(rule string) string { return withoutClause(rule, fileNeedsUser, true) })
 	})
 }
 

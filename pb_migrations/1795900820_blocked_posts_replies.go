@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -17,9 +15,9 @@ const postNotBlocked = ` && (@request.auth.id = "" || @request.auth.role = "admi
 
 func init() {
 	m.Register(func(app core.App) error {
-		return eachPostChildReadRule(app, func(rule string) string { return rule + postNotBlocked })
+		return eachPostChildReadRule(app, func(rule string) string { return andClause(rule, postNotBlocked, false) })
 	}, func(app core.App) error {
-		return eachPostChildReadRule(app, func(rule string) string { return strings.TrimSuffix(rule, postNotBlocked) })
+		return eachPostChildReadRule(app, func(rule string) string { return withoutClause(rule, postNotBlocked, false) })
 	})
 }
 

@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -15,11 +13,9 @@ const anonymousLikes = ` && (post.anonymous_author = "" || user = @request.auth.
 
 func init() {
 	m.Register(func(app core.App) error {
-		return rewriteLikesReadRules(app, func(rule string) string { return "(" + rule + ")" + anonymousLikes })
+		return rewriteLikesReadRules(app, func(rule string) string { return andClause(rule, anonymousLikes, true) })
 	}, func(app core.App) error {
-		return rewriteLikesReadRules(app, func(rule string) string {
-			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(rule, anonymousLikes), "("), ")")
-		})
+		return rewriteLikesReadRules(app, func(rule string) string { return withoutClause(rule, anonymousLikes, true) })
 	})
 }
 

@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -29,11 +27,9 @@ const (
 
 func init() {
 	m.Register(func(app core.App) error {
-		return rewriteBlockedOwnerRules(app, func(rule, clause string) string { return "(" + rule + ")" + clause })
+		return rewriteBlockedOwnerRules(app, func(rule, clause string) string { return andClause(rule, clause, true) })
 	}, func(app core.App) error {
-		return rewriteBlockedOwnerRules(app, func(rule, clause string) string {
-			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(rule, clause), "("), ")")
-		})
+		return rewriteBlockedOwnerRules(app, func(rule, clause string) string { return withoutClause(rule, clause, true) })
 	})
 }
 

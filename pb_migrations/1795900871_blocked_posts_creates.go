@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -17,11 +15,9 @@ import (
 // the same as for a missing or unreadable post.
 func init() {
 	m.Register(func(app core.App) error {
-		return eachPostChildCreateRule(app, func(rule string) string { return "(" + rule + ")" + postNotBlocked })
+		return eachPostChildCreateRule(app, func(rule string) string { return andClause(rule, postNotBlocked, true) })
 	}, func(app core.App) error {
-		return eachPostChildCreateRule(app, func(rule string) string {
-			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(rule, postNotBlocked), "("), ")")
-		})
+		return eachPostChildCreateRule(app, func(rule string) string { return withoutClause(rule, postNotBlocked, true) })
 	})
 }
 

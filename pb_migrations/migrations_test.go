@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -188,6 +189,201 @@ func TestFileDownloadsNeedAUser(t *testing.T) {
 			t.Errorf("%s view rule after down is not its list rule:\n%s\n%s", name, down[name], down[name+" list"])
 		}
 	}
+}
+
+// narrowings are the migrations that narrow API rules with a clause, each
+// rule ("collection.action") with its clause as the migration wrote it,
+// and whether the migration put the rule in parentheses first.
+var narrowings = []struct {
+	file   string
+	parens bool
+	rules  map[string]string
+}{
+	{"1795900800_file_token.go", true, map[string]string{
+		"posts.view":    fileNeedsUser,
+		"comments.view": fileNeedsUser,
+	}},
+	{"1795900820_blocked_posts_replies.go", false, map[string]string{
+		"comments.list":   postNotBlocked,
+		"comments.view":   postNotBlocked,
+		"post_likes.list": postNotBlocked,
+		"post_likes.view": postNotBlocked,
+	}},
+	{"1795900850_anonymous_likes.go", true, map[string]string{
+		"post_likes.list": anonymousLikes,
+		"post_likes.view": anonymousLikes,
+	}},
+	{"1795900866_blocked_owners_groups.go", true, map[string]string{
+		"chat_sessions.list": sessionOwnerNotBlocked,
+		"chat_sessions.view": sessionOwnerNotBlocked,
+		"chats.list":         chatOwnerNotBlocked,
+		"chats.view":         chatOwnerNotBlocked,
+		"chats.create":       chatOwnerNotBlocked,
+		"chats.update":       chatOwnerNotBlocked,
+		"chats.delete":       chatOwnerNotBlocked,
+		"notifications.list": noticeOwnerNotBlocked,
+		"notifications.view": noticeOwnerNotBlocked,
+	}},
+	{"1795900871_blocked_posts_creates.go", true, map[string]string{
+		"comments.create":   postNotBlocked,
+		"post_likes.create": postNotBlocked,
+		"bookmarks.create":  postNotBlocked,
+	}},
+}
+
+// The clauses, written out again (not the migrations' constants).
+const (
+	fileNeedsUser          = ` && (@request.context != "protectedFile" || @request.auth.id != "")`
+	postNotBlocked         = ` && (@request.auth.id = "" || @request.auth.role = "admin" || post.author = "" || @request.auth.blocking !~ post.author)`
+	anonymousLikes         = ` && (post.anonymous_author = "" || user = @request.auth.id || @request.auth.role = "admin")`
+	sessionOwnerNotBlocked = ` && (@request.auth.role = "admin" || owner = "" || @request.auth.blocking !~ owner)`
+	chatOwnerNotBlocked    = ` && (@request.auth.role = "admin" || session.owner = "" || @request.auth.blocking !~ session.owner)`
+	noticeOwnerNotBlocked  = ` && (session = "" || @request.auth.role = "admin" || session.owner = "" || @request.auth.blocking !~ session.owner)`
+)
+
+// TestNarrowedRules: each migration that narrows a rule with a clause
+// narrows a non-empty rule to the very bytes it did before empty rules were
+// handled ("(" + rule + ")" + clause; 1795900820: rule + clause), the rules
+// as the migrations before it leave them and an operator's alike; it
+// narrows an empty rule (everyone, a dashboard choice) to the clause alone,
+// where it stopped the upgrade with "empty filter expression"; and it keeps
+// a nil rule (superusers only) nil. Its revert gives back each rule as it
+// was.
+func TestNarrowedRules(t *testing.T) {
+	const operators = `@request.auth.id != "" || id != ""`
+	for _, n := range narrowings {
+		t.Run(n.file, func(t *testing.T) {
+			app := testapp.NewEmpty(t)
+			if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, n.file)); err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == n.file })
+			migration := core.AppMigrations.Items()[i]
+			found := rulesOf(t, app, n.rules)
+
+			for _, c := range []struct {
+				name string
+				rule func(found *string) *string
+			}{
+				{"as found", func(found *string) *string { return found }},
+				{"an operator's", func(*string) *string { r := operators; return &r }},
+				{"empty", func(*string) *string { return new(string) }},
+				{"nil", func(*string) *string { return nil }},
+			} {
+				before := map[string]*string{}
+				for key := range n.rules {
+					before[key] = c.rule(found[key])
+				}
+				setRules(t, app, before)
+				if err := migration.Up(app); err != nil {
+					t.Fatalf("%s rules: up: %v", c.name, err)
+				}
+				after := rulesOf(t, app, n.rules)
+				for key, clause := range n.rules {
+					var want *string
+					switch {
+					case before[key] == nil:
+					case *before[key] == "":
+						bare := strings.TrimPrefix(clause, " && ")
+						want = &bare
+					case n.parens:
+						old := "(" + *before[key] + ")" + clause
+						want = &old
+					default:
+						old := *before[key] + clause
+						want = &old
+					}
+					if !sameRule(after[key], want) {
+						t.Errorf("%s rules: %s after up:\n got %s\nwant %s", c.name, key, show(after[key]), show(want))
+					}
+				}
+				if err := migration.Down(app); err != nil {
+					t.Fatalf("%s rules: down: %v", c.name, err)
+				}
+				for key, rule := range rulesOf(t, app, n.rules) {
+					if !sameRule(rule, before[key]) {
+						t.Errorf("%s rules: %s after down:\n got %s\nwant %s", c.name, key, show(rule), show(before[key]))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEmptyRulesUpgrade: a data dir from before 1795900800 whose narrowed
+// rules were all set to everyone ("") in the dashboard migrates up to the
+// newest migration, and none of those rules is left open to everyone.
+func TestEmptyRulesUpgrade(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, narrowings[0].file)); err != nil {
+		t.Fatal(err)
+	}
+	empty := map[string]*string{}
+	for _, n := range narrowings {
+		for key := range n.rules {
+			empty[key] = new(string)
+		}
+	}
+	setRules(t, app, empty)
+	if _, err := runner.Up(); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	for key, rule := range rulesOf(t, app, empty) {
+		if rule == nil || *rule == "" {
+			t.Errorf("%s after up: %s", key, show(rule))
+		}
+	}
+}
+
+// rulePointer is the field of c holding the rule of action.
+func rulePointer(t *testing.T, c *core.Collection, action string) **string {
+	t.Helper()
+	p, ok := map[string]**string{"list": &c.ListRule, "view": &c.ViewRule, "create": &c.CreateRule, "update": &c.UpdateRule, "delete": &c.DeleteRule}[action]
+	if !ok {
+		t.Fatalf("no rule %q", action)
+	}
+	return p
+}
+
+// rulesOf reads the rules named by keys ("collection.action").
+func rulesOf[V any](t *testing.T, app core.App, keys map[string]V) map[string]*string {
+	t.Helper()
+	rules := map[string]*string{}
+	for key := range keys {
+		name, action, _ := strings.Cut(key, ".")
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules[key] = *rulePointer(t, c, action)
+	}
+	return rules
+}
+
+// setRules saves the rules ("collection.action": rule) as the dashboard does.
+func setRules(t *testing.T, app core.App, rules map[string]*string) {
+	t.Helper()
+	for key, rule := range rules {
+		name, action, _ := strings.Cut(key, ".")
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*rulePointer(t, c, action) = rule
+		if err := app.Save(c); err != nil {
+			t.Fatalf("set %s: %v", key, err)
+		}
+	}
+}
+
+func sameRule(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func show(rule *string) string {
+	if rule == nil {
+		return "nil"
+	}
+	return strconv.Quote(*rule)
 }
 
 // TestEmailsIgnoreCase: the migration stops, changing nothing and naming

@@ -386,6 +386,64 @@ func show(rule *string) string {
 	return strconv.Quote(*rule)
 }
 
+// TestStaleTrainingStartsRow: a data dir that ran 1900770 recorded the
+// training starts table as 1795900840_ai_training_starts.go, renamed
+// 1795900845 since. 1795900845 takes that row over (deletes it, again
+// without harm), so that its revert, which drops the table, leaves no row
+// saying the table is there, and the older binary started on the reverted
+// dir makes it again.
+func TestStaleTrainingStartsRow(t *testing.T) {
+	const stale, table = "1795900840_ai_training_starts.go", "_madang_training_starts"
+	app := testapp.NewEmpty(t)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900845_ai_training_starts.go")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB().Insert(core.DefaultMigrationsTable, dbx.Params{"file": stale, "applied": 1}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	applied := func() []string {
+		var files []string
+		if err := app.DB().Select("file").From(core.DefaultMigrationsTable).Column(&files); err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	before := len(applied())
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+	files := applied()
+	if slices.Contains(files, stale) || len(files) != before-1+downTo(t, "1795900845_ai_training_starts.go") {
+		t.Fatalf("after up: %d rows (%d before, the stale row kept: %v)", len(files), before, slices.Contains(files, stale))
+	}
+	if !app.HasTable(table) {
+		t.Fatal("no training starts table after up")
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1795900845_ai_training_starts.go" })
+	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+
+	if _, err := runner.Down(downTo(t, "1795900845_ai_training_starts.go")); err != nil {
+		t.Fatal(err)
+	}
+	if app.HasTable(table) {
+		t.Fatal("the training starts table is left after down")
+	}
+	var older core.MigrationsList // 1900770's migration, as it was
+	older.Register(func(app core.App) error {
+		_, err := app.DB().NewQuery("CREATE TABLE IF NOT EXISTS " + table + " (model TEXT PRIMARY KEY NOT NULL, starts INTEGER NOT NULL DEFAULT 0)").Execute()
+		return err
+	}, nil, stale)
+	if _, err := core.NewMigrationsRunner(app, older).Up(); err != nil {
+		t.Fatal(err)
+	}
+	if !app.HasTable(table) {
+		t.Fatal("the older binary's migration did not make the training starts table again")
+	}
+}
+
 // TestEmailsIgnoreCase: the migration stops, changing nothing and naming
 // the accounts, on a data dir where two accounts' emails differ only in
 // case; without such a pair it lowercases the stored emails, and the

@@ -137,6 +137,73 @@ func TestBlockersDoNotWriteUnderBlockedPosts(t *testing.T) {
 	}
 }
 
+// TestBlockersDoNotEditUnderBlockedPosts: who blocked a post's writer
+// cannot edit the comments they wrote under it before the block either
+// (the same 404 as for a missing comment, nothing changed), but still
+// deletes them, unlikes and un-bookmarks; unblocked, they edit again.
+// Others, and an admin who blocked the writer, edit as before (the create
+// refusal spares admins too). Until 2026-12-03 the blocker's edit was saved
+// with 200, a way to keep talking in the blocked member's thread.
+func TestBlockersDoNotEditUnderBlockedPosts(t *testing.T) {
+	app, base := server(t)
+	bobPost := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), bob, "bob writes").Id
+	comment := func(who string) string {
+		return mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who,
+			map[string]any{"post": bobPost, "content": who + " was here"}, 200).Body["id"].(string)
+	}
+	kept, removed, ginas, adams := comment(testapp.Alice), comment(testapp.Alice), comment(testapp.Gina), comment(testapp.Adam)
+	like := mustCall(t, base, http.MethodPost, "/api/collections/post_likes/records", testapp.Alice, map[string]any{"post": bobPost, "user": alice}, 200).Body["id"].(string)
+	bookmark := mustCall(t, base, http.MethodPost, "/api/collections/bookmarks/records", testapp.Alice, map[string]any{"post": bobPost}, 200).Body["id"].(string)
+	block := mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Alice, map[string]any{"blocked": bob}, 200).Body["id"].(string)
+	mustCall(t, base, http.MethodPost, "/api/collections/blocks/records", testapp.Adam, map[string]any{"blocked": bob}, 200)
+
+	edit := func(who, id, content string) testapp.Response {
+		return call(t, base, http.MethodPatch, "/api/collections/comments/records/"+id, who, map[string]any{"content": content})
+	}
+	contentOf := func(id string) string {
+		c, err := app.FindRecordById("comments", id)
+		if err != nil {
+			t.Fatalf("comment %s: %v", id, err)
+		}
+		return c.GetString("content")
+	}
+	missing := edit(testapp.Alice, "nosuchcomment00", "bob, listen")
+	if missing.Status != 404 {
+		t.Fatalf("editing a missing comment: %d %s", missing.Status, missing.Raw)
+	}
+	snap := testapp.TakeSnapshot(t, app, "comments", "posts", "notifications")
+	for _, body := range []map[string]any{{"content": "bob, listen"}, {"is_visible": false}} {
+		r := call(t, base, http.MethodPatch, "/api/collections/comments/records/"+kept, testapp.Alice, body)
+		if r.Status != 404 || r.Raw != missing.Raw {
+			t.Errorf("alice's edit %v of her comment under the post of bob, whom she blocked: %d %s, want the missing comment's %s", body, r.Status, r.Raw, missing.Raw)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
+	for who, id := range map[string]string{testapp.Gina: ginas, testapp.Adam: adams} {
+		if r := edit(who, id, who+" edits"); r.Status != 200 || contentOf(id) != who+" edits" {
+			t.Errorf("%s's edit under bob's post: %d %s, stored %q", who, r.Status, r.Raw, contentOf(id))
+		}
+	}
+	// an admin still edits anyone's comment there, as before
+	if r := edit(testapp.Adam, ginas, "adam edits gina's"); r.Status != 200 || contentOf(ginas) != "adam edits gina's" {
+		t.Errorf("adam's edit of gina's comment: %d %s", r.Status, r.Raw)
+	}
+
+	// what alice wrote or did there, she can still take back
+	for _, d := range []struct{ collection, id string }{{"comments", removed}, {"post_likes", like}, {"bookmarks", bookmark}} {
+		mustCall(t, base, http.MethodDelete, "/api/collections/"+d.collection+"/records/"+d.id, testapp.Alice, nil, 204)
+		if _, err := app.FindRecordById(d.collection, d.id); err == nil {
+			t.Errorf("alice's deleted %s %s is still stored", d.collection, d.id)
+		}
+	}
+
+	mustCall(t, base, http.MethodDelete, "/api/collections/blocks/records/"+block, testapp.Alice, nil, 204)
+	if r := edit(testapp.Alice, kept, "alice edits again"); r.Status != 200 || contentOf(kept) != "alice edits again" {
+		t.Errorf("unblocked, alice's edit: %d %s, stored %q", r.Status, r.Raw, contentOf(kept))
+	}
+}
+
 // TestBlockingIsQuiet: blocking and unblocking send no event of the
 // blocker's users record (its public fields do not change; the event would
 // tell its subscribers when they blocked someone), and still take effect

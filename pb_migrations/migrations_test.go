@@ -708,3 +708,30 @@ func TestOwnerlessGroupsHandedOver(t *testing.T) {
 		}
 	}
 }
+
+// TestCommentEditsLeaveBlockedPostsOut: 1795900892 adds the blocked
+// writers' clause to the comments update rule only (the delete rule, the
+// same rule until then, stays), and reverting it gives back the update
+// rule as it was. Who may edit what is the community package's tests'.
+func TestCommentEditsLeaveBlockedPostsOut(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	rules := func() (update, del string) {
+		c, err := app.FindCollectionByNameOrId("comments")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *c.UpdateRule, *c.DeleteRule
+	}
+	const clause = "@request.auth.blocking !~ post.author"
+	update, del := rules()
+	if !strings.HasPrefix(update, "("+del+")") || !strings.HasSuffix(update, clause+")") || strings.Contains(del, clause) {
+		t.Fatalf("after up:\nupdate %s\ndelete %s", update, del)
+	}
+
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900892_blocked_posts_edits.go")); err != nil {
+		t.Fatal(err)
+	}
+	if update, del := rules(); update != del {
+		t.Fatalf("after down the update rule is not the delete rule:\nupdate %s\ndelete %s", update, del)
+	}
+}

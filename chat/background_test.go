@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -119,27 +120,41 @@ func waitIdle(t *testing.T, b *background) {
 
 // The presence list is computed once for the subscribers who come before
 // the publisher's first round, and kept as the last sent; a failure is
-// not kept.
+// not kept. Each distinct payload is encoded once: readers who hide
+// nobody, or hide members who are not online, share one.
 func TestPresenceListIsComputedOnce(t *testing.T) {
-	s := &presenceState{last: map[string][]byte{}}
-	calls := 0
-	of := func(id string) ([]byte, error) {
+	s := newPresenceState()
+	calls, encoded := 0, 0
+	encode := func(online []string) ([]byte, error) {
+		encoded++
+		return json.Marshal(online)
+	}
+	of := func(id string) (*presenceList, error) {
 		calls++
 		if id == "broken" {
 			return nil, errors.New("no such session")
 		}
-		return []byte(`{"online":[]}`), nil
+		return newPresenceList([]string{"a", "b", "c"}, []string{"b", "a"}, encode), nil
 	}
-	for range 3 {
-		if data, err := s.current("s1", of); err != nil || string(data) != `{"online":[]}` {
-			t.Fatalf("current: %s, %v", data, err)
+	for _, c := range []struct {
+		hidden map[string]bool
+		want   string
+	}{
+		{nil, `["a","b"]`},
+		{map[string]bool{"c": true}, `["a","b"]`}, // c is not online
+		{map[string]bool{"b": true}, `["a"]`},
+		{map[string]bool{"b": true, "c": true}, `["a"]`},
+		{nil, `["a","b"]`},
+	} {
+		if data, err := s.current("s1", of, c.hidden); err != nil || string(data) != c.want {
+			t.Fatalf("current hiding %v: %s, %v; want %s", c.hidden, data, err, c.want)
 		}
 	}
-	if calls != 1 {
-		t.Errorf("three subscribers computed the list %d times, want once", calls)
+	if calls != 1 || encoded != 2 {
+		t.Errorf("five subscribers computed the list %d times and %d payloads, want once and 2", calls, encoded)
 	}
 	for range 2 {
-		if _, err := s.current("broken", of); err == nil {
+		if _, err := s.current("broken", of, nil); err == nil {
 			t.Fatal("a failed list was returned")
 		}
 	}

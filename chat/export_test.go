@@ -75,3 +75,10 @@ func (b *background) idleWithin(timeout time.Duration) bool {
 	}
 	return false
 }
+
+// PublishPresence runs a presence round now, as the server does every
+// PresenceEvery; it returns once that round's events are queued, and
+// after any round under way (rounds take turns).
+func PublishPresence(app core.App) {
+	hubOf(app).publishPresence()
+}

@@ -52,6 +52,8 @@ type hub struct {
 	gen     uint64                    // bumped by every invalidation (changedLocked)
 	warmed  map[authID]bool           // users whose warm-up (sse.go) stored its answers in this gen
 	typing  map[string]time.Time      // session+user → last typing broadcast
+
+	presence *presenceState // the presence lists last sent (presence.go)
 }
 
 type room struct {
@@ -79,6 +81,7 @@ func newHub(app core.App) *hub {
 		pending:      map[string]int{},
 		warmed:       map[authID]bool{},
 		typing:       map[string]time.Time{},
+		presence:     newPresenceState(),
 	}
 }
 
@@ -339,9 +342,12 @@ func (h *hub) sessionDeleted(sessionID string) {
 
 // userChanged follows a saved users record: a ban or a new token key (ban,
 // password change) ends the user's connections, as it ends their tokens;
-// any other change (role...) refreshes their auth and re-asks the rules.
+// any other change (role...) refreshes their auth and re-asks the rules,
+// and the next presence round sends them their lists again (a block
+// changes whom they see online, and comes here: blocks.go).
 func (h *hub) userChanged(user *core.Record) {
 	key := authKey(user)
+	h.presence.markStale(user.Id)
 	h.mu.Lock()
 	h.changedLocked()
 	for _, r := range h.rooms {

@@ -2,6 +2,8 @@ package chat_test
 
 import (
 	"cmp"
+	"maps"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -101,4 +103,80 @@ func assertPresence(t *testing.T, data map[string]any, named []string, count int
 	if !slices.Equal(got, named) || data["count"] != float64(count) {
 		t.Fatalf("presence named %d members %v, count %v; want %d members %v, count %d", len(got), got, data["count"], len(named), named, count)
 	}
+}
+
+// TestPresenceLeavesOutBlockedMembers: a member who blocked another does
+// not see them online, as they get none of their messages or typing: not
+// in the first list, not in the count, and a block or unblock while both
+// are online changes the blocker's list (theirs alone) at the next round.
+// The blocked member, the other members and an admin who blocked them see
+// no difference.
+func TestPresenceLeavesOutBlockedMembers(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice, bob, gina, adam := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob), testapp.ID(testapp.Gina), testapp.ID(testapp.Adam)
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "four", "kind": "group", "owner": alice, "members": []string{bob, gina, adam}})
+	topic := chat.PresenceTopic(session.Id)
+	block := func(who, blocked string) string {
+		r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", testapp.Token(who), map[string]any{"blocked": blocked})
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s blocking %s: %d %s", who, blocked, r.Status, r.Raw)
+		}
+		return r.Body["id"].(string)
+	}
+	bobsBlock := block(testapp.Bob, gina)
+	block(testapp.Adam, gina) // admins may block; they still see everything
+	// a round with no list followed yet: the blocks' marks (send bob and
+	// adam their lists again) are spent, so what follows is exact
+	chat.PublishPresence(app)
+
+	// all four online before anyone asks: the first list is computed for bob
+	ginaConn := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), "users/"+gina)
+	for _, who := range []string{testapp.Alice, testapp.Adam} {
+		testapp.OpenSSE(t, base, testapp.Token(who), "users/"+testapp.ID(who))
+	}
+	bobWatch := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), topic, testapp.SentinelTopic)
+	assertPresence(t, bobWatch.ExpectRecord(t, topic), []string{adam, alice, bob}, 3)
+	all := []string{adam, alice, bob, gina}
+	watches := map[string]*testapp.SSE{}
+	for _, who := range []string{testapp.Alice, testapp.Adam, testapp.Gina} {
+		watches[who] = testapp.OpenSSE(t, base, testapp.Token(who), topic, testapp.SentinelTopic)
+		assertPresence(t, watches[who].ExpectRecord(t, topic), all, 4)
+	}
+	// quiet: a round, forced or the server's, sent conns nothing new
+	quiet := func(conns ...*testapp.SSE) {
+		t.Helper()
+		chat.PublishPresence(app)
+		sentinel := testapp.Sentinel(t, app)
+		for _, c := range append(conns, slices.Collect(maps.Values(watches))...) {
+			c.ExpectOnly(t, sentinel)
+		}
+	}
+
+	// bob unblocks gina while both are online: his list gains her, nobody
+	// else's changes
+	if r := testapp.Call(t, http.MethodDelete, base+"/api/collections/blocks/records/"+bobsBlock, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob unblocking gina: %d %s", r.Status, r.Raw)
+	}
+	chat.PublishPresence(app)
+	assertPresence(t, bobWatch.ExpectRecord(t, topic), all, 4)
+	quiet(bobWatch)
+	// and blocks her again: she leaves his list
+	block(testapp.Bob, gina)
+	chat.PublishPresence(app)
+	assertPresence(t, bobWatch.ExpectRecord(t, topic), []string{adam, alice, bob}, 3)
+	quiet(bobWatch)
+
+	// gina goes: the others see it; bob's list, without her, is the same
+	ginaConn.Close()
+	watches[testapp.Gina].Close()
+	delete(watches, testapp.Gina)
+	for _, who := range []string{testapp.Alice, testapp.Adam} {
+		ev, ok := watches[who].Next(chat.PresenceEvery + 5*time.Second)
+		if !ok || ev.Topic() != topic {
+			t.Fatalf("%s after gina left: %v", who, ev)
+		}
+		assertPresence(t, ev.Data, []string{adam, alice, bob}, 3)
+	}
+	quiet(bobWatch)
 }

@@ -58,8 +58,11 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 	if err != nil {
 		return err
 	}
-	realtime.Publish(h.app, TypingTopic(sessionID), data, func(auth *core.Record) bool {
-		return auth != nil && auth.Id != user.Id && h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, user.Id)
+	realtime.Publish(h.app, TypingTopic(sessionID), func(auth *core.Record) []byte {
+		if auth == nil || auth.Id == user.Id || !h.mayRead(sessionID, auth) || access.HidesAuthor(h.app, auth, user.Id) {
+			return nil
+		}
+		return data
 	})
 
 	frame := encodeFrame(serverFrame{Type: "typing", Session: sessionID, User: &who})

@@ -48,7 +48,18 @@ func HasBlocked(app core.App, user, other string) bool {
 // which must say what the rules say: a cached map lookup, the role only
 // for who blocked the author.
 func HidesAuthor(app core.App, reader *core.Record, author string) bool {
-	return reader != nil && HasBlocked(app, reader.Id, author) && !SeesBlockedAuthors(reader)
+	return author != "" && HiddenAuthors(app, reader)[author]
+}
+
+// HiddenAuthors is the set of authors whose writing the read rules hide
+// from reader (HidesAuthor of each): whom they blocked, nobody for admins.
+// For deliveries that filter a list of people rather than ask about one
+// author (chat presence). Read only: the map is the cache's.
+func HiddenAuthors(app core.App, reader *core.Record) map[string]bool {
+	if reader == nil || reader.Id == "" || SeesBlockedAuthors(reader) {
+		return nil
+	}
+	return blockListOf(app, reader.Id)
 }
 
 // SeesBlockedAuthors tells whether reader reads what the authors they

@@ -172,9 +172,13 @@ func (p Prepared) Send() {
 
 // Publish sends data on a topic that is not a record's (e.g. a chat's
 // typing indicators) to the subscribers to that topic, with or without
-// options, whose auth to accepts.
-func Publish(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
-	publishTier(app, topic, data, to)
+// options: payload answers what each subscriber's auth gets, nil for
+// nothing. Most topics send everyone the same; a chat's presence leaves
+// out, for each reader, the members they blocked. Give the readers of one
+// payload the same slice: the tier sends one broadcast per distinct
+// payload.
+func Publish(app core.App, topic string, payload func(auth *core.Record) []byte) {
+	publishTier(app, topic, payload)
 	asked := newPrefixSet([]string{topic + "?"})
 	var subs []subscription
 	for _, client := range clientsOf(app) {
@@ -182,7 +186,8 @@ func Publish(app core.App, topic string, data []byte, to func(auth *core.Record)
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if !to(auth) {
+		data := payload(auth)
+		if data == nil {
 			continue
 		}
 		for _, s := range subs {

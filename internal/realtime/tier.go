@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -165,9 +166,10 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 	return out
 }
 
-// publishTier sends a non-record topic's data to its candidate readers on
-// the tier whose auth to accepts (Publish's decision, unchanged).
-func publishTier(app core.App, topic string, data []byte, to func(auth *core.Record) bool) {
+// publishTier sends a non-record topic's payloads to its candidate readers
+// on the tier (Publish's decision, unchanged), one broadcast per distinct
+// payload.
+func publishTier(app core.App, topic string, payload func(auth *core.Record) []byte) {
 	s := tierStateOf(app)
 	if s == nil {
 		return
@@ -179,14 +181,22 @@ func publishTier(app core.App, topic string, data []byte, to func(auth *core.Rec
 			break
 		}
 	}
-	var users []string
+	var payloads [][]byte
+	var users [][]string // the users of payloads[i]
 	for _, u := range tierUsers(app, ids) {
-		if to(u) {
-			users = append(users, u.Id)
+		data := payload(u)
+		if data == nil {
+			continue
 		}
+		i := slices.IndexFunc(payloads, func(p []byte) bool { return bytes.Equal(p, data) })
+		if i < 0 {
+			i = len(payloads)
+			payloads, users = append(payloads, data), append(users, nil)
+		}
+		users[i] = append(users[i], u.Id)
 	}
-	if len(users) > 0 {
-		s.tier.Send(users, topic, data)
+	for i, data := range payloads {
+		s.tier.Send(users[i], topic, data)
 	}
 }
 

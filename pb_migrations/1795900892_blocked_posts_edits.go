@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -18,11 +16,9 @@ import (
 // un-bookmark, stay too).
 func init() {
 	m.Register(func(app core.App) error {
-		return rewriteCommentUpdateRule(app, func(rule string) string { return "(" + rule + ")" + postNotBlocked })
+		return rewriteCommentUpdateRule(app, func(rule string) string { return andClause(rule, postNotBlocked, true) })
 	}, func(app core.App) error {
-		return rewriteCommentUpdateRule(app, func(rule string) string {
-			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(rule, postNotBlocked), "("), ")")
-		})
+		return rewriteCommentUpdateRule(app, func(rule string) string { return withoutClause(rule, postNotBlocked, true) })
 	})
 }
 

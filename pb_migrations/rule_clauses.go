@@ -5,7 +5,7 @@ import "strings"
 // andClause is the rule a migration that narrows an API rule saves: the
 // rule as found (an operator may have changed it in the dashboard), then
 // the clause, a ` && (…)` suffix. parens groups the rule first, as
-// 1795900800, 0850, 0866 and 0871 do; 1795900820 appended without it, and
+// 1795900800, 0850, 0866, 0871 and 0892 do; 1795900820 appended without it, and
 // keeps doing so, so that every non-empty rule gets the bytes it always
 // got. An empty rule means everyone (a dashboard choice, e.g. public
 // likes): narrowed, it is the clause alone. Until 2026-12-03 it became

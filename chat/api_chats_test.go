@@ -231,6 +231,24 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			TestAppFactory: chatsFactory,
 		},
 		{
+			// a support member hides (the admins still read it) rather than deletes
+			Name:            "the author hides a message of their support session",
+			Method:          http.MethodPatch,
+			URL:             chatsURL + "/" + supportMsg,
+			Headers:         as(testapp.Alice),
+			Body:            strings.NewReader(`{"is_visible":false}`),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"is_visible":false`},
+			ExpectedEvents:  testapp.UpdateEvents(),
+			TestAppFactory:  chatsFactory,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				m, err := app.FindRecordById("chats", supportMsg)
+				if err != nil || m.GetBool("is_visible") {
+					t.Fatalf("the hidden support message: %v, visible %v", err, m != nil && m.GetBool("is_visible"))
+				}
+			},
+		},
+		{
 			Name:           "the author deletes a message",
 			Method:         http.MethodDelete,
 			URL:            chatsURL + "/" + groupMsg,
@@ -286,6 +304,8 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 		{"a banned user editing", http.MethodPatch, closedMsg, testapp.Ben, `{"content":"x"}`, 401},
 		{"the author emptying a message", http.MethodPatch, groupMsg, testapp.Bob, `{"content":""}`, 400},
 		{"a member deleting someone else's message", http.MethodDelete, groupMsg, testapp.Alice, "", 404},
+		// a support session's messages are the admins' record (1795900893)
+		{"the author deleting a message of their support session", http.MethodDelete, supportMsg, testapp.Alice, "", 404},
 		{"the author deleting in a closed session", http.MethodDelete, closedMsg, testapp.Bob, "", 404},
 		{"an admin deleting in a group they are not in", http.MethodDelete, groupMsg, testapp.Adam, "", 404},
 		{"a non-member deleting", http.MethodDelete, supportMsg, testapp.Gina, "", 404},

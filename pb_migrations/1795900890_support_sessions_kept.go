@@ -17,8 +17,8 @@ const (
 
 func init() {
 	m.Register(func(app core.App) error {
-		return rewriteSessionRule(app, "delete", ownerDeletes, ownerDeletesGroup)
+		return replaceInRule(app, "chat_sessions", "delete", ownerDeletes, ownerDeletesGroup)
 	}, func(app core.App) error {
-		return rewriteSessionRule(app, "delete", ownerDeletesGroup, ownerDeletes)
+		return replaceInRule(app, "chat_sessions", "delete", ownerDeletesGroup, ownerDeletes)
 	})
 }

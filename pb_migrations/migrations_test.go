@@ -735,3 +735,39 @@ func TestCommentEditsLeaveBlockedPostsOut(t *testing.T) {
 		t.Fatalf("after down the update rule is not the delete rule:\nupdate %s\ndelete %s", update, del)
 	}
 }
+
+// TestSupportMessagesKept: after 1795900893 a message's author deletes it
+// in a group only (a support session's messages are the admins' record),
+// reverting gives back the author's delete everywhere, and a delete rule
+// an operator rewrote is kept as they wrote it, the upgrade going on.
+func TestSupportMessagesKept(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	rule := func() string {
+		c, err := app.FindCollectionByNameOrId("chats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *c.DeleteRule
+	}
+	const group = `(author = @request.auth.id && session.is_closed = false && session.kind = "group" && session.members:each ?= @request.auth.id)`
+	const anywhere = `(author = @request.auth.id && session.is_closed = false && (session.members:each ?= @request.auth.id || (session.kind = "support" && @request.auth.role = "admin")))`
+	if got := rule(); !strings.Contains(got, group) || strings.Contains(got, anywhere) {
+		t.Fatalf("after up: %s", got)
+	}
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900893_support_messages_kept.go")); err != nil {
+		t.Fatal(err)
+	}
+	if got := rule(); !strings.Contains(got, anywhere) || strings.Contains(got, group) {
+		t.Fatalf("after down: %s", got)
+	}
+
+	const operators = `@request.auth.role = "admin"`
+	setRules(t, app, map[string]*string{"chats.delete": new(operators)})
+	if _, err := runner.Up(); err != nil {
+		t.Fatalf("up over an operator's rule: %v", err)
+	}
+	if got := rule(); got != operators {
+		t.Fatalf("the operator's rule after up: %s", got)
+	}
+}

@@ -1,6 +1,12 @@
 package migrations
 
-import "strings"
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+)
 
 // andClause is the rule a migration that narrows an API rule saves: the
 // rule as found (an operator may have changed it in the dashboard), then
@@ -41,4 +47,29 @@ func withoutClause(rule, clause string, parens bool) string {
 		return inner[1 : len(inner)-1]
 	}
 	return rule
+}
+
+// replaceInRule replaces old with new in collection's rule of action
+// ("update" or "delete"). A rule without old was rewritten by an operator
+// (in the dashboard, e.g. to everyone: ""): it is theirs, kept as it is,
+// and the log says what was not applied. Until 2026-12-03 such a rule
+// stopped the upgrade with "rewrite it by hand".
+func replaceInRule(app core.App, collection, action, old, new string) error {
+	c, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		return err
+	}
+	rules := map[string]**string{"update": &c.UpdateRule, "delete": &c.DeleteRule}
+	target, ok := rules[action]
+	if !ok {
+		return fmt.Errorf("no %s rule for action %q", collection, action)
+	}
+	if *target == nil || !strings.Contains(**target, old) {
+		app.Logger().Warn("migrations: a rule rewritten by an operator is kept as it is; apply the change by hand if it should hold",
+			slog.String("collection", collection), slog.String("action", action), slog.String("replace", old), slog.String("with", new))
+		return nil
+	}
+	rule := strings.Replace(**target, old, new, 1)
+	*target = &rule
+	return app.Save(c)
 }

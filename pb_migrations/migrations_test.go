@@ -722,13 +722,18 @@ func TestCommentEditsLeaveBlockedPostsOut(t *testing.T) {
 		}
 		return *c.UpdateRule, *c.DeleteRule
 	}
+	// as 1795900892 leaves them (1795900894 has since narrowed the delete rule)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900893_support_messages_kept.go")); err != nil {
+		t.Fatal(err)
+	}
 	const clause = "@request.auth.blocking !~ post.author"
 	update, del := rules()
 	if !strings.HasPrefix(update, "("+del+")") || !strings.HasSuffix(update, clause+")") || strings.Contains(del, clause) {
 		t.Fatalf("after up:\nupdate %s\ndelete %s", update, del)
 	}
 
-	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900892_blocked_posts_edits.go")); err != nil {
+	if _, err := runner.Down(1); err != nil { // 1795900892
 		t.Fatal(err)
 	}
 	if update, del := rules(); update != del {
@@ -769,5 +774,29 @@ func TestSupportMessagesKept(t *testing.T) {
 	}
 	if got := rule(); got != operators {
 		t.Fatalf("the operator's rule after up: %s", got)
+	}
+}
+
+// TestOwnCommentsDeleted: after 1795900894 the comments delete rule no
+// longer asks that the writer reads the post (the update rule still
+// does), and reverting gives it back.
+func TestOwnCommentsDeleted(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	rules := func() (update, del string) {
+		c, err := app.FindCollectionByNameOrId("comments")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *c.UpdateRule, *c.DeleteRule
+	}
+	const readsPost = "post.board.is_visible = true"
+	if update, del := rules(); strings.Contains(del, readsPost) || !strings.Contains(update, readsPost) || !strings.Contains(del, "anonymous_author = @request.auth.id") {
+		t.Fatalf("after up:\nupdate %s\ndelete %s", update, del)
+	}
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900894_own_comments_deleted.go")); err != nil {
+		t.Fatal(err)
+	}
+	if _, del := rules(); !strings.Contains(del, readsPost) {
+		t.Fatalf("after down: %s", del)
 	}
 }

@@ -1,7 +1,10 @@
 package migrations_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -799,4 +802,402 @@ func TestOwnCommentsDeleted(t *testing.T) {
 	if _, del := rules(); !strings.Contains(del, readsPost) {
 		t.Fatalf("after down: %s", del)
 	}
+}
+
+// schemaOf renders what the migrations decide in app's database, to
+// compare an upgraded data dir with a new install: each collection's
+// rules, fields (in order, without ids), indexes and options (without
+// secrets), and the indexes and triggers SQLite holds. A table's column
+// order is left out: a field a catch-up adds is a column at the table's
+// end, wherever it stands in the collection.
+func schemaOf(t *testing.T, app core.App) map[string]string {
+	t.Helper()
+	collections, err := app.FindAllCollections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var strip func(v any) any
+	strip = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for _, k := range []string{"id", "secret", "created", "updated"} {
+				delete(v, k)
+			}
+			for k, x := range v {
+				v[k] = strip(x)
+			}
+		case []any:
+			for i, x := range v {
+				v[i] = strip(x)
+			}
+		}
+		return v
+	}
+	out := map[string]string{}
+	for _, c := range collections {
+		raw, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		indexes, _ := m["indexes"].([]any)
+		slices.SortFunc(indexes, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		raw, err = json.Marshal(strip(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["collection "+c.Name] = string(raw)
+	}
+	var objects []struct {
+		Kind string `db:"type"`
+		Name string `db:"name"`
+		SQL  string `db:"sql"`
+	}
+	err = app.DB().NewQuery("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL").All(&objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects {
+		out[o.Kind+" "+o.Name] = strings.Join(strings.Fields(o.SQL), " ")
+	}
+	return out
+}
+
+// assertSchema fails t, naming each difference, unless app's schema is
+// want's.
+func assertSchema(t *testing.T, app core.App, want map[string]string) {
+	t.Helper()
+	got := schemaOf(t, app)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got[k] != want[k] {
+			t.Errorf("%s\n  new install: %s\n  upgraded:    %s", k, want[k], got[k])
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s only in the upgraded data dir: %s", k, got[k])
+		}
+	}
+}
+
+// catchUp is the up function of a catch-up migration.
+func catchUp(t *testing.T, file string) func(core.App) error {
+	t.Helper()
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == file })
+	if i < 0 {
+		t.Fatalf("no migration %s", file)
+	}
+	return core.AppMigrations.Items()[i].Up
+}
+
+// forget makes the data dir as if file had never run (it did not exist).
+func forget(t *testing.T, app core.App, file string) {
+	t.Helper()
+	if _, err := app.DB().Delete(core.DefaultMigrationsTable, dbx.HashExp{"file": file}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteRules rewrites every API rule of the collections (a nil rule
+// stays nil) and saves them.
+func rewriteRules(t *testing.T, app core.App, rewrite func(string) string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rule := range []**string{&c.ListRule, &c.ViewRule, &c.CreateRule, &c.UpdateRule, &c.DeleteRule} {
+			if *rule != nil {
+				r := rewrite(**rule)
+				*rule = &r
+			}
+		}
+		if err := app.Save(c); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// removeSchema removes fields ("collection.field") and indexes
+// ("collection:index").
+func removeSchema(t *testing.T, app core.App, what ...string) {
+	t.Helper()
+	for _, w := range what {
+		name, index, isIndex := strings.Cut(w, ":")
+		field := ""
+		if !isIndex {
+			name, field, _ = strings.Cut(w, ".")
+		}
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isIndex {
+			c.RemoveIndex(index)
+		} else {
+			c.Fields.RemoveByName(field)
+		}
+		if err := app.Save(c); err != nil {
+			t.Fatalf("removing %s: %v", w, err)
+		}
+	}
+}
+
+// The texts 1795900500 wrote before 9914aed and 22a2f20 changed it.
+const (
+	blockListCheck = ` && (@request.auth.id = "" || @request.auth.role = "admin" || author = "" || @request.auth.blocking !~ author)`
+	blockJoinCheck = ` && (@request.auth.id = "" || @request.auth.role = "admin" || author.blocks_via_blocked.user != @request.auth.id)`
+)
+
+var anonymousOwn = regexp.MustCompile(`\(([a-z_.]*)author = @request\.auth\.id \|\| ([a-z_.]*)anonymous_author = @request\.auth\.id\)`)
+
+// communityAsAt puts back what 1795900500 as it landed at commit left,
+// on a data dir where the present text ran: ce0cbd7 (no anonymous
+// writers, the blocks join, no users.blocking, no feeds index), 22a2f20
+// (the blocks join, no users.blocking, no feeds index) or 9914aed (no
+// feeds index).
+func communityAsAt(t *testing.T, app core.App, commit string) {
+	t.Helper()
+	switch commit {
+	case "ce0cbd7":
+		rewriteRules(t, app, func(r string) string { return anonymousOwn.ReplaceAllString(r, "${1}author = @request.auth.id") },
+			"posts", "comments", "post_likes", "bookmarks")
+		fallthrough
+	case "22a2f20":
+		rewriteRules(t, app, func(r string) string { return strings.ReplaceAll(r, blockListCheck, blockJoinCheck) },
+			"posts", "comments", "chats")
+		removeSchema(t, app, "users.blocking")
+		if commit == "ce0cbd7" {
+			removeSchema(t, app, "posts.anonymous_author", "comments.anonymous_author")
+		}
+		fallthrough
+	case "9914aed":
+		removeSchema(t, app, "posts:idx_posts_visible_created")
+	default:
+		t.Fatalf("no 1795900500 of %s", commit)
+	}
+}
+
+// TestCommunityCatchUp: 1795900501 brings a data dir that ran an earlier
+// text of 1795900500 to a new install's schema, whether the later
+// migrations run after it (the data dir stopped at 1795900500) or ran
+// before it (upgraded by a version without it), and fills users.blocking
+// from the blocks records.
+func TestCommunityCatchUp(t *testing.T) {
+	want := schemaOf(t, testapp.NewEmpty(t))
+	const file = "1795900501_community_catch_up.go"
+	for _, c := range []struct {
+		commit     string
+		laterFirst bool
+	}{
+		{"ce0cbd7", false}, {"22a2f20", false}, {"9914aed", false}, {"22a2f20", true}, {"9914aed", true},
+	} {
+		name := c.commit
+		if c.laterFirst {
+			name += " upgraded without the catch-up"
+		}
+		t.Run(name, func(t *testing.T) {
+			app := testapp.New(t)
+			runner := core.NewMigrationsRunner(app, core.AppMigrations)
+			if c.laterFirst {
+				forget(t, app, file)
+			} else if _, err := runner.Down(downTo(t, file)); err != nil {
+				t.Fatal(err)
+			}
+			communityAsAt(t, app, c.commit)
+			if c.commit == "ce0cbd7" {
+				posts, err := app.FindCollectionByNameOrId("posts")
+				if err != nil {
+					t.Fatal(err)
+				}
+				const ce0cbd7 = `(@request.auth.role = "admin" || ((board.is_visible = true && (board.read = "public" || ` +
+					`(board.read = "members" && @request.auth.id != "") || (board.read = "granted" && @request.auth.boards.id ?= board))) && ` +
+					`(is_visible = true || (@request.auth.id != "" && author = @request.auth.id)))) && ` +
+					`(@request.auth.id = "" || @request.auth.role = "admin" || author.blocks_via_blocked.user != @request.auth.id)`
+				if *posts.ListRule != ce0cbd7 {
+					t.Fatalf("not ce0cbd7's posts list rule:\n%s", *posts.ListRule)
+				}
+			}
+			// alice blocked gina, then bob (ids the other way round)
+			for i, blocked := range []string{testapp.Gina, testapp.Bob} {
+				_, err := app.DB().Insert("blocks", dbx.Params{"id": fmt.Sprintf("block%010d", i), "user": testapp.ID(testapp.Alice),
+					"blocked": testapp.ID(blocked), "created": fmt.Sprintf("2026-12-01 10:00:0%d.000Z", i)}).Execute()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			applied, err := runner.Up()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(applied, file) {
+				t.Fatalf("%s did not run: %v", file, applied)
+			}
+			assertSchema(t, app, want)
+			alice, err := app.FindRecordById("users", testapp.ID(testapp.Alice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantBlocking := []string{testapp.ID(testapp.Gina), testapp.ID(testapp.Bob)}
+			if c.commit == "9914aed" {
+				wantBlocking = []string{} // kept by the community package since: not rewritten
+			}
+			if got := alice.GetStringSlice("blocking"); !slices.Equal(got, wantBlocking) {
+				t.Errorf("alice's blocking %v, want %v", got, wantBlocking)
+			}
+		})
+	}
+}
+
+// counterTriggers are the triggers 1795900100 got at 02a8685.
+var counterTriggers = []string{"comments_count_insert", "comments_count_delete", "comments_count_update",
+	"likes_count_insert", "likes_count_delete", "posts_count_insert", "posts_count_delete", "posts_count_update"}
+
+func dropCounterTriggers(t *testing.T, app core.App) {
+	t.Helper()
+	for _, name := range counterTriggers {
+		if _, err := app.DB().NewQuery("DROP TRIGGER " + name).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPostsCatchUp: 1795900101 gives a data dir that ran 1795900100
+// before 02a8685 the counter triggers, with every counter counted again
+// (a version without the catch-up had let them stop), and, where
+// 1795900500's first text left them, the rules of before cafbbb4 the
+// clause that an author does not unhide.
+func TestPostsCatchUp(t *testing.T) {
+	want := schemaOf(t, testapp.NewEmpty(t))
+	const file = "1795900101_posts_catch_up.go"
+
+	t.Run("counters", func(t *testing.T) {
+		app := testapp.NewWithContent(t)
+		dropCounterTriggers(t, app)
+		forget(t, app, file)
+		// what a version without the triggers nor the catch-up wrote
+		post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), testapp.ID(testapp.Alice), "uncounted")
+		testapp.CreateComment(t, app, post.Id, testapp.ID(testapp.Bob), "")
+		testapp.CreateLike(t, app, testapp.VisiblePost(testapp.BoardPublic), testapp.ID(testapp.Bob))
+		var stale int
+		if err := app.DB().Select("count(*)").From("posts").Where(dbx.HashExp{"id": post.Id, "comments_count": 0}).Row(&stale); err != nil || stale != 1 {
+			t.Fatalf("the comment was counted without triggers: %d %v", stale, err)
+		}
+
+		if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Up(); err != nil {
+			t.Fatal(err)
+		}
+		assertSchema(t, app, want)
+		if n := testapp.AssertCounts(t, app); n == 0 {
+			t.Fatal("no counters checked")
+		}
+		testapp.CreateComment(t, app, post.Id, testapp.ID(testapp.Gina), "")
+		testapp.AssertCounts(t, app)
+	})
+
+	t.Run("rules of before cafbbb4, through ce0cbd7", func(t *testing.T) {
+		app := testapp.New(t)
+		runner := core.NewMigrationsRunner(app, core.AppMigrations)
+		if _, err := runner.Down(downTo(t, "1795900501_community_catch_up.go")); err != nil {
+			t.Fatal(err)
+		}
+		communityAsAt(t, app, "ce0cbd7")
+		rewriteRules(t, app, func(r string) string {
+			return strings.ReplaceAll(r, ` && (@request.body.is_visible:changed = false || is_visible = true)`, "")
+		}, "posts", "comments")
+		posts, err := app.FindCollectionByNameOrId("posts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const before = `@request.auth.role = "admin" || ((@request.auth.id != "" && author = @request.auth.id) && ` +
+			`(board.is_visible = true && (board.read = "public" || (board.read = "members" && @request.auth.id != "") || ` +
+			`(board.read = "granted" && @request.auth.boards.id ?= board))) && @request.body.is_pinned:changed = false)`
+		if *posts.UpdateRule != before {
+			t.Fatalf("not the posts update rule of 1298ef4 (kept by ce0cbd7):\n%s", *posts.UpdateRule)
+		}
+		dropCounterTriggers(t, app)
+		forget(t, app, file)
+
+		if _, err := runner.Up(); err != nil {
+			t.Fatal(err)
+		}
+		assertSchema(t, app, want)
+	})
+}
+
+// TestResetLinkCatchUp: 1795900003 points the reset mail of a data dir
+// made before f74ad8d at the web client, keeping a reworded template's
+// words, and leaves a template that links elsewhere.
+func TestResetLinkCatchUp(t *testing.T) {
+	want := schemaOf(t, testapp.NewEmpty(t))
+	const (
+		file   = "1795900003_reset_link_catch_up.go"
+		before = `href="{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}"`
+		now    = `href="{APP_URL}/#/reset-password/{TOKEN}"`
+	)
+	app := testapp.NewEmpty(t)
+	setBody := func(rewrite func(string) string) {
+		t.Helper()
+		users, err := app.FindCollectionByNameOrId("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users.ResetPasswordTemplate.Body = rewrite(users.ResetPasswordTemplate.Body)
+		if err := app.Save(users); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := func() string {
+		t.Helper()
+		users, err := app.FindCollectionByNameOrId("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return users.ResetPasswordTemplate.Body
+	}
+	setBody(func(b string) string {
+		if !strings.Contains(b, now) {
+			t.Fatalf("a new install's reset mail does not link %s:\n%s", now, b)
+		}
+		return strings.Replace(b, now, before, 1)
+	})
+	forget(t, app, file)
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Up(); err != nil {
+		t.Fatal(err)
+	}
+	assertSchema(t, app, want)
+
+	for template, wantBody := range map[string]string{
+		`<p>Reworded</p><a ` + before + `>reset</a>`:            `<p>Reworded</p><a ` + now + `>reset</a>`,
+		`<a href="https://example.com/reset/{TOKEN}">reset</a>`: `<a href="https://example.com/reset/{TOKEN}">reset</a>`,
+	} {
+		setBody(func(string) string { return template })
+		if err := catchUp(t, file)(app); err != nil {
+			t.Fatal(err)
+		}
+		if got := body(); got != wantBody {
+			t.Errorf("after the catch-up:\n got %s\nwant %s", got, wantBody)
+		}
+	}
+}
+
+// TestCatchUpsChangeNothingOnANewInstall: on a data dir that ran the
+// present texts, the catch-ups write nothing at all.
+func TestCatchUpsChangeNothingOnANewInstall(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	testapp.SaveRecord(t, app, "blocks", map[string]any{"user": testapp.ID(testapp.Alice), "blocked": testapp.ID(testapp.Gina)})
+	rows, objects := testapp.TakeSnapshot(t, app), testapp.TakeSnapshot(t, app, "sqlite_master")
+	for _, file := range []string{"1795900003_reset_link_catch_up.go", "1795900101_posts_catch_up.go",
+		"1795900501_community_catch_up.go"} {
+		if err := catchUp(t, file)(app); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	rows.AssertUnchanged(t, app)
+	objects.AssertUnchanged(t, app)
 }

@@ -1186,6 +1186,43 @@ func TestResetLinkCatchUp(t *testing.T) {
 	}
 }
 
+// TestNotificationReachCatchUp: 1795900831 gives the notifications read
+// rules of a data dir that ran 1795900830 before e07f286 the block check
+// on the post's writer, whether 1795900866 runs after it or ran before.
+func TestNotificationReachCatchUp(t *testing.T) {
+	want := schemaOf(t, testapp.NewEmpty(t))
+	const (
+		file          = "1795900831_notification_reach_catch_up.go"
+		actorOnly     = ` && (actor = "" || @request.auth.role = "admin" || @request.auth.blocking !~ actor)`
+		actorOrWriter = ` && (@request.auth.role = "admin" || ((actor = "" || @request.auth.blocking !~ actor) && ` +
+			`(post = "" || post.author = "" || @request.auth.blocking !~ post.author)))`
+	)
+	for _, laterFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("1795900866 first: %v", laterFirst), func(t *testing.T) {
+			app := testapp.NewEmpty(t)
+			runner := core.NewMigrationsRunner(app, core.AppMigrations)
+			if laterFirst {
+				forget(t, app, file)
+			} else if _, err := runner.Down(downTo(t, file)); err != nil {
+				t.Fatal(err)
+			}
+			rewriteRules(t, app, func(r string) string { return strings.Replace(r, actorOrWriter, actorOnly, 1) }, "notifications")
+			notifications, err := app.FindCollectionByNameOrId("notifications")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(*notifications.ListRule, actorOnly) || !strings.Contains(*notifications.ViewRule, actorOnly) {
+				t.Fatalf("not 95e0d32's block check:\n%s\n%s", *notifications.ListRule, *notifications.ViewRule)
+			}
+
+			if _, err := runner.Up(); err != nil {
+				t.Fatal(err)
+			}
+			assertSchema(t, app, want)
+		})
+	}
+}
+
 // TestCatchUpsChangeNothingOnANewInstall: on a data dir that ran the
 // present texts, the catch-ups write nothing at all.
 func TestCatchUpsChangeNothingOnANewInstall(t *testing.T) {
@@ -1193,7 +1230,7 @@ func TestCatchUpsChangeNothingOnANewInstall(t *testing.T) {
 	testapp.SaveRecord(t, app, "blocks", map[string]any{"user": testapp.ID(testapp.Alice), "blocked": testapp.ID(testapp.Gina)})
 	rows, objects := testapp.TakeSnapshot(t, app), testapp.TakeSnapshot(t, app, "sqlite_master")
 	for _, file := range []string{"1795900003_reset_link_catch_up.go", "1795900101_posts_catch_up.go",
-		"1795900501_community_catch_up.go"} {
+		"1795900501_community_catch_up.go", "1795900831_notification_reach_catch_up.go"} {
 		if err := catchUp(t, file)(app); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}

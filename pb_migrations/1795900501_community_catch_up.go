@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -37,14 +38,15 @@ var blockListNow = strings.TrimPrefix(notBlocked(""), "()")
 
 func init() {
 	m.Register(func(app core.App) error {
-		find := func(name string) *core.Collection {
+		all := map[string]*core.Collection{}
+		for _, name := range []string{"users", "posts", "comments", "post_likes", "chats", "bookmarks"} {
 			c, err := app.FindCollectionByNameOrId(name)
 			if err != nil {
-				panic(err) // 1795900500 made them
+				return fmt.Errorf("catching up 1795900500, which made %s: %w", name, err)
 			}
-			return c
+			all[name] = c
 		}
-		users, posts, comments := find("users"), find("posts"), find("comments")
+		users, posts, comments := all["users"], all["posts"], all["comments"]
 
 		for _, c := range []*core.Collection{posts, comments} {
 			missing := c.Fields.GetByName("anonymous_author") == nil
@@ -95,7 +97,7 @@ func init() {
 		// rules that have no anonymous writer yet
 		anonymous := map[string]bool{"posts": true, "comments": true, "post_likes": true, "bookmarks": true}
 		for _, name := range []string{"posts", "comments", "post_likes", "chats", "bookmarks"} {
-			c := find(name)
+			c := all[name]
 			changed := false
 			for _, rule := range []**string{&c.ListRule, &c.ViewRule, &c.CreateRule, &c.UpdateRule, &c.DeleteRule} {
 				if *rule == nil {

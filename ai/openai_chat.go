@@ -40,11 +40,19 @@ func serverKeys() (map[string]string, error) {
 	if key := strings.TrimSpace(os.Getenv(APIKeyEnv)); key != "" {
 		keys[OpenAIOrigin] = key
 	}
-	for _, pair := range strings.FieldsFunc(os.Getenv(KeysEnv), func(r rune) bool { return r == ',' || r == '\n' }) {
+	// a refusal names the pair by its place, never by its text: a bare key,
+	// or a colon typed for "=", would print the secret into the logs
+	for i, pair := range strings.FieldsFunc(os.Getenv(KeysEnv), func(r rune) bool { return r == ',' || r == '\n' }) {
 		origin, key, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		o, err := originOf(origin)
-		if !ok || err != nil || strings.TrimSpace(key) == "" {
-			return nil, fmt.Errorf("%s: %q is not ORIGIN=KEY with an http(s) origin such as https://api.openai.com", KeysEnv, origin)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s: pair %d has no \"=\"; give ORIGIN=KEY pairs such as https://api.openai.com=sk-… "+
+				"(a key for api.openai.com alone goes in %s)", KeysEnv, i+1, APIKeyEnv)
+		case err != nil:
+			return nil, fmt.Errorf("%s: pair %d does not start with an http(s) origin such as https://api.openai.com", KeysEnv, i+1)
+		case strings.TrimSpace(key) == "":
+			return nil, fmt.Errorf("%s: pair %d (%s) has no key after \"=\"", KeysEnv, i+1, o)
 		}
 		keys[o] = strings.TrimSpace(key)
 	}

@@ -318,8 +318,19 @@ func TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid(t *testing.T) {
 	if keyFor("https://api.openai.com/v1") != "sk-openai-key" {
 		t.Error("MADANG_OPENAI_API_KEY no longer reaches api.openai.com")
 	}
-	t.Setenv(KeysEnv, "not a pair")
-	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), KeysEnv) {
-		t.Errorf("a malformed %s was accepted: %v", KeysEnv, err)
+	// a malformed pair is refused by its place, and the refusal never
+	// shows the secret (until 2026-12-03 a bare key was printed in full)
+	for value, want := range map[string]string{
+		"not a pair":  "pair 1 has no",
+		"sk-SECRET-1": "pair 1 has no",
+		"http://10.1.2.3=k,https://api.openai.com:sk-SECRET-2": "pair 2 has no",
+		"sk-SECRET-3=https://x":                                "pair 1 does not start with an http(s) origin",
+		"http://10.1.2.3:8000=":                                "pair 1 (http://10.1.2.3:8000) has no key",
+	} {
+		t.Setenv(KeysEnv, value)
+		_, err := ConfigFromEnv()
+		if err == nil || !strings.Contains(err.Error(), KeysEnv) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%s=%q: %v, want an error with %q and no key", KeysEnv, value, err, want)
+		}
 	}
 }

@@ -78,7 +78,11 @@ type conn struct {
 	tokenKey   string // the user's token key at connect: a new one ends the connection
 	remoteAddr string // of the upgrade request, for dispatched requests
 	host       string
-	auth       atomic.Pointer[core.Record] // the user, kept current by hub.userChanged
+	// The upgrade request's trusted proxy headers (Settings → TrustedProxy),
+	// for dispatched requests: PocketBase's RealIP reads the client's
+	// address from them behind a proxy, for rate limits and the request log.
+	proxyHeaders http.Header
+	auth         atomic.Pointer[core.Record] // the user, kept current by hub.userChanged
 
 	mu      sync.Mutex
 	pending [][]byte      // frames to write, in order; nil means close with closeCode
@@ -96,21 +100,33 @@ type conn struct {
 
 func newConn(h *hub, ws *websocket.Conn, raw *batchConn, user *core.Record, upgrade *http.Request) *conn {
 	c := &conn{
-		hub:        h,
-		ws:         ws,
-		raw:        raw,
-		userID:     user.Id,
-		tokenKey:   user.TokenKey(),
-		remoteAddr: upgrade.RemoteAddr,
-		host:       upgrade.Host,
-		wake:       make(chan struct{}, 1),
-		done:       make(chan struct{}),
-		joined:     map[string]bool{},
-		messages:   newBucket(messagesPerSecond, messagesBurst),
-		others:     newBucket(othersPerSecond, othersBurst),
+		hub:          h,
+		ws:           ws,
+		raw:          raw,
+		userID:       user.Id,
+		tokenKey:     user.TokenKey(),
+		remoteAddr:   upgrade.RemoteAddr,
+		host:         upgrade.Host,
+		proxyHeaders: trustedProxyHeaders(h.app, upgrade),
+		wake:         make(chan struct{}, 1),
+		done:         make(chan struct{}),
+		joined:       map[string]bool{},
+		messages:     newBucket(messagesPerSecond, messagesBurst),
+		others:       newBucket(othersPerSecond, othersBurst),
 	}
 	c.auth.Store(user)
 	return c
+}
+
+// trustedProxyHeaders copies the headers PocketBase's RealIP trusts from r.
+func trustedProxyHeaders(app core.App, r *http.Request) http.Header {
+	copied := http.Header{}
+	for _, name := range app.Settings().TrustedProxy.Headers {
+		for _, v := range r.Header.Values(name) {
+			copied.Add(name, v)
+		}
+	}
+	return copied
 }
 
 // run serves the connection until it ends.

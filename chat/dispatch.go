@@ -103,6 +103,9 @@ func (h *hub) createMessage(c *conn, sessionID, content string) error {
 	}
 	req.Host = c.host
 	req.RemoteAddr = c.remoteAddr
+	for name, values := range c.proxyHeaders {
+		req.Header[name] = values
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", token)
 

@@ -20,6 +20,7 @@ func Register(app core.App) {
 	registerViews(app)
 	registerSearch(app)
 	registerStorageFailures(app)
+	registerMailTimeout(app)
 	registerBodyLimits(app)
 	registerFieldsCheck(app)
 	registerImageLimits(app)

@@ -1,0 +1,117 @@
+package hooks_test
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/mailer"
+
+	"madang/hooks"
+	"madang/internal/testapp"
+)
+
+// silentSMTP listens on 127.0.0.1, accepts every connection and never
+// writes: an SMTP server that hangs. It returns its port.
+func silentSMTP(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestResetPasswordGivesUpOnAHungSMTPServer: with an SMTP server that
+// accepts and never answers, `users reset-password` fails after the mail
+// timeout with an error naming the server, and the password stays. It used
+// to hang forever. Sends still hung past their timeout are bounded: the
+// ninth fails at once.
+func TestResetPasswordGivesUpOnAHungSMTPServer(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	hooks.SetMailTimeout(t, timeout)
+	app := testapp.New(t)
+	port := silentSMTP(t)
+	app.Settings().SMTP.Enabled = true
+	app.Settings().SMTP.Host = "127.0.0.1"
+	app.Settings().SMTP.Port = port
+	// the test app sends to its TestMailer; send to the silent server instead
+	app.OnMailerSend().Bind(&hook.Handler[*core.MailerEvent]{
+		Func: func(e *core.MailerEvent) error {
+			e.Mailer = &mailer.SMTPClient{Host: "127.0.0.1", Port: port}
+			return e.Next()
+		},
+		Priority: -99998, // after the test app's
+	})
+	server := "127.0.0.1:" + strconv.Itoa(port)
+
+	for i := range 8 { // maxHungMails
+		start := time.Now()
+		out, err := resetWithin(t, app, timeout+5*time.Second)
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), "mailing the reset link to bob@example.com: the SMTP server "+server+
+			" did not answer within 300ms (timeout)") {
+			t.Fatalf("reset %d: %q, %v", i, out, err)
+		}
+		if took < timeout || took > timeout+5*time.Second {
+			t.Fatalf("reset %d gave up after %s, want about %s", i, took, timeout)
+		}
+	}
+	start := time.Now()
+	_, err := resetWithin(t, app, 5*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "8 mails still wait for the SMTP server "+server) || time.Since(start) > timeout {
+		t.Fatalf("a ninth reset while 8 hang: %v after %s", err, time.Since(start))
+	}
+	u, err := app.FindAuthRecordByEmail("users", "bob@example.com")
+	if err != nil || !u.ValidatePassword(testapp.Password) {
+		t.Fatalf("bob's password changed (%v)", err)
+	}
+}
+
+// resetWithin runs `users reset-password bob@example.com`, failing the test
+// if it has not returned within limit.
+func resetWithin(t *testing.T, app core.App, limit time.Duration) (string, error) {
+	t.Helper()
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := testapp.RunCLI(t, app, "users", "reset-password", "bob@example.com")
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(limit):
+		t.Fatalf("users reset-password still runs after %s", limit)
+		return "", nil
+	}
+}

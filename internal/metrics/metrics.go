@@ -12,9 +12,11 @@ package metrics
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -30,6 +32,10 @@ const Route = "/api/metrics"
 // TokenEnv names the environment variable holding the scrape token; unset
 // or empty, only superusers read the metrics.
 const TokenEnv = "MADANG_METRICS_TOKEN"
+
+// MinTokenLength is the shortest scrape token serve accepts: the token is
+// compared as it is, so a short one can be guessed.
+const MinTokenLength = 16
 
 // Bind registers app's metrics and, on serve, the route and the request
 // timing middleware. internal/madang.Bind calls it.
@@ -48,6 +54,9 @@ func Bind(app core.App) {
 	token := strings.TrimSpace(os.Getenv(TokenEnv))
 	serve := metricsHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		if token != "" && utf8.RuneCountInString(token) < MinTokenLength {
+			return fmt.Errorf("%s is shorter than %d characters; set a long random one (e.g. openssl rand -hex 32) or unset it", TokenEnv, MinTokenLength)
+		}
 		e.Router.Bind(requests.middleware())
 		e.Router.GET(Route, serve).Bind(scraperAuth(token))
 		return e.Next()
@@ -56,23 +65,45 @@ func Bind(app core.App) {
 
 const namespace = "madang"
 
-const scraperKey = "madangMetricsScraper"
+const (
+	scraperKey    = "madangMetricsScraper"
+	wrongTokenKey = "madangMetricsWrongToken"
+)
 
 // scraperAuth recognises the scrape token before PocketBase reads the
 // Authorization header as an auth token (and hooks/bans.go refuses it as
-// a dead session): it marks the request and takes the header away.
+// a dead session): it marks the request and takes the header away. A
+// header that is neither the scrape token nor a valid auth token is taken
+// away and marked too, so metricsHandler names the scrape token (a wrong
+// scraper token used to be answered "Your session has ended"), and the
+// request meets the rate limits as a guest's.
 func scraperAuth(token string) *hook.Handler[*core.RequestEvent] {
 	return &hook.Handler[*core.RequestEvent]{
 		Id:       "madangMetricsToken",
 		Priority: apis.DefaultLoadAuthTokenMiddlewarePriority - 1,
 		Func: func(e *core.RequestEvent) error {
-			if bearerIs(e.Request, token) {
+			switch {
+			case bearerIs(e.Request, token):
 				e.Request.Header.Del("Authorization")
 				e.Set(scraperKey, true)
+			case e.Request.Header.Get("Authorization") != "" && !isAuthToken(e):
+				e.Request.Header.Del("Authorization")
+				e.Set(wrongTokenKey, true)
 			}
 			return e.Next()
 		},
 	}
+}
+
+// isAuthToken tells whether r's Authorization header holds a valid auth
+// token, read as PocketBase's auth middleware reads it ("Bearer " optional).
+func isAuthToken(e *core.RequestEvent) bool {
+	header := e.Request.Header.Get("Authorization")
+	if len(header) > 7 && strings.EqualFold(header[:7], "Bearer ") {
+		header = header[7:]
+	}
+	_, err := e.App.FindAuthRecordByToken(header, core.TokenTypeAuth)
+	return err == nil
 }
 
 // metricsHandler lets superusers and the scraper through to h.
@@ -81,6 +112,10 @@ func metricsHandler(h http.Handler) func(*core.RequestEvent) error {
 		if scraper, _ := e.Get(scraperKey).(bool); !scraper && !e.HasSuperuserAuth() {
 			if e.Auth != nil {
 				return e.ForbiddenError("Only superusers and the metrics scraper may read the metrics.", nil)
+			}
+			if wrong, _ := e.Get(wrongTokenKey).(bool); wrong {
+				return e.UnauthorizedError("The token is neither the metrics token ("+TokenEnv+
+					") nor a superuser's auth token; send \"Authorization: Bearer <"+TokenEnv+">\".", nil)
 			}
 			return e.UnauthorizedError("Sign in as a superuser, or send the metrics token ("+TokenEnv+
 				") as \"Authorization: Bearer <token>\".", nil)

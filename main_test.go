@@ -117,6 +117,10 @@ func get(t *testing.T, url string) (string, int) {
 // clear line on stderr and a non-zero exit status.
 func TestCommandErrorsExitNonZero(t *testing.T) {
 	dir := t.TempDir()
+	out, err := madangCmd("demo", "--dir", dir).Output()
+	if err != nil || !strings.Contains(string(out), "Sign in with") {
+		t.Fatalf("demo: %v %s", err, out)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -140,43 +144,54 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 		}
 	}
 
-	out, err := madangCmd("demo", "--dir", dir).Output()
-	if err != nil || !strings.Contains(string(out), "Sign in with") {
-		t.Fatalf("demo: %v %s", err, out)
-	}
 	out, err = madangCmd("boards", "list", "--dir", dir).Output()
 	if err != nil || !strings.Contains(string(out), "자유게시판") {
 		t.Fatalf("boards list after demo: %v %s", err, out)
 	}
 }
 
-// TestMissingDataDir: the operators' commands refuse a data dir that does
-// not exist, in one line naming it, and leave it uncreated; demo starts a
-// community there.
+// TestMissingDataDir: the operators' commands refuse a dir that holds no
+// community (missing, empty, or some other folder: no data.db), in one line
+// naming it, and leave it as it was; demo starts a community there.
 func TestMissingDataDir(t *testing.T) {
 	missing := t.TempDir() + "/typo/pb_data"
-	for _, args := range [][]string{
-		{"admin", "create", "q@example.com", "secret-pass-1", "--name", "qq"},
-		{"users", "list"},
-		{"users", "ban", "alice"},
-		{"boards", "create", "x"},
-		{"ai", "list"},
-	} {
-		var stderr bytes.Buffer
-		cmd := madangCmd(append(args, "--dir", missing)...)
-		cmd.Stderr = &stderr
-		cmd.Stdout = io.Discard
-		err := cmd.Run()
-		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() == 0 {
-			t.Errorf("%v: exit %v, want non-zero", args, err)
+	empty := t.TempDir()
+	tree := t.TempDir() // a source tree, or the parent of pb_data
+	if err := os.WriteFile(tree+"/go.mod", []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{missing, empty, tree} {
+		before, _ := os.ReadDir(dir)
+		for _, args := range [][]string{
+			{"admin", "create", "q@example.com", "secret-pass-1", "--name", "qq"},
+			{"users", "list"},
+			{"users", "ban", "alice"},
+			{"boards", "create", "x"},
+			{"ai", "list"},
+		} {
+			var stderr bytes.Buffer
+			cmd := madangCmd(append(args, "--dir", dir)...)
+			cmd.Stderr = &stderr
+			cmd.Stdout = io.Discard
+			err := cmd.Run()
+			if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+				t.Errorf("%v on %s: exit %v, want 1", args, dir, err)
+			}
+			if msg := strings.TrimSpace(stderr.String()); !strings.HasPrefix(msg, "Error: no data dir at "+dir+": check --dir (it holds no data.db;") ||
+				strings.Contains(msg, "\n") {
+				t.Errorf("%v on %s: stderr %q", args, dir, msg)
+			}
+			after, err := os.ReadDir(dir)
+			if dir == missing && !os.IsNotExist(err) {
+				t.Fatalf("%v created the data dir: %v", args, err)
+			}
+			if len(after) != len(before) {
+				t.Fatalf("%v on %s wrote %v", args, dir, after)
+			}
 		}
-		if msg := strings.TrimSpace(stderr.String()); !strings.HasPrefix(msg, "Error: no data dir at "+missing+": check --dir") ||
-			strings.Contains(msg, "\n") {
-			t.Errorf("%v: stderr %q", args, msg)
-		}
-		if _, err := os.Stat(missing); !os.IsNotExist(err) {
-			t.Fatalf("%v created the data dir: %v", args, err)
-		}
+	}
+	if out, err := madangCmd("demo", "--dir", empty).Output(); err != nil || !strings.Contains(string(out), "Sign in with") {
+		t.Fatalf("demo on an empty dir: %v %s", err, out)
 	}
 	out, err := madangCmd("demo", "--dir", missing).Output()
 	if err != nil || !strings.Contains(string(out), "Sign in with") {

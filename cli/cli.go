@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -35,27 +36,45 @@ func Register(app core.App, root *cobra.Command) {
 const needsDataDir = "madang.needsDataDir"
 
 // bindExistingDataDir refuses to run the operators' commands (admin,
-// users, boards, ai) on a data dir that does not exist, before PocketBase
-// bootstraps and would create it: a mistyped --dir made a second, empty
-// community, where an admin create or a ban "succeeded". serve, demo,
-// types, superuser and migrate still start a new one.
+// users, boards, ai) on a dir that holds no community (no data.db), before
+// PocketBase bootstraps and would create one: a mistyped --dir made a
+// second, empty community, where an admin create or a ban "succeeded".
+// Until 2026-12-03 only a missing dir was refused, and any existing folder
+// (an empty one, a source tree, the parent of pb_data) got a new data.db.
+// serve, demo, types, superuser and migrate still start a new one.
 func bindExistingDataDir(app core.App, root *cobra.Command) {
 	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
-		cmd, _, err := root.Find(os.Args[1:])
-		if err != nil {
-			return e.Next()
-		}
-		for c := cmd; c != nil; c = c.Parent() {
-			if c.Annotations[needsDataDir] == "" {
-				continue
-			}
-			if _, err := os.Stat(e.App.DataDir()); errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("no data dir at %s: check --dir (`%s serve` or `%s demo` starts a new one)",
-					e.App.DataDir(), commandName(), commandName())
+		if needsCommunity(root, os.Args[1:]) {
+			if err := requireCommunity(e.App.DataDir()); err != nil {
+				return err
 			}
 		}
 		return e.Next()
 	})
+}
+
+// needsCommunity tells whether the command args name (or one of its
+// parents) works on an existing community only.
+func needsCommunity(root *cobra.Command, args []string) bool {
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		return false
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[needsDataDir] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// requireCommunity refuses a data dir without data.db, touching nothing.
+func requireCommunity(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "data.db")); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no data dir at %s: check --dir (it holds no data.db; `%s serve` or `%s demo` starts a new one)",
+			dir, commandName(), commandName())
+	}
+	return nil
 }
 
 // Commands builds the subcommands bound to app; tests run them directly.

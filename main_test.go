@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -199,5 +201,83 @@ func TestMissingDataDir(t *testing.T) {
 	}
 	if out, err := madangCmd("users", "list", "--dir", missing).Output(); err != nil || !strings.Contains(string(out), "@madang.example") {
 		t.Fatalf("users list after the demo: %v %s", err, out)
+	}
+}
+
+// TestSecondServeRefused: a second serve on a served data dir (on the same
+// port or another) exits 1 at once, naming the dir and the first process,
+// before any hook starts work, so the first server's running AI job is
+// neither run again nor set back to queued. The CLI still works beside it.
+func TestSecondServeRefused(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := madangCmd("demo", "--dir", dir).Output(); err != nil {
+		t.Fatalf("demo: %v %s", err, out)
+	}
+	addr := freePort(t)
+	first := madangCmd("serve", "--http", addr, "--dir", dir)
+	stdout, _ := first.StdoutPipe()
+	first.Stderr = io.Discard
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		first.Process.Signal(os.Interrupt)
+		first.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
+	}
+	go io.Copy(io.Discard, stdout)
+
+	// a job the first server runs, as a second one would find it
+	db, err := sql.Open("sqlite", dir+"/data.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO ai_logs (id, user, ai, status, attempt, started_at)
+		SELECT 'runningjob0001x', (SELECT id FROM users LIMIT 1), (SELECT id FROM ais LIMIT 1), 'running', 1, '2026-12-03 10:00:00.000Z'`); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, second := range []string{addr, freePort(t)} {
+		var stderr bytes.Buffer
+		cmd := madangCmd("serve", "--http", second, "--dir", dir)
+		cmd.Stdout = io.Discard
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err = <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			err = <-done
+			t.Errorf("serve on %s beside the first server is still running after 15 s", second)
+		}
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+			t.Errorf("second serve on %s: exit %v, want 1", second, err)
+		}
+		want := fmt.Sprintf("Error: another Madang process (pid %d) already serves the data dir %s: stop it first, or give this one another --dir (one process per data dir)",
+			first.Process.Pid, dir)
+		if msg := strings.TrimSpace(stderr.String()); msg != want {
+			t.Errorf("second serve on %s: stderr %q, want %q", second, msg, want)
+		}
+		var status, startedAt string
+		var attempt int
+		if err := db.QueryRow("SELECT status, attempt, started_at FROM ai_logs WHERE id = 'runningjob0001x'").Scan(&status, &attempt, &startedAt); err != nil {
+			t.Fatal(err)
+		}
+		if status != "running" || attempt != 1 || startedAt != "2026-12-03 10:00:00.000Z" {
+			t.Errorf("after a second serve on %s the first server's job is %s, attempt %d, started %q", second, status, attempt, startedAt)
+		}
+	}
+	if body, status := get(t, "http://"+addr+"/api/health"); status != 200 {
+		t.Errorf("the first server after the refusals: %d %s", status, body)
+	}
+	if out, err := madangCmd("users", "list", "--dir", dir).Output(); err != nil || !strings.Contains(string(out), "@madang.example") {
+		t.Errorf("users list beside the server: %v %s", err, out)
 	}
 }

@@ -23,12 +23,14 @@ import (
 	"madang/internal/access"
 )
 
-// Register adds the Madang subcommands to root and prints first-run guidance
-// when `serve` starts on a data dir without admins.
+// Register adds the Madang subcommands to root, prints first-run guidance
+// when `serve` starts on a data dir without admins, and guards the data dir:
+// the operators' commands need a community there, and one serve at a time.
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
 	bindFirstRunGuide(app)
 	bindExistingDataDir(app, root)
+	bindOneServer(app, root)
 }
 
 // needsDataDir marks (in cobra's Annotations) the commands that work on

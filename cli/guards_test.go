@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,5 +62,44 @@ func TestCommunityGuard(t *testing.T) {
 	}
 	if err := requireCommunity(community); err != nil {
 		t.Errorf("a data dir with data.db: %v", err)
+	}
+}
+
+// TestServeLock: the data dir's lock refuses a second holder with the
+// first one's pid and the dir, and is taken once the first lets go.
+func TestServeLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, LockFile)
+	other, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held, err := tryLock(other); !held || err != nil {
+		t.Fatalf("first lock: %v %v", held, err)
+	}
+	other.WriteString("4242\n")
+
+	err = lockDataDir(dir)
+	want := "another Madang process (pid 4242) already serves the data dir " + dir + ": stop it first"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("second lock: %v, want %q…", err, want)
+	}
+	if serveLock.file != nil {
+		t.Fatal("a refused lock was kept")
+	}
+
+	other.Close() // the first process ends
+	if err := lockDataDir(dir); err != nil {
+		t.Fatalf("lock after the first let go: %v", err)
+	}
+	t.Cleanup(func() {
+		serveLock.file.Close()
+		serveLock.file = nil
+	})
+	if pid, _ := os.ReadFile(path); strings.TrimSpace(string(pid)) != strconv.Itoa(os.Getpid()) {
+		t.Errorf("lock file holds %q, want this pid", pid)
+	}
+	if err := lockDataDir(dir); err != nil {
+		t.Errorf("taking it again in the same process: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -21,6 +22,13 @@ const queueSize = 4096
 
 // callTimeout bounds one server API call.
 const callTimeout = 5 * time.Second
+
+// drainTimeout bounds the whole drain of the queue when the app stops:
+// past it the call under way is abandoned and what is still queued is
+// dropped, so a hung Centrifugo cannot hold the shutdown (Docker's stop
+// gives 10 s before SIGKILL). Until 2026-12-03 every queued broadcast had
+// its own callTimeout: 42.7 s for 10 events, hours for a full queue.
+const drainTimeout = 3 * time.Second
 
 // presenceTimeout bounds a presence call: Followers may be asked inside a
 // write's transaction (who has a chat open, for its notifications); no
@@ -36,8 +44,14 @@ type api struct {
 	c      Config
 	client *http.Client
 
-	queue    chan broadcast
-	done     chan struct{}
+	queue  chan broadcast
+	done   chan struct{}
+	drain  time.Duration // drainTimeout; shorter in tests
+	stderr io.Writer     // os.Stderr: what the operator must see (docker logs), beside the app's log
+	// abandon is cancelled when the drain outlives drain: the call under
+	// way gives up, and the rest of the queue is counted, not sent
+	abandon  context.Context
+	giveUp   context.CancelFunc
 	stopOnce sync.Once
 	// sending guards queue against its close: a Send racing the app's
 	// stop (an announcer's late event) finds it stopped, not closed
@@ -52,28 +66,49 @@ type broadcast struct {
 
 func newAPI(app core.App, c Config) *api {
 	a := &api{app: app, c: c, client: &http.Client{Timeout: callTimeout},
-		queue: make(chan broadcast, queueSize), done: make(chan struct{})}
+		queue: make(chan broadcast, queueSize), done: make(chan struct{}), drain: drainTimeout, stderr: os.Stderr}
+	a.abandon, a.giveUp = context.WithCancel(context.Background())
 	go a.run()
 	return a
 }
 
 func (a *api) run() {
 	defer close(a.done)
+	dropped := 0
 	for b := range a.queue {
-		if err := a.call("broadcast", b, nil); err != nil {
-			a.app.Logger().Warn("centrifugo broadcast failed", slog.Int("channels", len(b.Channels)), slog.String("error", err.Error()))
+		if a.abandon.Err() != nil {
+			dropped++
+			continue
 		}
+		if err := a.call(a.abandon, "broadcast", b, nil); err != nil && a.abandon.Err() == nil {
+			a.app.Logger().Warn("centrifugo broadcast failed", slog.Int("channels", len(b.Channels)), slog.String("error", err.Error()))
+		} else if err != nil {
+			dropped++ // the call under way when the drain ran out
+		}
+	}
+	if dropped > 0 {
+		fmt.Fprintf(a.stderr, "centrifugo: the server stopped before its queue was sent: %d broadcasts dropped after %s\n", dropped, a.drain)
+		a.app.Logger().Error("centrifugo: the server stopped before the queue was sent; broadcasts dropped",
+			slog.Int("dropped", dropped), slog.Duration("drain", a.drain))
 	}
 }
 
-// stop sends what is queued and ends the sender.
+// stop sends what is queued, for drain at most, and ends the sender.
 func (a *api) stop() {
 	a.stopOnce.Do(func() {
 		a.sending.Lock()
 		a.stopped = true
 		close(a.queue)
 		a.sending.Unlock()
-		<-a.done
+		timer := time.NewTimer(a.drain)
+		defer timer.Stop()
+		select {
+		case <-a.done:
+		case <-timer.C:
+			a.giveUp()
+			<-a.done
+		}
+		a.giveUp()
 	})
 }
 
@@ -114,7 +149,7 @@ func (a *api) Send(users []string, topic string, data []byte) {
 func (a *api) Disconnect(users ...string) {
 	for _, u := range users {
 		req := map[string]any{"user": u, "disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
-		if err := a.call("disconnect", req, nil); err != nil {
+		if err := a.call(context.Background(), "disconnect", req, nil); err != nil {
 			a.app.Logger().Warn("centrifugo disconnect failed", slog.String("user", u), slog.String("error", err.Error()))
 		}
 	}
@@ -130,7 +165,7 @@ func (a *api) Followers(topics ...string) []string {
 				User string `json:"user"`
 			} `json:"presence"`
 		}
-		if err := a.call("presence", map[string]string{"channel": topic}, &res); err != nil {
+		if err := a.call(context.Background(), "presence", map[string]string{"channel": topic}, &res); err != nil {
 			a.app.Logger().Debug("centrifugo presence failed", slog.String("channel", topic), slog.String("error", err.Error()))
 			continue
 		}
@@ -142,7 +177,7 @@ func (a *api) Followers(topics ...string) []string {
 }
 
 // call posts one server API command; out receives its result.
-func (a *api) call(method string, body, out any) error {
+func (a *api) call(ctx context.Context, method string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -151,7 +186,7 @@ func (a *api) call(method string, body, out any) error {
 	if method == "presence" {
 		timeout = presenceTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.c.APIURL+"/"+method, bytes.NewReader(raw))
 	if err != nil {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -74,16 +76,25 @@ func newAPI(app core.App, c Config) *api {
 
 func (a *api) run() {
 	defer close(a.done)
-	dropped := 0
+	dropped, failing := 0, 0
 	for b := range a.queue {
 		if a.abandon.Err() != nil {
 			dropped++
 			continue
 		}
-		if err := a.call(a.abandon, "broadcast", b, nil); err != nil && a.abandon.Err() == nil {
-			a.app.Logger().Warn("centrifugo broadcast failed", slog.Int("channels", len(b.Channels)), slog.String("error", err.Error()))
-		} else if err != nil {
+		err := a.call(a.abandon, "broadcast", b, nil)
+		switch {
+		case err != nil && a.abandon.Err() != nil:
 			dropped++ // the call under way when the drain ran out
+		case err != nil:
+			a.app.Logger().Warn("centrifugo broadcast failed", slog.Int("channels", len(b.Channels)), slog.String("error", err.Error()))
+			if failing == 0 { // once per outage on stderr; each failure in the app's log
+				fmt.Fprintf(a.stderr, "centrifugo: broadcasts are failing (%v): the tier's clients miss events until it recovers\n", err)
+			}
+			failing++
+		case failing > 0:
+			fmt.Fprintf(a.stderr, "centrifugo: broadcasts are sent again, after %d failed\n", failing)
+			failing = 0
 		}
 	}
 	if dropped > 0 {
@@ -150,6 +161,7 @@ func (a *api) Disconnect(users ...string) {
 	for _, u := range users {
 		req := map[string]any{"user": u, "disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
 		if err := a.call(context.Background(), "disconnect", req, nil); err != nil {
+			fmt.Fprintf(a.stderr, "centrifugo: disconnecting user %s failed (%v): their tier connections stay open until their token expires\n", u, err)
 			a.app.Logger().Warn("centrifugo disconnect failed", slog.String("user", u), slog.String("error", err.Error()))
 		}
 	}
@@ -204,7 +216,7 @@ func (a *api) call(ctx context.Context, method string, body, out any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d: %s", method, resp.StatusCode, bytes.TrimSpace(reply))
+		return &statusError{method: method, code: resp.StatusCode, body: string(bytes.TrimSpace(reply))}
 	}
 	var envelope struct {
 		Error *struct {
@@ -223,4 +235,41 @@ func (a *api) call(ctx context.Context, method string, body, out any) error {
 		return json.Unmarshal(envelope.Result, out)
 	}
 	return nil
+}
+
+// statusError is a server API call answered with another status than 200.
+type statusError struct {
+	method string
+	code   int
+	body   string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.method, e.code, e.body) }
+
+// checkTimeout bounds Check's call.
+const checkTimeout = 5 * time.Second
+
+// Check calls the server API's info method once with c's key, so that a
+// wrong API URL or key stops serve with a sentence naming the variable
+// (never its value) instead of a tier that sends nothing. The token secret
+// cannot be checked this way: Centrifugo only uses it on the clients'
+// connections (a wrong one closes each with 3500 "invalid token").
+func Check(c Config) error {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	err := (&api{c: c, client: &http.Client{}}).call(ctx, "info", struct{}{}, nil)
+	var status *statusError
+	var transport *url.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden):
+		return fmt.Errorf("Centrifugo's server API refused MADANG_CENTRIFUGO_API_KEY (HTTP %d): set it to Centrifugo's http_api.key", status.code)
+	case errors.As(err, &status):
+		return fmt.Errorf("MADANG_CENTRIFUGO_API_URL answered HTTP %d to the server API's info call: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api", status.code)
+	case errors.As(err, &transport):
+		return fmt.Errorf("Centrifugo's server API at MADANG_CENTRIFUGO_API_URL did not answer (%v): start Centrifugo, or correct the URL", transport.Err)
+	default:
+		return fmt.Errorf("Centrifugo's server API at MADANG_CENTRIFUGO_API_URL failed the info call (%v): is it Centrifugo's server API?", err)
+	}
 }

@@ -31,9 +31,11 @@
 package centrifugo
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,8 +69,18 @@ type Config struct {
 // Enabled tells whether the tier is configured.
 func (c Config) Enabled() bool { return c.APIURL != "" }
 
-// FromEnv reads the configuration; all of API URL, API key, token secret
-// and WebSocket URL are needed once the API URL is set.
+// envVars are the tier's variables; another MADANG_CENTRIFUGO_* name in
+// the environment is most likely one of them misspelt (MADANG_CENTRIFUGO_BIN
+// is the tests' and the benchmark's binary).
+var envVars = []string{"MADANG_CENTRIFUGO_API_URL", "MADANG_CENTRIFUGO_API_KEY", "MADANG_CENTRIFUGO_TOKEN_SECRET",
+	"MADANG_CENTRIFUGO_WS_URL", "MADANG_CENTRIFUGO_TOKEN_TTL", "MADANG_CENTRIFUGO_BIN"}
+
+// FromEnv reads the configuration: all of API URL, API key, token secret
+// and WebSocket URL, or none of the first four (the tier is off); the URLs
+// must be URLs (http(s) for the API, ws(s) for browsers). Until 2026-12-03
+// only the API URL's absence was checked: three variables with the API
+// URL's name misspelt left the tier silently off, and a URL without its
+// scheme started a tier that could not send anything.
 func FromEnv() (Config, error) {
 	c := Config{
 		APIURL:      strings.TrimRight(os.Getenv("MADANG_CENTRIFUGO_API_URL"), "/"),
@@ -86,20 +98,47 @@ func FromEnv() (Config, error) {
 		}
 		c.TokenTTL = d
 	}
-	if !c.Enabled() {
-		return Config{}, nil
-	}
-	var missing []string
-	for _, v := range [][2]string{{"MADANG_CENTRIFUGO_API_KEY", c.APIKey},
+	var set, missing []string
+	for _, v := range [][2]string{{"MADANG_CENTRIFUGO_API_URL", c.APIURL}, {"MADANG_CENTRIFUGO_API_KEY", c.APIKey},
 		{"MADANG_CENTRIFUGO_TOKEN_SECRET", c.TokenSecret}, {"MADANG_CENTRIFUGO_WS_URL", c.WSURL}} {
 		if v[1] == "" {
 			missing = append(missing, v[0])
+		} else {
+			set = append(set, v[0])
 		}
 	}
+	if len(set) == 0 {
+		return Config{}, nil
+	}
 	if len(missing) > 0 {
-		return Config{}, fmt.Errorf("MADANG_CENTRIFUGO_API_URL is set, so the Centrifugo tier also needs %s", strings.Join(missing, ", "))
+		err := fmt.Sprintf("%s set, so the Centrifugo tier also needs %s (or unset them all to serve without it)",
+			strings.Join(set, ", "), strings.Join(missing, ", "))
+		if unknown := unknownEnv(); len(unknown) > 0 {
+			err += "; is " + strings.Join(unknown, ", ") + " one of them misspelt?"
+		}
+		return Config{}, errors.New(err)
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Config{}, errors.New("MADANG_CENTRIFUGO_API_URL is not an http(s) URL with a host: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api")
+	}
+	if u, err := url.Parse(c.WSURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return Config{}, errors.New("MADANG_CENTRIFUGO_WS_URL is not a ws(s) URL with a host: set it to what browsers connect to, e.g. wss://rt.example.com/connection/websocket")
 	}
 	return c, nil
+}
+
+// unknownEnv lists the MADANG_CENTRIFUGO_* names in the environment that
+// are not the tier's.
+func unknownEnv() []string {
+	var unknown []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "MADANG_CENTRIFUGO_") && !slices.Contains(envVars, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown
 }
 
 const configKey = "madang.centrifugo.config"
@@ -111,8 +150,9 @@ func ConfigOf(app core.App) Config {
 }
 
 // Bind turns the tier on with the environment's configuration (off when
-// unset; a half-set configuration stops the server from serving) and adds
-// its routes, which answer either way. Call it once, before the app serves,
+// unset; a half-set or malformed configuration, or a server API that does
+// not take the key (Check), stops the server from serving) and adds its
+// routes, which answer either way. Call it once, before the app serves,
 // after realtime.Bind (internal/madang.Bind does).
 func Bind(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
@@ -125,6 +165,14 @@ func Bind(app core.App) {
 		return
 	}
 	BindConfig(app, c)
+	if c.Enabled() {
+		app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+			if err := Check(c); err != nil {
+				return err
+			}
+			return e.Next()
+		})
+	}
 }
 
 // BindConfig turns the tier on with c (tests, and Bind); a zero c leaves

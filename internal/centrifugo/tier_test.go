@@ -76,6 +76,7 @@ func TestHalfSetConfigurationIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "MADANG_CENTRIFUGO_TOKEN_SECRET, MADANG_CENTRIFUGO_WS_URL") {
 		t.Fatalf("half-set configuration: %v", err)
 	}
+	t.Setenv("MADANG_CENTRIFUGO_API_KEY", "")
 	t.Setenv("MADANG_CENTRIFUGO_API_URL", "")
 	if c, err := centrifugo.FromEnv(); err != nil || c.Enabled() {
 		t.Fatalf("unset: %+v %v", c, err)

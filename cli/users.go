@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"madang/hooks"
+	"madang/internal/realtime"
 )
 
 func usersCommand(app core.App) *cobra.Command {
@@ -35,7 +38,9 @@ func usersSignOutCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := hooks.SignOutEverywhere(app, user); err != nil {
+			if err := hooks.SignOutEverywhere(app, user); errors.Is(err, realtime.ErrTierNotClosed) {
+				return fmt.Errorf("signed %s out: their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), err)
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (%s) out of every device.\n", user.GetString("name"), user.Email())
@@ -102,8 +107,12 @@ func usersBanCommand(app core.App) *cobra.Command {
 				}
 				user.Set("banned_until", t)
 			}
-			if err := app.Save(user); err != nil {
+			ctx, notClosed := realtime.WithCloseReport(context.Background())
+			if err := app.SaveWithContext(ctx, user); err != nil {
 				return fmt.Errorf("banning %s: %w", args[0], err)
+			}
+			if err := notClosed(); err != nil {
+				return fmt.Errorf("banned %s (%s): their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), banState(user), err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))
 			return nil

@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/trustelem/zxcvbn/frequency"
 
 	"madang/internal/access"
+	"madang/internal/realtime"
 )
 
 // Account routes: signing out of every device, and the moderators'
@@ -28,13 +31,16 @@ func registerAccounts(app core.App) {
 // SignOutEverywhere ends every session of user: the token key rotates, so
 // every token issued before stops working (401), and the user's realtime
 // and chat connections close (hooks/bans.go, chat). The CLI's `users
-// sign-out` and POST /api/users/sign-out-everywhere both call it.
+// sign-out` and POST /api/users/sign-out-everywhere both call it. When
+// the key rotated but the realtime tier could not close the user's
+// connections, the error wraps realtime.ErrTierNotClosed (the save stays).
 func SignOutEverywhere(app core.App, user *core.Record) error {
 	user.RefreshTokenKey()
-	if err := app.Save(user); err != nil {
+	ctx, notClosed := realtime.WithCloseReport(context.Background())
+	if err := app.SaveWithContext(ctx, user); err != nil {
 		return fmt.Errorf("rotating the token key of user %s: %w", user.Id, err)
 	}
-	return nil
+	return notClosed()
 }
 
 // signOutEverywhere answers POST /api/users/sign-out-everywhere with 204.
@@ -43,7 +49,9 @@ func signOutEverywhere(e *core.RequestEvent) error {
 	if err != nil {
 		return e.NotFoundError("", err)
 	}
-	if err := SignOutEverywhere(e.App, user); err != nil {
+	// a tier that could not disconnect is logged and on stderr; the
+	// tokens are dead, and its connections end with their token's life
+	if err := SignOutEverywhere(e.App, user); err != nil && !errors.Is(err, realtime.ErrTierNotClosed) {
 		return err
 	}
 	return e.NoContent(http.StatusNoContent)

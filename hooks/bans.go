@@ -93,7 +93,7 @@ func enforceBan(e *core.RecordEvent) error {
 		// forgets the clients' auth once the token key changed, and with it
 		// which connections were this user's.
 		// SSE and, when on, the Centrifugo tier (realtime.CloseUser)
-		realtime.CloseUser(e.App, e.Record.Id)
+		realtime.CloseUser(e.Context, e.App, e.Record.Id)
 	}
 	return nil
 }

@@ -157,14 +157,17 @@ func (a *api) Send(users []string, topic string, data []byte) {
 // Disconnect implements realtime.Tier: every connection of each user, with
 // a code that tells clients not to reconnect by themselves (4500, in the
 // 4500–4999 range Centrifugo reserves for terminal application codes).
-func (a *api) Disconnect(users ...string) {
+func (a *api) Disconnect(users ...string) error {
+	var errs []error
 	for _, u := range users {
 		req := map[string]any{"user": u, "disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
 		if err := a.call(context.Background(), "disconnect", req, nil); err != nil {
 			fmt.Fprintf(a.stderr, "centrifugo: disconnecting user %s failed (%v): their tier connections stay open until their token expires\n", u, err)
 			a.app.Logger().Warn("centrifugo disconnect failed", slog.String("user", u), slog.String("error", err.Error()))
+			errs = append(errs, fmt.Errorf("Centrifugo's disconnect of user %s: %w", u, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // Followers implements realtime.Tier: the users present on the topics'
@@ -244,7 +247,12 @@ type statusError struct {
 	body   string
 }
 
-func (e *statusError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.method, e.code, e.body) }
+func (e *statusError) Error() string {
+	if e.body == "" { // Centrifugo's 401
+		return fmt.Sprintf("%s: HTTP %d", e.method, e.code)
+	}
+	return fmt.Sprintf("%s: HTTP %d: %s", e.method, e.code, e.body)
+}
 
 // checkTimeout bounds Check's call.
 const checkTimeout = 5 * time.Second

@@ -112,7 +112,7 @@ func TestBroadcastFailuresOnStderr(t *testing.T) {
 		a.Send([]string{"u"}, "notifications/x", []byte(`{}`))
 	}
 	a.stop() // sends the queue
-	want := "centrifugo: broadcasts are failing (broadcast: HTTP 401: ): the tier's clients miss events until it recovers\n" +
+	want := "centrifugo: broadcasts are failing (broadcast: HTTP 401): the tier's clients miss events until it recovers\n" +
 		"centrifugo: broadcasts are sent again, after 3 failed\n"
 	if stderr.String() != want {
 		t.Fatalf("stderr = %q, want %q", stderr.String(), want)

@@ -160,6 +160,6 @@ func followUser(app core.App, user *core.Record) {
 		}
 	}
 	if t := TierOf(app); t != nil && banned {
-		t.Disconnect(user.Id)
+		_ = t.Disconnect(user.Id) // logged by the tier
 	}
 }

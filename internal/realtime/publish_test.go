@@ -25,7 +25,7 @@ func (s *sentTier) Send(users []string, _ string, data []byte) {
 	s.n++
 }
 func (s *sentTier) Followers(...string) []string { return nil }
-func (s *sentTier) Disconnect(...string)         {}
+func (s *sentTier) Disconnect(...string) error   { return nil }
 
 // TestPublishSendsEachPayloadOnceToTheTier: Publish's payload is decided
 // per reader; the tier gets one Send per distinct payload, naming its

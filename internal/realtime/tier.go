@@ -2,7 +2,9 @@ package realtime
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -32,8 +34,9 @@ type Tier interface {
 	// readers watch); candidates only, the rule decides.
 	Followers(topics ...string) []string
 	// Disconnect ends the users' connections at once (a ban, a rotated
-	// token key: a connection must not outlive the token that opened it).
-	Disconnect(users ...string)
+	// token key: a connection must not outlive the token that opened it);
+	// the error says which could not be ended, and why.
+	Disconnect(users ...string) error
 }
 
 // Audience names the users who may be among the readers of a record's
@@ -90,13 +93,52 @@ func SetAudience(app core.App, collection string, a Audience) {
 }
 
 // CloseUser ends every live connection of the users record id at once: its
-// SSE clients (Close) and its connections on the tier.
-func CloseUser(app core.App, id string) {
+// SSE clients (Close) and its connections on the tier. A tier that could
+// not disconnect them (logged by the tier) is reported to ctx's
+// WithCloseReport, if any: a save's hook calls CloseUser, and the save's
+// caller (the CLI) must not say the user is out when they are not.
+func CloseUser(ctx context.Context, app core.App, id string) {
 	Close(app, func(auth *core.Record) bool {
 		return auth.Id == id && auth.Collection().Name == access.CollectionNameUsers
 	})
 	if t := TierOf(app); t != nil {
-		t.Disconnect(id)
+		if err := t.Disconnect(id); err != nil {
+			if report, ok := ctx.Value(closeReportKey{}).(*closeReport); ok {
+				report.add(err)
+			}
+		}
+	}
+}
+
+type closeReportKey struct{}
+
+type closeReport struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (r *closeReport) add(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err)
+}
+
+// ErrTierNotClosed wraps WithCloseReport's failures.
+var ErrTierNotClosed = errors.New("the user's live connections on the realtime tier could not be closed")
+
+// WithCloseReport returns ctx carrying a report of the tier disconnects
+// that fail in CloseUser during a save made with it (app.SaveWithContext),
+// and the function that reads it after the save: nil when none failed,
+// else an error wrapping ErrTierNotClosed and the causes.
+func WithCloseReport(ctx context.Context) (context.Context, func() error) {
+	r := &closeReport{}
+	return context.WithValue(ctx, closeReportKey{}, r), func() error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.errs) == 0 {
+			return nil
+		}
+		return fmt.Errorf("%w (%w)", ErrTierNotClosed, errors.Join(r.errs...))
 	}
 }
 

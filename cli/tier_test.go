@@ -52,3 +52,22 @@ func TestTierDisconnectFailureIsReported(t *testing.T) {
 		}
 	}
 }
+
+// With a refused MADANG_CENTRIFUGO_* configuration (half-set: the API
+// URL's name misspelt) the CLI runs without the tier, and says so.
+func TestHalfSetTierIsReported(t *testing.T) {
+	t.Setenv("MADANG_CENTRIFUGO_API_URL", "")
+	t.Setenv("MADANG_CENTRIFUGO_API_KEY", "k")
+	t.Setenv("MADANG_CENTRIFUGO_TOKEN_SECRET", "s")
+	t.Setenv("MADANG_CENTRIFUGO_WS_URL", "ws://127.0.0.1:1/connection/websocket")
+	app := testapp.New(t)
+	before := user(t, app, "alice@example.com").TokenKey()
+	_, err := testapp.RunCLI(t, app, "users", "sign-out", "alice@example.com")
+	if want := "signed alice@example.com out: their tokens were rotated, but the user's live connections on the realtime tier could not be closed (" +
+		"MADANG_CENTRIFUGO_API_KEY, MADANG_CENTRIFUGO_TOKEN_SECRET, MADANG_CENTRIFUGO_WS_URL set, so the Centrifugo tier also needs MADANG_CENTRIFUGO_API_URL"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error %v, want %q…", err, want)
+	}
+	if user(t, app, "alice@example.com").TokenKey() == before {
+		t.Fatal("the token key was not rotated")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"madang/hooks"
+	"madang/internal/centrifugo"
 	"madang/internal/realtime"
 )
 
@@ -38,7 +39,11 @@ func usersSignOutCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := hooks.SignOutEverywhere(app, user); errors.Is(err, realtime.ErrTierNotClosed) {
+			err = hooks.SignOutEverywhere(app, user)
+			if err == nil {
+				err = tierConfigError(app)
+			}
+			if errors.Is(err, realtime.ErrTierNotClosed) {
 				return fmt.Errorf("signed %s out: their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), err)
 			} else if err != nil {
 				return err
@@ -47,6 +52,16 @@ func usersSignOutCommand(app core.App) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// tierConfigError is a refused MADANG_CENTRIFUGO_* configuration as a
+// failure to close the user's tier connections (the CLI ran without the
+// tier), wrapping realtime.ErrTierNotClosed; nil when there is none.
+func tierConfigError(app core.App) error {
+	if err := centrifugo.ConfigError(app); err != nil {
+		return fmt.Errorf("%w (%w)", realtime.ErrTierNotClosed, err)
+	}
+	return nil
 }
 
 func usersListCommand(app core.App) *cobra.Command {
@@ -111,7 +126,7 @@ func usersBanCommand(app core.App) *cobra.Command {
 			if err := app.SaveWithContext(ctx, user); err != nil {
 				return fmt.Errorf("banning %s: %w", args[0], err)
 			}
-			if err := notClosed(); err != nil {
+			if err := errors.Join(notClosed(), tierConfigError(app)); err != nil {
 				return fmt.Errorf("banned %s (%s): their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), banState(user), err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))

@@ -149,6 +149,16 @@ func ConfigOf(app core.App) Config {
 	return c
 }
 
+const configErrKey = "madang.centrifugo.configError"
+
+// ConfigError is why the environment's configuration was refused (nil when
+// it was not): serve stops on it; the CLI's sign-out and ban, which work
+// without the tier, say they could not disconnect it.
+func ConfigError(app core.App) error {
+	err, _ := app.Store().Get(configErrKey).(error)
+	return err
+}
+
 // Bind turns the tier on with the environment's configuration (off when
 // unset; a half-set or malformed configuration, or a server API that does
 // not take the key (Check), stops the server from serving) and adds its
@@ -161,6 +171,7 @@ func Bind(app core.App) {
 	})
 	c, err := FromEnv()
 	if err != nil {
+		app.Store().Set(configErrKey, err)
 		app.OnServe().BindFunc(func(e *core.ServeEvent) error { return err })
 		return
 	}

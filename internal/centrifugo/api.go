@@ -257,6 +257,11 @@ func (e *statusError) Error() string {
 // checkTimeout bounds Check's call.
 const checkTimeout = 5 * time.Second
 
+// ErrUnreachable marks Check's answer when nothing answered at the API
+// URL: Centrifugo may simply not be up yet (its subscribe proxy calls
+// Madang, so either may start first), which serve only warns of.
+var ErrUnreachable = errors.New("Centrifugo's server API did not answer")
+
 // Check calls the server API's info method once with c's key, so that a
 // wrong API URL or key stops serve with a sentence naming the variable
 // (never its value) instead of a tier that sends nothing. The token secret
@@ -276,7 +281,7 @@ func Check(c Config) error {
 	case errors.As(err, &status):
 		return fmt.Errorf("MADANG_CENTRIFUGO_API_URL answered HTTP %d to the server API's info call: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api", status.code)
 	case errors.As(err, &transport):
-		return fmt.Errorf("Centrifugo's server API at MADANG_CENTRIFUGO_API_URL did not answer (%v): start Centrifugo, or correct the URL", transport.Err)
+		return fmt.Errorf("%w at MADANG_CENTRIFUGO_API_URL (%v): start Centrifugo, or correct the URL", ErrUnreachable, transport.Err)
 	default:
 		return fmt.Errorf("Centrifugo's server API at MADANG_CENTRIFUGO_API_URL failed the info call (%v): is it Centrifugo's server API?", err)
 	}

@@ -178,7 +178,12 @@ func Bind(app core.App) {
 	BindConfig(app, c)
 	if c.Enabled() {
 		app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-			if err := Check(c); err != nil {
+			if err := Check(c); errors.Is(err, ErrUnreachable) {
+				// not up yet, perhaps: the broadcasts' failures say so on
+				// stderr until it answers
+				fmt.Fprintln(os.Stderr, "Warning: "+err.Error())
+				app.Logger().Warn(err.Error())
+			} else if err != nil {
 				return err
 			}
 			return e.Next()

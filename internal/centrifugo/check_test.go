@@ -2,6 +2,7 @@ package centrifugo
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -71,7 +72,7 @@ func TestCheckNamesTheVariable(t *testing.T) {
 		{srv.URL + "/api", "right", ""},
 		{srv.URL + "/api", "WRONGKEY", "Centrifugo's server API refused MADANG_CENTRIFUGO_API_KEY (HTTP 401)"},
 		{srv.URL + "/nope", "right", "MADANG_CENTRIFUGO_API_URL answered HTTP 404"},
-		{closed.URL + "/api", "right", "Centrifugo's server API at MADANG_CENTRIFUGO_API_URL did not answer"},
+		{closed.URL + "/api", "right", "Centrifugo's server API did not answer at MADANG_CENTRIFUGO_API_URL"},
 	} {
 		err := Check(Config{APIURL: c.apiURL, APIKey: c.key, TokenSecret: "s", WSURL: "ws://x/connection/websocket"})
 		switch {
@@ -85,6 +86,16 @@ func TestCheckNamesTheVariable(t *testing.T) {
 	}
 	if gotKey == "" {
 		t.Fatal("Check sent no X-API-Key")
+	}
+	// nothing answering is only a warning at serve: Centrifugo may start
+	// after Madang (its subscribe proxy calls Madang); a wrong key is not
+	err := Check(Config{APIURL: closed.URL + "/api", APIKey: "right", TokenSecret: "s", WSURL: "ws://x/connection/websocket"})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Errorf("nothing answering: %v, want ErrUnreachable", err)
+	}
+	err = Check(Config{APIURL: srv.URL + "/api", APIKey: "WRONGKEY", TokenSecret: "s", WSURL: "ws://x/connection/websocket"})
+	if errors.Is(err, ErrUnreachable) {
+		t.Errorf("a refused key counts as unreachable: %v", err)
 	}
 }
 

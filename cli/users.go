@@ -44,7 +44,7 @@ func usersSignOutCommand(app core.App) *cobra.Command {
 				err = tierConfigError(app)
 			}
 			if errors.Is(err, realtime.ErrTierNotClosed) {
-				return fmt.Errorf("signed %s out: their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), err)
+				return stillConnected("signed "+user.Email()+" out", err)
 			} else if err != nil {
 				return err
 			}
@@ -52,6 +52,12 @@ func usersSignOutCommand(app core.App) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// stillConnected is the CLI's answer when done (a sign-out, a ban) rotated
+// the user's tokens but err kept their tier connections open.
+func stillConnected(done string, err error) error {
+	return fmt.Errorf("%s: their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", done, err)
 }
 
 // tierConfigError is a refused MADANG_CENTRIFUGO_* configuration as a
@@ -127,7 +133,7 @@ func usersBanCommand(app core.App) *cobra.Command {
 				return fmt.Errorf("banning %s: %w", args[0], err)
 			}
 			if err := errors.Join(notClosed(), tierConfigError(app)); err != nil {
-				return fmt.Errorf("banned %s (%s): their tokens were rotated, but %w; they end when their connection token expires (MADANG_CENTRIFUGO_TOKEN_TTL)", user.Email(), banState(user), err)
+				return stillConnected(fmt.Sprintf("banned %s (%s)", user.Email(), banState(user)), err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))
 			return nil

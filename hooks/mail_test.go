@@ -1,10 +1,14 @@
 package hooks_test
 
 import (
+	"bufio"
+	"fmt"
 	"net"
+	"net/mail"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,5 +117,98 @@ func resetWithin(t *testing.T, app core.App, limit time.Duration) (string, error
 	case <-time.After(limit):
 		t.Fatalf("users reset-password still runs after %s", limit)
 		return "", nil
+	}
+}
+
+// slowSMTP listens on 127.0.0.1 and answers every SMTP command, taking
+// delay to accept each mail's data: a slow server that works. It returns
+// its port and a count of the mails it accepted.
+func slowSMTP(t *testing.T, delay time.Duration) (int, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := new(atomic.Int32)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fmt.Fprint(c, "220 slow.test ESMTP\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+						fmt.Fprint(c, "250 slow.test\r\n")
+					case cmd == "DATA":
+						fmt.Fprint(c, "354 go on\r\n")
+						for {
+							l, err := r.ReadString('\n')
+							if err != nil {
+								return
+							}
+							if l == ".\r\n" {
+								break
+							}
+						}
+						time.Sleep(delay)
+						accepted.Add(1)
+						fmt.Fprint(c, "250 queued\r\n")
+					case cmd == "QUIT":
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					default:
+						fmt.Fprint(c, "250 ok\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port, accepted
+}
+
+// TestMailBurstToASlowSMTPServerIsSent: a burst of more mails than may
+// hang, to an SMTP server that is slow but answers, is sent in full. Until
+// 2026-12-04 the bound on hung sends counted every send in progress, and
+// the ninth of nine sign-ups' mails failed at once.
+func TestMailBurstToASlowSMTPServerIsSent(t *testing.T) {
+	hooks.SetMailTimeout(t, 20*time.Second)
+	app := testapp.New(t)
+	port, accepted := slowSMTP(t, 300*time.Millisecond)
+	app.OnMailerSend().Bind(&hook.Handler[*core.MailerEvent]{
+		Func: func(e *core.MailerEvent) error {
+			e.Mailer = &mailer.SMTPClient{Host: "127.0.0.1", Port: port}
+			return e.Next()
+		},
+		Priority: -99998, // after the test app's
+	})
+	const burst = 20
+	errs := make(chan error, burst)
+	for i := range burst {
+		go func() {
+			errs <- app.NewMailClient().Send(&mailer.Message{
+				From:    mail.Address{Address: "no-reply@example.com"},
+				To:      []mail.Address{{Address: fmt.Sprintf("member%d@example.com", i)}},
+				Subject: "Madang",
+				Text:    "welcome",
+			})
+		}()
+	}
+	for range burst {
+		if err := <-errs; err != nil {
+			t.Fatalf("a mail of the burst failed: %v", err)
+		}
+	}
+	if n := accepted.Load(); n != burst {
+		t.Fatalf("the SMTP server accepted %d of %d mails", n, burst)
 	}
 }

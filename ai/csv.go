@@ -190,3 +190,28 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+// formulaStarts are the first characters with which a spreadsheet reads a
+// cell as a formula (=, +, -, @, and the tab and carriage return that some
+// read past).
+const formulaStarts = "=+-@\t\r"
+
+// SpreadsheetCell is s made safe to open in a spreadsheet: a cell that
+// would start a formula gets the text marker ' in front (OWASP's advice on
+// CSV injection), which the spreadsheet hides and TextCell drops again.
+func SpreadsheetCell(s string) string {
+	if s != "" && strings.IndexByte(formulaStarts, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// TextCell is a text cell as a spreadsheet shows it: a ' before a
+// formula's first character is the text marker, not text. A dataset
+// exported by Madang (SpreadsheetCell) so trains on the texts as written.
+func TextCell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte(formulaStarts, s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
+}

@@ -203,7 +203,7 @@ func countDataset(ctx context.Context, dataset io.Reader, opts textOptions) (*gr
 		if err != nil {
 			return nil, err
 		}
-		if err := c.add(t, rec[textCol], rec[labelCol], row, textCol, labelCol); err != nil {
+		if err := c.add(t, TextCell(rec[textCol]), TextCell(rec[labelCol]), row, textCol, labelCol); err != nil {
 			return nil, err
 		}
 	}

@@ -336,3 +336,38 @@ func TestTextClassifierBoundsCountedGrams(t *testing.T) {
 		t.Errorf("labels %v, want the markers' labels [a b]", got)
 	}
 }
+
+// TestTextClassifierReadsSpreadsheetTextMarkers: a text or label that a
+// spreadsheet would read as a formula comes out of Madang's exports with
+// the text marker ' in front (SpreadsheetCell); training reads it as the
+// spreadsheet shows it, so both files give the same model. A ' before
+// anything else is text.
+func TestTextClassifierReadsSpreadsheetTextMarkers(t *testing.T) {
+	plain, marked := textRows(100, 3), textRows(100, 3)
+	for i := range plain {
+		plain[i][0] = "=" + plain[i][0]
+		marked[i][0] = SpreadsheetCell(plain[i][0])
+		if marked[i][0] != "'"+plain[i][0] {
+			t.Fatalf("SpreadsheetCell(%q) = %q", plain[i][0], marked[i][0])
+		}
+	}
+	const opts = `{"text_column":"text","label_column":"label"}`
+	a, errA := trainText(t, textCSV(plain), opts)
+	b, errB := trainText(t, textCSV(marked), opts)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	if string(a.Model) != string(b.Model) {
+		t.Error("a dataset with spreadsheet text markers trained another model")
+	}
+	for in, want := range map[string]string{"'=1+1": "=1+1", "'-3": "-3", "'@me": "@me", "'tis": "'tis", "'": "'", "=x": "=x"} {
+		if got := TextCell(in); got != want {
+			t.Errorf("TextCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"=x": "'=x", "+1": "'+1", "-1": "'-1", "@a": "'@a", "\tx": "'\tx", "가=": "가=", "": ""} {
+		if got := SpreadsheetCell(in); got != want {
+			t.Errorf("SpreadsheetCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func TestModerationAssist(t *testing.T) {
 
 	// a spam post: written at once with its job, then reported by the system
 	spam := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
-		map[string]any{"board": board, "title": "무료 코인 지금 클릭", "content": "대박 수익 보장 코인 투자 클릭"}, http.StatusOK)
+		map[string]any{"board": board, "title": "=무료 코인 지금 클릭", "content": "대박 수익 보장 코인 투자 클릭"}, http.StatusOK)
 	spamID := spam.Body["id"].(string)
 	if len(assistJobs(t, app, "post", spamID)) != 1 {
 		t.Fatalf("the post's write did not queue its scoring job in its transaction")
@@ -223,7 +223,9 @@ func TestModerationAssist(t *testing.T) {
 	}
 	want := [][]string{
 		{"text", "label", "resolution", "target_id"},
-		{"무료 코인 지금 클릭\n\n대박 수익 보장 코인 투자 클릭", "spam", "actioned", spamID},
+		// a cell that would start a formula gets the text marker ', which
+		// a spreadsheet hides and training drops (ai.TextCell)
+		{"'=무료 코인 지금 클릭\n\n대박 수익 보장 코인 투자 클릭", "spam", "actioned", spamID},
 		{"주말에 읽은 책\n\n지금 클릭하면 무료 코인 지급 대박 수익 보장", "ok", "dismissed", cleanID},
 	}
 	if len(rows) != len(want) {
@@ -237,6 +239,10 @@ func TestModerationAssist(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(w, "|") {
 			t.Fatalf("export row %d: %q, want %q", i, got, w)
 		}
+	}
+	// a superuser exports the same file (the queue is theirs too)
+	if su := mustCall(t, base, http.MethodGet, "/api/reports/ai-export?board="+board, "root", nil, http.StatusOK); su.Raw != export.Raw {
+		t.Fatalf("the superuser's export differs from the admin's:\n%s", su.Raw)
 	}
 	if other := call(t, base, http.MethodGet, "/api/reports/ai-export?board="+testapp.ID(testapp.BoardMembers), testapp.Adam, nil); strings.Count(other.Raw, "\n") != 1 {
 		t.Fatalf("another board's export has rows:\n%s", other.Raw)

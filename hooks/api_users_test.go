@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -887,4 +888,56 @@ func TestUnbanClearsTheBan(t *testing.T) {
 		t.Fatal(err)
 	}
 	cleared("a model save's unban", testapp.Ben)
+}
+
+// TestBanReasonIsShownAsWritten: a ban's reason is an admin's free text,
+// shown to the banned member as written in both the message and
+// data.banned — also when it looks like a template. Until 2026-12-04 a
+// reason with "{{" made the sign-in a 500 (the error's message was parsed
+// as a Go template) and "{{.until}}" printed the ban's end.
+func TestBanReasonIsShownAsWritten(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.Token(testapp.Alice)
+	const reason = `욕설 {{ 도배 {{.until}} {{.reason}} }}`
+	r := testapp.Call(t, "PATCH", base+userURL(testapp.Alice), testapp.Token(testapp.Adam),
+		map[string]any{"banned": true, "ban_reason": reason})
+	if r.Status != 200 {
+		t.Fatalf("ban: %d %s", r.Status, r.Raw)
+	}
+	type answer struct {
+		Message string `json:"message"`
+		Data    struct {
+			Banned struct {
+				Code, Message string
+				Params        map[string]string
+			} `json:"banned"`
+		} `json:"data"`
+	}
+	// a ban written straight to the database (a second process, before the
+	// users-saved-elsewhere look) leaves bob's token alive: it is refused
+	// with the ban
+	if _, err := app.DB().NewQuery("UPDATE users SET banned = TRUE, ban_reason = {:reason} WHERE id = {:id}").
+		Bind(map[string]any{"reason": reason, "id": testapp.ID(testapp.Bob)}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, token, method, path string
+		body                      any
+		status                    int
+	}{
+		{"sign-in", alice, "POST", "/api/collections/users/auth-with-password", map[string]any{"identity": "alice", "password": testapp.Password}, 403},
+		{"a live token", testapp.Token(testapp.Bob), "GET", userURL(testapp.Bob), nil, 401},
+	} {
+		r := testapp.Call(t, c.method, base+c.path, c.token, c.body)
+		var a answer
+		if err := json.Unmarshal([]byte(r.Raw), &a); err != nil || r.Status != c.status {
+			t.Fatalf("%s: %d %s (%v)", c.name, r.Status, r.Raw, err)
+		}
+		want := "This account is banned permanently. Reason: " + reason + "."
+		if a.Message != want || a.Data.Banned.Message != want || a.Data.Banned.Code != "account_banned" ||
+			a.Data.Banned.Params["reason"] != reason {
+			t.Fatalf("%s: the reason is not shown as written: %s", c.name, r.Raw)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package access
 
 import (
+	"strings"
+
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -21,7 +23,13 @@ func BanMessage(user *core.Record) string {
 // it in their own language: data.banned = {code: "account_banned", message,
 // params: {until, reason}} (until: "" when permanent). PocketBase keeps only
 // error items with a code in an answer's data, hence this shape.
+//
+// An error with params renders its message as a Go template, so the
+// message (which holds the admin's reason) goes in as a template that
+// prints it as written: until 2026-12-04 a reason with "{{" made the
+// banned member's sign-in a 500, and "{{.until}}" printed the end date.
 func BanData(user *core.Record) validation.Errors {
-	return validation.Errors{"banned": validation.NewError("account_banned", BanMessage(user)).
+	literal := strings.ReplaceAll(BanMessage(user), "{{", `{{"{{"}}`)
+	return validation.Errors{"banned": validation.NewError("account_banned", literal).
 		SetParams(map[string]any{"until": user.GetString("banned_until"), "reason": user.GetString("ban_reason")})}
 }

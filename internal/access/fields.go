@@ -185,6 +185,13 @@ func NameForm(name string) string { return norm.NFKC.String(name) }
 // decomposed Hangul) finds it. A name stored before Names (a full-width
 // ｊａｎｅ beside jane) is found by its own spelling: until 2026-12-03 the
 // CLI's `users ban ｊａｎｅ` banned jane, the member it impersonated.
+//
+// Last, in any case of any script (Иван for иван, Élodie for ÉLODIE):
+// NOCASE folds ASCII letters only, so the unique index lets Иван and иван
+// both exist, and such a name is found this way only when one record
+// matches (none: sql.ErrNoRows). Until 2026-12-04 a name with a
+// non-ASCII capital was found only as stored, and an @mention of it in
+// another case mentioned nobody.
 func FindByName(app core.App, collection, name string) (*core.Record, error) {
 	var err error
 	for _, exp := range []dbx.Expression{
@@ -197,7 +204,55 @@ func FindByName(app core.App, collection, name string) (*core.Record, error) {
 			return record, nil
 		}
 	}
+	if record := findByNameInAnyCase(app, collection, NameForm(name)); record != nil {
+		return record, nil
+	}
 	return nil, err
+}
+
+// findByNameInAnyCase finds the one record whose name equals name under
+// Unicode's simple case folding, or nil, when name has a letter NOCASE
+// does not fold. It reads only the names starting with a case of name's
+// first letter: a range of the NOCASE index for each.
+func findByNameInAnyCase(app core.App, collection, name string) *core.Record {
+	if !strings.ContainsFunc(name, func(r rune) bool { return r > unicode.MaxASCII && unicode.SimpleFold(r) != r }) {
+		return nil
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	var starts []dbx.Expression
+	for r := first; ; {
+		if r < 'A' || r > 'Z' { // an ASCII capital's range is its small letter's under NOCASE
+			starts = append(starts, dbx.NewExp(fmt.Sprintf("([[name]] COLLATE NOCASE >= {:from%d} AND [[name]] COLLATE NOCASE < {:to%d})", r, r),
+				dbx.Params{fmt.Sprintf("from%d", r): string(r), fmt.Sprintf("to%d", r): string(r + 1)}))
+		}
+		if r = unicode.SimpleFold(r); r == first {
+			break
+		}
+	}
+	// simple folding maps one letter to one letter: the same length
+	var candidates []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	err := app.DB().Select("id", "name").From(collection).Where(dbx.Or(starts...)).
+		AndWhere(dbx.NewExp("length([[name]]) = {:length}", dbx.Params{"length": utf8.RuneCountInString(name)})).All(&candidates)
+	if err != nil {
+		return nil
+	}
+	found := ""
+	for _, c := range candidates {
+		if strings.EqualFold(c.Name, name) {
+			if found != "" {
+				return nil // Иван and иван, and neither typed as stored
+			}
+			found = c.ID
+		}
+	}
+	if found == "" {
+		return nil
+	}
+	record, _ := app.FindRecordById(collection, found)
+	return record
 }
 
 // Emails keeps email fields in EmailForm, for every writer (sign-up, the

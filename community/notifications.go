@@ -557,8 +557,11 @@ func unreadNotifications(e *core.RequestEvent) error {
 
 // markNotificationsRead answers POST /api/notifications/read with
 // {"ids": [...]} or {"all": true}: the requester's own notifications among
-// them are marked read (others' ids are ignored, not revealed). It answers
-// {"marked": n}.
+// them that they may list (the ListRule, as unreadNotifications counts)
+// are marked read (others' ids are ignored, not revealed). It answers
+// {"marked": n}: as many as leave the unread count. Until 2026-12-04 it
+// also marked those the list hides (of a board or chat no longer reached,
+// by someone blocked since), which came back read once reached again.
 func markNotificationsRead(e *core.RequestEvent) error {
 	var body struct {
 		IDs []string `json:"ids"`
@@ -567,19 +570,34 @@ func markNotificationsRead(e *core.RequestEvent) error {
 	if err := e.BindBody(&body); err != nil || (!body.All && len(body.IDs) == 0) || len(body.IDs) > 500 {
 		return e.BadRequestError(`Send {"ids": ["…"]} (at most 500) or {"all": true}.`, nil)
 	}
-	where := dbx.And(dbx.HashExp{"user": e.Auth.Id, "read_at": ""})
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	where := dbx.And(dbx.HashExp{"notifications.user": e.Auth.Id, "notifications.read_at": ""})
 	if !body.All {
 		ids := make([]any, len(body.IDs))
 		for i, id := range body.IDs {
 			ids[i] = id
 		}
-		where = dbx.And(where, dbx.In("id", ids...))
+		where = dbx.And(where, dbx.In("notifications.id", ids...))
 	}
 	var records []*core.Record
-	err := e.App.RunInTransaction(func(tx core.App) error {
-		var err error
-		records, err = tx.FindAllRecords(Notifications, where)
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		notifications, err := tx.FindCachedCollectionByNameOrId(Notifications)
 		if err != nil {
+			return err
+		}
+		q := tx.DB().Select("{{notifications}}.[[id]]").Distinct(true).From(Notifications).Where(where)
+		ok, err := access.Where(tx, notifications, notifications.ListRule, info, q)
+		if err != nil || !ok { // a rule that lets nobody list: none to mark
+			return err
+		}
+		var ids []string
+		if err := q.Column(&ids); err != nil {
+			return err
+		}
+		if records, err = tx.FindRecordsByIds(Notifications, ids); err != nil {
 			return err
 		}
 		now := types.NowDateTime()

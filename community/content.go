@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -25,63 +25,55 @@ import (
 // maxMentions bounds the @names one text notifies.
 const maxMentions = 20
 
-// mentionPattern finds @name: a name is 2–64 letters (any script), digits
-// and _ . - (the users.name rule), not preceded by a name character (so an
-// email address is no mention).
-var mentionPattern = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.@-])@([\p{L}\p{N}_][\p{L}\p{N}_.-]{1,63})`)
+// mentionPattern finds @name: what a users name may be (its pattern:
+// letters of any script with their marks, digits, _ . -; 2–64), not
+// preceded by a name character or @ (so an email address is no mention).
+// Until 2026-12-04 a mark ended the name (नमस्ते was mentioned as न) and
+// a name could not start with . or -.
+var mentionPattern = regexp.MustCompile(`(?:^|[^\p{L}\p{M}\p{N}_.@-])@([\p{L}\p{M}\p{N}_.-]{2,64})`)
 
-// mentionedNames returns the distinct names @mentioned in texts, lower
-// case, without trailing dots or dashes (sentence punctuation).
+// mentionedNames returns the distinct @names in texts, as written: Иван
+// and иван may be two users (see access.FindByName).
 func mentionedNames(texts ...string) []string {
 	var names []string
-	seen := map[string]bool{}
 	for _, text := range texts {
 		for _, m := range mentionPattern.FindAllStringSubmatch(text, -1) {
-			name := strings.ToLower(strings.TrimRight(m[1], ".-"))
-			if len([]rune(name)) >= 2 && !seen[name] && len(names) < maxMentions {
-				seen[name] = true
-				names = append(names, name)
+			if !slices.Contains(names, m[1]) && len(names) < maxMentions {
+				names = append(names, m[1])
 			}
 		}
 	}
 	return names
 }
 
-// mentionedUsers resolves names (case-insensitively, as sign-in does) to
-// user ids.
-func mentionedUsers(tx core.App, names []string) ([]string, error) {
-	if len(names) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
-	}
+// mentionedUsers resolves @names to user ids as sign-in finds a name
+// (access.FindByName: as stored, then in any case). A name ending in . or
+// - is first the name with them, then without them, one at a time: "@dev."
+// at a sentence's end mentions dev unless a user is named "dev.", who
+// wins (the name as written). Until 2026-12-04 the dots and dashes were
+// always dropped, so @dev- mentioned dev, another user.
+func mentionedUsers(app core.App, names []string) []string {
 	var ids []string
-	err := tx.DB().Select("id").From(access.CollectionNameUsers).
-		Where(dbx.NewExp("LOWER([[name]]) IN ("+placeholders(len(args))+")", paramsOf(args))).Column(&ids)
-	return ids, err
-}
-
-func placeholders(n int) string {
-	p := make([]string, n)
-	for i := range p {
-		p[i] = fmt.Sprintf("{:m%d}", i)
+	for _, name := range names {
+		for candidate := name; utf8.RuneCountInString(candidate) >= 2; {
+			if user, err := access.FindByName(app, access.CollectionNameUsers, candidate); err == nil {
+				if !slices.Contains(ids, user.Id) {
+					ids = append(ids, user.Id)
+				}
+				break
+			}
+			if !strings.HasSuffix(candidate, ".") && !strings.HasSuffix(candidate, "-") {
+				break
+			}
+			candidate = candidate[:len(candidate)-1]
+		}
 	}
-	return strings.Join(p, ",")
-}
-
-func paramsOf(args []any) dbx.Params {
-	p := dbx.Params{}
-	for i, a := range args {
-		p[fmt.Sprintf("m%d", i)] = a
-	}
-	return p
+	return ids
 }
 
 // newMentions returns who record's texts mention now and did not before
 // (stored: the texts as stored before this write, nil on create).
-func newMentions(tx core.App, record *core.Record, fields []string, stored map[string]string, told map[string]bool) ([]string, error) {
+func newMentions(app core.App, record *core.Record, fields []string, stored map[string]string) []string {
 	var now, before []string
 	for _, f := range fields {
 		now = append(now, record.GetString(f))
@@ -97,33 +89,62 @@ func newMentions(tx core.App, record *core.Record, fields []string, stored map[s
 			fresh = append(fresh, n)
 		}
 	}
-	ids, err := mentionedUsers(tx, fresh)
-	return slices.DeleteFunc(ids, func(id string) bool { return told[id] }), err
+	return mentionedUsers(app, fresh)
 }
 
-// mentionsBefore is what an edit's mentions are compared with: the texts
-// it replaces, and who holds a mention notice of the record already.
-// Hidden content notifies nobody (postNotices, commentNoticesOf), not even
-// of the mentions its author adds meanwhile, so an update that shows a
-// record stored hidden compares with the notices instead: each mentioned
-// reader is told once, whether mentioned before the hide or during it.
-// notices selects the record's notices (a post's: its post and comment "";
-// a chat message's: its message).
-func mentionsBefore(app core.App, record *core.Record, notices dbx.HashExp, fields ...string) (map[string]string, map[string]bool) {
+// mentionsBefore returns the texts an edit's mentions are compared with:
+// those it replaces (read before its transaction). Hidden content notifies
+// nobody (postNotices, commentNoticesOf), not even of the mentions its
+// author adds meanwhile, so an update that shows a record stored hidden
+// compares with none: who it mentions is told then, unless told before
+// (untold).
+func mentionsBefore(app core.App, record *core.Record, fields ...string) map[string]string {
 	stored := storedTexts(app, record, append(fields, "is_visible")...)
 	if wasVisible := stored["is_visible"]; wasVisible == "1" || wasVisible == "true" || !record.GetBool("is_visible") {
-		return stored, nil
+		return stored
+	}
+	return map[string]string{}
+}
+
+// untold drops, from an edit's notices, those to users who already hold a
+// notice of the record (a mention, or a comment's reply or comment notice),
+// reading them with tx, the edit's transaction: one notice per record and
+// reader, ever, whatever the edits in between or at once. where selects
+// the record's notices (a post's: its post and comment ""; a comment's: its
+// comment; a chat message's: its message). Until 2026-12-04 an edit
+// compared only with the text it replaced, so removing and re-adding a
+// mention notified again each time, and two edits at once could both
+// notify.
+func untold(tx core.App, notices []*preparedNotice, where dbx.HashExp) ([]*preparedNotice, error) {
+	if len(notices) == 0 {
+		return nil, nil
 	}
 	var users []string
-	err := app.DB().Select("user").From(Notifications).Where(dbx.HashExp{"kind": KindMention}).AndWhere(notices).Column(&users)
+	err := tx.DB().Select("user").From(Notifications).
+		Where(dbx.In("kind", KindReply, KindComment, KindMention)).AndWhere(where).Column(&users)
 	if err != nil {
-		app.Logger().Warn("reading a record's mention notices failed", slog.String("id", record.Id), slog.String("error", err.Error()))
+		return nil, fmt.Errorf("reading who was told of a record: %w", err)
 	}
-	told := map[string]bool{}
-	for _, u := range users {
-		told[u] = true
+	return slices.DeleteFunc(notices, func(p *preparedNotice) bool { return slices.Contains(users, p.record.GetString("user")) }), nil
+}
+
+// editedBy is who a notice of a write is from: the record's writer, or,
+// for an edit by someone else (an admin editing a member's comment), the
+// editor — a user, or nobody shown (a superuser, the CLI). actor is shown
+// as who did it, from is kept from hearing of it (see notice). Until
+// 2026-12-04 a mention an admin's edit added was shown as the author's.
+func editedBy(app core.App, record *core.Record, edit bool) (actor, from string) {
+	actor, from = record.GetString("author"), writerOf(record)
+	if !edit {
+		return actor, from
 	}
-	return map[string]string{}, told
+	switch a := access.WrittenBy(app, record); {
+	case a.User == nil:
+		return "", ""
+	case a.User.Id != from:
+		return a.User.Id, a.User.Id
+	}
+	return actor, from
 }
 
 // storedTexts reads fields of the stored row of record (before an update).
@@ -147,11 +168,11 @@ func registerMentions(app core.App) {
 	// the transaction starts at the statement (txn.BindCreate for creates,
 	// txn.Around for edits, which read the texts they replace before it)
 	txn.BindCreate(app, access.CollectionNamePosts, func(tx core.App, post *core.Record) error {
-		return postNotices(tx, post, nil, nil)
+		return postNotices(tx, post, nil)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
-		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"post": e.Record.Id, "comment": ""}, "title", "content")
-		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored, told) })
+		stored := mentionsBefore(e.App, e.Record, "title", "content")
+		return txn.Around(e, func(tx core.App) error { return postNotices(tx, e.Record, stored) })
 	})
 	// a comment's notices are decided before its transaction
 	// (commentNoticesOf), which then holds the write lock for the INSERTs
@@ -160,7 +181,7 @@ func registerMentions(app core.App) {
 		err     error
 	}
 	txn.BindCreateRead(app, access.CollectionNameComments, func(app core.App, comment *core.Record) decided {
-		notices, err := commentNoticesOf(app, comment, nil, nil)
+		notices, err := commentNoticesOf(app, comment, nil)
 		return decided{notices, err}
 	}, func(tx core.App, comment *core.Record, d decided) error {
 		if d.err != nil {
@@ -169,12 +190,18 @@ func registerMentions(app core.App) {
 		return writeNotices(tx, d.notices)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameComments).BindFunc(func(e *core.RecordEvent) error {
-		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"post": e.Record.GetString("post"), "comment": e.Record.Id}, "content")
-		notices, err := commentNoticesOf(e.App, e.Record, stored, told)
+		stored := mentionsBefore(e.App, e.Record, "content")
+		notices, err := commentNoticesOf(e.App, e.Record, stored)
 		if err != nil {
 			return err
 		}
-		return txn.Around(e, func(tx core.App) error { return writeNotices(tx, notices) })
+		return txn.Around(e, func(tx core.App) error {
+			notices, err := untold(tx, notices, dbx.HashExp{"comment": e.Record.Id})
+			if err != nil {
+				return err
+			}
+			return writeNotices(tx, notices)
+		})
 	})
 	// a chat message's the same way: the member list and who has the chat
 	// open are read before its transaction (chatNoticesOf); its mentions,
@@ -183,37 +210,40 @@ func registerMentions(app core.App) {
 	txn.BindCreateRead(app, access.CollectionNameChats, func(app core.App, message *core.Record) chatDecided {
 		return chatNoticesOf(app, message, nil)
 	}, func(tx core.App, message *core.Record, d chatDecided) error {
-		return writeChatNotices(tx, message, nil, nil, d)
+		return writeChatNotices(tx, message, nil, d)
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameChats).BindFunc(func(e *core.RecordEvent) error {
-		stored, told := mentionsBefore(e.App, e.Record, dbx.HashExp{"message": e.Record.Id}, "content")
+		stored := mentionsBefore(e.App, e.Record, "content")
 		d := chatNoticesOf(e.App, e.Record, stored)
-		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, stored, told, d) })
+		return txn.Around(e, func(tx core.App) error { return writeChatNotices(tx, e.Record, stored, d) })
 	})
 }
 
-func postNotices(tx core.App, post *core.Record, stored map[string]string, told map[string]bool) error {
+func postNotices(tx core.App, post *core.Record, stored map[string]string) error {
 	if !post.GetBool("is_visible") {
 		return nil
 	}
-	ids, err := newMentions(tx, post, []string{"title", "content"}, stored, told)
-	if err != nil {
-		return err
-	}
+	ids := newMentions(tx, post, []string{"title", "content"}, stored)
 	if len(ids) == 0 {
 		return nil
 	}
-	author := post.GetString("author")
+	actor, from := editedBy(tx, post, stored != nil)
 	everyone := boardFactsOf(tx, post.GetString("board")).everyMember && post.GetBool("is_visible")
 	var notices []*preparedNotice
 	for _, id := range ids {
-		p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, from: writerOf(post), post: post.Id,
+		p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: actor, from: from, post: post.Id,
 			target: post, everyMemberReads: everyone, text: post.GetString("title")})
 		if err != nil {
 			return err
 		}
 		if p != nil {
 			notices = append(notices, p)
+		}
+	}
+	if stored != nil {
+		var err error
+		if notices, err = untold(tx, notices, dbx.HashExp{"post": post.Id, "comment": ""}); err != nil {
+			return err
 		}
 	}
 	return writeNotices(tx, notices)
@@ -226,9 +256,8 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string, told 
 // SQLite's write lock for the INSERTs alone. A post's author, anonymous
 // writer and board are fixed once written, and a post hidden meanwhile
 // changes nothing a notice says: the comment was accepted while it was
-// visible. stored holds the texts an edit replaces, nil for a new comment,
-// and told who an edit must not tell again (mentionsBefore).
-func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string, told map[string]bool) ([]*preparedNotice, error) {
+// visible. stored holds the texts an edit replaces, nil for a new comment.
+func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string) ([]*preparedNotice, error) {
 	if !comment.GetBool("is_visible") {
 		return nil, nil // a hidden comment notifies nobody
 	}
@@ -260,11 +289,7 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 		}
 		add(writer(post.Author, post.AnonymousAuthor), KindComment)
 	}
-	mentioned, err := newMentions(app, comment, []string{"content"}, stored, told)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range mentioned {
+	for _, id := range newMentions(app, comment, []string{"content"}, stored) {
 		add(id, KindMention)
 	}
 	if len(order) == 0 {
@@ -281,10 +306,11 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 			return nil, nil
 		}
 	}
+	actor, from := editedBy(app, comment, stored != nil)
 	var notices []*preparedNotice
 	for _, user := range order {
-		p, err := prepareNotice(app, notice{user: user, kind: kinds[user], actor: comment.GetString("author"),
-			from: writerOf(comment), post: postID, comment: comment.Id, target: target, everyMemberReads: everyone,
+		p, err := prepareNotice(app, notice{user: user, kind: kinds[user], actor: actor,
+			from: from, post: postID, comment: comment.Id, target: target, everyMemberReads: everyone,
 			text: comment.GetString("content")})
 		if err != nil {
 			return nil, err
@@ -350,7 +376,7 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 // each, so a busy chat of thousands costs no write per member per message.
 // The notices written reach their owners after the commit
 // (realtime.DeliverAfterCommit).
-func writeChatNotices(tx core.App, message *core.Record, stored map[string]string, told map[string]bool, d chatDecided) error {
+func writeChatNotices(tx core.App, message *core.Record, stored map[string]string, d chatDecided) error {
 	if d.err != nil {
 		return d.err
 	}
@@ -358,22 +384,24 @@ func writeChatNotices(tx core.App, message *core.Record, stored map[string]strin
 		return nil // hidden, or no such session
 	}
 	sessionID := message.GetString("session")
-	author := message.GetString("author")
-	mentioned, err := newMentions(tx, message, []string{"content"}, stored, told)
-	if err != nil {
-		return err
-	}
+	actor, from := editedBy(tx, message, stored != nil)
 	var mentions []*preparedNotice
-	for _, id := range mentioned {
+	for _, id := range newMentions(tx, message, []string{"content"}, stored) {
 		if d.kind == chat.KindSupport || slices.Contains(d.members, id) {
-			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: author, session: sessionID, message: message.Id,
-				target: message, text: message.GetString("content")})
+			p, err := prepareNotice(tx, notice{user: id, kind: KindMention, actor: actor, from: from, session: sessionID,
+				message: message.Id, target: message, text: message.GetString("content")})
 			if err != nil {
 				return err
 			}
 			if p != nil {
 				mentions = append(mentions, p)
 			}
+		}
+	}
+	if stored != nil {
+		var err error
+		if mentions, err = untold(tx, mentions, dbx.HashExp{"message": message.Id}); err != nil {
+			return err
 		}
 	}
 	if err := writeNotices(tx, mentions); err != nil {

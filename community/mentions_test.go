@@ -1,0 +1,173 @@
+package community_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"madang/community"
+	"madang/internal/testapp"
+)
+
+// named saves a member named name and returns their id.
+func named(t *testing.T, app core.App, name string) string {
+	t.Helper()
+	email := fmt.Sprintf("m-%x@example.com", name)
+	return testapp.SaveRecord(t, app, "users", map[string]any{"name": name, "email": email,
+		"password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"}).Id
+}
+
+// mentionsOf counts user's mention notices about the post (comment "") or
+// the comment, and returns the actor of the newest.
+func mentionsOf(t *testing.T, app core.App, user, post, comment string) (n int, actor string) {
+	t.Helper()
+	for _, notice := range notificationsOf(t, app, user) {
+		if notice.GetString("kind") == community.KindMention && notice.GetString("post") == post && notice.GetString("comment") == comment {
+			if n == 0 {
+				actor = notice.GetString("actor")
+			}
+			n++
+		}
+	}
+	return n, actor
+}
+
+// TestMentionsFindEveryName: @name mentions whoever a name may be — any
+// script's capitals in any case, combining marks, a leading or trailing .
+// or - — as sign-in finds the name. A trailing . or - is the name's when a
+// user has that name, else a sentence's end. A name only case (beyond
+// ASCII) tells apart from another mentions neither unless written exactly.
+// Until 2026-12-04 Иван, Élodie and नमस्ते were never mentioned, nor .x, and
+// @dev- mentioned dev.
+func TestMentionsFindEveryName(t *testing.T) {
+	app, base := server(t)
+	ivan, elodie, namaste := named(t, app, "Иван"), named(t, app, "Élodie"), named(t, app, "नमस्ते")
+	dev, devDash, dot := named(t, app, "dev"), named(t, app, "dev-"), named(t, app, ".dot")
+	board := testapp.ID(testapp.BoardPublic)
+	post := func(content string) string {
+		t.Helper()
+		return mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+			map[string]any{"board": board, "title": "hi", "content": content}, 200).Body["id"].(string)
+	}
+	for _, c := range []struct {
+		content string
+		told    map[string]int // user → mentions of this post
+	}{
+		{"hello @иван !", map[string]int{ivan: 1}},
+		{"hello @ÉLODIE and @élodie", map[string]int{elodie: 1}},
+		{"hello @नमस्ते !", map[string]int{namaste: 1}},
+		{"hello @dev- !", map[string]int{devDash: 1, dev: 0}},
+		{"hello @.dot !", map[string]int{dot: 1}},
+		{"see you, @dev.", map[string]int{dev: 1}},
+		{"see you, @DEV-.", map[string]int{devDash: 1, dev: 0}},
+	} {
+		id := post(c.content)
+		for user, want := range c.told {
+			if got, _ := mentionsOf(t, app, user, id, ""); got != want {
+				t.Errorf("%q: user %s has %d mentions, want %d", c.content, user, got, want)
+			}
+		}
+	}
+	// once "dev." exists, "@dev." is theirs: the name as written wins
+	devDot := named(t, app, "dev.")
+	id := post("see you, @dev.")
+	if d, dd := func() (int, int) {
+		a, _ := mentionsOf(t, app, dev, id, "")
+		b, _ := mentionsOf(t, app, devDot, id, "")
+		return a, b
+	}(); d != 0 || dd != 1 {
+		t.Errorf("@dev. with a user dev.: dev %d, dev. %d mentions; want 0 and 1", d, dd)
+	}
+	// Иван and иван both (NOCASE folds ASCII only): each as written, ИВАН neither
+	ivanSmall := named(t, app, "иван")
+	id = post("@иван @Иван @ИВАН")
+	for user, want := range map[string]int{ivan: 1, ivanSmall: 1} {
+		if got, _ := mentionsOf(t, app, user, id, ""); got != want {
+			t.Errorf("@иван @Иван: user %s has %d mentions, want %d", user, got, want)
+		}
+	}
+	id = post("@ИВАН")
+	for _, user := range []string{ivan, ivanSmall} {
+		if got, _ := mentionsOf(t, app, user, id, ""); got != 0 {
+			t.Errorf("@ИВАН mentioned %s, one of two it could mean", user)
+		}
+	}
+}
+
+// TestMentionNoticesOncePerRecord: a reader holds at most one mention
+// notice of a post, a comment or a chat message, however often an edit
+// removes and re-adds them, and however many edits add them at once.
+// Until 2026-12-04 each re-adding notified again.
+func TestMentionNoticesOncePerRecord(t *testing.T) {
+	app, base := server(t)
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "t", "content": "hi @gina"}, 200).Body["id"].(string)
+	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice,
+		map[string]any{"post": p, "content": "hi @gina"}, 200).Body["id"].(string)
+	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	m := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
+		map[string]any{"session": session.Id, "content": "hi @gina"}, 200).Body["id"].(string)
+	for _, u := range []string{"posts/records/" + p, "comments/records/" + c, "chats/records/" + m} {
+		for range 3 {
+			mustCall(t, base, http.MethodPatch, "/api/collections/"+u, testapp.Alice, map[string]any{"content": "bye"}, 200)
+			mustCall(t, base, http.MethodPatch, "/api/collections/"+u, testapp.Alice, map[string]any{"content": "hi again @Gina"}, 200)
+		}
+	}
+	if n, _ := mentionsOf(t, app, gina, p, ""); n != 1 {
+		t.Errorf("gina's mentions of the post: %d, want 1", n)
+	}
+	if n, _ := mentionsOf(t, app, gina, p, c); n != 1 {
+		t.Errorf("gina's mentions of the comment: %d, want 1", n)
+	}
+	chatMentions := 0
+	for _, n := range notificationsOf(t, app, gina) {
+		if n.GetString("kind") == community.KindMention && n.GetString("message") == m {
+			chatMentions++
+		}
+	}
+	if chatMentions != 1 {
+		t.Errorf("gina's mentions of the chat message: %d, want 1", chatMentions)
+	}
+
+	// edits at once, each adding bob to a comment: one notice
+	c2 := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice,
+		map[string]any{"post": p, "content": "nobody yet"}, 200).Body["id"].(string)
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			call(t, base, http.MethodPatch, "/api/collections/comments/records/"+c2, testapp.Alice, map[string]any{"content": fmt.Sprintf("@bob %d", i)})
+		})
+	}
+	wg.Wait()
+	if n, _ := mentionsOf(t, app, bob, p, c2); n != 1 {
+		t.Errorf("bob's mentions after 6 edits at once: %d, want 1", n)
+	}
+}
+
+// TestMentionsAddedByAnEditAreTheEditors: a mention an admin's edit adds to
+// a member's post or comment is shown as the admin's, a superuser's as
+// nobody's; the author's own edit stays theirs. Until 2026-12-04 it was
+// shown as the author's.
+func TestMentionsAddedByAnEditAreTheEditors(t *testing.T) {
+	app, base := server(t)
+	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "t", "content": "plain"}, 200).Body["id"].(string)
+	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+		map[string]any{"post": p, "content": "plain"}, 200).Body["id"].(string)
+	for _, target := range []struct{ url, comment string }{{"posts/records/" + p, ""}, {"comments/records/" + c, c}} {
+		for _, edit := range []struct{ who, mentioned, wantActor string }{
+			{testapp.Adam, "gina", adam},
+			{"root", "alice", ""},
+			{testapp.Bob, "adam", bob},
+		} {
+			mustCall(t, base, http.MethodPatch, "/api/collections/"+target.url, edit.who, map[string]any{"content": "@" + edit.mentioned}, 200)
+			user := testapp.ID(edit.mentioned)
+			if n, actor := mentionsOf(t, app, user, p, target.comment); n != 1 || actor != edit.wantActor {
+				t.Errorf("%s's edit of %s mentioning %s: %d notices by %q, want 1 by %q", edit.who, target.url, edit.mentioned, n, actor, edit.wantActor)
+			}
+		}
+	}
+}

@@ -257,6 +257,9 @@ func postNotices(tx core.App, post *core.Record, stored map[string]string) error
 // writer and board are fixed once written, and a post hidden meanwhile
 // changes nothing a notice says: the comment was accepted while it was
 // visible. stored holds the texts an edit replaces, nil for a new comment.
+//
+// Each recipient gets one notice, of the strongest kind they qualify for
+// and did not mute: reply, then comment, then mention (strongestUnmuted).
 func commentNoticesOf(app core.App, comment *core.Record, stored map[string]string) ([]*preparedNotice, error) {
 	if !comment.GetBool("is_visible") {
 		return nil, nil // a hidden comment notifies nobody
@@ -273,12 +276,17 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	if err != nil {
 		return nil, nil
 	}
-	kinds := map[string]string{} // user → the one notice they get, reply first
+	kinds := map[string][]string{} // user → the kinds they qualify for, reply first
 	order := []string{}
 	add := func(user, kind string) {
-		if _, ok := kinds[user]; !ok && user != "" {
-			kinds[user] = kind
+		if user == "" {
+			return
+		}
+		if _, ok := kinds[user]; !ok {
 			order = append(order, user)
+		}
+		if !slices.Contains(kinds[user], kind) {
+			kinds[user] = append(kinds[user], kind)
 		}
 	}
 	if stored == nil { // a new comment
@@ -309,7 +317,7 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 	actor, from := editedBy(app, comment, stored != nil)
 	var notices []*preparedNotice
 	for _, user := range order {
-		p, err := prepareNotice(app, notice{user: user, kind: kinds[user], actor: actor,
+		p, err := prepareNotice(app, notice{user: user, kind: strongestUnmuted(app, user, kinds[user]), actor: actor,
 			from: from, post: postID, comment: comment.Id, target: target, everyMemberReads: everyone,
 			text: comment.GetString("content")})
 		if err != nil {
@@ -320,6 +328,28 @@ func commentNoticesOf(app core.App, comment *core.Record, stored map[string]stri
 		}
 	}
 	return notices, nil
+}
+
+// strongestUnmuted is the first of kinds (strongest first) user did not
+// mute, or the first when they muted all (the write then skips it). Only
+// a user qualifying for several costs a read: until 2026-12-04 the
+// strongest was chosen regardless, so muting comment or reply also dropped
+// the @mentions in those comments.
+func strongestUnmuted(app core.App, user string, kinds []string) string {
+	if len(kinds) == 1 {
+		return kinds[0]
+	}
+	var raw string
+	var muted []string
+	if app.DB().Select("notify_mute").From(access.CollectionNameUsers).Where(dbx.HashExp{"id": user}).Row(&raw) == nil {
+		_ = json.Unmarshal([]byte(raw), &muted) // a list (checkMuteList); anything else mutes nothing, as notMutedFor reads it
+	}
+	for _, k := range kinds {
+		if !slices.Contains(muted, k) {
+			return k
+		}
+	}
+	return kinds[0]
 }
 
 // chatDecided is what a chat message's notices read before its

@@ -171,3 +171,49 @@ func TestMentionsAddedByAnEditAreTheEditors(t *testing.T) {
 		}
 	}
 }
+
+// TestMutedKindsLeaveMentions: one who muted comment and reply notices
+// still hears of a comment on their post, or a reply to their comment, that
+// mentions them — as a mention, the kind they did not mute; muting reply
+// alone leaves the comment notice of a reply on their post. Until
+// 2026-12-04 the muted kind took the mention with it.
+func TestMutedKindsLeaveMentions(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), alice, "alice asks")
+	mine := testapp.CreateComment(t, app, post.Id, alice, "")
+	kindsOf := func(comment string) []string {
+		var kinds []string
+		for _, n := range notificationsOf(t, app, alice) {
+			if n.GetString("comment") == comment {
+				kinds = append(kinds, n.GetString("kind"))
+			}
+		}
+		return kinds
+	}
+	comment := func(parent, content string) string {
+		t.Helper()
+		return mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
+			map[string]any{"post": post.Id, "parent": parent, "content": content}, 200).Body["id"].(string)
+	}
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, testapp.Alice,
+		map[string]any{"notify_mute": []string{"comment", "reply"}}, 200)
+	for _, c := range []struct {
+		parent, content string
+		want            string // the kind alice gets, "" none
+	}{
+		{"", "hey @alice", community.KindMention},
+		{mine.Id, "@alice see", community.KindMention},
+		{"", "no mention", ""},
+		{mine.Id, "no mention", ""},
+	} {
+		id := comment(c.parent, c.content)
+		if got := kindsOf(id); (c.want == "" && len(got) != 0) || (c.want != "" && (len(got) != 1 || got[0] != c.want)) {
+			t.Errorf("%q (parent %q), comment and reply muted: alice got %v, want %q", c.content, c.parent, got, c.want)
+		}
+	}
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, testapp.Alice,
+		map[string]any{"notify_mute": []string{"reply"}}, 200)
+	if got := kindsOf(comment(mine.Id, "@alice see")); len(got) != 1 || got[0] != community.KindComment {
+		t.Errorf("a reply on her post mentioning her, reply muted: alice got %v, want [comment]", got)
+	}
+}

@@ -176,6 +176,36 @@ func TestLegacyLookAlikesByTheirOwnSpelling(t *testing.T) {
 	}
 }
 
+// TestNamesInAnyCaseOfAnyScript: a name typed in another case of a
+// script NOCASE does not fold (élodie for Élodie) is found, unless two
+// names differ only in such a case (Иван, иван): then each is found by its
+// own spelling and a third (ИВАН) finds neither. Until 2026-12-04 élodie
+// found nobody.
+func TestNamesInAnyCaseOfAnyScript(t *testing.T) {
+	app := testapp.New(t)
+	for email, name := range map[string]string{"alice@example.com": "Élodie", "bob@example.com": "Иван", "gina@example.com": "иван"} {
+		if _, err := app.DB().NewQuery("UPDATE users SET name = {:name} WHERE email = {:email}").
+			Bind(dbx.Params{"name": name, "email": email}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "élodie"); err != nil {
+		t.Fatal(err)
+	}
+	if !user(t, app, "alice@example.com").GetBool("banned") {
+		t.Fatal("ban élodie: alice (Élodie) is not banned")
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "ИВАН"); err == nil {
+		t.Error("ban ИВАН with an Иван and an иван: no error")
+	}
+	if _, err := testapp.RunCLI(t, app, "users", "ban", "иван"); err != nil {
+		t.Fatal(err)
+	}
+	if bob, gina := user(t, app, "bob@example.com"), user(t, app, "gina@example.com"); bob.GetBool("banned") || !gina.GetBool("banned") {
+		t.Errorf("ban ИВАН, then иван: bob (Иван) banned %v, gina (иван) banned %v; want false, true", bob.GetBool("banned"), gina.GetBool("banned"))
+	}
+}
+
 // TestFieldProblemsAsSentences: a refused save names each field in a
 // sentence of its own, without the doubled period ozzo-validation's list
 // added ("Invalid value format..").

@@ -195,7 +195,8 @@ func NameForm(name string) string { return norm.NFKC.String(name) }
 func FindByName(app core.App, collection, name string) (*core.Record, error) {
 	var err error
 	for _, exp := range []dbx.Expression{
-		dbx.NewExp("[[name]] = {:name}", dbx.Params{"name": name}),
+		// exact, through the NOCASE index (a plain = scanned the table)
+		dbx.NewExp("[[name]] = {:name} COLLATE NOCASE AND [[name]] = {:name}", dbx.Params{"name": name}),
 		dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name}),
 		dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": NameForm(name)}),
 	} {

@@ -8,8 +8,9 @@ import { pb, me } from './pb.js';
 import { t } from './i18n.js';
 import { h, debounce } from './ui.js';
 
-// the server's mention pattern: @ not after a letter, digit or _ . @ -, then a name's characters
-const TRIGGER = /(?:^|[^\p{L}\p{N}_.@-])@([\p{L}\p{N}_][\p{L}\p{N}_.-]{0,63})$/u;
+// the server's mention pattern (community/content.go): @ not after a letter, mark, digit
+// or _ . @ -, then a name's characters (letters with their marks, digits, _ . -)
+const TRIGGER = /(?:^|[^\p{L}\p{M}\p{N}_.@-])@([\p{L}\p{M}\p{N}_.-]{1,64})$/u;
 let seq = 0;
 
 /** Adds @mention autocomplete to field (a textarea or text input). */

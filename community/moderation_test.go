@@ -343,6 +343,14 @@ func TestReportBanAndAutoHide(t *testing.T) {
 	if u, _ := app.FindRecordById("users", bob); !u.GetBool("banned") || u.GetString("ban_reason") != "repeated abuse" {
 		t.Fatalf("bob after a ban resolution: banned %v %q", u.GetBool("banned"), u.GetString("ban_reason"))
 	}
+	// the ban's entry gives its reason once (until 2026-12-04 "repeated abuse repeated abuse")
+	bans, _ := app.FindRecordsByFilter("moderation_log", "action = 'ban' && target_id = {:u}", "", 0, 0, dbx.Params{"u": bob})
+	if len(bans) != 1 || bans[0].GetString("reason") != "repeated abuse" || bans[0].GetString("actor") != adam {
+		for _, b := range bans {
+			t.Logf("ban by %q: %q", b.GetString("actor"), b.GetString("reason"))
+		}
+		t.Fatalf("the log of the ban: %d entries, want one by adam saying %q", len(bans), "repeated abuse")
+	}
 	if n, _ := app.CountRecords("reports", dbx.HashExp{"post": post.Id, "status": "open"}); n != 0 {
 		t.Fatalf("%d reports still open", n)
 	}
@@ -449,5 +457,78 @@ func TestSuperusersResolveReports(t *testing.T) {
 	mustCall(t, base, http.MethodPost, "/api/reports/"+ada+"/resolve", "root", map[string]any{"action": "ban", "reason": "x"}, 200)
 	if u, _ := app.FindRecordById("users", adam); !u.GetBool("banned") {
 		t.Fatal("the reported admin is not banned")
+	}
+}
+
+// TestConcurrentResolutionsRunOnce: of concurrent resolutions of a
+// target's reports — hide and ban, of either report — exactly one runs;
+// the others get 400 "This report was already resolved." and change
+// nothing: no second action, no log entry. Until 2026-12-04 each of them
+// could run (a post hidden and its writer banned, report_resolve entries
+// of "0 report(s)").
+func TestConcurrentResolutionsRunOnce(t *testing.T) {
+	app, base := server(t)
+	writers, _ := testapp.CreateMembers(t, app, "res", 5)
+	for trial, writer := range writers {
+		post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), writer.Id, fmt.Sprint("trial ", trial))
+		var reports []string
+		for _, who := range []string{testapp.Alice, testapp.Bob} {
+			r := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", who,
+				map[string]any{"target_kind": "post", "post": post.Id, "reason": "spam"}, 200)
+			reports = append(reports, r.Body["id"].(string))
+		}
+		var start, done sync.WaitGroup
+		var mu sync.Mutex
+		var won []string
+		start.Add(1)
+		for i := range 6 {
+			action := []string{community.ResolveHide, community.ResolveBan}[i%2]
+			done.Go(func() {
+				start.Wait()
+				r := testapp.Call(t, http.MethodPost, base+"/api/reports/"+reports[i/2%2]+"/resolve", testapp.Token(testapp.Adam),
+					map[string]any{"action": action, "reason": "r" + fmt.Sprint(i)})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case r.Status == 200:
+					won = append(won, action)
+				case r.Status != 400 || r.Body["message"] != "This report was already resolved.":
+					t.Errorf("trial %d, a concurrent %s: %d %s", trial, action, r.Status, r.Raw)
+				}
+			})
+		}
+		start.Done()
+		done.Wait()
+		if len(won) != 1 {
+			t.Fatalf("trial %d: %d resolutions answered 200 (%v), want 1", trial, len(won), won)
+		}
+		p, _ := app.FindRecordById("posts", post.Id)
+		u, _ := app.FindRecordById("users", writer.Id)
+		lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:p} || target_id = {:u}", "created,id", 0, 0,
+			dbx.Params{"p": post.Id, "u": writer.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.GetString("action")+" "+l.GetString("target_kind")+" "+l.GetString("reason"))
+		}
+		hidden, banned := !p.GetBool("is_visible"), u.GetBool("banned")
+		var reason string // the winner's, "r0" to "r5"
+		if len(lines) > 0 {
+			reason, _, _ = strings.Cut(lines[len(lines)-1].GetString("reason"), " ")
+		}
+		want := []string{"hide post " + reason, "report_resolve post " + reason + " hide (2 report(s))"}
+		if won[0] == community.ResolveBan {
+			want = []string{"ban user " + reason, "report_resolve post " + reason + " ban (2 report(s))"}
+		}
+		if hidden != (won[0] == community.ResolveHide) || banned != (won[0] == community.ResolveBan) || !slices.Equal(got, want) {
+			t.Fatalf("trial %d, %s won: hidden %v, banned %v, log\n got %q\nwant %q", trial, won[0], hidden, banned, got, want)
+		}
+		for _, id := range reports {
+			if r, _ := app.FindRecordById("reports", id); r.GetString("status") != community.ReportActioned {
+				t.Fatalf("trial %d: report %s %s", trial, id, r.GetString("status"))
+			}
+		}
 	}
 }

@@ -227,25 +227,34 @@ func resolveReport(e *core.RequestEvent) error {
 	if err != nil {
 		return e.NotFoundError("There is no such report.", nil)
 	}
-	if report.GetString("status") != ReportOpen {
-		return e.BadRequestError("This report was already resolved.", nil)
-	}
-	t := target(e.App, report)
-	if t == nil && body.Action != ResolveDismiss {
-		return e.BadRequestError("What was reported no longer exists; dismiss the report.", nil)
-	}
-	kind := report.GetString("target_kind")
-	if body.Action == ResolveHide && kind == "user" {
-		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
-			"A user cannot be hidden: ban them, or dismiss the report.")})
-	}
 	who := access.ActorOf(e.Auth)
 	who.Reason = body.Reason
 	status := ReportActioned
 	if body.Action == ResolveDismiss {
 		status = ReportDismissed
 	}
+	// The report and its target are read in the transaction: SQLite runs
+	// one write transaction at a time, so of concurrent resolutions of a
+	// report only the first finds it open, and the others change nothing.
+	// Until 2026-12-04 the status was read before it, and each of them ran
+	// its hide or ban and wrote its log entries.
 	err = e.App.RunInTransaction(func(tx core.App) error {
+		report, err := tx.FindRecordById(Reports, report.Id)
+		if err != nil {
+			return apis.NewNotFoundError("There is no such report.", nil)
+		}
+		if report.GetString("status") != ReportOpen {
+			return apis.NewBadRequestError("This report was already resolved.", nil)
+		}
+		t := target(tx, report)
+		if t == nil && body.Action != ResolveDismiss {
+			return apis.NewBadRequestError("What was reported no longer exists; dismiss the report.", nil)
+		}
+		kind := report.GetString("target_kind")
+		if body.Action == ResolveHide && kind == "user" {
+			return apis.NewBadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
+				"A user cannot be hidden: ban them, or dismiss the report.")})
+		}
 		switch body.Action {
 		case ResolveHide:
 			if t.GetBool("is_visible") {
@@ -268,7 +277,9 @@ func resolveReport(e *core.RequestEvent) error {
 				user.Set("banned", true)
 				user.Set("ban_reason", clip(body.Reason, 512))
 				user.Set("banned_until", "")
-				if err := access.As(user, who, func() error { return tx.Save(user) }); err != nil {
+				// the ban's log entry carries its ban_reason; the resolver's
+				// reason with it wrote it twice (until 2026-12-04)
+				if err := access.As(user, access.ActorOf(e.Auth), func() error { return tx.Save(user) }); err != nil {
 					return err
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/internal/testapp"
@@ -279,9 +280,13 @@ func TestChatsUpdateAndDelete(t *testing.T) {
 			URL:            chatsURL + "/" + closedMsg,
 			Headers:        as(testapp.Adam),
 			ExpectedStatus: 204,
-			ExpectedEvents: testapp.DeleteEvents(1),
+			// and the moderation log line: the message was bob's
+			ExpectedEvents: testapp.Events{Request: "Delete", Deleted: 1, Created: 1}.Map(),
 			TestAppFactory: chatsFactory,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("moderation_log", dbx.HashExp{"action": "delete", "target_id": closedMsg}); n != 1 {
+					t.Errorf("%d delete lines of the message in the moderation log, want 1", n)
+				}
 				s, _ := app.FindRecordById("chat_sessions", closed)
 				if s.GetString("last_message_at") != "" {
 					t.Fatalf("last_message_at %q of an empty session", s.GetString("last_message_at"))

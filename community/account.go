@@ -52,6 +52,9 @@ func registerAccountData(app core.App) {
 		if e.Request.URL.Query().Get("content") != "remove" {
 			return e.Next()
 		}
+		// on behalf of the requester: the member's own, or a superuser's
+		// moderator action (logged)
+		who := access.ActorOf(e.Auth)
 		return e.App.RunInTransaction(func(tx core.App) error {
 			for _, c := range []string{access.CollectionNameComments, access.CollectionNamePosts} {
 				records, err := tx.FindAllRecords(c, dbx.Or(dbx.HashExp{"author": e.Record.Id}, dbx.HashExp{"anonymous_author": e.Record.Id}))
@@ -59,7 +62,7 @@ func registerAccountData(app core.App) {
 					return err
 				}
 				for _, r := range records {
-					if err := tx.Delete(r); err != nil {
+					if err := access.As(r, who, func() error { return tx.Delete(r) }); err != nil {
 						return fmt.Errorf("removing %s %s of user %s: %w", c, r.Id, e.Record.Id, err)
 					}
 				}

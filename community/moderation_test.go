@@ -532,3 +532,134 @@ func TestConcurrentResolutionsRunOnce(t *testing.T) {
 		}
 	}
 }
+
+// logOf renders the moderation log's lines about target, oldest first, as
+// "action kind actor actor_label reason".
+func logOf(t *testing.T, app core.App, target string) []string {
+	t.Helper()
+	lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:t}", "created,id", 0, 0, dbx.Params{"t": target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, l := range lines {
+		out = append(out, strings.Join([]string{l.GetString("action"), l.GetString("target_kind"), l.GetString("actor"),
+			l.GetString("actor_label"), l.GetString("reason")}, " "))
+	}
+	return out
+}
+
+// TestModeratorDeletesAndEditsLogged: an admin's or a superuser's delete
+// or edit of what a member wrote, a board's creation and deletion, a post
+// pinned at its creation and a change of a user's role are in the
+// moderation log, with who did it and, for a delete, what was deleted (the
+// record is gone); what went with a deleted record (a post's comments, a
+// board's posts) is counted in its line, not logged apart. A writer
+// deleting or editing their own is no moderator's action. Until 2026-12-04
+// none of these was logged.
+func TestModeratorDeletesAndEditsLogged(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	su := "superuser:" + testapp.SuperuserEmail
+	for _, mod := range []struct{ who, actor, label string }{{testapp.Adam, adam, "adam"}, {"root", "", su}} {
+		actor := mod.actor + " " + mod.label
+		post := testapp.CreatePost(t, app, pub, gina, "Buy  now\ncheap")
+		reply := testapp.CreateComment(t, app, post.Id, bob, "")
+		comment := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), gina, "")
+		mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post.Id, mod.who, map[string]any{"content": "[removed]"}, 200)
+		mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+comment.Id, mod.who, map[string]any{"content": "[removed]"}, 200)
+		mustCall(t, base, http.MethodDelete, "/api/collections/comments/records/"+comment.Id, mod.who, nil, 204)
+		mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+post.Id, mod.who, nil, 204)
+		for target, want := range map[string][]string{
+			post.Id: {"edit post " + actor + " content",
+				"delete post " + actor + ` "Buy now cheap" by ` + gina + " on board " + pub},
+			comment.Id: {"edit comment " + actor + " content",
+				"delete comment " + actor + ` "[removed]" by ` + gina + " on post " + testapp.VisiblePost(testapp.BoardPublic)},
+			reply.Id: {}, // went with the post
+		} {
+			if got := logOf(t, app, target); !slices.Equal(got, want) {
+				t.Errorf("%s: log of %s\n got %q\nwant %q", mod.who, target, got, want)
+			}
+		}
+
+		board := mustCall(t, base, http.MethodPost, "/api/collections/boards/records", mod.who,
+			map[string]any{"name": "notice-" + mod.who, "read": "public", "write": "admins"}, 200).Body["id"].(string)
+		pinned := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", mod.who,
+			map[string]any{"board": board, "title": "rules", "content": "be kind", "is_pinned": true, "author": adam}, 200).Body["id"].(string)
+		testapp.CreatePost(t, app, board, adam, "second")
+		mustCall(t, base, http.MethodDelete, "/api/collections/boards/records/"+board, mod.who, nil, 204)
+		for target, want := range map[string][]string{
+			board: {"board_create board " + actor + " name: notice-" + mod.who + "; is_visible: true; read: public; write: admins",
+				"board_delete board " + actor + ` "notice-` + mod.who + `" with 2 post(s)`},
+			pinned: {"pin post " + actor + " "},
+		} {
+			if got := logOf(t, app, target); !slices.Equal(got, want) {
+				t.Errorf("%s: log of %s\n got %q\nwant %q", mod.who, target, got, want)
+			}
+		}
+	}
+
+	// roles are a superuser's (an admin is refused) and the command line's
+	snap := testapp.TakeSnapshot(t, app, "users", "moderation_log")
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, testapp.Adam, map[string]any{"role": "admin"}, 403)
+	snap.AssertUnchanged(t, app)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, "root", map[string]any{"role": "admin"}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+alice, "root", map[string]any{"role": "member"}, 200)
+	if got, want := logOf(t, app, alice), []string{"role_change user  " + su + " member → admin", "role_change user  " + su + " admin → member"}; !slices.Equal(got, want) {
+		t.Errorf("log of alice's roles\n got %q\nwant %q", got, want)
+	}
+	if _, err := testapp.RunCLI(t, app, "admin", "create", "mod@example.com", "Adm1n-secret-pw", "--name", "mod"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testapp.RunCLI(t, app, "boards", "create", "cli-board"); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := app.FindAuthRecordByEmail("users", "mod@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := logOf(t, app, mod.Id), []string{"role_change user  cli → admin (a new account)"}; !slices.Equal(got, want) {
+		t.Errorf("log of the CLI's new admin\n got %q\nwant %q", got, want)
+	}
+	if n, _ := app.CountRecords("moderation_log", dbx.HashExp{"action": "board_create", "actor_label": "cli"}); n != 1 {
+		t.Errorf("%d board_create lines by cli, want 1", n)
+	}
+
+	// a superuser deleting an account with its content deletes what it wrote
+	members, _ := testapp.CreateMembers(t, app, "spam", 1)
+	spam := testapp.CreatePost(t, app, pub, members[0].Id, "spam")
+	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+members[0].Id+"?content=remove", "root", nil, 204)
+	if got, want := logOf(t, app, spam.Id), []string{"delete post  " + su + ` "spam" by ` + members[0].Id + " on board " + pub}; !slices.Equal(got, want) {
+		t.Errorf("log of a post deleted with its account by a superuser\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestWritersOwnDeletesNotLogged: a member editing or deleting their own
+// post or comment, or their account with its content, is no moderator's
+// action: nothing is logged, neither of what went with it (others'
+// comments under a deleted post).
+func TestWritersOwnDeletesNotLogged(t *testing.T) {
+	app, base := server(t)
+	pub := testapp.ID(testapp.BoardPublic)
+	post := testapp.CreatePost(t, app, pub, gina, "mine")
+	testapp.CreateComment(t, app, post.Id, bob, "")
+	comment := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), gina, "")
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+post.Id, testapp.Gina, map[string]any{"content": "changed"}, 200)
+	mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+comment.Id, testapp.Gina, map[string]any{"content": "changed"}, 200)
+	mustCall(t, base, http.MethodDelete, "/api/collections/comments/records/"+comment.Id, testapp.Gina, nil, 204)
+	mustCall(t, base, http.MethodDelete, "/api/collections/posts/records/"+post.Id, testapp.Gina, nil, 204)
+	members, tokens := testapp.CreateMembers(t, app, "gone", 1)
+	testapp.CreatePost(t, app, pub, members[0].Id, "going")
+	testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), members[0].Id, "")
+	if r := testapp.Call(t, http.MethodDelete, base+"/api/collections/users/records/"+members[0].Id+"?content=remove", tokens[0], nil); r.Status != 204 {
+		t.Fatalf("deleting the account: %d %s", r.Status, r.Raw)
+	}
+	if n, _ := app.CountRecords("posts", dbx.HashExp{"author": members[0].Id}); n != 0 {
+		t.Fatalf("%d posts of the deleted account left", n)
+	}
+	if lines, _ := app.FindAllRecords("moderation_log"); len(lines) != 0 {
+		for _, l := range lines {
+			t.Errorf("logged: %s %s %s by %q: %s", l.GetString("action"), l.GetString("target_kind"), l.GetString("target_id"), l.GetString("actor_label"), l.GetString("reason"))
+		}
+	}
+}

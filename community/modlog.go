@@ -1,10 +1,13 @@
 package community
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
@@ -25,6 +28,11 @@ const (
 	ActionBoardChange   = "board_change"
 	ActionAvatarRemove  = "avatar_remove"
 	ActionNameReset     = "name_reset"
+	ActionDelete        = "delete"
+	ActionEdit          = "edit"
+	ActionBoardCreate   = "board_create"
+	ActionBoardDelete   = "board_delete"
+	ActionRoleChange    = "role_change"
 )
 
 // entry is one line of the moderation log.
@@ -72,15 +80,71 @@ func stored(app core.App, record *core.Record) *core.Record {
 	return r
 }
 
+// writtenFields are, by kind, the fields of what a member wrote: their
+// change by anyone but the writer is a moderator's edit.
+var writtenFields = map[string][]string{
+	"post": {"title", "content", "attachments"}, "comment": {"content", "attachments"}, "chat": {"content"},
+}
+
+// cascaded says whether record is deleted because a record it belongs to
+// was (a board's posts, a post's comments, a comment's replies, a
+// session's messages): PocketBase deletes that record's row first, in the
+// same transaction. Such a delete is logged as the one it follows from.
+func cascaded(tx core.App, record *core.Record) bool {
+	for _, f := range record.Collection().Fields {
+		rel, ok := f.(*core.RelationField)
+		if !ok || !rel.CascadeDelete {
+			continue
+		}
+		for _, id := range record.GetStringSlice(rel.Name) {
+			if _, err := tx.FindRecordById(rel.CollectionId, id); errors.Is(err, sql.ErrNoRows) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deleted says what a deleted post, comment or message was, for the log
+// (the record is gone): its title or first words, where, and its writer.
+func deleted(kind string, record *core.Record) string {
+	text, where := record.GetString("content"), "post "+record.GetString("post")
+	switch kind {
+	case "post":
+		text, where = record.GetString("title"), "board "+record.GetString("board")
+	case "chat":
+		where = "session " + record.GetString("session")
+	}
+	writer := writerOf(record)
+	if writer == "" {
+		writer = "a deleted account"
+	}
+	return fmt.Sprintf("%q by %s on %s", clip(strings.Join(strings.Fields(text), " "), 80), writer, where)
+}
+
+// boardSettings lists a board's rule fields that are set, as board_change
+// entries name them.
+func boardSettings(board *core.Record) string {
+	var set []string
+	for _, f := range boardRuleFields {
+		if v := board.GetString(f); v != "" && v != "false" && v != "0" {
+			set = append(set, f+": "+v)
+		}
+	}
+	return strings.Join(set, "; ")
+}
+
 // boardRuleFields are the board fields whose change is a moderator action.
 var boardRuleFields = []string{"name", "is_visible", "read", "write", "anonymous", "category_required",
 	"moderation_ai", "moderation_threshold", "auto_hide_reports"}
 
 // registerModerationLog records every moderator action — hide, unhide,
-// pin, unpin, ban, unban, grant, revoke, board changes — in the
-// transaction of the change, whoever makes it (API, dashboard, CLI); the
-// actions of routes (report resolutions) are logged by them. Hidden and
-// restored content also notifies its author, and a lifted ban its user.
+// pin, unpin, ban, unban, grant, revoke, role changes, board creations,
+// changes and deletions, and the edit or delete of what someone else
+// wrote — in the transaction of the change, whoever makes it (API,
+// dashboard, CLI); the actions of routes (report resolutions) are logged
+// by them. Hidden and restored content also notifies its author, and a
+// lifted ban its user.
 func registerModerationLog(app core.App) {
 	// append-only through the API, superusers included (rules alone would
 	// let them): a moderator's record is no record if it can be rewritten
@@ -103,6 +167,15 @@ func registerModerationLog(app core.App) {
 				entries = append(entries, entry{ActionHide, kind, e.Record.Id, ""})
 			case !wasVisible && visible:
 				entries = append(entries, entry{ActionUnhide, kind, e.Record.Id, ""})
+			}
+			var edited []string
+			for _, f := range writtenFields[kind] {
+				if !slices.Equal(before.GetStringSlice(f), e.Record.GetStringSlice(f)) {
+					edited = append(edited, f)
+				}
+			}
+			if len(edited) > 0 && !byAuthor && before.Id != "" { // the fields' names only: an edit may redact what they said
+				entries = append(entries, entry{ActionEdit, kind, e.Record.Id, strings.Join(edited, ", ")})
 			}
 			if collection == access.CollectionNamePosts {
 				if pinned := e.Record.GetBool("is_pinned"); pinned != before.GetBool("is_pinned") {
@@ -146,8 +219,37 @@ func registerModerationLog(app core.App) {
 				return nil
 			})
 		})
+		// a writer taking back what they wrote is no moderator's action
+		app.OnRecordDeleteExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			a := access.WrittenBy(e.App, e.Record)
+			if a.User != nil && a.User.Id == writerOf(e.Record) {
+				return e.Next()
+			}
+			return txn.Around(e, func(tx core.App) error {
+				if cascaded(tx, e.Record) {
+					return nil
+				}
+				return writeLog(tx, a, entry{ActionDelete, kind, e.Record.Id, deleted(kind, e.Record)})
+			})
+		})
 	}
-
+	app.OnRecordCreateExecute(access.CollectionNamePosts).BindFunc(func(e *core.RecordEvent) error {
+		if !e.Record.GetBool("is_pinned") {
+			return e.Next()
+		}
+		a := access.WrittenBy(e.App, e.Record)
+		return txn.Around(e, func(tx core.App) error { return writeLog(tx, a, entry{ActionPin, "post", e.Record.Id, ""}) })
+	})
+	app.OnRecordCreateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		role := e.Record.GetString("role")
+		if role == "" || role == access.RoleMember {
+			return e.Next()
+		}
+		a := access.WrittenBy(e.App, e.Record)
+		return txn.Around(e, func(tx core.App) error {
+			return writeLog(tx, a, entry{ActionRoleChange, "user", e.Record.Id, "→ " + role + " (a new account)"})
+		})
+	})
 	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
 		before := stored(e.App, e.Record)
 		var entries []entry
@@ -157,6 +259,9 @@ func registerModerationLog(app core.App) {
 			entries = append(entries, entry{ActionBan, "user", e.Record.Id, e.Record.GetString("ban_reason")})
 		case !banned && wasBanned:
 			entries = append(entries, entry{ActionUnban, "user", e.Record.Id, ""})
+		}
+		if was, now := before.GetString("role"), e.Record.GetString("role"); was != now && before.Id != "" {
+			entries = append(entries, entry{ActionRoleChange, "user", e.Record.Id, was + " → " + now})
 		}
 		oldBoards := before.GetStringSlice("boards")
 		now := e.Record.GetStringSlice("boards")
@@ -207,6 +312,26 @@ func registerModerationLog(app core.App) {
 		a := access.WrittenBy(e.App, e.Record)
 		return txn.Around(e, func(tx core.App) error {
 			return writeLog(tx, a, entry{ActionBoardChange, "board", e.Record.Id, strings.Join(changes, "; ")})
+		})
+	})
+	app.OnRecordCreateExecute(access.CollectionNameBoards).BindFunc(func(e *core.RecordEvent) error {
+		a := access.WrittenBy(e.App, e.Record)
+		return txn.Around(e, func(tx core.App) error {
+			return writeLog(tx, a, entry{ActionBoardCreate, "board", e.Record.Id, boardSettings(e.Record)})
+		})
+	})
+	// the board's posts, deleted with it, are counted here (its cascade runs
+	// after its statement) and not logged one by one
+	app.OnRecordDeleteExecute(access.CollectionNameBoards).BindFunc(func(e *core.RecordEvent) error {
+		a := access.WrittenBy(e.App, e.Record)
+		return txn.Around(e, func(tx core.App) error {
+			var posts int
+			err := tx.DB().Select("COUNT(*)").From(access.CollectionNamePosts).Where(dbx.HashExp{"board": e.Record.Id}).Row(&posts)
+			if err != nil {
+				return err
+			}
+			return writeLog(tx, a, entry{ActionBoardDelete, "board", e.Record.Id,
+				fmt.Sprintf("%q with %d post(s)", e.Record.GetString("name"), posts)})
 		})
 	})
 }

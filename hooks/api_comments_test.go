@@ -125,6 +125,12 @@ func TestCommentsUpdateAndDeleteMatrix(t *testing.T) {
 				del.events = testapp.DeleteEvents(2)
 				del.check = expectCommentsCount(post, 0)
 			}
+			if role != testapp.Gina && moderates(role, b) { // a moderator's: and the log line
+				update.events = testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map()
+				update.check = expectLogged("edit", id)
+				del.events = testapp.Events{Request: "Delete", Deleted: 2, Created: 1}.Map()
+				del.check = both(expectCommentsCount(post, 0), expectLogged("delete", id))
+			}
 			calls = append(calls, update, del)
 		}
 	}
@@ -195,6 +201,7 @@ func TestCommentsFields(t *testing.T) {
 			name: "the author cannot be reassigned", role: testapp.Adam, method: http.MethodPatch,
 			url: commentsURL + "/" + comment, body: `{"author":"` + testapp.ID(testapp.Adam) + `","content":"x"}`,
 			status: 200, content: []string{`"author":"` + testapp.ID(testapp.Gina) + `"`},
+			events: testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map(), // and the log line (edit)
 		},
 	}
 	for _, bad := range []struct{ what, role, method, url, body, field string }{

@@ -329,7 +329,15 @@ func TestPostsUpdateAndDeleteMatrix(t *testing.T) {
 				del.status = 204
 				// the post, its 3 comments and its like, through the cascade
 				del.events = testapp.DeleteEvents(5)
-				del.check = func(t testing.TB, app *tests.TestApp, _ []byte) {
+				if role != testapp.Gina { // a moderator's: and the log line
+					update.events = testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map()
+					update.check = expectLogged("edit", id)
+					del.events = testapp.Events{Request: "Delete", Deleted: 5, Created: 1}.Map()
+				}
+				del.check = func(t testing.TB, app *tests.TestApp, body []byte) {
+					if role != testapp.Gina {
+						expectLogged("delete", id)(t, app, body)
+					}
 					expectPostsOn(t, app, b, 1, 0)
 					for _, gone := range []struct{ collection, id string }{
 						{"comments", testapp.VisibleComment(b)}, {"comments", testapp.Reply(b)},
@@ -345,6 +353,16 @@ func TestPostsUpdateAndDeleteMatrix(t *testing.T) {
 		}
 	}
 	runCalls(t, calls)
+}
+
+// expectLogged checks the moderation log holds one line of action on id.
+func expectLogged(action, id string) func(testing.TB, *tests.TestApp, []byte) {
+	return func(t testing.TB, app *tests.TestApp, _ []byte) {
+		t.Helper()
+		if n, _ := app.CountRecords("moderation_log", dbx.HashExp{"action": action, "target_id": id}); n != 1 {
+			t.Errorf("%d %s lines of %s in the moderation log, want 1", n, action, id)
+		}
+	}
 }
 
 // expectPostsOn checks how many posts board b holds and its posts_count.
@@ -404,6 +422,7 @@ func TestPostsFields(t *testing.T) {
 			name: "admin creates a pinned post", role: testapp.Adam, method: http.MethodPost, url: postsURL,
 			body:   `{"board":"` + pub + `","title":"공지","content":"c","is_pinned":true}`,
 			status: 200, content: []string{`"is_pinned":true`},
+			events: testapp.Events{Request: "Create", Created: 2, Enriched: 1}.Map(), // and the log line (pin)
 		},
 		{
 			name: "a member cannot create a pinned post", role: testapp.Alice, method: http.MethodPost, url: postsURL,
@@ -464,6 +483,7 @@ func TestPostsFields(t *testing.T) {
 			name: "counters sent in an update are ignored", role: testapp.Adam, method: http.MethodPatch,
 			url: postsURL + "/" + post, body: `{"likes_count":100,"comments_count":100,"views_count":100,"title":"y"}`,
 			status: 200, content: []string{`"likes_count":1`, `"comments_count":2`, `"views_count":0`},
+			events: testapp.Events{Request: "Update", Updated: 1, Created: 1, Enriched: 1}.Map(), // and the log line (edit)
 		},
 		{
 			name: "the author cannot reassign the post", role: testapp.Gina, method: http.MethodPatch,

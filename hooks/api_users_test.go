@@ -679,7 +679,7 @@ func TestUsersUpdate(t *testing.T) {
 			Body:            strings.NewReader(`{"role":"admin"}`),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"role":"admin"`},
-			ExpectedEvents:  testapp.UpdateEvents(),
+			ExpectedEvents:  loggedUpdate(), // role_change
 			TestAppFactory:  testapp.Factory,
 			AfterTestFunc:   fieldUnchanged(testapp.Alice, "role", "admin"),
 		},

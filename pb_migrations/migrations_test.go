@@ -793,6 +793,32 @@ func TestOwnCommentsDeleted(t *testing.T) {
 	}
 }
 
+// TestModerationLogActions: 1795900895 adds the moderation log's delete,
+// edit, board_create, board_delete and role_change actions, after the
+// others; reverting it gives back the list as it was. What is logged is
+// the community package's tests'.
+func TestModerationLogActions(t *testing.T) {
+	app := testapp.NewEmpty(t)
+	actions := func() []string {
+		log, err := app.FindCollectionByNameOrId("moderation_log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log.Fields.GetByName("action").(*core.SelectField).Values
+	}
+	before := []string{"hide", "unhide", "pin", "unpin", "ban", "unban", "grant", "revoke", "report_resolve", "board_change", "avatar_remove", "name_reset"}
+	added := []string{"delete", "edit", "board_create", "board_delete", "role_change"}
+	if got := actions(); !slices.Equal(got, append(slices.Clone(before), added...)) {
+		t.Fatalf("after up: %v", got)
+	}
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900895_moderation_log_actions.go")); err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(); !slices.Equal(got, before) {
+		t.Fatalf("after down: %v", got)
+	}
+}
+
 // schemaOf renders what the migrations decide in app's database, to
 // compare an upgraded data dir with a new install: each collection's
 // rules, fields (in order, without ids), indexes and options (without

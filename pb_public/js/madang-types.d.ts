@@ -375,7 +375,7 @@ export interface ModerationLogRecord<Expand = ModerationLogExpand> extends BaseS
   collectionName: 'moderation_log';
   actor: string;
   actor_label: string;
-  action: 'hide' | 'unhide' | 'pin' | 'unpin' | 'ban' | 'unban' | 'grant' | 'revoke' | 'report_resolve' | 'board_change' | 'avatar_remove' | 'name_reset';
+  action: 'hide' | 'unhide' | 'pin' | 'unpin' | 'ban' | 'unban' | 'grant' | 'revoke' | 'report_resolve' | 'board_change' | 'avatar_remove' | 'name_reset' | 'delete' | 'edit' | 'board_create' | 'board_delete' | 'role_change';
   target_kind: string;
   target_id: string;
   reason: string;

@@ -10,9 +10,9 @@ import { userLink } from '../moderation.js';
 
 const PER_PAGE = 30;
 
-/** Where a log line's target can be opened, by its kind. */
-function targetLink(kind, id) {
-  const href = { post: `#/posts/${id}`, user: `#/users/${id}`, board: `#/boards/${id}` }[kind];
+/** Where a log line's target can be opened, by its kind; a deleted one, nowhere. */
+function targetLink(kind, id, deleted) {
+  const href = deleted ? '' : { post: `#/posts/${id}`, user: `#/users/${id}`, board: `#/boards/${id}` }[kind];
   const text = `${t(`log.kind.${kind}`) === `log.kind.${kind}` ? kind : t(`log.kind.${kind}`)} ${id}`;
   return href ? h('a', { href }, text) : h('span', {}, text);
 }
@@ -31,7 +31,7 @@ export default async function render({ root, title, query }) {
     cell('log.time', { class: 'nowrap' }, time(e.created)),
     cell('log.actor', {}, e.actor ? userLink(e.expand?.actor) : h('span', { class: 'muted' }, e.actor_label || t('log.system'))),
     cell('log.action', {}, h('span', { class: 'badge' }, t(`log.action.${e.action}`))),
-    cell('log.target', { class: 'log-target' }, targetLink(e.target_kind, e.target_id)),
+    cell('log.target', { class: 'log-target' }, targetLink(e.target_kind, e.target_id, e.action === 'delete' || e.action === 'board_delete')),
     cell('log.reason', { class: 'log-reason' }, e.reason))));
   append(root, ...adminHeader('#/admin/log', t('log.title')),
     h('p', { class: 'muted' }, t('log.total', { n: fmtNumber(res.totalItems) })),

@@ -668,3 +668,39 @@ func TestWritersOwnDeletesNotLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestModerationTextsRefuseControlCharacters: the texts moderators and
+// operators read — a report's text, a resolution's reason, a ban's reason,
+// a moderation's reason — refuse NUL and escape sequences with 400 naming
+// the field, and nothing changes. Until 2026-12-04 they were stored and
+// reached the banned member's sign-in, the CLI and the log.
+func TestModerationTextsRefuseControlCharacters(t *testing.T) {
+	app, base := server(t)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	report := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice,
+		map[string]any{"target_kind": "post", "post": post, "reason": "spam"}, http.StatusOK)
+	reportID := report.Body["id"].(string)
+	snap := testapp.TakeSnapshot(t, app, "reports", "posts", "users", "moderation_log")
+	for _, c := range []struct {
+		name, who, method, path string
+		body                    map[string]any
+		field                   string
+	}{
+		{"a report's text", testapp.Bob, http.MethodPost, "/api/collections/reports/records",
+			map[string]any{"target_kind": "post", "post": post, "reason": "spam", "text": "x\x1b]0;pwned\x07"}, "text"},
+		{"a resolution's reason", testapp.Adam, http.MethodPost, "/api/reports/" + reportID + "/resolve",
+			map[string]any{"action": "ban", "reason": "spam\x1b[31mRED"}, "reason"},
+		{"a ban's reason", testapp.Adam, http.MethodPatch, "/api/collections/users/records/" + bob,
+			map[string]any{"banned": true, "ban_reason": "a\x00b"}, "ban_reason"},
+		{"a moderation's reason", testapp.Adam, http.MethodPost, "/api/users/" + bob + "/moderate",
+			map[string]any{"action": "name_reset", "reason": "\u009bcut"}, "reason"},
+	} {
+		r := mustCall(t, base, c.method, c.path, c.who, c.body, http.StatusBadRequest)
+		data, _ := r.Body["data"].(map[string]any)
+		field, _ := data[c.field].(map[string]any)
+		if field["code"] != "validation_control_character" || !strings.Contains(fmt.Sprint(field["message"]), "from "+c.field) {
+			t.Errorf("%s: %s, want data.%s.code validation_control_character", c.name, r.Raw, c.field)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+}

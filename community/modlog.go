@@ -146,6 +146,9 @@ var boardRuleFields = []string{"name", "is_visible", "read", "write", "anonymous
 // by them. Hidden and restored content also notifies its author, and a
 // lifted ban its user.
 func registerModerationLog(app core.App) {
+	// whatever a reason came from (a route's body, a ban's reason), the
+	// log, which operators read in terminals, holds no control character
+	access.Trimmed(app, ModerationLog, "reason")
 	// append-only through the API, superusers included (rules alone would
 	// let them): a moderator's record is no record if it can be rewritten
 	appendOnly := func(e *core.RecordRequestEvent) error {

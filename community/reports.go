@@ -37,6 +37,8 @@ var targetFields = map[string]string{
 }
 
 func registerReports(app core.App) {
+	// a report's text is read by moderators, in the queue and the CLI
+	access.Trimmed(app, Reports, "text")
 	access.ServerSet(app, Reports, func(e *core.RecordRequestEvent) error {
 		if e.Auth == nil {
 			return e.UnauthorizedError("Sign in to report.", nil)
@@ -222,6 +224,11 @@ func resolveReport(e *core.RequestEvent) error {
 	if len([]rune(body.Reason)) > 1000 {
 		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
 			"The reason must be at most 1,000 characters.")})
+	}
+	// it becomes a ban's reason and the log's (until 2026-12-04 an escape
+	// sequence reached the operator's terminal through the CLI and logs)
+	if err := access.ControlCharacterError("reason", body.Reason); err != nil {
+		return e.BadRequestError("", validation.Errors{"reason": err})
 	}
 	report, err := e.App.FindRecordById(Reports, e.Request.PathValue("id"))
 	if err != nil {

@@ -88,6 +88,9 @@ func moderateUser(e *core.RequestEvent) error {
 		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
 			"The reason must be at most 512 characters.")})
 	}
+	if err := access.ControlCharacterError("reason", body.Reason); err != nil { // the log's reason (until 2026-12-04 unchecked)
+		return e.BadRequestError("", validation.Errors{"reason": err})
+	}
 	user, err := e.App.FindRecordById(access.CollectionNameUsers, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("There is no such user.", nil)

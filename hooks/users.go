@@ -59,6 +59,9 @@ func registerUsers(app core.App) {
 	access.Names(app, access.CollectionNameUsers, "name")
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
 	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
+	// shown to the banned member and in the moderation log; until
+	// 2026-12-04 it took NUL and escape sequences
+	access.Trimmed(app, access.CollectionNameUsers, "ban_reason")
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

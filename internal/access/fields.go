@@ -435,9 +435,8 @@ func normalized(app core.App, collection string, form func(string) string,
 			if !e.Record.IsNew() && v == e.Record.Original().GetString(f) {
 				continue
 			}
-			if r, found := ControlCharacter(v); found {
-				errs[f] = validation.NewError("validation_control_character",
-					fmt.Sprintf("Remove the control character %U from %s.", r, f))
+			if err := ControlCharacterError(f, v); err != nil {
+				errs[f] = err
 				continue
 			}
 			stored := form(v)
@@ -472,6 +471,17 @@ func normalized(app core.App, collection string, form func(string) string,
 		}
 		return errs
 	})
+}
+
+// ControlCharacterError is the 400 error item for field holding a control
+// character (see ControlCharacter), or nil: for a route's body field what
+// Trimmed says of a record's.
+func ControlCharacterError(field, value string) validation.Error {
+	r, found := ControlCharacter(value)
+	if !found {
+		return nil
+	}
+	return validation.NewError("validation_control_character", fmt.Sprintf("Remove the control character %U from %s.", r, field))
 }
 
 // ControlCharacter returns the first control character of s that text may

@@ -307,25 +307,38 @@ func (p *chatPredictor) Predict(ctx context.Context, input json.RawMessage, part
 	if err != nil {
 		return nil, err
 	}
+	show := partial
+	if partial != nil {
+		show = func(text string) { partial(redactKeys(text)) }
+	}
+	text, err := p.chat(ctx, msgs, show)
+	if err != nil {
+		return nil, &serverError{msg: redactKeys(err.Error()), err: err}
+	}
+	return chatResult{Text: redactKeys(text)}, nil
+}
+
+// chat sends msgs and reads the reply. Everything it returns may quote the
+// model server, so Predict redacts it.
+func (p *chatPredictor) chat(ctx context.Context, msgs []chatMessage, partial func(string)) (string, error) {
 	if p.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.timeout)
 		defer cancel()
 	}
-
 	resp, err := p.post(ctx, msgs)
 	if err != nil {
-		return nil, p.explain(ctx, err)
+		return "", p.explain(ctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, statusError(resp)
+		return "", statusError(resp)
 	}
 	text, err := readStream(resp.Body, &throttle{every: p.partialEvery, fn: partial})
 	if err != nil {
-		return nil, p.explain(ctx, err)
+		return "", p.explain(ctx, err)
 	}
-	return chatResult{Text: text}, nil
+	return text, nil
 }
 
 func (p *chatPredictor) post(ctx context.Context, msgs []chatMessage) (*http.Response, error) {
@@ -368,22 +381,59 @@ func (p *chatPredictor) explain(ctx context.Context, err error) error {
 }
 
 // statusError quotes the start of the server's answer, which usually says
-// what was wrong (unknown model, bad key), with the key itself redacted.
+// what was wrong (unknown model, bad key). The status line's reason phrase
+// is the server's text, not Go's, so the code is named by Go's own words.
 func statusError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyRead))
-	snippet := strings.Join(strings.Fields(string(body)), " ")
-	return fmt.Errorf("the model server answered %s: %s", resp.Status, clip(redactKey(snippet), 200))
+	// redacted before the body is squeezed and clipped: either could join
+	// or cut a key so that it no longer matches
+	snippet := strings.Join(strings.Fields(redactKeys(string(body))), " ")
+	status := strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
+	return fmt.Errorf("the model server answered %s: %s", status, clip(snippet, 200))
 }
 
-// redactKey hides every configured key in text quoted from a server, which
-// may echo one back (jobs' errors are shown to their users).
-func redactKey(s string) string {
+// minKeyPrefix is the shortest start of a key that redactKeys hides where
+// a text ends; shorter ones say little more than a key's format ("sk-").
+const minKeyPrefix = 8
+
+// redactKeys hides the operator's keys in a text that came from a model
+// server — its error answer, its stream, its reply, an error quoting it (a
+// redirect's address, a malformed status line) — since a server may echo
+// the Authorization header, and jobs' errors and results are shown to
+// their users. It hides every configured key, not only the origin's, and
+// a start of a key (minKeyPrefix characters or more) where the text ends,
+// which a read limit or a reply still streaming may have cut. Texts go
+// through it before anything clips them.
+func redactKeys(s string) string {
 	keys, _ := serverKeys()
 	for _, key := range keys {
-		s = strings.ReplaceAll(s, key, "[redacted]")
+		s = strings.ReplaceAll(s, key, redacted)
+	}
+	for _, key := range keys {
+		for n := len(key) - 1; n >= minKeyPrefix; n-- {
+			if strings.HasSuffix(s, key[:n]) {
+				s = s[:len(s)-n] + redacted
+				break
+			}
+		}
 	}
 	return s
 }
+
+const redacted = "[redacted]"
+
+// serverError is an error of a chat job with the keys redacted from its
+// text. errors.Is still sees the cause (a deadline, a cancel); errors.As
+// does not, so no typed error inside can bring its own, unredacted, text.
+type serverError struct {
+	msg string
+	err error
+}
+
+func (e *serverError) Error() string        { return e.msg }
+func (e *serverError) Is(target error) bool { return errors.Is(e.err, target) }
+
+var errReplyTooLong = fmt.Errorf("the model's reply exceeded %d MB; set options.max_tokens lower", maxReplyBytes>>20)
 
 // readStream reads an OpenAI-style SSE stream and returns the whole reply.
 // Each "data:" line is one event, as OpenAI-compatible servers send them;
@@ -409,7 +459,7 @@ func readStream(body io.Reader, partial *throttle) (string, error) {
 			continue
 		}
 		if text.Len()+len(piece) > maxReplyBytes {
-			return "", fmt.Errorf("the model's reply exceeded %d MB; set options.max_tokens lower", maxReplyBytes>>20)
+			return "", errReplyTooLong
 		}
 		text.WriteString(piece)
 		partial.offer(text.String())
@@ -423,10 +473,10 @@ func readStream(body io.Reader, partial *throttle) (string, error) {
 func chunkContent(data []byte) (string, error) {
 	var chunk streamChunk
 	if err := json.Unmarshal(data, &chunk); err != nil {
-		return "", fmt.Errorf("the model server sent a malformed stream chunk %q: %w", clip(redactKey(string(data)), 80), err)
+		return "", fmt.Errorf("the model server sent a malformed stream chunk %q: %w", clip(redactKeys(string(data)), 80), err)
 	}
 	if chunk.Error != nil {
-		return "", fmt.Errorf("the model server reported an error mid-stream: %s", clip(redactKey(chunk.Error.Message), 200))
+		return "", fmt.Errorf("the model server reported an error mid-stream: %s", clip(redactKeys(chunk.Error.Message), 200))
 	}
 	if len(chunk.Choices) == 0 {
 		return "", nil

@@ -334,3 +334,96 @@ func TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAIChatRedactsKeysEverywhere: a model server that echoes the
+// Authorization header, wherever it puts it, shows no part of the key in
+// the job's error, result or partials: the status line, a body cut at the
+// read limit (padded, or not), mid-stream, a malformed chunk, the reply
+// itself split across chunks, a redirect's address, a status line Go
+// cannot parse. Another origin's key is hidden too. Until 2026-12-04 the
+// status line, the cut body, the reply, the redirect and the unparsable
+// status line showed the key (the cut body all but its last character).
+func TestOpenAIChatRedactsKeysEverywhere(t *testing.T) {
+	const other = "sk-OTHER-origin-key-777"
+	echo := func(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") }
+	raw := func(w http.ResponseWriter, response string) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		buf.WriteString(response)
+		buf.Flush()
+		conn.Close()
+	}
+	var away *httptest.Server
+	for _, tc := range []struct {
+		name   string
+		handle func(w http.ResponseWriter, r *http.Request)
+		want   string // in the error, or the result when ok
+		ok     bool
+	}{
+		{"reason phrase", func(w http.ResponseWriter, r *http.Request) {
+			raw(w, "HTTP/1.1 401 Unauthorized "+echo(r)+"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+		}, "answered 401 Unauthorized: {}", false},
+		{"padded body cut at the limit", func(w http.ResponseWriter, r *http.Request) {
+			key := "key=" + echo(r)
+			http.Error(w, strings.Repeat(" ", maxErrorBodyRead-len(key)+1)+key, http.StatusUnauthorized)
+		}, "answered 401 Unauthorized: key=[redacted]", false},
+		{"body cut inside the key", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, strings.Repeat("x", maxErrorBodyRead-10)+echo(r), http.StatusBadRequest)
+		}, "answered 400 Bad Request: xxx", false},
+		{"another origin's key", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "keys: "+other, http.StatusForbidden)
+		}, "answered 403 Forbidden: keys: [redacted]", false},
+		{"mid-stream", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, delta("a"), `data: {"error":{"message":"bad key `+echo(r)+`"}}`)
+		}, "reported an error mid-stream: bad key [redacted]", false},
+		{"malformed chunk", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, `data: {"key":"`+echo(r)+`"`)
+		}, `malformed stream chunk "{\"key\":\"[redacted]\""`, false},
+		{"reply split across chunks", func(w http.ResponseWriter, r *http.Request) {
+			key := echo(r)
+			sse(w, delta("your key is "+key[:12]), delta(key[12:]), delta(" ok"), "data: [DONE]")
+		}, "your key is [redacted] ok", true},
+		{"redirect address", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, away.URL+"/?k="+echo(r), http.StatusTemporaryRedirect)
+		}, "redirected to another origin (" + "http://127.0.0.1", false},
+		{"unparsable status line", func(w http.ResponseWriter, r *http.Request) {
+			raw(w, "HTTP/1.1 "+echo(r)+" Unauthorized\r\nContent-Length: 0\r\n\r\n")
+		}, "could not reach the model server", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			away = httptest.NewServer(http.NotFoundHandler())
+			defer away.Close()
+			s := newChatServer(t, tc.handle)
+			key := "sk-SECRET-" + strings.Repeat("k", 20) + "-XYZ"
+			t.Setenv(KeysEnv, s.URL+"="+key+",http://10.9.9.9="+other)
+			var partials []string
+			res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), func(text string) {
+				partials = append(partials, text)
+			})
+			if auth, _ := s.last(); auth != "Bearer "+key {
+				t.Fatalf("the server got Authorization %q", auth)
+			}
+			got := ""
+			switch {
+			case tc.ok && err == nil:
+				got = res.(chatResult).Text
+			case !tc.ok && err != nil:
+				got = err.Error()
+			default:
+				t.Fatalf("result %v, error %v", res, err)
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("%q, want it to contain %q", got, tc.want)
+			}
+			for _, text := range append(partials, got) {
+				for _, secret := range []string{key[:8], other[:8]} {
+					if strings.Contains(text, secret) {
+						t.Errorf("%q shows the start of a key", text)
+					}
+				}
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -334,7 +335,12 @@ func (p *chatPredictor) chat(ctx context.Context, msgs []chatMessage, partial fu
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", statusError(resp)
 	}
-	text, err := readStream(resp.Body, &throttle{every: p.partialEvery, fn: partial})
+	var text string
+	if mediaType(resp.Header.Get("Content-Type")) == "application/json" {
+		text, err = readCompletion(resp.Body)
+	} else {
+		text, err = readStream(resp.Body, &throttle{every: p.partialEvery, fn: partial})
+	}
 	if err != nil {
 		return "", p.explain(ctx, err)
 	}
@@ -432,6 +438,55 @@ type serverError struct {
 
 func (e *serverError) Error() string        { return e.msg }
 func (e *serverError) Is(target error) bool { return errors.Is(e.err, target) }
+
+func mediaType(contentType string) string {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// completion is a whole, non-streamed answer: some OpenAI-compatible
+// servers, or some of their modes, ignore "stream": true and answer one
+// application/json object.
+type completion struct {
+	Choices []struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+	} `json:"choices"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// maxCompletionBytes bounds a non-streamed answer: a reply of maxReplyBytes
+// may take twice that JSON-escaped (\u escapes), plus the fields around it.
+const maxCompletionBytes = 2*maxReplyBytes + 64<<10
+
+func readCompletion(body io.Reader) (string, error) {
+	raw, err := io.ReadAll(io.LimitReader(body, maxCompletionBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("reading the model server's answer: %w", err)
+	}
+	if len(raw) > maxCompletionBytes {
+		return "", errReplyTooLong
+	}
+	var c completion
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", fmt.Errorf("the model server answered JSON that is not a chat completion (%q): %w", clip(redactKeys(string(raw)), 80), err)
+	}
+	switch {
+	case c.Error != nil:
+		return "", fmt.Errorf("the model server reported an error: %s", clip(redactKeys(c.Error.Message), 200))
+	case len(c.Choices) == 0:
+		return "", errors.New("the model server answered a chat completion without choices; check options.model")
+	case len(c.Choices[0].Message.Content) > maxReplyBytes:
+		return "", errReplyTooLong
+	}
+	return c.Choices[0].Message.Content, nil
+}
 
 var errReplyTooLong = fmt.Errorf("the model's reply exceeded %d MB; set options.max_tokens lower", maxReplyBytes>>20)
 

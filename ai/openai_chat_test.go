@@ -154,9 +154,13 @@ func TestOpenAIChatFailures(t *testing.T) {
 			sse(w, `data: {"error":{"message":"context length exceeded"}}`)
 		}, "reported an error mid-stream: context length exceeded"},
 		{"not a stream", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, `{"choices":[{"message":{"content":"hi"}}]}`)
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<p>maintenance</p>`)
 		}, "stream cut"},
+		{"not a completion", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			io.WriteString(w, `{"choices":[]}`)
+		}, "answered a chat completion without choices"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newChatServer(t, tc.handle)
@@ -339,7 +343,7 @@ func TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid(t *testing.T) {
 // Authorization header, wherever it puts it, shows no part of the key in
 // the job's error, result or partials: the status line, a body cut at the
 // read limit (padded, or not), mid-stream, a malformed chunk, the reply
-// itself split across chunks, a redirect's address, a status line Go
+// itself split across chunks, a non-streamed answer, a redirect's address, a status line Go
 // cannot parse. Another origin's key is hidden too. Until 2026-12-04 the
 // status line, the cut body, the reply, the redirect and the unparsable
 // status line showed the key (the cut body all but its last character).
@@ -385,6 +389,14 @@ func TestOpenAIChatRedactsKeysEverywhere(t *testing.T) {
 			key := echo(r)
 			sse(w, delta("your key is "+key[:12]), delta(key[12:]), delta(" ok"), "data: [DONE]")
 		}, "your key is [redacted] ok", true},
+		{"non-streamed reply", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"message":{"content":"key `+echo(r)+`"}}]}`)
+		}, "key [redacted]", true},
+		{"non-streamed error", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"error":{"message":"bad key `+echo(r)+`"}}`)
+		}, "reported an error: bad key [redacted]", false},
 		{"redirect address", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, away.URL+"/?k="+echo(r), http.StatusTemporaryRedirect)
 		}, "redirected to another origin (" + "http://127.0.0.1", false},
@@ -425,5 +437,26 @@ func TestOpenAIChatRedactsKeysEverywhere(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenAIChatAcceptsAWholeAnswer: a server that ignores "stream": true
+// and answers one application/json completion gives its reply. Until
+// 2026-12-04 the job failed as a "stream cut; try again".
+func TestOpenAIChatAcceptsAWholeAnswer(t *testing.T) {
+	s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"한 번에 \u00e0"},"finish_reason":"stop"}]}`)
+	})
+	res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+	if err != nil || res.(chatResult).Text != "한 번에 à" {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+	big := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"choices":[{"message":{"content":%q}}]}`, strings.Repeat("x", maxReplyBytes+1))
+	})
+	if _, err := loadChat(t, big.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil); err == nil || !strings.Contains(err.Error(), "exceeded 1 MB") {
+		t.Errorf("a reply over 1 MB: %v", err)
 	}
 }

@@ -130,18 +130,54 @@ func (t *csvTable) cellError(row, col int, format string, args ...any) *InputErr
 	return inputErrorf("dataset", "The dataset at row %d, column %d (%q): %s", row, col+1, t.header[col], fmt.Sprintf(format, args...))
 }
 
-// number parses a numeric cell. NaN and infinities parse in Go but would
-// poison a fit, so they are rejected like any other non-number.
+// number parses a numeric cell. Only decimals as a spreadsheet writes them
+// are numbers (decimal): Go's ParseFloat also reads 0x1p2 and 1_0, which
+// would turn a typo into a value, and NaN and infinities, which would
+// poison a fit.
 func (t *csvTable) number(rec []string, row, col int) (float64, error) {
 	cell := strings.TrimSpace(rec[col])
 	if cell == "" {
 		return 0, t.cellError(row, col, "the cell is empty; fill it with a number or remove the row.")
 	}
 	v, err := strconv.ParseFloat(cell, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	if err != nil || !decimal(cell) || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, t.cellError(row, col, "%q is not a finite number.", clip(cell, 40))
 	}
 	return v, nil
+}
+
+// decimal reports whether s is [+-]digits[.digits][e[+-]digits], with
+// digits on at least one side of the point: 12, -3.5, .5, 1., 1.2E-3.
+func decimal(s string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	mantissa := digits()
+	if i < len(s) && s[i] == '.' {
+		i++
+		mantissa += digits()
+	}
+	if mantissa == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 func csvError(err error) error {

@@ -65,13 +65,26 @@ func TestOpenCSVRejectsBadHeaders(t *testing.T) {
 func TestCSVNumberNamesTheCell(t *testing.T) {
 	table := &csvTable{header: []string{"a", "price"}}
 	for cell, want := range map[string]string{
-		"12.5":   "",
-		" -3e2 ": "",
-		"":       `at row 7, column 2 ("price"): the cell is empty`,
-		"1,5":    `at row 7, column 2 ("price"): "1,5" is not a finite number`,
-		"inf":    `"inf" is not a finite number`,
-		"nan":    `"nan" is not a finite number`,
-		"0x1p-2": "",
+		"12.5":    "",
+		" -3e2 ":  "",
+		"":        `at row 7, column 2 ("price"): the cell is empty`,
+		"1,5":     `at row 7, column 2 ("price"): "1,5" is not a finite number`,
+		"inf":     `"inf" is not a finite number`,
+		"nan":     `"nan" is not a finite number`,
+		".5":      "",
+		"1.":      "",
+		"+1.2E-3": "",
+		// Go's ParseFloat reads these; a spreadsheet does not write them
+		// (until 2026-12-04 they trained as 0.25, 10, 1000 and 1)
+		"0x1p-2":   `"0x1p-2" is not a finite number`,
+		"1_0":      `"1_0" is not a finite number`,
+		"1e0_3":    `"1e0_3" is not a finite number`,
+		"0b1":      `"0b1" is not a finite number`,
+		"1e":       `"1e" is not a finite number`,
+		".":        `"." is not a finite number`,
+		"-":        `"-" is not a finite number`,
+		"1e309":    `"1e309" is not a finite number`,
+		"Infinity": `"Infinity" is not a finite number`,
 	} {
 		_, err := table.number([]string{"x", cell}, 7, 1)
 		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {

@@ -164,6 +164,8 @@ func TestLinearRegressionRejectsBadDatasets(t *testing.T) {
 		{"non-numeric", "a,b,y\n1,2,3\n4,five,6\n", `{}`, `at row 3, column 2 ("b"): "five" is not a finite number`},
 		{"NaN", "a,y\n1,2\nNaN,3\n", `{}`, `at row 3, column 1 ("a"): "NaN" is not a finite number`},
 		{"Inf", "a,y\n1,2\n3,+Inf\n", `{}`, `column 2 ("y"): "+Inf"`},
+		{"hex float", "a,y\n1,2\n0x1p2,3\n", `{}`, `at row 3, column 1 ("a"): "0x1p2" is not a finite number`},
+		{"digit separator", "a,y\n1,2\n3,1_0\n", `{}`, `at row 3, column 2 ("y"): "1_0" is not a finite number`},
 		{"empty cell", "a,y\n1,\n", `{}`, "at row 2, column 2 (\"y\"): the cell is empty"},
 		{"duplicated header", "a,b,a,y\n1,2,3,4\n", `{}`, `names column "a" twice (columns 1 and 3)`},
 		{"unnamed column", "a,,y\n1,2,3\n", `{}`, "Column 2 of the dataset's header has no name"},

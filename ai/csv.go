@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Dataset limits keep one upload from exhausting the server's memory; the
@@ -75,6 +77,7 @@ func (t *csvTable) setHeader(header []string) error {
 		if !utf8.ValidString(name) {
 			return inputErrorf("dataset", "The dataset's header, column %d, is not valid UTF-8; %s", i+1, saveAsUTF8)
 		}
+		name = sameForm(name)
 		if name == "" {
 			return inputErrorf("dataset", "Column %d of the dataset's header has no name; name every column.", i+1)
 		}
@@ -87,8 +90,17 @@ func (t *csvTable) setHeader(header []string) error {
 	return nil
 }
 
+// sameForm is the form in which names and labels are compared and stored:
+// NFC, since Korean from some systems (macOS exports) arrives as
+// decomposed jamo that look the same but compare unequal.
+func sameForm(s string) string {
+	return norm.NFC.String(s)
+}
+
 // column finds a column named by an option, listing the real ones if absent.
+// Header names are in sameForm (setHeader), so the option is compared in it.
 func (t *csvTable) column(name, option string) (int, error) {
+	name = sameForm(name)
 	for i, h := range t.header {
 		if h == name {
 			return i, nil

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -120,6 +121,7 @@ func readLinearDataset(ctx context.Context, dataset io.Reader, target string) (*
 	if err != nil {
 		return nil, err
 	}
+	target = t.header[ti] // as the dataset spells it (sameForm)
 	d := &linearData{target: target, features: slices.Delete(slices.Clone(t.header), ti, ti+1)}
 	if len(d.features) == 0 {
 		return nil, inputErrorf("dataset", "The dataset has only the target column %q; add at least one feature column.", target)
@@ -283,8 +285,12 @@ func (linearRegression) Load(model, _ json.RawMessage) (Predictor, error) {
 		!allFinite(m.Coefficients) || !allFinite([]float64{m.Intercept}) {
 		return nil, fmt.Errorf("the stored linear model is inconsistent (%d features, %d coefficients); train it again", len(m.Features), len(m.Coefficients))
 	}
+	// models trained before headers were put in sameForm may hold
+	// decomposed names; inputs are compared in sameForm (appendRow)
 	index := make(map[string]int, len(m.Features))
 	for j, f := range m.Features {
+		f = sameForm(f)
+		m.Features[j] = f
 		if _, dup := index[f]; dup {
 			return nil, fmt.Errorf("the stored linear model lists feature %q twice; train it again", f)
 		}
@@ -361,6 +367,10 @@ func (p *linearPredictor) parseInput(raw json.RawMessage) ([]float64, error) {
 }
 
 func (p *linearPredictor) appendRow(x []float64, row map[string]any, path string) ([]float64, error) {
+	row, err := sameFormKeys(row, path)
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range p.model.Features {
 		v, ok := row[name]
 		if !ok {
@@ -376,6 +386,27 @@ func (p *linearPredictor) appendRow(x []float64, row map[string]any, path string
 		return nil, inputErrorf("input", "%s has unknown feature %q; the model's features are %s.", path, p.unknownKey(row), keyList(p.model.Features))
 	}
 	return x, nil
+}
+
+// sameFormKeys returns row with its feature names in sameForm, as the
+// model's are; a row naming one feature in two forms is refused.
+func sameFormKeys(row map[string]any, path string) (map[string]any, error) {
+	normal := true
+	for k := range row {
+		normal = normal && norm.NFC.IsNormalString(k)
+	}
+	if normal {
+		return row, nil
+	}
+	out := make(map[string]any, len(row))
+	for k, v := range row {
+		nk := sameForm(k)
+		if _, dup := out[nk]; dup {
+			return nil, inputErrorf("input", "%s names feature %q twice (once with decomposed letters); send it once.", path, nk)
+		}
+		out[nk] = v
+	}
+	return out, nil
 }
 
 // unknownKey names the alphabetically first key the model lacks, so the

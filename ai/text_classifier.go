@@ -52,24 +52,30 @@ type textOptions struct {
 // stands for when it is not set: the usual names of the harmless class.
 var DefaultCleanLabels = []string{"ok", "clean", "normal", "ham", "none", "정상"}
 
-// CleanLabels returns a text classifier's clean labels (never empty).
+// CleanLabels returns a text classifier's clean labels (never empty), as
+// labels are stored: trimmed, in sameForm.
 func CleanLabels(options json.RawMessage) []string {
 	opts, err := parseTextOptions(options)
 	if err != nil || len(opts.CleanLabels) == 0 {
 		return DefaultCleanLabels
 	}
-	return opts.CleanLabels
+	clean := make([]string, len(opts.CleanLabels))
+	for i, c := range opts.CleanLabels {
+		clean[i] = sameForm(strings.TrimSpace(c))
+	}
+	return clean
 }
 
 // Flagged returns the most probable label of one text's scores that is not
 // one of the model's clean labels (options.clean_labels, compared case-
-// insensitively), and its probability: what the moderation assist weighs
-// against a board's threshold. No such label: "" and 0.
+// insensitively in sameForm), and its probability: what the moderation
+// assist weighs against a board's threshold. No such label: "" and 0.
 func Flagged(options json.RawMessage, scores map[string]float64) (string, float64) {
 	clean := CleanLabels(options)
 	label, score := "", 0.0
 	for l, p := range scores {
-		if slices.ContainsFunc(clean, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), l) }) {
+		// a model trained before labels were put in sameForm may hold decomposed ones
+		if slices.ContainsFunc(clean, func(c string) bool { return strings.EqualFold(c, sameForm(l)) }) {
 			continue
 		}
 		if p > score || (p == score && l < label) {
@@ -113,7 +119,7 @@ func parseTextOptions(raw json.RawMessage) (textOptions, error) {
 	switch {
 	case opts.TextColumn == "" || opts.LabelColumn == "":
 		return opts, inputErrorf("options", "options.text_column and options.label_column must name dataset columns.")
-	case opts.TextColumn == opts.LabelColumn:
+	case sameForm(opts.TextColumn) == sameForm(opts.LabelColumn):
 		return opts, inputErrorf("options", "options.text_column and options.label_column must be different columns.")
 	}
 	return opts, validateTimeout(opts.TimeoutSeconds)
@@ -214,7 +220,7 @@ func countDataset(ctx context.Context, dataset io.Reader, opts textOptions) (*gr
 // label is held out) so a rare label is still tested, and deterministic so
 // retraining gives the same model.
 func (c *gramCounts) add(t *csvTable, text, label string, row, textCol, labelCol int) error {
-	label = strings.TrimSpace(label)
+	label = sameForm(strings.TrimSpace(label))
 	switch {
 	case strings.TrimSpace(text) == "":
 		return t.cellError(row, textCol, "the text is empty; fill it or remove the row.")

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/types"
+	"golang.org/x/text/unicode/norm"
 
 	"madang/internal/testapp"
 )
@@ -36,6 +37,12 @@ var (
 // the train route, as an admin does.
 func assistModel(t testing.TB, app core.App, base string) string {
 	t.Helper()
+	return assistModelLabeled(t, app, base, "spam-filter", "ok", map[string]any{"text_column": "text", "label_column": "label"})
+}
+
+// assistModelLabeled is assistModel with clean as the clean texts' label.
+func assistModelLabeled(t testing.TB, app core.App, base, name, clean string, options map[string]any) string {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString("text,label\n")
 	for i := 0; i < 3; i++ {
@@ -43,15 +50,15 @@ func assistModel(t testing.TB, app core.App, base string) string {
 			fmt.Fprintf(&b, "%q,spam\n", s)
 		}
 		for _, s := range cleanTexts {
-			fmt.Fprintf(&b, "%q,ok\n", s)
+			fmt.Fprintf(&b, "%q,%s\n", s, clean)
 		}
 	}
 	file, err := filesystem.NewFileFromBytes([]byte(b.String()), "assist.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	model := testapp.SaveRecord(t, app, "ais", map[string]any{"name": "spam-filter", "kind": "text_classifier",
-		"options": map[string]any{"text_column": "text", "label_column": "label"}, "dataset": file})
+	model := testapp.SaveRecord(t, app, "ais", map[string]any{"name": name, "kind": "text_classifier",
+		"options": options, "dataset": file})
 	mustCall(t, base, http.MethodPost, "/api/ais/"+model.Id+"/train", testapp.Adam, nil, http.StatusAccepted)
 	waitUntil(t, "the model is trained", func() bool {
 		m, err := app.FindRecordById("ais", model.Id)
@@ -279,6 +286,38 @@ func TestModerationAssistAutoHide(t *testing.T) {
 	entry, err := app.FindFirstRecordByFilter("moderation_log", "action = 'hide' && target_id = {:id}", dbx.Params{"id": id})
 	if err != nil || entry.GetString("actor") != "" || !strings.Contains(entry.GetString("reason"), "auto-hidden") {
 		t.Fatalf("the log of the auto-hide: %v %v", entry, err)
+	}
+}
+
+// TestModerationAssistDecomposedCleanLabel: a dataset exported on macOS
+// spells the clean label 정상 in decomposed jamo (NFD), or an admin types
+// options.clean_labels so; clean posts still file nothing. Until 2026-12-04
+// neither matched the label as trained, so every clean post on the board
+// was reported.
+func TestModerationAssistDecomposedCleanLabel(t *testing.T) {
+	app, base := server(t)
+	nfd := norm.NFD.String("정상")
+	board := testapp.ID(testapp.BoardPublic)
+	for _, tc := range []struct {
+		name, label string
+		options     map[string]any
+	}{
+		{"nfd-label", nfd, map[string]any{}}, // the default clean labels hold 정상
+		{"nfd-option", "양호", map[string]any{"clean_labels": []string{" " + norm.NFD.String("양호") + " "}}},
+	} {
+		model := assistModelLabeled(t, app, base, tc.name, tc.label, tc.options)
+		mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam,
+			map[string]any{"moderation_ai": model, "moderation_threshold": 0.8}, http.StatusOK)
+		clean := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+			map[string]any{"board": board, "title": "좋은 하루 보내세요", "content": "오늘 날씨가 좋아서 산책을 다녀왔어요"}, http.StatusOK)
+		if r := scored(t, app, "post", clean.Body["id"].(string), 1); r != nil {
+			t.Fatalf("%s: a clean post was reported as %q (%v)", tc.name, r.GetString("ai_label"), r.GetFloat("ai_score"))
+		}
+		spam := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+			map[string]any{"board": board, "title": "무료 코인 지금 클릭", "content": "대박 수익 보장 코인 투자 클릭"}, http.StatusOK)
+		if r := scored(t, app, "post", spam.Body["id"].(string), 1); r == nil || r.GetString("ai_label") != "spam" {
+			t.Fatalf("%s: a spam post: report %v", tc.name, r)
+		}
 	}
 }
 

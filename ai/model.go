@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -130,7 +131,7 @@ func decodeJSON(raw json.RawMessage, field string, v any) error {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return &InputError{Field: field, Message: describeJSONError(field, err)}
+		return &InputError{Field: field, Message: describeJSONError(field, trimmed, v, err)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return inputErrorf(field, "%s must be a single JSON value.", field)
@@ -138,19 +139,124 @@ func decodeJSON(raw json.RawMessage, field string, v any) error {
 	return nil
 }
 
-func describeJSONError(field string, err error) string {
+// describeJSONError names the spot of a decoding error in the path style of
+// every input message, input.messages[0].content: field, then .name for an
+// object's member and [i] for a list's element.
+func describeJSONError(field string, raw []byte, v any, err error) string {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		path := field
-		if typeErr.Field != "" {
-			path += "." + typeErr.Field
-		}
-		return fmt.Sprintf("%s must be %s, not a JSON %s.", path, jsonTypeName(typeErr.Type), typeErr.Value)
+		return fmt.Sprintf("%s must be %s, not a JSON %s.", jsonPath(field, typeErr.Field), jsonTypeName(typeErr.Type), typeErr.Value)
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Sprintf("%s has an unknown field %s.", field, name)
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		at := field
+		if name, err := strconv.Unquote(quoted); err == nil {
+			if path, found := unknownFieldPath(raw, reflect.TypeOf(v), field, name); found {
+				at = path
+			}
+		}
+		return fmt.Sprintf("%s has an unknown field %s.", at, quoted)
 	}
 	return fmt.Sprintf("%s is not valid JSON: %s.", field, strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonPath turns encoding/json's dotted path (messages.0.content) into
+// field's style (input.messages[0].content). A number is a list index:
+// the inputs decoded here have no maps whose values could fail to decode.
+func jsonPath(field, dotted string) string {
+	if dotted == "" {
+		return field
+	}
+	var b strings.Builder
+	b.WriteString(field)
+	for _, part := range strings.Split(dotted, ".") {
+		if _, err := strconv.Atoi(part); err == nil {
+			b.WriteString("[" + part + "]")
+		} else {
+			b.WriteString("." + part)
+		}
+	}
+	return b.String()
+}
+
+// unknownFieldPath finds, in document order as the decoder met it, the
+// object that holds the unknown field name, since encoding/json names only
+// the field (a key inside input.messages[3] read as one of input's own).
+func unknownFieldPath(raw []byte, t reflect.Type, path, name string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		keys, values := members(raw)
+		for i, key := range keys {
+			ft, known := jsonField(t, key)
+			if !known && key == name {
+				return path, true
+			}
+			if known {
+				if p, ok := unknownFieldPath(values[i], ft, path+"."+key, name); ok {
+					return p, true
+				}
+			}
+		}
+	case reflect.Map:
+		keys, values := members(raw)
+		for i, key := range keys {
+			if p, ok := unknownFieldPath(values[i], t.Elem(), path+"."+key, name); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for i, item := range items {
+				if p, ok := unknownFieldPath(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), name); ok {
+					return p, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// members lists a JSON object's keys and values in document order; nothing
+// when raw is no object.
+func members(raw []byte) (keys []string, values []json.RawMessage) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, isKey := tok.(string)
+		var value json.RawMessage
+		if err != nil || !isKey || dec.Decode(&value) != nil {
+			return keys, values
+		}
+		keys, values = append(keys, key), append(values, value)
+	}
+	return keys, values
+}
+
+// jsonField is the type of t's field that encoding/json decodes key into
+// (its json name, or Go name, matched regardless of case as the decoder does).
+func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.EqualFold(name, key) {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 func jsonTypeName(t reflect.Type) string {

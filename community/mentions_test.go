@@ -103,10 +103,7 @@ func TestMentionsFindEveryName(t *testing.T) {
 // Until 2026-12-04 each re-adding notified again.
 func TestMentionNoticesOncePerRecord(t *testing.T) {
 	app, base := server(t)
-	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
-		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "t", "content": "hi @gina"}, 200).Body["id"].(string)
-	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Alice,
-		map[string]any{"post": p, "content": "hi @gina"}, 200).Body["id"].(string)
+	p, c := postWithComment(t, base, testapp.Alice, "hi @gina")
 	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
 	m := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
 		map[string]any{"session": session.Id, "content": "hi @gina"}, 200).Body["id"].(string)
@@ -153,10 +150,7 @@ func TestMentionNoticesOncePerRecord(t *testing.T) {
 // shown as the author's.
 func TestMentionsAddedByAnEditAreTheEditors(t *testing.T) {
 	app, base := server(t)
-	p := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
-		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "t", "content": "plain"}, 200).Body["id"].(string)
-	c := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
-		map[string]any{"post": p, "content": "plain"}, 200).Body["id"].(string)
+	p, c := postWithComment(t, base, testapp.Bob, "plain")
 	for _, target := range []struct{ url, comment string }{{"posts/records/" + p, ""}, {"comments/records/" + c, c}} {
 		for _, edit := range []struct{ who, mentioned, wantActor string }{
 			{testapp.Adam, "gina", adam},
@@ -216,4 +210,15 @@ func TestMutedKindsLeaveMentions(t *testing.T) {
 	if got := kindsOf(comment(mine.Id, "@alice see")); len(got) != 1 || got[0] != community.KindComment {
 		t.Errorf("a reply on her post mentioning her, reply muted: alice got %v, want [comment]", got)
 	}
+}
+
+// postWithComment has who write a post on the public board and a comment
+// under it, both saying content; it returns their ids.
+func postWithComment(t *testing.T, base, who, content string) (post, comment string) {
+	t.Helper()
+	post = mustCall(t, base, http.MethodPost, "/api/collections/posts/records", who,
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "title": "t", "content": content}, 200).Body["id"].(string)
+	comment = mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who,
+		map[string]any{"post": post, "content": content}, 200).Body["id"].(string)
+	return post, comment
 }

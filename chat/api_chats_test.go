@@ -172,21 +172,25 @@ func TestChatsCreate(t *testing.T) {
 	for _, r := range []struct {
 		name, who, body string
 		status          int
+		message         string // the sentence that says why (none: PocketBase's own)
 	}{
-		{"a member writing in someone else's support session", testapp.Bob, body(support, ""), 400},
-		{"a non-member writing in a group", testapp.Gina, body(group, ""), 400},
-		{"an admin writing in a group they are not in", testapp.Adam, body(group, ""), 400},
-		{"the owner writing in a closed session", testapp.Bob, body(closed, ""), 400},
-		{"an admin writing in a closed support session", testapp.Adam, body(closed, ""), 400},
-		{"a guest writing", "", body(support, ""), 400},
-		{"a banned user writing", testapp.Ben, body(closed, ""), 401},
-		{"an empty message", testapp.Alice, `{"session":"` + support + `","content":""}`, 400},
-		{"a 2,001-character message", testapp.Alice, `{"session":"` + support + `","content":"` + strings.Repeat("가", 2001) + `"}`, 400},
-		{"a message to no session", testapp.Alice, `{"content":"hi"}`, 400},
-		{"a message to a session that does not exist", testapp.Alice, body(testapp.ID("nosuch"), ""), 400},
+		{"a member writing in someone else's support session", testapp.Bob, body(support, ""), 400, `"message":"Chat ` + support + ` does not exist or you are not one of its participants."`},
+		{"a non-member writing in a group", testapp.Gina, body(group, ""), 400, `"message":"Chat ` + group + ` does not exist or you are not one of its participants."`},
+		{"an admin writing in a group they are not in", testapp.Adam, body(group, ""), 400, ""},
+		{"the owner writing in a closed session", testapp.Bob, body(closed, ""), 400, `"message":"Chat ` + closed + ` is closed: it is read-only."`},
+		{"an admin writing in a closed support session", testapp.Adam, body(closed, ""), 400, `"message":"Chat ` + closed + ` is closed: it is read-only."`},
+		{"a guest writing", "", body(support, ""), 400, ""},
+		{"a banned user writing", testapp.Ben, body(closed, ""), 401, ""},
+		{"an empty message", testapp.Alice, `{"session":"` + support + `","content":""}`, 400, ""},
+		{"a 2,001-character message", testapp.Alice, `{"session":"` + support + `","content":"` + strings.Repeat("가", 2001) + `"}`, 400, ""},
+		{"a message to no session", testapp.Alice, `{"content":"hi"}`, 400, ""},
+		{"a message to a session that does not exist", testapp.Alice, body(testapp.ID("nosuch"), ""), 400, ""},
 	} {
 		s := refused(r.name+" is refused", http.MethodPost, chatsURL, r.who, r.body, r.status)
 		s.ExpectedEvents = map[string]int{"OnRecordAfterCreateSuccess": 0}
+		if r.message != "" {
+			s.ExpectedContent = []string{r.message}
+		}
 		scenarios = append(scenarios, s)
 	}
 	for _, s := range scenarios {

@@ -140,15 +140,62 @@ func (h *hub) explainRefusedMessage(res *responseBuffer, sessionID string, user 
 		slices.Sort(fields)
 		return &refusal{message: "The message was not sent. " + strings.Join(fields, " ")}
 	case res.status == http.StatusBadRequest || res.status == http.StatusForbidden || res.status == http.StatusNotFound:
-		if !h.mayRead(sessionID, user) {
-			return errNoSession(sessionID)
-		}
-		if session, err := h.app.FindRecordById(Sessions, sessionID); err == nil && session.GetBool("is_closed") {
-			return errClosed(sessionID)
-		}
-		return &refusal{message: "You cannot write in chat " + sessionID + "."}
+		return h.whyRuleRefused(sessionID, user)
 	}
 	return &refusal{message: fmt.Sprintf("The message could not be sent (%d %s); try again.", res.status, apiErr.Message)}
+}
+
+// whyRuleRefused says why the chats CreateRule refused user's message to
+// the session: a session they cannot read (never whether it exists), a
+// closed one, or else that they may not write there.
+func (h *hub) whyRuleRefused(sessionID string, user *core.Record) error {
+	if !h.mayRead(sessionID, user) {
+		return errNoSession(sessionID)
+	}
+	if session, err := h.app.FindRecordById(Sessions, sessionID); err == nil && session.GetBool("is_closed") {
+		return errClosed(sessionID)
+	}
+	return &refusal{message: "You cannot write in chat " + sessionID + "."}
+}
+
+// explainRefusedCreate gives an SDK's POST /api/collections/chats/records
+// the sentence a WebSocket send gets (whyRuleRefused) when the CreateRule
+// refused it: PocketBase checks the rule before any record hook runs and
+// answers 400 "Failed to create record." naming nothing. The status stays
+// 400. Until 2026-12-04 a message to a closed chat got that bare answer.
+func (h *hub) explainRefusedCreate(e *core.RequestEvent) error {
+	err := e.Next()
+	if err == nil || e.Request.Method != http.MethodPost || e.Auth == nil ||
+		(e.Request.URL.Path != "/api/collections/"+Messages+"/records" && e.Request.URL.Path != "/api/collections/"+messagesCollectionID(e.App)+"/records") {
+		return err
+	}
+	var apiErr *router.ApiError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || len(apiErr.Data) > 0 {
+		return err // a field's problem is named already
+	}
+	info, infoErr := e.RequestInfo()
+	if infoErr != nil {
+		return err
+	}
+	sessionID, _ := info.Body["session"].(string)
+	if sessionID == "" {
+		return err
+	}
+	var why *refusal
+	if errors.As(h.whyRuleRefused(sessionID, e.Auth), &why) {
+		return router.NewBadRequestError(why.message, nil)
+	}
+	return err
+}
+
+// messagesCollectionID is the chats collection's id ("" if it is missing):
+// the SDK may name a collection by either.
+func messagesCollectionID(app core.App) string {
+	c, err := app.FindCachedCollectionByNameOrId(Messages)
+	if err != nil {
+		return ""
+	}
+	return c.Id
 }
 
 // responseBuffer records a dispatched response.

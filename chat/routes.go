@@ -15,6 +15,7 @@ import (
 )
 
 func (h *hub) routes(r *router.Router[*core.RequestEvent]) {
+	r.BindFunc(h.explainRefusedCreate)
 	g := r.Group("/api/chat")
 	g.POST("/ticket", h.issueTicket).Bind(apis.RequireAuth(access.CollectionNameUsers))
 	g.GET("/ws", h.connect).Bind(apis.SkipSuccessActivityLog())

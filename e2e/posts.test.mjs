@@ -202,3 +202,65 @@ async function assertText(locator, text, { exact = false, timeout = LIVE_MS } = 
     return exact ? got.trim() === text : got.includes(text);
   }, { timeout, message: `text ${JSON.stringify(text)} in ${locator}` });
 }
+
+journey('the post page follows the writer\'s edit, my like from another tab, what happened while the server restarted, and a moderator\'s hide', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const writer = { name: '글쓴회원', email: 'writer-live@madang.test', password: 'writer-live-1234' };
+  const reader = { name: '읽는회원', email: 'reader-live@madang.test', password: 'reader-live-1234' };
+  await createMember(url, writer);
+  const readerRecord = await createMember(url, reader);
+  const w = await signedIn(url, writer.email, writer.password);
+  const post = await w.collection('posts').create({ board: board.id, title: '처음 제목', content: '처음 본문입니다.' });
+
+  const page = await j.page(browser, 'reader');
+  await signInUI(page, url, reader.email, reader.password);
+  await page.goto(`${url}/#/posts/${post.id}`);
+  await page.getByRole('heading', { name: '처음 제목' }).waitFor();
+  // the same reader in two more tabs: the post, and its board
+  const other = await page.context().newPage();
+  await other.goto(`${url}/#/posts/${post.id}`);
+  await other.getByRole('heading', { name: '처음 제목' }).waitFor();
+  const boardTab = await page.context().newPage();
+  await boardTab.goto(`${url}/#/boards/${board.id}`);
+  await boardTab.locator('.post-row', { hasText: '처음 제목' }).waitFor();
+
+  // the writer's edit reaches the open page: title and the rendered text
+  await w.collection('posts').update(post.id, { title: '고친 제목', content: '고친 본문에 **굵은 글씨**' });
+  await page.getByRole('heading', { name: '고친 제목' }).waitFor({ timeout: LIVE_MS });
+  await page.locator('article.post strong', { hasText: '굵은 글씨' }).waitFor({ timeout: LIVE_MS });
+  assert.equal(await page.locator('article.post', { hasText: '처음 본문입니다.' }).count(), 0);
+
+  // liked in one tab, liked again in the other (its button still says not
+  // liked): the other tab shows the true state, no error, one like stored
+  await page.locator('button.like').click();
+  await page.locator('button.like[aria-pressed="true"]').waitFor();
+  await other.locator('[data-count="likes"] .n', { hasText: '1' }).waitFor({ timeout: LIVE_MS });
+  await other.locator('button.like').click();
+  await other.locator('button.like[aria-pressed="true"]').waitFor({ timeout: LIVE_MS });
+  assert.equal((await other.locator('.actions .inline-error').allTextContents()).join(''), '');
+  const likes = await su.collection('post_likes').getFullList({ filter: su.filter('post = {:p}', { p: post.id }) });
+  assert.deepEqual(likes.map((l) => l.user), [readerRecord.id]);
+
+  // the server restarts; a comment mentioning the reader is written before
+  // the page's realtime connects again: the page and the bell read it then
+  let blocked = false;
+  await page.route('**/api/realtime', (route) => (blocked ? route.abort() : route.continue()));
+  blocked = true;
+  await server.restart();
+  await w.collection('comments').create({ post: post.id, content: `@${reader.name} 재시작 사이에 쓴 댓글` });
+  await eventually(async () => (await su.collection('notifications').getFullList({ filter: su.filter('user = {:u}', { u: readerRecord.id }) })).length === 1,
+    { message: 'the mention notification' });
+  blocked = false;
+  await page.locator('li.comment', { hasText: '재시작 사이에 쓴 댓글' }).waitFor({ timeout: LIVE_MS });
+  await page.locator('[data-count="comments"] .n', { hasText: '1' }).waitFor({ timeout: LIVE_MS });
+  await page.locator('#bell .bell-count[data-count="1"]').waitFor({ timeout: LIVE_MS });
+
+  // a moderator hides the post: no event of it reaches the reader, but the
+  // board's count does: the page closes as for a delete, the list drops it
+  await su.collection('posts').update(post.id, { is_visible: false });
+  await page.getByText('이 글은 지워졌습니다.').waitFor({ timeout: LIVE_MS });
+  assert.equal(await page.locator('form.comment-new').count(), 0);
+  await eventually(async () => (await boardTab.locator('.post-row', { hasText: '고친 제목' }).count()) === 0,
+    { message: 'the hidden post to leave the board list' });
+}, { allowConsole: [/Failed to load resource/] });

@@ -72,22 +72,34 @@ export async function startServer({ env = {} } = {}) {
   const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--dev=false'];
   // MADANG_E2E_PUBLIC_DIR=pb_public serves the client live instead of the embedded copy
   if (process.env.MADANG_E2E_PUBLIC_DIR) args.push('--publicDir', resolve(ROOT, process.env.MADANG_E2E_PUBLIC_DIR));
-  const proc = spawn(BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((ok) => proc.on('exit', ok));
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`madang serve exited with ${proc.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`madang serve did not answer /api/health in 30 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let proc;
+  let exited;
+  // serve, and wait until it answers (again, after restart)
+  const serve = async () => {
+    proc = spawn(BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    const p = proc;
+    exited = new Promise((ok) => p.on('exit', ok));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (p.exitCode !== null) throw new Error(`madang serve exited with ${p.exitCode}:\n${output}`);
+      try {
+        const res = await fetch(`${url}/api/health`);
+        if (res.ok) break;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`madang serve did not answer /api/health in 30 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const halt = async () => {
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await serve();
 
   const su = new PocketBase(url);
   su.autoCancellation(false);
@@ -102,11 +114,17 @@ export async function startServer({ env = {} } = {}) {
     boards,
     board: (name) => boards.find((b) => b.name === name),
     log: () => output,
+    /**
+     * Stops the server and serves the same data dir on the same port again
+     * (every realtime connection drops). `whileDown` runs between the two.
+     */
+    async restart(whileDown = async () => {}) {
+      await halt();
+      await whileDown();
+      await serve();
+    },
     async stop() {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await halt();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -67,6 +67,8 @@ function connection(url) {
     },
   });
   c.on('publication', (ctx) => dispatch(ctx.data)); // the personal channel (a server-side subscription)
+  let connects = 0;
+  c.on('connected', () => { if (c === client && connects++) reconnected(); });
   // a password change ends the connection (code 4500, no retry): connect
   // again once the page holds its new session
   c.on('disconnected', () => { if (c === client) reconnectIfRenewed(); });
@@ -154,5 +156,42 @@ export async function subscribeTopic(topic, callback) {
   return async () => {
     listeners.delete(listener);
     unfollow(topic);
+  };
+}
+
+// What happened while a connection was down (a server restart, a lost
+// network) sent no event: after every reconnect of either tier, not the
+// first connect, the open view and the bell read again what they show.
+/** @type {Set<() => void>} */
+const rereaders = new Set();
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let rereadTimer;
+/** Both tiers coming back at once read once. */
+function reconnected() {
+  clearTimeout(rereadTimer);
+  rereadTimer = setTimeout(() => { for (const fn of [...rereaders]) fn(); }, 250);
+}
+
+let sseConnects = 0;
+/** Follows the SSE connection's (re)connects: the SDK sends PB_CONNECT on each. */
+function watchSSE() {
+  const realtime = /** @type {any} */ (pb.realtime); // private in the SDK's types
+  if (realtime.hasSubscriptionListeners('PB_CONNECT')) return;
+  sseConnects = realtime.isConnected ? 1 : 0; // a connect under way is the first
+  pb.realtime.subscribe('PB_CONNECT', () => { if (sseConnects++) reconnected(); }).catch(() => {});
+}
+
+/**
+ * Calls reread after each reconnect of this page's realtime (SSE or the
+ * Centrifugo tier); returns the stop function.
+ * @param {() => void} reread
+ * @returns {() => void}
+ */
+export function onReconnect(reread) {
+  rereaders.add(reread);
+  watchSSE();
+  return () => {
+    rereaders.delete(reread);
+    if (!rereaders.size) pb.realtime.unsubscribe('PB_CONNECT').catch(() => {});
   };
 }

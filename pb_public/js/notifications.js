@@ -7,7 +7,7 @@
 // realtime events on `notifications` (a new one, one marked read, one
 // folded) only say "ask again", so the bell never drifts from the database.
 import { pb, me } from './pb.js';
-import { subscribeRecords } from './live.js';
+import { subscribeRecords, onReconnect } from './live.js';
 import { t, fmtNumber } from './i18n.js';
 import { h, debounce } from './ui.js';
 import { current } from './router.js';
@@ -16,6 +16,7 @@ const listeners = new Set();
 let unread = 0;
 let watchedUser = '';
 let unsubscribe = null;
+let stopReread = null;
 
 const badge = h('span', { class: 'bell-count', hidden: true, 'aria-hidden': 'true' });
 const label = h('span', { class: 'sr-only' });
@@ -80,9 +81,13 @@ async function watch() {
   const stop = unsubscribe;
   unsubscribe = null;
   if (stop) stop().catch(() => {});
+  stopReread?.();
+  stopReread = null;
   unread = 0;
   draw();
   if (!id) return;
+  // what was notified while the connection was down sent no event
+  stopReread = onReconnect(() => refreshUnread());
   refreshUnread();
   try {
     const unsub = await subscribeRecords('notifications', '*', () => refreshSoon());

@@ -17,6 +17,7 @@ import { h, debounce, count, icon, append, avatar, loading, notice, errorMessage
 import { navigate, link } from '../router.js';
 import { pageNumbers, phoneQuery, listTime, commentMark, signInLink, closedPage } from '../listing.js';
 import { authorOf, categoryTag } from '../moderation.js';
+import { onReconnect } from '../live.js';
 
 const PER_PAGE = 20;
 export const SORTS = {
@@ -271,12 +272,34 @@ export default async function render({ root, params, query, title, signal, onCle
   const reload = debounce(() => (phone ? refreshPhone() : loadPage()).catch(() => {}), 400);
   pb.collection('posts').subscribe('*', reload, { filter: pb.filter('board = {:board}', { board: board.id }) })
     .then((unsub) => onCleanup(unsub), () => {});
-  // the server announces posts_count changes to the board's subscribers
+  // the server announces posts_count changes to the board's subscribers;
+  // a changed count also re-reads the list: that is how readers lose a post
+  // a moderator hid (its own event no longer reaches those who may not see it)
   pb.collection('boards').subscribe(board.id, (e) => {
-    if (e.action !== 'update') return;
+    if (e.action !== 'update' || signal.aborted) return;
+    const changed = (e.record.posts_count || 0) !== postsCount;
     postsCount = e.record.posts_count || 0;
-    if (!phone && !signal.aborted) drawPager();
+    if (!phone) drawPager();
+    if (changed) reload();
   }).then((unsub) => onCleanup(unsub), () => {});
+  // my access changed (a grant revoked), or the connection came back after
+  // a break: is the board still mine to read, and what does it hold now
+  const recheck = debounce(async () => {
+    try {
+      const fresh = await pb.collection('boards').getOne(board.id);
+      if (signal.aborted) return;
+      postsCount = fresh.posts_count || 0;
+      if (!phone) drawPager();
+      reload();
+    } catch (err) {
+      if (err?.status !== 404 || signal.aborted) return;
+      title(t('listing.closed.board'));
+      root.replaceChildren(closedPage('board'));
+    }
+  }, 300);
+  const user = me();
+  if (user) pb.collection('users').subscribe(user.id, recheck).then((unsub) => onCleanup(unsub), () => {});
+  onCleanup(onReconnect(recheck));
 }
 
 function row(post) {

@@ -3,6 +3,7 @@
 import { pb, me } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
 import { h, debounce, append } from '../ui.js';
+import { onReconnect } from '../live.js';
 
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('boards.title'));
@@ -25,6 +26,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   // a grant or revoke changes me, not a board: follow my record too
   const user = me();
   if (user) pb.collection('users').subscribe(user.id, reload).then((unsub) => onCleanup(unsub), () => {});
+  onCleanup(onReconnect(reload));
 }
 
 function item(board) {

@@ -6,7 +6,7 @@ import { pb, signedOut } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, time, notice, errorMessage, replace, append, debounce } from '../ui.js';
 import { navigate } from '../router.js';
-import { subscribeRecords } from '../live.js';
+import { subscribeRecords, onReconnect } from '../live.js';
 import { markRead, notificationText, notificationLink, NOTIFICATION_EXPAND } from '../notifications.js';
 
 const PER_PAGE = 30;
@@ -76,6 +76,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   await load();
   const reload = debounce(() => { if (!signal.aborted) load().catch(() => {}); }, 200);
   subscribeRecords('notifications', '*', reload).then((unsub) => onCleanup(unsub), () => {});
+  onCleanup(onReconnect(reload));
 }
 
 // "#/posts/x?comment=y" → ["/posts/x", {comment: "y"}] for navigate()

@@ -10,6 +10,7 @@ import { authorOf, categoryTag, reportButton } from '../moderation.js';
 import { richText } from '../richtext.js';
 import { attachMentions } from '../mentions.js';
 import { bookmarkButton } from '../bookmarks.js';
+import { onReconnect } from '../live.js';
 
 export default async function render({ root, params, title, signal, onCleanup }) {
   let post;
@@ -42,23 +43,26 @@ export default async function render({ root, params, title, signal, onCleanup })
   const likeButton = h('button', { type: 'button', class: 'like', 'aria-pressed': 'false', disabled: !user, title: user ? undefined : t('post.signInToLike') }, icon('likes'), h('span', {}, t('post.like')));
   const likeError = h('span', { class: 'inline-error', role: 'alert' });
   const setLiked = (liked) => likeButton.setAttribute('aria-pressed', String(liked));
-  if (user) {
+  async function readMyLike() {
     const found = await pb.collection('post_likes').getList(1, 1, {
       filter: pb.filter('post = {:post} && user = {:user}', { post: post.id, user: user.id }), skipTotal: true,
     });
     myLike = found.items[0] || null;
     setLiked(!!myLike);
   }
+  if (user) await readMyLike();
   // after my own like or comment: the counts at once, even if the realtime
   // event (which brings everyone else's changes) is late or lost
   async function refreshCounts() {
     // a list read does not count a view, unlike getOne
     const res = await pb.collection('posts').getList(1, 1, { filter: pb.filter('id = {:id}', { id: post.id }), skipTotal: true });
     if (res.items[0]) showCounts(res.items[0]);
+    else gone();
   }
   likeButton.addEventListener('click', async () => {
     likeButton.disabled = true;
     likeError.textContent = '';
+    const want = !myLike;
     try {
       if (myLike) {
         await pb.collection('post_likes').delete(myLike.id);
@@ -69,7 +73,16 @@ export default async function render({ root, params, title, signal, onCleanup })
       setLiked(!!myLike);
       await refreshCounts();
     } catch (err) {
-      if (!signedOut(err)) likeError.textContent = errorMessage(err);
+      if (signedOut(err)) return;
+      // my like may have changed elsewhere (another tab), or the post is
+      // gone: read the true state; liked as asked is no error
+      try {
+        await Promise.all([readMyLike(), refreshCounts()]);
+        if (!!myLike !== want) likeError.textContent = errorMessage(err);
+      } catch {
+        likeError.textContent = errorMessage(err);
+      }
+      if (err?.status === 404 || err?.status === 400) recheck();
     } finally {
       likeButton.disabled = false;
     }
@@ -105,27 +118,88 @@ export default async function render({ root, params, title, signal, onCleanup })
 
   const files = h('div', { class: 'attachments' });
   const board = post.expand?.board;
+  const heading = h('h1', { tabindex: -1 });
+  const byline = h('p', { class: 'meta' });
+  let body = richText(post.content);
+  // the title line, the byline and the text, drawn again when the writer edits
+  const drawPost = (p) => {
+    replace(heading,
+      p.is_pinned ? h('span', { class: 'badge pin' }, t('post.pinned')) : null,
+      p.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
+      categoryTag(p),
+      p.title);
+    replace(byline,
+      bylineAvatar(p),
+      authorOf(p),
+      time(p.created),
+      p.updated !== p.created ? h('span', { class: 'muted' }, t('post.edited')) : null);
+  };
+  drawPost(post);
   const article = h('article', { class: 'card post' },
     h('p', { class: 'crumbs' }, h('a', { href: `#/boards/${post.board}` }, board?.name || t('nav.boards'))),
-    h('h1', { tabindex: -1 },
-      post.is_pinned ? h('span', { class: 'badge pin' }, t('post.pinned')) : null,
-      post.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
-      categoryTag(post),
-      post.title),
-    h('p', { class: 'meta' },
-      bylineAvatar(post),
-      authorOf(post),
-      time(post.created),
-      post.updated !== post.created ? h('span', { class: 'muted' }, t('post.edited')) : null),
+    heading,
+    byline,
     h('p', { class: 'meta counts' }, counts.views, counts.likes, counts.comments),
-    richText(post.content),
+    body,
     files,
     actions);
   await showFiles(files, post, 'attachments');
 
-  const comments = commentsSection(post, signal, () => refreshCounts().catch(() => {}));
+  const comments = commentsSection(post, signal, () => refreshCounts().catch(() => {}), (err) => { if (err?.status === 404 || err?.status === 400) recheck(); });
   append(root, article, comments.section);
   await comments.load();
+
+  // the post deleted, hidden by a moderator, or no longer mine to read (a
+  // grant revoked): the page closes as for a delete, the comment form too
+  let closed = false;
+  function gone() {
+    if (closed || signal.aborted) return;
+    closed = true;
+    replace(article, notice('info', t('post.deleted')));
+    comments.section.remove();
+  }
+  // Reads the post again (a list read, which counts no view): gone, or
+  // redrawn with what changed (the writer's edit, a pin, the counts).
+  // Readers who may no longer see the post get no event of it: a change of
+  // its board's counters, of my own record (grants), a failed action and a
+  // reconnect ask instead.
+  const recheck = debounce(async () => {
+    if (closed || signal.aborted) return;
+    let fresh;
+    try {
+      const res = await pb.collection('posts').getList(1, 1, { filter: pb.filter('id = {:id}', { id: post.id }), expand: 'author,board,category', skipTotal: true });
+      fresh = res.items[0];
+    } catch (err) {
+      if (err?.status === 404) gone(); // the board is gone or closed to me
+      return;
+    }
+    if (signal.aborted) return;
+    if (!fresh) {
+      gone();
+      return;
+    }
+    showCounts(fresh);
+    await redraw(fresh);
+    if (fresh.comments_count !== commentsCount) reloadComments();
+    commentsCount = fresh.comments_count;
+  }, 200);
+  /** what a reader sees changed: the writer's edit, a moderator's pin or hide (not the counters) */
+  const edited = (p) => ['title', 'content', 'category', 'is_pinned', 'is_visible'].some((k) => p[k] !== post[k]) ||
+    String(p.attachments || '') !== String(post.attachments || '');
+  async function redraw(fresh) {
+    if (!edited(fresh)) return;
+    const filesChanged = String(fresh.attachments || '') !== String(post.attachments || '');
+    post = { ...fresh, expand: { ...post.expand, ...fresh.expand } };
+    title(post.title);
+    drawPost(post);
+    const next = richText(post.content); // the same sanitizing renderer as the first draw
+    body.replaceWith(next);
+    body = next;
+    if (filesChanged) {
+      files.replaceChildren();
+      await showFiles(files, post, 'attachments').catch(() => {});
+    }
+  }
 
   // The server sends an update of the post whenever its counters change
   // (a like, a comment written, hidden or deleted, by anyone): the counts
@@ -135,15 +209,29 @@ export default async function render({ root, params, title, signal, onCleanup })
   const reloadComments = debounce(() => { if (!signal.aborted) comments.load().catch(() => {}); }, 150);
   let commentsCount = post.comments_count;
   pb.collection('posts').subscribe(post.id, (e) => {
+    if (signal.aborted) return;
     if (e.action === 'update') {
       showCounts(e.record);
       if (e.record.comments_count !== commentsCount) reloadComments();
       commentsCount = e.record.comments_count;
+      // the writer's edit (title, text, files) or a moderator's pin: drawn
+      // again, with the expanded author, board and category read once more
+      if (edited(e.record)) recheck();
     }
-    if (e.action === 'delete') replace(article, notice('info', t('post.deleted')));
+    if (e.action === 'delete') gone();
   }).then((unsub) => onCleanup(unsub), () => {});
   pb.collection('comments').subscribe('*', reloadComments, { filter: pb.filter('post = {:post}', { post: post.id }) })
     .then((unsub) => onCleanup(unsub), () => {});
+  // a post hidden (or deleted) changes its board's posts_count: that event
+  // still reaches readers who can no longer see the post
+  let boardCount = board?.posts_count;
+  pb.collection('boards').subscribe(post.board, (e) => {
+    if (e.action !== 'update' || e.record.posts_count === boardCount) return;
+    boardCount = e.record.posts_count;
+    recheck();
+  }).then((unsub) => onCleanup(unsub), () => {});
+  if (user) pb.collection('users').subscribe(user.id, recheck).then((unsub) => onCleanup(unsub), () => {});
+  onCleanup(onReconnect(() => { recheck(); reloadComments(); if (user) readMyLike().catch(() => {}); }));
 }
 
 /** The writer's avatar; on an anonymous board the label's letter, never the writer's picture. */
@@ -183,12 +271,12 @@ async function showFiles(box, record, fieldName) {
       h('a', { href: url, download: displayFileName(name), target: '_blank', rel: 'noopener' }, displayFileName(name))))));
 }
 
-function commentsSection(post, signal, onChange) {
+function commentsSection(post, signal, onChange, onFailed) {
   const user = me();
   const heading = h('h2', { id: 'comments-h' }, t('post.comments'));
   const list = h('ol', { class: 'comments', 'aria-live': 'polite' });
   const section = h('section', { class: 'card', 'aria-labelledby': 'comments-h' }, heading, list,
-    user ? commentForm(post, null, () => reload()) : h('p', { class: 'muted' }, h('a', { href: `#/signin?next=/posts/${post.id}` }, t('post.signInToComment'))));
+    user ? commentForm(post, null, () => reload(), onFailed) : h('p', { class: 'muted' }, h('a', { href: `#/signin?next=/posts/${post.id}` }, t('post.signInToComment'))));
 
   async function load() {
     const all = await pb.collection('comments').getFullList({
@@ -315,7 +403,7 @@ function editComment(comment, body, reload) {
   text.focus();
 }
 
-function commentForm(post, parent, reload) {
+function commentForm(post, parent, reload, onFailed) {
   const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 }));
   const f = form({ class: parent ? 'reply' : 'comment-new' },
     field(parent ? t('post.replyLabel', { name: parent.anonymous_label || userName(parent.expand?.author) }) : t('post.newComment'), text),
@@ -325,7 +413,10 @@ function commentForm(post, parent, reload) {
     submitting(f, async () => {
       const body = { post: post.id, content: text.value };
       if (parent) body.parent = parent.id;
-      await pb.collection('comments').create(body);
+      await pb.collection('comments').create(body).catch((err) => {
+        onFailed?.(err);
+        throw err;
+      });
       text.value = '';
       if (parent) f.remove();
       await reload();

@@ -112,3 +112,60 @@ journey('chat history: older messages load on scroll', async (j) => {
   assert.deepEqual(texts, Array.from({ length: 45 }, (_, i) => `메시지 ${i + 1}`));
   await j.screenshot(page, 'last-step');
 });
+
+journey('chat: Enter twice on a slow network sends once, a reconnect reads what was missed, a chat closed while open turns read-only', async (j) => {
+  const { url } = server;
+  await requireCollections(server.su, ['chat_sessions', 'chats'], 'pb_migrations/1795900200_chat.go');
+  const member = { name: '재접속회원', email: 'reconnect@madang.test', password: 'reconnect-pass-1234' };
+  await createMember(url, member);
+  const m = await signedIn(url, member.email, member.password);
+  const session = await m.collection('chat_sessions').create({ name: '재접속 문의', kind: 'support', information: '' });
+  const admin = await signedIn(url, ADMIN.email, ADMIN.password);
+
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/chat/${session.id}`);
+  await page.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+
+  // a phone network: the send takes 300 ms; Enter pressed twice meanwhile
+  let posts = 0;
+  await page.route('**/api/collections/chats/records*', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    await new Promise((r) => setTimeout(r, 300));
+    return route.continue();
+  });
+  const input = page.getByLabel('메시지', { exact: true });
+  await input.fill('한 번만 보낸 메시지');
+  await input.press('Enter');
+  await input.press('Enter');
+  await page.locator('.message', { hasText: '한 번만 보낸 메시지' }).waitFor();
+  await page.locator('.chat-input-form button[type=submit]:not([aria-busy])').waitFor();
+  assert.equal(posts, 1, 'one create request');
+  assert.equal(await page.locator('.message', { hasText: '한 번만 보낸 메시지' }).count(), 1);
+  await page.unroute('**/api/collections/chats/records*');
+  const stored = await server.su.collection('chats').getFullList({ filter: server.su.filter('session = {:s}', { s: session.id }) });
+  assert.deepEqual(stored.map((c) => c.content), ['한 번만 보낸 메시지']);
+
+  // the server restarts; the admin answers before the page connects again
+  let blocked = false;
+  await page.route('**/api/realtime', (route) => (blocked ? route.abort() : route.continue()));
+  blocked = true;
+  await server.restart();
+  await admin.collection('chats').create({ session: session.id, content: '재시작 직후 답변' });
+  blocked = false;
+  await page.locator('.message', { hasText: '재시작 직후 답변' }).waitFor({ timeout: LIVE_MS });
+
+  // the admin closes the chat: the open pane drops its message box
+  await admin.collection('chat_sessions').update(session.id, { is_closed: true });
+  await page.getByText('닫힌 대화입니다. 읽을 수만 있습니다.').waitFor({ timeout: LIVE_MS });
+  assert.equal(await page.locator('.chat-input-form').count(), 0);
+
+  // a refusal that names no field (PocketBase's "Failed to …") is not told
+  // as "fix the marked fields" where nothing is marked
+  const said = await page.evaluate(async () => {
+    const { errorMessage } = await import('/js/ui.js');
+    return errorMessage({ status: 400, response: { message: 'Failed to create record.', data: {} } });
+  });
+  assert.equal(said, '요청을 처리하지 못했습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.');
+}, { allowConsole: [/Failed to load resource/] });

@@ -82,8 +82,11 @@ function errorData(err) {
   return data && typeof data === 'object' ? data : {};
 }
 
-/** A sentence for a failed request as a whole. */
-export function errorMessage(err) {
+/**
+ * A sentence for a failed request as a whole; `marked` when the form shows
+ * the request's field errors (else a bare "Failed to …" names nothing to fix).
+ */
+export function errorMessage(err, marked = false) {
   if (!err) return '';
   if (err.status === 0) return t('error.network');
   if (err.status === 429) return t('error.tooMany');
@@ -94,7 +97,7 @@ export function errorMessage(err) {
   if (message && !/^(ClientResponseError|Something went wrong|Failed to |An error occurred while validating)/.test(message)) {
     return message;
   }
-  return t('error.generic');
+  return t(marked ? 'error.generic' : 'error.failed');
 }
 
 /**
@@ -120,7 +123,8 @@ export function showErrors(formEl, err) {
   }
   const top = formEl.querySelector('.form-error');
   if (top) {
-    replace(top, errorMessage(err), general.length ? h('ul', {}, general.map((g) => h('li', {}, g))) : null);
+    const marked = general.length > 0 || !!formEl.querySelector('[aria-invalid="true"]');
+    replace(top, errorMessage(err, marked), general.length ? h('ul', {}, general.map((g) => h('li', {}, g))) : null);
     top.hidden = false;
   }
   // the first invalid field in the form's order (the server names them alphabetically)
@@ -143,8 +147,18 @@ export function clearErrors(formEl) {
   }
 }
 
-/** Runs a form submit: disables the button, shows errors, returns the result. */
+/** The forms whose submit is under way. */
+const inFlight = new WeakSet();
+
+/**
+ * Runs a form submit: disables the button, shows errors, returns the
+ * result. One at a time per form: a submit while one is under way (Enter
+ * again: requestSubmit() fires even with the button disabled) does nothing
+ * and returns undefined.
+ */
 export async function submitting(formEl, work) {
+  if (inFlight.has(formEl)) return undefined;
+  inFlight.add(formEl);
   const buttons = formEl.querySelectorAll('button[type=submit]');
   buttons.forEach((b) => { b.disabled = true; b.setAttribute('aria-busy', 'true'); });
   clearErrors(formEl);
@@ -154,6 +168,7 @@ export async function submitting(formEl, work) {
     if (!signedOut(err)) showErrors(formEl, err);
     return undefined;
   } finally {
+    inFlight.delete(formEl);
     buttons.forEach((b) => { b.disabled = false; b.removeAttribute('aria-busy'); });
   }
 }

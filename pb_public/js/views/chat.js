@@ -7,7 +7,7 @@ import { h, form, field, submitting, notAvailable, notice, userName, errorMessag
 import { navigate } from '../router.js';
 import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
-import { subscribeRecords, subscribeTopic } from '../live.js';
+import { subscribeRecords, subscribeTopic, onReconnect } from '../live.js';
 
 const PAGE = 30;
 const TYPING_SEND_EVERY = 2000;
@@ -110,9 +110,18 @@ export default async function render({ root, params, title, signal, onCleanup })
       reloadSessions();
     }
   }).then((unsub) => onCleanup(unsub), () => {});
-  subscribeRecords('chat_sessions', '*', () => {
-    if (!signal.aborted) reloadSessions();
+  subscribeRecords('chat_sessions', '*', (e) => {
+    if (signal.aborted) return;
+    reloadSessions();
+    // closed or reopened while open here: the pane follows
+    if (conversation && e.record?.id === activeId && e.action === 'update') conversation.setClosed(!!e.record.is_closed);
   }).then((unsub) => onCleanup(unsub), () => {});
+  // after a reconnect: the list, and the open chat's messages and state
+  onCleanup(onReconnect(() => {
+    if (signal.aborted) return;
+    reloadSessions();
+    conversation?.reread().catch(() => {});
+  }));
   if (isAdmin()) newSupport.hidden = true; // admins answer support sessions; they do not open them
 }
 
@@ -147,8 +156,8 @@ async function openSession(pane, id, signal, onCleanup) {
   const list = h('ol', { class: 'messages', tabindex: 0, 'aria-label': t('chat.messages'), 'aria-live': 'polite' });
   const older = h('button', { type: 'button', class: 'link-button', hidden: true }, t('chat.older'));
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
-  const input = attachMentions(h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true, disabled: session.is_closed }));
-  const send = h('button', { type: 'submit', class: 'primary', disabled: session.is_closed }, t('chat.send'));
+  const input = attachMentions(h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true }));
+  const send = h('button', { type: 'submit', class: 'primary' }, t('chat.send'));
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));
   const members = session.expand?.members || [];
@@ -164,8 +173,20 @@ async function openSession(pane, id, signal, onCleanup) {
       h('span', { class: 'members' }, membersLine(members, session.expand?.owner))),
     presence,
     session.information ? h('p', {}, session.information) : null,
-    older, list, typing,
-    session.is_closed ? notice('info', t('chat.closedNotice')) : inputForm);
+    older, list, typing);
+  // a closed chat is read-only: its notice in place of the message box
+  const closedNotice = notice('info', t('chat.closedNotice'));
+  let closed = null;
+  function setClosed(now) {
+    if (now === closed) return;
+    closed = now;
+    if (now) {
+      if (inputForm.isConnected) inputForm.replaceWith(closedNotice);
+      else pane.append(closedNotice);
+    } else if (closedNotice.isConnected) closedNotice.replaceWith(inputForm);
+    else pane.append(inputForm);
+  }
+  setClosed(!!session.is_closed);
 
   const shown = new Map();
   let oldest = null;
@@ -179,7 +200,9 @@ async function openSession(pane, id, signal, onCleanup) {
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
 
+  let newest = ''; // the newest message's created time
   function add(m, atTop = false) {
+    if (m.created > newest) newest = m.created;
     if (shown.has(m.id) || m.is_visible === false) return;
     const el = item(m);
     shown.set(m.id, el);
@@ -213,6 +236,22 @@ async function openSession(pane, id, signal, onCleanup) {
   }
   await loadPage();
   if (!shown.size) list.append(h('li', { class: 'muted empty' }, t('chat.noMessages')));
+  /** after a reconnect: the messages written since the newest shown, and the session's state */
+  async function reread() {
+    const filter = newest
+      ? pb.filter('session = {:s} && created > {:c}', { s: id, c: newest })
+      : pb.filter('session = {:s}', { s: id });
+    const [fresh, res] = await Promise.all([
+      pb.collection('chat_sessions').getOne(id),
+      pb.collection('chats').getList(1, 200, { filter, sort: 'created', expand: 'author', skipTotal: true }),
+    ]);
+    if (signal.aborted) return;
+    setClosed(!!fresh.is_closed);
+    const follow = nearBottom();
+    if (res.items.length) list.querySelector('.empty')?.remove();
+    for (const m of res.items) add(m);
+    if (follow) toBottom();
+  }
   toBottom();
   // only a scroll *up* near the top asks for more: layout changes that move
   // scrollTop on their own must not page in the whole history
@@ -284,6 +323,8 @@ async function openSession(pane, id, signal, onCleanup) {
   });
 
   return {
+    setClosed,
+    reread,
     onEvent(e) {
       if (signal.aborted) return;
       const m = e.record;

@@ -7,7 +7,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase from 'pocketbase';
-import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, ADMIN } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, ADMIN, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -330,3 +330,30 @@ journey('board pages in English: page numbers, states and footer', async (j) => 
   await page.getByRole('link', { name: 'Back to the boards' }).waitFor();
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 404/, /ERR_FAILED/] }); // the missing post; the aborted list
+
+journey('a revoked grant closes the member\'s open board page and post page', async (j) => {
+  const { url, su } = server;
+  const board = await su.collection('boards').create({ name: '허가게시판', read: 'granted', write: 'granted', is_visible: true });
+  const member = { name: '허가회원', email: 'granted-open@madang.test', password: 'granted-open-1234' };
+  const record = await createMember(url, member);
+  await su.collection('users').update(record.id, { 'boards+': board.id });
+  const m = await signedIn(url, member.email, member.password);
+  const post = await m.collection('posts').create({ board: board.id, title: '허가받은 글', content: '허가받은 사람만 읽는 글' });
+
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/boards/${board.id}`);
+  await page.locator('.post-row', { hasText: '허가받은 글' }).waitFor();
+  const postTab = await page.context().newPage();
+  await postTab.goto(`${url}/#/posts/${post.id}`);
+  await postTab.getByRole('heading', { name: '허가받은 글' }).waitFor();
+  await postTab.locator('form.comment-new').waitFor();
+
+  // the admin revokes the grant: the server sends no event of the board or
+  // the post to who can no longer read them, only of the member's own record
+  await su.collection('users').update(record.id, { 'boards-': board.id });
+  await page.locator('[data-closed="board"]').waitFor({ timeout: LIVE_MS });
+  assert.equal(await page.locator('.post-row').count(), 0);
+  await postTab.getByText('이 글은 지워졌습니다.').waitFor({ timeout: LIVE_MS });
+  assert.equal(await postTab.locator('form.comment-new').count(), 0);
+}, { allowConsole: [/Failed to load resource: the server responded with a status of 404/] });

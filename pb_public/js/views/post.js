@@ -189,7 +189,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   async function redraw(fresh) {
     if (!edited(fresh)) return;
     const filesChanged = String(fresh.attachments || '') !== String(post.attachments || '');
-    post = { ...fresh, expand: { ...post.expand, ...fresh.expand } };
+    post = fresh; // read with the same expand as the first draw
     title(post.title);
     drawPost(post);
     const next = richText(post.content); // the same sanitizing renderer as the first draw

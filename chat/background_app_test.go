@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
@@ -97,23 +96,18 @@ func TestWarmUpKeepsNothingAfterAChange(t *testing.T) {
 func TestOpeningAChatAsksTheRuleOnce(t *testing.T) {
 	app := testapp.New(t)
 	withChats(t, app)
+
 	base := testapp.Serve(t, app)
 
 	var mu sync.Mutex
 	var asked []string
-	db := app.ConcurrentDB().(*dbx.DB)
-	next := db.QueryLogFunc
-	t.Cleanup(func() { db.QueryLogFunc = next })
-	db.QueryLogFunc = func(ctx context.Context, d time.Duration, text string, rows *sql.Rows, err error) {
+	t.Cleanup(testapp.OnQuery(app.ConcurrentDB(), func(_ context.Context, _ time.Duration, text string, _ *sql.Rows, _ error) {
 		if strings.Contains(text, "chat_sessions") && strings.Contains(text, "json_each") {
 			mu.Lock()
 			asked = append(asked, text)
 			mu.Unlock()
 		}
-		if next != nil {
-			next(ctx, d, text, rows, err)
-		}
-	}
+	}))
 	queries := func() int {
 		mu.Lock()
 		defer mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/dbx"
+	"madang/internal/testapp"
 )
 
 // TestFeedsUseIndexes: the feeds' queries, as the routes build them for a
@@ -19,14 +19,13 @@ func TestFeedsUseIndexes(t *testing.T) {
 	app, base := server(t)
 	var mu sync.Mutex
 	var queries []string
-	db := app.ConcurrentDB().(*dbx.DB)
-	db.QueryLogFunc = func(_ context.Context, _ time.Duration, q string, _ *sql.Rows, _ error) {
+	t.Cleanup(testapp.OnQuery(app.ConcurrentDB(), func(_ context.Context, _ time.Duration, q string, _ *sql.Rows, _ error) {
 		if strings.HasPrefix(q, "SELECT DISTINCT `posts`.*") {
 			mu.Lock()
 			queries = append(queries, q)
 			mu.Unlock()
 		}
-	}
+	}))
 	for _, feed := range []string{"recent", "popular"} {
 		mu.Lock()
 		queries = nil

@@ -291,22 +291,17 @@ func TestChatNoticesAreDecidedBeforeTheTransaction(t *testing.T) {
 	const membersRead = "SELECT kind, members FROM chat_sessions"
 	var mu sync.Mutex
 	seen := map[string]int{} // "read pool" or "write connection" → member reads
-	watch := func(db *dbx.DB, name string) {
-		next := db.QueryLogFunc
-		t.Cleanup(func() { db.QueryLogFunc = next })
-		db.QueryLogFunc = func(ctx context.Context, d time.Duration, text string, rows *sql.Rows, err error) {
+	watch := func(db dbx.Builder, name string) {
+		t.Cleanup(testapp.OnQuery(db, func(_ context.Context, _ time.Duration, text string, _ *sql.Rows, _ error) {
 			if strings.HasPrefix(text, membersRead) {
 				mu.Lock()
 				seen[name]++
 				mu.Unlock()
 			}
-			if next != nil {
-				next(ctx, d, text, rows, err)
-			}
-		}
+		}))
 	}
-	watch(app.ConcurrentDB().(*dbx.DB), "read pool")
-	watch(app.NonconcurrentDB().(*dbx.DB), "write connection")
+	watch(app.ConcurrentDB(), "read pool")
+	watch(app.NonconcurrentDB(), "write connection")
 
 	mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice, map[string]any{"session": session.Id, "content": "hello"}, 200)
 	mu.Lock()

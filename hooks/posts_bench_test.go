@@ -85,13 +85,12 @@ func seedPosts(tb testing.TB, app *tests.TestApp, n int) {
 func logQueries(app *tests.TestApp, fn func()) []string {
 	var mu sync.Mutex
 	var out []string
-	db := app.ConcurrentDB().(*dbx.DB)
-	db.QueryLogFunc = func(_ context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
+	stop := testapp.OnQuery(app.ConcurrentDB(), func(_ context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
 		mu.Lock()
 		out = append(out, sql)
 		mu.Unlock()
-	}
-	defer func() { db.QueryLogFunc = nil }()
+	})
+	defer stop()
 	fn()
 	return out
 }

@@ -239,6 +239,9 @@ func NewEmpty(t testing.TB) *tests.TestApp {
 
 // newTestApp is tests.NewTestApp on Madang's SQLite connections (see
 // main.go): the tests run the statement cache the server runs.
+// sqliteConnect is the server's own connection (connect wraps it).
+var sqliteConnect = sqlite.Connect
+
 func newTestApp(dataDir string) (*tests.TestApp, error) {
-	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env", DBConnect: sqlite.Connect})
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env", DBConnect: connect})
 }

@@ -1,6 +1,8 @@
 package ai
 
 import (
+	"database/sql"
+	"errors"
 	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -123,4 +125,32 @@ func (c *committer) stop() {
 	stopped := c.stopped
 	c.mu.Unlock()
 	<-stopped
+}
+
+// unfinishedJobWrite is a write of the queue to job id — its final state,
+// its running mark, its return to queued at shutdown — applied with change
+// to the job as stored when the write's transaction runs, not to the copy
+// the worker loaded. A job finished meanwhile by someone else (a superuser
+// in the dashboard, a cancel) or deleted is not written: a finished job
+// never changes again, and its final state is counted once
+// (madang_ai_jobs_finished_total). dropped, when not nil, says whether the
+// last run of the write skipped the job (a failed batch runs it again).
+func unfinishedJobWrite(id string, change func(job *core.Record), dropped *bool) func(tx core.App) error {
+	return func(tx core.App) error {
+		if dropped != nil {
+			*dropped = false
+		}
+		job, err := tx.FindRecordById(Jobs, id)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && job.GetBool("is_finished") {
+			if dropped != nil {
+				*dropped = true
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		change(job)
+		return tx.Save(job)
+	}
 }

@@ -96,16 +96,22 @@ func (s *service) stop() {
 	})
 }
 
-// abort drops a task whose record was deleted: nobody writes it any more.
-func (s *service) abort(q *queue, key string) {
+// abort stops a task whose record was deleted (cause errDeleted) or, for
+// a job, finished by someone else (errFinished: a superuser in the
+// dashboard): out of the queue if it waits, its context canceled if it
+// runs, and nobody writes it any more. A task someone already claimed is
+// theirs to end.
+func (s *service) abort(q *queue, key string, cause error) {
 	t := q.find(key)
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
-	t.claim()
+	mine := t.claim()
 	t.mu.Unlock()
-	q.withdraw(t, errDeleted)
+	if mine {
+		q.withdraw(t, cause)
+	}
 }
 
 // stopTraining ends the training of a model that is no longer training (an
@@ -216,7 +222,7 @@ func (s *service) runJob(ctx context.Context, t *task) {
 	mine := t.claim()
 	t.mu.Unlock()
 	if !mine {
-		return // canceled or deleted while running; the canceller wrote it
+		return // canceled, deleted or finished by a superuser while running: that write stands
 	}
 	// The final state commits with other jobs' (group commit); the task
 	// stays in the queue until it did, so a cancel meanwhile waits for it.
@@ -233,15 +239,11 @@ func (s *service) runJob(ctx context.Context, t *task) {
 		settle(JobSucceeded, result, "")
 	case errors.Is(context.Cause(ctx), errShuttingDown):
 		close(t.settled)
-		// from the stored row: job was loaded queued, so on it "queued"
-		// would be no change to write (updates write changed columns only)
-		queued, err := s.app.FindRecordById(Jobs, job.Id)
-		if err == nil {
+		err := s.app.RunInTransaction(unfinishedJobWrite(job.Id, func(queued *core.Record) {
 			queued.Set("status", JobQueued)
 			queued.Set("started_at", "")
 			queued.Set("attempt", job.GetInt("attempt"))
-			err = s.app.Save(queued)
-		}
+		}, nil))
 		if err != nil {
 			s.app.Logger().Warn("ai: could not queue an interrupted job again; it runs at the next start",
 				slog.String("job", job.Id), slog.String("error", err.Error()))
@@ -260,17 +262,21 @@ func (s *service) runJob(ctx context.Context, t *task) {
 	}
 }
 
-// markRunning saves a copy of job as running, unless the job was claimed
-// (finished, canceled) meanwhile; t.mu orders it before the final write.
+// markRunning saves job as running, unless the job was claimed (finished,
+// canceled) meanwhile; t.mu orders it before the worker's final write, and
+// the stored state before anyone else's.
 func (s *service) markRunning(t *task, job *core.Record) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.claimed {
 		return
 	}
-	running := job.Fresh()
-	running.Set("status", JobRunning)
-	if err := s.app.Save(running); err != nil {
+	err := s.app.RunInTransaction(unfinishedJobWrite(job.Id, func(running *core.Record) {
+		running.Set("status", JobRunning)
+		running.Set("started_at", job.Get("started_at"))
+		running.Set("attempt", job.GetInt("attempt"))
+	}, nil))
+	if err != nil {
 		s.app.Logger().Warn("ai: marking a job running failed", slog.String("job", job.Id), slog.String("error", err.Error()))
 	}
 }
@@ -292,7 +298,10 @@ func (s *service) modelForJob(aiID string) (*loadedModel, error) {
 
 // finishJob hands a job's final state to the group commit and returns a
 // channel closed once it is stored (or its failure logged). A result that
-// cannot be stored fails the job rather than leave it running.
+// cannot be stored fails the job rather than leave it running. A job that
+// someone else finished meanwhile keeps their final state
+// (unfinishedJobWrite): a superuser's finish in the dashboard usually stops
+// the worker first (abort), but may commit just before the worker's write.
 func (s *service) finishJob(job *core.Record, status string, result any, message string) <-chan struct{} {
 	raw, err := jsonResult(result)
 	switch {
@@ -304,21 +313,27 @@ func (s *service) finishJob(job *core.Record, status string, result any, message
 		raw = nil
 	}
 	finished := types.NowDateTime()
+	dropped := false // read once the write's outcome arrived
 	final := func(status string, raw []byte, message string) func(tx core.App) error {
-		return func(tx core.App) error {
-			r := job.Clone() // a fresh copy each time: a batch that failed may run it again
+		return unfinishedJobWrite(job.Id, func(r *core.Record) {
 			r.Set("status", status)
 			r.Set("result", raw)
 			r.Set("error", clip(message, maxErrorRunes))
+			r.Set("started_at", job.Get("started_at"))
+			r.Set("attempt", job.GetInt("attempt"))
 			r.Set("finished_at", finished)
-			return tx.Save(r)
-		}
+		}, &dropped)
 	}
 	stored := s.commits.submit(final(status, raw, message))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		err := <-stored
+		if err == nil && dropped {
+			s.app.Logger().Info("ai: a job was finished or deleted by someone else while it ran; its worker's outcome was dropped",
+				slog.String("job", job.Id), slog.String("outcome", status))
+			return
+		}
 		if err != nil && status != JobFailed {
 			s.app.Logger().Warn("ai: storing a job's result failed", slog.String("job", job.Id), slog.String("error", err.Error()))
 			err = s.commits.do(final(JobFailed, nil, "The model's answer could not be stored: "+err.Error()))
@@ -336,43 +351,32 @@ func (s *service) cancelJob(job *core.Record) (*core.Record, error) {
 	if job.GetBool("is_finished") {
 		return job, nil
 	}
-	t := s.jobs.find(job.Id)
-	if t == nil {
-		// Finished meanwhile (a worker saves before it lets go of the
-		// task), or never in this process's queue: the database decides.
-		fresh, err := s.app.FindRecordById(Jobs, job.Id)
-		if err != nil || fresh.GetBool("is_finished") {
-			return fresh, err
-		}
-		return fresh, s.saveCanceled(fresh)
-	}
-	t.mu.Lock()
-	if !t.claim() {
+	if t := s.jobs.find(job.Id); t != nil {
+		t.mu.Lock()
+		mine := t.claim()
 		t.mu.Unlock()
-		// The worker is saving the final state; return that.
-		select {
-		case <-t.done:
-		case <-time.After(10 * time.Second):
+		if mine {
+			s.jobs.withdraw(t, errCanceled)
+		} else {
+			// Someone else ends it: its worker, which stores the final
+			// state before the task leaves the queue, or another cancel.
+			select {
+			case <-t.done:
+			case <-time.After(10 * time.Second):
+			}
 		}
-		return s.app.FindRecordById(Jobs, job.Id)
 	}
-	defer t.mu.Unlock()
-	s.jobs.withdraw(t, errCanceled)
-	fresh, err := s.app.FindRecordById(Jobs, job.Id)
+	// The stored state decides: a job finished meanwhile (or never in this
+	// process's queue and finished) stays as it is.
+	err := s.commits.do(unfinishedJobWrite(job.Id, func(r *core.Record) {
+		r.Set("status", JobCanceled)
+		r.Set("error", "Canceled before it finished.")
+		r.Set("finished_at", types.NowDateTime())
+	}, nil))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("saving canceled job %s: %w", job.Id, err)
 	}
-	return fresh, s.saveCanceled(fresh)
-}
-
-func (s *service) saveCanceled(job *core.Record) error {
-	job.Set("status", JobCanceled)
-	job.Set("error", "Canceled before it finished.")
-	job.Set("finished_at", types.NowDateTime())
-	if err := s.app.Save(job); err != nil {
-		return fmt.Errorf("saving canceled job %s: %w", job.Id, err)
-	}
-	return nil
+	return s.app.FindRecordById(Jobs, job.Id)
 }
 
 const (

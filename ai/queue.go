@@ -16,6 +16,7 @@ var (
 	errShuttingDown = errors.New("the server is shutting down")
 	errCanceled     = errors.New("canceled")
 	errDeleted      = errors.New("deleted")
+	errFinished     = errors.New("finished by someone else")
 	errModelChanged = errors.New("the model changed during its training")
 )
 

@@ -145,7 +145,7 @@ func Register(app core.App) {
 	})
 	app.OnRecordAfterDeleteSuccess(Models).BindFunc(func(e *core.RecordEvent) error {
 		s.predictors.forget(e.Record.Id)
-		s.abort(s.training, e.Record.Id)
+		s.abort(s.training, e.Record.Id, errDeleted)
 		return e.Next()
 	})
 
@@ -176,7 +176,19 @@ func Register(app core.App) {
 	// and delete their own jobs); the rest is the queue's
 	access.ServerSet(app, Jobs, func(*core.RecordRequestEvent) error { return nil }, serverJobFields...)
 	app.OnRecordAfterDeleteSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
-		s.abort(s.jobs, e.Record.Id)
+		s.abort(s.jobs, e.Record.Id, errDeleted)
+		return e.Next()
+	})
+	// A job finished by someone else than the queue (a superuser setting
+	// its status in the dashboard) stops as a canceled one does: out of the
+	// queue and its user's in-flight count if it waits, its run canceled if
+	// it runs. What they stored stands: the queue's own writes skip a
+	// finished job (unfinishedJobWrite). The queue's own final writes find
+	// their task claimed already, and change nothing here.
+	app.OnRecordAfterUpdateSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetBool("is_finished") {
+			s.abort(s.jobs, e.Record.Id, errFinished)
+		}
 		return e.Next()
 	})
 

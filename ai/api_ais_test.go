@@ -273,6 +273,47 @@ func TestModelsWrite(t *testing.T) {
 			ExpectedEvents:     testapp.UpdateEvents(),
 		},
 		tests.ApiScenario{
+			Name:               "changing the options of a ready model sends it back to draft; its fitted model stays for the admin",
+			Method:             http.MethodPatch,
+			URL:                aisURL + "/" + mReady,
+			Body:               strings.NewReader(`{"options":{"target":"x0"}}`),
+			Headers:            testapp.Auth(testapp.Adam),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"options":{"target":"x0"}`, `"status":"draft"`, `"model":{"features":["x0","x1"]`},
+			NotExpectedContent: []string{`"status":"ready"`},
+			ExpectedEvents:     testapp.UpdateEvents(),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := modelStatus(t, app, mReady); got != ai.StatusDraft {
+					t.Fatalf("stored status %s", got)
+				}
+			},
+		},
+		tests.ApiScenario{
+			Name:            "a superuser's options change in the dashboard sends a ready model back to draft too",
+			Method:          http.MethodPatch,
+			URL:             aisURL + "/" + mText,
+			Body:            strings.NewReader(`{"options":{"text_column":"body"}}`),
+			Headers:         testapp.Auth("root"),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"options":{"text_column":"body"}`, `"status":"draft"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
+		},
+		tests.ApiScenario{
+			Name:            "the same options, spaced otherwise, keep the model ready",
+			Method:          http.MethodPatch,
+			URL:             aisURL + "/" + mReady,
+			Body:            strings.NewReader(`{"options":"{\n  \"target\" : \"y\"\n}","description":"same options"}`),
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"description":"same options"`, `"status":"ready"`},
+			ExpectedEvents:  testapp.UpdateEvents(),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := modelStatus(t, app, mReady); got != ai.StatusReady {
+					t.Fatalf("stored status %s", got)
+				}
+			},
+		},
+		tests.ApiScenario{
 			Name:           "admin deletes a model and with it its jobs",
 			Method:         http.MethodDelete,
 			URL:            aisURL + "/" + mReady,

@@ -1,7 +1,9 @@
 package ai
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -25,7 +27,11 @@ func defaultModelStatus(e *core.RecordEvent) error {
 // for one kind cannot be loaded by another, so it goes back to draft. A
 // model training when its options or dataset change goes back to draft
 // too: that training fits the old ones, and its outcome is discarded
-// (saveTrained), so the model would otherwise stay training for good.
+// (saveTrained), so the model would otherwise stay training for good. A
+// ready model whose options change goes back to draft as well: ready means
+// trained with its options, which training checks (and openai_chat reads
+// per job), so new ones count once a training has checked and fitted them.
+// Its model and metrics stay, for the admin, until that training.
 func resetOnKindChange(e *core.RecordEvent) error {
 	original := e.Record.Original()
 	switch {
@@ -37,8 +43,21 @@ func resetOnKindChange(e *core.RecordEvent) error {
 	case original.GetString("status") == StatusTraining && e.Record.GetString("status") == StatusTraining &&
 		(changedSince(e.Record, inputsOf(original)) != ""):
 		e.Record.Set("status", StatusDraft)
+	case original.GetString("status") == StatusReady && e.Record.GetString("status") == StatusReady &&
+		!sameJSON(rawJSON(original, "options"), rawJSON(e.Record, "options")):
+		e.Record.Set("status", StatusDraft)
 	}
 	return e.Next()
+}
+
+// sameJSON says whether a and b hold the same JSON value, however spaced
+// or ordered (the dashboard may send unchanged options reformatted).
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // serverJobFields are the ai_logs fields only the server writes: all but

@@ -30,9 +30,11 @@ fi
 if [ ! -d e2e/node_modules ] || [ ! -f e2e/node_modules/typescript/bin/tsc ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
-echo "== web client JSDoc check (tsc over pb_public/js against madang-types.d.ts)"
+echo "== web client JSDoc check (tsc over pb_public/js and the README's SDK examples against madang-types.d.ts)"
 tsc_status=0
 node e2e/node_modules/typescript/bin/tsc -p pb_public/jsconfig.json || tsc_status=$?
+# the README's SDK examples, against the same definitions
+node e2e/readme-sdk.mjs || tsc_status=$?
 MADANG_BIN="$(mktemp -d)/madang-e2e"
 export MADANG_BIN
 trap 'rm -rf "$(dirname "$MADANG_BIN")"' EXIT

@@ -107,6 +107,8 @@ export interface AIOptions {
   base_url?: string;
   model?: string;
   system_prompt?: string;
+  max_tokens?: number;
+  temperature?: number;
   timeout_seconds?: number;
   [option: string]: unknown;
 }
@@ -137,6 +139,8 @@ export interface AIJobResult {
   scores?: Array<Record<string, number>>;
   /** openai_chat */
   text?: string;
+  /** openai_chat, while it streams: true on the realtime update events that carry the text so far (never stored; README "AI") */
+  partial?: boolean;
 }
 
 `

@@ -9,11 +9,11 @@ import (
 )
 
 // committer is group commit for the job writes that come in floods: new
-// jobs (the infer route) and their final states (the workers). A write is
-// a function that builds its record and saves it with the transaction it
-// is given; the committer runs every write waiting at the time in one
-// transaction, so a burst of jobs costs a few commits instead of two per
-// job. A write is acknowledged only once its transaction committed —
+// jobs (the infer route) and their final states (the workers, cancels). A
+// write is a function that builds its record and saves it with the
+// transaction it is given; the committer runs every write waiting at the
+// time in one transaction, so a burst of jobs costs a few commits instead
+// of two per job. A write is acknowledged only once its transaction committed —
 // nothing a client or worker was told is lost on kill -9 — and realtime
 // events and after-success hooks fire as for a lone save, after that
 // commit (PocketBase defers them to it).

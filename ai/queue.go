@@ -36,6 +36,7 @@ type task struct {
 	// guarded by the queue's mu
 	running bool
 	cancel  context.CancelCauseFunc
+	counted bool // it holds one of its user's perUser places
 
 	done chan struct{} // closed once the task left the queue
 	// settled, when the handler sets it, is closed once the task's final
@@ -137,6 +138,7 @@ func (q *queue) push(t *task, reserved bool) bool {
 		q.forgetUser(t.user)
 		return false
 	}
+	t.counted = true
 	q.tasks[t.key] = t
 	q.waiting = append(q.waiting, t)
 	q.wake.Signal()
@@ -179,6 +181,11 @@ func (q *queue) work() {
 		q.running--
 		if t.settled == nil {
 			q.remove(t)
+		} else {
+			// its user's place frees now, not once the final state is
+			// stored: a client that saw the job finish (after that commit)
+			// and sent the next got 429 until 2026-12-04
+			q.uncount(t)
 		}
 		q.mu.Unlock()
 		if t.settled != nil {
@@ -215,8 +222,16 @@ func (q *queue) next() (*task, context.Context) {
 // remove forgets t; call with q.mu held.
 func (q *queue) remove(t *task) {
 	delete(q.tasks, t.key)
-	q.forgetUser(t.user)
+	q.uncount(t)
 	close(t.done)
+}
+
+// uncount gives t's place among its user's tasks back, once.
+func (q *queue) uncount(t *task) {
+	if t.counted {
+		t.counted = false
+		q.forgetUser(t.user)
+	}
 }
 
 func (q *queue) forgetUser(user string) {

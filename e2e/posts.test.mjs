@@ -19,7 +19,8 @@ after(async () => {
 
 const member = { name: '새싹회원', email: 'saessak@madang.test', password: 'saessak-pass-1234' };
 const title = '첫 글입니다: 첨부 파일과 함께';
-const attachment = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('마당 첨부 파일 내용\n') };
+// a Hangul name with a space: stored and shown as 견적서_12월.txt (until 2026-12-04 as <random>.txt)
+const attachment = { name: '견적서 12월.txt', mimeType: 'text/plain', buffer: Buffer.from('마당 첨부 파일 내용\n') };
 
 journey('sign-up, sign-in, post with attachment, comment, like, counts', async (j) => {
   const { url, su } = server;
@@ -56,8 +57,9 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   await page.getByLabel('파일 첨부').setInputFiles(attachment);
   await page.getByRole('button', { name: '등록' }).click();
   await page.getByRole('heading', { name: title }).waitFor();
-  const fileLink = page.getByRole('link', { name: 'notes.txt' });
+  const fileLink = page.getByRole('link', { name: '견적서_12월.txt' });
   await fileLink.waitFor();
+  assert.equal(await fileLink.getAttribute('download'), '견적서_12월.txt');
   // the protected file downloads with the token in its URL
   const href = await fileLink.getAttribute('href');
   assert.match(href, /[?&]token=/);
@@ -68,6 +70,7 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   assert.equal(post.author, user.id);
   assert.equal(post.board, board.id);
   assert.equal(post.attachments.length, 1);
+  assert.match(post.attachments[0], /^견적서_12월_[a-z0-9]{10}\.txt$/);
   assert.equal(post.is_file_attached, true);
 
   // a second browser (a guest) has the post open
@@ -118,7 +121,7 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   // edit: a new title, and the attachment removed
   await page.getByRole('link', { name: '수정' }).click();
   await page.getByLabel('제목').fill(`${title} (고침)`);
-  await page.getByLabel('notes.txt 지우기').check();
+  await page.getByLabel('견적서_12월.txt 지우기').check();
   await page.getByRole('button', { name: '저장' }).click();
   await page.getByRole('heading', { name: `${title} (고침)` }).waitFor();
   const edited = await su.collection('posts').getOne(post.id);

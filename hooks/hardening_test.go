@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	neturl "net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -555,6 +556,99 @@ func TestHugeImagesAreRefused(t *testing.T) {
 	}
 	if made, _ := fsys.Exists(post.BaseFilesPath() + "/thumbs_bomb_old.png/320x0_bomb_old.png"); made {
 		t.Error("a thumbnail of the 50.4 MP image was made")
+	}
+}
+
+// TestFileNamesKeepTheirLetters: a new file is stored, listed, served
+// and removed under its writer's name in any script (NFC), with every
+// character that is no letter, mark or digit — spaces, dots, slashes,
+// bidi overrides, zero-width characters — turned into "_", cut at a
+// character's boundary, and PocketBase's random suffix and extension
+// kept. Until 2026-12-04 견적서.pdf was stored as <random>_<random>.pdf.
+func TestFileNamesKeepTheirLetters(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	long := strings.Repeat("가", 60)
+	files := []struct{ sent, want string }{
+		{"견적서.pdf", `견적서_[a-z0-9]{10}\.pdf`},
+		{"회의록 2026년 12월.txt", `회의록_2026년_12월_[a-z0-9]{10}\.txt`},
+		{"\u1107\u1169\u1100\u1169\u1109\u1165.png", `보고서_[a-z0-9]{10}\.png`}, // NFD, as a Mac sends it
+		{"../../etc/passwd 한글 이름.png", `passwd_한글_이름_[a-z0-9]{10}\.png`},
+		{"invoice\u202Etxt.exe", `invoice_txt_[a-z0-9]{10}\.exe`},
+		{"잡\u200b담\u3164.txt", `잡_담_[a-z0-9]{10}\.txt`},
+		{"Résumé-final.tar.gz", `Résumé-final_[a-z0-9]{10}\.tar\.gz`},
+		{long + ".txt", strings.Repeat("가", 33) + `_[a-z0-9]{10}\.txt`},
+		{"✓✓.txt", `[a-z0-9]{10}_[a-z0-9]{10}\.txt`}, // nothing shows: PocketBase's random name
+	}
+	body := new(bytes.Buffer)
+	mp := multipart.NewWriter(body)
+	mp.WriteField("board", testapp.ID(testapp.BoardPublic))
+	mp.WriteField("title", "첨부")
+	mp.WriteField("content", "c")
+	for i, f := range files {
+		w, _ := mp.CreateFormFile("attachments", f.sent)
+		if strings.HasSuffix(f.sent, ".png") {
+			w.Write(pngBytes(t))
+		} else {
+			fmt.Fprintf(w, "file %d", i)
+		}
+	}
+	mp.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+postsURL, body)
+	req.Header.Set("Content-Type", mp.FormDataContentType())
+	created := testapp.Do(t, req, testapp.Token(testapp.Alice))
+	if created.Status != 200 {
+		t.Fatalf("upload: %d %s", created.Status, created.Raw)
+	}
+	id := created.Body["id"].(string)
+	listed := testapp.Call(t, http.MethodGet, base+postsURL+"?filter="+neturl.QueryEscape("id='"+id+"'"), testapp.Token(testapp.Alice), nil)
+	items, _ := listed.Body["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("list: %d %s", listed.Status, listed.Raw)
+	}
+	names, _ := items[0].(map[string]any)["attachments"].([]any)
+	if len(names) != len(files) {
+		t.Fatalf("listed %v, want %d files", names, len(files))
+	}
+	token, _ := testapp.Call(t, http.MethodPost, base+"/api/files/token", testapp.Token(testapp.Alice), nil).Body["token"].(string)
+	for i, f := range files {
+		name := names[i].(string)
+		if !regexp.MustCompile(`^` + f.want + `$`).MatchString(name) {
+			t.Errorf("%q stored as %q, want %s", f.sent, name, f.want)
+			continue
+		}
+		res, err := http.Get(base + "/api/files/posts/" + id + "/" + neturl.PathEscape(name) + "?download=1&token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || len(got) == 0 || res.Header.Get("Content-Disposition") != "attachment; filename="+strconv.Quote(name) {
+			t.Errorf("download of %q: %d, %d bytes, %q", name, res.StatusCode, len(got), res.Header.Get("Content-Disposition"))
+		}
+	}
+	photo := names[2].(string)
+	res, err := http.Get(base + "/api/files/posts/" + id + "/" + neturl.PathEscape(photo) + "?thumb=100x100&token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	post, _ := app.FindRecordById("posts", id)
+	if made, _ := fsys.Exists(post.BaseFilesPath() + "/thumbs_" + photo + "/100x100_" + photo); res.StatusCode != 200 || !made {
+		t.Errorf("thumbnail of %q: %d, made %v", photo, res.StatusCode, made)
+	}
+
+	removed := names[0].(string)
+	if r := testapp.Call(t, http.MethodPatch, base+postsURL+"/"+id, testapp.Token(testapp.Alice), map[string]any{"attachments-": []string{removed}}); r.Status != 200 || strings.Contains(r.Raw, removed) {
+		t.Errorf("removing %q by name: %d %s", removed, r.Status, r.Raw)
+	}
+	if there, _ := fsys.Exists(post.BaseFilesPath() + "/" + removed); there {
+		t.Errorf("%q is still stored after its removal", removed)
 	}
 }
 

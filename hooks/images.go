@@ -26,21 +26,23 @@ import (
 const MaxImagePixels = 50_000_000
 
 func registerImageLimits(app core.App) {
-	app.OnRecordValidate().BindFunc(refuseHugeImages)
+	app.OnRecordValidate().BindFunc(checkNewFiles)
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Router.BindFunc(noThumbOfHugeImages)
 		return e.Next()
 	})
 }
 
-// refuseHugeImages refuses, on every save, a newly attached image of more
-// than MaxImagePixels: 400 naming the field.
-func refuseHugeImages(e *core.RecordEvent) error {
+// checkNewFiles names, on every save, each newly attached file of any
+// file field by its writer's name (storedFileName), and refuses an image
+// of more than MaxImagePixels: 400 naming the field.
+func checkNewFiles(e *core.RecordEvent) error {
 	for _, field := range e.Record.Collection().Fields {
 		if field.Type() != core.FieldTypeFile {
 			continue
 		}
 		for _, f := range e.Record.GetUnsavedFiles(field.GetName()) {
+			f.Name = storedFileName(f)
 			r, err := f.Reader.Open()
 			if err != nil {
 				return err

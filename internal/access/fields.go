@@ -148,7 +148,7 @@ func InvisibleInName(name string) (rune, bool) {
 	prev := rune(-1) // the last visible rune
 	flag := false    // inside 🏴's tags
 	for i, r := range runes {
-		if !invisible(r) {
+		if !Invisible(r) {
 			prev, flag = r, r == blackFlag
 			continue
 		}
@@ -529,11 +529,11 @@ func trim(v string) string {
 // concatenation marks are format characters that show (the Arabic number
 // sign U+0600).
 func shows(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return !invisible(r) && !unicode.IsSpace(r) }) >= 0
+	return strings.IndexFunc(s, func(r rune) bool { return !Invisible(r) && !unicode.IsSpace(r) }) >= 0
 }
 
-// invisible tells whether r is one of the characters shows calls invisible.
-func invisible(r rune) bool {
+// Invisible tells whether r is one of the characters shows calls invisible.
+func Invisible(r rune) bool {
 	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
 		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
 }

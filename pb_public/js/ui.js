@@ -231,9 +231,12 @@ export function tabs(label, items, current) {
     items.map(([href, text]) => h('a', { href, 'aria-current': href === current ? 'page' : false }, text)));
 }
 
-/** The original file name PocketBase stored with a random suffix. */
+/**
+ * The writer's file name, as the server stored it (letters of any script kept, other
+ * characters as `_`), without the random suffix before the extension (`.pdf`, `.tar.gz`).
+ */
 export function displayFileName(name) {
-  return name.replace(/_[a-z0-9]{10}(\.[^.]+)?$/i, '$1');
+  return name.replace(/_[a-z0-9]{10}((?:\.[^.]+)*)$/, '$1');
 }
 
 // Icons as inline SVG paths (24×24), so no icon font or emoji font is needed.

@@ -45,7 +45,8 @@ func main() {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(e *core.ServeEvent) error {
 			if !e.Router.HasRoute(http.MethodGet, "/{path...}") {
-				e.Router.GET("/{path...}", notUnderAPI(apis.Static(webClient(publicDir), true)))
+				client := webClient(publicDir)
+				e.Router.GET("/{path...}", clientPathsOnly(client, apis.Static(client, true)))
 			}
 			return e.Next()
 		},
@@ -58,15 +59,26 @@ func main() {
 	}
 }
 
-// notUnderAPI answers a path under /api/ that no route takes with
-// PocketBase's JSON 404, as for every other method, and leaves the rest to
-// handler: the web client's fallback to index.html is for its own paths.
-// Until 2026-12-03 GET /api/nope or /api/collections/posts/records/ (a
-// trailing slash) answered 200 with the client's page.
-func notUnderAPI(handler func(*core.RequestEvent) error) func(*core.RequestEvent) error {
+// clientPathsOnly answers a path under /api/ that no route takes with
+// PocketBase's JSON 404, as for every other method, and a missing file
+// under the client's asset folders (/css/, /js/, /vendor/) with a 404, and
+// leaves the rest to handler: the web client's fallback to index.html is
+// for its own paths. Until 2026-12-03 GET /api/nope or
+// /api/collections/posts/records/ (a trailing slash) answered 200 with the
+// client's page, and until 2026-12-04 so did /js/missing.js, which a
+// browser then refused as a script of type text/html.
+func clientPathsOnly(client fs.FS, handler func(*core.RequestEvent) error) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		if path := e.Request.URL.Path; path == "/api" || strings.HasPrefix(path, "/api/") {
+		path := e.Request.URL.Path
+		if path == "/api" || strings.HasPrefix(path, "/api/") {
 			return e.NotFoundError("", nil)
+		}
+		for _, assets := range []string{"/css/", "/js/", "/vendor/"} {
+			if strings.HasPrefix(path, assets) {
+				if _, err := fs.Stat(client, strings.TrimPrefix(path, "/")); err != nil {
+					return e.NotFoundError("", nil)
+				}
+			}
 		}
 		return handler(e)
 	}

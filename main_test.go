@@ -91,6 +91,22 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 	if body, status := get(t, base+"/boards/anything"); status != 200 || !strings.Contains(body, "Madang") {
 		t.Errorf("GET a web client path: %d %.100s", status, body)
 	}
+	// the page loads its assets by absolute URL, so it starts on a deep path;
+	// a missing asset is a 404, not the page (until 2026-12-04 both were 200
+	// text/html, and /posts/abc showed a blank page)
+	if body, status := get(t, base+"/posts/abc"); status != 200 || !strings.Contains(body, `href="/css/app.css"`) || !strings.Contains(body, `src="/js/app.js"`) {
+		t.Errorf("GET a deep web client path: %d %.400s", status, body)
+	}
+	for _, path := range []string{"/css/app.css", "/js/app.js", "/js/views/post.js", "/vendor/pocketbase.es.mjs", "/favicon.svg"} {
+		if body, status := get(t, base+path); status != 200 || strings.Contains(body, "<html") {
+			t.Errorf("GET %s: %d %.100s, want the asset", path, status, body)
+		}
+	}
+	for _, path := range []string{"/css/nope.css", "/js/nope.js", "/js/views/nope.js", "/vendor/x.js", "/css/"} {
+		if body, status := get(t, base+path); status != 404 || strings.Contains(body, "<html") {
+			t.Errorf("GET %s: %d %.100s, want 404", path, status, body)
+		}
+	}
 	for _, path := range []string{"/api", "/api/nope", "/api/collections/posts/records/", "/api/feed/recent/", "/api/collections/users/auth-refresh"} {
 		if body, status := get(t, base+path); status != 404 || !strings.Contains(body, `"message":"The requested resource wasn't found."`) {
 			t.Errorf("GET %s: %d %.100s, want the JSON 404", path, status, body)

@@ -245,6 +245,15 @@ journey('a mangled link (a malformed %-escape) shows the page-not-found page', a
   }
   await page.locator('main').getByRole('link', { name: '게시판' }).click();
   await page.waitForURL(/#\/$/);
+  // a path of two segments: the page loads its styles and script by absolute URL
+  // (until 2026-12-04 a blank, unstyled page: they resolved under /posts/)
+  for (const path of ['/posts/abc', '/boards/', `/foo/bar#/boards/${big.id}`]) {
+    await page.goto(`${url}${path}`);
+    await page.locator('.user-nav').waitFor();
+    const styled = await page.evaluate(() => [...document.styleSheets].some((s) => s.href?.endsWith('/css/app.css') && s.cssRules.length > 0));
+    assert.ok(styled, `${path}: the styles applied`);
+    if (path.includes('#')) await page.getByRole('heading', { name: '긴 게시판' }).waitFor();
+  }
   await j.screenshot(page, 'last-step');
 }); // a page error (URIError) would fail the journey
 

@@ -276,3 +276,36 @@ journey('chat list on a phone: round unread badge, Korean kept whole, the hint p
   assert.equal(await desk.getByText('위 목록에서 대화를 고르거나').isVisible(), false);
   await j.screenshot(page, 'last-step');
 });
+
+journey('phone 375×812: an unbroken 26-letter chat name and a 64-letter member name never widen the page', async (j) => {
+  const { url } = server;
+  // names are letters without spaces (up to 64): one unbroken word
+  const syllables = '가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허고노도로모보소오조초코토포호구누두루무부수우주추쿠투푸후';
+  const member = { name: syllables.repeat(2).slice(0, 64), email: 'longname@madang.test', password: 'longname-pass-1234' };
+  assert.equal([...member.name].length, 64);
+  const user = await createMember(url, member);
+  const client = await signedIn(url, member.email, member.password);
+  const chatName = '결제오류환불요청드립니다빠른처리부탁드려요감사합니다';
+  const session = await client.collection('chat_sessions').create({ name: chatName, kind: 'support', information: '' });
+  const page = await j.page(browser, 'phone', { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await signInUI(page, url, member.email, member.password);
+  const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+  // until 2026-12-04: 441 px, 490 px (the send button off the screen), and 840 px on every page for the name
+  await page.goto(`${url}/#/chat`);
+  await page.locator('.sessions a', { hasText: chatName }).waitFor();
+  assert.ok(await width() <= 375, `#/chat is ${await width()} px wide`);
+  await page.goto(`${url}/#/chat/${session.id}`);
+  await page.getByLabel('메시지', { exact: true }).waitFor();
+  assert.ok(await width() <= 375, `a chat is ${await width()} px wide`);
+  const send = await page.getByRole('button', { name: '보내기' }).boundingBox();
+  assert.ok(send.x + send.width <= 375, `the send button ends at ${send.x + send.width} px`);
+  for (const hash of ['#/', `#/users/${user.id}`, '#/profile']) {
+    await page.goto(`${url}/${hash}`);
+    await page.locator('main h1').first().waitFor();
+    assert.ok(await width() <= 375, `${hash} with the 64-letter name signed in is ${await width()} px wide`);
+  }
+  // the header keeps the name on one line, cut with an ellipsis
+  const me = page.locator('.user-nav a.me');
+  assert.equal(await me.evaluate((el) => getComputedStyle(el).textOverflow), 'ellipsis');
+  await j.screenshot(page, 'last-step');
+});

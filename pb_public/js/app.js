@@ -82,7 +82,7 @@ function renderHeader() {
       user
         ? [notificationBell(),
           h('a', { href: '#/bookmarks', class: 'bookmarks-link', 'aria-current': here('/bookmarks') }, t('bookmark.nav')),
-          h('a', { href: '#/profile', class: 'me', 'aria-current': here('/profile') }, user.name || user.email),
+          h('a', { href: '#/profile', class: 'me', title: user.name || user.email, 'aria-current': here('/profile') }, user.name || user.email),
           h('button', { type: 'button', class: 'link-button', id: 'signout', onclick: signOut }, t('nav.signOut'))]
         : [h('a', { href: '#/signin', 'aria-current': here('/signin') }, t('nav.signIn')),
           h('a', { href: '#/signup', 'aria-current': here('/signup') }, t('nav.signUp'))],

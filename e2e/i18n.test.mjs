@@ -2,7 +2,7 @@
 // errors shown next to the field they name, in the chosen language.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, journey, eventually } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, eventually, createMember, signInUI } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -95,3 +95,47 @@ journey('keyboard: skip link and visible focus', async (j) => {
   await page.getByRole('alert').filter({ hasText: '비밀번호가 맞지 않습니다' }).waitFor();
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/] });
+
+journey('switching the language keeps what is being written; eleven files are refused in the page\'s language', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const member = { name: '초안회원', email: 'draft@madang.test', password: 'draft-pass-1234' };
+  await createMember(url, member);
+  const page = await j.page(browser, 'writer');
+  await signInUI(page, url, member.email, member.password);
+  const posts = async () => (await su.collection('posts').getList(1, 1, { filter: su.filter('board = {:b}', { b: board.id }) })).totalItems;
+  const before = await posts();
+
+  // eleven files: the form says so in Korean and sends nothing (until 2026-12-04 the server's English sentence)
+  await page.goto(`${url}/#/boards/${board.id}/new`);
+  await page.getByLabel('제목').fill('파일이 많은 글');
+  await page.getByLabel('내용').fill('열한 개');
+  const eleven = Array.from({ length: 11 }, (_, i) => ({ name: `파일${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`x${i}`) }));
+  await page.getByLabel('파일 첨부').setInputFiles(eleven);
+  await page.getByRole('button', { name: '등록' }).click();
+  await page.getByRole('alert').filter({ hasText: '파일은 10개까지 올릴 수 있습니다 (11개를 골랐습니다)' }).waitFor();
+  assert.equal(await posts(), before);
+
+  // a draft with a file, then English: the title, the text and the file stay (until 2026-12-04 all were emptied)
+  const body = Array(30).fill('초안 본문입니다.').join(' ');
+  await page.getByLabel('제목').fill('언어를 바꿔도 남는 초안');
+  await page.getByLabel('내용').fill(body);
+  await page.getByLabel('파일 첨부').setInputFiles({ name: '초안.txt', mimeType: 'text/plain', buffer: Buffer.from('draft') });
+  await page.getByLabel('언어').selectOption('en');
+  await page.getByLabel('Title').waitFor();
+  assert.equal(await page.getByLabel('Title').inputValue(), '언어를 바꿔도 남는 초안');
+  assert.equal(await page.getByLabel('Content').inputValue(), body);
+  await page.locator('ul.files li', { hasText: '초안.txt' }).waitFor();
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('heading', { name: '언어를 바꿔도 남는 초안' }).waitFor();
+  const post = await su.collection('posts').getFirstListItem(su.filter('title = {:t}', { t: '언어를 바꿔도 남는 초안' }));
+  assert.equal(post.content, body);
+  assert.equal(post.attachments.length, 1);
+
+  // a comment being written, then Korean: it stays
+  await page.getByLabel('Write a comment').fill('쓰던 댓글');
+  await page.getByLabel('Language').selectOption('ko');
+  await page.getByLabel('댓글 쓰기').waitFor();
+  assert.equal(await page.getByLabel('댓글 쓰기').inputValue(), '쓰던 댓글');
+  await j.screenshot(page, 'last-step');
+});

@@ -99,11 +99,61 @@ function renderFooter() {
   footer.setAttribute('aria-label', t('footer.label'));
 }
 
-function changeLang(code) {
+// The page is drawn again in the new language with what was being written
+// kept (a post, a comment, chosen files): until 2026-12-04 the switch
+// emptied every form.
+async function changeLang(code) {
+  const hash = location.hash;
+  const saved = drafts();
   setLang(code);
   applyLang();
   renderHeader();
-  renderRoute(current());
+  await renderRoute(current());
+  if (location.hash === hash) restoreDrafts(saved);
+}
+
+/**
+ * A key for each form control of the page, the same after a redraw: its form's class, its
+ * name and its place among controls with both.
+ * @returns {Map<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, string>}
+ */
+function draftKeys() {
+  const keys = new Map();
+  const seen = new Map();
+  for (const el of /** @type {NodeListOf<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>} */ (main.querySelectorAll('input, textarea, select'))) {
+    if (['hidden', 'submit', 'button', 'reset'].includes(el.type)) continue;
+    const base = `${el.closest('form')?.className || ''}|${el.tagName}|${el.name || el.type}`;
+    const n = seen.get(base) || 0;
+    seen.set(base, n + 1);
+    keys.set(el, `${base}|${n}`);
+  }
+  return keys;
+}
+
+/** What the page's form controls hold: text, choices, chosen files. */
+function drafts() {
+  /** @type {Map<string, string | boolean | FileList>} */
+  const saved = new Map();
+  for (const [el, key] of draftKeys()) {
+    if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) saved.set(key, el.checked);
+    else if (el instanceof HTMLInputElement && el.type === 'file') saved.set(key, /** @type {FileList} */ (el.files));
+    else saved.set(key, el.value);
+  }
+  return saved;
+}
+
+/** @param {Map<string, string | boolean | FileList>} saved */
+function restoreDrafts(saved) {
+  for (const [el, key] of draftKeys()) {
+    const value = saved.get(key);
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') /** @type {HTMLInputElement} */ (el).checked = value;
+    else if (typeof value === 'string') el.value = value;
+    else if (value.length) {
+      /** @type {HTMLInputElement} */ (el).files = value;
+      el.dispatchEvent(new Event('change')); // the form lists the chosen files
+    }
+  }
 }
 
 export function signOut() {

@@ -60,10 +60,14 @@ export default async function render({ root, params, title }) {
 
   formEl.addEventListener('submit', (e) => {
     e.preventDefault();
+    // the count and size the server allows, told here in the page's language
+    const count = removals.filter((box) => !box.checked).length + files.files.length;
     const tooBig = [...files.files].find((f) => f.size > MAX_BYTES);
-    if (tooBig) {
+    const problem = count > MAX_FILES ? t('edit.tooManyFiles', { n: MAX_FILES, count })
+      : tooBig ? t('edit.fileTooBig', { name: tooBig.name, size: formatBytes(MAX_BYTES) }) : '';
+    if (problem) {
       submitting(formEl, async () => {
-        throw { status: 400, response: { message: t('edit.fileTooBig', { name: tooBig.name, size: formatBytes(MAX_BYTES) }), data: {} } };
+        throw { status: 400, response: { message: problem, data: {} } };
       });
       return;
     }

@@ -345,3 +345,28 @@ func TestDashboardJobRuns(t *testing.T) {
 		t.Errorf("result %s", got)
 	}
 }
+
+// TestCancelOfAJobDeletedMeanwhile: a job deleted while its cancel is under
+// way (its model or user deleted, a superuser in the dashboard) answers 404,
+// as a job never found does. Until 2026-12-04 it answered 500.
+func TestCancelOfAJobDeletedMeanwhile(t *testing.T) {
+	k := newScriptKind(t)
+	app, base := serve(t, oneWorker)
+	withScriptModel(t, app, `{}`)
+	blocker := mustQueue(t, base, testapp.Bob, scriptModel, map[string]any{"wait": true})
+	waitJob(t, app, blocker, ai.JobRunning)
+	id := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"echo": "never"})
+	// the cancel's write deletes the job in its own transaction: after it,
+	// the route finds nothing to answer with
+	app.OnRecordUpdateExecute("ai_logs").BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil || e.Record.Id != id || e.Record.GetString("status") != ai.JobCanceled {
+			return err
+		}
+		return e.App.Delete(e.Record)
+	})
+	if res := cancel(t, base, testapp.Alice, id); res.Status != http.StatusNotFound || !strings.Contains(res.Raw, "No job with this id.") {
+		t.Fatalf("cancel of a job deleted meanwhile: %d %s", res.Status, res.Raw)
+	}
+	k.open()
+	waitJob(t, app, blocker, ai.JobSucceeded)
+}

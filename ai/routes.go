@@ -1,6 +1,7 @@
 package ai
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -172,7 +173,11 @@ func (s *service) cancelRequest(e *core.RequestEvent) error {
 	if ok, _ := e.App.CanAccessRecord(job, info, job.Collection().ViewRule); !ok {
 		return e.NotFoundError("No job with this id.", nil)
 	}
-	if job, err = s.cancelJob(job); err != nil {
+	job, err = s.cancelJob(job)
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // deleted meanwhile (until 2026-12-04: 500)
+		return e.NotFoundError("No job with this id.", nil)
+	case err != nil:
 		return e.InternalServerError("The job could not be canceled.", err)
 	}
 	if err := apis.EnrichRecord(e, job); err != nil {

@@ -30,6 +30,18 @@ let deadToken = '';
  */
 function tokenDied(sent, message, data) {
   if (!sent) return false;
+  if (renewal && sent === pb.authStore.token) {
+    // refused during a change that replaces this token: whether the session
+    // ended is known when the change is done (see renewingSession)
+    const decide = () => { if (pb.authStore.token === sent) endSession(sent, message, data); };
+    renewal.then(decide, decide);
+    return true;
+  }
+  return endSession(sent, message, data);
+}
+
+/** The session whose token is `sent` ended here: show sign-in once. */
+function endSession(sent, message, data) {
   if (sent === deadToken) return true;
   deadToken = sent;
   const now = pb.authStore.token;
@@ -76,26 +88,43 @@ pb.authStore.onChange(() => {
   renewRealtime();
 });
 
+/** @type {Promise<unknown> | null} the session change under way, if any */
+let renewal = null;
+
 /**
- * Opens a new realtime connection with the current token, keeping the
- * subscriptions (also after pauseRealtime).
+ * Runs a change that ends every session of the account and, when it
+ * succeeds, this tab's next one: a password change and the sign-in with the
+ * new password, or an email change. Meanwhile a 401 to a request sent with
+ * the token being replaced (a view reading again, the bell) does not send
+ * the page to sign-in: if the change leaves a new token, or none, the 401 is
+ * forgotten (the realtime reconnect that follows makes the views read again);
+ * if the old token is still the one held, its session ended as usual.
+ *
+ * This page's realtime connection is closed while the change runs: the
+ * server closes the account's connections, and this one would reconnect at
+ * once with the dead token. It opens again, with the subscriptions, when
+ * the change is done.
+ * @template T
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T>}
  */
-export function renewRealtime() {
+export async function renewingSession(work) {
+  /** @type {any} */ (pb.realtime).disconnect(); // private in the SDK's types
+  const run = work();
+  renewal = run;
+  try {
+    return await run;
+  } finally {
+    if (renewal === run) renewal = null;
+    renewRealtime();
+  }
+}
+
+/** Opens a new realtime connection with the current token, keeping the subscriptions. */
+function renewRealtime() {
   const realtime = /** @type {any} */ (pb.realtime); // these methods are private in the SDK's types
   realtime.disconnect();
   if (realtime.hasSubscriptionListeners()) realtime.connect().catch(() => {});
-}
-
-/**
- * Closes this page's realtime connection until renewRealtime: before a
- * change that ends every session of the account, this one's too (a
- * password or email change). The server then closes the account's
- * connections; this one would reconnect at once, subscribe with the dead
- * token, and its 401 would send the page to sign-in before the new
- * session is in.
- */
-export function pauseRealtime() {
-  /** @type {any} */ (pb.realtime).disconnect();
 }
 
 export function me() {

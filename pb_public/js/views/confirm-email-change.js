@@ -2,7 +2,7 @@
 // the account's password confirms the new address. The change ends every
 // session (PocketBase renews the account's token key), so one signs in
 // again, with the new address.
-import { pb, pauseRealtime, renewRealtime } from '../pb.js';
+import { pb, renewingSession } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 import { getTokenPayload } from '../../vendor/pocketbase.es.mjs';
@@ -23,15 +23,11 @@ export default function render({ root, params, title }) {
       if (!password.value) {
         throw { status: 400, response: { message: t('form.fixErrors'), data: { password: { code: 'validation_required', message: t('err.validation_required') } } } };
       }
-      // the change closes the account's realtime connections: this page's
-      // connects again once the dead session is gone
-      pauseRealtime();
-      try {
+      // the change ends every session of the account, this tab's too
+      await renewingSession(async () => {
         await pb.collection('users').confirmEmailChange(params.token, password.value);
         pb.authStore.clear();
-      } finally {
-        renewRealtime();
-      }
+      });
       replace(formEl, h('h1', { tabindex: -1 }, t('email.confirmTitle')),
         notice('success', t('email.changed')),
         h('p', {}, h('a', { href: '#/signin', class: 'button primary' }, t('nav.signIn'))));

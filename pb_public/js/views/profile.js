@@ -1,7 +1,7 @@
 // My profile: name and avatar, password change (needs the old password),
 // and the boards granted to me (expand=boards). Live: my record changed
 // elsewhere (name, avatar, boards granted or revoked by an admin) shows at once.
-import { pb, me, avatarURL, pauseRealtime, renewRealtime, signedOut } from '../pb.js';
+import { pb, me, avatarURL, renewingSession, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append, errorMessage } from '../ui.js';
 import { signOut } from '../app.js';
@@ -51,17 +51,14 @@ export default async function render({ root, title, signal, onCleanup }) {
   passwordForm.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(passwordForm, async () => {
-      // a password change ends every session, this one too, and closes the
-      // account's realtime connections: sign in again with the new one
-      pauseRealtime();
-      try {
+      // a password change ends every session, this one too: sign in again
+      // with the new one
+      await renewingSession(async () => {
         await pb.collection('users').update(user.id, {
           oldPassword: oldPassword.value, password: password.value, passwordConfirm: confirm.value,
         });
         await pb.collection('users').authWithPassword(user.email, password.value);
-      } finally {
-        renewRealtime();
-      }
+      });
       passwordForm.reset();
       replace(changed, notice('success', t('profile.passwordChanged')));
     });

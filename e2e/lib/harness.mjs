@@ -67,11 +67,16 @@ export async function startServer({ env = {} } = {}) {
   await cli(dataDir, dir, 'admin', 'create', ADMIN.email, ADMIN.password, '--name', ADMIN.name);
   for (const b of BOARDS) await cli(dataDir, dir, 'boards', 'create', b.name, '--read', b.read, '--write', b.write, '--info', b.info);
 
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--dev=false'];
-  // MADANG_E2E_PUBLIC_DIR=pb_public serves the client live instead of the embedded copy
-  if (process.env.MADANG_E2E_PUBLIC_DIR) args.push('--publicDir', resolve(ROOT, process.env.MADANG_E2E_PUBLIC_DIR));
+  let url = '';
+  let args = [];
+  const choosePort = async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--dev=false'];
+    // MADANG_E2E_PUBLIC_DIR=pb_public serves the client live instead of the embedded copy
+    if (process.env.MADANG_E2E_PUBLIC_DIR) args.push('--publicDir', resolve(ROOT, process.env.MADANG_E2E_PUBLIC_DIR));
+  };
+  await choosePort();
   let output = '';
   let proc;
   let exited;
@@ -99,7 +104,18 @@ export async function startServer({ env = {} } = {}) {
     await exited;
     clearTimeout(timer);
   };
-  await serve();
+  // the free port was closed before the server took it: something else may
+  // have taken it meanwhile (the first start only; a restart keeps its port)
+  for (let tries = 1; ; tries++) {
+    try {
+      await serve();
+      break;
+    } catch (err) {
+      if (tries === 3 || !/address already in use/.test(output)) throw err;
+      output = '';
+      await choosePort();
+    }
+  }
 
   const su = new PocketBase(url);
   su.autoCancellation(false);

@@ -704,3 +704,63 @@ func TestModerationTextsRefuseControlCharacters(t *testing.T) {
 	}
 	snap.AssertUnchanged(t, app)
 }
+
+// TestConcurrentModerationLogsOnce: moderators hiding one post, banning one
+// member or granting one board at the same moment write one log line and
+// one notice between them — the first change; the others change nothing.
+// Until 2026-12-04 each read the stored record before its transaction, so
+// two or more logged a hide (and told its writer twice).
+func TestConcurrentModerationLogsOnce(t *testing.T) {
+	app, base := server(t)
+	members, _ := testapp.CreateMembers(t, app, "conc", 3)
+	moderators := []string{testapp.Adam, "root"}
+	at := func(each func(i int, who string) testapp.Response) {
+		var start, done sync.WaitGroup
+		start.Add(1)
+		for i := range 6 {
+			done.Go(func() {
+				start.Wait()
+				if r := each(i, moderators[i%2]); r.Status != 200 {
+					t.Errorf("%d %s", r.Status, r.Raw)
+				}
+			})
+		}
+		start.Done()
+		done.Wait()
+	}
+	for trial, writer := range members {
+		post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), writer.Id, fmt.Sprint("trial ", trial))
+		at(func(i int, who string) testapp.Response {
+			return testapp.Call(t, http.MethodPatch, base+"/api/collections/posts/records/"+post.Id, testapp.Token(who),
+				map[string]any{"is_visible": false})
+		})
+		if got := actionsOf(t, app, post.Id); !slices.Equal(got, []string{community.ActionHide}) {
+			t.Fatalf("trial %d: six concurrent hides logged %q, want one hide", trial, got)
+		}
+		if n := notificationsOf(t, app, writer.Id); len(n) != 1 || n[0].GetString("kind") != community.KindModeration {
+			t.Fatalf("trial %d: the writer got %d notices, want one moderation notice", trial, len(n))
+		}
+
+		at(func(i int, who string) testapp.Response {
+			return testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+writer.Id, testapp.Token(who),
+				map[string]any{"banned": true, "ban_reason": fmt.Sprint("spam ", i), "boards+": testapp.ID(testapp.BoardGranted)})
+		})
+		if got := actionsOf(t, app, writer.Id); !slices.Equal(got, []string{community.ActionBan, community.ActionGrant}) {
+			t.Fatalf("trial %d: six concurrent bans and grants logged %q, want one ban and one grant", trial, got)
+		}
+		if u, _ := app.FindRecordById("users", writer.Id); !u.GetBool("banned") || len(u.GetStringSlice("boards")) != 1 {
+			t.Fatalf("trial %d: banned %v, boards %v", trial, u.GetBool("banned"), u.GetStringSlice("boards"))
+		}
+	}
+}
+
+// actionsOf lists the moderation log's actions about target, sorted.
+func actionsOf(t *testing.T, app core.App, target string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range logOf(t, app, target) {
+		action, _, _ := strings.Cut(line, " ")
+		out = append(out, action)
+	}
+	return out
+}

@@ -159,40 +159,24 @@ func registerModerationLog(app core.App) {
 	app.OnRecordDeleteRequest(ModerationLog).BindFunc(appendOnly)
 	kinds := map[string]string{access.CollectionNamePosts: "post", access.CollectionNameComments: "comment", access.CollectionNameChats: "chat"}
 	for collection, kind := range kinds {
+		// what the update changes is read in its transaction (AroundRead):
+		// of two moderators hiding one post at once, only the first hides it
+		// and is logged (until 2026-12-04 both were, the stored post being
+		// read before the transaction)
 		app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-			before := stored(e.App, e.Record)
 			a := access.WrittenBy(e.App, e.Record)
-			var entries []entry
-			wasVisible, visible := before.GetBool("is_visible"), e.Record.GetBool("is_visible")
-			byAuthor := a.User != nil && a.User.Id == writerOf(before)
-			switch {
-			case wasVisible && !visible && !byAuthor:
-				entries = append(entries, entry{ActionHide, kind, e.Record.Id, ""})
-			case !wasVisible && visible:
-				entries = append(entries, entry{ActionUnhide, kind, e.Record.Id, ""})
+			type change struct {
+				before  *core.Record
+				entries []entry
 			}
-			var edited []string
-			for _, f := range writtenFields[kind] {
-				if !slices.Equal(before.GetStringSlice(f), e.Record.GetStringSlice(f)) {
-					edited = append(edited, f)
-				}
-			}
-			if len(edited) > 0 && !byAuthor && before.Id != "" { // the fields' names only: an edit may redact what they said
-				entries = append(entries, entry{ActionEdit, kind, e.Record.Id, strings.Join(edited, ", ")})
-			}
-			if collection == access.CollectionNamePosts {
-				if pinned := e.Record.GetBool("is_pinned"); pinned != before.GetBool("is_pinned") {
-					entries = append(entries, entry{map[bool]string{true: ActionPin, false: ActionUnpin}[pinned], kind, e.Record.Id, ""})
-				}
-			}
-			if len(entries) == 0 {
-				return e.Next()
-			}
-			return txn.Around(e, func(tx core.App) error {
-				if err := writeLog(tx, a, entries...); err != nil {
+			return txn.AroundRead(e, func(tx core.App) change {
+				before := stored(tx, e.Record)
+				return change{before, contentEntries(collection, kind, a, before, e.Record)}
+			}, func(tx core.App, c change) error {
+				if err := writeLog(tx, a, c.entries...); err != nil {
 					return err
 				}
-				for _, en := range entries {
+				for _, en := range c.entries {
 					if en.action != ActionHide && en.action != ActionUnhide {
 						continue
 					}
@@ -203,7 +187,7 @@ func registerModerationLog(app core.App) {
 					if a.Reason != "" {
 						text += ": " + a.Reason
 					}
-					n := notice{user: writerOf(before), kind: KindModeration, text: text}
+					n := notice{user: writerOf(c.before), kind: KindModeration, text: text}
 					if a.User != nil {
 						n.actor = a.User.Id
 					}
@@ -254,47 +238,19 @@ func registerModerationLog(app core.App) {
 		})
 	})
 	app.OnRecordUpdateExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
-		before := stored(e.App, e.Record)
-		var entries []entry
-		wasBanned := before.GetBool("banned")
-		switch banned := e.Record.GetBool("banned"); {
-		case banned && !wasBanned:
-			entries = append(entries, entry{ActionBan, "user", e.Record.Id, e.Record.GetString("ban_reason")})
-		case !banned && wasBanned:
-			entries = append(entries, entry{ActionUnban, "user", e.Record.Id, ""})
-		}
-		if was, now := before.GetString("role"), e.Record.GetString("role"); was != now && before.Id != "" {
-			entries = append(entries, entry{ActionRoleChange, "user", e.Record.Id, was + " → " + now})
-		}
-		oldBoards := before.GetStringSlice("boards")
-		now := e.Record.GetStringSlice("boards")
-		for _, b := range now {
-			if !slices.Contains(oldBoards, b) {
-				entries = append(entries, entry{ActionGrant, "user", e.Record.Id, "board " + b})
-			}
-		}
-		for _, b := range oldBoards {
-			if !slices.Contains(now, b) {
-				entries = append(entries, entry{ActionRevoke, "user", e.Record.Id, "board " + b})
-			}
-		}
 		a := access.WrittenBy(e.App, e.Record)
-		if a.User == nil || a.User.Id != e.Record.Id { // a moderator's edit of someone's own fields
-			if before.GetString("avatar") != "" && e.Record.GetString("avatar") == "" {
-				entries = append(entries, entry{ActionAvatarRemove, "user", e.Record.Id, ""})
-			}
-			if before.GetString("name") != e.Record.GetString("name") && before.Id != "" {
-				entries = append(entries, entry{ActionNameReset, "user", e.Record.Id, before.GetString("name") + " → " + e.Record.GetString("name")})
-			}
+		type change struct {
+			wasBanned bool
+			entries   []entry
 		}
-		if len(entries) == 0 {
-			return e.Next()
-		}
-		return txn.Around(e, func(tx core.App) error {
-			if err := writeLog(tx, a, entries...); err != nil {
+		return txn.AroundRead(e, func(tx core.App) change {
+			before := stored(tx, e.Record)
+			return change{before.GetBool("banned"), userEntries(a, before, e.Record)}
+		}, func(tx core.App, c change) error {
+			if err := writeLog(tx, a, c.entries...); err != nil {
 				return err
 			}
-			if wasBanned && !e.Record.GetBool("banned") { // a ban that ends is news to its user
+			if c.wasBanned && !e.Record.GetBool("banned") { // a ban that ends is news to its user
 				return notify(tx, notice{user: e.Record.Id, kind: KindBanLifted, text: "Your ban has ended."})
 			}
 			return nil
@@ -302,18 +258,20 @@ func registerModerationLog(app core.App) {
 	})
 
 	app.OnRecordUpdateExecute(access.CollectionNameBoards).BindFunc(func(e *core.RecordEvent) error {
-		before := stored(e.App, e.Record)
-		var changes []string
-		for _, f := range boardRuleFields {
-			if was, now := before.GetString(f), e.Record.GetString(f); was != now {
-				changes = append(changes, f+": "+was+" → "+now)
-			}
-		}
-		if len(changes) == 0 {
-			return e.Next()
-		}
 		a := access.WrittenBy(e.App, e.Record)
-		return txn.Around(e, func(tx core.App) error {
+		return txn.AroundRead(e, func(tx core.App) []string {
+			before := stored(tx, e.Record)
+			var changes []string
+			for _, f := range boardRuleFields {
+				if was, now := before.GetString(f), e.Record.GetString(f); was != now {
+					changes = append(changes, f+": "+was+" → "+now)
+				}
+			}
+			return changes
+		}, func(tx core.App, changes []string) error {
+			if len(changes) == 0 {
+				return nil
+			}
 			return writeLog(tx, a, entry{ActionBoardChange, "board", e.Record.Id, strings.Join(changes, "; ")})
 		})
 	})
@@ -337,4 +295,71 @@ func registerModerationLog(app core.App) {
 				fmt.Sprintf("%q with %d post(s)", e.Record.GetString("name"), posts)})
 		})
 	})
+}
+
+// contentEntries are the log lines of an update of a post, comment or
+// chat message by a, from before (as stored) to after.
+func contentEntries(collection, kind string, a access.Actor, before, after *core.Record) []entry {
+	var entries []entry
+	wasVisible, visible := before.GetBool("is_visible"), after.GetBool("is_visible")
+	byAuthor := a.User != nil && a.User.Id == writerOf(before)
+	switch {
+	case wasVisible && !visible && !byAuthor:
+		entries = append(entries, entry{ActionHide, kind, after.Id, ""})
+	case !wasVisible && visible:
+		entries = append(entries, entry{ActionUnhide, kind, after.Id, ""})
+	}
+	var edited []string
+	for _, f := range writtenFields[kind] {
+		if !slices.Equal(before.GetStringSlice(f), after.GetStringSlice(f)) {
+			edited = append(edited, f)
+		}
+	}
+	if len(edited) > 0 && !byAuthor && before.Id != "" { // the fields' names only: an edit may redact what they said
+		entries = append(entries, entry{ActionEdit, kind, after.Id, strings.Join(edited, ", ")})
+	}
+	if collection == access.CollectionNamePosts {
+		if pinned := after.GetBool("is_pinned"); pinned != before.GetBool("is_pinned") {
+			entries = append(entries, entry{map[bool]string{true: ActionPin, false: ActionUnpin}[pinned], kind, after.Id, ""})
+		}
+	}
+	return entries
+}
+
+// userEntries are the log lines of an update of a user by a, from before
+// (as stored) to after: bans, roles, board grants, and a moderator's
+// removal of an avatar or reset of a name.
+func userEntries(a access.Actor, before, after *core.Record) []entry {
+	var entries []entry
+	wasBanned := before.GetBool("banned")
+	switch banned := after.GetBool("banned"); {
+	case banned && !wasBanned:
+		entries = append(entries, entry{ActionBan, "user", after.Id, after.GetString("ban_reason")})
+	case !banned && wasBanned:
+		entries = append(entries, entry{ActionUnban, "user", after.Id, ""})
+	}
+	if was, now := before.GetString("role"), after.GetString("role"); was != now && before.Id != "" {
+		entries = append(entries, entry{ActionRoleChange, "user", after.Id, was + " → " + now})
+	}
+	oldBoards := before.GetStringSlice("boards")
+	now := after.GetStringSlice("boards")
+	for _, b := range now {
+		if !slices.Contains(oldBoards, b) {
+			entries = append(entries, entry{ActionGrant, "user", after.Id, "board " + b})
+		}
+	}
+	for _, b := range oldBoards {
+		if !slices.Contains(now, b) {
+			entries = append(entries, entry{ActionRevoke, "user", after.Id, "board " + b})
+		}
+	}
+	if a.User == nil || a.User.Id != after.Id { // a moderator's edit of someone's own fields
+		if before.GetString("avatar") != "" && after.GetString("avatar") == "" {
+			entries = append(entries, entry{ActionAvatarRemove, "user", after.Id, ""})
+		}
+		if before.GetString("name") != after.GetString("name") && before.Id != "" {
+			entries = append(entries, entry{ActionNameReset, "user", after.Id, before.GetString("name") + " → " + after.GetString("name")})
+		}
+	}
+	return entries
 }

@@ -225,3 +225,56 @@ func probeCollections(t *testing.T, app core.App, names ...string) {
 		}
 	}
 }
+
+// AroundRead's read runs in the write's transaction right before its
+// statement, after the record's other execute hooks: it sees a change
+// stored after the hook that called AroundRead ran, and after gets what it
+// read. Inside a caller's transaction, which no other writer can enter, it
+// runs there and sees the row as that transaction has it.
+func TestAroundReadReadsAtTheStatement(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	probeCollections(t, app, "txn_probe", "txn_probe_log")
+	type seen struct {
+		name string
+		inTx bool
+	}
+	var got []seen
+	app.OnRecordUpdateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error { // outer: calls AroundRead
+		return txn.AroundRead(e, func(tx core.App) seen {
+			var name string
+			tx.DB().Select("name").From("txn_probe").Where(dbx.HashExp{"id": e.Record.Id}).Row(&name)
+			return seen{name, tx.IsTransactional()}
+		}, func(tx core.App, s seen) error {
+			got = append(got, s)
+			return nil
+		})
+	})
+	app.OnRecordUpdateExecute("txn_probe").BindFunc(func(e *core.RecordEvent) error { // inner: another writer, after it
+		if e.App.IsTransactional() { // the caller's transaction holds the write connection: no other writer
+			return e.Next()
+		}
+		if _, err := app.NonconcurrentDB().NewQuery("UPDATE txn_probe SET name = 'meanwhile' WHERE id = {:id}").
+			Bind(dbx.Params{"id": e.Record.Id}).Execute(); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	collection, _ := app.FindCollectionByNameOrId("txn_probe")
+	r := core.NewRecord(collection)
+	r.Set("name", "start")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	r.Set("name", "updated")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	r.Set("name", "in a caller's transaction")
+	if err := app.RunInTransaction(func(tx core.App) error { return tx.Save(r) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []seen{{"meanwhile", true}, {"updated", true}}; !slices.Equal(got, want) {
+		t.Errorf("AroundRead read %v, want %v", got, want)
+	}
+}

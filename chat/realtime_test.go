@@ -209,6 +209,13 @@ func TestSSEUpdatesDeletesAndOptions(t *testing.T) {
 		}
 	}
 
+	// the author edits it while hidden: only who still reads it hears of it
+	// (until 2026-12-04 every edit sent the others another delete)
+	edit(groupMsg, map[string]any{"content": "hello (hidden, edited)"})
+	if rec := action(bobFields, "chats/*", "update"); rec["content"] != "hello (hidden, edited)" {
+		t.Fatalf("author's edit of the hidden message: %v", rec)
+	}
+
 	// the hide was one delete for aliceExpand: the next event is the create
 	id := post(t, base, testapp.Bob, group, "never mind")
 	action(aliceExpand, "chats/*", "create")

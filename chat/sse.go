@@ -115,7 +115,21 @@ func (h *hub) bindSSE(app core.App) {
 // takes it off everyone's screen at once. PocketBase alone would send them
 // nothing, and the hidden message would stay on their screen.
 func (h *hub) lostToHiding(message, auth *core.Record) bool {
-	return auth != nil && !message.GetBool("is_visible") && h.mayRead(message.GetString("session"), auth)
+	return auth != nil && newlyHidden(message) && h.mayRead(message.GetString("session"), auth)
+}
+
+// newlyHidden tells whether the update of message hid it: the delete goes
+// out once, when it is hidden. An edit of a message already hidden sends
+// nothing to who cannot read it; until 2026-12-04 each sent them another
+// delete, whose timing told a session's members that a hidden message was
+// being edited. A message saved without being loaded (a blank original)
+// counts as hidden now.
+func newlyHidden(message *core.Record) bool {
+	if message.GetBool("is_visible") {
+		return false
+	}
+	before := message.Original()
+	return before.Id == "" || before.GetBool("is_visible")
 }
 
 // goneRecord is what a delete event for a hidden message shows: enough to
@@ -181,7 +195,7 @@ func isMessagesTopic(s string, messages *core.Collection) bool {
 // moderator's hide gets a content-free delete event.
 func (h *hub) prepareSSE(app core.App, action string, message *core.Record) realtime.Prepared {
 	ev := realtime.Event{Action: action, Record: message, Shadow: sseShadow}
-	if action == "update" && !message.GetBool("is_visible") {
+	if action == "update" && newlyHidden(message) {
 		ev.Gone, _ = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
 	}
 	ev.Access = func(info *core.RequestInfo, rule *string) realtime.Verdict {

@@ -612,6 +612,12 @@ func TestWSEditsHidesAndDeletes(t *testing.T) {
 	if rec := record(gone); rec["id"] != groupMsg || rec["content"] != nil || gone["session"] != group {
 		t.Fatalf("hide seen by alice: %v", gone)
 	}
+	// bob edits it while hidden: alice hears nothing of it (until
+	// 2026-12-04 each edit sent her another delete)
+	patch(map[string]any{"content": "hidden, edited"})
+	if rec := record(bobWS.expect(t, "update")); rec["content"] != "hidden, edited" {
+		t.Fatalf("the author's edit of the hidden message: %v", rec)
+	}
 
 	if r := testapp.Call(t, http.MethodDelete, base+chatsURL+"/"+groupMsg, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
 		t.Fatalf("bob deleting: %d %s", r.Status, r.Raw)
@@ -619,7 +625,8 @@ func TestWSEditsHidesAndDeletes(t *testing.T) {
 	if rec := record(bobWS.expect(t, "delete")); rec["id"] != groupMsg {
 		t.Fatalf("delete frame: %v", rec)
 	}
-	// the hidden message was already gone for her: no second delete
+	// the hidden message was already gone for her: no second delete, none
+	// for the edit
 	next := post(t, base, testapp.Bob, group, "a new message")
 	aliceWS.expectOnly(t, isMessage(next))
 }

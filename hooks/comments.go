@@ -15,7 +15,7 @@ func registerComments(app core.App) {
 	bindAttachmentsFlag(app, access.CollectionNameComments)
 	app.OnRecordCreateRequest(access.CollectionNameComments).BindFunc(readableParent)
 	app.OnRecordValidate(access.CollectionNameComments).BindFunc(validateParent)
-	countedBy{child: access.CollectionNameComments, relation: "post", parent: access.CollectionNamePosts}.bind(app)
+	countedBy{child: access.CollectionNameComments, relation: "post", parent: access.CollectionNamePosts, when: "is_visible"}.bind(app)
 }
 
 // missingParent is the answer to a reply to a comment that does not exist,

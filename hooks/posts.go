@@ -18,7 +18,7 @@ func registerPosts(app core.App) {
 	access.Fixed(app, access.CollectionNamePosts, "board")
 	access.Trimmed(app, access.CollectionNamePosts, "title", "content")
 	bindAttachmentsFlag(app, access.CollectionNamePosts)
-	countedBy{child: access.CollectionNamePosts, relation: "board", parent: access.CollectionNameBoards}.bind(app)
+	countedBy{child: access.CollectionNamePosts, relation: "board", parent: access.CollectionNameBoards, when: "is_visible"}.bind(app)
 }
 
 // bindAttachmentsFlag derives is_file_attached from attachments on every
@@ -39,19 +39,43 @@ func bindAttachmentsFlag(app core.App, collection string) {
 // inside the statement that writes the child, whoever writes it. PocketBase
 // does not see those UPDATEs, so after the commit the parent is marked,
 // and the announcer sends its subscribers an update with the stored counts.
+//
+// Only a write that changes a count marks the parent: a child counted
+// while its `when` field is true (is_visible: the triggers count visible
+// posts and comments) marks it when created or deleted so, or when an
+// update turns that field. Until 2026-12-04 every save of a child did, so
+// the post's followers got an update with unchanged counts each time a
+// comment hidden from them, or written by someone they block, was edited:
+// its timing told them so.
 type countedBy struct {
 	child, relation, parent string
+	when                    string // the child's field that makes it counted; "" for always
 }
 
 func (c countedBy) bind(app core.App) {
 	a := announcerOf(app)
-	notify := func(e *core.RecordEvent) error {
-		a.mark(c.parent, e.Record.GetString(c.relation))
+	counted := func(r *core.Record) bool { return c.when == "" || r.GetBool(c.when) }
+	mark := func(e *core.RecordEvent) error {
+		if counted(e.Record) {
+			a.mark(c.parent, e.Record.GetString(c.relation))
+		}
 		return e.Next()
 	}
-	app.OnRecordAfterCreateSuccess(c.child).BindFunc(notify)
-	app.OnRecordAfterUpdateSuccess(c.child).BindFunc(notify)
-	app.OnRecordAfterDeleteSuccess(c.child).BindFunc(notify)
+	app.OnRecordAfterCreateSuccess(c.child).BindFunc(mark)
+	app.OnRecordAfterDeleteSuccess(c.child).BindFunc(mark)
+	// the record as it was loaded before the update (a record saved without
+	// being loaded has a blank original, and marks its parent)
+	app.OnRecordAfterUpdateSuccess(c.child).BindFunc(func(e *core.RecordEvent) error {
+		before := e.Record.Original()
+		was, now := before.GetString(c.relation), e.Record.GetString(c.relation)
+		if counted(before) != counted(e.Record) || was != now {
+			a.mark(c.parent, now)
+			if was != now && was != "" {
+				a.mark(c.parent, was)
+			}
+		}
+		return e.Next()
+	})
 }
 
 // announceWindow is how long the announcer gathers marks before it sends:

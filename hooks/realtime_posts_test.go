@@ -286,3 +286,52 @@ func TestUpdatesOnlyWhatTheSubscriberSees(t *testing.T) {
 		t.Errorf("adam got %v: want the ban, the unban, the rename and the sentinel", adamGot)
 	}
 }
+
+// TestCountersAnnouncedOnlyWhenTheyChange: a post's followers get its
+// counters again only when a write changes them — a comment created,
+// deleted, hidden or shown — and a board's when a post is; an edit of a
+// comment or post, above all of one hidden from them, sends nothing.
+// Until 2026-12-04 every save of a child re-sent its parent, unchanged,
+// so its timing told a post's followers that a comment hidden from them
+// was being edited.
+func TestCountersAnnouncedOnlyWhenTheyChange(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post, board := testapp.VisiblePost(testapp.BoardPublic), testapp.ID(testapp.BoardPublic)
+	alice := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/"+post, "boards/"+board)
+	call := func(method, url, who string, body map[string]any, status int) {
+		t.Helper()
+		if r := testapp.Call(t, method, base+url, testapp.Token(who), body); r.Status != status {
+			t.Fatalf("%s %s as %s: %d %s", method, url, who, r.Status, r.Raw)
+		}
+	}
+	// the post's own edit reaches its followers, as any change they see
+	call(http.MethodPatch, "/api/collections/posts/records/"+post, "root", map[string]any{"content": "고쳐 씀"}, 200)
+	alice.ExpectOnly(t, func(ev testapp.Event) bool {
+		return ev.Record()["id"] == post && ev.Record()["content"] == "고쳐 씀"
+	})
+	for _, edit := range []struct{ collection, id, field string }{
+		{"comments", testapp.HiddenComment(testapp.BoardPublic), "content"},
+		{"comments", testapp.VisibleComment(testapp.BoardPublic), "content"},
+		{"posts", testapp.HiddenPost(testapp.BoardPublic), "title"},
+	} {
+		call(http.MethodPatch, "/api/collections/"+edit.collection+"/records/"+edit.id, "root", map[string]any{edit.field: "고쳐 씀"}, 200)
+	}
+	// the like is the next thing alice hears of
+	call(http.MethodPost, "/api/collections/post_likes/records", testapp.Alice,
+		map[string]any{"post": post, "user": testapp.ID(testapp.Alice)}, 200)
+	alice.ExpectOnly(t, func(ev testapp.Event) bool {
+		return ev.Record()["id"] == post && ev.Record()["likes_count"] == 2.0 && ev.Record()["comments_count"] == 2.0
+	})
+	// a change of a count still goes out: a comment hidden, a post hidden
+	call(http.MethodPatch, "/api/collections/comments/records/"+testapp.VisibleComment(testapp.BoardPublic), testapp.Adam,
+		map[string]any{"is_visible": false}, 200)
+	alice.ExpectOnly(t, func(ev testapp.Event) bool {
+		return ev.Record()["id"] == post && ev.Record()["comments_count"] == 1.0
+	})
+	call(http.MethodPost, "/api/collections/posts/records", testapp.Bob,
+		map[string]any{"board": board, "title": "새 글", "content": "c"}, 200)
+	alice.ExpectOnly(t, func(ev testapp.Event) bool {
+		return ev.Record()["id"] == board && ev.Record()["posts_count"] == 2.0
+	})
+}

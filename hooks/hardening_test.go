@@ -1072,13 +1072,20 @@ func TestInvisibleCharactersInNames(t *testing.T) {
 		{userURL(testapp.Alice), testapp.Alice, map[string]any{"name": "b\u200dob"}, "U+200D"},
 		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "자유\u200b게시판", "read": "public", "write": "members"}, "U+200B"},
 		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": pub, "name": "공\u2060지"}, "U+2060"},
+		// a sign-up names the filler as sent, not as NFKC makes it: until
+		// 2026-12-04 it named U+1160 (its problems are listed in a second pass)
+		{"/api/collections/users/records", "", map[string]any{"name": "김\u3164철수", "email": "filler@example.com",
+			"password": testapp.Password, "passwordConfirm": testapp.Password}, "U+3164"},
+		{"/api/collections/users/records", "", map[string]any{"name": "ｊａｎｅ\u200b", "email": "jane2@example.com",
+			"password": testapp.Password, "passwordConfirm": testapp.Password}, "U+200B"},
 	} {
 		snap := testapp.TakeSnapshot(t, app, "users", "boards", "board_categories")
 		r := writeTo(t, base, c.url, c.who, c.body)
 		code, _ := digJSON(r.Body, "data", "name", "code")
 		message, _ := digJSON(r.Body, "data", "name", "message")
-		if r.Status != 400 || code != "validation_invisible_character" || !strings.Contains(fmt.Sprint(message), c.char) {
-			t.Errorf("%s %q: %d %s, want 400 validation_invisible_character naming %s", c.url, c.body, r.Status, r.Raw, c.char)
+		want := "Remove the invisible character " + c.char + " from name: a name must show all it holds."
+		if r.Status != 400 || code != "validation_invisible_character" || message != want {
+			t.Errorf("%s %q: %d %s, want 400 validation_invisible_character %q", c.url, c.body, r.Status, r.Raw, want)
 		}
 		snap.AssertUnchanged(t, app)
 	}

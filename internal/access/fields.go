@@ -440,20 +440,24 @@ func normalized(app core.App, collection string, form func(string) string,
 				continue
 			}
 			stored := form(v)
-			if stored != v {
-				e.Record.Set(f, stored)
-			}
-			if refuse == nil {
-				continue
-			}
 			// as typed first, to name what was typed (NFKC makes the
 			// filler ㅤ U+3164 another, U+1160)
-			err := refuse(f, v)
-			if err == nil {
-				err = refuse(f, stored)
+			var err error
+			if refuse != nil {
+				if err = refuse(f, v); err == nil {
+					err = refuse(f, stored)
+				}
 			}
 			if err != nil {
+				// the record keeps what was sent: a refused sign-up is
+				// validated again to list all its problems (hooks'
+				// signUpProblems), and until 2026-12-04 that second pass
+				// saw the first's NFKC form and named U+1160 for U+3164
 				errs[f] = err
+				continue
+			}
+			if stored != v {
+				e.Record.Set(f, stored)
 			}
 		}
 		err := e.Next()

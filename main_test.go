@@ -68,8 +68,9 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 		}
 	}
 	go io.Copy(io.Discard, stdout)
-	// the README's build is ./madang, and the hint gives commands to paste
-	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME", "./madang demo"} {
+	// the README's build is ./madang, and the hint gives commands to paste:
+	// on this dir, not the default one (until 2026-12-04 they left out --dir)
+	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME --dir=" + dir + "\n", "./madang demo --dir=" + dir + "\n"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("start banner lacks %q:\n%s", want, banner.String())
 		}

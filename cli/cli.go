@@ -28,7 +28,7 @@ import (
 // the operators' commands need a community there, and one serve at a time.
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
-	bindFirstRunGuide(app)
+	bindFirstRunGuide(app, root)
 	bindExistingDataDir(app, root)
 	bindOneServer(app, root)
 }

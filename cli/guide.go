@@ -7,21 +7,66 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
 )
 
 // bindFirstRunGuide tells a newcomer, next to PocketBase's superuser link,
 // how to get an in-app admin and a demo community on an empty data dir.
-func bindFirstRunGuide(app core.App) {
+func bindFirstRunGuide(app core.App, root *cobra.Command) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		admins, err := e.App.CountRecords("users")
 		if err == nil && admins == 0 {
-			exe := commandName()
-			fmt.Printf("\nMadang: this data dir (%s) has no users yet.\n"+
-				"  - create an in-app admin:       %s admin create EMAIL PASSWORD --name NAME\n"+
-				"  - and/or load a demo community: %s demo\n\n", e.App.DataDir(), exe, exe)
+			fmt.Print(firstRunGuide(commandName(), e.App.DataDir(), defaultDataDir(root)))
 		}
 		return e.Next()
 	})
+}
+
+// firstRunGuide is the text bindFirstRunGuide prints for a server on
+// dataDir, with the commands as exe runs them; they name the dir unless
+// it is defaultDir, where the CLI looks without --dir. Until 2026-12-04
+// they never did, and `./madang demo` beside `serve --dir=/var/lib/madang`
+// filled a second community in the default dir.
+func firstRunGuide(exe, dataDir, defaultDir string) string {
+	dirFlag := ""
+	if !sameDir(dataDir, defaultDir) {
+		abs, err := filepath.Abs(dataDir)
+		if err != nil {
+			abs = dataDir
+		}
+		dirFlag = " --dir=" + shellQuoted(abs)
+	}
+	return fmt.Sprintf("\nMadang: this data dir (%s) has no users yet.\n"+
+		"  - create an in-app admin:       %s admin create EMAIL PASSWORD --name NAME%s\n"+
+		"  - and/or load a demo community: %s demo%s\n\n", dataDir, exe, dirFlag, exe, dirFlag)
+}
+
+// defaultDataDir is the --dir the CLI takes when none is given:
+// PocketBase's default, pb_data next to the binary (in the working
+// directory under `go run`).
+func defaultDataDir(root *cobra.Command) string {
+	if flag := root.PersistentFlags().Lookup("dir"); flag != nil {
+		return flag.DefValue
+	}
+	return ""
+}
+
+func sameDir(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
+}
+
+// shellQuoted is s as a POSIX shell reads it back: as it is when it holds
+// only characters no shell treats specially, else in single quotes.
+func shellQuoted(s string) string {
+	safe := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
+	}) < 0
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // commandName is how the operator runs this binary again from where they

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -53,7 +54,12 @@ func main() {
 		Priority: 999, // after every other route, so the API always wins
 	})
 
-	if err := app.Start(); err != nil {
+	// what app.Start does (add PocketBase's superuser and serve commands,
+	// then execute), with its built-in commands refusing bad input as
+	// Madang's do
+	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app), cmd.NewServeCommand(app, true))
+	cli.StrictBuiltins(app.RootCmd)
+	if err := app.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,74 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 	out, err = madangCmd("boards", "list", "--dir", dir).Output()
 	if err != nil || !strings.Contains(string(out), "자유게시판") {
 		t.Fatalf("boards list after demo: %v %s", err, out)
+	}
+}
+
+// TestBuiltinCommandsRefuseBadInput: PocketBase's superuser and migrate
+// commands fail with one line and a non-zero exit on a missing or unknown
+// subcommand and a bad count, as Madang's do, reverting nothing (until
+// 2026-12-04 they exited 0, and `migrate down abc` asked to revert 0
+// migrations); their good forms work as before.
+func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
+	dir := t.TempDir()
+	run := func(stdin string, args ...string) (string, string, error) {
+		var stdout, stderr bytes.Buffer
+		cmd := madangCmd(append(args, "--dir", dir)...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	if _, stderr, err := run("", "migrate", "up"); err != nil {
+		t.Fatalf("migrate up: %v %s", err, stderr)
+	}
+	applied := func() (n int) {
+		db, err := sql.Open("sqlite", dir+"/data.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow("SELECT COUNT(*) FROM _migrations").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := applied()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"superuser", "frob"}, `Error: unknown command "frob" for "madang superuser"; see madang superuser --help`},
+		{[]string{"superuser"}, `Error: "madang superuser" needs a command: create, delete, ips, otp, update, upsert (see madang superuser --help)`},
+		{[]string{"migrate", "down", "abc"}, `Error: bad count "abc" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
+		{[]string{"migrate", "down", "0"}, `Error: bad count "0" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
+		{[]string{"migrate", "down", "1", "2"}, `Error: "madang migrate down" takes one count, got 2 arguments; see madang migrate --help`},
+		{[]string{"migrate", "up", "now"}, `Error: "madang migrate up" takes no arguments, got "now"; see madang migrate --help`},
+	} {
+		stdout, stderr, err := run("y\n", c.args...)
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+			t.Errorf("%v: exit %v, want 1", c.args, err)
+		}
+		// the root command is named as the binary (here the test binary)
+		want := strings.ReplaceAll(c.want, "madang ", filepath.Base(os.Args[0])+" ")
+		if msg := strings.TrimSpace(stderr); msg != want || stdout != "" {
+			t.Errorf("%v: stdout %q, stderr %q, want %q", c.args, stdout, msg, want)
+		}
+	}
+	if after := applied(); after != before {
+		t.Fatalf("applied migrations %d -> %d", before, after)
+	}
+
+	if stdout, stderr, err := run("", "superuser", "upsert", "root@example.com", "a-long-password"); err != nil || !strings.Contains(stdout, `Successfully saved superuser "root@example.com"`) {
+		t.Errorf("superuser upsert: %v %q %q", err, stdout, stderr)
+	}
+	if stdout, stderr, err := run("n\n", "migrate", "down", "1"); err != nil || !strings.Contains(stdout, "The command has been cancelled") || applied() != before {
+		t.Errorf("migrate down 1, answered no: %v %q %q", err, stdout, stderr)
+	}
+	if stdout, stderr, err := run("y\n", "migrate", "down", "1"); err != nil || !strings.Contains(stdout, "Reverted ") || applied() != before-1 {
+		t.Errorf("migrate down 1: %v %q %q", err, stdout, stderr)
+	}
+	if stdout, stderr, err := run("", "migrate"); err != nil || !strings.Contains(stdout, "Applied ") || applied() != before {
+		t.Errorf("migrate: %v %q %q", err, stdout, stderr)
 	}
 }
 

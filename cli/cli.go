@@ -102,16 +102,7 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations:   map[string]string{needsDataDir: "yes"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
-			}
-			var names []string
-			for _, c := range cmd.Commands() {
-				names = append(names, c.Name())
-			}
-			return fmt.Errorf("%q needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
-		},
+		RunE:          needsSubcommand,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying migrations: %w", err)
@@ -128,6 +119,21 @@ func group(app core.App, use, short string, children ...*cobra.Command) *cobra.C
 	}
 	cmd.AddCommand(children...)
 	return cmd
+}
+
+// needsSubcommand is the RunE of a parent command: called without one of
+// its commands, or with one it does not have, it fails naming them.
+func needsSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return fmt.Errorf("%q needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
 }
 
 // fieldsSpelledOut writes the field problems inside err as sentences:

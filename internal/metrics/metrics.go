@@ -51,11 +51,14 @@ func Bind(app core.App) {
 	reg.MustRegister(writes.seconds)
 	writes.bind(app)
 
+	// a token of spaces only is a short one, not none: until 2026-12-04
+	// it was trimmed to nothing, and serve started with no scrape token
+	set := os.Getenv(TokenEnv) != ""
 	token := strings.TrimSpace(os.Getenv(TokenEnv))
 	serve := metricsHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		if token != "" && utf8.RuneCountInString(token) < MinTokenLength {
-			return fmt.Errorf("%s is shorter than %d characters; set a long random one (e.g. openssl rand -hex 32) or unset it", TokenEnv, MinTokenLength)
+		if set && utf8.RuneCountInString(token) < MinTokenLength {
+			return fmt.Errorf("%s is shorter than %d characters (spaces around it do not count); set a long random one (e.g. openssl rand -hex 32) or unset it", TokenEnv, MinTokenLength)
 		}
 		e.Router.Bind(requests.middleware())
 		e.Router.GET(Route, serve).Bind(scraperAuth(token))

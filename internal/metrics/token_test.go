@@ -28,9 +28,10 @@ func serveErr(t *testing.T) error {
 
 // TestShortTokenStopsServe: a MADANG_METRICS_TOKEN under 16 characters
 // stops serve with a sentence naming the variable, never the token; it
-// used to be accepted without a word.
+// used to be accepted without a word. Spaces around it do not count, and
+// one of spaces only is short too (until 2026-12-04 it was read as unset).
 func TestShortTokenStopsServe(t *testing.T) {
-	for _, short := range []string{"abc", "ß0123456789abcd"} {
+	for _, short := range []string{"abc", "ß0123456789abcd", strings.Repeat(" ", 20), " \t\n ", "   abc" + strings.Repeat(" ", 14)} {
 		t.Setenv(metrics.TokenEnv, short)
 		err := serveErr(t)
 		if err == nil || !strings.Contains(err.Error(), "MADANG_METRICS_TOKEN is shorter than 16 characters") ||

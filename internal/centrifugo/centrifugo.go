@@ -80,7 +80,8 @@ var envVars = []string{"MADANG_CENTRIFUGO_API_URL", "MADANG_CENTRIFUGO_API_KEY",
 // must be URLs (http(s) for the API, ws(s) for browsers). Until 2026-12-03
 // only the API URL's absence was checked: three variables with the API
 // URL's name misspelt left the tier silently off, and a URL without its
-// scheme started a tier that could not send anything.
+// scheme started a tier that could not send anything. Another
+// MADANG_CENTRIFUGO_* name beside the tier's (a misspelling) is refused.
 func FromEnv() (Config, error) {
 	c := Config{
 		APIURL:      strings.TrimRight(os.Getenv("MADANG_CENTRIFUGO_API_URL"), "/"),
@@ -118,6 +119,12 @@ func FromEnv() (Config, error) {
 		}
 		return Config{}, errors.New(err)
 	}
+	// with the four set, a misspelt MADANG_CENTRIFUGO_TOKEN_TTL left the
+	// default TTL without a word until 2026-12-04
+	if unknown := unknownEnv(); len(unknown) > 0 {
+		return Config{}, fmt.Errorf("%s: not one of the Centrifugo tier's variables (%s); rename it if it is one of them misspelt, or unset it",
+			strings.Join(unknown, ", "), strings.Join(envVars[:5], ", "))
+	}
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, errors.New("MADANG_CENTRIFUGO_API_URL is not an http(s) URL with a host: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api")
 	}
@@ -128,12 +135,12 @@ func FromEnv() (Config, error) {
 }
 
 // unknownEnv lists the MADANG_CENTRIFUGO_* names in the environment that
-// are not the tier's.
+// are not the tier's (and set: an empty one sets nothing).
 func unknownEnv() []string {
 	var unknown []string
 	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "MADANG_CENTRIFUGO_") && !slices.Contains(envVars, name) {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "MADANG_CENTRIFUGO_") && !slices.Contains(envVars, name) && value != "" {
 			unknown = append(unknown, name)
 		}
 	}

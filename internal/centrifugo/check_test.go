@@ -45,6 +45,17 @@ func TestFromEnvRefusesMalformedAndHalfSet(t *testing.T) {
 		strings.Contains(err.Error(), "VALUE") {
 		t.Fatalf("three variables and a misspelt API URL: %v", err)
 	}
+
+	// the four set, and the TTL's name misspelt: refused as well
+	setEnv(t, "http://127.0.0.1:18451/api", "KEYVALUE", "SECRETVALUE", ws)
+	t.Setenv("MADANG_CENTRIFUGO_APIURL", "") // empty: sets nothing
+	t.Setenv("MADANG_CENTRIFUGO_TOKENTTL", "1m")
+	want := "MADANG_CENTRIFUGO_TOKENTTL: not one of the Centrifugo tier's variables " +
+		"(MADANG_CENTRIFUGO_API_URL, MADANG_CENTRIFUGO_API_KEY, MADANG_CENTRIFUGO_TOKEN_SECRET, MADANG_CENTRIFUGO_WS_URL, " +
+		"MADANG_CENTRIFUGO_TOKEN_TTL); rename it if it is one of them misspelt, or unset it"
+	if _, err := FromEnv(); err == nil || err.Error() != want {
+		t.Fatalf("the four and a misspelt TTL: %v, want %s", err, want)
+	}
 }
 
 // Check names the variable at fault when the server API refuses the key,

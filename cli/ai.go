@@ -7,8 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -50,17 +50,16 @@ func aiListCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listing AI models: %w", err)
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tKIND\tSTATUS\tVISIBLE\tTRAINED\tMETRICS")
+			rows := [][]string{{"ID", "NAME", "KIND", "STATUS", "VISIBLE", "TRAINED", "METRICS"}}
 			for _, m := range models {
 				detail := formatMetrics(m.Metrics)
 				if m.Status == ai.StatusFailed {
 					detail = m.Error
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", m.ID, m.Name, m.Kind, m.Status, m.IsVisible,
-					shortDate(m.TrainedAt), detail)
+				rows = append(rows, []string{m.ID, m.Name, m.Kind, m.Status, strconv.FormatBool(m.IsVisible),
+					shortDate(m.TrainedAt), detail})
 			}
-			return w.Flush()
+			return writeTable(cmd.OutOrStdout(), rows)
 		},
 	}
 }
@@ -167,13 +166,12 @@ func aiJobsCommand(app core.App) *cobra.Command {
 			if err := q.All(&jobs); err != nil {
 				return fmt.Errorf("listing AI jobs: %w", err)
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tMODEL\tUSER\tSTATUS\tCREATED\tRUN\tERROR")
+			rows := [][]string{{"ID", "MODEL", "USER", "STATUS", "CREATED", "RUN", "ERROR"}}
 			for _, j := range jobs {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Model, j.User, j.Status,
-					shortDate(j.Created), runTime(j.Started, j.Finished), firstLine(j.Error, 60))
+				rows = append(rows, []string{j.ID, j.Model, j.User, j.Status,
+					shortDate(j.Created), runTime(j.Started, j.Finished), firstLine(j.Error, 60)})
 			}
-			return w.Flush()
+			return writeTable(cmd.OutOrStdout(), rows)
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only jobs with this status: "+strings.Join(jobStatuses, ", "))

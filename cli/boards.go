@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
-	"text/tabwriter"
+	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
@@ -74,13 +74,12 @@ func boardsListCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listing boards: %w", err)
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tREAD\tWRITE\tVISIBLE\tPOSTS")
+			rows := [][]string{{"ID", "NAME", "READ", "WRITE", "VISIBLE", "POSTS"}}
 			for _, b := range boards {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%d\n", b.Id, b.GetString("name"), b.GetString("read"),
-					b.GetString("write"), b.GetBool("is_visible"), b.GetInt("posts_count"))
+				rows = append(rows, []string{b.Id, b.GetString("name"), b.GetString("read"),
+					b.GetString("write"), strconv.FormatBool(b.GetBool("is_visible")), strconv.Itoa(b.GetInt("posts_count"))})
 			}
-			return w.Flush()
+			return writeTable(cmd.OutOrStdout(), rows)
 		},
 	}
 }

@@ -2,8 +2,10 @@ package cli_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -238,7 +240,7 @@ func TestUsersBanUnban(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "until 2099-05-01 12:00") {
+	if !strings.Contains(out, "(until 2099-05-01 12:00 UTC)") { // as README says: the date is UTC
 		t.Fatalf("output %q", out)
 	}
 	u := user(t, app, "alice@example.com")
@@ -428,6 +430,32 @@ func TestBoardsCreateAndList(t *testing.T) {
 			t.Errorf("boards list lacks %q:\n%s", want, out)
 		}
 	}
+	// the READ column starts under its header in every row, Korean names
+	// (two columns a letter) too; until 2026-12-04 they were padded by rune count
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	readAt := strings.Index(lines[0], "READ") // the header is ASCII
+	for _, line := range lines[1:] {
+		rest, ok := fromColumn(line, readAt)
+		if read, _, _ := strings.Cut(rest, " "); !ok || !slices.Contains([]string{"public", "members", "granted", "admins"}, read) {
+			t.Errorf("no READ value at column %d, under its header: %q", readAt, line)
+		}
+	}
+}
+
+// fromColumn is line from terminal column col on (Hangul taking two), and
+// whether a character starts there after a space.
+func fromColumn(line string, col int) (string, bool) {
+	n := 0
+	for i, r := range line {
+		if n == col {
+			return line[i:], i > 0 && line[i-1] == ' ' && r != ' '
+		}
+		n++
+		if unicode.Is(unicode.Hangul, r) {
+			n++
+		}
+	}
+	return "", false
 }
 
 func TestDemo(t *testing.T) {

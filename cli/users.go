@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"text/tabwriter"
+	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
@@ -80,14 +80,13 @@ func usersListCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listing users: %w", err)
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tEMAIL\tROLE\tBANNED\tBOARDS\tJOINED")
+			rows := [][]string{{"ID", "NAME", "EMAIL", "ROLE", "BANNED", "BOARDS", "JOINED"}}
 			for _, u := range users {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", u.Id, u.GetString("name"), u.Email(),
-					u.GetString("role"), banState(u), len(u.GetStringSlice("boards")),
-					u.GetDateTime("created").Time().Format("2006-01-02"))
+				rows = append(rows, []string{u.Id, u.GetString("name"), u.Email(),
+					u.GetString("role"), banState(u), strconv.Itoa(len(u.GetStringSlice("boards"))),
+					u.GetDateTime("created").Time().Format("2006-01-02")})
 			}
-			return w.Flush()
+			return writeTable(cmd.OutOrStdout(), rows)
 		},
 	}
 }
@@ -97,7 +96,7 @@ func banState(u *core.Record) string {
 		return "no"
 	}
 	if until := u.GetDateTime("banned_until"); !until.IsZero() {
-		return "until " + until.Time().UTC().Format("2006-01-02 15:04")
+		return "until " + until.Time().UTC().Format("2006-01-02 15:04") + " UTC"
 	}
 	return "permanent"
 }

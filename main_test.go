@@ -315,8 +315,9 @@ func TestSecondServeRefused(t *testing.T) {
 	}
 	go io.Copy(io.Discard, stdout)
 
-	// a job the first server runs, as a second one would find it
-	db, err := sql.Open("sqlite", dir+"/data.db")
+	// a job the first server runs, as a second one would find it (written
+	// while the server may be writing too: wait for its lock, as it waits)
+	db, err := sql.Open("sqlite", dir+"/data.db?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

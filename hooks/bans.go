@@ -33,6 +33,12 @@ func registerBans(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordUpdate(access.CollectionNameUsers).BindFunc(enforceBan)
+	// a deleted account's live connections end as a banned one's do (until
+	// 2026-12-04 its tier connections stayed open, delivering nothing)
+	app.OnRecordAfterDeleteSuccess(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		realtime.CloseUser(e.Context, e.App, e.Record.Id)
+		return e.Next()
+	})
 	app.OnRecordAuthRequest(access.CollectionNameUsers).BindFunc(refuseBannedSignIn)
 	app.Cron().MustAdd("madang_lift_expired_bans", "* * * * *", func() {
 		if n, err := LiftExpiredBans(app); err != nil {

@@ -272,6 +272,22 @@ func TestBanDisconnects(t *testing.T) {
 	}
 }
 
+// TestAccountDeletionDisconnects: a member who deletes their account is
+// disconnected from the tier at once, as a ban disconnects. Until
+// 2026-12-04 the connection stayed open (nothing was delivered to it).
+func TestAccountDeletionDisconnects(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	bobRT := tr.follow(t, testapp.Bob)
+
+	if r := testapp.Call(t, http.MethodDelete, tr.base+"/api/collections/users/records/"+bob, testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob deleting his account: %d %s", r.Status, r.Raw)
+	}
+	if code := bobRT.expectEnd(t); code != 4500 {
+		t.Fatalf("closed with %d %q, want 4500", code, bobRT.reason)
+	}
+}
+
 func TestPasswordChangeDisconnectsAndAFreshTokenReconnects(t *testing.T) {
 	app := testapp.New(t)
 	tr := startTier(t, app)

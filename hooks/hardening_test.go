@@ -1107,3 +1107,17 @@ func TestInvisibleCharactersInNames(t *testing.T) {
 		t.Errorf("editing another field beside an old name: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestAccountDeletionClosesConnections: deleting an account ends its open
+// realtime connections, as a ban does; another member's stay open.
+func TestAccountDeletionClosesConnections(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	bobSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "users/"+testapp.ID(testapp.Bob))
+	aliceSSE := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), testapp.SentinelTopic)
+	if r := testapp.Call(t, http.MethodDelete, base+userURL(testapp.Bob), testapp.Token(testapp.Bob), nil); r.Status != http.StatusNoContent {
+		t.Fatalf("bob deleting his account: %d %s", r.Status, r.Raw)
+	}
+	bobSSE.ExpectEnd(t)
+	aliceSSE.ExpectOnly(t, testapp.Sentinel(t, app))
+}

@@ -272,9 +272,9 @@ func (h *hub) deliver(message *core.Record) {
 		h.app.Logger().Error("encoding chat message failed", slog.String("id", message.Id), slog.String("error", err.Error()))
 		return
 	}
-	if !message.GetBool("is_visible") {
+	if f := factsOf(message); !f.visible {
 		for _, c := range h.roomConns(sessionID) {
-			if h.canReadMessage(message, c.auth.Load()) {
+			if h.canReadMessage(message, f, c.auth.Load()) {
 				c.queue(frame)
 			}
 		}
@@ -311,8 +311,8 @@ func (h *hub) deliver(message *core.Record) {
 // canReadMessage answers the chats ListRule for a WebSocket reader, the
 // same way as for SSE subscribers (mayReadMessage): visible messages from
 // the cached session answer, hidden ones (rare) through the rule.
-func (h *hub) canReadMessage(message, auth *core.Record) bool {
-	return auth != nil && h.mayReadMessage(h.app, message, liveRequest(auth), message.Collection().ListRule)
+func (h *hub) canReadMessage(message *core.Record, f facts, auth *core.Record) bool {
+	return auth != nil && h.mayReadMessage(h.app, message, f, liveRequest(auth), message.Collection().ListRule)
 }
 
 // recheckSession re-asks the rule for everyone who joined a session after

@@ -48,7 +48,13 @@ func HasBlocked(app core.App, user, other string) bool {
 // which must say what the rules say: a cached map lookup, the role only
 // for who blocked the author.
 func HidesAuthor(app core.App, reader *core.Record, author string) bool {
-	return author != "" && HiddenAuthors(app, reader)[author]
+	if author == "" || reader == nil || reader.Id == "" {
+		return false
+	}
+	// The list first: reading the role through the record was most of a
+	// chat message's block checks (4.5% of the server's CPU in the load
+	// bench's S5), for readers who block nobody.
+	return blockListOf(app, reader.Id)[author] && !SeesBlockedAuthors(reader)
 }
 
 // HiddenAuthors is the set of authors whose writing the read rules hide

@@ -355,13 +355,55 @@ journey('in English: my posts and comments, export my data, delete my account', 
   await page.goto(`${url}/#/profile`);
   await page.getByRole('button', { name: 'Delete my account…' }).click();
   await dialog.getByLabel('Also delete my posts and comments').check();
+  // the delete closes the account's live connections, and the page may
+  // read again (the bell after the reconnect) with the deleted account's
+  // token. In CI once, that 401 came after the delete's answer and turned
+  // the page into "your session has ended". Here the delete's answer is
+  // held until such a request was sent, and the 401 until the delete was
+  // told: the page must stay where the delete left it.
+  const deleteURL = `**/api/collections/users/records/${purger.user.id}*`;
+  const unreadURL = '**/api/notifications/unread';
+  let releaseDelete = () => {};
+  let releaseUnread = () => {};
+  const deleted = new Promise((resolve) => {
+    page.route(deleteURL, async (route) => {
+      if (route.request().method() !== 'DELETE') return route.continue();
+      const response = await route.fetch(); // the server deletes the account
+      resolve(undefined);
+      await new Promise((r) => { releaseDelete = r; });
+      await route.fulfill({ response });
+    });
+  });
+  const refused = new Promise((resolve) => {
+    page.route(unreadURL, async (route) => {
+      const response = await route.fetch();
+      resolve(response.status());
+      await new Promise((r) => { releaseUnread = r; });
+      await route.fulfill({ response });
+    });
+  });
   await dialog.getByRole('button', { name: 'Delete account' }).click();
+  await deleted;
+  const late = page.evaluate(async () => {
+    const { pb } = await import('/js/pb.js');
+    const status = await pb.send('/api/notifications/unread', { method: 'GET' }).then(() => 200, (err) => err.status);
+    return { status, hash: window.location.hash };
+  });
+  assert.equal(await refused, 401);
+  releaseDelete();
   await page.getByText('Your account, posts and comments were deleted.').waitFor();
+  releaseUnread();
+  // the 401 was handled before the request's promise settled
+  assert.deepEqual(await late, { status: 401, hash: '#/' });
+  await page.unroute(deleteURL);
+  await page.unroute(unreadURL);
+  await page.getByText('Your account, posts and comments were deleted.').waitFor();
+  assert.equal(await page.getByText('Your session has ended').count(), 0);
   await assert.rejects(su.collection('users').getOne(purger.user.id), (err) => err.status === 404);
   await assert.rejects(su.collection('posts').getOne(gone.id), (err) => err.status === 404);
   await assert.rejects(su.collection('comments').getOne(goneComment.id), (err) => err.status === 404);
   await j.screenshot(page, 'last-step');
-});
+}, { allowConsole: [/status of 401/] });
 
 journey('phone: bell, notifications list and home feeds (390×844)', async (j) => {
   const { url } = server;

@@ -94,11 +94,12 @@ let renewal = null;
 /**
  * Runs a change that ends every session of the account and, when it
  * succeeds, this tab's next one: a password change and the sign-in with the
- * new password, or an email change. Meanwhile a 401 to a request sent with
+ * new password, an email change, or the account's deletion. Meanwhile a 401 to a request sent with
  * the token being replaced (a view reading again, the bell) does not send
  * the page to sign-in: if the change leaves a new token, or none, the 401 is
- * forgotten (the realtime reconnect that follows makes the views read again);
- * if the old token is still the one held, its session ended as usual.
+ * forgotten (the realtime reconnect that follows makes the views read again),
+ * as is one that arrives after the change answered; if the old token is
+ * still the one held, its session ended as usual.
  *
  * This page's realtime connection is closed while the change runs: the
  * server closes the account's connections, and this one would reconnect at
@@ -110,10 +111,15 @@ let renewal = null;
  */
 export async function renewingSession(work) {
   /** @type {any} */ (pb.realtime).disconnect(); // private in the SDK's types
+  const before = pb.authStore.token;
   const run = work();
   renewal = run;
   try {
-    return await run;
+    const result = await run;
+    // this tab retired the token itself: a 401 for it that arrives late
+    // (a request sent before the change answered) is no lost session
+    if (before && pb.authStore.token !== before) deadToken = before;
+    return result;
   } finally {
     if (renewal === run) renewal = null;
     renewRealtime();

@@ -3,7 +3,7 @@
 // (GET /api/users/me/export, fetched with my token and saved from a blob:
 // the CSP allows no other way), and deleting my account, with or without
 // my posts and comments (?content=remove).
-import { pb, me, signedOut } from './pb.js';
+import { pb, me, renewingSession, signedOut } from './pb.js';
 import { t } from './i18n.js';
 import { h, time, notice, errorMessage, replace } from './ui.js';
 import { navigate } from './router.js';
@@ -105,9 +105,15 @@ function deleteCard(user) {
     e.preventDefault();
     confirmButton.disabled = true;
     try {
-      await pb.collection('users').delete(user.id, removeContent.checked ? { query: { content: 'remove' } } : {});
+      // the delete ends the account's sessions and closes its realtime
+      // connections: a request sent meanwhile with this token (the bell
+      // reading again after the reconnect) gets 401, which must not end
+      // the page as a lost session before the delete answers
+      await renewingSession(async () => {
+        await pb.collection('users').delete(user.id, removeContent.checked ? { query: { content: 'remove' } } : {});
+        pb.authStore.clear();
+      });
       dialog.close();
-      pb.authStore.clear();
       setFlash('success', t(removeContent.checked ? 'mydata.deletedWithContent' : 'mydata.deleted'));
       navigate('/');
     } catch (err) {

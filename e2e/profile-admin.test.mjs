@@ -169,6 +169,83 @@ journey('profile edit, password change, admin grants a board', async (j) => {
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/, /status of 401/] });
 
+journey('sign out of every device: this page says so, another device ends at once', async (j) => {
+  const { url } = server;
+  const member = { name: '기기회원', email: 'devices@madang.test', password: 'devices-pass-1234' };
+  await createMember(url, member);
+  const other = await j.page(browser, 'other-device');
+  await signInUI(other, url, member.email, member.password);
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.goto(`${url}/#/profile`);
+  const button = page.getByRole('button', { name: '모든 기기에서 로그아웃' });
+  await button.waitFor();
+  const staleToken = await page.evaluate(() => JSON.parse(localStorage.getItem('pocketbase_auth') || '{}').token);
+
+  // The server closes this page's live connection too, and the page may
+  // read again with the old token (the bell after the reconnect). Its
+  // answer is held until such a request was sent, and that request's 401
+  // until the sign-out was told: the page must say "signed out", not
+  // "your session has ended".
+  const everywhereURL = '**/api/users/sign-out-everywhere';
+  const unreadURL = '**/api/notifications/unread';
+  let releaseAnswer = () => {};
+  let releaseUnread = () => {};
+  const rotated = new Promise((resolve) => {
+    page.route(everywhereURL, async (route) => {
+      const response = await route.fetch(); // the server rotates the token key
+      resolve(response.status());
+      await new Promise((r) => { releaseAnswer = r; });
+      await route.fulfill({ response });
+    });
+  });
+  const refused = new Promise((resolve) => {
+    page.route(unreadURL, async (route) => {
+      const response = await route.fetch();
+      resolve(response.status());
+      await new Promise((r) => { releaseUnread = r; });
+      await route.fulfill({ response });
+    });
+  });
+  await button.click();
+  assert.equal(await rotated, 204);
+  const late = page.evaluate(async (token) => {
+    const { pb } = await import('/js/pb.js');
+    const status = await pb.send('/api/notifications/unread', { method: 'GET', headers: { Authorization: token } })
+      .then(() => 200, (err) => err.status);
+    return { status, hash: window.location.hash };
+  }, staleToken);
+  assert.equal(await refused, 401);
+  releaseAnswer();
+  await page.getByText('로그아웃했습니다.').waitFor();
+  // from here, any "session ended" the page draws is recorded
+  await page.evaluate(() => {
+    window.__sessionEndedShown = false;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) if (n.textContent?.includes('로그인이 끝났습니다')) window.__sessionEndedShown = true;
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  releaseUnread();
+  assert.deepEqual(await late, { status: 401, hash: '#/signin' });
+  // the 401 was handled before its promise settled; a page drawn after it
+  // is the sentinel: a "session ended" would show on it or before it
+  await page.evaluate(() => { window.location.hash = '#/forgot-password'; });
+  await page.getByRole('heading', { name: '비밀번호 재설정' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__sessionEndedShown), false);
+  await page.unroute(everywhereURL);
+  await page.unroute(unreadURL);
+
+  // the other device: its live connection was closed, and its reconnect
+  // with the old token ends its session on the spot
+  await other.getByText('로그인이 끝났습니다. 다시 로그인해 주세요.').waitFor();
+  await other.getByRole('button', { name: '로그인' }).waitFor();
+  const client = new PocketBase(url);
+  await assert.rejects(client.send('/api/notifications/unread', { headers: { Authorization: staleToken } }), (err) => err.status === 401);
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 401/] });
+
 journey('password reset: request page and confirm page', async (j) => {
   const { url } = server;
   const page = await j.page(browser, 'visitor');

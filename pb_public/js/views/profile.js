@@ -74,8 +74,12 @@ export default async function render({ root, title, signal, onCleanup }) {
   everywhere.addEventListener('click', () => {
     if (!window.confirm(t('profile.signOutEverywhereConfirm'))) return;
     submitting(sessionsCard, async () => {
-      await pb.send('/api/users/sign-out-everywhere', { method: 'POST' });
-      signOut();
+      // the server closes this page's live connection too: a 401 for the
+      // old token meanwhile or after is no "session ended"
+      await renewingSession(async () => {
+        await pb.send('/api/users/sign-out-everywhere', { method: 'POST' });
+        signOut();
+      });
     });
   });
 

@@ -6,7 +6,7 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import PocketBase from 'pocketbase';
-import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, requireCollections, LIVE_MS } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, requireCollections, holdAnswers, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -363,36 +363,19 @@ journey('in English: my posts and comments, export my data, delete my account', 
   // told: the page must stay where the delete left it.
   const deleteURL = `**/api/collections/users/records/${purger.user.id}*`;
   const unreadURL = '**/api/notifications/unread';
-  let releaseDelete = () => {};
-  let releaseUnread = () => {};
-  const deleted = new Promise((resolve) => {
-    page.route(deleteURL, async (route) => {
-      if (route.request().method() !== 'DELETE') return route.continue();
-      const response = await route.fetch(); // the server deletes the account
-      resolve(undefined);
-      await new Promise((r) => { releaseDelete = r; });
-      await route.fulfill({ response });
-    });
-  });
-  const refused = new Promise((resolve) => {
-    page.route(unreadURL, async (route) => {
-      const response = await route.fetch();
-      resolve(response.status());
-      await new Promise((r) => { releaseUnread = r; });
-      await route.fulfill({ response });
-    });
-  });
+  const deleteAnswer = holdAnswers(page, deleteURL, 'DELETE'); // the server deletes the account at once
+  const unread = holdAnswers(page, unreadURL);
   await dialog.getByRole('button', { name: 'Delete account' }).click();
-  await deleted;
+  assert.equal(await deleteAnswer.reached, 204);
   const late = page.evaluate(async () => {
     const { pb } = await import('/js/pb.js');
     const status = await pb.send('/api/notifications/unread', { method: 'GET' }).then(() => 200, (err) => err.status);
     return { status, hash: window.location.hash };
   });
-  assert.equal(await refused, 401);
-  releaseDelete();
+  assert.equal(await unread.reached, 401);
+  deleteAnswer.release();
   await page.getByText('Your account, posts and comments were deleted.').waitFor();
-  releaseUnread();
+  unread.release();
   // the 401 was handled before the request's promise settled
   assert.deepEqual(await late, { status: 401, hash: '#/' });
   await page.unroute(deleteURL);

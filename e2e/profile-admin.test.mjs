@@ -7,7 +7,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase from 'pocketbase';
-import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, ADMIN, LIVE_MS } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, holdAnswers, ADMIN, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -189,34 +189,18 @@ journey('sign out of every device: this page says so, another device ends at onc
   // "your session has ended".
   const everywhereURL = '**/api/users/sign-out-everywhere';
   const unreadURL = '**/api/notifications/unread';
-  let releaseAnswer = () => {};
-  let releaseUnread = () => {};
-  const rotated = new Promise((resolve) => {
-    page.route(everywhereURL, async (route) => {
-      const response = await route.fetch(); // the server rotates the token key
-      resolve(response.status());
-      await new Promise((r) => { releaseAnswer = r; });
-      await route.fulfill({ response });
-    });
-  });
-  const refused = new Promise((resolve) => {
-    page.route(unreadURL, async (route) => {
-      const response = await route.fetch();
-      resolve(response.status());
-      await new Promise((r) => { releaseUnread = r; });
-      await route.fulfill({ response });
-    });
-  });
+  const answer = holdAnswers(page, everywhereURL); // the server rotates the token key at once
+  const unread = holdAnswers(page, unreadURL);
   await button.click();
-  assert.equal(await rotated, 204);
+  assert.equal(await answer.reached, 204);
   const late = page.evaluate(async (token) => {
     const { pb } = await import('/js/pb.js');
     const status = await pb.send('/api/notifications/unread', { method: 'GET', headers: { Authorization: token } })
       .then(() => 200, (err) => err.status);
     return { status, hash: window.location.hash };
   }, staleToken);
-  assert.equal(await refused, 401);
-  releaseAnswer();
+  assert.equal(await unread.reached, 401);
+  answer.release();
   await page.getByText('로그아웃했습니다.').waitFor();
   // from here, any "session ended" the page draws is recorded
   await page.evaluate(() => {
@@ -227,7 +211,7 @@ journey('sign out of every device: this page says so, another device ends at onc
       }
     }).observe(document.body, { childList: true, subtree: true });
   });
-  releaseUnread();
+  unread.release();
   assert.deepEqual(await late, { status: 401, hash: '#/signin' });
   // the 401 was handled before its promise settled; a page drawn after it
   // is the sentinel: a "session ended" would show on it or before it

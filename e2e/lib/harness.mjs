@@ -302,3 +302,26 @@ export async function assertNoSideScroll(page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
 }
+
+/**
+ * Holds the answers to page's requests matching url (and method, if given):
+ * each request reaches the server at once, its answer waits until
+ * release(). `reached` settles with the first such answer's status, once the
+ * server gave it. For forcing an order of answers a test needs (a 401 after
+ * the change that caused it); call page.unroute(url) when done.
+ * @returns {{ reached: Promise<number>, release: () => void }}
+ */
+export function holdAnswers(page, url, method = '') {
+  let release = () => {};
+  const gate = new Promise((r) => { release = r; });
+  const reached = new Promise((resolve) => {
+    page.route(url, async (route) => {
+      if (method && route.request().method() !== method) return route.continue();
+      const response = await route.fetch();
+      resolve(response.status());
+      await gate;
+      await route.fulfill({ response });
+    });
+  });
+  return { reached, release: () => release() };
+}

@@ -94,7 +94,8 @@ let renewal = null;
 /**
  * Runs a change that ends every session of the account and, when it
  * succeeds, this tab's next one: a password change and the sign-in with the
- * new password, an email change, or the account's deletion. Meanwhile a 401 to a request sent with
+ * new password, an email change, signing out of every device, or deleting
+ * the account. Meanwhile a 401 to a request sent with
  * the token being replaced (a view reading again, the bell) does not send
  * the page to sign-in: if the change leaves a new token, or none, the 401 is
  * forgotten (the realtime reconnect that follows makes the views read again),

@@ -108,7 +108,7 @@ function deleteCard(user) {
       // the delete ends the account's sessions and closes its realtime
       // connections: a request sent meanwhile with this token (the bell
       // reading again after the reconnect) gets 401, which must not end
-      // the page as a lost session before the delete answers
+      // the page as a lost session, before or after the delete answers
       await renewingSession(async () => {
         await pb.collection('users').delete(user.id, removeContent.checked ? { query: { content: 'remove' } } : {});
         pb.authStore.clear();

@@ -54,7 +54,8 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	streams.Timeout = 0 // streams live as long as ctx
 	defer streams.CloseIdleConnections()
 
-	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, r.cfg.Messages), byKind: map[string][]time.Duration{}}
+	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, r.cfg.Messages), byKind: map[string][]time.Duration{},
+		first: make([]atomic.Int64, r.cfg.Messages), last: make([]atomic.Int64, r.cfg.Messages)}
 	rssBefore := r.srv.statusKB("VmRSS")
 	var readers sync.WaitGroup
 	sse, ws, err := f.connect(ctx, r, streams, &readers, tabs)
@@ -115,6 +116,14 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	// one message's deliveries are a hundredth of S5's: the slowest
 	// message alone can be the p99
 	s.Extra["publish_max_ms"] = ms(percentile(publishLat, 1))
+	// each message's first and last delivery: the first is what its own
+	// request costs before any reader gets it (Madang saves and checks
+	// the message; Centrifugo's publish only broadcasts it), the time from
+	// first to last is the fan-out itself
+	first, last := f.spans()
+	s.Extra["first_delivery_p50_ms"] = ms(percentile(first, 0.50))
+	s.Extra["last_delivery_p50_ms"] = ms(percentile(last, 0.50))
+	s.Extra["last_delivery_p90_ms"] = ms(percentile(last, 0.90))
 	for kind, lat := range f.byKind {
 		s.Extra[kind+"_p50_ms"] = ms(percentile(lat, 0.50))
 		s.Extra[kind+"_p99_ms"] = ms(percentile(lat, 0.99))
@@ -126,6 +135,7 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 type fanout struct {
 	epoch        time.Time
 	sent         []atomic.Int64 // message seq → send time since epoch
+	first, last  []atomic.Int64 // message seq → its first and last delivery's latency (0: none yet)
 	delivered    atomic.Int64
 	lastDelivery atomic.Int64 // since epoch
 
@@ -212,6 +222,18 @@ func (f *fanout) arrive(kind string, seq int, at time.Time) {
 	}
 	lat := now - time.Duration(f.sent[seq].Load())
 	f.delivered.Add(1)
+	for first := &f.first[seq]; ; {
+		was := first.Load()
+		if was != 0 && was <= int64(lat) || first.CompareAndSwap(was, int64(lat)) {
+			break
+		}
+	}
+	for last := &f.last[seq]; ; {
+		was := last.Load()
+		if was >= int64(lat) || last.CompareAndSwap(was, int64(lat)) {
+			break
+		}
+	}
 	for {
 		last := f.lastDelivery.Load()
 		if int64(now) <= last || f.lastDelivery.CompareAndSwap(last, int64(now)) {
@@ -222,6 +244,18 @@ func (f *fanout) arrive(kind string, seq int, at time.Time) {
 	f.latencies = append(f.latencies, lat)
 	f.byKind[kind] = append(f.byKind[kind], lat)
 	f.mu.Unlock()
+}
+
+// spans returns, for every message delivered at least once, the latency
+// of its first and of its last delivery.
+func (f *fanout) spans() (first, last []time.Duration) {
+	for seq := range f.first {
+		if l := f.last[seq].Load(); l > 0 {
+			first = append(first, time.Duration(f.first[seq].Load()))
+			last = append(last, time.Duration(l))
+		}
+	}
+	return first, last
 }
 
 // publish posts the messages on schedule, MessageRate a second, each from

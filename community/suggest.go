@@ -31,7 +31,7 @@ func registerNameSuggestions(app core.App) {
 }
 
 func suggestNames(e *core.RequestEvent) error {
-	q := strings.TrimSpace(e.Request.URL.Query().Get("q"))
+	q := access.NameForm(strings.TrimSpace(e.Request.URL.Query().Get("q"))) // as names are stored
 	if n := utf8.RuneCountInString(q); n < 1 || n > 64 {
 		return e.BadRequestError("Give the start of a name in q (1–64 characters).", nil)
 	}

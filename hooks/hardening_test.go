@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
+	"golang.org/x/text/unicode/norm"
 
 	"madang/hooks"
 	"madang/internal/testapp"
@@ -884,6 +885,9 @@ func TestInvisibleAndControlCharacters(t *testing.T) {
 		{commentsURL, testapp.Alice, map[string]any{"post": post, "content": "\u200b\u200c\u200d"}, "content", "validation_required"},
 		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "\u200b", "read": "public", "write": "members"}, "name", "validation_required"},
 		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": pub, "name": "\u3164"}, "name", "validation_required"},
+		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "\u2800\u2800", "content": "c"}, "title", "validation_required"},
+		{commentsURL, testapp.Alice, map[string]any{"post": post, "content": " \u2800 "}, "content", "validation_required"},
+		{"/api/collections/board_categories/records", testapp.Adam, map[string]any{"board": pub, "name": "잡\u2800담"}, "name", "validation_invisible_character"},
 		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "a\x00b", "content": "c"}, "title", "validation_control_character"},
 		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t", "content": "red \x1b[31mtext"}, "content", "validation_control_character"},
 		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t\u007f", "content": "c"}, "title", "validation_control_character"},
@@ -1120,4 +1124,68 @@ func TestAccountDeletionClosesConnections(t *testing.T) {
 	}
 	bobSSE.ExpectEnd(t)
 	aliceSSE.ExpectOnly(t, testapp.Sentinel(t, app))
+}
+
+// TestTextIsStoredComposed: free text sent decomposed (NFD, as macOS and
+// some input methods send Hangul) is stored composed (NFC): a post, a
+// comment and a chat message. So a search typed on a Korean keyboard finds
+// it, a decomposed query finds composed text, and a title of 100 syllables
+// is 100 characters to its limit of 200, not 300. A prefix of a member's
+// name typed decomposed finds them among the suggestions.
+func TestTextIsStoredComposed(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	nfd := func(s string) string { return norm.NFD.String(s) }
+	pub := testapp.ID(testapp.BoardPublic)
+
+	r := testapp.Call(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Alice),
+		map[string]any{"board": pub, "title": nfd("부산 모임 안내"), "content": nfd("해운대에서 토요일 모임을 합니다.")})
+	if r.Status != 200 || r.Body["title"] != "부산 모임 안내" || r.Body["content"] != "해운대에서 토요일 모임을 합니다." {
+		t.Fatalf("decomposed post: %d %s", r.Status, r.Raw)
+	}
+	id, _ := r.Body["id"].(string)
+	stored, err := app.FindRecordById("posts", id)
+	if err != nil || stored.GetString("title") != "부산 모임 안내" {
+		t.Fatalf("stored title %+q (%v)", stored.GetString("title"), err)
+	}
+	for _, q := range []string{"부산", "해운대", nfd("모임"), nfd("토요일 부산")} {
+		res := testapp.Call(t, http.MethodGet, base+"/api/posts/search?q="+neturl.QueryEscape(q), testapp.Token(testapp.Alice), nil)
+		items, _ := res.Body["items"].([]any)
+		if res.Status != 200 || len(items) != 1 || items[0].(map[string]any)["id"] != id {
+			t.Errorf("search %+q: %d %s, want the post", q, res.Status, res.Raw)
+		}
+	}
+	// composed text found by a decomposed query
+	gina := testapp.CreatePost(t, app, pub, testapp.ID(testapp.Gina), "서울에서 회의")
+	res := testapp.Call(t, http.MethodGet, base+"/api/posts/search?q="+neturl.QueryEscape(nfd("서울")), testapp.Token(testapp.Alice), nil)
+	if items, _ := res.Body["items"].([]any); res.Status != 200 || len(items) != 1 || items[0].(map[string]any)["id"] != gina.Id {
+		t.Errorf("decomposed search for a composed title: %d %s", res.Status, res.Raw)
+	}
+
+	long := strings.Repeat("각", 100) // 300 code points decomposed
+	r = testapp.Call(t, http.MethodPost, base+postsURL, testapp.Token(testapp.Alice), map[string]any{"board": pub, "title": nfd(long), "content": "c"})
+	if r.Status != 200 || r.Body["title"] != long {
+		t.Errorf("a decomposed title of 100 syllables: %d %.200s", r.Status, r.Raw)
+	}
+	r = testapp.Call(t, http.MethodPost, base+commentsURL, testapp.Token(testapp.Alice), map[string]any{"post": id, "content": nfd("참석합니다")})
+	if r.Status != 200 || r.Body["content"] != "참석합니다" {
+		t.Errorf("decomposed comment: %d %s", r.Status, r.Raw)
+	}
+
+	session := testapp.Call(t, http.MethodPost, base+"/api/collections/chat_sessions/records", testapp.Token(testapp.Alice),
+		map[string]any{"name": nfd("문의"), "kind": "support"})
+	if session.Status != 200 || session.Body["name"] != "문의" {
+		t.Fatalf("decomposed session name: %d %s", session.Status, session.Raw)
+	}
+	r = testapp.Call(t, http.MethodPost, base+"/api/collections/chats/records", testapp.Token(testapp.Alice),
+		map[string]any{"session": session.Body["id"], "content": nfd("안녕하세요")})
+	if r.Status != 200 || r.Body["content"] != "안녕하세요" {
+		t.Errorf("decomposed chat message: %d %s", r.Status, r.Raw)
+	}
+
+	testapp.SaveRecord(t, app, "users", map[string]any{"name": "민수", "email": "minsu@example.com", "password": "long enough pass 1"})
+	res = testapp.Call(t, http.MethodGet, base+"/api/users/suggest?q="+neturl.QueryEscape(nfd("민")), testapp.Token(testapp.Alice), nil)
+	if items, _ := res.Body["items"].([]any); res.Status != 200 || len(items) != 1 || items[0].(map[string]any)["name"] != "민수" {
+		t.Errorf("suggest for a decomposed prefix: %d %s", res.Status, res.Raw)
+	}
 }

@@ -35,7 +35,7 @@ func registerSearch(app core.App) {
 // filter was checked and then dropped.
 func searchPosts(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
-	q := strings.TrimSpace(params.Get("q"))
+	q := access.TextForm(strings.TrimSpace(params.Get("q"))) // as the texts are stored
 	if q == "" || utf8.RuneCountInString(q) > 200 {
 		return e.BadRequestError("Give the words to search for in q (1–200 characters).", nil)
 	}

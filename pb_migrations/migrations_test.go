@@ -12,6 +12,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"golang.org/x/text/unicode/norm"
 
 	"madang/internal/testapp"
 )
@@ -790,6 +791,60 @@ func TestOwnCommentsDeleted(t *testing.T) {
 	}
 	if _, del := rules(); !strings.Contains(del, readsPost) {
 		t.Fatalf("after down: %s", del)
+	}
+}
+
+// TestTextComposed: 1795900896 rewrites decomposed (NFD) free text
+// composed — a post's title and content, a comment, a ban's reason — so
+// that a search typed on a Korean keyboard finds it (its index follows);
+// composed text, and names (their own rule: a composed twin may exist),
+// stay as they are.
+func TestTextComposed(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	const busan, meeting = "부산 모임", "해운대에서 만나요 café"
+	nfd := func(s string) string { return norm.NFD.String(s) }
+	post, comment, other := testapp.VisiblePost(testapp.BoardPublic), testapp.VisibleComment(testapp.BoardPublic), testapp.VisiblePost(testapp.BoardMembers)
+	boardName := nfd("옛 게시판")
+	for _, q := range []struct {
+		sql    string
+		params dbx.Params
+	}{
+		{"UPDATE posts SET title = {:t}, content = {:c} WHERE id = {:id}", dbx.Params{"t": nfd(busan), "c": nfd(meeting), "id": post}},
+		{"UPDATE posts SET title = {:t} WHERE id = {:id}", dbx.Params{"t": "서울 회의", "id": other}},
+		{"UPDATE comments SET content = {:c} WHERE id = {:id}", dbx.Params{"c": nfd(meeting), "id": comment}},
+		{"UPDATE users SET ban_reason = {:r} WHERE id = {:id}", dbx.Params{"r": nfd("도배"), "id": testapp.ID(testapp.Ben)}},
+		{"UPDATE boards SET name = {:n} WHERE id = {:id}", dbx.Params{"n": boardName, "id": testapp.ID(testapp.BoardPublic)}},
+	} {
+		if _, err := app.DB().NewQuery(q.sql).Bind(q.params).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1795900896_composed_text.go" })
+	if i < 0 {
+		t.Fatal("no migration 1795900896_composed_text.go")
+	}
+	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ collection, id, field, want string }{
+		{"posts", post, "title", busan}, {"posts", post, "content", meeting}, {"posts", other, "title", "서울 회의"},
+		{"comments", comment, "content", meeting}, {"users", testapp.ID(testapp.Ben), "ban_reason", "도배"},
+		{"boards", testapp.ID(testapp.BoardPublic), "name", boardName},
+	} {
+		r, err := app.FindRecordById(c.collection, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.GetString(c.field); got != c.want {
+			t.Errorf("%s %s.%s after the migration: %+q, want %+q", c.collection, c.id, c.field, got, c.want)
+		}
+	}
+	// the search index follows: the composed word finds the post
+	var found []string
+	err := app.DB().NewQuery("SELECT post FROM posts_search_rowid WHERE rowid IN (SELECT rowid FROM posts_search WHERE posts_search MATCH {:q})").
+		Bind(dbx.Params{"q": `"해운대에서"`}).Column(&found)
+	if err != nil || !slices.Equal(found, []string{post}) {
+		t.Errorf("the index finds %v (%v), want [%s]", found, err, post)
 	}
 }
 

@@ -414,12 +414,24 @@ func ServerKept(app core.App, collection string, fields ...string) {
 // (the variation selector U+FE0F that makes ❤ an emoji, the tags of a
 // subdivision's flag, a bidi mark).
 // A control character is refused, 400 naming the field (see
-// ControlCharacter). Only a value that is new or changed is asked: a
-// moderator's hide of a record stored before these checks is not refused
-// for its text.
+// ControlCharacter). The text is stored composed (TextForm), so Hangul
+// sent as conjoining jamo is the text it looks like. Only a value that is
+// new or changed is asked: a moderator's hide of a record stored before
+// these checks is not refused for its text.
 func Trimmed(app core.App, collection string, fields ...string) {
-	normalized(app, collection, trim, nil, fields...)
+	normalized(app, collection, func(v string) string { return TextForm(trim(v)) }, nil, fields...)
 }
+
+// TextForm is the form free text is stored and searched in: Unicode NFC.
+// macOS and some input methods send Hangul decomposed (NFD: 부산 as the
+// six conjoining jamo U+1107 U+116E U+1109 U+1161 U+11AB…), which every
+// screen shows as the same syllables; stored as sent, until 2026-12-04 such
+// a post was found by no search a Korean keyboard types (and an NFD query
+// found no composed post), sorted before 가, missed by an equality filter,
+// and its 100 syllables were 300 characters to the length limits. NFC
+// changes no character a reader sees; unlike names (NameForm: NFKC) it
+// keeps full-width letters and compatibility characters as written.
+func TextForm(s string) string { return norm.NFC.String(s) }
 
 // normalized stores fields in the form form gives them, on every save,
 // whoever writes it, before the fields' validators and the unique indexes
@@ -537,7 +549,11 @@ func shows(s string) bool {
 }
 
 // Invisible tells whether r is one of the characters shows calls invisible.
+// The blank braille pattern U+2800 is a symbol to Unicode but draws
+// nothing: until 2026-12-04 it was a title, a comment and a name.
 func Invisible(r rune) bool {
-	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
+	return r == brailleBlank || unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) &&
 		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
 }
+
+const brailleBlank = '\u2800'

@@ -52,23 +52,65 @@ func mentionedNames(texts ...string) []string {
 // at a sentence's end mentions dev unless a user is named "dev.", who
 // wins (the name as written). Until 2026-12-04 the dots and dashes were
 // always dropped, so @dev- mentioned dev, another user.
+//
+// A Korean name is written with its particle or honorific attached: @영희님,
+// @영희야, @철수는, @운영자님께. A name that is no user's is then the name
+// without them (mentionBases), after the name as written: a user named
+// 영희님 is mentioned by @영희님. Until 2026-12-04 such mentions notified
+// nobody, and the writer was not told.
 func mentionedUsers(app core.App, names []string) []string {
 	var ids []string
 	for _, name := range names {
-		for candidate := name; utf8.RuneCountInString(candidate) >= 2; {
-			if user, err := access.FindByName(app, access.CollectionNameUsers, candidate); err == nil {
-				if !slices.Contains(ids, user.Id) {
-					ids = append(ids, user.Id)
-				}
-				break
-			}
-			if !strings.HasSuffix(candidate, ".") && !strings.HasSuffix(candidate, "-") {
-				break
-			}
-			candidate = candidate[:len(candidate)-1]
+		if user := mentionedUser(app, name); user != nil && !slices.Contains(ids, user.Id) {
+			ids = append(ids, user.Id)
 		}
 	}
 	return ids
+}
+
+// mentionedUser is the user @name mentions, or nil.
+func mentionedUser(app core.App, name string) *core.Record {
+	for candidate := name; utf8.RuneCountInString(candidate) >= 2; {
+		if user, err := access.FindByName(app, access.CollectionNameUsers, candidate); err == nil {
+			return user
+		}
+		if !strings.HasSuffix(candidate, ".") && !strings.HasSuffix(candidate, "-") {
+			break
+		}
+		candidate = candidate[:len(candidate)-1]
+	}
+	for _, base := range mentionBases(name) {
+		if user, err := access.FindByName(app, access.CollectionNameUsers, base); err == nil {
+			return user
+		}
+	}
+	return nil
+}
+
+// particles are the Korean particles a mention's name may carry, longest
+// first where one ends another (에게서 before 에게); the honorifics are
+// access.Honorifics.
+var particles = []string{"에게서", "한테서", "께서", "에게", "한테", "이랑", "이나", "이야", "이요", "으로", "처럼",
+	"까지", "부터", "보다", "은", "는", "이", "가", "을", "를", "의", "도", "와", "과", "랑", "께", "로", "만",
+	"아", "야", "요", "나"}
+
+// mentionBases returns what @name may stand for once its particle, then its
+// honorific, are taken off (@운영자님께: 운영자님, then 운영자), each of
+// two characters or more: at most two more look-ups a mention.
+func mentionBases(name string) []string {
+	var bases []string
+	for _, suffixes := range [][]string{particles, access.Honorifics} {
+		for _, s := range suffixes {
+			if base, ok := strings.CutSuffix(name, s); ok {
+				if utf8.RuneCountInString(base) >= 2 {
+					bases = append(bases, base)
+					name = base
+				}
+				break
+			}
+		}
+	}
+	return bases
 }
 
 // newMentions returns who record's texts mention now and did not before

@@ -3,6 +3,7 @@ package community_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 
@@ -94,6 +95,93 @@ func TestMentionsFindEveryName(t *testing.T) {
 		if got, _ := mentionsOf(t, app, user, id, ""); got != 0 {
 			t.Errorf("@ИВАН mentioned %s, one of two it could mean", user)
 		}
+	}
+}
+
+// TestMentionsWithKoreanParticles: a Korean name is written with its
+// particle or honorific attached (@영희님, @영희야, @철수는, @운영자님께):
+// such a mention tells the member when no member has the name as written,
+// and only them; a name as written still wins. Until 2026-12-04 they told
+// nobody.
+func TestMentionsWithKoreanParticles(t *testing.T) {
+	app, base := server(t)
+	younghee, chulsoo, mod := named(t, app, "영희"), named(t, app, "철수"), named(t, app, "운영자")
+	minsui := named(t, app, "민수이") // a name that ends as a particle does
+	minsu := named(t, app, "민수")
+	board := testapp.ID(testapp.BoardPublic)
+	everyone := []string{younghee, chulsoo, mod, minsui, minsu}
+	for _, c := range []struct {
+		content string
+		told    []string
+	}{
+		{"@영희님 안녕하세요", []string{younghee}},
+		{"@영희야 밥 먹자", []string{younghee}},
+		{"@영희씨, @철수는 어디?", []string{younghee, chulsoo}},
+		{"@운영자님께 문의드립니다", []string{mod}},
+		{"@운영자님은 답이 없네요", []string{mod}},
+		{"@철수에게서 들었어요", []string{chulsoo}},
+		{"@민수이 왔어요", []string{minsui}}, // as written first
+		{"@민수가 왔어요", []string{minsu}},
+		{"@영님 @희야", nil}, // what is left must be a member's name
+	} {
+		id := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Alice,
+			map[string]any{"board": board, "title": "hi", "content": c.content}, 200).Body["id"].(string)
+		for _, user := range everyone {
+			want := 0
+			if slices.Contains(c.told, user) {
+				want = 1
+			}
+			if got, _ := mentionsOf(t, app, user, id, ""); got != want {
+				t.Errorf("%q: user %s has %d mentions, want %d", c.content, user, got, want)
+			}
+		}
+	}
+}
+
+// TestHonorificTwinsAreRefused: a name that is a member's with an
+// honorific added or taken off (운영자님 beside 운영자, 철수 beside
+// 철수씨) is refused at sign-up and on a rename, 400 naming the member,
+// and nothing is stored; other names that only start alike are not. Until
+// 2026-12-04 운영자님 could sign up and take the mentions meant for 운영자.
+func TestHonorificTwinsAreRefused(t *testing.T) {
+	app, base := server(t)
+	named(t, app, "운영자")
+	named(t, app, "철수씨")
+	signUp := func(name string) testapp.Response {
+		return testapp.Call(t, http.MethodPost, base+"/api/collections/users/records", "", map[string]any{
+			"name": name, "email": fmt.Sprintf("s-%x@example.com", name), "password": testapp.Password + "x",
+			"passwordConfirm": testapp.Password + "x"})
+	}
+	for _, name := range []string{"운영자님", "운영자씨", "운영자선생님", "철수", "철수님"} {
+		snap := testapp.TakeSnapshot(t, app, "users")
+		r := signUp(name)
+		data, _ := r.Body["data"].(map[string]any)
+		field, _ := data["name"].(map[string]any)
+		if r.Status != 400 || field["code"] != "validation_name_honorific_twin" {
+			t.Errorf("sign-up as %s: %d %s", name, r.Status, r.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	for _, name := range []string{"운영자들", "님운영자", "철수씨네"} {
+		if r := signUp(name); r.Status != 200 {
+			t.Errorf("sign-up as %s: %d %s", name, r.Status, r.Raw)
+		}
+	}
+	// a rename too; keeping one's own name is no twin of oneself
+	snap := testapp.TakeSnapshot(t, app, "users")
+	r := testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+testapp.ID(testapp.Alice),
+		testapp.Token(testapp.Alice), map[string]any{"name": "운영자님"})
+	if r.Status != 400 {
+		t.Errorf("rename to 운영자님: %d %s", r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+	if r := testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+testapp.ID(testapp.Alice),
+		testapp.Token(testapp.Alice), map[string]any{"name": "앨리스님"}); r.Status != 200 {
+		t.Errorf("rename to 앨리스님: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+testapp.ID(testapp.Alice),
+		testapp.Token(testapp.Alice), map[string]any{"name": "앨리스님"}); r.Status != 200 {
+		t.Errorf("saving 앨리스님 again: %d %s", r.Status, r.Raw)
 	}
 }
 

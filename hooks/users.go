@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"reflect"
@@ -57,11 +58,49 @@ func registerUsers(app core.App) {
 	access.StrictDate(app, access.CollectionNameUsers, "banned_until")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseHonorificTwin) // after Names: the stored form
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
 	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
 	// shown to the banned member and in the moderation log; until
 	// 2026-12-04 it took NUL and escape sequences
 	access.Trimmed(app, access.CollectionNameUsers, "ban_reason")
+}
+
+// refuseHonorificTwin refuses a new or changed name that is another
+// member's with an honorific added or taken off (access.HonorificTwins):
+// until 2026-12-04 anyone could sign up as 운영자님 beside the admin 운영자,
+// and @운영자님 — how Korean addresses a moderator — told them, with the
+// text's first 300 characters, instead of the admin. 400 naming the twin
+// (names are public: mentions suggest them).
+func refuseHonorificTwin(e *core.RecordEvent) error {
+	name := e.Record.GetString("name")
+	if name == "" || !e.Record.IsNew() && name == e.Record.Original().GetString("name") {
+		return e.Next()
+	}
+	var problem error
+	for _, twin := range access.HonorificTwins(name) {
+		if other, err := access.FindByName(e.App, access.CollectionNameUsers, twin); err == nil && other.Id != e.Record.Id {
+			problem = validation.NewError("validation_name_honorific_twin",
+				fmt.Sprintf("%s reads as the member %s with an honorific; choose a name of your own.", name, other.GetString("name")))
+			break
+		}
+	}
+	err := e.Next()
+	if problem == nil {
+		return err
+	}
+	// with the record's other problems, as a sign-up lists them all
+	errs, ok := err.(validation.Errors)
+	if !ok && err != nil {
+		return err
+	}
+	if errs == nil {
+		errs = validation.Errors{}
+	}
+	if errs["name"] == nil {
+		errs["name"] = problem
+	}
+	return errs
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

@@ -178,6 +178,36 @@ const (
 // NameForm is the form Names stores a name in.
 func NameForm(name string) string { return norm.NFKC.String(name) }
 
+// Honorifics are what Korean writes after a name it addresses (영희님,
+// 철수씨): an @mention of 영희님 mentions 영희 when nobody is named 영희님
+// (community's mentions).
+var Honorifics = []string{"선생님", "님", "씨"}
+
+// HonorificTwins returns the names that differ from name only by an
+// honorific at the end (철수: 철수선생님, 철수님, 철수씨; 철수님: those
+// and 철수), of two characters or more. Two members so named are one
+// person to a reader and to an @mention: the second is refused (hooks'
+// users).
+func HonorificTwins(name string) []string {
+	base := name
+	for _, h := range Honorifics {
+		if b, ok := strings.CutSuffix(name, h); ok && utf8.RuneCountInString(b) >= 2 {
+			base = b
+			break
+		}
+	}
+	var twins []string
+	for _, n := range append([]string{base}, Honorifics...) {
+		if n != base {
+			n = base + n
+		}
+		if n != name {
+			twins = append(twins, n)
+		}
+	}
+	return twins
+}
+
 // FindByName finds the record of collection named name: the name as
 // stored first, exactly, then in any case (as the unique index compares,
 // COLLATE NOCASE), then in the form Names stores names in — an operator or

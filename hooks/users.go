@@ -58,7 +58,7 @@ func registerUsers(app core.App) {
 	access.StrictDate(app, access.CollectionNameUsers, "banned_until")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
-	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseHonorificTwin) // after Names: the stored form
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
 	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
 	// shown to the banned member and in the moderation log; until
@@ -66,19 +66,29 @@ func registerUsers(app core.App) {
 	access.Trimmed(app, access.CollectionNameUsers, "ban_reason")
 }
 
-// refuseHonorificTwin refuses a new or changed name that is another
-// member's with an honorific added or taken off (access.HonorificTwins):
+// refuseNameTwin refuses a new or changed name that is another
+// member's in another case of any script (Иван beside иван: the unique
+// index folds ASCII only; until 2026-12-04 both were taken, one member
+// passing for the other), or with an honorific added or taken off
+// (access.HonorificTwins):
 // until 2026-12-04 anyone could sign up as 운영자님 beside the admin 운영자,
 // and @운영자님 — how Korean addresses a moderator — told them, with the
 // text's first 300 characters, instead of the admin. 400 naming the twin
 // (names are public: mentions suggest them).
-func refuseHonorificTwin(e *core.RecordEvent) error {
+func refuseNameTwin(e *core.RecordEvent) error {
 	name := e.Record.GetString("name")
 	if name == "" || !e.Record.IsNew() && name == e.Record.Original().GetString("name") {
 		return e.Next()
 	}
 	var problem error
+	if other := access.NamedInAnyCase(e.App, access.CollectionNameUsers, name, e.Record.Id); other != nil {
+		// as the unique index refuses BOB beside bob
+		problem = validation.NewError("validation_not_unique", "Value must be unique.")
+	}
 	for _, twin := range access.HonorificTwins(name) {
+		if problem != nil {
+			break
+		}
 		if other, err := access.FindByName(e.App, access.CollectionNameUsers, twin); err == nil && other.Id != e.Record.Id {
 			problem = validation.NewError("validation_name_honorific_twin",
 				fmt.Sprintf("%s reads as the member %s with an honorific; choose a name of your own.", name, other.GetString("name")))

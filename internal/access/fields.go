@@ -217,9 +217,9 @@ func HonorificTwins(name string) []string {
 // CLI's `users ban ｊａｎｅ` banned jane, the member it impersonated.
 //
 // Last, in any case of any script (Иван for иван, Élodie for ÉLODIE):
-// NOCASE folds ASCII letters only, so the unique index lets Иван and иван
-// both exist, and such a name is found this way only when one record
-// matches (none: sql.ErrNoRows). Until 2026-12-04 a name with a
+// NOCASE folds ASCII letters only, so Иван and иван could both be taken
+// until 2026-12-04 (NamedInAnyCase), and such a name is found this way
+// only when one record matches (none: sql.ErrNoRows). Until 2026-12-04 a name with a
 // non-ASCII capital was found only as stored, and an @mention of it in
 // another case mentioned nobody.
 func FindByName(app core.App, collection, name string) (*core.Record, error) {
@@ -242,10 +242,35 @@ func FindByName(app core.App, collection, name string) (*core.Record, error) {
 }
 
 // findByNameInAnyCase finds the one record whose name equals name under
-// Unicode's simple case folding, or nil, when name has a letter NOCASE
-// does not fold. It reads only the names starting with a case of name's
-// first letter: a range of the NOCASE index for each.
+// Unicode's simple case folding, or nil (namedInAnyCase).
 func findByNameInAnyCase(app core.App, collection, name string) *core.Record {
+	ids := namedInAnyCase(app, collection, name)
+	if len(ids) != 1 {
+		return nil // none, or Иван and иван and neither typed as stored
+	}
+	record, _ := app.FindRecordById(collection, ids[0])
+	return record
+}
+
+// NamedInAnyCase returns a record of collection, other than except, whose
+// name equals name under Unicode's simple case folding, or nil: the
+// unique index's NOCASE folds ASCII letters only, so Иван was free beside
+// иван until 2026-12-04 (hooks' users refuse it now, as BOB beside bob).
+func NamedInAnyCase(app core.App, collection, name, except string) *core.Record {
+	for _, id := range namedInAnyCase(app, collection, name) {
+		if id != except {
+			record, _ := app.FindRecordById(collection, id)
+			return record
+		}
+	}
+	return nil
+}
+
+// namedInAnyCase returns the ids of the records named name under simple
+// case folding, when name has a letter NOCASE does not fold (else none:
+// the index answers). It reads only the names starting with a case of
+// name's first letter: a range of the NOCASE index for each.
+func namedInAnyCase(app core.App, collection, name string) []string {
 	if !strings.ContainsFunc(name, func(r rune) bool { return r > unicode.MaxASCII && unicode.SimpleFold(r) != r }) {
 		return nil
 	}
@@ -270,20 +295,13 @@ func findByNameInAnyCase(app core.App, collection, name string) *core.Record {
 	if err != nil {
 		return nil
 	}
-	found := ""
+	var ids []string
 	for _, c := range candidates {
 		if strings.EqualFold(c.Name, name) {
-			if found != "" {
-				return nil // Иван and иван, and neither typed as stored
-			}
-			found = c.ID
+			ids = append(ids, c.ID)
 		}
 	}
-	if found == "" {
-		return nil
-	}
-	record, _ := app.FindRecordById(collection, found)
-	return record
+	return ids
 }
 
 // Emails keeps email fields in EmailForm, for every writer (sign-up, the

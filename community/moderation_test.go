@@ -81,7 +81,14 @@ func TestReports(t *testing.T) {
 			t.Errorf("%q reading the queue: %d", who, r.Status)
 		}
 	}
-	mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, map[string]any{"action": "delete"}, 400)
+	for _, body := range []map[string]any{{"action": "delete"}, {"action": "dismiss", "reason": strings.Repeat("x", 1001)},
+		{"action": "dismiss", "reason": "a\x1b[31m"}} {
+		// the message says what to fix (until 2026-12-04 PocketBase's "Something went wrong")
+		r := mustCall(t, base, http.MethodPost, "/api/reports/"+r1.Body["id"].(string)+"/resolve", testapp.Adam, body, 400)
+		if message, _ := r.Body["message"].(string); strings.Contains(message, "Something went wrong") || message == "" {
+			t.Errorf("resolve with %q: message %q", body, message)
+		}
+	}
 	snap.AssertUnchanged(t, app)
 
 	for _, bad := range []string{"page=abc", "perPage=1.5", "page=1&perPage=ten"} {

@@ -218,17 +218,17 @@ func resolveReport(e *core.RequestEvent) error {
 		return e.BadRequestError("Send JSON {action, reason}.", err)
 	}
 	if body.Action != ResolveDismiss && body.Action != ResolveHide && body.Action != ResolveBan {
-		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
-			"The action must be dismiss, hide or ban.")})
+		msg := "The action must be dismiss, hide or ban."
+		return e.BadRequestError(msg, validation.Errors{"action": validation.NewError("validation_invalid_action", msg)})
 	}
 	if len([]rune(body.Reason)) > 1000 {
-		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
-			"The reason must be at most 1,000 characters.")})
+		msg := "The reason must be at most 1,000 characters."
+		return e.BadRequestError(msg, validation.Errors{"reason": validation.NewError("validation_max_text_constraint", msg)})
 	}
 	// it becomes a ban's reason and the log's (until 2026-12-04 an escape
 	// sequence reached the operator's terminal through the CLI and logs)
 	if err := access.ControlCharacterError("reason", body.Reason); err != nil {
-		return e.BadRequestError("", validation.Errors{"reason": err})
+		return e.BadRequestError(err.Error(), validation.Errors{"reason": err})
 	}
 	report, err := e.App.FindRecordById(Reports, e.Request.PathValue("id"))
 	if err != nil {
@@ -259,8 +259,8 @@ func resolveReport(e *core.RequestEvent) error {
 		}
 		kind := report.GetString("target_kind")
 		if body.Action == ResolveHide && kind == "user" {
-			return apis.NewBadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
-				"A user cannot be hidden: ban them, or dismiss the report.")})
+			msg := "A user cannot be hidden: ban them, or dismiss the report."
+			return apis.NewBadRequestError(msg, validation.Errors{"action": validation.NewError("validation_invalid_action", msg)})
 		}
 		switch body.Action {
 		case ResolveHide:

@@ -81,15 +81,15 @@ func moderateUser(e *core.RequestEvent) error {
 		return e.BadRequestError("Send JSON {action, reason}.", err)
 	}
 	if body.Action != ActionAvatarRemove && body.Action != ActionNameReset {
-		return e.BadRequestError("", validation.Errors{"action": validation.NewError("validation_invalid_action",
-			"The action must be "+ActionAvatarRemove+" or "+ActionNameReset+".")})
+		msg := "The action must be " + ActionAvatarRemove + " or " + ActionNameReset + "."
+		return e.BadRequestError(msg, validation.Errors{"action": validation.NewError("validation_invalid_action", msg)})
 	}
 	if utf8.RuneCountInString(body.Reason) > 512 {
-		return e.BadRequestError("", validation.Errors{"reason": validation.NewError("validation_max_text_constraint",
-			"The reason must be at most 512 characters.")})
+		msg := "The reason must be at most 512 characters."
+		return e.BadRequestError(msg, validation.Errors{"reason": validation.NewError("validation_max_text_constraint", msg)})
 	}
 	if err := access.ControlCharacterError("reason", body.Reason); err != nil { // the log's reason (until 2026-12-04 unchecked)
-		return e.BadRequestError("", validation.Errors{"reason": err})
+		return e.BadRequestError(err.Error(), validation.Errors{"reason": err})
 	}
 	user, err := e.App.FindRecordById(access.CollectionNameUsers, e.Request.PathValue("id"))
 	if err != nil {

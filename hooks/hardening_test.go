@@ -142,8 +142,14 @@ func TestModerateUser(t *testing.T) {
 		if r.who != "" {
 			token = testapp.Token(r.who)
 		}
-		if got := testapp.Call(t, http.MethodPost, url(r.target), token, r.body); got.Status != r.status {
+		got := testapp.Call(t, http.MethodPost, url(r.target), token, r.body)
+		if got.Status != r.status {
 			t.Errorf("%q moderating %s with %v: %d %s, want %d", r.who, r.target, r.body, got.Status, got.Raw, r.status)
+		}
+		// a 400 says what to fix, not PocketBase's "Something went wrong"
+		// (until 2026-12-04 the message was left empty)
+		if message, _ := got.Body["message"].(string); r.status == 400 && !strings.HasPrefix(message, "The ") {
+			t.Errorf("%v: message %q", r.body, message)
 		}
 		snap.AssertUnchanged(t, app)
 	}

@@ -567,7 +567,9 @@ func markNotificationsRead(e *core.RequestEvent) error {
 		IDs []string `json:"ids"`
 		All bool     `json:"all"`
 	}
-	if err := e.BindBody(&body); err != nil || (!body.All && len(body.IDs) == 0) || len(body.IDs) > 500 {
+	// one or the other: until 2026-12-04 {"ids": […], "all": true} marked
+	// everything, though the client named which
+	if err := e.BindBody(&body); err != nil || body.All == (len(body.IDs) > 0) || len(body.IDs) > 500 {
 		return e.BadRequestError(`Send {"ids": ["…"]} (at most 500) or {"all": true}.`, nil)
 	}
 	info, err := e.RequestInfo()

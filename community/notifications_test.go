@@ -383,6 +383,10 @@ func TestNotificationRoutesAndRules(t *testing.T) {
 	}
 	mustCall(t, base, http.MethodGet, "/api/notifications/unread", "", nil, 401)
 	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Alice, map[string]any{}, 400)
+	// one or the other: both marked everything until 2026-12-04
+	snap = testapp.TakeSnapshot(t, app, "notifications")
+	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Alice, map[string]any{"ids": []string{"nosuchnotice123"}, "all": true}, 400)
+	snap.AssertUnchanged(t, app)
 	r := mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Alice, map[string]any{"ids": []string{id}}, 200)
 	if r.Body["marked"] != 1.0 {
 		t.Fatalf("marking one read: %s", r.Raw)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/ai"
@@ -294,5 +295,45 @@ func TestCancelRoute(t *testing.T) {
 	for _, s := range scenarios {
 		s.TestAppFactory = modelsFactory
 		s.Test(t)
+	}
+}
+
+// TestOwnCancelNotifiesNobody: a job that ran 10 s or more and ends while
+// its user does not watch it is notified (ai_job), unless the user ended it
+// themselves — a cancel of their own is no news to them; an admin's cancel
+// of it is. Until 2026-12-04 the user's own cancel notified them.
+func TestOwnCancelNotifiesNobody(t *testing.T) {
+	app, base := serve(t, nil)
+	// running jobs of an earlier process (the queue does not hold them),
+	// started 20 s ago
+	own := saveJob(t, app, "", alice, mReady, ai.JobRunning, `{"features":{"x0":1,"x1":1}}`)
+	other := saveJob(t, app, "", alice, mReady, ai.JobRunning, `{"features":{"x0":1,"x1":1}}`)
+	for _, id := range []string{own.Id, other.Id} {
+		_, err := app.DB().NewQuery("UPDATE ai_logs SET created = strftime('%Y-%m-%d %H:%M:%fZ', 'now', '-20 seconds') WHERE id = {:id}").
+			Bind(dbx.Params{"id": id}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	notices := func(job string) int {
+		n, err := app.CountRecords("notifications", dbx.HashExp{"user": alice, "kind": "ai_job", "job": job})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	cancel := func(who, id string) {
+		r := testapp.Call(t, http.MethodPost, base+"/api/ai_logs/"+id+"/cancel", testapp.Token(who), nil)
+		if r.Status != 200 || r.Body["status"] != ai.JobCanceled {
+			t.Fatalf("%s canceling %s: %d %s", who, id, r.Status, r.Raw)
+		}
+	}
+	cancel(testapp.Alice, own.Id)
+	cancel(testapp.Adam, other.Id)
+	if n := notices(own.Id); n != 0 {
+		t.Errorf("alice's own cancel: %d notices, want none", n)
+	}
+	if n := notices(other.Id); n != 1 {
+		t.Errorf("an admin's cancel of alice's job: %d notices, want 1", n)
 	}
 }

@@ -173,7 +173,10 @@ func (s *service) cancelRequest(e *core.RequestEvent) error {
 	if ok, _ := e.App.CanAccessRecord(job, info, job.Collection().ViewRule); !ok {
 		return e.NotFoundError("No job with this id.", nil)
 	}
-	job, err = s.cancelJob(job)
+	err = access.AsID(Jobs, job.Id, access.ActorOf(e.Auth), func() (err error) {
+		job, err = s.cancelJob(job)
+		return err
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // deleted meanwhile (until 2026-12-04: 500)
 		return e.NotFoundError("No job with this id.", nil)

@@ -476,7 +476,8 @@ func registerNotifications(app core.App) {
 		return e.Next()
 	})
 	// a finished AI job that took a while, unless its user watches it live
-	// (a quick job's result is on the page that asked for it)
+	// (a quick job's result is on the page that asked for it) or ended it
+	// (a cancel of their own: never about my own actions)
 	app.OnRecordUpdateExecute(access.CollectionNameAILogs).BindFunc(func(e *core.RecordEvent) error {
 		took := e.Record.GetDateTime("finished_at").Time().Sub(e.Record.GetDateTime("created").Time())
 		if !e.Record.GetBool("is_finished") || took < SlowJob {
@@ -485,7 +486,8 @@ func registerNotifications(app core.App) {
 		var wasFinished bool
 		err := e.App.DB().Select("is_finished").From(access.CollectionNameAILogs).Where(dbx.HashExp{"id": e.Record.Id}).Row(&wasFinished)
 		user := e.Record.GetString("user")
-		if err != nil || wasFinished || realtime.Watching(e.App, user, "ai_logs/"+e.Record.Id, "ai_logs/*") {
+		by := access.WrittenBy(e.App, e.Record).User
+		if err != nil || wasFinished || by != nil && by.Id == user || realtime.Watching(e.App, user, "ai_logs/"+e.Record.Id, "ai_logs/*") {
 			return e.Next()
 		}
 		return txn.Around(e, func(tx core.App) error {

@@ -43,6 +43,11 @@ func WrittenBy(app core.App, record *core.Record) Actor {
 	if a, ok := actors.Load(record); ok {
 		return a.(Actor)
 	}
+	if record.Collection() != nil {
+		if a, ok := actorsByID.Load(record.Collection().Name + "/" + record.Id); ok {
+			return a.(Actor)
+		}
+	}
 	if label, ok := app.Store().Get(actorLabelKey).(string); ok && label != "" {
 		return Actor{Label: label}
 	}
@@ -54,6 +59,21 @@ func As(record *core.Record, a Actor, save func() error) error {
 	actors.Store(record, a)
 	defer actors.Delete(record)
 	return save()
+}
+
+// actorsByID maps "collection/id" to who writes that record, for writes
+// that load the record themselves, on another goroutine (AsID).
+var actorsByID sync.Map // string → Actor
+
+// AsID runs write, which saves the record id of collection, on behalf of
+// a, however it loads the record: the AI queue's group commit reads a job
+// afresh in its own transaction. Until 2026-12-04 a member's cancel of
+// their own slow job was no one's, and notified them of it.
+func AsID(collection, id string, a Actor, write func() error) error {
+	key := collection + "/" + id
+	actorsByID.Store(key, a)
+	defer actorsByID.Delete(key)
+	return write()
 }
 
 // bindActors remembers the requester of every records-API write.

@@ -1195,3 +1195,29 @@ func TestTextIsStoredComposed(t *testing.T) {
 		t.Errorf("suggest for a decomposed prefix: %d %s", res.Status, res.Raw)
 	}
 }
+
+// TestNameFormatIsExplained: a name the pattern refuses (a space, as
+// Korean nicknames often hold) says what a name may hold, at sign-up and on
+// a rename, with the pattern's code; nothing is stored. Until 2026-12-04
+// the message was PocketBase's "Invalid value format.".
+func TestNameFormatIsExplained(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	for _, c := range []struct {
+		method, url, token string
+		body               map[string]any
+	}{
+		{http.MethodPost, "/api/collections/users/records", "", map[string]any{"name": "행복한 하루", "email": "happy@example.com",
+			"password": testapp.Password + "x", "passwordConfirm": testapp.Password + "x"}},
+		{http.MethodPatch, userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{"name": "alice smith"}},
+	} {
+		snap := testapp.TakeSnapshot(t, app, "users")
+		r := testapp.Call(t, c.method, base+c.url, c.token, c.body)
+		code, _ := digJSON(r.Body, "data", "name", "code")
+		message, _ := digJSON(r.Body, "data", "name", "message")
+		if r.Status != 400 || code != "validation_invalid_format" || !strings.Contains(fmt.Sprint(message), "no spaces") {
+			t.Errorf("%s %v: %d %s", c.method, c.body["name"], r.Status, r.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+}

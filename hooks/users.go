@@ -96,11 +96,14 @@ func refuseNameTwin(e *core.RecordEvent) error {
 		}
 	}
 	err := e.Next()
+	errs, ok := err.(validation.Errors)
+	if ok {
+		explainNameFormat(errs)
+	}
 	if problem == nil {
 		return err
 	}
 	// with the record's other problems, as a sign-up lists them all
-	errs, ok := err.(validation.Errors)
 	if !ok && err != nil {
 		return err
 	}
@@ -111,6 +114,19 @@ func refuseNameTwin(e *core.RecordEvent) error {
 		errs["name"] = problem
 	}
 	return errs
+}
+
+// nameFormat says what a name may hold (the users name field's pattern).
+const nameFormat = "Use letters of any script, digits, _ . or - (no spaces)."
+
+// explainNameFormat gives the name's pattern error a sentence that says
+// what is allowed: PocketBase's is "Invalid value format.", and until
+// 2026-12-04 a member signing up as 행복한 하루 — Korean nicknames often
+// hold a space — was not told the space was the problem.
+func explainNameFormat(errs validation.Errors) {
+	if e, ok := errs["name"].(validation.Error); ok && e.Code() == "validation_invalid_format" {
+		errs["name"] = e.SetMessage(nameFormat)
+	}
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

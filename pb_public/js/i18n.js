@@ -143,7 +143,7 @@ const strings = {
     'signin.banReason': '사유: {reason}',
 
     'signup.title': '회원가입',
-    'signup.nameHint': '2–64자: 글자(한글 포함), 숫자, _ . - 를 쓸 수 있습니다. 로그인할 때도 씁니다.',
+    'signup.nameHint': '2–64자: 글자(한글 포함), 숫자, _ . - 를 쓸 수 있습니다(띄어쓰기는 안 됩니다). 로그인할 때도 씁니다.',
     'signup.passwordHint': '8자 이상',
     'signup.submit': '가입하기',
     'signup.haveAccount': '이미 계정이 있나요? 로그인',
@@ -710,7 +710,7 @@ const strings = {
     'signin.banReason': 'Reason: {reason}',
 
     'signup.title': 'Sign up',
-    'signup.nameHint': '2–64 letters (any script), digits, _ . - ; you can also sign in with it.',
+    'signup.nameHint': '2–64 letters (any script), digits, _ . - (no spaces); you can also sign in with it.',
     'signup.passwordHint': 'At least 8 characters',
     'signup.submit': 'Create account',
     'signup.haveAccount': 'Already have an account? Sign in',

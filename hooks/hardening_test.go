@@ -1099,6 +1099,26 @@ func TestInvisibleCharactersInNames(t *testing.T) {
 		}
 		snap.AssertUnchanged(t, app)
 	}
+	// marks and stray jamo on a Hangul syllable barely show: refused too
+	// (until 2026-12-04 each made a second 김철수)
+	for _, c := range []struct{ name, char string }{
+		{"김철수\u0307", "U+0307"}, {"김철수\u1175", "U+1175"}, {"김철순\u11ab", "U+11AB"}, {"김철수\ud7b0", "U+D7B0"}, {"김철수\u302e", "U+302E"},
+	} {
+		snap := testapp.TakeSnapshot(t, app, "users")
+		r := writeTo(t, base, userURL(testapp.Alice), testapp.Alice, map[string]any{"name": c.name})
+		code, _ := digJSON(r.Body, "data", "name", "code")
+		message, _ := digJSON(r.Body, "data", "name", "message")
+		if r.Status != 400 || code != "validation_hidden_on_hangul" || !strings.Contains(fmt.Sprint(message), c.char) {
+			t.Errorf("name %+q: %d %s", c.name, r.Status, r.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	// marks on other letters, and jamo typed as letters, stay names
+	for _, name := range []string{"नमस्ते", "Zoë", "ㅋㅋ초보", "김ㅋ"} {
+		if r := writeTo(t, base, userURL(testapp.Alice), testapp.Alice, map[string]any{"name": name}); r.Status != 200 {
+			t.Errorf("name %q: %d %s", name, r.Status, r.Raw)
+		}
+	}
 	// (members' names are letters, marks, digits, _ . - only: emoji are
 	// for boards' and categories' names)
 	for _, name := range []string{"민수❤\ufe0f", "👩🏽\u200d💻 개발", "1\ufe0f\u20e3번", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F 팬"} {

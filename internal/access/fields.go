@@ -133,9 +133,36 @@ func Names(app core.App, collection string, fields ...string) {
 			return validation.NewError("validation_invisible_character",
 				fmt.Sprintf("Remove the invisible character %U from %s: a name must show all it holds.", r, field))
 		}
+		if r, found := HiddenOnHangul(v); found {
+			return validation.NewError("validation_hidden_on_hangul",
+				fmt.Sprintf("Remove %U from %s: on a Hangul syllable it barely shows.", r, field))
+		}
 		return nil
 	}, fields...)
 }
+
+// HiddenOnHangul returns the first character of name that sits on a
+// complete Hangul syllable and barely shows there: a combining mark (a dot
+// above, U+0307; the old tone marks U+302E, U+302F) or a vowel or final
+// jamo that no syllable takes any more (김철수 and U+1175, 김철순 and
+// U+11AB; no input method types them after a syllable). Until 2026-12-04
+// 김철수 with either beside it was a name of its own beside 김철수's.
+func HiddenOnHangul(name string) (rune, bool) {
+	prev := rune(-1)
+	for _, r := range name {
+		if isHangulSyllable(prev) && (unicode.Is(unicode.M, r) || isVowelOrFinalJamo(r)) {
+			return r, true
+		}
+		prev = r
+	}
+	return 0, false
+}
+
+func isHangulSyllable(r rune) bool { return 0xAC00 <= r && r <= 0xD7A3 }
+
+// isVowelOrFinalJamo: the conjoining vowels and final consonants, old
+// ones (Jamo Extended-B) too.
+func isVowelOrFinalJamo(r rune) bool { return 0x1160 <= r && r <= 0x11FF || 0xD7B0 <= r && r <= 0xD7FF }
 
 // InvisibleInName returns the first invisible character of name that is
 // not part of an emoji sequence: a variation selector after a symbol (❤️)

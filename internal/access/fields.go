@@ -135,7 +135,7 @@ func Names(app core.App, collection string, fields ...string) {
 		}
 		if r, found := HiddenOnHangul(v); found {
 			return validation.NewError("validation_hidden_on_hangul",
-				fmt.Sprintf("Remove %U from %s: on a Hangul syllable it barely shows.", r, field))
+				fmt.Sprintf("Remove %U after the Hangul syllable in %s (a typed vowel or final consonant jamo, such as ㅣ after 수, is stored as one): on a syllable it barely shows.", r, field))
 		}
 		return nil
 	}, fields...)

@@ -218,7 +218,7 @@ func TestFieldProblemsAsSentences(t *testing.T) {
 		want string
 	}{
 		{[]string{"admin", "create", "new@example.com", "secret-pass-1", "--name", "a b"},
-			"creating admin new@example.com: name: Invalid value format."},
+			"creating admin new@example.com: name: Use letters of any script, digits, _ . or - (no spaces)."},
 		{[]string{"admin", "create", "not-an-email", "secret-pass-1", "--name", "a"},
 			"creating admin not-an-email: email: must be a valid email address. name: Must be at least 2 character(s)."},
 		{[]string{"admin", "create", "new@example.com", "password123"},

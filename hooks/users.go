@@ -66,15 +66,15 @@ func registerUsers(app core.App) {
 	access.Trimmed(app, access.CollectionNameUsers, "ban_reason")
 }
 
-// refuseNameTwin refuses a new or changed name that is another
-// member's in another case of any script (Иван beside иван: the unique
-// index folds ASCII only; until 2026-12-04 both were taken, one member
-// passing for the other), or with an honorific added or taken off
-// (access.HonorificTwins):
-// until 2026-12-04 anyone could sign up as 운영자님 beside the admin 운영자,
-// and @운영자님 — how Korean addresses a moderator — told them, with the
-// text's first 300 characters, instead of the admin. 400 naming the twin
-// (names are public: mentions suggest them).
+// refuseNameTwin refuses a new or changed name that is another member's
+// in another case of any script, or with an honorific added or taken off
+// (access.HonorificTwins), and words the name pattern's refusal. Until
+// 2026-12-04 both twins were taken: the unique index folds ASCII only, so
+// иван passed for Иван; and anyone could sign up as 운영자님 beside the
+// admin 운영자, and @운영자님 — how Korean addresses a moderator — told
+// them, with the text's first 300 characters, instead of the admin. The
+// honorific refusal names the member (names are public: mentions suggest
+// them).
 func refuseNameTwin(e *core.RecordEvent) error {
 	name := e.Record.GetString("name")
 	if name == "" || !e.Record.IsNew() && name == e.Record.Original().GetString("name") {

@@ -100,14 +100,9 @@ var particles = []string{"에게서", "한테서", "께서", "에게", "한테",
 func mentionBases(name string) []string {
 	var bases []string
 	for _, suffixes := range [][]string{particles, access.Honorifics} {
-		for _, s := range suffixes {
-			if base, ok := strings.CutSuffix(name, s); ok {
-				if utf8.RuneCountInString(base) >= 2 {
-					bases = append(bases, base)
-					name = base
-				}
-				break
-			}
+		if base, ok := access.CutNameSuffix(name, suffixes); ok {
+			bases = append(bases, base)
+			name = base
 		}
 	}
 	return bases

@@ -819,11 +819,7 @@ func TestTextComposed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1795900896_composed_text.go" })
-	if i < 0 {
-		t.Fatal("no migration 1795900896_composed_text.go")
-	}
-	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
+	if err := catchUp(t, "1795900896_composed_text.go")(app); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ collection, id, field, want string }{

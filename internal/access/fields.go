@@ -210,18 +210,27 @@ func NameForm(name string) string { return norm.NFKC.String(name) }
 // (community's mentions).
 var Honorifics = []string{"선생님", "님", "씨"}
 
+// CutNameSuffix returns name without the first of suffixes it ends with
+// that leaves a name's length (two characters or more): 선생님 is 선생
+// with 님, not nothing with 선생님.
+func CutNameSuffix(name string, suffixes []string) (string, bool) {
+	for _, s := range suffixes {
+		if base, ok := strings.CutSuffix(name, s); ok && utf8.RuneCountInString(base) >= 2 {
+			return base, true
+		}
+	}
+	return "", false
+}
+
 // HonorificTwins returns the names that differ from name only by an
 // honorific at the end (철수: 철수선생님, 철수님, 철수씨; 철수님: those
 // and 철수), of two characters or more. Two members so named are one
 // person to a reader and to an @mention: the second is refused (hooks'
 // users).
 func HonorificTwins(name string) []string {
-	base := name
-	for _, h := range Honorifics {
-		if b, ok := strings.CutSuffix(name, h); ok && utf8.RuneCountInString(b) >= 2 {
-			base = b
-			break
-		}
+	base, ok := CutNameSuffix(name, Honorifics)
+	if !ok {
+		base = name
 	}
 	var twins []string
 	for _, n := range append([]string{base}, Honorifics...) {

@@ -59,6 +59,7 @@ func registerUsers(app core.App) {
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(explainNameFormat)
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
 	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
 	// shown to the banned member and in the moderation log; until
@@ -68,7 +69,7 @@ func registerUsers(app core.App) {
 
 // refuseNameTwin refuses a new or changed name that is another member's
 // in another case of any script, or with an honorific added or taken off
-// (access.HonorificTwins), and words the name pattern's refusal. Until
+// (access.HonorificTwins). Until
 // 2026-12-04 both twins were taken: the unique index folds ASCII only, so
 // иван passed for Иван; and anyone could sign up as 운영자님 beside the
 // admin 운영자, and @운영자님 — how Korean addresses a moderator — told
@@ -96,14 +97,11 @@ func refuseNameTwin(e *core.RecordEvent) error {
 		}
 	}
 	err := e.Next()
-	errs, ok := err.(validation.Errors)
-	if ok {
-		explainNameFormat(errs)
-	}
 	if problem == nil {
 		return err
 	}
 	// with the record's other problems, as a sign-up lists them all
+	errs, ok := err.(validation.Errors)
 	if !ok && err != nil {
 		return err
 	}
@@ -123,10 +121,14 @@ const nameFormat = "Use letters of any script, digits, _ . or - (no spaces)."
 // what is allowed: PocketBase's is "Invalid value format.", and until
 // 2026-12-04 a member signing up as 행복한 하루 — Korean nicknames often
 // hold a space — was not told the space was the problem.
-func explainNameFormat(errs validation.Errors) {
-	if e, ok := errs["name"].(validation.Error); ok && e.Code() == "validation_invalid_format" {
-		errs["name"] = e.SetMessage(nameFormat)
+func explainNameFormat(e *core.RecordEvent) error {
+	err := e.Next()
+	if errs, ok := err.(validation.Errors); ok {
+		if format, ok := errs["name"].(validation.Error); ok && format.Code() == "validation_invalid_format" {
+			errs["name"] = format.SetMessage(nameFormat)
+		}
 	}
+	return err
 }
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase

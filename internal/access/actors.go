@@ -44,7 +44,7 @@ func WrittenBy(app core.App, record *core.Record) Actor {
 		return a.(Actor)
 	}
 	if record.Collection() != nil {
-		if a, ok := actorsByID.Load(record.Collection().Name + "/" + record.Id); ok {
+		if a, ok := actorsByID.Load(recordKey{record.Collection().Name, record.Id}); ok {
 			return a.(Actor)
 		}
 	}
@@ -61,16 +61,18 @@ func As(record *core.Record, a Actor, save func() error) error {
 	return save()
 }
 
-// actorsByID maps "collection/id" to who writes that record, for writes
-// that load the record themselves, on another goroutine (AsID).
-var actorsByID sync.Map // string → Actor
+// actorsByID maps a record to who writes it, for writes that load the
+// record themselves, on another goroutine (AsID).
+var actorsByID sync.Map // recordKey → Actor
+
+type recordKey struct{ collection, id string }
 
 // AsID runs write, which saves the record id of collection, on behalf of
 // a, however it loads the record: the AI queue's group commit reads a job
 // afresh in its own transaction. Until 2026-12-04 a member's cancel of
 // their own slow job was no one's, and notified them of it.
 func AsID(collection, id string, a Actor, write func() error) error {
-	key := collection + "/" + id
+	key := recordKey{collection, id}
 	actorsByID.Store(key, a)
 	defer actorsByID.Delete(key)
 	return write()

@@ -162,17 +162,10 @@ func init() {
 		if err := app.Save(newLikesCollection(rules, posts, users)); err != nil {
 			return err
 		}
-		for _, q := range append(postsSearchSQL, countersSQL...) {
-			if _, err := app.DB().NewQuery(q).Execute(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return execAll(app, append(postsSearchSQL, countersSQL...))
 	}, func(app core.App) error {
-		for _, q := range append(postsSearchDownSQL, countersDownSQL...) {
-			if _, err := app.DB().NewQuery(q).Execute(); err != nil {
-				return err
-			}
+		if err := execAll(app, append(postsSearchDownSQL, countersDownSQL...)); err != nil {
+			return err
 		}
 		// dependents first: a collection cannot go while another refers to it
 		for _, name := range []string{"post_likes", "comments", "posts"} {

@@ -61,12 +61,7 @@ func init() {
 				return err
 			}
 		}
-		for _, q := range recountSQL {
-			if _, err := app.DB().NewQuery(q).Execute(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return execAll(app, recountSQL)
 	}, nil)
 }
 

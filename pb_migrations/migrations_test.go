@@ -1304,3 +1304,59 @@ func TestCatchUpsChangeNothingOnANewInstall(t *testing.T) {
 	rows.AssertUnchanged(t, app)
 	objects.AssertUnchanged(t, app)
 }
+
+// TestCommentsSearchIndex: 1795900897 indexes the comments written before
+// it (oldest first, as the triggers number new ones), keeps the index
+// through writes, and its way down drops the index and its triggers.
+func TestCommentsSearchIndex(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	found := func(q string) []string {
+		t.Helper()
+		var ids []string
+		err := app.DB().NewQuery("SELECT comment FROM comments_search_rowid WHERE rowid IN " +
+			"(SELECT rowid FROM comments_search WHERE comments_search MATCH {:q}) ORDER BY rowid").
+			Bind(dbx.Params{"q": q}).Column(&ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	tables := func() int {
+		var n int
+		if err := app.DB().NewQuery("SELECT count(*) FROM sqlite_master WHERE name LIKE 'comments_search%'").Row(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900897_comments_search.go")); err != nil {
+		t.Fatal(err)
+	}
+	if n := tables(); n != 0 {
+		t.Fatalf("after down: %d comments_search tables and triggers", n)
+	}
+	older := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), testapp.ID(testapp.Alice), "")
+	newer := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardMembers), testapp.ID(testapp.Bob), "")
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Up(); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(`"a comment"`); !slices.Equal(got, []string{older.Id, newer.Id}) {
+		t.Errorf("the comments written before the index: %v, want [%s %s] in that order", got, older.Id, newer.Id)
+	}
+	if got := found(`"fixture"`); len(got) != 4*len(testapp.Boards) {
+		t.Errorf("the fixtures' comments: %d indexed, want %d", len(got), 4*len(testapp.Boards))
+	}
+	newer.Set("content", "고친 댓글입니다")
+	if err := app.Save(newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Delete(older); err != nil {
+		t.Fatal(err)
+	}
+	latest := testapp.CreateComment(t, app, testapp.VisiblePost(testapp.BoardPublic), testapp.ID(testapp.Gina), "")
+	if got := found(`"a comment"`); !slices.Equal(got, []string{latest.Id}) {
+		t.Errorf("after an edit, a delete and a create: %v, want [%s]", got, latest.Id)
+	}
+	if got := found(`"고친 댓글"`); !slices.Equal(got, []string{newer.Id}) {
+		t.Errorf("the edited comment: %v, want [%s]", got, newer.Id)
+	}
+}

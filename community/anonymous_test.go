@@ -67,6 +67,21 @@ func TestAnonymousBoards(t *testing.T) {
 		if strings.Contains(s.Raw, alice) {
 			t.Errorf("%q: search shows the writer", who)
 		}
+		// the comments' search labels them as their list does, and shows
+		// no writer, nor selects by one
+		cs := mustCall(t, base, http.MethodGet, "/api/comments/search?sort=created,id&expand=author,post.author&q="+url.QueryEscape("댓글")+
+			"&post="+post, who, nil, 200)
+		var searched []string
+		for _, it := range items(cs) {
+			searched = append(searched, it.(map[string]any)["anonymous_label"].(string))
+		}
+		if !slices.Equal(searched, labels) || strings.Contains(cs.Raw, alice) || (who != testapp.Bob && strings.Contains(cs.Raw, bob)) {
+			t.Errorf("%q: comments search %v (list %v): %s", who, searched, labels, cs.Raw)
+		}
+		if got := items(mustCall(t, base, http.MethodGet, "/api/comments/search?q="+url.QueryEscape("댓글")+"&filter="+
+			url.QueryEscape(`author = "`+bob+`"`), who, nil, 200)); who != testapp.Bob && len(got) != 0 {
+			t.Errorf("%q: a comments search by author selects anonymous comments: %v", who, got)
+		}
 		if r := call(t, base, http.MethodGet, "/api/collections/posts/records?fields=anonymous_author", who, nil); r.Status == 200 && strings.Contains(r.Raw, alice) {
 			t.Errorf("%q reads anonymous_author with fields", who)
 		}

@@ -913,6 +913,95 @@ func TestPostsSearch(t *testing.T) {
 	}
 }
 
+// TestCommentsSearch: GET /api/comments/search finds the comments holding
+// every word (short words by LIKE, longer ones through the comments'
+// trigram index), among those the comments list shows the requester — a
+// hidden comment to its author and admins only, a board's comments to
+// who reads the board —, narrowed by board and post; the index follows
+// edits and deletes; bad q and a dead token are refused as on posts.
+func TestCommentsSearch(t *testing.T) {
+	app, base := served(t)
+	comment := func(board, author, content string, visible bool) string {
+		return testapp.SaveRecord(t, app, "comments", map[string]any{"post": testapp.VisiblePost(board),
+			"author": testapp.ID(author), "content": content, "is_visible": visible}).Id
+	}
+	cleaning := comment(testapp.BoardPublic, testapp.Alice, "마당 청소를 같이 해요", true)
+	comment(testapp.BoardPublic, testapp.Bob, "Bring FOOD, 100% fun_time", true)
+	comment(testapp.BoardPublic, testapp.Alice, "숨긴 마당 댓글", false)
+	comment(testapp.BoardMembers, testapp.Bob, "회원 마당 후기", true)
+	comment(testapp.BoardGranted, testapp.Gina, "비밀 마당 댓글", true)
+	comment(testapp.BoardHidden, testapp.Gina, "숨은 게시판의 마당", true)
+	contents := func(role, query string) []string {
+		t.Helper()
+		res := testapp.Call(t, http.MethodGet, base+"/api/comments/search?"+query, testapp.Token(role), nil)
+		if res.Status != 200 {
+			t.Fatalf("search %s as %s: %d %s", query, roleName(role), res.Status, res.Raw)
+		}
+		var got []string
+		for _, it := range res.Body["items"].([]any) {
+			got = append(got, it.(map[string]any)["content"].(string))
+		}
+		slices.Sort(got)
+		return got
+	}
+	for _, c := range []struct {
+		role, query string
+		want        []string
+	}{
+		{"", "q=" + urlq("청소를"), []string{"마당 청소를 같이 해요"}},                                                               // 3+ characters: the index
+		{"", "q=" + urlq("마당"), []string{"마당 청소를 같이 해요"}},                                                                // 2 characters: LIKE
+		{testapp.Alice, "q=" + urlq("마당"), []string{"마당 청소를 같이 해요", "숨긴 마당 댓글", "회원 마당 후기"}},                             // members board, her hidden comment
+		{testapp.Bob, "q=" + urlq("마당"), []string{"마당 청소를 같이 해요", "회원 마당 후기"}},                                           // not alice's hidden one
+		{testapp.Gina, "q=" + urlq("마당"), []string{"마당 청소를 같이 해요", "비밀 마당 댓글", "회원 마당 후기"}},                              // and granted
+		{testapp.Adam, "q=" + urlq("마당"), []string{"마당 청소를 같이 해요", "비밀 마당 댓글", "숨긴 마당 댓글", "숨은 게시판의 마당", "회원 마당 후기"}},    // admins: all
+		{testapp.Adam, "q=" + urlq("마당") + "&board=" + testapp.ID(testapp.BoardMembers), []string{"회원 마당 후기"}},           // one board
+		{testapp.Adam, "q=" + urlq("마당 댓글") + "&post=" + testapp.VisiblePost(testapp.BoardPublic), []string{"숨긴 마당 댓글"}}, // one post
+		{testapp.Gina, "q=" + urlq("마당") + "&post=" + testapp.VisiblePost(testapp.BoardMembers), []string{"회원 마당 후기"}},
+		{"", "q=" + urlq("food bring"), []string{"Bring FOOD, 100% fun_time"}}, // every word, any case
+		{"", "q=" + urlq("100% fun_"), []string{"Bring FOOD, 100% fun_time"}},  // LIKE wildcards are literal
+		{"", "q=" + urlq("food 청소"), nil}, // no comment has both
+		{"", "q=" + urlq("후기"), nil},      // the members board is not a guest's
+		{testapp.Alice, "q=" + urlq("마당") + "&filter=" + urlq(`is_visible = false`), []string{"숨긴 마당 댓글"}}, // a filter narrows
+		{"", "q=" + urlq("마당") + "&filter=" + urlq(`post.board != ""`), []string{"마당 청소를 같이 해요"}},          // and cannot widen
+	} {
+		if got := contents(c.role, c.query); !slices.Equal(got, c.want) {
+			t.Errorf("search %s as %s: %v, want %v", c.query, roleName(c.role), got, c.want)
+		}
+	}
+
+	// the index follows edits and deletes
+	testapp.Call(t, http.MethodPatch, base+commentsURL+"/"+cleaning, testapp.Token(testapp.Alice), map[string]string{"content": "정원 가꾸기 모임"})
+	if got := contents("", "q="+urlq("청소를")); got != nil {
+		t.Errorf("old content still found: %v", got)
+	}
+	if got := contents("", "q="+urlq("가꾸기")); !slices.Equal(got, []string{"정원 가꾸기 모임"}) {
+		t.Errorf("new content not found: %v", got)
+	}
+	testapp.Call(t, http.MethodDelete, base+commentsURL+"/"+cleaning, testapp.Token(testapp.Alice), nil)
+	if got := contents("", "q="+urlq("가꾸기")); got != nil {
+		t.Errorf("deleted comment still found: %v", got)
+	}
+
+	for _, c := range []struct {
+		role, query string
+		status      int
+	}{
+		{"", "", 400},
+		{"", "q=" + strings.Repeat("a", 201), 400},
+		{"", "q=abc&sort=" + urlq("@request.auth.id"), 403},
+		{"", "q=abc&sort=author.name", 400},
+		{testapp.Ben, "q=abc", 401},
+	} {
+		if res := testapp.Call(t, http.MethodGet, base+"/api/comments/search?"+c.query, testapp.Token(c.role), nil); res.Status != c.status {
+			t.Errorf("search %q as %s: %d, want %d", c.query, roleName(c.role), res.Status, c.status)
+		}
+	}
+	res := testapp.Call(t, http.MethodGet, base+"/api/comments/search?q="+urlq("마당 \x1b[1m"), testapp.Token(testapp.Alice), nil)
+	if want := "Remove the control character U+001B from q."; res.Status != 400 || res.Body["message"] != want {
+		t.Errorf("search with ESC: %d %s, want 400 %q", res.Status, res.Raw, want)
+	}
+}
+
 // TestSortsDoNotDropRecords: a sort orders a list, it does not filter it.
 // Sorting posts or comments by a field of their author joins users under
 // the users list rule, which would drop every record whose author the

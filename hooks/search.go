@@ -3,6 +3,7 @@ package hooks
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -21,19 +22,64 @@ const minIndexedRunes = 3
 
 func registerSearch(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		e.Router.GET("/api/posts/search", searchPosts)
+		e.Router.GET("/api/posts/search", postsSearch.answer)
+		e.Router.GET("/api/comments/search", commentsSearch.answer)
 		return e.Next()
 	})
 }
 
-// searchPosts answers GET /api/posts/search?q=words[&board=ID][&category=ID] like a posts
-// list (page, perPage, filter, sort, skipTotal, expand, fields; newest
-// first by default): the posts whose title or content contain every word,
-// among those the requester may list. The listing is access.List: the
-// posts list rule and the client's filter and sort exactly as
-// GET /api/collections/posts/records applies them. Until 2026-12-03 the
-// filter was checked and then dropped.
-func searchPosts(e *core.RequestEvent) error {
+// searchable is a collection that GET /api/{collection}/search finds words
+// in: its trigram index (kept by the triggers of migrations 1795900100 and
+// 1795900897), the table giving each record its stable rowid there, the
+// searched fields, and the query parameters that narrow it.
+type searchable struct {
+	collection string
+	index      string   // the FTS5 trigram table
+	rowids     string   // rowid → record id
+	key        string   // rowids' column of the record id
+	fields     []string // the record's fields the index holds
+	narrow     func(query *dbx.SelectQuery, params url.Values)
+}
+
+// postsSearch answers GET /api/posts/search?q=words[&board=ID][&category=ID].
+var postsSearch = searchable{
+	collection: access.CollectionNamePosts, index: "posts_search", rowids: "posts_search_rowid", key: "post",
+	fields: []string{"title", "content"},
+	narrow: func(query *dbx.SelectQuery, params url.Values) {
+		if board := params.Get("board"); board != "" {
+			query.AndWhere(dbx.HashExp{"posts.board": board})
+		}
+		if category := params.Get("category"); category != "" {
+			query.AndWhere(dbx.HashExp{"posts.category": category})
+		}
+	},
+}
+
+// commentsSearch answers GET /api/comments/search?q=words[&board=ID][&post=ID].
+var commentsSearch = searchable{
+	collection: "comments", index: "comments_search", rowids: "comments_search_rowid", key: "comment",
+	fields: []string{"content"},
+	narrow: func(query *dbx.SelectQuery, params url.Values) {
+		if post := params.Get("post"); post != "" {
+			query.AndWhere(dbx.HashExp{"comments.post": post})
+		}
+		if board := params.Get("board"); board != "" {
+			// what the comments rule lets through is decided by the rule
+			// itself (access.List); this only narrows to one board's posts
+			query.AndWhere(dbx.NewExp("[[comments.post]] IN (SELECT [[id]] FROM {{posts}} WHERE [[board]] = {:board})",
+				dbx.Params{"board": board}))
+		}
+	},
+}
+
+// answer answers GET /api/{collection}/search?q=words like the
+// collection's list (page, perPage, filter, sort, skipTotal, expand,
+// fields; newest first by default): the records whose searched fields
+// contain every word, among those the requester may list. The listing is
+// access.List: the collection's list rule and the client's filter and sort
+// exactly as GET /api/collections/{collection}/records applies them. Until
+// 2026-12-03 the filter was checked and then dropped.
+func (s searchable) answer(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	q := access.TextForm(strings.TrimSpace(params.Get("q"))) // as the texts are stored
 	if q == "" || utf8.RuneCountInString(q) > 200 {
@@ -44,27 +90,22 @@ func searchPosts(e *core.RequestEvent) error {
 	if r, found := access.ControlCharacter(q); found {
 		return e.BadRequestError(fmt.Sprintf("Remove the control character %U from q.", r), nil)
 	}
-	posts, err := e.App.FindCachedCollectionByNameOrId(access.CollectionNamePosts)
+	c, err := e.App.FindCachedCollectionByNameOrId(s.collection)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
 	sorted := params.Get(search.SortQueryParam) != ""
-	result, err := access.List(e, posts, func(query *dbx.SelectQuery) {
-		if board := params.Get("board"); board != "" {
-			query.AndWhere(dbx.HashExp{"posts.board": board})
-		}
-		if category := params.Get("category"); category != "" {
-			query.AndWhere(dbx.HashExp{"posts.category": category})
-		}
-		indexed := matchWords(query, strings.Fields(q))
+	result, err := access.List(e, c, func(query *dbx.SelectQuery) {
+		s.narrow(query, params)
+		indexed := s.matchWords(query, strings.Fields(q))
 		switch {
 		case sorted:
 		case indexed:
-			// the index numbers posts in the order they were written:
+			// the index numbers records in the order they were written:
 			// newest first without sorting every match
-			query.OrderBy("[[posts_search.rowid]] DESC")
+			query.OrderBy("[[" + s.index + ".rowid]] DESC")
 		default:
-			query.OrderBy("[[posts.created]] DESC")
+			query.OrderBy("[[" + s.collection + ".created]] DESC")
 		}
 	}, params)
 	if err != nil {
@@ -73,13 +114,13 @@ func searchPosts(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, result)
 }
 
-// matchWords limits query to posts containing every word in title or
-// content, and reports whether the index is used: words of 3+ characters
-// are found through the posts_search trigram index (one FTS5 query), shorter
+// matchWords limits query to records containing every word in one of the
+// searched fields, and reports whether the index is used: words of 3+
+// characters are found through the trigram index (one FTS5 query), shorter
 // ones with LIKE, in each case of their non-ASCII letters, on the rows the
 // index found (or on every row the other conditions allow, when all words
 // are short).
-func matchWords(query *dbx.SelectQuery, words []string) bool {
+func (s searchable) matchWords(query *dbx.SelectQuery, words []string) bool {
 	var phrases []string
 	for i, w := range words {
 		if utf8.RuneCountInString(w) >= minIndexedRunes {
@@ -90,7 +131,9 @@ func matchWords(query *dbx.SelectQuery, words []string) bool {
 		params := dbx.Params{}
 		for j, spelling := range caseVariants(w) {
 			name := "short" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
-			either = append(either, "[[posts.title]] LIKE {:"+name+"} ESCAPE '\\' OR [[posts.content]] LIKE {:"+name+"} ESCAPE '\\'")
+			for _, f := range s.fields {
+				either = append(either, "[["+s.collection+"."+f+"]] LIKE {:"+name+"} ESCAPE '\\'")
+			}
 			params[name] = "%" + escapeLike(spelling) + "%"
 		}
 		query.AndWhere(dbx.NewExp("("+strings.Join(either, " OR ")+")", params))
@@ -98,9 +141,9 @@ func matchWords(query *dbx.SelectQuery, words []string) bool {
 	if len(phrases) == 0 {
 		return false
 	}
-	query.InnerJoin("{{posts_search_rowid}} [[search_rowid]]", dbx.NewExp("[[search_rowid.post]] = [[posts.id]]"))
-	query.InnerJoin("{{posts_search}}", dbx.NewExp("[[posts_search.rowid]] = [[search_rowid.rowid]]"))
-	query.AndWhere(dbx.NewExp("[[posts_search]] MATCH {:match}", dbx.Params{"match": strings.Join(phrases, " ")}))
+	query.InnerJoin("{{"+s.rowids+"}} [[search_rowid]]", dbx.NewExp("[[search_rowid."+s.key+"]] = [["+s.collection+".id]]"))
+	query.InnerJoin("{{"+s.index+"}}", dbx.NewExp("[["+s.index+".rowid]] = [[search_rowid.rowid]]"))
+	query.AndWhere(dbx.NewExp("[["+s.index+"]] MATCH {:match}", dbx.Params{"match": strings.Join(phrases, " ")}))
 	return true
 }
 

@@ -37,6 +37,8 @@ type (
 var Routes = []Route{
 	{Method: http.MethodGet, Path: "/api/posts/search", Status: http.StatusOK, Query: searchQuery{}, Response: listOf("posts"),
 		Doc: "Posts whose title or content contain every word of q, among those the requester may list (README Search)."},
+	{Method: http.MethodGet, Path: "/api/comments/search", Status: http.StatusOK, Query: commentsSearchQuery{}, Response: listOf("comments"),
+		Doc: "Comments whose content contains every word of q, among those the requester may list (README Search)."},
 	{Method: http.MethodGet, Path: "/api/feed/recent", Status: http.StatusOK, Query: feedQuery{}, Response: listOf("posts"),
 		Doc: "Visible posts of every board the requester can read, newest first; never counted (totalItems and totalPages are -1)."},
 	{Method: http.MethodGet, Path: "/api/feed/popular", Status: http.StatusOK, Query: feedQuery{}, Response: listOf("posts"),
@@ -138,6 +140,15 @@ type searchQuery struct {
 	Q         string `json:"q"`
 	Board     string `json:"board,omitempty"`
 	Category  string `json:"category,omitempty"`
+	Sort      string `json:"sort,omitempty"`
+	SkipTotal bool   `json:"skipTotal,omitempty"`
+}
+
+type commentsSearchQuery struct {
+	feedQuery
+	Q         string `json:"q"`
+	Board     string `json:"board,omitempty"`
+	Post      string `json:"post,omitempty"`
 	Sort      string `json:"sort,omitempty"`
 	SkipTotal bool   `json:"skipTotal,omitempty"`
 }

@@ -169,6 +169,7 @@ func TestRouteAnswers(t *testing.T) {
 		off         int // the status when the Centrifugo tier is off, as in tests (its answer is then not checked)
 	}{
 		{"GET /api/posts/search", alice, "/api/posts/search?q=hello", nil, 0},
+		{"GET /api/comments/search", alice, "/api/comments/search?q=fixture&perPage=3", nil, 0},
 		{"GET /api/feed/recent", alice, "/api/feed/recent", nil, 0},
 		{"GET /api/feed/popular", "", "/api/feed/popular?perPage=5", nil, 0},
 		{"GET /api/users/suggest", alice, "/api/users/suggest?q=b", nil, 0},

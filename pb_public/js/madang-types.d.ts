@@ -681,6 +681,24 @@ export interface MadangRoutes {
     body: never;
     response: ListResult<PostsRecord>;
   };
+  /** Comments whose content contains every word of q, among those the requester may list (README Search). */
+  'GET /api/comments/search': {
+    status: 200;
+    query: {
+      page?: number;
+      perPage?: number;
+      filter?: string;
+      expand?: string;
+      fields?: string;
+      q: string;
+      board?: string;
+      post?: string;
+      sort?: string;
+      skipTotal?: boolean;
+    };
+    body: never;
+    response: ListResult<CommentsRecord>;
+  };
   /** Visible posts of every board the requester can read, newest first; never counted (totalItems and totalPages are -1). */
   'GET /api/feed/recent': {
     status: 200;

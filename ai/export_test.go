@@ -3,6 +3,8 @@ package ai
 import (
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // SetKind replaces the kind of the same name for the rest of the test, so
@@ -23,4 +25,19 @@ func SetRunningMarkDelay(t testing.TB, d time.Duration) {
 	old := runningMarkDelay
 	runningMarkDelay = d
 	t.Cleanup(func() { runningMarkDelay = old })
+}
+
+// HoldTraining takes a model's training lock as another process's training
+// would (`madang ai train`).
+func HoldTraining(app core.App, id string) (release func(), held bool, err error) {
+	return holdTraining(app, id)
+}
+
+// OnTrainingLeft calls fn with each training the trainer leaves to another
+// process, for the rest of the test.
+func OnTrainingLeft(t testing.TB, fn func(id string)) {
+	t.Helper()
+	old := trainingLeft
+	trainingLeft = fn
+	t.Cleanup(func() { trainingLeft = old })
 }

@@ -63,6 +63,14 @@ func (s *service) trainRequest(e *core.RequestEvent) error {
 	if s.training.find(model.Id) != nil {
 		return e.Error(http.StatusConflict, fmt.Sprintf("Model %q is already training; wait for it to finish.", model.GetString("name")), nil)
 	}
+	release, held, err := holdTraining(e.App, model.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	if !held {
+		return e.Error(http.StatusConflict, fmt.Sprintf("Model %q is already training in another process (`madang ai train`); wait for it to finish.", model.GetString("name")), nil)
+	}
+	release() // the trainer takes it when the training starts
 	if kind.NeedsDataset() && model.GetString("dataset") == "" {
 		return fieldError(e, "dataset", "dataset_required",
 			fmt.Sprintf("A %s model needs a dataset; upload a CSV file to the model first.", kind.Name()))

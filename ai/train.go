@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/filelock"
 )
 
 // TrainRecord trains an ais record in the caller's goroutine and saves it
@@ -26,6 +29,14 @@ func TrainRecord(ctx context.Context, app core.App, model *core.Record, progress
 	if err != nil {
 		return fmt.Errorf("finding the model to train: %w", err)
 	}
+	release, held, err := holdTraining(app, model.Id)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return fmt.Errorf("model %q is already training in another process (the server, or another `madang ai train`); wait for it to finish", model.GetString("name"))
+	}
+	defer release()
 	if model.GetString("status") != StatusTraining {
 		model.Set("status", StatusTraining)
 		model.Set("error", "")
@@ -43,6 +54,28 @@ func TrainRecord(ctx context.Context, app core.App, model *core.Record, progress
 	}
 	return err
 }
+
+// trainingLocks is the data dir's folder of the models' training locks.
+const trainingLocks = "madang-training"
+
+// holdTraining takes the lock that one training of the model holds, across
+// the processes on the data dir: the server's trainer and `madang ai
+// train`. Until 2026-12-04 each looked at its own trainings only, and the
+// train route started a second training of a model the CLI was training.
+// The kernel drops the lock with its process (kill -9 included), so a
+// training that died leaves nothing to clear. held is false while another
+// training has it.
+func holdTraining(app core.App, id string) (release func(), held bool, err error) {
+	release, held, err = filelock.Hold(filepath.Join(app.DataDir(), trainingLocks, id+".lock"))
+	if err != nil {
+		return nil, false, fmt.Errorf("taking the training lock of model %s: %w", id, err)
+	}
+	return release, held, nil
+}
+
+// trainingLeft is told of each training the trainer left to another
+// process (tests wait for it).
+var trainingLeft = func(id string) {}
 
 // trainingInputs is what a training reads from its model. Its outcome is
 // stored only while the model still holds the same ones and is still
@@ -193,6 +226,18 @@ func (s *service) runTraining(ctx context.Context, t *task) {
 		return // deleted, or changed by a superuser meanwhile
 	}
 	name := model.GetString("name")
+	release, held, err := holdTraining(s.app, t.key)
+	if err != nil {
+		s.app.Logger().Error("ai: "+err.Error(), slog.String("model", name))
+		return
+	}
+	if !held {
+		// `madang ai train` has it: it saves the outcome
+		s.app.Logger().Info("ai: another process is training this model; its training stands", slog.String("model", name))
+		trainingLeft(t.key)
+		return
+	}
+	defer release()
 	from := inputsOf(model)
 	starts, err := countTrainingStart(s.app, t.key)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"madang/internal/filelock"
 )
 
 // TestCommunityGuard: the commands that work on an existing community
@@ -74,7 +76,7 @@ func TestServeLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if held, err := tryLock(other); !held || err != nil {
+	if held, err := filelock.TryLock(other); !held || err != nil {
 		t.Fatalf("first lock: %v %v", held, err)
 	}
 	other.WriteString("4242\n")

@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/spf13/cobra"
+
+	"madang/internal/filelock"
 )
 
 // LockFile is the file in the data dir that a serving Madang holds locked.
@@ -63,7 +65,7 @@ func lockDataDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("opening the lock file %s: %w", path, err)
 	}
-	held, err := tryLock(f)
+	held, err := filelock.TryLock(f)
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("locking %s: %w", path, err)

@@ -154,6 +154,25 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   await page.getByRole('button', { name: '검색' }).click();
   await page.locator('.empty-state', { hasText: '검색 결과가 없습니다' }).waitFor();
   assert.equal(await page.locator('.post-row').count(), 0);
+  // comments (the server's /api/comments/search): 댓글 as the search's scope
+  // finds the comment, not the reply without the word, and links to it
+  await page.getByLabel('검색 범위').selectOption('comments');
+  const commentsSearched = page.waitForResponse((r) => r.url().includes('/api/comments/search?') && r.status() === 200);
+  await searchbox.fill('첫 댓글');
+  await page.getByRole('button', { name: '검색' }).click();
+  const commentsURL = new URL((await commentsSearched).url());
+  assert.equal(commentsURL.searchParams.get('q'), '첫 댓글');
+  assert.equal(commentsURL.searchParams.get('board'), board.id);
+  await page.getByText('“첫 댓글” 댓글 검색 결과').waitFor();
+  const foundComment = page.locator('.comment-result', { hasText: '첫 댓글이에요' });
+  await foundComment.waitFor();
+  assert.equal(await page.locator('.comment-result').count(), 1);
+  await foundComment.getByText(`글: ${title} (고침)`).waitFor();
+  assert.equal(await page.getByLabel('정렬').isVisible(), false); // comments come newest first
+  await j.screenshot(page, 'comment-search');
+  await foundComment.getByRole('link', { name: '첫 댓글이에요' }).click();
+  await page.waitForURL((u) => u.hash === `#/posts/${post.id}?comment=${comments[0].id}`);
+  await page.locator(`#comment-${comments[0].id}`).waitFor();
   // a search the server refuses (q over 200 characters): its message shows next to the field
   await page.goto(`${url}/#/boards/${board.id}?q=${'가'.repeat(201)}`);
   const searchError = page.locator('form[role=search] .inline-error');

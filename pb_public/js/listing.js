@@ -46,6 +46,9 @@ export function listTime(value) {
 }
 
 /** "[3]" after a title: the post's comments (none shown for 0). */
+/** A comment's first 80 characters, for lists that link to it. */
+export const excerpt = (text) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
+
 export function commentMark(n) {
   if (!n) return null;
   return h('span', { class: 'comment-mark', title: t('listing.commentsN', { n }) },

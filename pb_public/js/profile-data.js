@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 import { h, time, notice, errorMessage, replace } from './ui.js';
 import { navigate } from './router.js';
 import { setFlash } from './app.js';
+import { excerpt } from './listing.js';
 
 const LATEST = 10;
 
@@ -43,8 +44,6 @@ function latestComments(user) {
   }, (err) => { if (!signedOut(err)) list.replaceChildren(h('li', { class: 'inline-error' }, errorMessage(err))); });
   return h('section', { class: 'card', 'aria-labelledby': 'mycomments-h2' }, h('h2', { id: 'mycomments-h2' }, t('mydata.comments')), list);
 }
-
-const excerpt = (text) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
 
 function exportCard() {
   const button = h('button', { type: 'button', id: 'export-data' }, t('mydata.export'));

@@ -1,7 +1,8 @@
 // One board: its posts, paged, sorted, searched; pinned posts first in every
 // order. Search uses the server's /api/posts/search (every word must match,
-// anywhere in the title or content). Live: the list reloads when a post of
-// the board changes.
+// anywhere in the title or content) or, for 댓글, /api/comments/search (the
+// board's comments holding every word, newest first). Live: the list
+// reloads when a post of the board changes.
 //
 // No page asks the server to count posts (skipTotal): a count runs the read
 // rule's joins over every post of the board (341 ms a page on a board of
@@ -15,7 +16,7 @@ import { pb, me, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
 import { h, debounce, count, icon, append, avatar, loading, notice, errorMessage } from '../ui.js';
 import { navigate, link } from '../router.js';
-import { pageNumbers, phoneQuery, listTime, commentMark, signInLink, closedPage } from '../listing.js';
+import { pageNumbers, phoneQuery, listTime, commentMark, signInLink, closedPage, excerpt } from '../listing.js';
 import { authorOf, categoryTag } from '../moderation.js';
 import { onReconnect } from '../live.js';
 
@@ -26,8 +27,10 @@ export const SORTS = {
   views: '-is_pinned,-views_count,-created',
   comments: '-is_pinned,-comments_count,-created',
 };
-/** The server's limit on q (GET /api/posts/search). */
+/** The server's limit on q (GET /api/posts/search, /api/comments/search). */
 const MAX_QUERY = 200;
+/** What a search looks in: the URL's `in` (posts when absent). */
+const SEARCH_IN = ['posts', 'comments'];
 
 export default async function render({ root, params, query, title, signal, onCleanup }) {
   const wait = loading();
@@ -49,17 +52,28 @@ export default async function render({ root, params, query, title, signal, onCle
   const q = (query.get('q') || '').trim();
   const page = Math.max(1, parseInt(query.get('page'), 10) || 1);
   const sortParam = sort === 'new' ? '' : sort;
-  const go = (changes) => navigate(`/boards/${board.id}`, { sort: sortParam, q, category, page: '', ...changes });
-  const pageLink = (n) => link(`/boards/${board.id}`, { sort: sortParam, q, category, page: n > 1 ? n : '' });
+  // a comments search lists comments, newest first: no sort, no category
+  const searchIn = SEARCH_IN.includes(query.get('in')) ? query.get('in') : 'posts';
+  const inParam = searchIn === 'posts' ? '' : searchIn;
+  const comments = Boolean(q) && searchIn === 'comments';
+  const go = (changes) => navigate(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category, page: '', ...changes });
+  const pageLink = (n) => link(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category, page: n > 1 ? n : '' });
 
-  const search = h('input', { type: 'search', name: 'q', value: q, maxlength: MAX_QUERY, 'aria-label': t('board.search'), placeholder: t('board.searchPlaceholder') });
+  const search = h('input', { type: 'search', name: 'q', value: q, maxlength: MAX_QUERY, 'aria-label': t('board.search'), placeholder: t(`board.searchPlaceholder.${searchIn}`) });
+  const inSelect = h('select', { name: 'in', 'aria-label': t('board.searchIn'), value: searchIn,
+    onchange: () => { search.placeholder = t(`board.searchPlaceholder.${inSelect.value}`); } },
+  SEARCH_IN.map((key) => h('option', { value: key }, t(`board.searchIn.${key}`))));
   const searchError = h('p', { class: 'inline-error', id: 'board-search-error', role: 'alert', hidden: true });
   const sortSelect = h('select', { name: 'sort', 'aria-label': t('board.sort'), value: sort, onchange: () => go({ sort: sortSelect.value === 'new' ? '' : sortSelect.value }) },
     Object.keys(SORTS).map((key) => h('option', { value: key }, t(`sort.${key}`))));
-  const toolbar = h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); go({ q: search.value.trim() }); } },
-    search, h('button', { type: 'submit' }, t('board.searchButton')), sortSelect, searchError);
+  sortSelect.hidden = comments;
+  const toolbar = h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => {
+    e.preventDefault();
+    go({ q: search.value.trim(), in: inSelect.value === 'posts' ? '' : inSelect.value });
+  } },
+  inSelect, search, h('button', { type: 'submit' }, t('board.searchButton')), sortSelect, searchError);
 
-  const list = h('ol', { class: 'post-list', 'aria-label': t('board.posts'), hidden: true });
+  const list = h('ol', { class: comments ? 'post-list comment-results' : 'post-list', 'aria-label': t(comments ? 'board.comments' : 'board.posts'), hidden: true });
   // loading, empty and error states: in place of the list, never an empty box
   const state = h('div', { class: 'list-state', 'aria-live': 'polite' });
   const pager = h('nav', { class: 'pager', 'aria-label': t('board.pages') });
@@ -78,7 +92,7 @@ export default async function render({ root, params, query, title, signal, onCle
     categories.length ? h('nav', { class: 'chips', 'aria-label': t('category.filter') },
       [['', t('category.all')], ...categories.map((c) => [c.id, c.name])].map(([id, name]) =>
         h('a', { class: 'chip', href: link(`/boards/${board.id}`, { sort: sortParam, q, category: id }), 'aria-current': id === category ? 'true' : false, dataset: { category: id } }, name))) : null,
-    q ? h('p', { class: 'muted', role: 'status' }, t('board.searchingFor', { q }), ' ', h('a', { href: link(`/boards/${board.id}`, { sort: sortParam }) }, t('board.clearSearch'))) : null,
+    q ? h('p', { class: 'muted', role: 'status' }, t(comments ? 'board.searchingComments' : 'board.searchingFor', { q }), ' ', h('a', { href: link(`/boards/${board.id}`, { sort: sortParam }) }, t('board.clearSearch'))) : null,
     state, list, phone ? more : pager);
 
   const filter = pb.filter(category ? 'board = {:board} && category = {:category}' : 'board = {:board}', { board: board.id, category });
@@ -94,10 +108,17 @@ export default async function render({ root, params, query, title, signal, onCle
     return counted ? Math.max(countedPages(), at) : at + 1;
   };
 
-  // Posts from page `from` on, `pages` pages in one request (a phone's live
-  // reload of what it has scrolled through). Never counted (skipTotal).
+  // Posts (or a comments search's comments) from page `from` on, `pages`
+  // pages in one request (a phone's live reload of what it has scrolled
+  // through). Never counted (skipTotal).
   async function fetchPosts(from, pages = 1) {
     const perPage = PER_PAGE * pages;
+    if (comments) {
+      const result = await pb.send('/api/comments/search', {
+        query: { q, board: board.id, page: from, perPage, skipTotal: 1, expand: 'author,post' },
+      });
+      return result.items || [];
+    }
     if (!q) {
       const result = await pb.collection('posts').getList(from, perPage, {
         filter, sort: SORTS[sort], expand: 'author,category', skipTotal: true,
@@ -125,7 +146,7 @@ export default async function render({ root, params, query, title, signal, onCle
   function showList(items, at) {
     if (items.length) {
       state.replaceChildren();
-      list.replaceChildren(...items.map(row));
+      list.replaceChildren(...items.map(comments ? commentRow : row));
       list.hidden = false;
       return;
     }
@@ -318,4 +339,16 @@ function row(post) {
       count('views', t('post.views'), fmtNumber(post.views_count || 0), { dataset: { count: 'views' } }),
       count('likes', t('post.likes'), fmtNumber(post.likes_count || 0), { dataset: { count: 'likes' } }),
       count('comments', t('post.comments'), fmtNumber(post.comments_count || 0), { dataset: { count: 'comments' } })));
+}
+
+/** A comments search's result: the comment's start, linking to it on its post. */
+function commentRow(comment) {
+  return h('li', { class: `post-row comment-result${comment.is_visible ? '' : ' hidden-post'}` },
+    h('a', { class: 'post-title', href: `#/posts/${comment.post}?comment=${comment.id}` },
+      comment.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
+      excerpt(comment.content)),
+    h('span', { class: 'meta' },
+      h('span', { class: 'byline' }, avatar(comment.anonymous_label ? { name: comment.anonymous_label } : comment.expand?.author), authorOf(comment)),
+      listTime(comment.created),
+      h('span', { class: 'on-post' }, t('board.onPost', { title: comment.expand?.post?.title || '' }))));
 }

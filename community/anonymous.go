@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 
 	"madang/internal/access"
 	"madang/internal/txn"
@@ -27,6 +29,12 @@ const (
 	LabelAnonymous = "익명"
 	LabelWriter    = "익명(글쓴이)"
 )
+
+// goneWriter starts the mark that replaces a deleted account's id as the
+// writer of its anonymous posts and comments: no user id has a '-', so it
+// is nobody's, and one mark per account keeps the labels (익명N,
+// 익명(글쓴이)) as they were.
+const goneWriter = "gone-"
 
 func registerAnonymous(app core.App) {
 	hide := func(e *core.RecordEvent) error {
@@ -49,6 +57,19 @@ func registerAnonymous(app core.App) {
 	}
 	app.OnRecordCreateExecute(access.CollectionNameComments).BindFunc(numberCommenter)
 	app.OnRecordAfterCreateSuccess(access.CollectionNameComments).BindFunc(forget)
+	// A deleted account's anonymous writing keeps its labels, its updated
+	// time, and sends no event: nothing tells readers which anonymous
+	// posts and comments were that member's. anonymous_author is text, not
+	// a relation, so PocketBase's delete re-saves none of them (until
+	// 2026-12-04 it emptied it in each, live); the id is replaced by SQL in
+	// the delete's transaction.
+	app.OnRecordDeleteExecute(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		return txn.Around(e, func(tx core.App) error { return markWriterGone(tx, e.Record.Id) })
+	})
+	app.OnRecordAfterDeleteSuccess(access.CollectionNameUsers).BindFunc(func(e *core.RecordEvent) error {
+		labels.forgetAll()
+		return e.Next()
+	})
 
 	access.BindEnrich(app, access.CollectionNamePosts, func(e *core.RecordEnrichEvent) error {
 		if writer := e.Record.GetString("anonymous_author"); writer != "" {
@@ -68,8 +89,12 @@ func registerAnonymous(app core.App) {
 	})
 }
 
-// revealTo shows the writer as author to admins, superusers and the writer.
+// revealTo shows the writer as author to admins, superusers and the writer
+// (while the account exists).
 func revealTo(e *core.RecordEnrichEvent, writer string) {
+	if strings.HasPrefix(writer, goneWriter) {
+		return
+	}
 	if access.IsStaff(e.RequestInfo) || (access.UserOf(e.RequestInfo.Auth) != nil && e.RequestInfo.Auth.Id == writer) {
 		e.Record.Set("author", writer)
 	}
@@ -87,6 +112,24 @@ func writer(author, anonymousAuthor string) string {
 		return author
 	}
 	return anonymousAuthor
+}
+
+// markWriterGone replaces user id as the writer of anonymous posts and
+// comments, and as a numbered commenter, with one new goneWriter mark.
+func markWriterGone(tx core.App, id string) error {
+	params := dbx.Params{"id": id, "gone": goneWriter + security.RandomStringWithAlphabet(10, "abcdefghijklmnopqrstuvwxyz0123456789")}
+	for _, q := range []string{
+		`UPDATE {{posts}} SET [[anonymous_author]] = {:gone} WHERE [[anonymous_author]] = {:id}`,
+		`UPDATE {{comments}} SET [[anonymous_author]] = {:gone} WHERE [[anonymous_author]] = {:id}`,
+		`UPDATE {{posts}} SET [[anonymous_commenters]] = json_set(json_remove([[anonymous_commenters]], '$."' || {:id} || '"'),
+				'$."' || {:gone} || '"', json_extract([[anonymous_commenters]], '$."' || {:id} || '"'))
+			WHERE json_valid([[anonymous_commenters]]) AND json_extract([[anonymous_commenters]], '$."' || {:id} || '"') IS NOT NULL`,
+	} {
+		if _, err := tx.DB().NewQuery(q).Bind(params).Execute(); err != nil {
+			return fmt.Errorf("marking the anonymous writing of deleted user %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // numberCommenter gives an anonymous commenter their number on the post,
@@ -125,10 +168,21 @@ func (l *commenterLabels) forget(post string) {
 	l.mu.Unlock()
 }
 
+// forgetAll drops every post's numbers: a deleted account's writer id
+// became its mark in them.
+func (l *commenterLabels) forgetAll() {
+	l.mu.Lock()
+	clear(l.byPost)
+	l.mu.Unlock()
+}
+
 func (l *commenterLabels) of(app core.App, post, writer string) string {
 	l.mu.Lock()
 	numbers, ok := l.byPost[post]
 	l.mu.Unlock()
+	if _, known := numbers[writer]; ok && !known && strings.HasPrefix(writer, goneWriter) {
+		ok = false // read before the account's deletion committed
+	}
 	if !ok {
 		var row struct {
 			Writer     string `db:"anonymous_author"`

@@ -1,6 +1,7 @@
 package community_test
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -289,4 +290,83 @@ func TestLikesOfAnonymousPostsAreAnonymous(t *testing.T) {
 	if r := mustCall(t, base, http.MethodGet, "/api/collections/posts/records/"+anon, testapp.Gina, nil, 200); r.Body["likes_count"] != 1.0 {
 		t.Errorf("likes_count of the anonymous post: %v", r.Body["likes_count"])
 	}
+}
+
+// TestAnonymousWritingOutlivesItsWriter: when a member who wrote on an
+// anonymous board deletes their account, their anonymous posts and
+// comments stay as readers saw them — the same labels (익명, 익명N,
+// 익명(글쓴이)) and updated times, and no realtime event — so nothing links
+// them to each other or to the deleted account. Admins no longer see the
+// writer (the id is replaced by a mark), and moderation still works on
+// them. Until 2026-12-04 PocketBase re-saved each one with an empty
+// anonymous_author: labels gone, one updated time, a live update each
+// (probe p19).
+func TestAnonymousWritingOutlivesItsWriter(t *testing.T) {
+	app, base := server(t)
+	board := testapp.ID(testapp.BoardPublic)
+	mustCall(t, base, http.MethodPatch, "/api/collections/boards/records/"+board, testapp.Adam, map[string]any{"anonymous": true}, 200)
+	post := func(who, title string) string {
+		return mustCall(t, base, http.MethodPost, "/api/collections/posts/records", who,
+			map[string]any{"board": board, "title": title, "content": "익명 글"}, 200).Body["id"].(string)
+	}
+	comment := func(who, postID, content string) string {
+		return mustCall(t, base, http.MethodPost, "/api/collections/comments/records", who,
+			map[string]any{"post": postID, "content": content}, 200).Body["id"].(string)
+	}
+	bobs, ginas := post(testapp.Bob, "bob writes"), post(testapp.Gina, "gina writes")
+	comment(testapp.Alice, bobs, "alice on bob's")
+	comment(testapp.Bob, bobs, "bob on his own")
+	comment(testapp.Bob, ginas, "bob on gina's")
+	comment(testapp.Alice, ginas, "alice on gina's")
+	// every post and comment of the board as who reads it: id → label, updated, author
+	seen := func(who string) map[string]string {
+		out := map[string]string{}
+		for _, list := range []string{
+			"/api/collections/posts/records?perPage=200&filter=" + url.QueryEscape(`board = "`+board+`"`),
+			"/api/collections/comments/records?perPage=200&filter=" + url.QueryEscape(`post.board = "`+board+`"`),
+		} {
+			for _, it := range items(mustCall(t, base, http.MethodGet, list, who, nil, 200)) {
+				r := it.(map[string]any)
+				label, _ := r["anonymous_label"].(string)
+				out[r["id"].(string)] = label + " | " + r["updated"].(string) + " | " + r["author"].(string)
+			}
+		}
+		return out
+	}
+	guestBefore, adminBefore := seen(""), seen(testapp.Adam)
+	if got := guestBefore[bobs]; !strings.HasPrefix(got, community.LabelAnonymous+" | ") {
+		t.Fatalf("bob's post before: %q", got)
+	}
+	live := testapp.OpenSSE(t, base, "", "posts/*", "comments/*", testapp.SentinelTopic)
+
+	mustCall(t, base, http.MethodDelete, "/api/collections/users/records/"+bob, testapp.Bob, nil, 204)
+	live.ExpectOnly(t, testapp.Sentinel(t, app))
+	if guestAfter := seen(""); !maps.Equal(guestAfter, guestBefore) {
+		t.Errorf("a guest sees the deleted writer's anonymous writing change:\nbefore %v\nafter  %v", guestBefore, guestAfter)
+	}
+	adminAfter := seen(testapp.Adam)
+	for id, before := range adminBefore {
+		want := before
+		if strings.HasSuffix(before, " | "+bob) {
+			want = strings.TrimSuffix(before, bob) // the deleted account is no one's to show
+		}
+		if adminAfter[id] != want {
+			t.Errorf("an admin sees %s as %q, want %q", id, adminAfter[id], want)
+		}
+	}
+	// no record holds the deleted id; bob's four hold one mark, a user id of no one
+	var marks []string
+	err := app.DB().NewQuery(`SELECT DISTINCT anonymous_author FROM posts WHERE anonymous_author NOT IN ('', {:alice}, {:gina})
+		UNION SELECT DISTINCT anonymous_author FROM comments WHERE anonymous_author NOT IN ('', {:alice}, {:gina})`).
+		Bind(map[string]any{"alice": alice, "gina": testapp.ID(testapp.Gina)}).Column(&marks)
+	if err != nil || len(marks) != 1 || !strings.HasPrefix(marks[0], "gone-") {
+		t.Errorf("the writers left besides alice and gina: %v (%v), want one gone- mark", marks, err)
+	}
+	var commenters string
+	if err := app.DB().NewQuery("SELECT anonymous_commenters FROM posts WHERE id = {:id}").Bind(map[string]any{"id": ginas}).Row(&commenters); err != nil ||
+		strings.Contains(commenters, bob) || !strings.Contains(commenters, marks[0]) {
+		t.Errorf("gina's post's numbered commenters: %s (%v)", commenters, err)
+	}
+	// moderation still works on it (a relation to no user could not be saved)
+	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+bobs, testapp.Adam, map[string]any{"is_visible": false}, 200)
 }

@@ -1360,3 +1360,51 @@ func TestCommentsSearchIndex(t *testing.T) {
 		t.Errorf("the edited comment: %v, want [%s]", got, newer.Id)
 	}
 }
+
+// TestAnonymousWriterText: 1795900898 makes posts' and comments'
+// anonymous_author hidden text, keeping every value; the way down makes it a
+// relation to users again, keeping the ids of users that exist and
+// emptying the marks of deleted accounts (gone-…), which a relation cannot
+// hold; up again keeps them.
+func TestAnonymousWriterText(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	post, comment := testapp.VisiblePost(testapp.BoardPublic), testapp.VisibleComment(testapp.BoardPublic)
+	alice := testapp.ID(testapp.Alice)
+	for _, q := range []string{
+		"UPDATE posts SET anonymous_author = {:alice} WHERE id = {:post}",
+		"UPDATE comments SET anonymous_author = 'gone-abc123' WHERE id = {:comment}",
+	} {
+		if _, err := app.DB().NewQuery(q).Bind(dbx.Params{"alice": alice, "post": post, "comment": comment}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when, fieldType, postWriter, commentWriter string) {
+		t.Helper()
+		for _, c := range []struct{ collection, id, want string }{{"posts", post, postWriter}, {"comments", comment, commentWriter}} {
+			col, err := app.FindCollectionByNameOrId(c.collection)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := col.Fields.GetByName("anonymous_author")
+			if f == nil || f.Type() != fieldType || !f.GetHidden() {
+				t.Errorf("%s: %s.anonymous_author is %v, want hidden %s", when, c.collection, f, fieldType)
+			}
+			r, err := app.FindRecordById(c.collection, c.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.GetString("anonymous_author"); got != c.want {
+				t.Errorf("%s: %s %s anonymous_author %q, want %q", when, c.collection, c.id, got, c.want)
+			}
+		}
+	}
+	check("after up", core.FieldTypeText, alice, "gone-abc123")
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900898_anonymous_writer_text.go")); err != nil {
+		t.Fatal(err)
+	}
+	check("after down", core.FieldTypeRelation, alice, "")
+	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Up(); err != nil {
+		t.Fatal(err)
+	}
+	check("up again", core.FieldTypeText, alice, "")
+}

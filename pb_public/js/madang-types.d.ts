@@ -455,11 +455,11 @@ export interface PostsRecord<Expand = PostsExpand> extends BaseSystemFields<Expa
   is_pinned: boolean;
   created: string;
   updated: string;
-  /** hidden: sent to superusers only */
-  anonymous_author?: string;
   category: string;
   /** hidden: sent to superusers only */
   anonymous_commenters?: unknown;
+  /** hidden: sent to superusers only */
+  anonymous_author?: string;
   /** on anonymous boards: 익명 (community/anonymous.go); author is then empty for everyone but admins and the writer */
   anonymous_label?: string;
 }

@@ -38,19 +38,25 @@ type csvTable struct {
 }
 
 // openCSV reads the header. Spreadsheet exports often start with a UTF-8
-// BOM and end lines with CRLF; both are accepted. Quotes are lazy because
-// free text (reviews, posts) often holds bare quotes.
+// BOM (a tool re-saving such a file may add a second) and end lines with
+// CRLF; both are accepted. Quotes are as RFC 4180 and spreadsheets write
+// them: a field in quotes, quotes inside it doubled. Until 2026-12-04 they
+// were lazy, and a text that began with a quoted word ("진짜" 최고예요)
+// swallowed the rows after it up to the next quote, with the last one's
+// label, and the model still trained (probe p20).
 func openCSV(dataset io.Reader) (*csvTable, error) {
 	if dataset == nil {
 		return nil, inputErrorf("dataset", "This model needs a dataset; upload a CSV file first.")
 	}
 	br := bufio.NewReader(&cappedReader{r: dataset, left: maxDatasetBytes + 1})
-	if head, _ := br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
+	for {
+		if head, _ := br.Peek(len(utf8BOM)); !bytes.Equal(head, utf8BOM) {
+			break
+		}
 		br.Discard(len(utf8BOM))
 	}
 	r := csv.NewReader(br)
 	r.TrimLeadingSpace = true
-	r.LazyQuotes = true
 	r.ReuseRecord = true
 
 	header, err := r.Read()
@@ -68,6 +74,13 @@ func openCSV(dataset io.Reader) (*csvTable, error) {
 }
 
 func (t *csvTable) setHeader(header []string) error {
+	for _, name := range header {
+		if strings.Contains(name, "\r") {
+			// encoding/csv ends lines at \n only: the whole file was one line
+			return inputErrorf("dataset", "The dataset's lines end with a carriage return alone (old Mac line ends), "+
+				"so its rows cannot be told apart; save it with Windows (CRLF) or Unix (LF) line ends.")
+		}
+	}
 	if len(header) > maxDatasetColumns {
 		return inputErrorf("dataset", "The dataset has %d columns; at most %d are supported.", len(header), maxDatasetColumns)
 	}
@@ -203,6 +216,11 @@ func csvError(err error) error {
 	}
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
 		return inputErrorf("dataset", "The dataset's row %d has a different number of fields than its header; every row needs one value per column.", pe.StartLine)
+	}
+	if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+		return inputErrorf("dataset", "The dataset's line %d has a quote mark (\") where CSV cannot have one: "+
+			"a field with quote marks must be in quotes itself, with each quote mark inside doubled "+
+			"(\"\"\"진짜\"\" 최고예요\" for \"진짜\" 최고예요), as a spreadsheet saves it.", pe.Line)
 	}
 	return inputErrorf("dataset", "The dataset is not valid CSV at row %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
 }

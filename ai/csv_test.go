@@ -8,7 +8,7 @@ import (
 )
 
 func TestOpenCSVAcceptsSpreadsheetExports(t *testing.T) {
-	table, err := openCSV(strings.NewReader("\uFEFF name , \"note\"\r\n\r\nkim, \"said \"\"hi\"\"\r\nthen left\"\r\nlee, bare \" quote\r\n"))
+	table, err := openCSV(strings.NewReader("\uFEFF\uFEFF name , \"note\"\r\n\r\nkim, \"said \"\"hi\"\"\r\nthen left\"\r\nlee, \"\"\"진짜\"\" quote\"\r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestOpenCSVAcceptsSpreadsheetExports(t *testing.T) {
 		got = append(got, strings.Join(rec, "|"))
 		rows = append(rows, row)
 	}
-	want := []string{"kim|said \"hi\"\nthen left", "lee|bare \" quote"}
+	want := []string{"kim|said \"hi\"\nthen left", "lee|\"진짜\" quote"}
 	if strings.Join(got, "¶") != strings.Join(want, "¶") {
 		t.Errorf("records %q, want %q", got, want)
 	}
@@ -36,6 +36,31 @@ func TestOpenCSVAcceptsSpreadsheetExports(t *testing.T) {
 	// quoted line break makes the second record start on line 5.
 	if rows[0] != 3 || rows[1] != 5 {
 		t.Errorf("row numbers %v, want [3 5]", rows)
+	}
+}
+
+// TestCSVQuotesAsSpreadsheetsWriteThem: a quote mark outside a quoted
+// field, or a quoted field that goes on after its closing quote, is
+// refused naming its line: read lazily, a text starting with a quoted word
+// swallowed the rows after it (probe p20, 2026-12-04).
+func TestCSVQuotesAsSpreadsheetsWriteThem(t *testing.T) {
+	for _, tc := range []struct{ name, csv string }{
+		{"a quoted word starts the field", "text,label\n좋아요,칭찬\n\"진짜\" 최고예요,칭찬\n별로,불만\n\"그냥\",보통\n"},
+		{"a quote inside an unquoted field", "text,label\n좋아요,칭찬\n정말 \"진짜\" 최고,칭찬\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			table, err := openCSV(strings.NewReader(tc.csv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for err == nil {
+				_, _, err = table.next()
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Message, "line 3 has a quote mark") {
+				t.Errorf("error %v, want one naming line 3's quote mark", err)
+			}
+		})
 	}
 }
 
@@ -48,6 +73,7 @@ func TestOpenCSVRejectsBadHeaders(t *testing.T) {
 		{"blank name", "a, ,b\n", "Column 2 of the dataset's header has no name"},
 		{"duplicate after trimming", "a, b,b \n", `names column "b" twice (columns 2 and 3)`},
 		{"too wide", wide, "columns; at most 1000"},
+		{"old Mac line ends", "a,b\r1,2\r3,4\r", "carriage return alone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := openCSV(strings.NewReader(tc.csv))

@@ -3,6 +3,7 @@ package ai
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -22,6 +23,13 @@ const (
 	// first, so honest data stays far below it; above it the coefficients
 	// would be noise.
 	maxCondition = 1e12
+	// maxVIF flags a feature column that the other features explain to
+	// R² ≥ 1 − 1/maxVIF (its variance inflation factor): a copy, a rescaled
+	// or unit-converted column kept to a few decimals (probe p20: a 2×
+	// column of 3 decimals had a VIF of 1e10 and passed maxCondition, and
+	// its coefficients were −164 and +83 for 3 and 0). Raw polynomial
+	// features up to x⁴ stay below it (1.5e4 on 1…100).
+	maxVIF = 1e6
 	// testEvery sends every testEvery-th row to the held-out split (20%),
 	// which is deterministic, so retraining the same file gives the same model.
 	testEvery = 5
@@ -197,8 +205,17 @@ func fitOLS(d *linearData) (*linearModel, error) {
 
 	var qr mat.QR
 	qr.Factorize(mat.NewDense(n, p, d.trainX))
-	if qr.Cond() > maxCondition {
+	cond := qr.Cond()
+	if cond > maxCondition {
 		return nil, inputErrorf("dataset", "Some feature columns are (nearly) combinations of others, for example a duplicated or rescaled column; remove them so the coefficients are meaningful.")
+	}
+	// a VIF is at most the condition number squared: below that, none to find
+	if cond*cond > maxVIF {
+		if names := explained(&qr, d.features); len(names) > 0 {
+			return nil, inputErrorf("dataset", "The feature columns %s are (nearly) combinations of one another "+
+				"(R² above 0.999999 from the other features), for example a copy, a rescaled or a unit-converted column "+
+				"(㎡ and 평); keep one of them so the coefficients are meaningful.", keyList(names))
+		}
 	}
 	var beta mat.VecDense
 	if err := qr.SolveVecTo(&beta, false, mat.NewVecDense(n, yc)); err != nil {
@@ -214,6 +231,42 @@ func fitOLS(d *linearData) (*linearModel, error) {
 		return nil, errHugeValues
 	}
 	return m, nil
+}
+
+// explained names the features whose variance inflation factor passes
+// maxVIF, from the QR factors of the standardized, centered features: with
+// X = QR, a column's VIF is ‖column j of R‖² · ‖row j of R⁻¹‖².
+func explained(qr *mat.QR, features []string) []string {
+	p := len(features)
+	var r mat.Dense
+	qr.RTo(&r)
+	upper := mat.NewTriDense(p, mat.Upper, nil)
+	for i := range p {
+		for j := i; j < p; j++ {
+			upper.SetTri(i, j, r.At(i, j))
+		}
+	}
+	var inv mat.TriDense
+	if err := inv.InverseTri(upper); err != nil {
+		var ill mat.Condition
+		if !errors.As(err, &ill) {
+			return nil // singular: maxCondition refused it already
+		}
+	}
+	var names []string
+	for j := range p {
+		var col, row float64
+		for i := 0; i <= j; i++ {
+			col += r.At(i, j) * r.At(i, j)
+		}
+		for k := j; k < p; k++ {
+			row += inv.At(j, k) * inv.At(j, k)
+		}
+		if col*row > maxVIF {
+			names = append(names, features[j])
+		}
+	}
+	return names
 }
 
 // standardize turns each column of the row-major n×p matrix x into z-scores

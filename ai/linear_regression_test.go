@@ -172,6 +172,7 @@ func TestLinearRegressionRejectsBadDatasets(t *testing.T) {
 		{"ragged row", "a,y\n1,2\n3,4,5\n", `{}`, "row 3 has a different number of fields"},
 		{"constant column", constantColumnCSV(), `{}`, `Column "c" has the same value in every training row`},
 		{"collinear columns", collinearCSV(), `{}`, "combinations of others"},
+		{"a doubled column kept to 3 decimals", nearlyCollinearCSV(), `{"target":"비용"}`, "The feature columns 인원, 두배 are (nearly) combinations of one another"},
 		{"huge values", "a,y\n" + strings.Repeat("1e308,1\n-1e308,2\n", 6), `{}`, "The fit overflowed"},
 		{"huge held-out value", "a,y\n" + strings.Repeat("1,1\n2,2\n", 7) + "1e308,5\n", `{}`, "The fit overflowed"},
 		{"unknown option", good, `{"taget":"y"}`, `options has an unknown field "taget"`},
@@ -205,6 +206,36 @@ func collinearCSV() string {
 		fmt.Fprintf(&b, "%d,%d,%d\n", i, 3*i, i*i)
 	}
 	return b.String()
+}
+
+// nearlyCollinearCSV is probe p20's file's shape: 두배 is 2 × 인원 written
+// to 3 decimals, as a spreadsheet's formula column exports it; 비용 = 5 +
+// 3·인원 + 2·시간. Its condition number (2e5) is far below maxCondition.
+func nearlyCollinearCSV() string {
+	var b strings.Builder
+	b.WriteString("인원,두배,시간,비용\n")
+	for i := range 60 {
+		_, golden := math.Modf(float64(i) * 0.6180339887498949)
+		_, other := math.Modf(float64(i) * 0.4142135623730951)
+		people, hours := 1+89*golden, 30*other
+		fmt.Fprintf(&b, "%.3f,%.3f,%.3f,%.3f\n", people, 2*people, hours, 5+3*people+2*hours+math.Sin(float64(i)))
+	}
+	return b.String()
+}
+
+// TestLinearRegressionKeepsCorrelatedFeatures: strongly correlated but
+// distinct features (x, x², x³, x⁴ over 1…100: VIFs up to 1.5e4) still
+// train, so the collinearity refusal is for copies, not for polynomials.
+func TestLinearRegressionKeepsCorrelatedFeatures(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x,x2,x3,x4,y\n")
+	for i := 1; i <= 100; i++ {
+		x := float64(i)
+		fmt.Fprintf(&b, "%g,%g,%g,%g,%g\n", x, x*x, x*x*x, x*x*x*x, 1+x-0.01*x*x+math.Sin(x))
+	}
+	if _, err := trainLinear(t, b.String(), `{}`); err != nil {
+		t.Fatalf("polynomial features refused: %v", err)
+	}
 }
 
 func TestLinearRegressionReadsSpreadsheetExports(t *testing.T) {

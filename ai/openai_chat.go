@@ -102,7 +102,6 @@ const (
 	maxMessageRunes  = 32_000
 	maxChatRunes     = 100_000
 	maxReplyBytes    = 1 << 20
-	maxSSELineBytes  = 1 << 20
 	maxErrorBodyRead = 512
 )
 
@@ -139,6 +138,7 @@ type streamChunk struct {
 		Delta struct {
 			Content string `json:"content"`
 		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
 	} `json:"choices"`
 	Error *struct {
 		Message string `json:"message"`
@@ -336,13 +336,18 @@ func (p *chatPredictor) chat(ctx context.Context, msgs []chatMessage, partial fu
 		return "", statusError(resp)
 	}
 	var text string
-	if mediaType(resp.Header.Get("Content-Type")) == "application/json" {
+	contentType := resp.Header.Get("Content-Type")
+	if mediaType(contentType) == "application/json" {
 		text, err = readCompletion(resp.Body)
 	} else {
-		text, err = readStream(resp.Body, &throttle{every: p.partialEvery, fn: partial})
+		text, err = readStream(resp.Body, contentType, &throttle{every: p.partialEvery, fn: partial})
 	}
 	if err != nil {
 		return "", p.explain(ctx, err)
+	}
+	if strings.TrimSpace(text) == "" {
+		// until 2026-12-04 a job "succeeded" with {"text":""} (probe p20)
+		return "", errors.New("the model server sent an empty reply; check options.model and the messages, then try again")
 	}
 	return text, nil
 }
@@ -398,8 +403,8 @@ func statusError(resp *http.Response) error {
 	return fmt.Errorf("the model server answered %s: %s", status, clip(snippet, 200))
 }
 
-// minKeyPrefix is the shortest start of a key that redactKeys hides where
-// a text ends; shorter ones say little more than a key's format ("sk-").
+// minKeyPrefix is the shortest start of a key that redactKeys hides;
+// shorter ones say little more than a key's format ("sk-").
 const minKeyPrefix = 8
 
 // redactKeys hides the operator's keys in a text that came from a model
@@ -407,21 +412,36 @@ const minKeyPrefix = 8
 // redirect's address, a malformed status line) — since a server may echo
 // the Authorization header, and jobs' errors and results are shown to
 // their users. It hides every configured key, not only the origin's, and
-// a start of a key (minKeyPrefix characters or more) where the text ends,
-// which a read limit or a reply still streaming may have cut. Texts go
-// through it before anything clips them.
+// every start of a key (minKeyPrefix characters or more) wherever it is:
+// at the end of a text a read limit or a reply still streaming may have
+// cut it, and a server may quote a key shortened ("bad key sk-SECRETK...":
+// until 2026-12-04 that start was shown, probe p20). Texts go through it
+// before anything clips them.
 func redactKeys(s string) string {
 	keys, _ := serverKeys()
 	for _, key := range keys {
 		s = strings.ReplaceAll(s, key, redacted)
 	}
 	for _, key := range keys {
-		for n := len(key) - 1; n >= minKeyPrefix; n-- {
-			if strings.HasSuffix(s, key[:n]) {
-				s = s[:len(s)-n] + redacted
+		if len(key) < minKeyPrefix {
+			continue
+		}
+		var out strings.Builder
+		for {
+			i := strings.Index(s, key[:minKeyPrefix])
+			if i < 0 {
 				break
 			}
+			n := minKeyPrefix
+			for n < len(key) && i+n < len(s) && s[i+n] == key[n] {
+				n++
+			}
+			out.WriteString(s[:i])
+			out.WriteString(redacted)
+			s = s[i+n:]
 		}
+		out.WriteString(s)
+		s = out.String()
 	}
 	return s
 }
@@ -461,8 +481,11 @@ type completion struct {
 	} `json:"error"`
 }
 
-// maxCompletionBytes bounds a non-streamed answer: a reply of maxReplyBytes
-// may take twice that JSON-escaped (\u escapes), plus the fields around it.
+// maxCompletionBytes bounds a non-streamed answer, and one line of a
+// stream: a reply of maxReplyBytes may take twice that JSON-escaped (\u
+// escapes), plus the fields around it. Until 2026-12-04 a stream's line was
+// held to maxReplyBytes, and a 600 KB Korean reply sent in one chunk failed
+// with "bufio.Scanner: token too long" (probe p20).
 const maxCompletionBytes = 2*maxReplyBytes + 64<<10
 
 func readCompletion(body io.Reader) (string, error) {
@@ -492,24 +515,30 @@ var errReplyTooLong = fmt.Errorf("the model's reply exceeded %d MB; set options.
 
 // readStream reads an OpenAI-style SSE stream and returns the whole reply.
 // Each "data:" line is one event, as OpenAI-compatible servers send them;
-// comments, "event:" lines and blank separators are skipped.
-func readStream(body io.Reader, partial *throttle) (string, error) {
+// comments, "event:" lines and blank separators are skipped. A stream that
+// ends after a chunk with a finish_reason is whole without [DONE] (some
+// servers leave it out); one with no data line at all was no stream, and
+// its contentType is named.
+func readStream(body io.Reader, contentType string, partial *throttle) (string, error) {
 	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), maxSSELineBytes)
+	sc.Buffer(make([]byte, 0, 64<<10), maxCompletionBytes)
 	var text strings.Builder
+	events, finished := 0, false
 	for sc.Scan() {
 		data, ok := bytes.CutPrefix(sc.Bytes(), []byte("data:"))
 		if !ok {
 			continue
 		}
+		events++
 		data = bytes.TrimSpace(data)
 		if string(data) == "[DONE]" {
 			return text.String(), nil
 		}
-		piece, err := chunkContent(data)
+		piece, done, err := chunkContent(data)
 		if err != nil {
 			return "", err
 		}
+		finished = finished || done
 		if piece == "" {
 			continue
 		}
@@ -520,23 +549,39 @@ func readStream(body io.Reader, partial *throttle) (string, error) {
 		partial.offer(text.String())
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return "", errReplyTooLong
+		}
 		return "", fmt.Errorf("reading the reply stream: %w", err)
+	}
+	switch {
+	case finished:
+		return text.String(), nil
+	case events == 0:
+		if contentType == "" {
+			contentType = "no content type"
+		}
+		return "", fmt.Errorf("the model server answered with %s, neither a chat completion (application/json) "+
+			"nor a stream of them (text/event-stream); check options.base_url", clip(redactKeys(contentType), 80))
 	}
 	return "", errors.New("the model server's stream ended before [DONE] (stream cut); try again")
 }
 
-func chunkContent(data []byte) (string, error) {
+// chunkContent returns a stream chunk's text, and whether it ends the
+// reply (a finish_reason).
+func chunkContent(data []byte) (string, bool, error) {
 	var chunk streamChunk
 	if err := json.Unmarshal(data, &chunk); err != nil {
-		return "", fmt.Errorf("the model server sent a malformed stream chunk %q: %w", clip(redactKeys(string(data)), 80), err)
+		return "", false, fmt.Errorf("the model server sent a malformed stream chunk %q: %w", clip(redactKeys(string(data)), 80), err)
 	}
 	if chunk.Error != nil {
-		return "", fmt.Errorf("the model server reported an error mid-stream: %s", clip(redactKeys(chunk.Error.Message), 200))
+		return "", false, fmt.Errorf("the model server reported an error mid-stream: %s", clip(redactKeys(chunk.Error.Message), 200))
 	}
 	if len(chunk.Choices) == 0 {
-		return "", nil
+		return "", false, nil
 	}
-	return chunk.Choices[0].Delta.Content, nil
+	c := chunk.Choices[0]
+	return c.Delta.Content, c.FinishReason != nil && *c.FinishReason != "", nil
 }
 
 // throttle passes text to fn at most once per every; fn may be nil.

@@ -130,6 +130,41 @@ func TestOpenAIChatSendsMessagesWithoutKey(t *testing.T) {
 	}
 }
 
+// TestOpenAIChatStreamsThatEndWell: a stream whose last chunk has a
+// finish_reason is whole without [DONE] (until 2026-12-04 its text was
+// thrown away as "stream cut"), and a reply of almost maxReplyBytes sent
+// as one chunk of \u escapes is read (it failed with "bufio.Scanner: token
+// too long"), as is one too long, named so (probe p20).
+func TestOpenAIChatStreamsThatEndWell(t *testing.T) {
+	korean := strings.Repeat("가", 300_000) // 900 KB of UTF-8, 1.8 MB as \uac00 escapes
+	escaped := strings.ReplaceAll(delta(korean), "가", `\uac00`)
+	for _, tc := range []struct {
+		name, want, err string
+		events          []string
+	}{
+		{"finish_reason, no [DONE]", "all of it", "", []string{delta("all "), delta("of it"), `data: {"choices":[{"delta":{},"finish_reason":"stop"}]}`}},
+		{"one escaped chunk under the limit", korean, "", []string{escaped, "data: [DONE]"}},
+		{"one chunk over the limit", "", "exceeded 1 MB", []string{strings.ReplaceAll(delta(korean+korean), "가", `\uac00`), "data: [DONE]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) { sse(w, tc.events...) })
+			res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.(chatResult).Text; got != tc.want {
+				t.Errorf("text of %d bytes, want %d", len(got), len(tc.want))
+			}
+		})
+	}
+}
+
 func TestOpenAIChatFailures(t *testing.T) {
 	const key = "sk-secret-456"
 	t.Setenv(KeysEnv, "http://127.0.0.1="+key) // redacted wherever it is configured
@@ -156,7 +191,17 @@ func TestOpenAIChatFailures(t *testing.T) {
 		{"not a stream", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, `<p>maintenance</p>`)
-		}, "stream cut"},
+		}, "answered with text/html, neither a chat completion (application/json) nor a stream"},
+		{"an empty stream", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, ": ping", "data: [DONE]")
+		}, "sent an empty reply"},
+		{"an empty completion", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"message":{"content":" "}}]}`)
+		}, "sent an empty reply"},
+		{"a key quoted shortened", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "bad key "+key[:10]+"... and "+key[:8], http.StatusForbidden)
+		}, "answered 403 Forbidden: bad key [redacted]... and [redacted]"},
 		{"not a completion", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			io.WriteString(w, `{"choices":[]}`)
@@ -168,7 +213,7 @@ func TestOpenAIChatFailures(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
-			if err != nil && strings.Contains(err.Error(), key) {
+			if err != nil && strings.Contains(err.Error(), key[:minKeyPrefix]) {
 				t.Errorf("error reveals the API key: %v", err)
 			}
 		})

@@ -414,3 +414,26 @@ func TestShutdownLeavesTrainingForTheNextStart(t *testing.T) {
 		t.Errorf("trainings %v, want a resumed, then b", got)
 	}
 }
+
+// TestDatasetTypeExplained: a tab-separated dataset is refused with a
+// sentence saying what to upload (PocketBase's own: "mime type must be one
+// of: text/csv, text/plain."), and nothing is saved. (UTF-16 with its BOM,
+// Excel's "유니코드 텍스트", passes the upload as text/plain and fails the
+// training as not UTF-8.)
+func TestDatasetTypeExplained(t *testing.T) {
+	app, base := serve(t, nil)
+	before, err := app.CountRecords(ai.Models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := createModel(t, base, testapp.Adam, map[string]string{"name": "m", "kind": "linear_regression", "options": `{"target":"y"}`},
+		"a\tb\ty\n"+strings.Repeat("1\t2\t3\n", 20))
+	data, _ := res.Body["data"].(map[string]any)
+	field, _ := data["dataset"].(map[string]any)
+	if msg, _ := field["message"].(string); res.Status != 400 || !strings.Contains(msg, "comma-separated, in UTF-8") {
+		t.Errorf("a tab-separated dataset: %d %s", res.Status, res.Raw)
+	}
+	if after, err := app.CountRecords(ai.Models); err != nil || after != before {
+		t.Errorf("%d models after, %d before (%v)", after, before, err)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"madang/internal/access"
 )
 
 const (
@@ -222,8 +224,8 @@ func countDataset(ctx context.Context, dataset io.Reader, opts textOptions) (*gr
 func (c *gramCounts) add(t *csvTable, text, label string, row, textCol, labelCol int) error {
 	label = sameForm(strings.TrimSpace(label))
 	switch {
-	case strings.TrimSpace(text) == "":
-		return t.cellError(row, textCol, "the text is empty; fill it or remove the row.")
+	case !access.Shows(text):
+		return t.cellError(row, textCol, "the text is empty or shows nothing (only spaces or invisible characters); fill it or remove the row.")
 	case label == "":
 		return t.cellError(row, labelCol, "the label is empty; fill it or remove the row.")
 	case utf8.RuneCountInString(label) > maxLabelRunes:
@@ -565,8 +567,9 @@ func parseTextInput(raw json.RawMessage) ([]string, error) {
 }
 
 func checkText(text, path string) error {
-	if strings.TrimSpace(text) == "" {
-		return inputErrorf("input", "%s is empty; send some text to classify.", path)
+	if !access.Shows(text) {
+		// a zero-width space alone was classified (every label 1/n) until 2026-12-04
+		return inputErrorf("input", "%s is empty or shows nothing (only spaces or invisible characters); send some text to classify.", path)
 	}
 	if n := utf8.RuneCountInString(text); n > maxTextRunes {
 		return inputErrorf("input", "%s has %d characters; at most %d are allowed.", path, n, maxTextRunes)

@@ -607,7 +607,7 @@ func ControlCharacter(s string) (rune, bool) {
 // becomes "".
 func trim(v string) string {
 	v = strings.TrimRightFunc(v, unicode.IsSpace)
-	if !shows(v) {
+	if !Shows(v) {
 		return ""
 	}
 	if !strings.Contains(v, "\n") {
@@ -615,20 +615,20 @@ func trim(v string) string {
 	}
 	for {
 		line, rest, found := strings.Cut(v, "\n")
-		if !found || shows(line) {
+		if !found || Shows(line) {
 			return v
 		}
 		v = rest
 	}
 }
 
-// shows tells whether s holds a character that is neither whitespace nor
+// Shows tells whether s holds a character that is neither whitespace nor
 // invisible: a format character (U+200B, U+2060, U+FEFF, bidi marks…), a
 // variation selector or another of Unicode's default-ignorable code points
 // (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0). The prepended
 // concatenation marks are format characters that show (the Arabic number
 // sign U+0600).
-func shows(s string) bool {
+func Shows(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return !Invisible(r) && !unicode.IsSpace(r) }) >= 0
 }
 

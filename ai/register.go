@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/access"
@@ -127,7 +126,9 @@ func Register(app core.App) {
 	access.Trimmed(app, Models, "name", "description")
 	access.StrictBool(app, Models, "is_visible")
 	access.Names(app, Models, "name")
-	app.OnRecordValidate(Models).BindFunc(explainDatasetType)
+	// PocketBase's "mime type must be one of: text/csv, text/plain." did not
+	// say that a tab-separated file was the problem (probe p20, 2026-12-04)
+	access.Explained(app, Models, "dataset", "validation_invalid_mime_type", datasetType)
 	app.OnRecordEnrich(Models).BindFunc(inputFeatures)
 	app.OnFileDownloadRequest(Models).BindFunc(refuseDatasetDownload)
 	// forgotten when the write begins and again once it committed, so no
@@ -213,17 +214,3 @@ func Register(app core.App) {
 // datasetType says what a dataset must be.
 const datasetType = `The dataset must be a CSV file: comma-separated, in UTF-8 — from a spreadsheet, ` +
 	`"CSV UTF-8 (쉼표로 분리)". Tab-separated text and UTF-16 ("유니코드 텍스트") are not.`
-
-// explainDatasetType gives a dataset refused for its type a sentence that
-// says what to upload: PocketBase's "mime type must be one of: text/csv,
-// text/plain." did not say that a tab-separated file or Excel's UTF-16
-// "유니코드 텍스트" was the problem (probe p20, 2026-12-04).
-func explainDatasetType(e *core.RecordEvent) error {
-	err := e.Next()
-	if errs, ok := err.(validation.Errors); ok {
-		if v, ok := errs["dataset"].(validation.Error); ok && v.Code() == "validation_invalid_mime_type" {
-			errs["dataset"] = v.SetMessage(datasetType)
-		}
-	}
-	return err
-}

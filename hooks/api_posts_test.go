@@ -806,6 +806,21 @@ func TestPostsViewsFlushOnTerminate(t *testing.T) {
 	}
 }
 
+// searched calls a search as role and returns field of every item, sorted.
+func searched(t *testing.T, url, field, role string) []string {
+	t.Helper()
+	res := testapp.Call(t, http.MethodGet, url, testapp.Token(role), nil)
+	if res.Status != 200 {
+		t.Fatalf("%s as %s: %d %s", url, roleName(role), res.Status, res.Raw)
+	}
+	var got []string
+	for _, it := range res.Body["items"].([]any) {
+		got = append(got, it.(map[string]any)[field].(string))
+	}
+	slices.Sort(got)
+	return got
+}
+
 func TestPostsSearch(t *testing.T) {
 	app, base := served(t)
 	for _, p := range []struct{ board, title, content string }{
@@ -825,16 +840,7 @@ func TestPostsSearch(t *testing.T) {
 	}
 	titles := func(role, query string) []string {
 		t.Helper()
-		res := testapp.Call(t, http.MethodGet, base+"/api/posts/search?"+query, testapp.Token(role), nil)
-		if res.Status != 200 {
-			t.Fatalf("search %s as %s: %d %s", query, roleName(role), res.Status, res.Raw)
-		}
-		var got []string
-		for _, it := range res.Body["items"].([]any) {
-			got = append(got, it.(map[string]any)["title"].(string))
-		}
-		slices.Sort(got)
-		return got
+		return searched(t, base+"/api/posts/search?"+query, "title", role)
 	}
 	for _, c := range []struct {
 		role, query string
@@ -933,16 +939,7 @@ func TestCommentsSearch(t *testing.T) {
 	comment(testapp.BoardHidden, testapp.Gina, "숨은 게시판의 마당", true)
 	contents := func(role, query string) []string {
 		t.Helper()
-		res := testapp.Call(t, http.MethodGet, base+"/api/comments/search?"+query, testapp.Token(role), nil)
-		if res.Status != 200 {
-			t.Fatalf("search %s as %s: %d %s", query, roleName(role), res.Status, res.Raw)
-		}
-		var got []string
-		for _, it := range res.Body["items"].([]any) {
-			got = append(got, it.(map[string]any)["content"].(string))
-		}
-		slices.Sort(got)
-		return got
+		return searched(t, base+"/api/comments/search?"+query, "content", role)
 	}
 	for _, c := range []struct {
 		role, query string

@@ -59,7 +59,11 @@ func registerUsers(app core.App) {
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form
-	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(explainNameFormat)
+	// the name's pattern error says what is allowed: PocketBase's is
+	// "Invalid value format.", and until 2026-12-04 a member signing up as
+	// 행복한 하루 — Korean nicknames often hold a space — was not told the
+	// space was the problem
+	access.Explained(app, access.CollectionNameUsers, "name", "validation_invalid_format", nameFormat)
 	access.Emails(app, access.CollectionNameUsers, core.FieldNameEmail)
 	access.Emails(app, core.CollectionNameSuperusers, core.FieldNameEmail)
 	// shown to the banned member and in the moderation log; until
@@ -116,20 +120,6 @@ func refuseNameTwin(e *core.RecordEvent) error {
 
 // nameFormat says what a name may hold (the users name field's pattern).
 const nameFormat = "Use letters of any script, digits, _ . or - (no spaces)."
-
-// explainNameFormat gives the name's pattern error a sentence that says
-// what is allowed: PocketBase's is "Invalid value format.", and until
-// 2026-12-04 a member signing up as 행복한 하루 — Korean nicknames often
-// hold a space — was not told the space was the problem.
-func explainNameFormat(e *core.RecordEvent) error {
-	err := e.Next()
-	if errs, ok := err.(validation.Errors); ok {
-		if format, ok := errs["name"].(validation.Error); ok && format.Code() == "validation_invalid_format" {
-			errs["name"] = format.SetMessage(nameFormat)
-		}
-	}
-	return err
-}
 
 // signUpProblems is every problem of a refused sign-up at once: PocketBase
 // answers in rounds (first a mismatched confirmation, then the fields,

@@ -641,3 +641,19 @@ func Invisible(r rune) bool {
 }
 
 const brailleBlank = '\u2800'
+
+// Explained gives collection's field, when its validation fails with code,
+// the sentence message instead of PocketBase's: one that says what the
+// field takes ("Invalid value format." and "mime type must be one of: …"
+// did not). It runs on every validation (API, dashboard, CLI).
+func Explained(app core.App, collection, field, code, message string) {
+	app.OnRecordValidate(collection).BindFunc(func(e *core.RecordEvent) error {
+		err := e.Next()
+		if errs, ok := err.(validation.Errors); ok {
+			if v, ok := errs[field].(validation.Error); ok && v.Code() == code {
+				errs[field] = v.SetMessage(message)
+			}
+		}
+		return err
+	})
+}

@@ -115,7 +115,10 @@ func writer(author, anonymousAuthor string) string {
 }
 
 // markWriterGone replaces user id as the writer of anonymous posts and
-// comments, and as a numbered commenter, with one new goneWriter mark.
+// comments, and as a numbered commenter, with one new goneWriter mark. The
+// writers are found through idx_*_anonymous_author; the numbers on every
+// post (a deleted comment keeps its writer's number, so the posts they
+// still comment on are not all), the JSON read only where the id occurs.
 func markWriterGone(tx core.App, id string) error {
 	params := dbx.Params{"id": id, "gone": goneWriter + security.RandomStringWithAlphabet(10, "abcdefghijklmnopqrstuvwxyz0123456789")}
 	for _, q := range []string{
@@ -123,7 +126,8 @@ func markWriterGone(tx core.App, id string) error {
 		`UPDATE {{comments}} SET [[anonymous_author]] = {:gone} WHERE [[anonymous_author]] = {:id}`,
 		`UPDATE {{posts}} SET [[anonymous_commenters]] = json_set(json_remove([[anonymous_commenters]], '$."' || {:id} || '"'),
 				'$."' || {:gone} || '"', json_extract([[anonymous_commenters]], '$."' || {:id} || '"'))
-			WHERE json_valid([[anonymous_commenters]]) AND json_extract([[anonymous_commenters]], '$."' || {:id} || '"') IS NOT NULL`,
+			WHERE instr([[anonymous_commenters]], {:id}) > 0
+				AND json_valid([[anonymous_commenters]]) AND json_extract([[anonymous_commenters]], '$."' || {:id} || '"') IS NOT NULL`,
 	} {
 		if _, err := tx.DB().NewQuery(q).Bind(params).Execute(); err != nil {
 			return fmt.Errorf("marking the anonymous writing of deleted user %s: %w", id, err)

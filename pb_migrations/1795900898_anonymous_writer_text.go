@@ -40,7 +40,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			c.AddIndex("idx_"+name+"_anonymous_author", false, "anonymous_author", "anonymous_author != ''")
+			c.AddIndex("idx_"+name+"_anonymous_author", false, "anonymous_author", "")
 			if err := app.Save(c); err != nil {
 				return err
 			}

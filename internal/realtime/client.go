@@ -76,6 +76,7 @@ const MaxGuestConnsPerIP = 32
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
 	app.Store().Set(rootKey, app) // for DeliverAfterCommit: a transaction's app shares the store
+	bindRecordEvents(app)
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		watchElsewhere(e.App) // users saved by the CLI reach this process's connections
 		return e.Next()
@@ -381,28 +382,18 @@ func (c *client) list() []subscription {
 	return nil
 }
 
-// Subscriptions implements subscriptions.Client, answering as PocketBase's
-// client does. Every broadcast — PocketBase's for each record event, and
-// this package's — asks every client for its subscriptions under a few
-// prefixes; PocketBase's client builds a map for each answer, matching or
-// not. This one answers nil without allocating when nothing matches, and
-// this package's own walks use each and follows, which never allocate.
+// Subscriptions implements subscriptions.Client: every subscription, as
+// PocketBase's client answers. Asked for those under prefixes, it answers
+// none. The one caller that asks so is PocketBase's record broadcast
+// (apis/realtime.go), and Madang delivers every record event itself, in
+// order (records.go); this package's own walks use list, matching and
+// follows. TestARecordsEventsArriveInTheOrderOfItsSaves fails if
+// PocketBase delivers too (each save would arrive twice).
 func (c *client) Subscriptions(prefixes ...string) map[string]subscriptions.SubscriptionOptions {
 	if len(prefixes) == 0 {
 		return c.Client.Subscriptions()
 	}
-	p := newPrefixSet(prefixes)
-	var out map[string]subscriptions.SubscriptionOptions
-	for _, s := range c.list() {
-		if !p.holds(s) {
-			continue
-		}
-		if out == nil {
-			out = map[string]subscriptions.SubscriptionOptions{}
-		}
-		out[s.name] = s.options
-	}
-	return out
+	return nil
 }
 
 // follows tells whether a subscription falls under one of p's prefixes.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,9 @@ type Event struct {
 type outgoing struct {
 	client subscriptions.Client
 	msg    subscriptions.Message
+	// while Prepare decides: the subscriber's request and the topic's rule
+	info *core.RequestInfo
+	rule *string
 }
 
 // collecting holds the messages Prepare gathers; the Prepared keeps an
@@ -69,6 +73,14 @@ func Deliver(app core.App, ev Event) { Prepare(app, ev).Send() }
 // with each filter run once (access.Matcher) and each distinct payload
 // encoded once (access.PayloadKey). app may be a transaction: a deleted
 // record is prepared before its delete and sent after the commit.
+//
+// The filter is asked before the rule: a filter on the record's own fields
+// is answered once for all (a post page's comments/* with post = ID), and
+// most subscribers of a busy collection follow other records, so their
+// rule is never run. The rule (one SQL query a subscriber, about 0.15–0.3
+// ms here) is then run for the subscribers left, on every core when they
+// are many, as PocketBase's broadcast did in chunks; the messages keep the
+// walk's order either way.
 func Prepare(app core.App, ev Event) Prepared {
 	c := ev.Record.Collection()
 	id := ev.Record.Id
@@ -86,7 +98,9 @@ func Prepare(app core.App, ev Event) Prepared {
 	}
 	asked := newPrefixSet(prefixes)
 	verdict := ev.Access
+	parallel := false
 	if verdict == nil {
+		parallel = !app.IsTransactional() // each answer is a query; a transaction has one connection
 		verdict = func(info *core.RequestInfo, rule *string) Verdict {
 			if ok, _ := app.CanAccessRecord(ev.Record, info, rule); ok {
 				return Send
@@ -94,11 +108,10 @@ func Prepare(app core.App, ev Event) Prepared {
 			return Skip
 		}
 	}
-	matcher := access.NewMatcher(app, ev.Record)
-	payloads := map[string][]byte{}
+	d := &decider{app: app, ev: ev, verdict: verdict, matcher: access.NewMatcher(app, ev.Record), payloads: newPayloads()}
 	var out Prepared
 	if t := TierOf(app); t != nil {
-		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, payloads)
+		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, d.payloads)
 	}
 	pooled := collecting.Get().(*[]outgoing)
 	found := (*pooled)[:0]
@@ -109,37 +122,109 @@ func Prepare(app core.App, ev Event) Prepared {
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		for _, s := range subs {
-			name := s.name
 			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
 				Query: s.options.Query, Headers: s.options.Headers, Auth: auth}
-			v := verdict(info, ruleOf(rules, name))
-			if v == Skip || !matcher.Match(info) {
+			if !d.matcher.Match(info) {
 				continue
 			}
-			data := ev.Gone
-			if v == Send {
-				key := access.PayloadKey(c, info)
-				data = payloads[key]
-				if data == nil {
-					var err error
-					if data, err = access.Encode(app, ev.Action, ev.Record, info); errors.Is(err, access.ErrUnseenChange) {
-						continue // nothing they see changed
-					} else if err != nil {
-						app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
-							slog.String("id", id), slog.String("error", err.Error()))
-						continue
-					}
-					payloads[key] = data
-				}
-			}
-			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(name, ev.Shadow), Data: data}})
+			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(s.name, ev.Shadow)},
+				info: info, rule: ruleOf(rules, s.name)})
 		}
 	}
+	found = d.decideAll(found, parallel && len(found) >= parallelFrom)
 	out.sse = slices.Clone(found)
 	clear(found) // the pool must not keep clients or payloads alive
 	*pooled = found[:0]
 	collecting.Put(pooled)
 	return out
+}
+
+// parallelFrom is how many subscribers an event's rule must be run for
+// before Prepare runs them on every core: fewer cost less than starting
+// the workers.
+const parallelFrom = 32
+
+// decider answers one event's subscribers.
+type decider struct {
+	app      core.App
+	ev       Event
+	verdict  func(*core.RequestInfo, *string) Verdict
+	matcher  *access.Matcher
+	payloads *payloads
+}
+
+// decideAll fills each subscriber's message with what they get and keeps
+// those who get one, in order; on every core when parallel.
+func (d *decider) decideAll(found []outgoing, parallel bool) []outgoing {
+	if !parallel {
+		for i := range found {
+			d.decide(&found[i])
+		}
+	} else {
+		workers := min(runtime.GOMAXPROCS(0), len(found))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < len(found); i += workers {
+					d.decide(&found[i])
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return slices.DeleteFunc(found, func(o outgoing) bool { return o.msg.Data == nil })
+}
+
+// decide sets o's message data, or leaves it nil when o gets nothing.
+func (d *decider) decide(o *outgoing) {
+	v := d.verdict(o.info, o.rule)
+	switch v {
+	case Skip:
+		return
+	case Gone:
+		o.msg.Data = d.ev.Gone
+		return
+	}
+	e := d.payloads.entry(access.PayloadKey(d.ev.Record.Collection(), o.info))
+	e.once.Do(func() { e.data = encode(d.app, d.ev, o.info) })
+	o.msg.Data = e.data
+}
+
+// encode is ev's payload for info, nil when they get nothing (nothing they
+// see changed, or a failure, which is logged).
+func encode(app core.App, ev Event, info *core.RequestInfo) []byte {
+	data, err := access.Encode(app, ev.Action, ev.Record, info)
+	if err != nil && !errors.Is(err, access.ErrUnseenChange) {
+		app.Logger().Debug("encoding a realtime event failed", slog.String("collection", ev.Record.Collection().Name),
+			slog.String("id", ev.Record.Id), slog.String("error", err.Error()))
+	}
+	return data
+}
+
+// payloads holds an event's encodings by access.PayloadKey, each made
+// once however many workers ask for it; nil: the key gets nothing.
+type payloads struct {
+	mu sync.Mutex
+	m  map[string]*payload
+}
+
+type payload struct {
+	once sync.Once
+	data []byte
+}
+
+func newPayloads() *payloads { return &payloads{m: map[string]*payload{}} }
+
+// entry returns key's encoding, made at its first use (its once).
+func (p *payloads) entry(key string) *payload {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.m[key]
+	if e == nil {
+		e = &payload{}
+		p.m[key] = e
+	}
+	return e
 }
 
 // guard is a subscription prefix of a record event and the rule that

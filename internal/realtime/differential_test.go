@@ -2,9 +2,11 @@ package realtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,5 +196,159 @@ func TestOracleFiltersAreRefusedOnSubscribe(t *testing.T) {
 	root := testapp.Connect(t, base, testapp.Token("root"))
 	if r := root.TrySubscribe(t, withOptions("posts/*", map[string]string{"filter": `author.chats_via_author.content ~ "a"`})); r.Status != http.StatusNoContent {
 		t.Errorf("a superuser's filter was refused: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestRecordEditsAndDeletesShowWhatTheAPIShows: the events of a record's
+// edit and delete, and of an account's edit (an auth record: its email,
+// private fields), which Madang delivers since 2026-12-04 instead of
+// PocketBase's broadcast, show each subscriber — every role, with and
+// without expand and fields — what the API shows them: the list API for a
+// post (a delete: as listed before it), the view API for an account. Who
+// may not see the record gets nothing before a sentinel.
+func TestRecordEditsAndDeletesShowWhatTheAPIShows(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	gina := testapp.ID(testapp.Gina)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "to be edited")
+
+	type sub struct {
+		who     string
+		options map[string]string
+		sse     *testapp.SSE
+	}
+	var subs []sub
+	for _, who := range roles {
+		for _, options := range optionSets {
+			subs = append(subs, sub{who, options, testapp.OpenSSE(t, base, token(who),
+				withOptions("posts/"+post.Id, options), withOptions("posts/*", options), testapp.SentinelTopic)})
+		}
+	}
+	edited, err := app.FindRecordById("posts", post.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited.Set("title", "edited")
+	if err := app.Save(edited); err != nil {
+		t.Fatal(err)
+	}
+	before := map[int]map[string]any{}
+	for i, s := range subs {
+		want := listed(t, base, s.who, "posts", post.Id, s.options)
+		before[i] = want
+		for range 2 {
+			ev, ok := postEvent(s.sse)
+			if !ok {
+				t.Fatalf("edit as %s with %v: no event", s.who, s.options)
+			}
+			if ev.Data["action"] != "update" || !reflect.DeepEqual(ev.Record(), want) {
+				t.Errorf("edit on %s as %s with %v:\nevent %v %v\nlist  %v", ev.Topic(), s.who, s.options, ev.Data["action"], ev.Record(), want)
+			}
+		}
+	}
+	if err := app.Delete(edited); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range subs {
+		for range 2 {
+			ev, ok := postEvent(s.sse)
+			if !ok {
+				t.Fatalf("delete as %s with %v: no event", s.who, s.options)
+			}
+			if ev.Data["action"] != "delete" || !reflect.DeepEqual(ev.Record(), before[i]) {
+				t.Errorf("delete on %s as %s with %v:\nevent %v %v\nlisted before %v", ev.Topic(), s.who, s.options, ev.Data["action"], ev.Record(), before[i])
+			}
+		}
+	}
+
+	// a post on a board only some read: the others hear nothing of it
+	granted := testapp.CreatePost(t, app, testapp.ID(testapp.BoardGranted), gina, "granted")
+	granted.Set("title", "granted, edited")
+	if err := app.Save(granted); err != nil {
+		t.Fatal(err)
+	}
+	sentinel := testapp.Sentinel(t, app)
+	heard := 0
+	for _, s := range subs {
+		if r := testapp.Call(t, http.MethodGet, base+"/api/collections/posts/records/"+granted.Id, token(s.who), nil); r.Status != http.StatusOK {
+			if ev, _ := postEvent(s.sse); !sentinel(ev) {
+				t.Fatalf("granted board's post as %s with %v: got %s %v before the sentinel", s.who, s.options, ev.Name, ev.Data)
+			}
+			continue
+		}
+		heard++
+		for _, action := range []string{"create", "update"} {
+			ev, ok := postEvent(s.sse)
+			if !ok || ev.Data["action"] != action || ev.Record()["id"] != granted.Id {
+				t.Fatalf("granted board's post as %s with %v: got %s %v, want its %s", s.who, s.options, ev.Name, ev.Data, action)
+			}
+		}
+		if ev, _ := postEvent(s.sse); !sentinel(ev) {
+			t.Fatalf("granted board's post as %s with %v: got %s %v, want the sentinel", s.who, s.options, ev.Name, ev.Data)
+		}
+	}
+	if heard == 0 || heard == len(subs) {
+		t.Fatalf("%d of %d subscribers read the granted board: nothing compared, or no refusal", heard, len(subs))
+	}
+
+	// an account's edit, on its own topic
+	alice := testapp.ID(testapp.Alice)
+	accountOptions := []map[string]string{{}, {"expand": "boards"}, {"fields": "id,name,email,role"}}
+	type watcher struct {
+		who     string
+		options map[string]string
+		sse     *testapp.SSE
+	}
+	var watchers []watcher
+	for _, who := range roles {
+		for _, options := range accountOptions {
+			watchers = append(watchers, watcher{who, options,
+				testapp.OpenSSE(t, base, token(who), withOptions("users/"+alice, options), testapp.SentinelTopic)})
+		}
+	}
+	account, err := app.FindRecordById("users", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account.Set("name", "alice2")
+	if err := app.Save(account); err != nil {
+		t.Fatal(err)
+	}
+	sentinel = testapp.Sentinel(t, app)
+	seen := 0
+	for _, w := range watchers {
+		params := url.Values{}
+		for k, v := range w.options {
+			params.Set(k, v)
+		}
+		view := testapp.Call(t, http.MethodGet, base+"/api/collections/users/records/"+alice+"?"+params.Encode(), token(w.who), nil)
+		if view.Status != http.StatusOK {
+			w.sse.ExpectOnly(t, sentinel)
+			continue
+		}
+		seen++
+		ev, ok := w.sse.Next(5 * time.Second)
+		if !ok || ev.Topic() != "users/"+alice {
+			t.Fatalf("account edit as %s with %v: got %s %v, want the edit", w.who, w.options, ev.Name, ev.Data)
+		}
+		if !reflect.DeepEqual(ev.Record(), view.Body) {
+			t.Errorf("account edit as %s with %v:\nevent %v\nview  %v", w.who, w.options, ev.Record(), view.Body)
+		}
+		w.sse.ExpectOnly(t, sentinel)
+	}
+	if seen != len(watchers) {
+		t.Fatalf("%d of %d watchers may view the account (profiles are public)", seen, len(watchers))
+	}
+}
+
+// postEvent is the next event of sse that is not a board's counters (a
+// post's create or delete announces its board's new posts_count), or the
+// sentinel's board save.
+func postEvent(sse *testapp.SSE) (testapp.Event, bool) {
+	for {
+		ev, ok := sse.Next(5 * time.Second)
+		if !ok || ev.Topic() != testapp.SentinelTopic || strings.HasPrefix(fmt.Sprint(ev.Record()["information"]), "sentinel") {
+			return ev, ok
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -62,9 +61,9 @@ func tierStateOf(app core.App) *tierState {
 }
 
 // SetTier turns the tier on for app (internal/centrifugo, when configured):
-// from then on every event Deliver, Prepare and Publish handle, and every
-// change PocketBase saves to a collection with an Audience, also goes to
-// the tier. Call it before the app serves.
+// from then on every event this package delivers — every record change
+// (records.go), Deliver's, Publish's — of a collection or topic the tier
+// carries (TierTopics) also goes to the tier. Call it before the app serves.
 func SetTier(app core.App, t Tier) {
 	s := &tierState{tier: t, audiences: map[string]Audience{}, topics: map[string]TopicAudience{}}
 	for name, a := range defaultAudiences {
@@ -73,7 +72,6 @@ func SetTier(app core.App, t Tier) {
 	// chat_presence/ stays on SSE: presence is made of SSE connections (chat/presence.go)
 	s.topics[typingPrefix] = sessionTopicAudience
 	app.Store().Set(tierKey, s)
-	bindTierMirror(app)
 }
 
 // TierOf returns app's tier, or nil when only SSE delivers.
@@ -152,7 +150,7 @@ type tierMessage struct {
 // prepareTier decides and encodes ev for the tier's candidate readers:
 // the same verdict as the SSE subscribers get under the record's own topic
 // (ViewRule), and the same payloads (shared with them through payloads).
-func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string) Verdict, payloads map[string][]byte) []tierMessage {
+func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string) Verdict, payloads *payloads) []tierMessage {
 	s := tierStateOf(app)
 	if s == nil {
 		return nil
@@ -160,10 +158,13 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 	c := ev.Record.Collection()
 	topic := c.Name + "/" + ev.Record.Id
 	var ids []string
-	if a := s.audiences[c.Name]; a != nil {
+	switch a := s.audiences[c.Name]; {
+	case a != nil:
 		ids = a(app, ev.Record)
-	} else {
+	case slices.Contains(sharedCollections, c.Name):
 		ids = s.tier.Followers(topic, c.Name+"/*")
+	default:
+		return nil // the tier does not carry the collection (TierTopics)
 	}
 	users := tierUsers(app, ids)
 	if len(users) == 0 {
@@ -181,18 +182,12 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 		key, data := "gone", ev.Gone
 		if v == Send {
 			key = access.PayloadKey(c, info)
-			data = payloads[key]
-			if data == nil {
-				var err error
-				if data, err = access.Encode(app, ev.Action, ev.Record, info); errors.Is(err, access.ErrUnseenChange) {
-					continue // nothing they see changed
-				} else if err != nil {
-					app.Logger().Debug("encoding a realtime event failed", slog.String("collection", c.Name),
-						slog.String("id", ev.Record.Id), slog.String("error", err.Error()))
-					continue
-				}
-				payloads[key] = data
-			}
+			e := payloads.entry(key)
+			e.once.Do(func() { e.data = encode(app, ev, info) })
+			data = e.data
+		}
+		if data == nil {
+			continue // nothing they see changed
 		}
 		m := byKey[key]
 		if m == nil {
@@ -329,92 +324,6 @@ func sessionTopicAudience(app core.App, topic string) []string {
 		return nil
 	}
 	return sessionAudience(app, session)
-}
-
-// bindTierMirror hands the tier the record changes PocketBase broadcasts
-// itself (a saved notification, an AI job's status, an edited post): the
-// collections with an Audience, and the shared-channel ones, except chats
-// (Madang delivers those itself: chat/sse.go). A deleted record is
-// prepared before its delete, as PocketBase does, and sent after.
-func bindTierMirror(app core.App) {
-	mirrored := func(r *core.Record) bool {
-		name := r.Collection().Name
-		if name == access.CollectionNameChats {
-			return false
-		}
-		s := tierStateOf(app)
-		return s.audiences[name] != nil || slices.Contains(sharedCollections, name)
-	}
-	send := func(action string) func(e *core.ModelEvent) error {
-		return func(e *core.ModelEvent) error {
-			if r, ok := e.Model.(*core.Record); ok && mirrored(r) {
-				prepareTierOnly(e.App, Event{Action: action, Record: r}).Send()
-			}
-			return e.Next()
-		}
-	}
-	app.OnModelAfterCreateSuccess().BindFunc(send("create"))
-	app.OnModelAfterUpdateSuccess().BindFunc(send("update"))
-
-	pending := newPendingDeletes()
-	app.OnModelDelete().BindFunc(func(e *core.ModelEvent) error {
-		r, ok := e.Model.(*core.Record)
-		if !ok || !mirrored(r) {
-			return e.Next()
-		}
-		pending.put(r, prepareTierOnly(e.App, Event{Action: "delete", Record: r}))
-		if err := e.Next(); err != nil {
-			pending.take(r)
-			return err
-		}
-		return nil
-	})
-	app.OnModelAfterDeleteSuccess().BindFunc(func(e *core.ModelEvent) error {
-		if r, ok := e.Model.(*core.Record); ok {
-			pending.take(r).Send()
-		}
-		return e.Next()
-	})
-	app.OnModelAfterDeleteError().BindFunc(func(e *core.ModelErrorEvent) error {
-		if r, ok := e.Model.(*core.Record); ok {
-			pending.take(r)
-		}
-		return e.Next()
-	})
-}
-
-// prepareTierOnly prepares ev for the tier alone (PocketBase already
-// broadcasts it to the SSE clients).
-func prepareTierOnly(app core.App, ev Event) Prepared {
-	verdict := func(info *core.RequestInfo, rule *string) Verdict {
-		if ok, _ := app.CanAccessRecord(ev.Record, info, rule); ok {
-			return Send
-		}
-		return Skip
-	}
-	return Prepared{tier: TierOf(app), tierMsgs: prepareTier(app, ev, verdict, map[string][]byte{})}
-}
-
-// pendingDeletes holds the prepared events of records being deleted.
-type pendingDeletes struct {
-	mu sync.Mutex
-	m  map[*core.Record]Prepared
-}
-
-func newPendingDeletes() *pendingDeletes { return &pendingDeletes{m: map[*core.Record]Prepared{}} }
-
-func (p *pendingDeletes) put(r *core.Record, prepared Prepared) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.m[r] = prepared
-}
-
-func (p *pendingDeletes) take(r *core.Record) Prepared {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	prepared := p.m[r]
-	delete(p.m, r)
-	return prepared
 }
 
 // MayFollow tells whether auth may follow topic through the tier's shared

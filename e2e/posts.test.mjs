@@ -173,6 +173,25 @@ journey('sign-up, sign-in, post with attachment, comment, like, counts', async (
   await foundComment.getByRole('link', { name: '첫 댓글이에요' }).click();
   await page.waitForURL((u) => u.hash === `#/posts/${post.id}?comment=${comments[0].id}`);
   await page.locator(`#comment-${comments[0].id}`).waitFor();
+  // a long comment's result shows the stretch around the word found, and
+  // crossing the phone width keeps the search on comments
+  const author = new PocketBase(url);
+  await author.collection('users').authWithPassword(member.email, member.password);
+  const long = await author.collection('comments').create({ post: post.id, content: `${'앞부분 '.repeat(30)}꼬리낱말 😀 끝` });
+  await page.goto(`${url}/#/boards/${board.id}?q=${encodeURIComponent('꼬리낱말')}&in=comments`);
+  const longRow = page.locator('.comment-result', { hasText: '꼬리낱말' });
+  await longRow.waitFor();
+  assert.match(await longRow.locator('.post-title').innerText(), /^…[앞부분 ]+꼬리낱말 😀 끝$/);
+  const viewport = page.viewportSize();
+  const redrawn = page.waitForResponse((r) => r.url().includes('/search?') && r.status() === 200);
+  await page.setViewportSize({ width: 390, height: 800 });
+  assert.match((await redrawn).url(), /\/api\/comments\/search\?/);
+  await longRow.waitFor();
+  assert.match(page.url(), /[?&]in=comments/);
+  const back = page.waitForResponse((r) => r.url().includes('/api/comments/search?') && r.status() === 200);
+  await page.setViewportSize(viewport);
+  await back;
+  await author.collection('comments').delete(long.id);
   // a search the server refuses (q over 200 characters): its message shows next to the field
   await page.goto(`${url}/#/boards/${board.id}?q=${'가'.repeat(201)}`);
   const searchError = page.locator('form[role=search] .inline-error');

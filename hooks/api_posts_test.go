@@ -2,6 +2,8 @@ package hooks_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -916,6 +918,31 @@ func TestPostsSearch(t *testing.T) {
 		if want := "Remove the control character " + char + " from q."; res.Status != 400 || res.Body["message"] != want {
 			t.Errorf("search %q: %d %s, want 400 %q", q, res.Status, res.Raw, want)
 		}
+	}
+	// a q that shows nothing is no words (until 2026-12-04 a zero-width
+	// space was searched, and found the texts holding one)
+	for _, q := range []string{"\u200b", "\u2800", "\ufeff \u200d", "\u3000"} {
+		res := testapp.Call(t, http.MethodGet, base+"/api/posts/search?q="+urlq(q), testapp.Token(testapp.Alice), nil)
+		if want := "Give the words to search for in q (1–200 characters)."; res.Status != 400 || res.Body["message"] != want {
+			t.Errorf("search %+q: %d %s, want 400 %q", q, res.Status, res.Raw, want)
+		}
+	}
+	// a repeated word is searched once: a hundred of one short word were a
+	// hundred LIKE scans of every post (probe p21)
+	likes := 0
+	var mu sync.Mutex
+	stop := testapp.OnQuery(app.ConcurrentDB(), func(_ context.Context, _ time.Duration, text string, _ *sql.Rows, _ error) {
+		mu.Lock()
+		defer mu.Unlock()
+		likes = max(likes, strings.Count(text, "%마당%"))
+	})
+	got := titles("", "q="+urlq(strings.Repeat("마당 ", 60)+"청소 청소"))
+	stop()
+	if !slices.Equal(got, []string{"마당 청소 안내"}) {
+		t.Errorf("a repeated word found %v", got)
+	}
+	if likes != 2 { // in the title or the content
+		t.Errorf("a repeated short word made %d LIKE conditions, want 2", likes)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -82,7 +83,9 @@ var commentsSearch = searchable{
 func (s searchable) answer(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	q := access.TextForm(strings.TrimSpace(params.Get("q"))) // as the texts are stored
-	if q == "" || utf8.RuneCountInString(q) > 200 {
+	// a q of invisible characters alone (a zero-width space, U+2800) shows
+	// nothing to search for: until 2026-12-04 it was searched (probe p21)
+	if !access.Shows(q) || utf8.RuneCountInString(q) > 200 {
 		return e.BadRequestError("Give the words to search for in q (1–200 characters).", nil)
 	}
 	// no stored text holds one (access.Trimmed); SQLite's FTS5 answered a NUL
@@ -97,7 +100,7 @@ func (s searchable) answer(e *core.RequestEvent) error {
 	sorted := params.Get(search.SortQueryParam) != ""
 	result, err := access.List(e, c, func(query *dbx.SelectQuery) {
 		s.narrow(query, params)
-		indexed := s.matchWords(query, strings.Fields(q))
+		indexed := s.matchWords(query, distinctWords(q))
 		switch {
 		case sorted:
 		case indexed:
@@ -145,6 +148,20 @@ func (s searchable) matchWords(query *dbx.SelectQuery, words []string) bool {
 	query.InnerJoin("{{"+s.index+"}}", dbx.NewExp("[["+s.index+".rowid]] = [[search_rowid.rowid]]"))
 	query.AndWhere(dbx.NewExp("[["+s.index+"]] MATCH {:match}", dbx.Params{"match": strings.Join(phrases, " ")}))
 	return true
+}
+
+// distinctWords are q's words, each once: a word repeated a hundred times
+// was a hundred scans of every row (probe p21).
+func distinctWords(q string) []string {
+	words := strings.Fields(q)
+	seen := make(map[string]bool, len(words))
+	return slices.DeleteFunc(words, func(w string) bool {
+		if seen[w] {
+			return true
+		}
+		seen[w] = true
+		return false
+	})
 }
 
 // caseVariants spells a short word in every case of its non-ASCII letters

@@ -46,8 +46,32 @@ export function listTime(value) {
 }
 
 /** "[3]" after a title: the post's comments (none shown for 0). */
-/** A comment's first 80 characters, for lists that link to it. */
-export const excerpt = (text) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
+/**
+ * 80 characters of a text, for lists that link to it: its start, or, given
+ * the words searched for, the stretch around the first one it holds, so a
+ * search result shows why it matched. Characters as drawn (grapheme
+ * clusters): until 2026-12-04 an emoji at the cut was split into half a
+ * surrogate pair, drawn as a broken glyph (probe p21).
+ * @param {string} text
+ * @param {string[]} [words]
+ */
+export function excerpt(text, words = []) {
+  const chars = Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text), (s) => s.segment);
+  if (chars.length <= 80) return text;
+  const lower = chars.map((c) => c.toLowerCase());
+  let at = -1;
+  for (const word of words) {
+    const w = Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(word.toLowerCase()), (s) => s.segment);
+    if (!w.length) continue;
+    for (let i = 0; i + w.length <= lower.length && (at < 0 || i < at); i++) {
+      if (w.every((c, j) => lower[i + j] === c)) { at = i; break; }
+    }
+  }
+  const start = at < 20 ? 0 : Math.min(at - 20, chars.length - 79);
+  // 80 in all, the ellipses included
+  const end = chars.length - start <= 79 ? chars.length : start + (start > 0 ? 78 : 79);
+  return `${start > 0 ? '…' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '…' : ''}`;
+}
 
 export function commentMark(n) {
   if (!n) return null;

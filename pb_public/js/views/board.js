@@ -91,7 +91,7 @@ export default async function render({ root, params, query, title, signal, onCle
     toolbar,
     categories.length ? h('nav', { class: 'chips', 'aria-label': t('category.filter') },
       [['', t('category.all')], ...categories.map((c) => [c.id, c.name])].map(([id, name]) =>
-        h('a', { class: 'chip', href: link(`/boards/${board.id}`, { sort: sortParam, q, category: id }), 'aria-current': id === category ? 'true' : false, dataset: { category: id } }, name))) : null,
+        h('a', { class: 'chip', href: link(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category: id }), 'aria-current': id === category ? 'true' : false, dataset: { category: id } }, name))) : null,
     q ? h('p', { class: 'muted', role: 'status' }, t(comments ? 'board.searchingComments' : 'board.searchingFor', { q }), ' ', h('a', { href: link(`/boards/${board.id}`, { sort: sortParam }) }, t('board.clearSearch'))) : null,
     state, list, phone ? more : pager);
 
@@ -146,7 +146,7 @@ export default async function render({ root, params, query, title, signal, onCle
   function showList(items, at) {
     if (items.length) {
       state.replaceChildren();
-      list.replaceChildren(...items.map(comments ? commentRow : row));
+      list.replaceChildren(...items.map(comments ? (c) => commentRow(c, q.split(/\s+/)) : row));
       list.hidden = false;
       return;
     }
@@ -285,7 +285,7 @@ export default async function render({ root, params, query, title, signal, onCle
   // width has settled: a full-page screenshot or a rotation passes through others)
   const media = phoneQuery();
   const redraw = debounce(() => {
-    if (!signal.aborted && media.matches !== phone) navigate(`/boards/${board.id}`, { sort: sortParam, q, category, page: page > 1 ? page : '' });
+    if (!signal.aborted && media.matches !== phone) navigate(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category, page: page > 1 ? page : '' });
   }, 300);
   media.addEventListener('change', redraw);
   onCleanup(() => media.removeEventListener('change', redraw));
@@ -341,12 +341,17 @@ function row(post) {
       count('comments', t('post.comments'), fmtNumber(post.comments_count || 0), { dataset: { count: 'comments' } })));
 }
 
-/** A comments search's result: the comment's start, linking to it on its post. */
-function commentRow(comment) {
+/**
+ * A comments search's result: the comment around the first word searched
+ * for (its start when none shows), linking to it on its post.
+ * @param {any} comment
+ * @param {string[]} words
+ */
+function commentRow(comment, words) {
   return h('li', { class: `post-row comment-result${comment.is_visible ? '' : ' hidden-post'}` },
     h('a', { class: 'post-title', href: `#/posts/${comment.post}?comment=${comment.id}` },
       comment.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
-      excerpt(comment.content)),
+      excerpt(comment.content, words)),
     h('span', { class: 'meta' },
       h('span', { class: 'byline' }, avatar(comment.anonymous_label ? { name: comment.anonymous_label } : comment.expand?.author), authorOf(comment)),
       listTime(comment.created),

@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,27 +24,21 @@ import (
 // hub's cached answer of "may this user read this session" — the same
 // answers the WebSocket bridge uses.
 //
-// How: when an SSE client subscribes to a chats topic (chats/*, chats/ID,
-// with or without options), the subscription is stored under sseShadow, so
-// PocketBase's broadcast no longer finds it; internal/realtime delivers the
-// event under the topic the client asked for, with the hub's access answers,
-// the subscription's filter and the record as the API shows it to that
-// subscriber (realtime.Prepare). Clients (the JS SDK) see no difference.
-const sseShadow = "madang.chats:"
-
+// How: internal/realtime delivers every record event itself, and leaves
+// chats to this file (records.go); a subscription to a chats topic (chats/*,
+// chats/ID, with or without options) gets the event under the topic the
+// client asked for, with the hub's access answers, the subscription's filter
+// and the record as the API shows it to that subscriber (realtime.Prepare).
+// Clients (the JS SDK) see no difference. Until 2026-12-04 the chats
+// subscriptions were stored under a prefix of their own, to hide them from
+// PocketBase's broadcast, which now finds no subscription at all.
 func (h *hub) bindSSE(app core.App) {
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
 		messages, err := e.App.FindCachedCollectionByNameOrId(Messages)
 		if err != nil {
 			return e.Next()
 		}
-		follows := false
-		for i, s := range e.Subscriptions {
-			if isMessagesTopic(s, messages) {
-				e.Subscriptions[i] = sseShadow + s
-				follows = true
-			}
-		}
+		follows := slices.ContainsFunc(e.Subscriptions, func(s string) bool { return isMessagesTopic(s, messages) })
 		if err := e.Next(); err != nil {
 			return err
 		}
@@ -192,11 +187,11 @@ func isMessagesTopic(s string, messages *core.Collection) bool {
 }
 
 // prepareSSE decides and encodes the events of action on message for the
-// SSE clients whose (shadowed) chats subscriptions allow it; app may be a
+// SSE clients whose chats subscriptions allow it; app may be a
 // transaction (deletes). Readers get the event; who lost the message to a
 // moderator's hide gets a content-free delete event.
 func (h *hub) prepareSSE(app core.App, action string, message *core.Record) realtime.Prepared {
-	ev := realtime.Event{Action: action, Record: message, Shadow: sseShadow}
+	ev := realtime.Event{Action: action, Record: message}
 	if action == "update" && newlyHidden(message) {
 		ev.Gone, _ = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
 	}

@@ -211,8 +211,7 @@ func subscriptionsProblem(app core.App, names []string) error {
 
 // eventGroup names the subscriptions one record event is checked against
 // together: a collection's (by name or id, "/*" or bare), one record's, or
-// any other topic itself. Madang's own packages may rename a name on its
-// way in (chat/sse.go's shadow); the grouping reads the name as sent.
+// any other topic itself.
 func eventGroup(app core.App, name string) string {
 	topic, _, _ := strings.Cut(name, "?")
 	collection, record, _ := strings.Cut(topic, "/")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -25,16 +24,12 @@ const (
 	Gone                // Event.Gone instead: the record left their view
 )
 
-// Event is a record event Madang delivers itself, for changes PocketBase
-// does not broadcast (counters changed by SQL, AI partial results) or
-// delivers too slowly (chats: see chat/sse.go).
+// Event is a record event: a saved record's change (records.go), or one
+// Madang makes itself (counters changed by SQL, AI partial results, chat
+// messages with their own access answers: chat/sse.go).
 type Event struct {
 	Action string // create, update or delete
 	Record *core.Record
-	// Shadow is the prefix under which the subscriptions to the record's
-	// collection are stored, when a package stores them away from
-	// PocketBase's own broadcast (chat/sse.go); "" for the names clients gave.
-	Shadow string
 	// Access answers for one subscriber under the topic's rule (ListRule
 	// for collection topics, ViewRule for the record's own); nil: the rule
 	// itself (app.CanAccessRecord, against the stored record).
@@ -85,12 +80,12 @@ func Prepare(app core.App, ev Event) Prepared {
 	c := ev.Record.Collection()
 	id := ev.Record.Id
 	rules := []guard{ // subscription prefix → the rule that guards it
-		{ev.Shadow + c.Name + "/" + id + "?", c.ViewRule},
-		{ev.Shadow + c.Id + "/" + id + "?", c.ViewRule},
-		{ev.Shadow + c.Name + "/*?", c.ListRule},
-		{ev.Shadow + c.Id + "/*?", c.ListRule},
-		{ev.Shadow + c.Name + "?", c.ListRule}, // deprecated topic: the collection
-		{ev.Shadow + c.Id + "?", c.ListRule},
+		{c.Name + "/" + id + "?", c.ViewRule},
+		{c.Id + "/" + id + "?", c.ViewRule},
+		{c.Name + "/*?", c.ListRule},
+		{c.Id + "/*?", c.ListRule},
+		{c.Name + "?", c.ListRule}, // deprecated topic: the collection
+		{c.Id + "?", c.ListRule},
 	}
 	prefixes := make([]string, len(rules))
 	for i, g := range rules {
@@ -127,7 +122,7 @@ func Prepare(app core.App, ev Event) Prepared {
 			if !d.matcher.Match(info) {
 				continue
 			}
-			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: strings.TrimPrefix(s.name, ev.Shadow)},
+			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: s.name},
 				info: info, rule: ruleOf(rules, s.name)})
 		}
 	}

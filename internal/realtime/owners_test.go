@@ -91,7 +91,7 @@ func BenchmarkFollower(b *testing.B) {
 		c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() {})
 		c.owners = o
 		o.add(c)
-		c.Subscribe("madang.chats:chats/*", "chat_sessions/*", "chat_presence/s1", "chat_typing/s1", "notifications/*")
+		c.Subscribe("chats/*", "chat_sessions/*", "chat_presence/s1", "chat_typing/s1", "notifications/*")
 		o.set(c, fmt.Sprintf("users/u%014d", 2*i))
 	}
 	asks := map[string]func(key string) bool{

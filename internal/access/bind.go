@@ -1,6 +1,7 @@
 package access
 
 import (
+	"errors"
 	"runtime"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
@@ -54,8 +56,14 @@ func checkSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
 		}
 		info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET",
 			Query: options.Query, Headers: options.Headers, Auth: e.Auth}
-		if err := queryProblem(e.App, collection, info); err != nil {
-			return apis.NewBadRequestError("Subscription "+topic+": "+err.Error(), nil)
+		// the list API's answer, status included (403 for @request and
+		// @collection; until 2026-12-04 a subscription got a 400 for them)
+		if err := CheckQuery(e.App, collection, info); err != nil {
+			var refused *router.ApiError
+			if !errors.As(err, &refused) {
+				return apis.NewBadRequestError("Subscription "+topic+": "+err.Error(), nil)
+			}
+			return router.NewApiError(refused.Status, "Subscription "+topic+": "+refused.Message, nil)
 		}
 	}
 	return e.Next()

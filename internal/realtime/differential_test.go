@@ -66,6 +66,27 @@ func showsGrants(record map[string]any) bool {
 	return false
 }
 
+// subscriber is one SSE connection of the differential tests: who, with
+// which subscription options.
+type subscriber struct {
+	who     string
+	options map[string]string
+	sse     *testapp.SSE
+}
+
+// subscribeAll opens a connection for every role and option set, each
+// subscribed to topics(options).
+func subscribeAll(t *testing.T, base string, roles []string, optionSets []map[string]string, topics func(map[string]string) []string) []subscriber {
+	t.Helper()
+	var subs []subscriber
+	for _, who := range roles {
+		for _, options := range optionSets {
+			subs = append(subs, subscriber{who, options, testapp.OpenSSE(t, base, token(who), topics(options)...)})
+		}
+	}
+	return subs
+}
+
 var optionSets = []map[string]string{
 	{},
 	{"expand": "author"},
@@ -88,19 +109,9 @@ func TestMadangEventsShowWhatTheListAPIShows(t *testing.T) {
 	post := testapp.VisiblePost(testapp.BoardPublic)
 	alice, bob, gina := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
 
-	type sub struct {
-		who     string
-		options map[string]string
-		sse     *testapp.SSE
-	}
-	var subs []sub
-	for _, who := range roles {
-		for _, options := range optionSets {
-			s := testapp.OpenSSE(t, base, token(who),
-				withOptions("posts/"+post, options), withOptions("posts/*", options))
-			subs = append(subs, sub{who, options, s})
-		}
-	}
+	subs := subscribeAll(t, base, roles, optionSets, func(options map[string]string) []string {
+		return []string{withOptions("posts/"+post, options), withOptions("posts/*", options)}
+	})
 
 	// a like: Madang announces the post's new counts (realtime.Deliver),
 	// once on each topic
@@ -141,17 +152,9 @@ func TestMadangEventsShowWhatTheListAPIShows(t *testing.T) {
 	}
 	chatOptions := []map[string]string{{}, {"expand": "author"}, {"expand": "author.boards,session"},
 		{"fields": "id,content,expand.author.name", "expand": "author"}}
-	type reader struct {
-		who     string
-		options map[string]string
-		sse     *testapp.SSE
-	}
-	var readers []reader
-	for _, who := range []string{testapp.Alice, testapp.Bob, "root"} {
-		for _, options := range chatOptions {
-			readers = append(readers, reader{who, options, testapp.OpenSSE(t, base, token(who), withOptions("chats/*", options))})
-		}
-	}
+	readers := subscribeAll(t, base, []string{testapp.Alice, testapp.Bob, "root"}, chatOptions, func(options map[string]string) []string {
+		return []string{withOptions("chats/*", options)}
+	})
 	chats, _ := app.FindCollectionByNameOrId("chats")
 	message := core.NewRecord(chats)
 	message.Load(map[string]any{"session": session.Id, "author": bob, "content": "hello", "is_visible": true})
@@ -223,18 +226,9 @@ func TestRecordEditsAndDeletesShowWhatTheAPIShows(t *testing.T) {
 	gina := testapp.ID(testapp.Gina)
 	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "to be edited")
 
-	type sub struct {
-		who     string
-		options map[string]string
-		sse     *testapp.SSE
-	}
-	var subs []sub
-	for _, who := range roles {
-		for _, options := range optionSets {
-			subs = append(subs, sub{who, options, testapp.OpenSSE(t, base, token(who),
-				withOptions("posts/"+post.Id, options), withOptions("posts/*", options), testapp.SentinelTopic)})
-		}
-	}
+	subs := subscribeAll(t, base, roles, optionSets, func(options map[string]string) []string {
+		return []string{withOptions("posts/"+post.Id, options), withOptions("posts/*", options), testapp.SentinelTopic}
+	})
 	edited, err := app.FindRecordById("posts", post.Id)
 	if err != nil {
 		t.Fatal(err)
@@ -305,18 +299,9 @@ func TestRecordEditsAndDeletesShowWhatTheAPIShows(t *testing.T) {
 	// an account's edit, on its own topic
 	alice := testapp.ID(testapp.Alice)
 	accountOptions := []map[string]string{{}, {"expand": "boards"}, {"fields": "id,name,email,role"}}
-	type watcher struct {
-		who     string
-		options map[string]string
-		sse     *testapp.SSE
-	}
-	var watchers []watcher
-	for _, who := range roles {
-		for _, options := range accountOptions {
-			watchers = append(watchers, watcher{who, options,
-				testapp.OpenSSE(t, base, token(who), withOptions("users/"+alice, options), testapp.SentinelTopic)})
-		}
-	}
+	watchers := subscribeAll(t, base, roles, accountOptions, func(options map[string]string) []string {
+		return []string{withOptions("users/"+alice, options), testapp.SentinelTopic}
+	})
 	account, err := app.FindRecordById("users", alice)
 	if err != nil {
 		t.Fatal(err)

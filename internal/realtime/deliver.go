@@ -239,6 +239,9 @@ func ruleOf(rules []guard, name string) *string {
 	return nil
 }
 
+// empty tells whether p sends nothing.
+func (p Prepared) empty() bool { return len(p.sse) == 0 && len(p.tierMsgs) == 0 }
+
 // Send queues the prepared messages; it never blocks (see client). The
 // tier gets one Send per distinct payload.
 func (p Prepared) Send() {

@@ -23,8 +23,9 @@ import (
 // reader was left with a state older than the stored one, and the events
 // PocketBase sent raced the ones Madang sent (a post's edit and its
 // counters, an AI job's running mark and its streamed text). Prepare runs
-// in the goroutine that saved, after the commit, so each subscriber gets a
-// record's events in the order of its saves. PocketBase's own broadcast
+// in the goroutine that saved, after the commit, so saves made one after
+// another reach each subscriber in that order (concurrent requests' saves:
+// sendInOrder). PocketBase's own broadcast
 // still walks the clients and finds no subscription: a Madang client
 // answers its question with none (client.Subscriptions).
 //

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -69,28 +68,17 @@ func (h *hub) bindSSE(app core.App) {
 		sse     realtime.Prepared
 		readers []*conn // joined WebSocket connections that may read the message
 	}
-	var mu sync.Mutex
-	deleting := map[*core.Record]pending{}
-	take := func(r *core.Record) pending {
-		mu.Lock()
-		defer mu.Unlock()
-		p := deleting[r]
-		delete(deleting, r)
-		return p
-	}
+	deleting := realtime.NewPendingDeletes[pending]()
 	app.OnRecordDeleteExecute(Messages).BindFunc(func(e *core.RecordEvent) error {
-		p := pending{sse: h.prepareSSE(e.App, "delete", e.Record), readers: h.readersOf(e.Record)}
-		mu.Lock()
-		deleting[e.Record] = p
-		mu.Unlock()
+		deleting.Put(e.Record, pending{sse: h.prepareSSE(e.App, "delete", e.Record), readers: h.readersOf(e.Record)})
 		if err := e.Next(); err != nil {
-			take(e.Record)
+			deleting.Take(e.Record)
 			return err
 		}
 		return nil
 	})
 	app.OnRecordAfterDeleteSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
-		p := take(e.Record)
+		p := deleting.Take(e.Record)
 		p.sse.Send()
 		frame := encodeFrame(serverFrame{Type: "delete", Session: e.Record.GetString("session"), Record: e.Record.Fresh()})
 		for _, c := range p.readers {
@@ -99,7 +87,7 @@ func (h *hub) bindSSE(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordAfterDeleteError(Messages).BindFunc(func(e *core.RecordErrorEvent) error {
-		take(e.Record)
+		deleting.Take(e.Record)
 		return e.Next()
 	})
 }

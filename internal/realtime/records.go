@@ -3,7 +3,7 @@ package realtime
 import (
 	"database/sql"
 	"errors"
-	"hash/fnv"
+	"hash/maphash"
 	"sync"
 
 	"github.com/pocketbase/dbx"
@@ -48,7 +48,7 @@ func bindRecordEvents(app core.App) {
 	// checks run outside the delete's transaction, as PocketBase's do: a
 	// record deleted by a cascade may have a rule that names the parent
 	// the transaction already deleted.
-	pending := newPendingDeletes()
+	pending := NewPendingDeletes[Prepared]()
 	app.OnModelDelete().BindFunc(func(e *core.ModelEvent) error {
 		r := deliveredRecord(e.Model)
 		if r == nil {
@@ -58,22 +58,22 @@ func bindRecordEvents(app core.App) {
 		if root, ok := e.App.Store().Get(rootKey).(core.App); ok {
 			checks = root
 		}
-		pending.put(r, Prepare(checks, Event{Action: "delete", Record: r}))
+		pending.Put(r, Prepare(checks, Event{Action: "delete", Record: r}))
 		if err := e.Next(); err != nil {
-			pending.take(r)
+			pending.Take(r)
 			return err
 		}
 		return nil
 	})
 	app.OnModelAfterDeleteSuccess().BindFunc(func(e *core.ModelEvent) error {
 		if r := deliveredRecord(e.Model); r != nil {
-			sendInOrder(e.App, "delete", r, pending.take(r))
+			sendInOrder(e.App, "delete", r, pending.Take(r))
 		}
 		return e.Next()
 	})
 	app.OnModelAfterDeleteError().BindFunc(func(e *core.ModelErrorEvent) error {
 		if r := deliveredRecord(e.Model); r != nil {
-			pending.take(r)
+			pending.Take(r)
 		}
 		return e.Next()
 	})
@@ -83,6 +83,8 @@ func bindRecordEvents(app core.App) {
 // record id; held for a send and the look before it, never across a
 // write, so no writer ever waits on one).
 var sendLocks [64]sync.Mutex
+
+var sendSeed = maphash.MakeSeed()
 
 // sendInOrder sends p, the event of action on r, after its commit. An
 // update whose record has been saved again since (its stored updated is
@@ -97,9 +99,7 @@ func sendInOrder(app core.App, action string, r *core.Record, p Prepared) {
 	if p.empty() {
 		return
 	}
-	h := fnv.New32a()
-	h.Write([]byte(r.Id))
-	mu := &sendLocks[h.Sum32()%uint32(len(sendLocks))]
+	mu := &sendLocks[maphash.String(sendSeed, r.Id)%uint64(len(sendLocks))]
 	mu.Lock()
 	defer mu.Unlock()
 	if action == "update" && savedAgain(app, r) {
@@ -139,21 +139,28 @@ func deliveredRecord(m core.Model) *core.Record {
 	return r
 }
 
-// pendingDeletes holds the prepared events of records being deleted.
-type pendingDeletes struct {
+// PendingDeletes holds what was prepared for records being deleted, from
+// before the delete (while the rules can still be checked) to its end:
+// taken and sent once it committed, taken and dropped if it failed.
+type PendingDeletes[T any] struct {
 	mu sync.Mutex
-	m  map[*core.Record]Prepared
+	m  map[*core.Record]T
 }
 
-func newPendingDeletes() *pendingDeletes { return &pendingDeletes{m: map[*core.Record]Prepared{}} }
+// NewPendingDeletes returns an empty PendingDeletes.
+func NewPendingDeletes[T any]() *PendingDeletes[T] {
+	return &PendingDeletes[T]{m: map[*core.Record]T{}}
+}
 
-func (p *pendingDeletes) put(r *core.Record, prepared Prepared) {
+// Put keeps prepared for r.
+func (p *PendingDeletes[T]) Put(r *core.Record, prepared T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.m[r] = prepared
 }
 
-func (p *pendingDeletes) take(r *core.Record) Prepared {
+// Take returns and forgets what was kept for r (the zero T if nothing).
+func (p *PendingDeletes[T]) Take(r *core.Record) T {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	prepared := p.m[r]

@@ -46,6 +46,11 @@ export function listTime(value) {
 }
 
 /** "[3]" after a title: the post's comments (none shown for 0). */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** A text's characters as drawn (grapheme clusters). @param {string} text */
+const drawn = (text) => Array.from(graphemes.segment(text), (s) => s.segment);
+
 /**
  * 80 characters of a text, for lists that link to it: its start, or, given
  * the words searched for, the stretch around the first one it holds, so a
@@ -56,12 +61,12 @@ export function listTime(value) {
  * @param {string[]} [words]
  */
 export function excerpt(text, words = []) {
-  const chars = Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text), (s) => s.segment);
+  const chars = drawn(text);
   if (chars.length <= 80) return text;
   const lower = chars.map((c) => c.toLowerCase());
   let at = -1;
   for (const word of words) {
-    const w = Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(word.toLowerCase()), (s) => s.segment);
+    const w = drawn(word.toLowerCase());
     if (!w.length) continue;
     for (let i = 0; i + w.length <= lower.length && (at < 0 || i < at); i++) {
       if (w.every((c, j) => lower[i + j] === c)) { at = i; break; }

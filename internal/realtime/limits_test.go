@@ -9,8 +9,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"madang/internal/realtime"
 	"madang/internal/testapp"
@@ -161,5 +165,93 @@ func awaitPlace(t *testing.T, extra *testapp.SSE) {
 			t.Fatal("a closed connection did not free its place")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSSEConnectionsEndAtTheirTimeLimits: a connection ends after its
+// IdleTimeout without an event (an event in time keeps it open) and after
+// its MaxTimeout however busy, as PocketBase's loop ends them; its client
+// leaves the broker.
+func TestSSEConnectionsEndAtTheirTimeLimits(t *testing.T) {
+	app := testapp.New(t)
+	const short = 400 * time.Millisecond
+	var maxTimeout atomic.Int64
+	maxTimeout.Store(int64(time.Hour))
+	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
+		e.IdleTimeout, e.MaxTimeout = short, time.Duration(maxTimeout.Load())
+		return e.Next()
+	})
+	base := testapp.Serve(t, app)
+
+	// events every short/4 for 3×short keep an idle-limited connection
+	// open: each arrives
+	sse := testapp.Connect(t, base, "")
+	sendEvery(t, app, sse.ClientID, short/4, 12, func(i int) {
+		if ev, ok := sse.Next(5 * time.Second); !ok || ev.Name != fmt.Sprint("tick", i) {
+			t.Fatalf("event %d: %+v, %v", i, ev, ok)
+		}
+	})
+	awaitEnd(t, app, sse) // then, without events, it ends
+
+	// a MaxTimeout ends a connection that gets events
+	maxTimeout.Store(int64(short))
+	busy := testapp.Connect(t, base, "")
+	start := time.Now()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for time.Since(start) < 20*short {
+			c, err := app.SubscriptionsBroker().ClientById(busy.ClientID)
+			if err != nil {
+				return
+			}
+			c.Send(subscriptions.Message{Name: "tick", Data: []byte("{}")})
+			time.Sleep(short / 8)
+		}
+	}()
+	awaitEnd(t, app, busy)
+	<-stopped
+	if took := time.Since(start); took >= 20*short {
+		t.Fatalf("the busy connection lived %v, MaxTimeout %v", took, short)
+	}
+}
+
+// sendEvery sends n events named tick0…tickN-1 to the client, one each
+// interval, calling got after each.
+func sendEvery(t *testing.T, app core.App, clientID string, interval time.Duration, n int, got func(i int)) {
+	t.Helper()
+	for i := range n {
+		c, err := app.SubscriptionsBroker().ClientById(clientID)
+		if err != nil {
+			t.Fatalf("event %d: the client left the broker: %v", i, err)
+		}
+		c.Send(subscriptions.Message{Name: fmt.Sprint("tick", i), Data: []byte("{}")})
+		got(i)
+		time.Sleep(interval)
+	}
+}
+
+// awaitEnd waits for the connection's stream to end and its client to
+// leave the broker.
+func awaitEnd(t *testing.T, app core.App, sse *testapp.SSE) {
+	t.Helper()
+	for {
+		ev, ok := sse.Next(10 * time.Second)
+		if !ok {
+			break
+		}
+		if ev.Name != "tick" {
+			t.Fatalf("unexpected event %+v", ev)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := app.SubscriptionsBroker().ClientById(sse.ClientID); err != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ended connection's client is still in the broker")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -6,9 +6,12 @@
 package realtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
@@ -29,12 +33,6 @@ import (
 // bound (measured: 30 such clients, 1,300 messages: RSS 75 → 322 MB).
 // A client that reconnects gets a new queue; the JS SDK reconnects itself.
 const QueueSize = 128
-
-// chanSize is the capacity of the channel PocketBase's SSE loop reads;
-// events past it wait in the client's overflow, QueueSize in all. A
-// channel of QueueSize held 5 KB per connection whether events waited or
-// not; the overflow is allocated only while a client lags.
-const chanSize = 4
 
 // WriteTimeout bounds one event's write to an SSE connection. PocketBase
 // turns the server's write deadline off for SSE; without one, a client
@@ -83,11 +81,8 @@ func Bind(app core.App) {
 	})
 	counters := countersOf(app)
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
-		rc := http.NewResponseController(e.Response)
-		c := newClient(e.Client, counters, func() {
-			// fails the write the connection's loop may be stuck in
-			_ = rc.SetWriteDeadline(time.Now())
-		})
+		c := newClient(e.Client, counters, nil)
+		c.abort = c.interrupt
 		c.owners = ownersOf(app)
 		c.ip = e.RealIP()
 		e.Client = c
@@ -98,9 +93,10 @@ func Bind(app core.App) {
 		// fmt.Fprintf of each event's length and two more buffered writes;
 		// HTTP/2 drops the header.
 		e.Response.Header().Set("Transfer-Encoding", "identity")
-		err := e.Next() // the connection's whole life
-		c.Discard()     // before drop: a subscribe racing the end then files nothing
-		c.owners.drop(c)
+		err := e.Next() // the connection's whole life, unless serve handed it to a goroutine of its own
+		if !c.handedOff {
+			c.end()
+		}
 		return err
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
@@ -113,61 +109,245 @@ func Bind(app core.App) {
 		ownersOf(app).set(e.Client, ownerKey(e.Auth))
 		return nil
 	})
+	// The server's shutdown ends the requests, but not the connections
+	// serve took over: they end here, and the SDK reconnects (to the next
+	// process, on a restart).
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		for _, c := range clientsOf(app) {
+			c.Discard()
+		}
+		return e.Next()
+	})
+	// serve runs last, in place of PocketBase's loop (the hook chain's end)
+	app.OnRealtimeConnectRequest().Bind(&hook.Handler[*core.RealtimeConnectRequestEvent]{
+		Func:     serve,
+		Priority: math.MaxInt,
+	})
 	app.OnRealtimeMessageSend().BindFunc(func(e *core.RealtimeMessageEvent) error {
-		c, ok := e.Client.(*client)
-		if ok {
-			c.refill() // the event just taken made room for a waiting one
+		// PB_CONNECT (serve writes the other events), or an event of a
+		// client that is not Madang's (none in the server)
+		err := http.NewResponseController(e.Response).SetWriteDeadline(time.Now().Add(WriteTimeout))
+		if err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
 		}
-		// the deadline moves at most once a second per connection: setting
-		// it on every event was a tenth of the SSE send path's CPU
-		if now := time.Now(); !ok || c.deadline.Sub(now) < WriteTimeout-deadlineSlack {
-			err := http.NewResponseController(e.Response).SetWriteDeadline(now.Add(WriteTimeout))
-			if err != nil && !errors.Is(err, http.ErrNotSupported) {
-				return err
-			}
-			if ok {
-				c.deadline = now.Add(WriteTimeout)
-			}
-		}
-		if !ok {
-			return e.Next()
-		}
-		// PocketBase's own send (the hook chain's end) writes and flushes
-		// each event: one syscall per event per connection. When more
-		// events already wait in the client's queue, they go out in the
-		// same write: the event is written to the response's buffer and
-		// flushed once the queue is empty (or the buffer full). The
-		// channel is never empty while events wait in the overflow.
-		err := writeEvent(e.Response, e.Client.Id(), e.Message)
-		if err == nil && len(c.queue) == 0 {
-			err = e.Flush()
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.countSlow(&counters.writeTimeout)
-		}
-		return err
+		return e.Next()
 	})
 }
+
+// serve is an SSE connection's life from its PB_CONNECT event on: what
+// PocketBase's loop (apis/realtime.go) does — register the client, send
+// PB_CONNECT through OnRealtimeMessageSend, end the connection when its
+// request ends, after IdleTimeout without an event or after MaxTimeout —
+// with the client's own queue and writer. OnRealtimeMessageSend fires for
+// PB_CONNECT only; Madang binds nothing else to it.
+//
+// An HTTP/1.x connection is then taken over from net/http (hijacked: the
+// stream's body ends with its connection, see Bind) and served by a
+// goroutine of its own, and the request returns: the request's goroutine,
+// with the stack of the whole middleware and hook chain, and net/http's
+// buffers go, and each event is written to the socket without net/http's
+// layers (the response's buffer, its chunk writer, the connection's
+// buffer, a flush through each). A second goroutine reads the socket, to
+// notice the client's close at once, as net/http's own reader did. HTTP/2
+// cannot be taken over; its events go through the response.
+func serve(e *core.RealtimeConnectRequestEvent) error {
+	c, ok := e.Client.(*client)
+	if !ok {
+		return e.Next() // PocketBase's own loop
+	}
+	broker := e.App.SubscriptionsBroker()
+	broker.Register(c)
+
+	connect := &core.RealtimeMessageEvent{RequestEvent: e.RequestEvent, Client: c, Message: &subscriptions.Message{
+		Name: "PB_CONNECT",
+		Data: []byte(`{"clientId":"` + c.id + `"}`),
+	}}
+	err := e.App.OnRealtimeMessageSend().Trigger(connect, func(me *core.RealtimeMessageEvent) error {
+		if err := writeEvent(me.Response, c.id, me.Message); err != nil {
+			return err
+		}
+		return me.Flush()
+	})
+	if err != nil {
+		broker.Unregister(c.id)
+		return nil // the client is gone; PocketBase ends the same way
+	}
+
+	idle, lifetime := e.IdleTimeout, e.MaxTimeout
+	rc := http.NewResponseController(e.Response)
+	conn, _, err := rc.Hijack()
+	if err != nil { // HTTP/2, or a response that cannot be taken over
+		c.out.Store(&sink{w: e.Response, rc: rc})
+		defer broker.Unregister(c.id)
+		defer context.AfterFunc(e.Request.Context(), c.Discard)()
+		c.run(idle, lifetime)
+		return nil
+	}
+	c.out.Store(&sink{conn: conn})
+	c.handedOff = true
+	go func() {
+		defer c.end()
+		defer broker.Unregister(c.id)
+		defer conn.Close()
+		go c.watch(conn)
+		c.run(idle, lifetime)
+	}()
+	return nil
+}
+
+// watch reads the taken-over connection until the client closes it (or
+// the server does): an SSE client sends nothing after its request, so any
+// byte ends the connection as well.
+func (c *client) watch(conn net.Conn) {
+	var b [1]byte
+	_, _ = conn.Read(b[:])
+	c.Discard()
+}
+
+// end is the connection's last step: the client is discarded (before
+// drop: a subscribe racing the end then files nothing) and leaves the
+// index of clients by account.
+func (c *client) end() {
+	c.Discard()
+	if c.owners != nil {
+		c.owners.drop(c)
+	}
+}
+
+// run writes the client's events until it is discarded: by the end of
+// its connection, a write that failed, a full queue, or its time limits.
+// It waits on the client's token alone; the limits and the connection's
+// end discard the client, which wakes it.
+func (c *client) run(idle, lifetime time.Duration) {
+	start := time.Now()
+	c.lastEvent.Store(start.UnixNano())
+	endAt := start.Add(lifetime)
+	// one timer for both limits at a time, at the nearer; an event does
+	// not move it
+	var limits atomic.Pointer[time.Timer]
+	var check func()
+	check = func() {
+		if c.IsDiscarded() {
+			return
+		}
+		now := time.Now()
+		quiet := now.Sub(time.Unix(0, c.lastEvent.Load()))
+		if !now.Before(endAt) || quiet >= idle {
+			c.Discard()
+			return
+		}
+		limits.Store(time.AfterFunc(min(idle-quiet, endAt.Sub(now)), check))
+	}
+	limits.Store(time.AfterFunc(min(idle, lifetime), check))
+	defer func() { limits.Load().Stop() }()
+	out := c.out.Load()
+	for {
+		<-c.wake
+		batch, open := c.take()
+		if !open {
+			return
+		}
+		now := time.Now()
+		c.lastEvent.Store(now.UnixNano())
+		err := c.write(out, batch, now)
+		c.taken(batch)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.countSlow(&c.counters.writeTimeout)
+			}
+			c.Discard()
+			return
+		}
+	}
+}
+
+// sink is where a connection's events go: the taken-over connection, or
+// the response (HTTP/2).
+type sink struct {
+	conn net.Conn
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+}
+
+// write writes b and flushes it.
+func (s *sink) write(b []byte) error {
+	if s.conn != nil {
+		_, err := s.conn.Write(b)
+		return err
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+func (s *sink) setWriteDeadline(t time.Time) error {
+	if s.conn != nil {
+		return s.conn.SetWriteDeadline(t)
+	}
+	if err := s.rc.SetWriteDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// interrupt fails the write the connection's writer may be stuck in (a
+// client discarded for a full queue).
+func (c *client) interrupt() {
+	if out := c.out.Load(); out != nil {
+		_ = out.setWriteDeadline(time.Now())
+	}
+}
+
+// write writes batch's events in one write (one syscall for all).
+func (c *client) write(out *sink, batch []subscriptions.Message, now time.Time) error {
+	if c.deadline.Sub(now) < WriteTimeout-deadlineSlack {
+		if err := out.setWriteDeadline(now.Add(WriteTimeout)); err != nil {
+			return err
+		}
+		c.deadline = now.Add(WriteTimeout)
+	}
+	bp := eventBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	for i := range batch {
+		b = appendEvent(b, c.id, &batch[i])
+	}
+	err := out.write(b)
+	if cap(b) <= maxPooledEvents {
+		*bp = b
+		eventBufs.Put(bp)
+	}
+	return err
+}
+
+// maxPooledEvents is the largest buffer kept for the next events: a batch
+// of large events does not stay in the pool.
+const maxPooledEvents = 64 << 10
 
 // eventBufs holds the buffers writeEvent builds events in.
 var eventBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // writeEvent writes m to w as PocketBase's Message.WriteSSE does, in one
-// Write from a pooled buffer: WriteSSE builds five slices per event, and
-// every SSE delivery went through it.
+// Write from a pooled buffer: WriteSSE builds five slices per event.
 func writeEvent(w io.Writer, eventID string, m *subscriptions.Message) error {
 	bp := eventBufs.Get().(*[]byte)
-	b := append((*bp)[:0], "id:"...)
+	b := appendEvent((*bp)[:0], eventID, m)
+	_, err := w.Write(b)
+	*bp = b
+	eventBufs.Put(bp)
+	return err
+}
+
+// appendEvent appends m to b in the SSE format of PocketBase's
+// Message.WriteSSE.
+func appendEvent(b []byte, eventID string, m *subscriptions.Message) []byte {
+	b = append(b, "id:"...)
 	b = append(b, eventID...)
 	b = append(b, "\nevent:"...)
 	b = append(b, m.Name...)
 	b = append(b, "\ndata:"...)
 	b = append(b, m.Data...)
-	b = append(b, "\n\n"...)
-	_, err := w.Write(b)
-	*bp = b
-	eventBufs.Put(bp)
-	return err
+	return append(b, "\n\n"...)
 }
 
 // checkSubscribe holds a subscribe request (not a superuser's) to the
@@ -258,13 +438,18 @@ type client struct {
 	ip       string  // the connection's address (RealIP), for MaxGuestConnsPerIP
 
 	mu        sync.Mutex
-	queue     chan subscriptions.Message // chanSize
-	overflow  []subscriptions.Message    // after queue's events, in order
+	pending   []subscriptions.Message // events serve has not taken, in order
+	spare     []subscriptions.Message // the array of serve's last batch, for the next
+	inflight  int                     // events of the batch serve is writing
 	discarded bool
+	wake      chan struct{} // capacity 1: holds a token while pending has events (or after Discard)
 
 	slow atomic.Bool // counted as a slow client (stats.go)
 
-	deadline time.Time // of the connection's writes; the SSE loop's goroutine only
+	deadline  time.Time            // of the connection's writes; the writer's goroutine only
+	out       atomic.Pointer[sink] // where the writer writes, once serve started it
+	handedOff bool                 // serve took the connection over (set before the request returns)
+	lastEvent atomic.Int64         // when serve last wrote (Unix ns), for the idle limit
 
 	subsMu sync.Mutex                     // serializes Subscribe and Unsubscribe
 	subs   atomic.Pointer[[]subscription] // replaced whole on each change: walks take no lock
@@ -484,65 +669,70 @@ func follows(cl subscriptions.Client, p prefixSet) bool {
 }
 
 func newClient(base subscriptions.Client, counters *counters, abort func()) *client {
-	return &client{Client: base, id: base.Id(), counters: counters, abort: abort, queue: make(chan subscriptions.Message, chanSize)}
+	return &client{Client: base, id: base.Id(), counters: counters, abort: abort, wake: make(chan struct{}, 1)}
 }
 
-// Channel implements subscriptions.Client: the SSE loop reads the queue.
-func (c *client) Channel() chan subscriptions.Message { return c.queue }
+// Channel implements subscriptions.Client. PocketBase's SSE loop is the
+// one reader of a client's channel, and it never runs for a Madang client
+// (serve reads the queue); the channel is nil.
+func (c *client) Channel() chan subscriptions.Message { return nil }
 
-// Send implements subscriptions.Client without blocking.
+// Send implements subscriptions.Client without blocking. A client whose
+// events waiting and being written reach QueueSize is discarded.
 func (c *client) Send(m subscriptions.Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.discarded {
 		return
 	}
-	if len(c.overflow) == 0 {
-		select {
-		case c.queue <- m:
-			return
-		default:
-		}
-	}
-	if len(c.queue)+len(c.overflow) >= QueueSize {
+	if len(c.pending)+c.inflight >= QueueSize {
 		c.discardLocked()
 		c.countSlow(&c.counters.queueFull)
 		go c.abort()
 		return
 	}
-	c.overflow = append(c.overflow, m)
+	c.pending = append(c.pending, m)
+	if len(c.pending) == 1 {
+		// serve takes every waiting event on each token, so a token is
+		// given when the first one arrives (the buffer is then empty)
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
-// refill moves waiting events into the channel. The SSE loop's goroutine
-// calls it after each event it takes (OnRealtimeMessageSend): the channel
-// was full when an event first waited, and every take is followed by a
-// refill, so the channel never runs dry while events wait.
-func (c *client) refill() {
+// take hands serve every waiting event, in order; false once the client
+// is discarded. serve calls it for each token from wake, and gives the
+// batch back with taken once written.
+func (c *client) take() ([]subscriptions.Message, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.discarded {
-		return
+		return nil, false
 	}
-	n := 0
-fill:
-	for n < len(c.overflow) {
-		select {
-		case c.queue <- c.overflow[n]:
-			n++
-		default:
-			break fill
-		}
-	}
-	if n == len(c.overflow) {
-		c.overflow = nil // the lag is over: its memory goes
-		return
-	}
-	clear(c.overflow[:n])
-	c.overflow = c.overflow[n:]
+	batch := c.pending
+	c.pending, c.spare = c.spare, nil
+	c.inflight = len(batch)
+	return batch, true
 }
 
-// Discard implements subscriptions.Client: the SSE loop ends when it finds
-// the queue closed.
+// spareCap is the largest batch array kept for reuse: a connection that
+// lagged does not keep its lag's memory.
+const spareCap = 16
+
+// taken gives back the array of a batch serve wrote.
+func (c *client) taken(batch []subscriptions.Message) {
+	clear(batch) // the events' data go with them
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inflight = 0
+	if cap(batch) <= spareCap {
+		c.spare = batch[:0]
+	}
+}
+
+// Discard implements subscriptions.Client: serve ends when it wakes.
 func (c *client) Discard() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -552,7 +742,10 @@ func (c *client) Discard() {
 func (c *client) discardLocked() {
 	if !c.discarded {
 		c.discarded = true
-		close(c.queue)
+		select {
+		case c.wake <- struct{}{}:
+		default: // a token waits already
+		}
 	}
 }
 

@@ -2,10 +2,12 @@ package realtime_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -251,6 +253,91 @@ func awaitEnd(t *testing.T, app core.App, sse *testapp.SSE) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the ended connection's client is still in the broker")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTerminateEndsTakenOverConnections: the server's shutdown does not
+// end the HTTP/1.1 connections the writer took over from net/http; the
+// app's terminate event does, and their clients leave the broker (the
+// SDK then reconnects).
+func TestTerminateEndsTakenOverConnections(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/*")
+	if err := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}); err != nil {
+		t.Fatal(err)
+	}
+	awaitEnd(t, app, sse)
+}
+
+// TestSSEOverHTTP2: an HTTP/2 stream, which cannot be taken over from
+// net/http, is written through the response: PB_CONNECT, then the events
+// sent to its client, in order; when the client goes, the client leaves
+// the broker.
+func TestSSEOverHTTP2(t *testing.T) {
+	app := testapp.New(t)
+	srv := httptest.NewUnstartedServer(testapp.Handler(t, app))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/realtime", nil)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("served over %s, want HTTP/2", res.Proto)
+	}
+	lines := bufio.NewReader(res.Body)
+	next := func() (id, name, data string) {
+		t.Helper()
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading the stream: %v", err)
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch {
+			case line == "":
+				return id, name, data
+			case strings.HasPrefix(line, "id:"):
+				id = strings.TrimPrefix(line, "id:")
+			case strings.HasPrefix(line, "event:"):
+				name = strings.TrimPrefix(line, "event:")
+			case strings.HasPrefix(line, "data:"):
+				data = strings.TrimPrefix(line, "data:")
+			}
+		}
+	}
+	clientID, name, _ := next()
+	if name != "PB_CONNECT" || clientID == "" {
+		t.Fatalf("first event %q with id %q, want PB_CONNECT", name, clientID)
+	}
+	c, err := app.SubscriptionsBroker().ClientById(clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		c.Send(subscriptions.Message{Name: fmt.Sprint("tick", i), Data: []byte(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	for i := range 3 {
+		if id, name, data := next(); id != clientID || name != fmt.Sprint("tick", i) || data != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Fatalf("event %d: id %q, name %q, data %q", i, id, name, data)
+		}
+	}
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := app.SubscriptionsBroker().ClientById(clientID); err != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed HTTP/2 stream's client is still in the broker")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

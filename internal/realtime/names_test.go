@@ -98,48 +98,65 @@ func sameOptions(a, b subscriptions.SubscriptionOptions) bool {
 	return maps.Equal(a.Query, b.Query) && maps.Equal(a.Headers, b.Headers)
 }
 
-// TestQueueKeepsOrderThroughTheOverflow: events past the channel wait in
-// the overflow and reach the loop in order, none lost, as long as the loop
-// refills after each take (what OnRealtimeMessageSend does); a client that
-// falls QueueSize behind is discarded.
-func TestQueueKeepsOrderThroughTheOverflow(t *testing.T) {
+// TestQueueHandsOverEveryEventInOrder: each token from wake hands the
+// writer every event waiting, in order; events sent while a batch is being
+// written wait for the next token; a client QueueSize behind, counting the
+// batch being written, is discarded, and the writer's next take says so.
+func TestQueueHandsOverEveryEventInOrder(t *testing.T) {
 	aborted := make(chan struct{}, 1)
 	c := newClient(subscriptions.NewDefaultClient(), &counters{}, func() { aborted <- struct{}{} })
-	const n = QueueSize - 1
+	takeNext := func() []subscriptions.Message {
+		t.Helper()
+		select {
+		case <-c.wake:
+		default:
+			t.Fatal("events wait without a token")
+		}
+		batch, open := c.take()
+		if !open {
+			t.Fatal("the client was discarded")
+		}
+		return batch
+	}
+	const n = QueueSize / 2
 	for i := range n {
 		c.Send(subscriptions.Message{Name: "t", Data: []byte{byte(i)}})
 	}
-	for i := range n {
-		select {
-		case m := <-c.Channel():
-			if m.Data[0] != byte(i) {
-				t.Fatalf("event %d arrived as %d", i, m.Data[0])
-			}
-			c.refill()
-		default:
-			t.Fatalf("the channel ran dry after %d of %d events", i, n)
-		}
-		if i == n/2 { // more events while the loop is halfway
-			c.Send(subscriptions.Message{Name: "late", Data: []byte{0xff}})
+	batch := takeNext()
+	if len(batch) != n {
+		t.Fatalf("took %d events of %d", len(batch), n)
+	}
+	for i, m := range batch {
+		if m.Data[0] != byte(i) {
+			t.Fatalf("event %d came as %d", i, m.Data[0])
 		}
 	}
-	if m := <-c.Channel(); m.Name != "late" {
-		t.Fatalf("the late event came as %q", m.Name)
+	select {
+	case <-c.wake:
+		t.Fatal("a token without waiting events")
+	default:
 	}
-	if c.overflow != nil || c.IsDiscarded() {
-		t.Fatalf("after draining: overflow %v, discarded %v", c.overflow, c.IsDiscarded())
-	}
-	for range QueueSize {
-		c.Send(subscriptions.Message{Name: "t"})
+	// while the batch is being written: QueueSize in all, then one more
+	for range QueueSize - n {
+		c.Send(subscriptions.Message{Name: "late"})
 	}
 	if c.IsDiscarded() {
 		t.Fatal("discarded at QueueSize events behind")
 	}
-	c.Send(subscriptions.Message{Name: "one too many"})
+	c.taken(batch)
+	if late := takeNext(); len(late) != QueueSize-n || late[0].Name != "late" {
+		t.Fatalf("the late events came as %d events", len(late))
+	}
+	for range QueueSize - n + 1 {
+		c.Send(subscriptions.Message{Name: "t"})
+	}
 	if !c.IsDiscarded() {
 		t.Fatal("not discarded past QueueSize events behind")
 	}
 	<-aborted
+	if _, open := c.take(); open {
+		t.Fatal("a discarded client's queue still hands out events")
+	}
 }
 
 // TestWriteEventMatchesPocketBase: the SSE send path writes each event

@@ -17,6 +17,14 @@ import (
 // need several requests, streaming (SSE) or WebSockets. It returns the base URL.
 func Serve(t testing.TB, app *tests.TestApp) string {
 	t.Helper()
+	srv := httptest.NewServer(Handler(t, app))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Handler is app's full router, as its server serves it.
+func Handler(t testing.TB, app *tests.TestApp) http.Handler {
+	t.Helper()
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		t.Fatal(err)
@@ -31,9 +39,7 @@ func Serve(t testing.TB, app *tests.TestApp) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return handler
 }
 
 // Response is a decoded JSON response.

@@ -158,15 +158,26 @@ func TestGuestConnectionsAreCappedPerAddress(t *testing.T) {
 // its place under a cap.
 func awaitPlace(t *testing.T, extra *testapp.SSE) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if r := extra.TrySubscribe(t, "posts/*"); r.Status == http.StatusNoContent {
-			return
-		}
+	eventually(t, "a closed connection did not free its place", func() bool {
+		return extra.TrySubscribe(t, "posts/*").Status == http.StatusNoContent
+	})
+}
+
+// eventually polls ok until it holds, failing with problem after 5 s.
+func eventually(t *testing.T, problem string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("a closed connection did not free its place")
+			t.Fatal(problem)
 		}
-		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// leftBroker tells whether the client is gone from app's broker.
+func leftBroker(app core.App, clientID string) func() bool {
+	return func() bool {
+		_, err := app.SubscriptionsBroker().ClientById(clientID)
+		return err != nil
 	}
 }
 
@@ -246,16 +257,7 @@ func awaitEnd(t *testing.T, app core.App, sse *testapp.SSE) {
 			t.Fatalf("unexpected event %+v", ev)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := app.SubscriptionsBroker().ClientById(sse.ClientID); err != nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the ended connection's client is still in the broker")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the ended connection's client is still in the broker", leftBroker(app, sse.ClientID))
 }
 
 // TestTerminateEndsTakenOverConnections: the server's shutdown does not
@@ -331,14 +333,5 @@ func TestSSEOverHTTP2(t *testing.T) {
 		}
 	}
 	cancel()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := app.SubscriptionsBroker().ClientById(clientID); err != nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the closed HTTP/2 stream's client is still in the broker")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the closed HTTP/2 stream's client is still in the broker", leftBroker(app, clientID))
 }

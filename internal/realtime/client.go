@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/http"
@@ -163,7 +162,7 @@ func serve(e *core.RealtimeConnectRequestEvent) error {
 		Data: []byte(`{"clientId":"` + c.id + `"}`),
 	}}
 	err := e.App.OnRealtimeMessageSend().Trigger(connect, func(me *core.RealtimeMessageEvent) error {
-		if err := writeEvent(me.Response, c.id, me.Message); err != nil {
+		if err := me.Message.WriteSSE(me.Response, c.id); err != nil {
 			return err
 		}
 		return me.Flush()
@@ -324,19 +323,8 @@ func (c *client) write(out *sink, batch []subscriptions.Message, now time.Time) 
 // of large events does not stay in the pool.
 const maxPooledEvents = 64 << 10
 
-// eventBufs holds the buffers writeEvent builds events in.
+// eventBufs holds the buffers the writers build events in.
 var eventBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// writeEvent writes m to w as PocketBase's Message.WriteSSE does, in one
-// Write from a pooled buffer: WriteSSE builds five slices per event.
-func writeEvent(w io.Writer, eventID string, m *subscriptions.Message) error {
-	bp := eventBufs.Get().(*[]byte)
-	b := appendEvent((*bp)[:0], eventID, m)
-	_, err := w.Write(b)
-	*bp = b
-	eventBufs.Put(bp)
-	return err
-}
 
 // appendEvent appends m to b in the SSE format of PocketBase's
 // Message.WriteSSE.

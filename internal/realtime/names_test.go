@@ -159,7 +159,7 @@ func TestQueueHandsOverEveryEventInOrder(t *testing.T) {
 	}
 }
 
-// TestWriteEventMatchesPocketBase: the SSE send path writes each event
+// TestWriteEventMatchesPocketBase: the SSE writer builds each event
 // byte for byte as PocketBase's Message.WriteSSE does.
 func TestWriteEventMatchesPocketBase(t *testing.T) {
 	for _, m := range []subscriptions.Message{
@@ -167,15 +167,13 @@ func TestWriteEventMatchesPocketBase(t *testing.T) {
 		{Name: "PB_CONNECT", Data: nil},
 		{Name: "", Data: []byte("a\nb")},
 	} {
-		var ours, theirs bytes.Buffer
-		if err := writeEvent(&ours, "client1", &m); err != nil {
-			t.Fatal(err)
-		}
+		var theirs bytes.Buffer
+		ours := appendEvent(nil, "client1", &m)
 		if err := m.WriteSSE(&theirs, "client1"); err != nil {
 			t.Fatal(err)
 		}
-		if ours.String() != theirs.String() {
-			t.Errorf("event %q: wrote %q, PocketBase writes %q", m.Name, ours.String(), theirs.String())
+		if string(ours) != theirs.String() {
+			t.Errorf("event %q: wrote %q, PocketBase writes %q", m.Name, ours, theirs.String())
 		}
 	}
 }

@@ -335,3 +335,39 @@ func TestSSEOverHTTP2(t *testing.T) {
 	cancel()
 	eventually(t, "the closed HTTP/2 stream's client is still in the broker", leftBroker(app, clientID))
 }
+
+// TestSSEClientThatSendsIsDisconnected: an SSE client sends nothing after
+// its request; a byte from it ends the taken-over connection at once, and
+// its client leaves the broker.
+func TestSSEClientThatSendsIsDisconnected(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "GET /api/realtime HTTP/1.1\r\nHost: madang\r\nAccept: text/event-stream\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	if _, err := http.ReadResponse(r, nil); err != nil {
+		t.Fatal(err)
+	}
+	idLine, err := r.ReadString('\n')
+	clientID, ok := strings.CutPrefix(strings.TrimSpace(idLine), "id:")
+	if err != nil || !ok {
+		t.Fatalf("the stream starts %q (%v), want PB_CONNECT's id", idLine, err)
+	}
+	if _, err := app.SubscriptionsBroker().ClientById(clientID); err != nil {
+		t.Fatalf("the connected client is not in the broker: %v", err)
+	}
+	if _, err := io.WriteString(conn, "x"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the client that sent a byte is still in the broker", leftBroker(app, clientID))
+	if _, err := io.Copy(io.Discard, r); err != nil { // the rest of PB_CONNECT, then the end
+		t.Fatalf("the stream did not end: %v", err)
+	}
+}

@@ -266,6 +266,21 @@ func TestRecordEditsAndDeletesShowWhatTheAPIShows(t *testing.T) {
 		}
 	}
 
+	// The delete changed the public board's posts_count, which the counter
+	// announcer sends its followers a window later (hooks/posts.go): wait
+	// for it, or it may reach the account's watchers below, who follow the
+	// board as their sentinel (on a quick machine it always did).
+	for {
+		ev, ok := subs[0].sse.Next(5 * time.Second)
+		if !ok {
+			t.Fatal("the public board's new posts_count was not announced after the delete")
+		}
+		if ev.Topic() == testapp.SentinelTopic {
+			break
+		}
+		t.Fatalf("as %s: %s %v before the public board's counters", subs[0].who, ev.Name, ev.Data)
+	}
+
 	// a post on a board only some read: the others hear nothing of it
 	granted := testapp.CreatePost(t, app, testapp.ID(testapp.BoardGranted), gina, "granted")
 	granted.Set("title", "granted, edited")

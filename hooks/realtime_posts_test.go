@@ -335,3 +335,66 @@ func TestCountersAnnouncedOnlyWhenTheyChange(t *testing.T) {
 		return ev.Record()["id"] == board && ev.Record()["posts_count"] == 2.0
 	})
 }
+
+// TestAnEditShowsTheStoredCounters: a post edited while it is being
+// commented on and liked goes out — in its followers' event and in the
+// edit's response — with the counts its save committed, not the ones it
+// was loaded with. The comment and the like are written inside the edit's
+// transaction, after the post was loaded, as a concurrent writer's would
+// be committed before it. Until 2026-12-05 the event showed the loaded
+// counts (2 comments, 1 like), which stepped back on every follower's
+// screen until the next counter event (probe p22 F2).
+func TestAnEditShowsTheStoredCounters(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	post := testapp.VisiblePost(testapp.BoardPublic) // 2 comments, 1 like
+	const title = "편집 중에 댓글이 달린 글"
+	app.OnRecordUpdateExecute("posts").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("title") == title {
+			for collection, fields := range map[string]map[string]any{
+				"comments":   {"post": post, "author": testapp.ID(testapp.Bob), "content": "그 사이 댓글", "is_visible": true},
+				"post_likes": {"post": post, "user": testapp.ID(testapp.Alice)},
+			} {
+				c, err := e.App.FindCollectionByNameOrId(collection)
+				if err != nil {
+					return err
+				}
+				r := core.NewRecord(c)
+				r.Load(fields)
+				if err := e.App.Save(r); err != nil {
+					return err
+				}
+			}
+		}
+		return e.Next()
+	})
+	alice := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "posts/"+post)
+
+	r := testapp.Call(t, http.MethodPatch, base+"/api/collections/posts/records/"+post, testapp.Token(testapp.Gina),
+		map[string]any{"title": title})
+	if r.Status != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.Status, r.Raw)
+	}
+	if r.Body["comments_count"] != 3.0 || r.Body["likes_count"] != 2.0 {
+		t.Errorf("the edit's response shows comments_count %v, likes_count %v; want 3 and 2", r.Body["comments_count"], r.Body["likes_count"])
+	}
+	stored, err := app.FindRecordById("posts", post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.GetInt("comments_count") != 3 || stored.GetInt("likes_count") != 2 || stored.GetString("title") != title {
+		t.Fatalf("stored: comments_count %d, likes_count %d, title %q", stored.GetInt("comments_count"), stored.GetInt("likes_count"), stored.GetString("title"))
+	}
+	for {
+		ev, ok := alice.Next(5 * time.Second)
+		if !ok {
+			t.Fatal("no event of the edit")
+		}
+		if rec := ev.Record(); rec["id"] == post && rec["title"] == title {
+			if rec["comments_count"] != 3.0 || rec["likes_count"] != 2.0 {
+				t.Fatalf("the edit's event shows comments_count %v, likes_count %v; want the stored 3 and 2", rec["comments_count"], rec["likes_count"])
+			}
+			return
+		}
+	}
+}

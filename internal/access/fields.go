@@ -468,7 +468,12 @@ func invalid(field, code, message string) error {
 // writer, superusers too: a create starts them empty (0, or null); an
 // update keeps the stored values and leaves the columns out of its UPDATE,
 // so an edit racing with an atomic SQL update cannot write a stale value
-// back.
+// back. Once the UPDATE ran, the record is given the fields' stored values,
+// read in the saving transaction (no other writer can change them before it
+// commits), so its event and its response show what the save committed.
+// Until 2026-12-05 they showed the values as the record was loaded: a post
+// edited while it was being commented on went out to its readers with its
+// old counts, which stepped back until the next counter event (probe p22).
 func ServerKept(app core.App, collection string, fields ...string) {
 	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
 		for _, f := range fields {
@@ -486,6 +491,29 @@ func ServerKept(app core.App, collection string, fields ...string) {
 		e.Record.IgnoreUnchangedFields(true)
 		return e.Next()
 	})
+	app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return readKept(e.App, e.Record, fields)
+	})
+}
+
+// readKept sets record's fields to their stored values.
+func readKept(app core.App, record *core.Record, fields []string) error {
+	row := dbx.NullStringMap{}
+	err := app.DB().Select(fields...).From(record.Collection().Name).Where(dbx.HashExp{"id": record.Id}).One(&row)
+	if err != nil {
+		return fmt.Errorf("reading the stored %v of %s %s: %w", fields, record.Collection().Name, record.Id, err)
+	}
+	for _, f := range fields {
+		if v := row[f]; v.Valid {
+			record.Set(f, v.String)
+		} else {
+			record.Set(f, nil)
+		}
+	}
+	return nil
 }
 
 // Trimmed keeps text fields readable on every save, whoever writes it,

@@ -474,16 +474,28 @@ func invalid(field, code, message string) error {
 // Until 2026-12-05 they showed the values as the record was loaded: a post
 // edited while it was being commented on went out to its readers with its
 // old counts, which stepped back until the next counter event (probe p22).
+// A collection's hooks are bound once, on its first call; later calls (the
+// posts' counters and their anonymous commenters' numbers come from two
+// packages) add their fields to the same list, so an update reads them all
+// back in one query. Call it before the app serves.
 func ServerKept(app core.App, collection string, fields ...string) {
+	key := keptKey + collection
+	if kept, ok := app.Store().Get(key).(*[]string); ok {
+		*kept = append(*kept, fields...)
+		return
+	}
+	kept := &[]string{}
+	*kept = append(*kept, fields...)
+	app.Store().Set(key, kept)
 	app.OnRecordCreate(collection).BindFunc(func(e *core.RecordEvent) error {
-		for _, f := range fields {
+		for _, f := range *kept {
 			e.Record.Set(f, nil)
 		}
 		return e.Next()
 	})
 	app.OnRecordUpdate(collection).BindFunc(func(e *core.RecordEvent) error {
 		original := e.Record.Original()
-		for _, f := range fields {
+		for _, f := range *kept {
 			e.Record.Set(f, original.Get(f))
 		}
 		// on every save, a record object's second too (writeChangedOnly):
@@ -495,9 +507,12 @@ func ServerKept(app core.App, collection string, fields ...string) {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		return readKept(e.App, e.Record, fields)
+		return readKept(e.App, e.Record, *kept)
 	})
 }
+
+// keptKey prefixes the app store's key of a collection's ServerKept fields.
+const keptKey = "madang.access.kept."
 
 // readKept sets record's fields to their stored values.
 func readKept(app core.App, record *core.Record, fields []string) error {

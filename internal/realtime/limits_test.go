@@ -44,6 +44,28 @@ func TestSSEConnectionsAreCappedPerUser(t *testing.T) {
 	awaitPlace(t, extra)
 }
 
+// openRawStream opens an SSE stream over a plain connection and reads its
+// response's head; the body (PB_CONNECT first) is left in r.
+func openRawStream(t *testing.T, base string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "GET /api/realtime HTTP/1.1\r\nHost: madang\r\nAccept: text/event-stream\r\n\r\n"); err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	return conn, r, res
+}
+
 // TestSSEStreamIsNotChunked: an HTTP/1.1 event stream is sent as is, to
 // the end of its connection (net/http's setup for SSE), not in chunks: the
 // response names no Transfer-Encoding, says Connection: close, and its
@@ -51,20 +73,8 @@ func TestSSEConnectionsAreCappedPerUser(t *testing.T) {
 func TestSSEStreamIsNotChunked(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, r, res := openRawStream(t, base)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, "GET /api/realtime HTTP/1.1\r\nHost: madang\r\nAccept: text/event-stream\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	res, err := http.ReadResponse(r, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if res.StatusCode != http.StatusOK || len(res.TransferEncoding) != 0 || !res.Close {
 		t.Fatalf("status %d, transfer encoding %v, close %v: want 200, none, true", res.StatusCode, res.TransferEncoding, res.Close)
 	}
@@ -342,19 +352,8 @@ func TestSSEOverHTTP2(t *testing.T) {
 func TestSSEClientThatSendsIsDisconnected(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, r, _ := openRawStream(t, base)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, "GET /api/realtime HTTP/1.1\r\nHost: madang\r\nAccept: text/event-stream\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	if _, err := http.ReadResponse(r, nil); err != nil {
-		t.Fatal(err)
-	}
 	idLine, err := r.ReadString('\n')
 	clientID, ok := strings.CutPrefix(strings.TrimSpace(idLine), "id:")
 	if err != nil || !ok {

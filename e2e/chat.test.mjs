@@ -64,16 +64,29 @@ journey('support chat between a member and an admin, messages and typing both wa
   assert.equal(await memberPage.locator('.message', { hasText: '네, 말씀하세요' }).locator('.author').textContent(), ADMIN.name);
   await memberPage.locator('.typing:empty').waitFor({ timeout: LIVE_MS });
 
-  // away from the session, a new message counts as unread
+  // away from the session, a new message counts as unread — from the
+  // event itself: the list and the unread counts are not read again
   await memberPage.goto(`${url}/#/chat`);
   await memberPage.locator(`a[data-session="${sessionId}"]`).waitFor();
+  await memberPage.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  const listReads = [];
+  const countListReads = (req) => {
+    const path = new URL(req.url()).pathname;
+    if (path === '/api/collections/chat_sessions/records' || path === '/api/chat/unread') listReads.push(path);
+  };
+  memberPage.on('request', countListReads);
   await adminPage.getByLabel('메시지', { exact: true }).fill('추가 안내입니다');
   await adminPage.getByRole('button', { name: '보내기' }).click();
   const badge = memberPage.locator(`a[data-session="${sessionId}"] .badge.unread`);
   await badge.waitFor({ timeout: LIVE_MS });
   assert.match(await badge.textContent(), /^1/);
+  await adminPage.getByLabel('메시지', { exact: true }).fill('하나 더 있어요');
+  await adminPage.getByRole('button', { name: '보내기' }).click();
+  await memberPage.locator(`a[data-session="${sessionId}"] .badge.unread`, { hasText: /^2/ }).waitFor({ timeout: LIVE_MS });
+  memberPage.off('request', countListReads);
+  assert.deepEqual(listReads, []);
   await memberPage.locator(`a[data-session="${sessionId}"]`).click();
-  await memberPage.locator('.message', { hasText: '추가 안내입니다' }).waitFor();
+  await memberPage.locator('.message', { hasText: '하나 더 있어요' }).waitFor();
   assert.equal(await memberPage.locator(`a[data-session="${sessionId}"] .badge.unread`).count(), 0);
 
   // what the database holds
@@ -86,6 +99,7 @@ journey('support chat between a member and an admin, messages and typing both wa
     [created.id, '안녕하세요, 문의가 있어요'],
     [admin.id, '네, 말씀하세요'],
     [admin.id, '추가 안내입니다'],
+    [admin.id, '하나 더 있어요'],
   ]);
   await j.screenshot(adminPage, 'admin');
   await j.screenshot(memberPage, 'last-step');

@@ -24,8 +24,12 @@ async function unreadCounts() {
     throw err;
   }
 }
+// The last read mark sent: a list loads after it, so the chat just left
+// is not counted unread by a mark still on its way.
+let lastMark = Promise.resolve();
 function markRead(sessionId) {
-  return pb.send(`/api/chat/sessions/${encodeURIComponent(sessionId)}/read`, { method: 'POST' }).catch(() => {});
+  lastMark = pb.send(`/api/chat/sessions/${encodeURIComponent(sessionId)}/read`, { method: 'POST' }).catch(() => {});
+  return lastMark;
 }
 
 export default async function render({ root, params, title, signal, onCleanup }) {
@@ -76,6 +80,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   }
 
   async function loadSessions() {
+    await lastMark;
     const [list, counts] = await Promise.all([
       pb.collection('chat_sessions').getFullList({ sort: '-last_message_at,-created' }),
       unreadCounts(),
@@ -99,23 +104,59 @@ export default async function render({ root, params, title, signal, onCleanup })
       h('span', { class: 'chat-hint-above' }, t('chat.pickAbove'))));
   }
 
-  const markReadSoon = debounce(() => markRead(activeId), 500);
-  subscribeRecords('chats', '*', (e) => {
+  // A new message in a listed session other than the open one: that
+  // session goes first, and someone else's counts one more unread — what a
+  // reload would show (the server sends a reader only the messages its
+  // unread count counts), without one. Until 2026-12-05 every such message
+  // reloaded the whole list and the unread counts: a member of a busy group
+  // chat with another chat open asked for both about three times a second.
+  // Anything else (an edit, a hide, a delete, a session not listed yet)
+  // still reloads. It reports whether it handled the event.
+  function listNewMessage(e) {
+    const i = sessions.findIndex((s) => s.id === e.record.session);
+    if (e.action !== 'create' || i < 0) return false;
+    const [s] = sessions.splice(i, 1);
+    s.last_message_at = e.record.created;
+    sessions.unshift(s);
+    if (e.record.author !== user.id) unread.set(s.id, (unread.get(s.id) || 0) + 1);
+    drawSessions();
+    return true;
+  }
+
+  // Messages read here are marked read half a second after the last (one
+  // request for a burst); leaving the chat sends a pending mark at once,
+  // rather than later, when it would also mark what came after.
+  let markTimer = 0;
+  const markReadSoon = () => {
+    clearTimeout(markTimer);
+    markTimer = setTimeout(() => { markTimer = 0; markRead(activeId); }, 500);
+  };
+  onCleanup(() => {
+    if (!markTimer) return;
+    clearTimeout(markTimer);
+    markTimer = 0;
+    markRead(activeId);
+  });
+  const messagesLive = subscribeRecords('chats', '*', (e) => {
     if (signal.aborted) return;
     const msg = e.record;
     if (msg.session === activeId && conversation) {
       conversation.onEvent(e);
       if (e.action === 'create' && msg.author !== user.id) markReadSoon();
-    } else if (msg.author !== user.id) {
+    } else if (!listNewMessage(e) && msg.author !== user.id) {
       reloadSessions();
     }
-  }).then((unsub) => onCleanup(unsub), () => {});
-  subscribeRecords('chat_sessions', '*', (e) => {
+  });
+  const sessionsLive = subscribeRecords('chat_sessions', '*', (e) => {
     if (signal.aborted) return;
     reloadSessions();
     // closed or reopened while open here: the pane follows
     if (conversation && e.record?.id === activeId && e.action === 'update') conversation.setClosed(!!e.record.is_closed);
-  }).then((unsub) => onCleanup(unsub), () => {});
+  });
+  messagesLive.then((unsub) => onCleanup(unsub), () => {});
+  sessionsLive.then((unsub) => onCleanup(unsub), () => {});
+  // data-live="ready" once the list follows new messages and sessions
+  Promise.all([messagesLive, sessionsLive]).then(() => { if (!signal.aborted) sessionList.dataset.live = 'ready'; }, () => {});
   // after a reconnect: the list, and the open chat's messages and state
   onCleanup(onReconnect(() => {
     if (signal.aborted) return;

@@ -97,6 +97,9 @@ func Prepare(app core.App, ev Event) Prepared {
 	if verdict == nil {
 		parallel = !app.IsTransactional() // each answer is a query; a transaction has one connection
 		verdict = func(info *core.RequestInfo, rule *string) Verdict {
+			if access.Refused(ev.Record, info, rule) {
+				return Skip // another's record: a notification, a read mark
+			}
 			if ok, _ := app.CanAccessRecord(ev.Record, info, rule); ok {
 				return Send
 			}

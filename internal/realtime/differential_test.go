@@ -356,3 +356,57 @@ func postEvent(sse *testapp.SSE) (testapp.Event, bool) {
 		}
 	}
 }
+
+// TestOwnedRecordsReachWhoTheListShowsThemTo: the events of records one
+// requester at most may see — a notification, a bookmark — are answered
+// for everyone else from the rule's owner field, without a query
+// (access.Refused); each subscriber, whatever their role, gets exactly the
+// events of the records PocketBase's list API shows them, on the
+// collection's topic and the record's own.
+func TestOwnedRecordsReachWhoTheListShowsThemTo(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	bob, gina := testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
+	notice := testapp.ID("ownednotice")
+	bookmark := testapp.ID("ownedmark")
+	subs := subscribeAll(t, base, roles, []map[string]string{{}}, func(map[string]string) []string {
+		return []string{"notifications/*", "notifications/" + notice, "bookmarks/*", "bookmarks/" + bookmark, testapp.SentinelTopic}
+	})
+	testapp.SaveRecord(t, app, "notifications", map[string]any{"id": notice, "user": bob, "kind": "reply", "actor": gina,
+		"post": testapp.VisiblePost(testapp.BoardPublic), "text": "a reply", "count": 1})
+	testapp.SaveRecord(t, app, "bookmarks", map[string]any{"id": bookmark, "user": gina, "post": testapp.VisiblePost(testapp.BoardGranted)})
+	sentinel := testapp.Sentinel(t, app)
+
+	delivered := 0
+	for _, s := range subs {
+		want := map[string]bool{}
+		for collection, id := range map[string]string{"notifications": notice, "bookmarks": bookmark} {
+			r := testapp.Call(t, http.MethodGet, base+"/api/collections/"+collection+"/records?filter="+url.QueryEscape(`id = "`+id+`"`), token(s.who), nil)
+			items, _ := r.Body["items"].([]any)
+			if r.Status == http.StatusOK && len(items) == 1 {
+				want[collection+"/*"], want[collection+"/"+id] = true, true
+			}
+		}
+		got := map[string]bool{}
+		for {
+			ev, ok := s.sse.Next(5 * time.Second)
+			if !ok {
+				t.Fatalf("as %q: the sentinel did not arrive", s.who)
+			}
+			if sentinel(ev) {
+				break
+			}
+			if got[ev.Topic()] {
+				t.Errorf("as %q: %s twice", s.who, ev.Topic())
+			}
+			got[ev.Topic()] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("as %q: events on %v, the list shows %v", s.who, got, want)
+		}
+		delivered += len(got)
+	}
+	if delivered != 8 { // bob's notice and gina's bookmark to them, both to the superuser, on two topics each
+		t.Errorf("%d events in all, want 8", delivered)
+	}
+}

@@ -597,27 +597,26 @@ const counterGrace = 2 * time.Second
 
 // mainBoardComments counts the comments on the main board's posts.
 func mainBoardComments(r *run) int64 {
-	db, err := openData(r.dir)
-	if err != nil {
-		return 0
-	}
-	defer db.Close()
-	var n int64
-	db.NewQuery(`SELECT COUNT(*) FROM comments JOIN posts ON posts.id = comments.post WHERE posts.board = {:board}`).
-		Bind(map[string]any{"board": r.fx.mainBoard}).Row(&n)
-	return n
+	return count(r, `SELECT COUNT(*) FROM comments JOIN posts ON posts.id = comments.post WHERE posts.board = {:board}`,
+		map[string]any{"board": r.fx.mainBoard})
 }
 
 // rowCount is how many comments and notifications the server's database
-// holds (read beside the running server; WAL lets it).
+// holds.
 func rowCount(r *run) int64 {
+	return count(r, `SELECT (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM notifications)`, nil)
+}
+
+// count answers a counting query on the server's database, read beside
+// the running server (WAL lets it); 0 when it cannot.
+func count(r *run, query string, params map[string]any) int64 {
 	db, err := openData(r.dir)
 	if err != nil {
 		return 0
 	}
 	defer db.Close()
 	var n int64
-	db.NewQuery(`SELECT (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM notifications)`).Row(&n)
+	db.NewQuery(query).Bind(params).Row(&n)
 	return n
 }
 

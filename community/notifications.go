@@ -352,22 +352,43 @@ var quotes = []quote{
 }
 
 // requote sets the text of the notices where says they quote e.Record to
-// text, in e's transaction, then goes on with e.
+// text, in e's transaction, then goes on with e. Their owners hear of it
+// live once it commits: until 2026-12-05 a bell open on a notice kept
+// quoting a post hidden since (or its text before a moderator's edit).
 func requote(e *core.RecordEvent, q quote, where, text string) error {
 	return txn.Around(e, func(tx core.App) error {
-		_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = {:text}
-			WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + where).
-			Bind(dbx.Params{"id": e.Record.Id, "text": clip(text, 300)}).Execute()
+		var ids []string
+		err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = {:text}, [[updated]] = {:now}
+			WHERE [[kind]] IN ('reply', 'comment', 'mention', 'chat') AND [[text]] != '' AND ` + where + `
+			RETURNING [[id]]`).
+			Bind(dbx.Params{"id": e.Record.Id, "text": clip(text, 300), "now": types.NowDateTime().String()}).Column(&ids)
 		if err != nil {
 			return fmt.Errorf("requoting the notices of %s %s: %w", q.collection, e.Record.Id, err)
 		}
-		return nil
+		return announceChanged(tx, ids)
 	})
+}
+
+// announceChanged sends the notices ids, changed with SQL in tx, to their
+// owners once tx commits: an update event each, as a save would.
+func announceChanged(tx core.App, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	changed, err := tx.FindRecordsByIds(Notifications, ids)
+	if err != nil {
+		return err
+	}
+	for _, n := range changed {
+		realtime.DeliverAfterCommit(tx, realtime.Event{Action: "update", Record: n})
+	}
+	return nil
 }
 
 // unquoteDeleted empties the quote of the notices naming the chat message
 // e deletes, and their message, in the delete's transaction: the notices
-// stay (a chat notice stands for the session's later messages too). It
+// stay (a chat notice stands for the session's later messages too), and
+// their owners hear of it live once it commits. It
 // runs before PocketBase unsets the references to the message, which
 // would otherwise save each notice naming it, one by one, with an update
 // event each: inside a transaction already (a session's delete deleting
@@ -375,12 +396,14 @@ func requote(e *core.RecordEvent, q quote, where, text string) error {
 // notices are unquoted first there.
 func unquoteDeleted(e *core.RecordEvent) error {
 	unquote := func(tx core.App) error {
-		_, err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = '', [[message]] = '' WHERE [[message]] = {:id}`).
-			Bind(dbx.Params{"id": e.Record.Id}).Execute()
+		var ids []string
+		err := tx.DB().NewQuery(`UPDATE {{notifications}} SET [[text]] = '', [[message]] = '', [[updated]] = {:now}
+			WHERE [[message]] = {:id} RETURNING [[id]]`).
+			Bind(dbx.Params{"id": e.Record.Id, "now": types.NowDateTime().String()}).Column(&ids)
 		if err != nil {
 			return fmt.Errorf("unquoting the notices of deleted chat message %s: %w", e.Record.Id, err)
 		}
-		return nil
+		return announceChanged(tx, ids)
 	}
 	if e.App.IsTransactional() {
 		if err := unquote(e.App); err != nil {
@@ -407,17 +430,7 @@ func readChatNotice(tx core.App, mark *core.Record) error {
 	if err != nil {
 		return fmt.Errorf("reading the chat notice of user %s in session %s: %w", mark.GetString("user"), mark.GetString("session"), err)
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	read, err := tx.FindRecordsByIds(Notifications, ids)
-	if err != nil {
-		return err
-	}
-	for _, n := range read {
-		realtime.DeliverAfterCommit(tx, realtime.Event{Action: "update", Record: n})
-	}
-	return nil
+	return announceChanged(tx, ids)
 }
 
 func registerNotifications(app core.App) {

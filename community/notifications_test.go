@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -790,9 +791,44 @@ func TestNoticesFollowWhatTheOwnerReaches(t *testing.T) {
 // TestQuotesFollowEdits: a notice's quote follows what it quotes — an edit
 // replaces it (a moderator's redaction reaches the notices already sent),
 // a hide after an edit empties it, a chat message's delete empties the
-// notices quoting it. Until 2026-12-03 the first quote stayed.
+// notices quoting it — in the database and live, on the owner's open bell
+// (notifications/*) and no one else's. Until 2026-12-03 the first quote
+// stayed; until 2026-12-05 the change reached no open bell.
 func TestQuotesFollowEdits(t *testing.T) {
 	app, base := server(t)
+	live := map[string]*testapp.SSE{}
+	for _, who := range []string{testapp.Alice, testapp.Gina, testapp.Bob} {
+		live[who] = testapp.OpenSSE(t, base, testapp.Token(who), "notifications/*", testapp.SentinelTopic)
+	}
+	// heard is the texts of the notice updates that reached each bell
+	// since the last call, in order of text
+	heard := func() map[string][]string {
+		t.Helper()
+		sentinel := testapp.Sentinel(t, app)
+		got := map[string][]string{}
+		for who, sse := range live {
+			for {
+				ev, ok := sse.Next(5 * time.Second)
+				if !ok {
+					t.Fatalf("%s: the sentinel did not arrive", who)
+				}
+				if sentinel(ev) {
+					break
+				}
+				if rec := ev.Record(); ev.Topic() == "notifications/*" && ev.Data["action"] == "update" && rec != nil {
+					got[who] = append(got[who], fmt.Sprint(rec["text"]))
+				}
+			}
+			slices.Sort(got[who])
+		}
+		return got
+	}
+	expectHeard := func(want map[string][]string) {
+		t.Helper()
+		if got := heard(); !reflect.DeepEqual(got, want) {
+			t.Errorf("heard live %q, want %q", got, want)
+		}
+	}
 	textsOf := func(user, about string) []string {
 		t.Helper()
 		var texts []string
@@ -815,23 +851,30 @@ func TestQuotesFollowEdits(t *testing.T) {
 	comment := mustCall(t, base, http.MethodPost, "/api/collections/comments/records", testapp.Bob,
 		map[string]any{"post": mine.Id, "content": "연락처 010-1234-5678"}, 200).Body["id"].(string)
 	expect(alice, comment, "연락처 010-1234-5678")
+	heard()
 	mustCall(t, base, http.MethodPatch, "/api/collections/comments/records/"+comment, testapp.Adam, map[string]any{"content": "연락처 (관리자 삭제)"}, 200)
 	expect(alice, comment, "연락처 (관리자 삭제)")
+	expectHeard(map[string][]string{testapp.Alice: {"연락처 (관리자 삭제)"}})
 
 	mention := mustCall(t, base, http.MethodPost, "/api/collections/posts/records", testapp.Bob,
 		map[string]any{"board": board, "title": "지나 010-9999", "content": "@" + testapp.Gina}, 200).Body["id"].(string)
 	expect(gina, mention, "지나 010-9999")
+	heard()
 	mustCall(t, base, http.MethodPatch, "/api/collections/posts/records/"+mention, testapp.Bob, map[string]any{"title": "지나 보세요"}, 200)
 	expect(gina, mention, "지나 보세요")
+	expectHeard(map[string][]string{testapp.Gina: {"지나 보세요"}})
 
 	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "둘", "kind": "group", "owner": alice, "members": []string{bob}})
 	msg := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
 		map[string]any{"session": session.Id, "content": "@bob pw hunter2"}, 200).Body["id"].(string)
 	expect(bob, session.Id, "@bob pw hunter2", "@bob pw hunter2") // the mention and the chat's "new messages"
+	heard()
 	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"content": "@bob pw ***"}, 200)
 	expect(bob, session.Id, "@bob pw ***", "@bob pw ***")
+	expectHeard(map[string][]string{testapp.Bob: {"@bob pw ***", "@bob pw ***"}})
 	mustCall(t, base, http.MethodPatch, "/api/collections/chats/records/"+msg, testapp.Alice, map[string]any{"is_visible": false}, 200)
 	expect(bob, session.Id, "", "")
+	expectHeard(map[string][]string{testapp.Bob: {"", ""}})
 
 	mustCall(t, base, http.MethodPost, "/api/notifications/read", testapp.Bob, map[string]any{"all": true}, 200)
 	other := mustCall(t, base, http.MethodPost, "/api/collections/chats/records", testapp.Alice,
@@ -839,10 +882,12 @@ func TestQuotesFollowEdits(t *testing.T) {
 	if got := textsOf(bob, session.Id); !slices.Contains(got, "@bob 지울 말") {
 		t.Fatalf("bob's notices before the delete: %q", got)
 	}
+	heard()
 	mustCall(t, base, http.MethodDelete, "/api/collections/chats/records/"+other, testapp.Alice, nil, 204)
 	if got := textsOf(bob, session.Id); slices.Contains(got, "@bob 지울 말") {
 		t.Errorf("bob's notices still quote the deleted message: %q", got)
 	}
+	expectHeard(map[string][]string{testapp.Bob: {"", ""}})
 }
 
 // TestNoticesUnderABlockedWritersPost: a notice about a comment under the

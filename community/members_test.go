@@ -224,14 +224,7 @@ func TestBlockingIsQuiet(t *testing.T) {
 	// posts_count announced after each post) until the sentinel
 	onlyBoard := func(s *testapp.SSE, sentinel func(testapp.Event) bool) {
 		t.Helper()
-		for {
-			ev, ok := s.Next(5 * time.Second)
-			if !ok {
-				t.Fatal("the stream ended or went quiet before the sentinel")
-			}
-			if sentinel(ev) {
-				return
-			}
+		for _, ev := range s.Before(t, sentinel) {
 			if ev.Topic() != testapp.SentinelTopic {
 				t.Fatalf("unexpected event before the sentinel: %s %v", ev.Name, ev.Data)
 			}

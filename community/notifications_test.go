@@ -807,14 +807,7 @@ func TestQuotesFollowEdits(t *testing.T) {
 		sentinel := testapp.Sentinel(t, app)
 		got := map[string][]string{}
 		for who, sse := range live {
-			for {
-				ev, ok := sse.Next(5 * time.Second)
-				if !ok {
-					t.Fatalf("%s: the sentinel did not arrive", who)
-				}
-				if sentinel(ev) {
-					break
-				}
+			for _, ev := range sse.Before(t, sentinel) {
 				if rec := ev.Record(); ev.Topic() == "notifications/*" && ev.Data["action"] == "update" && rec != nil {
 					got[who] = append(got[who], fmt.Sprint(rec["text"]))
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,19 +80,8 @@ func hearsGranted(t *testing.T, app core.App, base string, s *testapp.SSE) bool 
 	if res.Status != http.StatusOK {
 		t.Fatalf("the post: %d %s", res.Status, res.Raw)
 	}
-	post := struct{ Id string }{res.Body["id"].(string)}
-	sentinel := testapp.Sentinel(t, app)
-	heard := false
-	for {
-		ev, ok := s.Next(5 * time.Second)
-		if !ok {
-			t.Fatal("the stream ended or went quiet")
-		}
-		if sentinel(ev) {
-			return heard
-		}
-		heard = heard || ev.Record()["id"] == post.Id
-	}
+	post := res.Body["id"].(string)
+	return slices.ContainsFunc(s.Before(t, testapp.Sentinel(t, app)), func(ev testapp.Event) bool { return ev.Record()["id"] == post })
 }
 
 // expectWSClosed reads c until the server closes it, with a reason

@@ -152,6 +152,23 @@ func (c *SSE) ExpectOnly(t testing.TB, sentinel func(Event) bool) Event {
 	return ev
 }
 
+// Before returns the events that arrive before the sentinel's (Sentinel),
+// in order; the stream must not go quiet for 10 s before it comes.
+func (c *SSE) Before(t testing.TB, sentinel func(Event) bool) []Event {
+	t.Helper()
+	var events []Event
+	for {
+		ev, ok := c.Next(10 * time.Second)
+		if !ok {
+			t.Fatal("the stream ended or went quiet before the sentinel")
+		}
+		if sentinel(ev) {
+			return events
+		}
+		events = append(events, ev)
+	}
+}
+
 // ExpectEnd asserts that the server ends the stream.
 func (c *SSE) ExpectEnd(t testing.TB) {
 	t.Helper()

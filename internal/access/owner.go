@@ -27,73 +27,78 @@ import (
 // id or a single relation, whose stored text the comparison reads as it is
 // (PocketBase compares them with =, an empty value as NULL's equal).
 func OwnerField(c *core.Collection, rule string) string {
-	key := ownerKey{c.Id, rule}
-	if f, ok := ownerFields.Load(key); ok {
-		return f.(string)
-	}
-	f := ""
-	if groups, err := fexpr.Parse(rule); err == nil {
-		f = ownerIn(c, groups)
-	}
-	ownerFields.Store(key, f)
-	return f
-}
-
-type ownerKey struct{ collection, rule string }
-
-// ownerFields holds OwnerField's answers. A collection's rules change
-// only with its schema (a migration or the dashboard), so the rules ever
-// asked about are few.
-var ownerFields sync.Map // ownerKey → string
-
-// ownerIn finds an owner comparison among the terms of groups when they
-// form a chain of && ("" otherwise).
-func ownerIn(c *core.Collection, groups []fexpr.ExprGroup) string {
-	for i, g := range groups {
-		if i > 0 && g.Join != fexpr.JoinAnd {
-			return "" // an || at this level: no term is required
-		}
-	}
-	for _, g := range groups {
-		var f string
-		switch item := g.Item.(type) {
-		case fexpr.Expr:
-			f = ownerComparison(c, item)
-		case fexpr.ExprGroup:
-			f = ownerIn(c, []fexpr.ExprGroup{item})
-		case []fexpr.ExprGroup:
-			f = ownerIn(c, item)
-		}
-		if f != "" {
-			return f
+	for _, name := range requiredComparisons(rule) {
+		switch f := c.Fields.GetByName(name).(type) {
+		case *core.TextField:
+			if f.PrimaryKey {
+				return name
+			}
+		case *core.RelationField:
+			if !f.IsMultiple() {
+				return name
+			}
 		}
 	}
 	return ""
 }
 
-// ownerComparison returns the field e compares with @request.auth.id by =,
-// when it is the record's id or a single relation.
-func ownerComparison(c *core.Collection, e fexpr.Expr) string {
+// requiredComparisons returns the names rule compares with
+// @request.auth.id by = in a required term, parsed once per rule text.
+// The fields they name are looked up on each call: a field made a multiple
+// relation since names no owner.
+func requiredComparisons(rule string) []string {
+	if names, ok := comparisons.Load(rule); ok {
+		return names.([]string)
+	}
+	var names []string
+	if groups, err := fexpr.Parse(rule); err == nil {
+		names = required(groups, nil)
+	}
+	comparisons.Store(rule, names)
+	return names
+}
+
+// comparisons holds requiredComparisons' answers by rule text. Rules
+// change only with a collection's schema (a migration or the dashboard),
+// so the texts ever asked about are few.
+var comparisons sync.Map // string → []string
+
+// required appends to names the identifiers compared with
+// @request.auth.id among the terms of groups, when they form a chain of &&
+// (none otherwise), and in such chains in parentheses among them.
+func required(groups []fexpr.ExprGroup, names []string) []string {
+	for i, g := range groups {
+		if i > 0 && g.Join != fexpr.JoinAnd {
+			return names // an || at this level: no term is required
+		}
+	}
+	for _, g := range groups {
+		switch item := g.Item.(type) {
+		case fexpr.Expr:
+			if name := comparedWithRequester(item); name != "" {
+				names = append(names, name)
+			}
+		case fexpr.ExprGroup:
+			names = required([]fexpr.ExprGroup{item}, names)
+		case []fexpr.ExprGroup:
+			names = required(item, names)
+		}
+	}
+	return names
+}
+
+// comparedWithRequester returns the identifier e compares with
+// @request.auth.id by =, either way round ("" otherwise).
+func comparedWithRequester(e fexpr.Expr) string {
+	const requester = "@request.auth.id"
 	if e.Op != fexpr.SignEq || e.Left.Type != fexpr.TokenIdentifier || e.Right.Type != fexpr.TokenIdentifier {
 		return ""
 	}
-	name := e.Left.Literal
-	switch requester := "@request.auth.id"; {
-	case e.Right.Literal == requester:
-	case e.Left.Literal == requester:
-		name = e.Right.Literal
-	default:
-		return ""
-	}
-	switch f := c.Fields.GetByName(name).(type) {
-	case *core.TextField:
-		if f.PrimaryKey {
-			return name
-		}
-	case *core.RelationField:
-		if !f.IsMultiple() {
-			return name
-		}
+	switch {
+	case e.Right.Literal == requester && e.Left.Literal != requester:
+		return e.Left.Literal
+	case e.Left.Literal == requester && e.Right.Literal != requester:
+		return e.Right.Literal
 	}
 	return ""
 }

@@ -164,3 +164,35 @@ func TestRefusedAgreesWithTheRule(t *testing.T) {
 	}
 	t.Logf("refused without a query: %s", fmt.Sprint(refused))
 }
+
+// TestOwnerFieldFollowsTheSchema: a rule's owner is read against the
+// collection as it is now; the same rule over a field made a multiple
+// relation since names none.
+func TestOwnerFieldFollowsTheSchema(t *testing.T) {
+	app := testapp.New(t)
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := core.NewBaseCollection("owned_things")
+	c.Fields.Add(&core.RelationField{Name: "owner", CollectionId: users.Id, MaxSelect: 1})
+	rule := `owner = @request.auth.id`
+	c.ListRule = &rule
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	if f := access.OwnerField(c, rule); f != "owner" {
+		t.Fatalf("before: %q", f)
+	}
+	c.Fields.GetByName("owner").(*core.RelationField).MaxSelect = 5
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	c, err = app.FindCachedCollectionByNameOrId("owned_things")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := access.OwnerField(c, rule); f != "" {
+		t.Errorf("a multiple relation named as the owner: %q", f)
+	}
+}

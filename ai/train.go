@@ -252,11 +252,14 @@ func (s *service) runTraining(ctx context.Context, t *task) {
 		}
 		return
 	}
-	// only a process that dies during the training skips this
-	defer forgetTrainingStarts(s.app, t.key)
 	trained, trainErr := train(ctx, s.app, model, func(msg string) {
 		s.app.Logger().Info("ai: training "+name, slog.String("progress", msg))
 	})
+	// The training ended (only a process that dies during it skips this),
+	// before its outcome is saved: a deferred forget ran after the save, so
+	// a model already shown ready still counted a start for a moment (and
+	// kept it if the process died then; CI saw the count once, 2026-12-05).
+	forgetTrainingStarts(s.app, t.key)
 	t.mu.Lock()
 	mine := t.claim()
 	t.mu.Unlock()

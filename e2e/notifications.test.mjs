@@ -353,6 +353,9 @@ journey('in English: my posts and comments, export my data, delete my account', 
   const goneComment = await purger.client.collection('comments').create({ post: post.id, content: 'this goes too' });
   await signInUI(page, url, purger.email, PASSWORD);
   await page.goto(`${url}/#/profile`);
+  // the bell has read its count after subscribing: it reads again only on
+  // an event or a reconnect (CI once saw that second read held below, 200)
+  await page.locator('#bell[data-live="ready"]').waitFor({ timeout: LIVE_MS });
   await page.getByRole('button', { name: 'Delete my account…' }).click();
   await dialog.getByLabel('Also delete my posts and comments').check();
   // the delete closes the account's live connections, and the page may

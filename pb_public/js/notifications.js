@@ -84,17 +84,21 @@ async function watch() {
   stopReread?.();
   stopReread = null;
   unread = 0;
+  delete bell.dataset.live;
   draw();
   if (!id) return;
   // what was notified while the connection was down sent no event
   stopReread = onReconnect(() => refreshUnread());
-  refreshUnread();
+  const first = refreshUnread();
   try {
     const unsub = await subscribeRecords('notifications', '*', () => refreshSoon());
     if (watchedUser === id) {
       unsubscribe = unsub;
       // what arrived between the first count and the subscription
-      refreshUnread();
+      await Promise.all([first, refreshUnread()]);
+      // data-live="ready": the bell follows the user's notifications and
+      // has counted them; it reads again only on an event or a reconnect
+      if (watchedUser === id) bell.dataset.live = 'ready';
     } else unsub().catch(() => {});
   } catch {
     // no live count (the server refused or is gone); the page still works

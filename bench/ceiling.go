@@ -79,9 +79,9 @@ type ceilingStep struct {
 	Events         map[string]int     `json:"realtime_events"`         // delivered to the members in the window (and counterGrace after it), by topic
 	// CounterShare is the posts events received in the window (and
 	// counterGrace after it) over those due: each comment on a post of the
-	// main board, which every member
-	// follows, owes each member one update of the post's counts (the
-	// announcer may fold comments on one post within 50 ms into one)
+	// main board, which every member follows, owes each member one update
+	// of the post's counts (the announcer may fold comments on one post
+	// within 50 ms into one)
 	CounterShare float64 `json:"counter_events_share"`
 	Load         string  `json:"loadavg"`
 	Pass         bool    `json:"pass"`

@@ -183,3 +183,74 @@ journey('chat: Enter twice on a slow network sends once, a reconnect reads what 
   });
   assert.equal(said, '요청을 처리하지 못했습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.');
 }, { allowConsole: [/Failed to load resource/] });
+
+// Read marks follow what the member sees, and a busy chat costs the server
+// few of them. The page's clock is Playwright's (timers run only when the
+// test advances it), so "no mark was sent" is checked after every timer
+// the page had has run, not after a wait.
+journey('chat read marks: one every 5 s at most while messages keep coming, none from a hidden page until it is shown', async (j) => {
+  const { url, su } = server;
+  await requireCollections(su, ['chat_sessions', 'chats', 'chat_reads'], 'pb_migrations/1795900200_chat.go');
+  const member = { name: '읽음회원', email: 'reads@madang.test', password: 'reads-pass-1234' };
+  const created = await createMember(url, member);
+  const m = await signedIn(url, member.email, member.password);
+  const session = await m.collection('chat_sessions').create({ name: '읽음 문의', kind: 'support', information: '' });
+  const admin = await signedIn(url, ADMIN.email, ADMIN.password);
+
+  const page = await j.page(browser, 'member');
+  await page.clock.install();
+  await signInUI(page, url, member.email, member.password);
+  const marks = [];
+  page.on('request', (req) => {
+    if (req.method() === 'POST' && new URL(req.url()).pathname === `/api/chat/sessions/${session.id}/read`) marks.push(req);
+  });
+  const opened = page.waitForRequest((req) => req.method() === 'POST' && req.url().endsWith(`/api/chat/sessions/${session.id}/read`));
+  await page.goto(`${url}/#/chat/${session.id}`);
+  await page.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  await (await opened).response();
+  assert.equal(marks.length, 1, 'opening the chat marks it read once');
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 10));
+  await page.clock.runFor(6000); // the open's mark is past: the next one is not held back by it
+
+  // six messages a second apart: one mark half a second after the first,
+  // the next five seconds after that (the old page sent six)
+  for (let i = 1; i <= 6; i++) {
+    await admin.collection('chats').create({ session: session.id, content: `바쁜 대화 ${i}` });
+    await page.locator('.message', { hasText: `바쁜 대화 ${i}` }).waitFor({ timeout: LIVE_MS });
+    await page.clock.runFor(1000);
+  }
+  // a sentinel after the marks: leaving for the list reads the unread
+  // counts once the last mark is answered
+  const counted = page.waitForRequest((req) => new URL(req.url()).pathname === '/api/chat/unread');
+  await page.goto(`${url}/#/chat`);
+  await counted;
+  assert.equal(marks.length, 3, 'the open, then two marks for six messages');
+  const last = await su.collection('chats').getFirstListItem(su.filter('session = {:s} && content = {:c}', { s: session.id, c: '바쁜 대화 6' }));
+  const readAt = async () => (await su.collection('chat_reads').getFirstListItem(su.filter('session = {:s} && user = {:u}', { s: session.id, u: created.id }))).last_read_at;
+  assert.ok(await readAt() >= last.created, 'the last mark covers the last message');
+
+  // a hidden page: a message shown there marks nothing, whatever the time;
+  // showing the page marks it
+  const reopened = page.waitForRequest((req) => req.method() === 'POST' && req.url().endsWith(`/api/chat/sessions/${session.id}/read`));
+  await page.goto(`${url}/#/chat/${session.id}`);
+  await page.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  await (await reopened).response();
+  await page.clock.runFor(6000);
+  const setVisibility = (state) => page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+  await setVisibility('hidden');
+  const before = marks.length;
+  const unseen = await admin.collection('chats').create({ session: session.id, content: '숨은 탭의 메시지' });
+  await page.locator('.message', { hasText: '숨은 탭의 메시지' }).waitFor({ timeout: LIVE_MS });
+  await page.clock.runFor(60_000);
+  assert.equal(marks.length, before, 'no mark from a hidden page');
+  assert.ok(await readAt() < unseen.created, 'the message stays unread while the page is hidden');
+  const shown = page.waitForRequest((req) => req.method() === 'POST' && req.url().endsWith(`/api/chat/sessions/${session.id}/read`));
+  await setVisibility('visible');
+  await page.clock.runFor(1000);
+  await (await shown).response();
+  assert.ok(await readAt() >= unseen.created, 'shown, the page marks it read');
+  await j.screenshot(page, 'last-step');
+});

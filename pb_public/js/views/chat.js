@@ -27,10 +27,15 @@ async function unreadCounts() {
 // The last read mark sent: a list loads after it, so the chat just left
 // is not counted unread by a mark still on its way.
 let lastMark = Promise.resolve();
-function markRead(sessionId) {
-  lastMark = pb.send(`/api/chat/sessions/${encodeURIComponent(sessionId)}/read`, { method: 'POST' }).catch(() => {});
+/** @param {string} sessionId @param {{ keepalive?: boolean }} [options] */
+function markRead(sessionId, options) {
+  lastMark = pb.send(`/api/chat/sessions/${encodeURIComponent(sessionId)}/read`,
+    { method: 'POST', keepalive: !!options?.keepalive }).catch(() => {});
   return lastMark;
 }
+/** How long after a message the open chat is marked read, and how often at most while messages keep coming (ms). */
+const MARK_QUIET = 500;
+const MARK_EVERY = 5000;
 
 export default async function render({ root, params, title, signal, onCleanup }) {
   title(t('chat.title'));
@@ -94,10 +99,56 @@ export default async function render({ root, params, title, signal, onCleanup })
   const reloadSessions = debounce(() => loadSessions().catch(() => {}), 300);
   await loadSessions();
 
+  // Read marks. A message shown in the open chat marks it read half a
+  // second later, and then at most once every MARK_EVERY ms while messages
+  // keep coming: until 2026-12-05 every message more than half a second
+  // after the last sent one mark per open page, so a 1,000-member chat with
+  // a message a second cost the server 1,000 writes a second (README,
+  // Scaling). A page nobody sees (a hidden tab, a minimized window) marks
+  // nothing: what arrives there stays unread until the page is shown.
+  // Leaving the chat, or the page, sends a mark still due at once.
+  let markTimer = 0;
+  let lastMarkAt = -Infinity;
+  let unseen = false;
+  const seen = () => document.visibilityState === 'visible';
+  const markNow = (options) => {
+    clearTimeout(markTimer);
+    markTimer = 0;
+    if (!seen() && !options?.leaving) {
+      unseen = true;
+      return;
+    }
+    unseen = false;
+    lastMarkAt = Date.now();
+    markRead(activeId, options);
+  };
+  const markReadSoon = () => {
+    if (!seen()) {
+      unseen = true;
+      return;
+    }
+    if (markTimer) return; // the one due covers this message too
+    markTimer = setTimeout(markNow, Math.max(MARK_QUIET, lastMarkAt + MARK_EVERY - Date.now()));
+  };
+  const onVisibility = () => { if (seen() && unseen) markReadSoon(); };
+  const onPageHide = () => { if (markTimer) markNow({ leaving: true, keepalive: true }); };
+  document.addEventListener('visibilitychange', onVisibility);
+  window.addEventListener('pagehide', onPageHide);
+  onCleanup(() => {
+    document.removeEventListener('visibilitychange', onVisibility);
+    window.removeEventListener('pagehide', onPageHide);
+    if (markTimer) markNow({ leaving: true });
+  });
+
   let conversation = null;
   if (activeId) {
     conversation = await openSession(pane, activeId, signal, onCleanup);
-    if (conversation) await markRead(activeId);
+    if (conversation && seen()) {
+      lastMarkAt = Date.now();
+      await markRead(activeId);
+    } else if (conversation) {
+      unseen = true;
+    }
   } else {
     append(pane, h('p', { class: 'muted chat-hint' },
       h('span', { class: 'chat-hint-beside' }, t('chat.pick')),
@@ -123,20 +174,6 @@ export default async function render({ root, params, title, signal, onCleanup })
     return true;
   }
 
-  // Messages read here are marked read half a second after the last (one
-  // request for a burst); leaving the chat sends a pending mark at once,
-  // rather than later, when it would also mark what came after.
-  let markTimer = 0;
-  const markReadSoon = () => {
-    clearTimeout(markTimer);
-    markTimer = setTimeout(() => { markTimer = 0; markRead(activeId); }, 500);
-  };
-  onCleanup(() => {
-    if (!markTimer) return;
-    clearTimeout(markTimer);
-    markTimer = 0;
-    markRead(activeId);
-  });
   const messagesLive = subscribeRecords('chats', '*', (e) => {
     if (signal.aborted) return;
     const msg = e.record;

@@ -25,5 +25,6 @@ func Register(app core.App) {
 	registerFieldsCheck(app)
 	registerImageLimits(app)
 	registerParentChecks(app)
+	registerContractFields(app)
 	registerWebClientHeaders(app)
 }

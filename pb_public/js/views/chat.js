@@ -103,8 +103,8 @@ export default async function render({ root, params, title, signal, onCleanup })
   // second later, and then at most once every MARK_EVERY ms while messages
   // keep coming: until 2026-12-05 every message more than half a second
   // after the last sent one mark per open page, so a 1,000-member chat with
-  // a message a second cost the server 1,000 writes a second (README,
-  // Scaling). A page nobody sees (a hidden tab, a minimized window) marks
+  // a message a second cost the server 1,000 writes a second (README, Web
+  // client). A page nobody sees (a hidden tab, a minimized window) marks
   // nothing: what arrives there stays unread until the page is shown.
   // Leaving the chat, or the page, sends a mark still due at once.
   let markTimer = 0;

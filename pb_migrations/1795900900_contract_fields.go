@@ -13,16 +13,17 @@ import (
 // refuses to delete or rename them (400 "System fields cannot be deleted or
 // renamed.", in the API and the dashboard alike) and keeps the unique
 // indexes on them. Until 2026-12-05 a superuser could rename
-// comments.content in the dashboard (200): from then on every comment sent
-// as the contract says ({"content": …}, the web client's) was refused, 400
-// "body: Cannot be blank."; making bookmarks.user hold
-// several records failed inside SQLite, in a trigger's words
-// (hooks/contract.go now names the field instead).
+// comments.content in the dashboard (200), and from then on every comment
+// sent as the contract says ({"content": …}, as the web client does) was
+// refused, 400 "body: Cannot be blank."; making bookmarks.user hold several
+// records failed inside SQLite, in a trigger's words (hooks/contract.go now
+// names the field instead).
 //
 // A field a superuser adds to one of these collections stays theirs to
 // rename and delete. A later migration that adds a field marks it System
 // itself (TestEveryMadangFieldIsSystem fails otherwise); one that renames
-// or retypes a field (as 1795900898 did, before this one) unmarks it first.
+// or retypes a field (as 1795900898 did, before this one), or changes a
+// unique index on it, unmarks it first.
 var ContractFields = map[string][]string{
 	"users": {"name", "avatar", "created", "updated", "role", "banned", "ban_reason", "banned_until", "boards",
 		"notify_mute", "blocking"},

@@ -94,7 +94,8 @@ func schemaOf(t testing.TB, app core.App, name string) string {
 
 // TestContractFieldsStay: a superuser (the dashboard's API) cannot delete,
 // rename or change the kind of relation of Madang's fields; each refusal
-// is a 400 naming why, and the collection and its data are as before.
+// is a 400 naming why, and the stored fields and the counters are as
+// before.
 func TestContractFieldsStay(t *testing.T) {
 	type change struct {
 		name, collection string

@@ -174,7 +174,7 @@ func serve(e *core.RealtimeConnectRequestEvent) error {
 
 	idle, lifetime := e.IdleTimeout, e.MaxTimeout
 	rc := http.NewResponseController(e.Response)
-	conn, _, err := rc.Hijack()
+	conn, brw, err := rc.Hijack()
 	if err != nil { // HTTP/2, or a response that cannot be taken over
 		c.out.Store(&sink{w: e.Response, rc: rc})
 		defer broker.Unregister(c.id)
@@ -188,7 +188,7 @@ func serve(e *core.RealtimeConnectRequestEvent) error {
 		defer c.end()
 		defer broker.Unregister(c.id)
 		defer conn.Close()
-		go c.watch(conn)
+		go c.watch(conn, brw.Reader.Buffered() > 0)
 		c.run(idle, lifetime)
 	}()
 	return nil
@@ -196,10 +196,17 @@ func serve(e *core.RealtimeConnectRequestEvent) error {
 
 // watch reads the taken-over connection until the client closes it (or
 // the server does): an SSE client sends nothing after its request, so any
-// byte ends the connection as well.
-func (c *client) watch(conn net.Conn) {
-	var b [1]byte
-	_, _ = conn.Read(b[:])
+// byte ends the connection as well. sent tells that a byte came before the
+// takeover: net/http's own reader, which watches a running handler's
+// connection, had read it into the buffer Hijack hands over (and serve
+// drops, so as not to keep its 4 KB a connection); the connection then ends
+// at once. Until 2026-12-05 such a byte was never seen, and the connection
+// stayed (TestSSEClientThatSendsIsDisconnected failed once in CI).
+func (c *client) watch(conn net.Conn, sent bool) {
+	if !sent {
+		var b [1]byte
+		_, _ = conn.Read(b[:])
+	}
 	c.Discard()
 }
 

@@ -117,16 +117,21 @@ func startCentrifugo(bin, dir string) (*server, error) {
 	return s, nil
 }
 
-// publishCentrifugo publishes one message through the server HTTP API
+// publishCentrifugo publishes message seq through the server HTTP API
 // (POST /api/publish), which answers 200 with an error field on failure.
-func publishCentrifugo(r *run, content string) error {
+// The publication's data is what Madang's Centrifugo tier publishes for a
+// chat message (internal/realtime/tier.go): the realtime event, the
+// record as the records API shows it. Until 2026-12-05 the peer published
+// the content alone, {"content": …}, a tenth of the bytes every Madang
+// reader gets.
+func publishCentrifugo(r *run, seq int, content string) error {
 	var out struct {
 		Error *struct {
 			Code    int    `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
 	}
-	body := map[string]any{"channel": centrifugoChannel, "data": map[string]string{"content": content}}
+	body := map[string]any{"channel": centrifugoChannel, "data": chatEvent(r, seq, content)}
 	if err := r.call(http.MethodPost, "/api/publish", "apikey "+centrifugoKey, body, &out); err != nil {
 		return err
 	}
@@ -134,6 +139,18 @@ func publishCentrifugo(r *run, content string) error {
 		return fmt.Errorf("centrifugo publish: %d %s", out.Error.Code, out.Error.Message)
 	}
 	return nil
+}
+
+// chatEvent is the realtime event of a new chat message, shaped and sized
+// as Madang sends it: the record's fields, a 15-character id, the
+// collection's id and name, and PocketBase's timestamps.
+func chatEvent(r *run, seq int, content string) map[string]any {
+	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
+	return map[string]any{"action": "create", "record": map[string]any{
+		"collectionId": "pbc_3861817060", "collectionName": "chats", "id": fmt.Sprintf("m%014d", seq),
+		"session": r.fx.session, "author": r.fx.users[0].id, "content": content, "is_visible": true,
+		"created": now, "updated": now,
+	}}
 }
 
 // centrifugoReply is a reply to a command in Centrifugo's JSON client

@@ -280,7 +280,7 @@ func (f *fanout) publish(r *run, s *sample) []time.Duration {
 		f.sent[i].Store(int64(t0.Sub(f.epoch)))
 		wg.Go(func() {
 			if r.target == centrifugo {
-				errs[i] = publishCentrifugo(r, body["content"].(string))
+				errs[i] = publishCentrifugo(r, i, body["content"].(string))
 			} else {
 				errs[i] = r.call(http.MethodPost, "/api/collections/chats/records", publisher.token, body, nil)
 			}

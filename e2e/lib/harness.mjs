@@ -309,13 +309,15 @@ export async function assertNoSideScroll(page) {
  * release(). `reached` settles with the first such answer's status, once the
  * server gave it. For forcing an order of answers a test needs (a 401 after
  * the change that caused it); call page.unroute(url) when done.
- * @returns {{ reached: Promise<number>, release: () => void }}
+ * `installed` settles once the route is in place.
+ * @returns {{ reached: Promise<number>, installed: Promise<void>, release: () => void }}
  */
 export function holdAnswers(page, url, method = '') {
   let release = () => {};
+  let installed;
   const gate = new Promise((r) => { release = r; });
   const reached = new Promise((resolve) => {
-    page.route(url, async (route) => {
+    installed = page.route(url, async (route) => {
       if (method && route.request().method() !== method) return route.continue();
       const response = await route.fetch();
       resolve(response.status());
@@ -323,5 +325,5 @@ export function holdAnswers(page, url, method = '') {
       await route.fulfill({ response });
     });
   });
-  return { reached, release: () => release() };
+  return { reached, installed, release: () => release() };
 }

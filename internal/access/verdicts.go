@@ -199,6 +199,11 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 		return key.String(), formed, reads, true
 	}
 	write("collection", auth.Collection().Id)
+	if len(existing(auth.Collection(), reads.joined)) < len(reads.joined) {
+		// a name that is no field of the auth collection: a back-relation
+		// (`posts_via_author`), which PocketBase joins by the requester's id
+		write("id", auth.Id)
+	}
 	for _, name := range reads.plain {
 		if !write(name, auth.Get(name)) {
 			return "", "", nil, false

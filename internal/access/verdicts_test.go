@@ -147,3 +147,33 @@ func TestVerdictsOfAChangedRequesterStayTheirs(t *testing.T) {
 		})
 	}
 }
+
+// TestVerdictsOfWhatTheRequesterWrote: a rule that reads the requester's
+// own records through a back-relation (`@request.auth.posts_via_author`)
+// tells every requester apart, even those alike in their own fields.
+func TestVerdictsOfWhatTheRequesterWrote(t *testing.T) {
+	app := community(t)
+	alike, _ := testapp.CreateMembers(t, app, "alike", 2)
+	testapp.SaveRecord(t, app, "posts", map[string]any{"board": testapp.ID(testapp.BoardPublic), "author": alike[0].Id,
+		"title": "mine", "content": "by the first", "is_visible": true})
+	board, err := app.FindRecordById("boards", testapp.ID(testapp.BoardPublic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := `@request.auth.posts_via_author.id != ""`
+	v := access.NewVerdicts(app, board)
+	v.Load(alike, &rule)
+	for i, u := range alike {
+		info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET", Auth: u}
+		want, err := app.CanAccessRecord(board, info, &rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want != (i == 0) {
+			t.Fatalf("the rule says %v for member %d", want, i)
+		}
+		if got := v.CanAccess(info, &rule); got != want {
+			t.Errorf("member %d: Verdicts says %v, the rule %v", i, got, want)
+		}
+	}
+}

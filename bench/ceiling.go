@@ -524,7 +524,7 @@ func (st *ceilingStep) diagnose(cc ceilingConfig, cpus int) string {
 		why = fmt.Sprintf("nothing at its limit (server %.0f%% CPU, machine %.0f%% busy)", st.ServerCPU, st.MachineBusy)
 	}
 	if st.CounterShare < minCounterShare {
-		why += fmt.Sprintf("; the live counts fell behind: %.0f%% of the counter events due arrived (each comment's to all %d members, one rule check each)",
+		why += fmt.Sprintf("; the live counts fell behind: %.0f%% of the counter events due arrived (each comment's to all %d members)",
 			100*st.CounterShare, st.Connections)
 	}
 	if st.P99ms["comment"] > limit && st.P99ms["comment"] > 4*reads {

@@ -109,51 +109,25 @@ func TestRefusedAgreesWithTheRule(t *testing.T) {
 	} {
 		testapp.SaveRecord(t, app, r.collection, r.fields)
 	}
-	requesters := map[string]*core.Record{"guest": nil}
-	for _, who := range []string{testapp.Alice, testapp.Bob, testapp.Gina, testapp.Ben, testapp.Adam} {
-		u, err := app.FindRecordById("users", testapp.ID(who))
-		if err != nil {
-			t.Fatal(err)
-		}
-		requesters[who] = u
-	}
-	root, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, testapp.SuperuserEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	requesters["root"] = root
-
-	collections, err := app.FindAllCollections()
-	if err != nil {
-		t.Fatal(err)
-	}
+	requesters := seededRequesters(t, app)
 	refused := map[string]int{}
-	for _, c := range collections {
-		if c.IsView() {
-			continue
-		}
-		records, err := app.FindAllRecords(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, record := range records {
-			for _, who := range slices.Sorted(maps.Keys(requesters)) {
-				info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET", Auth: requesters[who]}
-				for kind, rule := range map[string]*string{"list": c.ListRule, "view": c.ViewRule} {
-					if !access.Refused(record, info, rule) {
-						continue
-					}
-					refused[c.Name]++
-					if ok, err := app.CanAccessRecord(record, info, rule); ok || err != nil {
-						t.Errorf("%s %s as %s: Refused, but the %s rule allows it (%v)", c.Name, record.Id, who, kind, err)
-					}
-					if owner := access.OwnerField(c, *rule); requesters[who] != nil && record.GetString(owner) == requesters[who].Id {
-						t.Errorf("%s %s: its owner %s is refused", c.Name, record.Id, who)
-					}
+	eachRecord(t, app, func(c *core.Collection, record *core.Record) {
+		for _, who := range slices.Sorted(maps.Keys(requesters)) {
+			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET", Auth: requesters[who]}
+			for kind, rule := range map[string]*string{"list": c.ListRule, "view": c.ViewRule} {
+				if !access.Refused(record, info, rule) {
+					continue
+				}
+				refused[c.Name]++
+				if ok, err := app.CanAccessRecord(record, info, rule); ok || err != nil {
+					t.Errorf("%s %s as %s: Refused, but the %s rule allows it (%v)", c.Name, record.Id, who, kind, err)
+				}
+				if owner := access.OwnerField(c, *rule); requesters[who] != nil && record.GetString(owner) == requesters[who].Id {
+					t.Errorf("%s %s: its owner %s is refused", c.Name, record.Id, who)
 				}
 			}
 		}
-	}
+	})
 	for _, name := range []string{"notifications", "bookmarks", "blocks", "chat_reads"} {
 		if refused[name] == 0 {
 			t.Errorf("%s: Refused refused nothing", name)
@@ -194,5 +168,46 @@ func TestOwnerFieldFollowsTheSchema(t *testing.T) {
 	}
 	if f := access.OwnerField(c, rule); f != "" {
 		t.Errorf("a multiple relation named as the owner: %q", f)
+	}
+}
+
+// seededRequesters are a guest, the seeded members and admin (alice, bob,
+// gina, ben, adam) and the superuser (root), by name.
+func seededRequesters(t *testing.T, app core.App) map[string]*core.Record {
+	t.Helper()
+	requesters := map[string]*core.Record{"guest": nil}
+	for _, who := range []string{testapp.Alice, testapp.Bob, testapp.Gina, testapp.Ben, testapp.Adam} {
+		u, err := app.FindRecordById("users", testapp.ID(who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		requesters[who] = u
+	}
+	root, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, testapp.SuperuserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	requesters["root"] = root
+	return requesters
+}
+
+// eachRecord calls f with every record of every collection but views.
+func eachRecord(t *testing.T, app core.App, f func(c *core.Collection, record *core.Record)) {
+	t.Helper()
+	collections, err := app.FindAllCollections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range collections {
+		if c.IsView() {
+			continue
+		}
+		records, err := app.FindAllRecords(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, record := range records {
+			f(c, record)
+		}
 	}
 }

@@ -27,63 +27,37 @@ func TestVerdictsAgreeWithTheRule(t *testing.T) {
 		"title": "hidden", "content": "by one of the alike", "is_visible": false})
 	testapp.SaveRecord(t, app, "comments", map[string]any{"post": hidden.Id, "author": alice,
 		"content": "on a hidden post", "is_visible": true})
-	requesters := map[string]*core.Record{"guest": nil}
-	for _, who := range []string{testapp.Alice, testapp.Bob, testapp.Gina, testapp.Ben, testapp.Adam} {
-		u, err := app.FindRecordById("users", testapp.ID(who))
-		if err != nil {
-			t.Fatal(err)
-		}
-		requesters[who] = u
-	}
+	requesters := seededRequesters(t, app)
 	for i, u := range alike {
 		requesters["alike"+string(rune('0'+i))] = u
 	}
-	root, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, testapp.SuperuserEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	requesters["root"] = root
 	names := slices.Sorted(maps.Keys(requesters))
-
-	collections, err := app.FindAllCollections()
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked, asked, shared := 0, 0, map[string]int{}
-	for _, c := range collections {
-		if c.IsView() {
-			continue
+	eachRecord(t, app, func(c *core.Collection, record *core.Record) {
+		v := access.NewVerdicts(app, record)
+		var auths []*core.Record
+		for _, who := range names {
+			auths = append(auths, requesters[who])
 		}
-		records, err := app.FindAllRecords(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, record := range records {
-			v := access.NewVerdicts(app, record)
-			var auths []*core.Record
+		v.Load(auths, c.ViewRule, c.ListRule)
+		for kind, rule := range map[string]*string{"list": c.ListRule, "view": c.ViewRule} {
 			for _, who := range names {
-				auths = append(auths, requesters[who])
-			}
-			v.Load(auths, c.ViewRule, c.ListRule)
-			for kind, rule := range map[string]*string{"list": c.ListRule, "view": c.ViewRule} {
-				for _, who := range names {
-					info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET", Auth: requesters[who]}
-					want, err := app.CanAccessRecord(record, info, rule)
-					if err != nil {
-						t.Fatalf("%s %s as %s: %v", c.Name, record.Id, who, err)
-					}
-					if got := v.CanAccess(info, rule); got != want {
-						t.Errorf("%s %s, %s rule, as %s: Verdicts says %v, the rule %v", c.Name, record.Id, kind, who, got, want)
-					}
-					checked++
+				info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: "GET", Auth: requesters[who]}
+				want, err := app.CanAccessRecord(record, info, rule)
+				if err != nil {
+					t.Fatalf("%s %s as %s: %v", c.Name, record.Id, who, err)
 				}
-			}
-			asked += access.VerdictsAsked(v)
-			if c.Name == "posts" || c.Name == "comments" || c.Name == "boards" {
-				shared[c.Name] += 2*len(names) - access.VerdictsAsked(v)
+				if got := v.CanAccess(info, rule); got != want {
+					t.Errorf("%s %s, %s rule, as %s: Verdicts says %v, the rule %v", c.Name, record.Id, kind, who, got, want)
+				}
+				checked++
 			}
 		}
-	}
+		asked += access.VerdictsAsked(v)
+		if c.Name == "posts" || c.Name == "comments" || c.Name == "boards" {
+			shared[c.Name] += 2*len(names) - access.VerdictsAsked(v)
+		}
+	})
 	for _, name := range []string{"posts", "comments", "boards"} {
 		if shared[name] == 0 {
 			t.Errorf("%s: no answer was shared", name)

@@ -73,9 +73,10 @@ func Deliver(app core.App, ev Event) { Prepare(app, ev).Send() }
 // is answered once for all (a post page's comments/* with post = ID), and
 // most subscribers of a busy collection follow other records, so their
 // rule is never run. The rule (one SQL query a subscriber, about 0.15–0.3
-// ms here) is then run for the subscribers left, on every core when they
-// are many, as PocketBase's broadcast did in chunks; the messages keep the
-// walk's order either way.
+// ms here) is then run for the subscribers left — once per class of those
+// it cannot tell apart when they are shareFrom or more (access.Verdicts) —
+// on every core when they are many, as PocketBase's broadcast did in
+// chunks; the messages keep the walk's order either way.
 func Prepare(app core.App, ev Event) Prepared {
 	c := ev.Record.Collection()
 	id := ev.Record.Id

@@ -11,6 +11,7 @@ import (
 	"github.com/ganigeorgiev/fexpr"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/list"
 )
 
 // One record event, many readers: a comment's new counters reach every
@@ -52,8 +53,9 @@ type Verdicts struct {
 	mu      sync.Mutex
 	rules   []string // the rules asked, by their index in the keys
 	answers map[string]*verdict
-	rows    map[string]storedRow // auth collection id + "/" + id → its stored row
-	owners  map[string][]string  // a record field compared with ids → its values as stored when first asked
+	rows    map[string]storedRow   // auth collection id + "/" + id → its stored row
+	owners  map[string][]string    // a record field compared with ids → its values as stored when first asked
+	paths   map[*requestReads]bool // comparable's answers
 }
 
 type verdict struct {
@@ -77,7 +79,7 @@ type storedRow struct {
 // NewVerdicts starts the checks of an event of record, as stored in app.
 func NewVerdicts(app core.App, record *core.Record) *Verdicts {
 	return &Verdicts{app: app, record: record, answers: map[string]*verdict{}, rows: map[string]storedRow{},
-		owners: map[string][]string{}}
+		owners: map[string][]string{}, paths: map[*requestReads]bool{}}
 }
 
 // CanAccess answers app.CanAccessRecord(record, info, rule), once for the
@@ -199,7 +201,7 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 		return key.String(), formed, reads, true
 	}
 	write("collection", auth.Collection().Id)
-	if len(existing(auth.Collection(), reads.joined)) < len(reads.joined) {
+	if slices.ContainsFunc(reads.joined, func(n string) bool { return auth.Collection().Fields.GetByName(n) == nil }) {
 		// a name that is no field of the auth collection: a back-relation
 		// (`posts_via_author`), which PocketBase joins by the requester's id
 		write("id", auth.Id)
@@ -210,7 +212,7 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 		}
 	}
 	if reads.id {
-		if !reads.idByValue || !v.comparable(reads.idFields) || v.named(auth.Id, reads) {
+		if !reads.idByValue || !v.comparable(reads) || v.named(auth.Id, reads) {
 			write("id", auth.Id)
 		} else {
 			key.WriteString("\x00id*") // an id the rule finds nowhere
@@ -249,7 +251,7 @@ func (v *Verdicts) facts(auth *core.Record, reads *requestReads,
 		}
 		parts = append(parts, r.Found, values)
 	}
-	if auth != nil && reads.id && reads.idByValue && v.comparable(reads.idFields) {
+	if auth != nil && reads.id && reads.idByValue && v.comparable(reads) {
 		parts = append(parts, owners(reads.idFields))
 	}
 	data, err := json.Marshal(parts)
@@ -257,14 +259,20 @@ func (v *Verdicts) facts(auth *core.Record, reads *requestReads,
 }
 
 // comparable tells whether every field the rule compares ids with holds
-// ids as they stand (pathOf).
-func (v *Verdicts) comparable(fields []string) bool {
-	for _, name := range fields {
-		if _, _, ok := v.pathOf(name); !ok {
-			return false
-		}
+// ids as they stand (pathOf); worked out once per rule and event, not for
+// each reader.
+func (v *Verdicts) comparable(reads *requestReads) bool {
+	v.mu.Lock()
+	ok, known := v.paths[reads]
+	v.mu.Unlock()
+	if known {
+		return ok
 	}
-	return true
+	ok = !slices.ContainsFunc(reads.idFields, func(name string) bool { _, _, ok := v.pathOf(name); return !ok })
+	v.mu.Lock()
+	v.paths[reads] = ok
+	v.mu.Unlock()
+	return ok
 }
 
 // pathOf resolves name — a field of the record, or a path through single
@@ -411,12 +419,7 @@ func (v *Verdicts) storedValue(c *core.Collection, id, field string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	raw := row[field].String
-	var many []string
-	if strings.HasPrefix(raw, "[") && json.Unmarshal([]byte(raw), &many) == nil {
-		return many, nil
-	}
-	return []string{raw}, nil
+	return list.ToUniqueStringSlice(row[field].String), nil // a list's items, or the one value
 }
 
 // row returns auth's stored values of fields, read once per event.
@@ -458,7 +461,7 @@ func (v *Verdicts) query(c *core.Collection, ids, fields []string) map[string]st
 	out := make(map[string]storedRow, len(ids))
 	var rows []dbx.NullStringMap
 	err := v.app.DB().Select(append([]string{"id"}, quoted(fields)...)...).From(c.Name).
-		Where(dbx.In("id", anys(ids)...)).All(&rows)
+		Where(dbx.In("id", list.ToInterfaceSlice(ids)...)).All(&rows)
 	if err != nil {
 		for _, id := range ids {
 			out[id] = storedRow{Failed: true}
@@ -487,14 +490,6 @@ func quoted(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = "[[" + n + "]]"
-	}
-	return out
-}
-
-func anys(ids []string) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
 	}
 	return out
 }

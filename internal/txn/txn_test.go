@@ -278,3 +278,94 @@ func TestAroundReadReadsAtTheStatement(t *testing.T) {
 		t.Errorf("AroundRead read %v, want %v", got, want)
 	}
 }
+
+// A committing write yields its processor only when another writer waits
+// for the write connection: then the waiter runs at once. With nobody waiting, a yield only put the committing request
+// behind every runnable goroutine (the fan-out's writers, in the chat
+// benchmark) before its own event went out.
+func TestCommitYieldsOnlyToAWaitingWriter(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	probeCollections(t, app, "txn_probe", "txn_probe_log")
+	waits := func() int64 { return app.NonconcurrentDB().(*dbx.DB).DB().Stats().WaitCount }
+	var waiter chan error
+	txn.BindCreate(app, "txn_probe", func(tx core.App, r *core.Record) error {
+		if r.GetString("name") != "with a waiter" {
+			return nil
+		}
+		before := waits()
+		waiter = make(chan error, 1)
+		go func() {
+			_, err := app.NonconcurrentDB().NewQuery("INSERT INTO txn_probe_log (id, name) VALUES ({:id}, 'waiter')").
+				Bind(dbx.Params{"id": core.GenerateDefaultRandomId()}).Execute()
+			waiter <- err
+		}()
+		for deadline := time.Now().Add(5 * time.Second); waits() == before; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				return errors.New("the other writer never waited for the connection")
+			}
+		}
+		return nil
+	})
+	collection, _ := app.FindCollectionByNameOrId("txn_probe")
+	save := func(name string) int {
+		t.Helper()
+		yields, restore := txn.CountYields()
+		defer restore()
+		r := core.NewRecord(collection)
+		r.Set("name", name)
+		if err := app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+		return yields()
+	}
+
+	if n := save("alone"); n != 0 {
+		t.Errorf("a commit with no writer waiting yielded %d times, want 0", n)
+	}
+	if n := save("with a waiter"); n != 1 {
+		t.Errorf("a commit with a writer waiting yielded %d times, want 1", n)
+	}
+	if err := <-waiter; err != nil {
+		t.Fatalf("the waiting writer: %v", err)
+	}
+	var n int
+	app.DB().Select("COUNT(*)").From("txn_probe_log").Where(dbx.HashExp{"name": "waiter"}).Row(&n)
+	if n != 1 {
+		t.Errorf("the waiting writer's row: %d, want 1", n)
+	}
+
+	// Two writers wait while another transaction holds the connection: the
+	// first to get it yields to the second at its commit, though the second
+	// began waiting before the first's transaction did; the second yields
+	// to no one.
+	yields, restore := txn.CountYields()
+	defer restore()
+	errs := make(chan error, 2)
+	if err := app.RunInTransaction(func(core.App) error {
+		before := waits()
+		for _, name := range []string{"first", "second"} {
+			go func() {
+				r := core.NewRecord(collection)
+				r.Set("name", name)
+				errs <- app.Save(r)
+			}()
+		}
+		for deadline := time.Now().Add(5 * time.Second); waits() < before+2; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				return errors.New("the two writers never waited for the connection")
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := yields(); n != 1 {
+		t.Errorf("two writers waiting since before either had the connection yielded %d times, want 1", n)
+	}
+}

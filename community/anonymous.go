@@ -71,7 +71,7 @@ func registerAnonymous(app core.App) {
 		return e.Next()
 	})
 
-	access.BindEnrich(app, access.CollectionNamePosts, func(e *core.RecordEnrichEvent) error {
+	access.BindEnrichWhen(app, access.CollectionNamePosts, "anonymous_author", func(e *core.RecordEnrichEvent) error {
 		if writer := e.Record.GetString("anonymous_author"); writer != "" {
 			e.Record.WithCustomData(true)
 			e.Record.Set("anonymous_label", LabelAnonymous)
@@ -79,7 +79,7 @@ func registerAnonymous(app core.App) {
 		}
 		return e.Next()
 	})
-	access.BindEnrich(app, access.CollectionNameComments, func(e *core.RecordEnrichEvent) error {
+	access.BindEnrichWhen(app, access.CollectionNameComments, "anonymous_author", func(e *core.RecordEnrichEvent) error {
 		if writer := e.Record.GetString("anonymous_author"); writer != "" {
 			e.Record.WithCustomData(true)
 			e.Record.Set("anonymous_label", labels.of(e.App, e.Record.GetString("post"), writer))

@@ -221,7 +221,7 @@ func (d *decider) decide(o *outgoing) {
 		o.msg.Data = d.ev.Gone
 		return
 	}
-	e := d.payloads.entry(access.PayloadKey(d.ev.Record.Collection(), o.info))
+	e := d.payloads.entry(access.PayloadKey(d.ev.Record, o.info))
 	e.once.Do(func() { e.data = encode(d.app, d.ev, o.info) })
 	o.msg.Data = e.data
 }

@@ -181,7 +181,7 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 		}
 		key, data := "gone", ev.Gone
 		if v == Send {
-			key = access.PayloadKey(c, info)
+			key = access.PayloadKey(ev.Record, info)
 			e := payloads.entry(key)
 			e.once.Do(func() { e.data = encode(app, ev, info) })
 			data = e.data

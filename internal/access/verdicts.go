@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -53,9 +54,10 @@ type Verdicts struct {
 	mu      sync.Mutex
 	rules   []string // the rules asked, by their index in the keys
 	answers map[string]*verdict
-	rows    map[string]storedRow   // auth collection id + "/" + id → its stored row
-	owners  map[string][]string    // a record field compared with ids → its values as stored when first asked
-	paths   map[*requestReads]bool // comparable's answers
+	rows    map[string]storedRow     // auth collection id + "/" + id → its stored row
+	owners  map[string][]string      // a record field compared with ids → its values as stored when first asked
+	paths   map[*requestReads]bool   // comparable's answers
+	texts   map[*requestReads]string // ownersOf's values of a rule's compared fields, as facts writes them
 }
 
 type verdict struct {
@@ -79,7 +81,7 @@ type storedRow struct {
 // NewVerdicts starts the checks of an event of record, as stored in app.
 func NewVerdicts(app core.App, record *core.Record) *Verdicts {
 	return &Verdicts{app: app, record: record, answers: map[string]*verdict{}, rows: map[string]storedRow{},
-		owners: map[string][]string{}, paths: map[*requestReads]bool{}}
+		owners: map[string][]string{}, paths: map[*requestReads]bool{}, texts: map[*requestReads]string{}}
 }
 
 // CanAccess answers app.CanAccessRecord(record, info, rule), once for the
@@ -115,7 +117,8 @@ func (v *Verdicts) CanAccess(info *core.RequestInfo, rule *string) bool {
 	// compared fields. Checked at the first reuse, so a class of one costs
 	// nothing more.
 	a.check.Do(func() {
-		now, ok := v.facts(a.asker.Auth, a.reads, v.readRow, v.readOwners)
+		now, ok := v.facts(a.asker.Auth, a.reads, v.readRow,
+			func(reads *requestReads) string { return ownersText(v.readOwners(reads.idFields), reads.idFields) })
 		a.shared = ok && now == a.formed
 	})
 	if a.shared {
@@ -184,14 +187,19 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 		key.Write(data)
 		return err == nil
 	}
-	write("rule", v.ruleIndex(rule)) // not the text: it is long, and the key is made for every reader
-	write("context", info.Context)
-	write("method", info.Method)
+	text := func(label, value string) { // quoted: the key stays unambiguous, without JSON's cost
+		key.WriteString("\x00" + label + "=")
+		key.WriteString(strconv.Quote(value))
+	}
+	// the rule's number, not its text: it is long, and the key is made for every reader
+	key.WriteString("\x00rule=" + strconv.Itoa(v.ruleIndex(rule)))
+	text("context", info.Context)
+	text("method", info.Method)
 	if reads.request && !(write("query", info.Query) && write("headers", info.Headers) && write("body", info.Body)) {
 		return "", "", nil, false
 	}
 	auth := info.Auth
-	formed, ok := v.facts(auth, reads, v.row, v.ownersOf)
+	formed, ok := v.facts(auth, reads, v.row, v.ownersText)
 	if !ok {
 		return "", "", nil, false
 	}
@@ -200,11 +208,11 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 		key.WriteString("\x00guest") // every @request.auth field is NULL
 		return key.String(), formed, reads, true
 	}
-	write("collection", auth.Collection().Id)
+	text("collection", auth.Collection().Id)
 	if slices.ContainsFunc(reads.joined, func(n string) bool { return auth.Collection().Fields.GetByName(n) == nil }) {
 		// a name that is no field of the auth collection: a back-relation
 		// (`posts_via_author`), which PocketBase joins by the requester's id
-		write("id", auth.Id)
+		text("id", auth.Id)
 	}
 	for _, name := range reads.plain {
 		if !write(name, auth.Get(name)) {
@@ -213,7 +221,7 @@ func (v *Verdicts) classOf(info *core.RequestInfo, rule string) (string, string,
 	}
 	if reads.id {
 		if !reads.idByValue || !v.comparable(reads) || v.named(auth.Id, reads) {
-			write("id", auth.Id)
+			text("id", auth.Id)
 		} else {
 			key.WriteString("\x00id*") // an id the rule finds nowhere
 		}
@@ -235,27 +243,57 @@ func (v *Verdicts) ruleIndex(rule string) int {
 
 // facts is what an answer for auth is read from besides the request: its
 // stored row's joined fields and, when the rule compares ids with them,
-// the record's fields, through row and owners (cached or read now).
+// the record's fields, through row and owners (cached or read now), as
+// one unambiguous text: JSON cost a fifth of the classing's CPU for 5,000
+// readers, most of it the record's compared values, the same for every
+// reader and now written once per event (ownersText).
 func (v *Verdicts) facts(auth *core.Record, reads *requestReads,
-	row func(*core.Record, []string) storedRow, owners func([]string) map[string][]string) (string, bool) {
-	var parts []any
+	row func(*core.Record, []string) storedRow, owners func(*requestReads) string) (string, bool) {
+	var b strings.Builder
 	if auth != nil && len(reads.joined) > 0 {
 		fields := existing(auth.Collection(), reads.joined)
 		r := row(auth, fields)
 		if r.Failed {
 			return "", false
 		}
-		values := make([]string, len(fields)) // this rule's fields only, in its order
-		for i, f := range fields {
-			values[i] = r.Values[f]
+		b.WriteString("row=" + strconv.FormatBool(r.Found))
+		for _, f := range fields { // this rule's fields only, in its order
+			b.WriteString(" " + strconv.Quote(r.Values[f]))
 		}
-		parts = append(parts, r.Found, values)
 	}
 	if auth != nil && reads.id && reads.idByValue && v.comparable(reads) {
-		parts = append(parts, owners(reads.idFields))
+		b.WriteString(" owners=" + owners(reads))
 	}
-	data, err := json.Marshal(parts)
-	return string(data), err == nil
+	return b.String(), true
+}
+
+// ownersText is ownersOf's values of the fields reads compares ids with,
+// written once per rule and event.
+func (v *Verdicts) ownersText(reads *requestReads) string {
+	v.mu.Lock()
+	text, ok := v.texts[reads]
+	v.mu.Unlock()
+	if ok {
+		return text
+	}
+	text = ownersText(v.ownersOf(reads.idFields), reads.idFields)
+	v.mu.Lock()
+	v.texts[reads] = text
+	v.mu.Unlock()
+	return text
+}
+
+// ownersText writes the values of fields, in their order, each quoted.
+func ownersText(owners map[string][]string, fields []string) string {
+	var b strings.Builder
+	for _, f := range fields {
+		b.WriteString(strconv.Quote(f) + ":" + strconv.Itoa(len(owners[f])))
+		for _, value := range owners[f] {
+			b.WriteString(" " + strconv.Quote(value))
+		}
+		b.WriteString(";")
+	}
+	return b.String()
 }
 
 // comparable tells whether every field the rule compares ids with holds

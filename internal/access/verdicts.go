@@ -270,17 +270,23 @@ func (v *Verdicts) facts(auth *core.Record, reads *requestReads,
 // ownersText is ownersOf's values of the fields reads compares ids with,
 // written once per rule and event.
 func (v *Verdicts) ownersText(reads *requestReads) string {
+	return remember(v, v.texts, reads, func() string { return ownersText(v.ownersOf(reads.idFields), reads.idFields) })
+}
+
+// remember returns m's value for reads, worked out by work at its first
+// ask in this event (outside the lock: work may read).
+func remember[T any](v *Verdicts, m map[*requestReads]T, reads *requestReads, work func() T) T {
 	v.mu.Lock()
-	text, ok := v.texts[reads]
+	value, ok := m[reads]
 	v.mu.Unlock()
 	if ok {
-		return text
+		return value
 	}
-	text = ownersText(v.ownersOf(reads.idFields), reads.idFields)
+	value = work()
 	v.mu.Lock()
-	v.texts[reads] = text
+	m[reads] = value
 	v.mu.Unlock()
-	return text
+	return value
 }
 
 // ownersText writes the values of fields, in their order, each quoted.
@@ -300,17 +306,9 @@ func ownersText(owners map[string][]string, fields []string) string {
 // ids as they stand (pathOf); worked out once per rule and event, not for
 // each reader.
 func (v *Verdicts) comparable(reads *requestReads) bool {
-	v.mu.Lock()
-	ok, known := v.paths[reads]
-	v.mu.Unlock()
-	if known {
-		return ok
-	}
-	ok = !slices.ContainsFunc(reads.idFields, func(name string) bool { _, _, ok := v.pathOf(name); return !ok })
-	v.mu.Lock()
-	v.paths[reads] = ok
-	v.mu.Unlock()
-	return ok
+	return remember(v, v.paths, reads, func() bool {
+		return !slices.ContainsFunc(reads.idFields, func(name string) bool { _, _, ok := v.pathOf(name); return !ok })
+	})
 }
 
 // pathOf resolves name — a field of the record, or a path through single

@@ -246,26 +246,31 @@ func expandVisible(app core.App, record *core.Record, key string, info *core.Req
 	return true
 }
 
-// PayloadKey names what a realtime event of record looks like to info:
-// subscribers with the same key get the same bytes, so an event is encoded
-// once per key. A record that looks the same to everyone, without expand,
-// has one key (superusers, who also see hidden fields, have their own);
-// the rest are keyed by requester. Until 2026-12-05 every post and comment
-// was keyed by requester, because an anonymous one shows its writer to
-// some: a comment's new counters on its post were encoded once for each of
-// the board's followers, a quarter of the server's CPU in the ceiling run
-// at 5,000 members.
-func PayloadKey(record *core.Record, info *core.RequestInfo) string {
-	options := info.Query["expand"] + "\x00" + info.Query["fields"]
-	switch {
-	case info.HasSuperuserAuth():
-		return "superuser\x00" + options
-	case info.Query["expand"] == "" && !dependsOnViewer(record):
-		return "anyone\x00" + options
-	case info.Auth == nil:
-		return "guest\x00" + options
+// PayloadKey returns the namer of what a realtime event of record looks
+// like to each subscriber: subscribers with the same name get the same
+// bytes, so an event is encoded once per name. A record that looks the
+// same to everyone, without expand, has one name (superusers, who also see
+// hidden fields, have their own); the rest are named by requester. Whether
+// the record looks the same to everyone is worked out once, not for each
+// subscriber. Until 2026-12-05 every post and comment was named by
+// requester, because an anonymous one shows its writer to some: a
+// comment's new counters on its post were encoded once for each of the
+// board's followers, a quarter of the server's CPU in the ceiling run at
+// 5,000 members.
+func PayloadKey(record *core.Record) func(info *core.RequestInfo) string {
+	shared := !dependsOnViewer(record)
+	return func(info *core.RequestInfo) string {
+		options := info.Query["expand"] + "\x00" + info.Query["fields"]
+		switch {
+		case info.HasSuperuserAuth():
+			return "superuser\x00" + options
+		case shared && info.Query["expand"] == "":
+			return "anyone\x00" + options
+		case info.Auth == nil:
+			return "guest\x00" + options
+		}
+		return info.Auth.Collection().Name + "/" + info.Auth.Id + "\x00" + options
 	}
-	return info.Auth.Collection().Name + "/" + info.Auth.Id + "\x00" + options
 }
 
 // Encode renders a realtime event {action, record} of record for info as

@@ -114,10 +114,11 @@ func Prepare(app core.App, ev Event) Prepared {
 			return Skip
 		}
 	}
-	d := &decider{app: app, ev: ev, verdict: verdict, matcher: access.NewMatcher(app, ev.Record), payloads: newPayloads()}
+	d := &decider{app: app, ev: ev, verdict: verdict, matcher: access.NewMatcher(app, ev.Record), payloads: newPayloads(),
+		payloadKey: access.PayloadKey(ev.Record)}
 	var out Prepared
 	if t := TierOf(app); t != nil {
-		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, d.payloads)
+		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, d.payloads, d.payloadKey)
 	}
 	pooled := collecting.Get().(*[]outgoing)
 	found := (*pooled)[:0]
@@ -182,11 +183,12 @@ const parallelFrom = 32
 
 // decider answers one event's subscribers.
 type decider struct {
-	app      core.App
-	ev       Event
-	verdict  func(*core.RequestInfo, *string) Verdict
-	matcher  *access.Matcher
-	payloads *payloads
+	app        core.App
+	ev         Event
+	verdict    func(*core.RequestInfo, *string) Verdict
+	matcher    *access.Matcher
+	payloads   *payloads
+	payloadKey func(*core.RequestInfo) string // access.PayloadKey of the event's record
 }
 
 // decideAll fills each subscriber's message with what they get and keeps
@@ -221,7 +223,7 @@ func (d *decider) decide(o *outgoing) {
 		o.msg.Data = d.ev.Gone
 		return
 	}
-	e := d.payloads.entry(access.PayloadKey(d.ev.Record, o.info))
+	e := d.payloads.entry(d.payloadKey(o.info))
 	e.once.Do(func() { e.data = encode(d.app, d.ev, o.info) })
 	o.msg.Data = e.data
 }

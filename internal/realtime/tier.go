@@ -150,7 +150,8 @@ type tierMessage struct {
 // prepareTier decides and encodes ev for the tier's candidate readers:
 // the same verdict as the SSE subscribers get under the record's own topic
 // (ViewRule), and the same payloads (shared with them through payloads).
-func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string) Verdict, payloads *payloads) []tierMessage {
+func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string) Verdict, payloads *payloads,
+	payloadKey func(*core.RequestInfo) string) []tierMessage {
 	s := tierStateOf(app)
 	if s == nil {
 		return nil
@@ -181,7 +182,7 @@ func prepareTier(app core.App, ev Event, verdict func(*core.RequestInfo, *string
 		}
 		key, data := "gone", ev.Gone
 		if v == Send {
-			key = access.PayloadKey(ev.Record, info)
+			key = payloadKey(info)
 			e := payloads.entry(key)
 			e.once.Do(func() { e.data = encode(app, ev, info) })
 			data = e.data

@@ -16,12 +16,14 @@ import (
 	"madang/internal/centrifugo"
 	"madang/internal/metrics"
 	"madang/internal/realtime"
+	"madang/internal/sqlite"
 	"madang/internal/txn"
 )
 
 // Bind binds every Madang hook, route and background service to app. Call
 // it once, before the app serves (or before tests drive it).
 func Bind(app core.App) {
+	sqlite.Bind(app)   // checkpoints off the write path, while serving
 	txn.Bind(app)      // writes and what commits with them: one transaction, started at the statement
 	access.Bind(app)   // private fields, guarded expand, checked filters and sorts
 	realtime.Bind(app) // bounded SSE clients with write deadlines

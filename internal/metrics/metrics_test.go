@@ -171,6 +171,23 @@ func TestMetricsFollowTheApp(t *testing.T) {
 	if n := histogramCount(m, "madang_sqlite_write_duration_seconds", nil); n < writesBefore+3 {
 		t.Errorf("SQLite writes timed: %d before the job, %d after", writesBefore, n)
 	}
+	// 1,100 pages written: the log is copied into the database in the
+	// background once 1,000 wait
+	if _, err := app.NonconcurrentDB().NewQuery(`CREATE TABLE scratch_pages (body BLOB)`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for range 1100 {
+		if _, err := app.NonconcurrentDB().NewQuery(`INSERT INTO scratch_pages (body) VALUES (zeroblob(3000))`).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m = waitFor(t, base, "a background checkpoint of data.db", func(m families) bool {
+		return counter(m, "madang_sqlite_checkpoints_total", map[string]string{"db": "data"}) >= 1 &&
+			counter(m, "madang_sqlite_checkpoint_seconds_total", map[string]string{"db": "data"}) > 0
+	})
+	if _, ok := m["madang_sqlite_wal_frames"]; !ok {
+		t.Error("no madang_sqlite_wal_frames")
+	}
 	// a finished job edited again is not counted again
 	job.Set("description", "edited")
 	if err := app.Save(job); err != nil {

@@ -8,11 +8,12 @@ import (
 	"madang/chat"
 	"madang/hooks"
 	"madang/internal/realtime"
+	"madang/internal/sqlite"
 )
 
 // stateCollector reads, at each scrape, what the other packages count
 // themselves (internal/realtime's Stats, chat's connections, ai's Load,
-// hooks' view buffer), so they need no Prometheus of their own and
+// hooks' view buffer, internal/sqlite's checkpoints), so they need no Prometheus of their own and
 // /api/ai/stats shows the same queue figures.
 type stateCollector struct {
 	app core.App
@@ -20,6 +21,8 @@ type stateCollector struct {
 	sse, sseSlow, ws              *prometheus.Desc
 	aiQueue, aiFinished           *prometheus.Desc
 	viewsPending, viewsRemembered *prometheus.Desc
+	checkpoints, checkpointTime   *prometheus.Desc
+	walFrames                     *prometheus.Desc
 }
 
 func newStateCollector(app core.App) *stateCollector {
@@ -40,11 +43,17 @@ func newStateCollector(app core.App) *stateCollector {
 		viewsPending: desc("views_pending", "Post views counted in memory, not yet added to posts.views_count (flushed every second)."),
 		viewsRemembered: desc("views_remembered",
 			"(post, viewer) pairs remembered so a viewer counts once per post per 24 hours (bounded at 1,000,000)."),
+		checkpoints: desc("sqlite_checkpoints_total",
+			"Background checkpoints of a SQLite database's write-ahead log (run once 1,000 pages of it wait to be copied), by database (data, auxiliary).", "db"),
+		checkpointTime: desc("sqlite_checkpoint_seconds_total", "Time spent in those checkpoints, by database.", "db"),
+		walFrames: desc("sqlite_wal_frames",
+			"Pages in a database's write-ahead log at the checkpointer's last look (every 100 ms), by database.", "db"),
 	}
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.sse, c.sseSlow, c.ws, c.aiQueue, c.aiFinished, c.viewsPending, c.viewsRemembered} {
+	for _, d := range []*prometheus.Desc{c.sse, c.sseSlow, c.ws, c.aiQueue, c.aiFinished, c.viewsPending, c.viewsRemembered,
+		c.checkpoints, c.checkpointTime, c.walFrames} {
 		ch <- d
 	}
 }
@@ -72,4 +81,11 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	pending, remembered := hooks.ViewBuffer(c.app)
 	gauge(c.viewsPending, pending)
 	gauge(c.viewsRemembered, remembered)
+
+	data, aux := sqlite.Checkpoints(c.app)
+	for db, st := range map[string]sqlite.CheckpointStats{"data": data, "auxiliary": aux} {
+		ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(st.Runs), db)
+		ch <- prometheus.MustNewConstMetric(c.checkpointTime, prometheus.CounterValue, st.Time.Seconds(), db)
+		ch <- prometheus.MustNewConstMetric(c.walFrames, prometheus.GaugeValue, float64(st.Log), db)
+	}
 }

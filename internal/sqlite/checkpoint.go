@@ -16,16 +16,16 @@ import (
 // checkpoint) by itself: on the connection whose commit takes the log past
 // 1,000 pages, before that commit returns. PocketBase has one write
 // connection, so the write that crossed the line waited for the copy and
-// its two fsyncs, and every writer queued behind it waited too: in a Go
-// benchmark of one writer committing a 6 KB row every 3 ms for 8 s, 7
-// commits of some 2,200 took over 10 ms (20–29 ms; the median 0.3 ms), and
-// none did with the checkpoints on another connection (slowest 3.5–5.7 ms),
-// nor without any (README, The database connections and the write path).
+// its two fsyncs, and every writer queued behind it waited too: with one
+// writer committing a 6 KB row every 3 ms, 8 commits of 2,500 took over
+// 10 ms (21–34 ms at most; the median 0.2–0.3 ms), and none did with the
+// checkpoints below (slowest 2.5–6.5 ms; BenchmarkCommitsWhileTheLogFills,
+// README, The database connections and the write path).
 //
 // Connect raises the writer's own threshold to autocheckpointPages, a
 // backstop, and Bind looks every checkpointEvery, while the app serves, at
-// how much of each database's log is not yet copied (a NOOP checkpoint: no
-// lock, no I/O) and, past checkpointPages — SQLite's own threshold, so the
+// how much of each database's log is not yet copied (a NOOP checkpoint,
+// which only reads the log's header) and, past checkpointPages — SQLite's own threshold, so the
 // fsyncs come no more often than before — checkpoints it on a read
 // connection. A PASSIVE checkpoint takes no write lock: writers go on
 // appending to the log while it copies, and the next writer after a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -90,9 +91,11 @@ func logQueries(app *tests.TestApp, fn func()) []string {
 		out = append(out, sql)
 		mu.Unlock()
 	})
-	defer stop()
 	fn()
-	return out
+	stop()
+	mu.Lock() // a background query that took the watcher before stop may still be in it
+	defer mu.Unlock()
+	return slices.Clone(out)
 }
 
 // BenchmarkPosts100k measures the posts API through the real router (HTTP

@@ -46,7 +46,6 @@ type CheckpointStats struct {
 	Runs int64         // checkpoints run
 	Time time.Duration // spent in them
 	Log  int64         // frames (pages) in the log at the last look
-	Left int64         // of them, not copied into the database yet
 }
 
 type checkpointer struct {
@@ -59,7 +58,7 @@ type checkpointer struct {
 }
 
 type checkpointCounts struct {
-	runs, nanos, log, left atomic.Int64
+	runs, nanos, log atomic.Int64
 }
 
 const checkpointerKey = "madang.sqlite.checkpointer"
@@ -73,7 +72,7 @@ func checkpointerOf(app core.App) *checkpointer {
 func Checkpoints(app core.App) (data, aux CheckpointStats) {
 	c := checkpointerOf(app)
 	read := func(n *checkpointCounts) CheckpointStats {
-		return CheckpointStats{Runs: n.runs.Load(), Time: time.Duration(n.nanos.Load()), Log: n.log.Load(), Left: n.left.Load()}
+		return CheckpointStats{Runs: n.runs.Load(), Time: time.Duration(n.nanos.Load()), Log: n.log.Load()}
 	}
 	return read(&c.data), read(&c.aux)
 }
@@ -152,7 +151,6 @@ func checkpoint(db dbx.Builder, counts *checkpointCounts) error {
 		return err
 	}
 	counts.log.Store(int64(log))
-	counts.left.Store(int64(log - done))
 	if log-done < checkpointPages {
 		return nil
 	}
@@ -164,9 +162,8 @@ func checkpoint(db dbx.Builder, counts *checkpointCounts) error {
 		counts.runs.Add(1)
 		counts.nanos.Add(int64(time.Since(start)))
 		counts.log.Store(int64(log))
-		counts.left.Store(int64(log - done))
 		if done >= log {
-			return nil // all copied; or readers hold the rest, and a later look tries again
+			return nil // all copied, or another checkpoint runs (busy): a later look tries again
 		}
 	}
 	return nil

@@ -170,9 +170,13 @@ func (s *service) restoreJobs() error {
 
 // runJob is a job worker's whole handling of one task.
 func (s *service) runJob(ctx context.Context, t *task) {
-	job, err := s.app.FindRecordById(Jobs, t.key)
-	if err != nil || job.GetString("status") != JobQueued {
-		return // deleted, or finished by a superuser meanwhile
+	job := t.created.Swap(nil)
+	if job == nil {
+		var err error
+		job, err = s.app.FindRecordById(Jobs, t.key)
+		if err != nil || job.GetString("status") != JobQueued {
+			return // deleted, or finished by a superuser meanwhile
+		}
 	}
 	model, loadErr := s.modelForJob(job.GetString("ai"))
 

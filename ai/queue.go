@@ -5,7 +5,10 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // Why a queue refuses a task or stops one; routes turn the refusals into
@@ -32,6 +35,13 @@ type task struct {
 
 	mu      sync.Mutex
 	claimed bool
+	// created is the job as the infer route stored it, while nothing else
+	// changed it since (an update drops it): its worker starts from it
+	// instead of reading the row again. Nil for trainings and for jobs
+	// queued by a restart or a superuser. Atomic, not under mu: the
+	// update that drops it may be the worker's own "running" write, made
+	// with mu held.
+	created atomic.Pointer[core.Record]
 
 	// guarded by the queue's mu
 	running bool

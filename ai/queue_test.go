@@ -102,6 +102,35 @@ func TestQueueFullAnswers429(t *testing.T) {
 	waitJob(t, app, mustQueue(t, base, testapp.Adam, scriptModel, map[string]any{"echo": 3}), ai.JobSucceeded)
 }
 
+// A job's worker starts from the job as the infer route stored it, unless
+// something changed the job while it waited: then it runs what is stored.
+func TestAWaitingJobRunsWhatIsStored(t *testing.T) {
+	k := newScriptKind(t)
+	app, base := serve(t, oneWorker)
+	withScriptModel(t, app, `{}`)
+
+	running := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"wait": true})
+	waitJob(t, app, running, ai.JobRunning)
+	edited := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"echo": "sent"})
+	untouched := mustQueue(t, base, testapp.Bob, scriptModel, map[string]any{"echo": "sent"})
+	// a superuser corrects the input in the dashboard while the job waits
+	job, err := app.FindRecordById(ai.Jobs, edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Set("input", `{"echo":"corrected"}`)
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+
+	k.open()
+	for id, want := range map[string]string{edited: `{"echo":"corrected"}`, untouched: `{"echo":"sent"}`} {
+		if got := waitJob(t, app, id, ai.JobSucceeded, ai.JobFailed).GetString("result"); got != want {
+			t.Errorf("job %s: result %s, want %s", id, got, want)
+		}
+	}
+}
+
 func TestPerUserLimitAnswers429(t *testing.T) {
 	k := newScriptKind(t)
 	app, base := serve(t, with(oneWorker, "MADANG_AI_PER_USER", "2"))

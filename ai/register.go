@@ -188,7 +188,13 @@ func Register(app core.App) {
 	// it runs. What they stored stands: the queue's own writes skip a
 	// finished job (unfinishedJobWrite). The queue's own final writes find
 	// their task claimed already, and change nothing here.
+	//
+	// Any update of a waiting job also drops the copy its worker would
+	// start from (task.created): the worker reads what was stored.
 	app.OnRecordAfterUpdateSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
+		if t := s.jobs.find(e.Record.Id); t != nil {
+			t.created.Store(nil)
+		}
 		if e.Record.GetBool("is_finished") {
 			s.abort(s.jobs, e.Record.Id, errFinished)
 		}

@@ -140,7 +140,9 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		s.jobs.unreserve(e.Auth.Id)
 		return e.BadRequestError("The job could not be created.", err)
 	}
-	s.jobs.push(newTask(job.Id, e.Auth.Id), true)
+	t := newTask(job.Id, e.Auth.Id)
+	t.created.Store(job.Fresh()) // the worker's own copy: job is enriched for the reply below
+	s.jobs.push(t, true)
 	if err := apis.EnrichRecord(e, job); err != nil {
 		return err
 	}

@@ -28,8 +28,10 @@ import (
 var embedded embed.FS
 
 func main() {
-	// PocketBase's SQLite, with compiled statements kept per connection
-	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: sqlite.Connect})
+	// PocketBase's SQLite, with compiled statements kept per connection,
+	// and the connections kept between requests
+	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: sqlite.Connect,
+		DataMaxIdleConns: sqlite.DataMaxIdleConns})
 
 	var publicDir string
 	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "",

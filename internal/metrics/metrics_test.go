@@ -1,6 +1,8 @@
 package metrics_test
 
 import (
+	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"os"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -187,6 +190,34 @@ func TestMetricsFollowTheApp(t *testing.T) {
 	})
 	if _, ok := m["madang_sqlite_wal_frames"]; !ok {
 		t.Error("no madang_sqlite_wal_frames")
+	}
+	// 40 queries at once leave 40 connections open for the next ones
+	// (PocketBase's pool kept 15 and closed the rest: sqlite.DataMaxIdleConns)
+	closedBefore := counter(m, "madang_sqlite_connections_closed_total", map[string]string{"db": "data", "reason": "max_idle"})
+	pool := app.ConcurrentDB().(*dbx.DB).DB()
+	held := make([]*sql.Conn, 40)
+	for i := range held {
+		c, err := pool.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held[i] = c
+	}
+	if v := gauge(scrape(t, base), "madang_sqlite_connections", map[string]string{"db": "data", "state": "in_use"}); v < 40 {
+		t.Errorf("data.db connections in use while 40 are held: %v", v)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	m = scrape(t, base)
+	if v := gauge(m, "madang_sqlite_connections", map[string]string{"db": "data", "state": "idle"}); v < 40 {
+		t.Errorf("idle data.db connections after 40 were handed back: %v", v)
+	}
+	if v := counter(m, "madang_sqlite_connections_closed_total", map[string]string{"db": "data", "reason": "max_idle"}); v != closedBefore {
+		t.Errorf("connections closed for a full idle pool: %v, %v before", v, closedBefore)
+	}
+	if _, ok := m["madang_sqlite_connections_closed_total"]; !ok {
+		t.Error("no madang_sqlite_connections_closed_total")
 	}
 	// a finished job edited again is not counted again
 	job.Set("description", "edited")

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,7 +14,7 @@ import (
 
 // stateCollector reads, at each scrape, what the other packages count
 // themselves (internal/realtime's Stats, chat's connections, ai's Load,
-// hooks' view buffer, internal/sqlite's checkpoints), so they need no Prometheus of their own and
+// hooks' view buffer, internal/sqlite's checkpoints, database/sql's pools), so they need no Prometheus of their own and
 // /api/ai/stats shows the same queue figures.
 type stateCollector struct {
 	app core.App
@@ -23,6 +24,7 @@ type stateCollector struct {
 	viewsPending, viewsRemembered *prometheus.Desc
 	checkpoints, checkpointTime   *prometheus.Desc
 	walFrames                     *prometheus.Desc
+	conns, connsClosed            *prometheus.Desc
 }
 
 func newStateCollector(app core.App) *stateCollector {
@@ -48,12 +50,17 @@ func newStateCollector(app core.App) *stateCollector {
 		checkpointTime: desc("sqlite_checkpoint_seconds_total", "Time spent in those checkpoints, by database.", "db"),
 		walFrames: desc("sqlite_wal_frames",
 			"Pages in a database's write-ahead log at the checkpointer's last look (every 100 ms), by database.", "db"),
+		conns: desc("sqlite_connections",
+			"Read connections of a database's pool now, by database and state (in_use, idle).", "db", "state"),
+		connsClosed: desc("sqlite_connections_closed_total",
+			"Read connections the pool closed since the start, by database and reason: max_idle (handed back to a full "+
+				"idle pool: the next query opens a new one) or max_idle_time (unused that long).", "db", "reason"),
 	}
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.sse, c.sseSlow, c.ws, c.aiQueue, c.aiFinished, c.viewsPending, c.viewsRemembered,
-		c.checkpoints, c.checkpointTime, c.walFrames} {
+		c.checkpoints, c.checkpointTime, c.walFrames, c.conns, c.connsClosed} {
 		ch <- d
 	}
 }
@@ -87,5 +94,16 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(st.Runs), db)
 		ch <- prometheus.MustNewConstMetric(c.checkpointTime, prometheus.CounterValue, st.Time.Seconds(), db)
 		ch <- prometheus.MustNewConstMetric(c.walFrames, prometheus.GaugeValue, float64(st.Log), db)
+	}
+	for db, pool := range map[string]dbx.Builder{"data": c.app.ConcurrentDB(), "auxiliary": c.app.AuxConcurrentDB()} {
+		d, ok := pool.(*dbx.DB)
+		if !ok {
+			continue
+		}
+		st := d.DB().Stats()
+		gauge(c.conns, st.InUse, db, "in_use")
+		gauge(c.conns, st.Idle, db, "idle")
+		ch <- prometheus.MustNewConstMetric(c.connsClosed, prometheus.CounterValue, float64(st.MaxIdleClosed), db, "max_idle")
+		ch <- prometheus.MustNewConstMetric(c.connsClosed, prometheus.CounterValue, float64(st.MaxIdleTimeClosed), db, "max_idle_time")
 	}
 }

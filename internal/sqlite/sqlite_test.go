@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 )
@@ -194,5 +195,42 @@ func TestDbxSpeaksSQLite(t *testing.T) {
 	defer db.Close()
 	if _, ok := db.Builder.(*dbx.SqliteBuilder); !ok {
 		t.Errorf("dbx builder %T, want *dbx.SqliteBuilder", db.Builder)
+	}
+}
+
+// The connections a burst opened close once unused for ConnMaxIdleTime;
+// until then the pool keeps them for the next queries.
+func TestUnusedConnectionsClose(t *testing.T) {
+	old := ConnMaxIdleTime
+	ConnMaxIdleTime = time.Second
+	t.Cleanup(func() { ConnMaxIdleTime = old })
+	db, err := Connect(filepath.Join(t.TempDir(), "data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pool := db.DB()
+	pool.SetMaxIdleConns(DataMaxIdleConns)
+	held := make([]*sql.Conn, 5)
+	for i := range held {
+		if held[i], err = pool.Conn(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	if st := pool.Stats(); st.Idle != 5 || st.MaxIdleClosed != 0 {
+		t.Fatalf("right after the burst: %d idle, %d closed for a full pool; want 5 and 0", st.Idle, st.MaxIdleClosed)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for pool.Stats().MaxIdleTimeClosed < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("unused connections still open after 10 s: %+v", pool.Stats())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := pool.Stats(); st.OpenConnections != 0 {
+		t.Errorf("open connections once all were unused for %s: %d", ConnMaxIdleTime, st.OpenConnections)
 	}
 }

@@ -237,11 +237,12 @@ func NewEmpty(t testing.TB) *tests.TestApp {
 	return app
 }
 
-// newTestApp is tests.NewTestApp on Madang's SQLite connections (see
-// main.go): the tests run the statement cache the server runs.
+// newTestApp is tests.NewTestApp on Madang's SQLite connections and pool
+// (see main.go): the tests run the statement cache the server runs.
 // sqliteConnect is the server's own connection (connect wraps it).
 var sqliteConnect = sqlite.Connect
 
 func newTestApp(dataDir string) (*tests.TestApp, error) {
-	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env", DBConnect: connect})
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env", DBConnect: connect,
+		DataMaxIdleConns: sqlite.DataMaxIdleConns})
 }

@@ -50,13 +50,13 @@ const (
 // query opened a new one — its pragmas run again, every statement compiled
 // again, its page cache cold: 5% of the server's CPU in the load bench's
 // S6 (50 clients at once), whose rate rose 8–11% once they stayed. The
-// ones a burst opened close after ConnMaxIdleTime unused. main.go and the
+// ones a burst opened close after connMaxIdleTime unused. main.go and the
 // test apps pass it to PocketBase.
 const DataMaxIdleConns = core.DefaultDataMaxOpenConns
 
-// ConnMaxIdleTime is how long a connection stays open unused (each holds
+// connMaxIdleTime is how long a connection stays open unused (each holds
 // its page cache, up to 32 MB, and its compiled statements).
-var ConnMaxIdleTime = 5 * time.Minute
+var connMaxIdleTime = 5 * time.Minute
 
 var seed = maphash.MakeSeed()
 
@@ -90,7 +90,7 @@ func Connect(dbPath string) (*dbx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.DB().SetConnMaxIdleTime(ConnMaxIdleTime)
+	db.DB().SetConnMaxIdleTime(connMaxIdleTime)
 	return db, nil
 }
 

@@ -198,12 +198,12 @@ func TestDbxSpeaksSQLite(t *testing.T) {
 	}
 }
 
-// The connections a burst opened close once unused for ConnMaxIdleTime;
+// The connections a burst opened close once unused for connMaxIdleTime;
 // until then the pool keeps them for the next queries.
 func TestUnusedConnectionsClose(t *testing.T) {
-	old := ConnMaxIdleTime
-	ConnMaxIdleTime = time.Second
-	t.Cleanup(func() { ConnMaxIdleTime = old })
+	old := connMaxIdleTime
+	connMaxIdleTime = time.Second
+	t.Cleanup(func() { connMaxIdleTime = old })
 	db, err := Connect(filepath.Join(t.TempDir(), "data.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -231,6 +231,6 @@ func TestUnusedConnectionsClose(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if st := pool.Stats(); st.OpenConnections != 0 {
-		t.Errorf("open connections once all were unused for %s: %d", ConnMaxIdleTime, st.OpenConnections)
+		t.Errorf("open connections once all were unused for %s: %d", connMaxIdleTime, st.OpenConnections)
 	}
 }

@@ -272,7 +272,8 @@ func (h *hub) deliver(message *core.Record) {
 		h.app.Logger().Error("encoding chat message failed", slog.String("id", message.Id), slog.String("error", err.Error()))
 		return
 	}
-	if f := factsOf(message); !f.visible {
+	f := factsOf(h.app, message)
+	if !f.visible {
 		for _, c := range h.roomConns(sessionID) {
 			if h.canReadMessage(message, f, c.auth.Load()) {
 				c.queue(frame)
@@ -295,14 +296,13 @@ func (h *hub) deliver(message *core.Record) {
 		}
 	}
 	h.mu.Unlock()
-	author := message.GetString("author")
 	for _, c := range allowed {
-		if !access.HidesAuthor(h.app, c.auth.Load(), author) {
+		if !f.hidden(c.auth.Load()) {
 			c.queue(frame)
 		}
 	}
 	for _, c := range unknown {
-		if auth := c.auth.Load(); h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, author) {
+		if auth := c.auth.Load(); h.mayRead(sessionID, auth) && !f.hidden(auth) {
 			c.queue(frame)
 		}
 	}

@@ -72,7 +72,7 @@ func (h *hub) bindSSE(app core.App) {
 	app.OnRecordDeleteExecute(Messages).BindFunc(func(e *core.RecordEvent) error {
 		deleting.Put(e.Record, pending{sse: h.prepareSSE(e.App, "delete", e.Record), readers: h.readersOf(e.Record)})
 		if err := e.Next(); err != nil {
-			deleting.Take(e.Record)
+			deleting.Take(e.Record).sse.Discard()
 			return err
 		}
 		return nil
@@ -87,7 +87,7 @@ func (h *hub) bindSSE(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordAfterDeleteError(Messages).BindFunc(func(e *core.RecordErrorEvent) error {
-		deleting.Take(e.Record)
+		deleting.Take(e.Record).sse.Discard()
 		return e.Next()
 	})
 }
@@ -134,7 +134,7 @@ func (h *hub) deliverUpdate(message *core.Record) {
 	}
 	update := encodeFrame(serverFrame{Type: "update", Session: sessionID, Record: message.Fresh()})
 	var gone []byte
-	f := factsOf(message)
+	f := factsOf(h.app, message)
 	for _, c := range conns {
 		auth := c.auth.Load()
 		switch {
@@ -152,7 +152,7 @@ func (h *hub) deliverUpdate(message *core.Record) {
 // readersOf returns the joined connections that may read message now.
 func (h *hub) readersOf(message *core.Record) []*conn {
 	var readers []*conn
-	f := factsOf(message)
+	f := factsOf(h.app, message)
 	for _, c := range h.roomConns(f.session) {
 		if h.canReadMessage(message, f, c.auth.Load()) {
 			readers = append(readers, c)
@@ -183,7 +183,7 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) real
 	if action == "update" && newlyHidden(message) {
 		ev.Gone, _ = json.Marshal(map[string]any{"action": "delete", "record": goneRecord(message)})
 	}
-	f := factsOf(message)
+	f := factsOf(app, message)
 	ev.Access = func(info *core.RequestInfo, rule *string) realtime.Verdict {
 		switch {
 		case h.mayReadMessage(app, message, f, info, rule):
@@ -202,11 +202,13 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) real
 type facts struct {
 	author, session string
 	visible         bool
+	hidden          func(reader *core.Record) bool // access.HidesAuthor of the author
 }
 
-func factsOf(message *core.Record) facts {
-	return facts{author: message.GetString("author"), session: message.GetString("session"),
-		visible: message.GetBool("is_visible")}
+func factsOf(app core.App, message *core.Record) facts {
+	author := message.GetString("author")
+	return facts{author: author, session: message.GetString("session"),
+		visible: message.GetBool("is_visible"), hidden: access.AuthorHider(app, author)}
 }
 
 // mayReadMessage answers rule for the subscriber. The chats rules make a
@@ -219,7 +221,7 @@ func (h *hub) mayReadMessage(app core.App, message *core.Record, f facts, info *
 		return true
 	case rule == nil || info.Auth == nil:
 		return false
-	case access.HidesAuthor(app, info.Auth, f.author):
+	case f.hidden(info.Auth):
 		return false // the reader blocked the author, and is no admin (the chats rules say the same)
 	case f.visible:
 		return h.mayRead(f.session, info.Auth)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -45,16 +46,74 @@ type outgoing struct {
 	rule *string
 }
 
-// collecting holds the messages Prepare gathers; the Prepared keeps an
-// exact copy. Appending straight to the Prepared's own slice regrew it
-// through ten doublings for a chat of 1,000 readers: about 80 KB of
-// garbage per message, a tenth of all the garbage a message made.
-var collecting = sync.Pool{New: func() any { return new([]outgoing) }}
+// batches holds the message lists of prepared events between uses: a
+// Prepared takes one, and its Send hands it back. Until 2026-12-06 Prepare
+// gathered into a pooled list and gave the Prepared an exact copy: for a
+// chat of 1,000 readers a 72 KB allocation and copy per message, a fifth
+// of deciding it (BenchmarkPrepareMessage). Appending straight to a fresh
+// list (before 2026-12-05) regrew it through ten doublings.
+var batches = sync.Pool{New: func() any { return new(batch) }}
+
+// batch is a prepared event's SSE messages. Its generation makes Send a
+// one-time act: a copy of a Prepared sent again would otherwise send a
+// list that is back in the pool, perhaps another event's by then.
+type batch struct {
+	msgs []outgoing
+	// the subscribers' requests while Prepare decides, infoSlab to a slab,
+	// kept between uses: allocated one by one they were an eighth of
+	// deciding, 64 KB of garbage per message for 1,000 readers
+	infos [][]core.RequestInfo
+	gen   atomic.Uint64 // moves on when the batch is taken and when it is sent or discarded
+}
+
+// take hands b to a new Prepared: the generation the Prepared holds.
+func (b *batch) take() uint64 { return b.gen.Add(1) }
+
+// claim tells whether gen is b's generation, moving it on: true once per
+// take, for the Send or Discard that releases b.
+func (b *batch) claim(gen uint64) bool { return b.gen.CompareAndSwap(gen, gen+1) }
+
+// requests hands out a batch's requests in order, a slab at a time.
+type requests struct {
+	b          *batch
+	slab, used int
+}
+
+// next returns the next request's slot, set to v; the request after it
+// takes the same slot unless keep is called.
+func (r *requests) next(v core.RequestInfo) *core.RequestInfo {
+	if r.slab == len(r.b.infos) {
+		r.b.infos = append(r.b.infos, make([]core.RequestInfo, infoSlab))
+	}
+	p := &r.b.infos[r.slab][r.used]
+	*p = v
+	return p
+}
+
+// keep keeps the request next returned last.
+func (r *requests) keep() {
+	if r.used++; r.used == infoSlab {
+		r.slab, r.used = r.slab+1, 0
+	}
+}
+
+// done forgets the requests handed out (the pool must not keep auth
+// records alive) and the messages' references to them.
+func (r *requests) done(found []outgoing) {
+	for i := range found {
+		found[i].info, found[i].rule = nil, nil
+	}
+	for _, slab := range r.b.infos[:min(r.slab+1, len(r.b.infos))] {
+		clear(slab)
+	}
+}
 
 // Prepared is an event's messages, decided and encoded, not yet sent: to
 // the SSE clients, and to the tier's users when a tier is on (tier.go).
+// Send sends them once.
 type Prepared struct {
-	sse      []outgoing
+	sse      *batch // nil when no SSE client gets the event
+	gen      uint64 // sse's generation when prepared
 	tier     Tier
 	tierMsgs []tierMessage
 }
@@ -120,20 +179,22 @@ func Prepare(app core.App, ev Event) Prepared {
 	if t := TierOf(app); t != nil {
 		out.tier, out.tierMsgs = t, prepareTier(app, ev, verdict, d.payloads, d.payloadKey)
 	}
-	pooled := collecting.Get().(*[]outgoing)
-	found := (*pooled)[:0]
+	b := batches.Get().(*batch)
+	found := b.msgs[:0]
 	var subs []subscription
+	reqs := requests{b: b}
 	for _, client := range clientsOf(app) {
 		if subs = matching(client, asked, subs); len(subs) == 0 {
 			continue
 		}
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		for _, s := range subs {
-			info := &core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
-				Query: s.options.Query, Headers: s.options.Headers, Auth: auth}
+			info := reqs.next(core.RequestInfo{Context: core.RequestInfoContextRealtime, Method: http.MethodGet,
+				Query: s.options.Query, Headers: s.options.Headers, Auth: auth})
 			if !d.matcher.Match(info) {
 				continue
 			}
+			reqs.keep()
 			found = append(found, outgoing{client: client, msg: subscriptions.Message{Name: s.name},
 				info: info, rule: ruleOf(rules, s.name)})
 		}
@@ -145,10 +206,13 @@ func Prepare(app core.App, ev Event) Prepared {
 		}
 	}
 	found = d.decideAll(found, parallel && len(found) >= parallelFrom)
-	out.sse = slices.Clone(found)
-	clear(found) // the pool must not keep clients or payloads alive
-	*pooled = found[:0]
-	collecting.Put(pooled)
+	reqs.done(found) // nothing keeps a request past its decision
+	b.msgs = found
+	if len(found) == 0 {
+		batches.Put(b)
+		return out
+	}
+	out.sse, out.gen = b, b.take()
 	return out
 }
 
@@ -169,6 +233,9 @@ func ruled(record *core.Record, found []outgoing) (int, []*core.Record) {
 	}
 	return n, auths
 }
+
+// infoSlab is how many subscribers' requests a batch allocates at once.
+const infoSlab = 64
 
 // shareFrom is how many subscribers an event's rule must be run for
 // before Prepare shares its answers among those it cannot tell apart
@@ -283,17 +350,38 @@ func ruleOf(rules []guard, name string) *string {
 }
 
 // empty tells whether p sends nothing.
-func (p Prepared) empty() bool { return len(p.sse) == 0 && len(p.tierMsgs) == 0 }
+func (p Prepared) empty() bool { return p.sse == nil && len(p.tierMsgs) == 0 }
 
 // Send queues the prepared messages; it never blocks (see client). The
-// tier gets one Send per distinct payload.
+// tier gets one Send per distinct payload. Send a Prepared once: the SSE
+// clients' list goes back to the pool, and a second Send sends them
+// nothing.
 func (p Prepared) Send() {
-	for _, o := range p.sse {
-		o.client.Send(o.msg)
+	if p.sse != nil && p.sse.claim(p.gen) {
+		for _, o := range p.sse.msgs {
+			o.client.Send(o.msg)
+		}
+		p.sse.release()
 	}
 	for _, m := range p.tierMsgs {
 		p.tier.Send(m.users, m.topic, m.data)
 	}
+}
+
+// Discard drops p unsent (an update saved again since, a delete that
+// failed), handing its list back to the pool.
+func (p Prepared) Discard() {
+	if p.sse != nil && p.sse.claim(p.gen) {
+		p.sse.release()
+	}
+}
+
+// release hands b back to the pool, empty: the pool must not keep clients
+// or payloads alive.
+func (b *batch) release() {
+	clear(b.msgs)
+	b.msgs = b.msgs[:0]
+	batches.Put(b)
 }
 
 // Publish sends data on a topic that is not a record's (e.g. a chat's

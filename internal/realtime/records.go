@@ -60,7 +60,7 @@ func bindRecordEvents(app core.App) {
 		}
 		pending.Put(r, Prepare(checks, Event{Action: "delete", Record: r}))
 		if err := e.Next(); err != nil {
-			pending.Take(r)
+			pending.Take(r).Discard()
 			return err
 		}
 		return nil
@@ -73,7 +73,7 @@ func bindRecordEvents(app core.App) {
 	})
 	app.OnModelAfterDeleteError().BindFunc(func(e *core.ModelErrorEvent) error {
 		if r := deliveredRecord(e.Model); r != nil {
-			pending.Take(r)
+			pending.Take(r).Discard()
 		}
 		return e.Next()
 	})
@@ -103,6 +103,7 @@ func sendInOrder(app core.App, action string, r *core.Record, p Prepared) {
 	mu.Lock()
 	defer mu.Unlock()
 	if action == "update" && savedAgain(app, r) {
+		p.Discard()
 		return
 	}
 	p.Send()

@@ -146,3 +146,50 @@ func TestBlockEndsCachedAccess(t *testing.T) {
 	sentinel := post(t, base, testapp.Alice, group, "in alice's group")
 	bobSSE.ExpectOnly(t, isRecord(sentinel))
 }
+
+// TestBlockedAuthorsMessagesReachNoBlocker: a member who blocked another
+// gets none of their messages in a group both are in, over SSE and the
+// WebSocket bridge, while the other members get them; an admin who blocked
+// them still does (the chats rules' notBlocked lets admins read). Each
+// reader's next message is the sentinel: the session's later message
+// arrives first, or the blocked author's came through.
+func TestBlockedAuthorsMessagesReachNoBlocker(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	room := saveSession(t, app, "", "four of us", "group", gina, false, alice, bob, adam).Id
+	block(t, base, testapp.Alice, bob)
+	block(t, base, testapp.Adam, bob)
+
+	type reader struct {
+		name  string
+		sse   *testapp.SSE
+		ws    *wsClient
+		hears bool // whether bob's message reaches them
+	}
+	var readers []reader
+	for _, r := range []struct {
+		who   string
+		hears bool
+	}{{testapp.Alice, false}, {testapp.Gina, true}, {testapp.Adam, true}} {
+		ws := dialWS(t, base, testapp.Token(r.who))
+		ws.join(t, room)
+		readers = append(readers, reader{r.who, testapp.OpenSSE(t, base, testapp.Token(r.who), "chats/*"), ws, r.hears})
+	}
+
+	bobs := post(t, base, testapp.Bob, room, "bob writes to the group")
+	later := post(t, base, testapp.Gina, room, "gina writes after him")
+	for _, r := range readers {
+		first := bobs
+		if !r.hears {
+			first = later
+		}
+		t.Logf("%s: waiting for %s first", r.name, first)
+		r.sse.ExpectOnly(t, isRecord(first))
+		r.ws.expectOnly(t, isMessage(first))
+		if r.hears {
+			r.sse.ExpectOnly(t, isRecord(later))
+			r.ws.expectOnly(t, isMessage(later))
+		}
+	}
+}

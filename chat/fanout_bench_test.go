@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/testapp"
 )
@@ -35,12 +36,7 @@ func BenchmarkFanout(b *testing.B) {
 	)
 	app := testapp.New(b)
 	base := testapp.Serve(b, app)
-	users, tokens := testapp.CreateMembers(b, app, "fan", fanoutClients)
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.Id
-	}
-	session := saveSession(b, app, "", "fan-out", "group", ids[0], false, ids[1:]...).Id
+	session, _, tokens := benchGroup(b, app, "fan", fanoutClients)
 
 	var sent [fanoutMessages]atomic.Int64 // unix nanos, set before each POST
 	var remaining sync.WaitGroup
@@ -106,6 +102,19 @@ func BenchmarkFanout(b *testing.B) {
 		b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, name+"-p50-ms")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, name+"-p99-ms")
 	}
+}
+
+// benchGroup creates n members (names start with prefix) and a group
+// session of all of them, owned by the first; it returns the session and
+// the members' ids and tokens.
+func benchGroup(b *testing.B, app core.App, prefix string, n int) (session string, ids, tokens []string) {
+	b.Helper()
+	users, tokens := testapp.CreateMembers(b, app, prefix, n)
+	ids = make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.Id
+	}
+	return saveSession(b, app, "", prefix+" group", "group", ids[0], false, ids[1:]...).Id, ids, tokens
 }
 
 func waitGroup(b *testing.B, wg *sync.WaitGroup, timeout time.Duration) {

@@ -24,12 +24,7 @@ func BenchmarkPrepareMessage(b *testing.B) {
 	const prepareReaders = 1000
 	app := testapp.New(b)
 	base := testapp.Serve(b, app)
-	users, tokens := testapp.CreateMembers(b, app, "reader", prepareReaders)
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.Id
-	}
-	session := saveSession(b, app, "", "prepare", "group", ids[0], false, ids[1:]...).Id
+	session, ids, tokens := benchGroup(b, app, "reader", prepareReaders)
 	readers := make([]*testapp.SSE, len(tokens))
 	for i, token := range tokens {
 		readers[i] = testapp.OpenSSE(b, base, token, "users/"+ids[i], "notifications/*", "chats/*",

@@ -297,12 +297,12 @@ func (h *hub) deliver(message *core.Record) {
 	}
 	h.mu.Unlock()
 	for _, c := range allowed {
-		if !f.hidden(c.auth.Load()) {
+		if !f.hidesAuthor(c.auth.Load()) {
 			c.queue(frame)
 		}
 	}
 	for _, c := range unknown {
-		if auth := c.auth.Load(); h.mayRead(sessionID, auth) && !f.hidden(auth) {
+		if auth := c.auth.Load(); h.mayRead(sessionID, auth) && !f.hidesAuthor(auth) {
 			c.queue(frame)
 		}
 	}

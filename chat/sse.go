@@ -202,13 +202,13 @@ func (h *hub) prepareSSE(app core.App, action string, message *core.Record) real
 type facts struct {
 	author, session string
 	visible         bool
-	hidden          func(reader *core.Record) bool // access.HidesAuthor of the author
+	hidesAuthor     func(reader *core.Record) bool // access.HidesAuthor of the author
 }
 
 func factsOf(app core.App, message *core.Record) facts {
 	author := message.GetString("author")
 	return facts{author: author, session: message.GetString("session"),
-		visible: message.GetBool("is_visible"), hidden: access.AuthorHider(app, author)}
+		visible: message.GetBool("is_visible"), hidesAuthor: access.AuthorHider(app, author)}
 }
 
 // mayReadMessage answers rule for the subscriber. The chats rules make a
@@ -221,7 +221,7 @@ func (h *hub) mayReadMessage(app core.App, message *core.Record, f facts, info *
 		return true
 	case rule == nil || info.Auth == nil:
 		return false
-	case f.hidden(info.Auth):
+	case f.hidesAuthor(info.Auth):
 		return false // the reader blocked the author, and is no admin (the chats rules say the same)
 	case f.visible:
 		return h.mayRead(f.session, info.Auth)

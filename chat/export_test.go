@@ -85,13 +85,7 @@ func PublishPresence(app core.App) {
 
 // PrepareMessageEvents decides and encodes the SSE events of message's
 // creation for every subscriber, as the create does after its commit, and
-// sends them only when send is true: the part of a message's fan-out that
-// runs on its request. Unsent, they are discarded.
-func PrepareMessageEvents(app core.App, message *core.Record, send bool) {
-	p := hubOf(app).prepareSSE(app, "create", message)
-	if send {
-		p.Send()
-	} else {
-		p.Discard()
-	}
+// discards them: the part of a message's fan-out that runs on its request.
+func PrepareMessageEvents(app core.App, message *core.Record) {
+	hubOf(app).prepareSSE(app, "create", message).Discard()
 }

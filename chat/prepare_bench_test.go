@@ -35,7 +35,7 @@ func BenchmarkPrepareMessage(b *testing.B) {
 
 	b.ResetTimer()
 	for b.Loop() {
-		chat.PrepareMessageEvents(app, message, false)
+		chat.PrepareMessageEvents(app, message)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/prepareReaders, "ns/reader")
 }

@@ -260,26 +260,27 @@ func expandVisible(app core.App, record *core.Record, key string, info *core.Req
 func PayloadKey(record *core.Record) func(info *core.RequestInfo) string {
 	shared := !dependsOnViewer(record)
 	return func(info *core.RequestInfo) string {
-		expand, fields := info.Query["expand"], info.Query["fields"]
-		plain := expand == "" && fields == "" // most subscriptions: the names below need no allocation
-		switch {
-		case info.HasSuperuserAuth():
-			if plain {
+		if info.Query["expand"] == "" && info.Query["fields"] == "" {
+			// most subscriptions: names that need no allocation
+			switch {
+			case info.HasSuperuserAuth():
 				return "superuser\x00\x00"
-			}
-			return "superuser\x00" + expand + "\x00" + fields
-		case shared && expand == "":
-			if plain {
+			case shared:
 				return "anyone\x00\x00"
-			}
-			return "anyone\x00\x00" + fields
-		case info.Auth == nil:
-			if plain {
+			case info.Auth == nil:
 				return "guest\x00\x00"
 			}
-			return "guest\x00" + expand + "\x00" + fields
 		}
-		return info.Auth.Collection().Name + "/" + info.Auth.Id + "\x00" + expand + "\x00" + fields
+		options := info.Query["expand"] + "\x00" + info.Query["fields"]
+		switch {
+		case info.HasSuperuserAuth():
+			return "superuser\x00" + options
+		case shared && info.Query["expand"] == "":
+			return "anyone\x00" + options
+		case info.Auth == nil:
+			return "guest\x00" + options
+		}
+		return info.Auth.Collection().Name + "/" + info.Auth.Id + "\x00" + options
 	}
 }
 

@@ -101,15 +101,28 @@ function renderFooter() {
 
 // The page is drawn again in the new language with what was being written
 // kept (a post, a comment, chosen files): until 2026-12-04 the switch
-// emptied every form.
+// emptied every form. Each control gets its draft back the moment the
+// redrawn page adds it (a DOM mutation's callback runs before the browser
+// paints or takes input), and all of them again once the page is drawn, over
+// values a view sets after adding its form. Until 2026-12-06 they came back
+// only at the end: a page that adds its form before it has loaded the rest
+// (a post's comment form, shown before the comments) showed it empty
+// meanwhile, for as long as that load took.
 async function changeLang(code) {
   const hash = location.hash;
   const saved = drafts();
+  const restore = () => { if (location.hash === hash) restoreDrafts(saved); };
   setLang(code);
   applyLang();
   renderHeader();
-  await renderRoute(current());
-  if (location.hash === hash) restoreDrafts(saved);
+  const observer = new MutationObserver(restore);
+  observer.observe(main, { childList: true, subtree: true });
+  try {
+    await renderRoute(current());
+  } finally {
+    observer.disconnect();
+  }
+  restore();
 }
 
 /**

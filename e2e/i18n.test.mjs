@@ -132,10 +132,11 @@ journey('switching the language keeps what is being written; eleven files are re
   assert.equal(post.content, body);
   assert.equal(post.attachments.length, 1);
 
-  // a comment being written, then Korean: it stays, and the redrawn form never shows empty. The
-  // page adds the comment form before it lists the comments; the list is held back here until the
-  // form has been read (until 2026-12-06 the draft came back only once the page was drawn: CI once
-  // read the form empty in that gap)
+  // a comment being written, then Korean: it stays, the redrawn form never shows empty, and what is
+  // typed while the page is still drawn stays too. The page adds the comment form before it lists
+  // the comments; the list is held back here until the form has been read and typed in (until
+  // 2026-12-06 the draft came back only once the page was drawn, over anything typed meanwhile: CI
+  // once read the form empty in that gap)
   await page.getByLabel('Write a comment').fill('쓰던 댓글');
   let listComments;
   const commentsHeld = new Promise((resolve) => { listComments = resolve; });
@@ -144,8 +145,11 @@ journey('switching the language keeps what is being written; eleven files are re
   await page.getByLabel('Language').selectOption('ko');
   await page.getByLabel('댓글 쓰기').waitFor();
   assert.equal(await page.getByLabel('댓글 쓰기').inputValue(), '쓰던 댓글');
+  assert.equal(await page.getByRole('heading', { name: '댓글 (' }).count(), 0); // still listing
+  await page.getByLabel('댓글 쓰기').press('End');
+  await page.getByLabel('댓글 쓰기').pressSequentially(' 이어서');
   listComments(); // the held list, and any request after it, go on at once
   await page.getByRole('heading', { name: '댓글 (0)' }).waitFor();
-  assert.equal(await page.getByLabel('댓글 쓰기').inputValue(), '쓰던 댓글');
+  assert.equal(await page.getByLabel('댓글 쓰기').inputValue(), '쓰던 댓글 이어서');
   await j.screenshot(page, 'last-step');
 });

@@ -103,24 +103,29 @@ function renderFooter() {
 // kept (a post, a comment, chosen files): until 2026-12-04 the switch
 // emptied every form. Each control gets its draft back the moment the
 // redrawn page adds it (a DOM mutation's callback runs before the browser
-// paints or takes input), and all of them again once the page is drawn, over
-// values a view sets after adding its form. Until 2026-12-06 they came back
-// only at the end: a page that adds its form before it has loaded the rest
-// (a post's comment form, shown before the comments) showed it empty
-// meanwhile, for as long as that load took.
+// paints or takes input), and again once the page is drawn, over values a
+// view sets after adding its form, unless the reader has typed in it since.
+// Until 2026-12-06 they came back only at the end: a page that adds its form
+// before it has loaded the rest (a post's comment form, shown before the
+// comments) showed it empty meanwhile, and what was typed there was lost.
 async function changeLang(code) {
   const hash = location.hash;
   const saved = drafts();
-  const restore = () => { if (location.hash === hash) restoreDrafts(saved); };
+  /** @type {WeakSet<EventTarget>} */
+  const typedIn = new WeakSet();
+  const restore = () => { if (location.hash === hash) restoreDrafts(saved, typedIn); };
+  const onInput = (/** @type {Event} */ e) => { if (e.target) typedIn.add(e.target); };
   setLang(code);
   applyLang();
   renderHeader();
   const observer = new MutationObserver(restore);
   observer.observe(main, { childList: true, subtree: true });
+  main.addEventListener('input', onInput, true); // fired by the reader, never by a script's assignment
   try {
     await renderRoute(current());
   } finally {
     observer.disconnect();
+    main.removeEventListener('input', onInput, true);
   }
   restore();
 }
@@ -155,11 +160,15 @@ function drafts() {
   return saved;
 }
 
-/** @param {Map<string, string | boolean | FileList>} saved */
-function restoreDrafts(saved) {
+/**
+ * Puts the saved drafts back into the page's controls, but for those the reader has typed in since.
+ * @param {Map<string, string | boolean | FileList>} saved
+ * @param {WeakSet<EventTarget>} typedIn
+ */
+function restoreDrafts(saved, typedIn) {
   for (const [el, key] of draftKeys()) {
     const value = saved.get(key);
-    if (value === undefined) continue;
+    if (value === undefined || typedIn.has(el)) continue;
     if (typeof value === 'boolean') /** @type {HTMLInputElement} */ (el).checked = value;
     else if (typeof value === 'string') el.value = value;
     else if (value.length) {

@@ -121,9 +121,16 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	// the message; Centrifugo's publish only broadcasts it), the time from
 	// first to last is the fan-out itself
 	first, last := f.spans()
-	s.Extra["first_delivery_p50_ms"] = ms(percentile(first, 0.50))
-	s.Extra["last_delivery_p50_ms"] = ms(percentile(last, 0.50))
-	s.Extra["last_delivery_p90_ms"] = ms(percentile(last, 0.90))
+	for _, q := range []struct {
+		name string
+		at   float64
+	}{{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}} {
+		s.Extra["first_delivery_"+q.name+"_ms"] = ms(percentile(first, q.at))
+		s.Extra["last_delivery_"+q.name+"_ms"] = ms(percentile(last, q.at))
+		// from a message's first delivery to its last: the fan-out alone,
+		// without the request before it
+		s.Extra["fanout_span_"+q.name+"_ms"] = ms(percentile(widths(first, last), q.at))
+	}
 	for kind, lat := range f.byKind {
 		s.Extra[kind+"_p50_ms"] = ms(percentile(lat, 0.50))
 		s.Extra[kind+"_p99_ms"] = ms(percentile(lat, 0.99))
@@ -256,6 +263,16 @@ func (f *fanout) spans() (first, last []time.Duration) {
 		}
 	}
 	return first, last
+}
+
+// widths is, for each message, the time from its first delivery to its
+// last (first and last as spans returns them).
+func widths(first, last []time.Duration) []time.Duration {
+	w := make([]time.Duration, len(first))
+	for i := range first {
+		w[i] = last[i] - first[i]
+	}
+	return w
 }
 
 // publish posts the messages on schedule, MessageRate a second, each from

@@ -10,7 +10,8 @@ import (
 
 // TestFanoutSpans: each message's first and last delivery are its fastest
 // and slowest arrival, whatever order the readers report them in and
-// however many report at once; a message nobody received is left out.
+// however many report at once, and its width the time between them; a
+// message nobody received is left out.
 func TestFanoutSpans(t *testing.T) {
 	const messages = 3
 	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, messages), byKind: map[string][]time.Duration{},
@@ -32,6 +33,9 @@ func TestFanoutSpans(t *testing.T) {
 	}
 	if want := []time.Duration{200 * time.Millisecond, 200 * time.Millisecond}; !slices.Equal(last, want) {
 		t.Errorf("last deliveries %v, want %v", last, want)
+	}
+	if w, want := widths(first, last), []time.Duration{199 * time.Millisecond, 199 * time.Millisecond}; !slices.Equal(w, want) {
+		t.Errorf("fan-out widths %v, want %v", w, want)
 	}
 	if n := f.delivered.Load(); n != 400 {
 		t.Errorf("%d deliveries counted, want 400", n)

@@ -129,7 +129,7 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 		s.Extra["last_delivery_"+q.name+"_ms"] = ms(percentile(last, q.at))
 		// from a message's first delivery to its last: the fan-out alone,
 		// without the request before it
-		s.Extra["fanout_span_"+q.name+"_ms"] = ms(percentile(widths(first, last), q.at))
+		s.Extra["fanout_width_"+q.name+"_ms"] = ms(percentile(widths(first, last), q.at))
 	}
 	for kind, lat := range f.byKind {
 		s.Extra[kind+"_p50_ms"] = ms(percentile(lat, 0.50))

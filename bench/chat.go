@@ -121,15 +121,14 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	// the message; Centrifugo's publish only broadcasts it), the time from
 	// first to last is the fan-out itself
 	first, last := f.spans()
+	width := widths(first, last)
 	for _, q := range []struct {
 		name string
 		at   float64
 	}{{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}} {
 		s.Extra["first_delivery_"+q.name+"_ms"] = ms(percentile(first, q.at))
 		s.Extra["last_delivery_"+q.name+"_ms"] = ms(percentile(last, q.at))
-		// from a message's first delivery to its last: the fan-out alone,
-		// without the request before it
-		s.Extra["fanout_width_"+q.name+"_ms"] = ms(percentile(widths(first, last), q.at))
+		s.Extra["fanout_width_"+q.name+"_ms"] = ms(percentile(width, q.at))
 	}
 	for kind, lat := range f.byKind {
 		s.Extra[kind+"_p50_ms"] = ms(percentile(lat, 0.50))

@@ -80,7 +80,7 @@ func main() {
 	rounds := flag.Int("rounds", 0, "runs per target per scenario (default 2 in full mode, 1 with --quick)")
 	only := flag.String("only", "", "comma-separated scenarios to run, e.g. S1,S4 (default all)")
 	keep := flag.Bool("keep", false, "keep the work dir (binaries, data dirs, server logs)")
-	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir; S5 and S5b: their message phase only, at 1,999 Hz)")
+	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir; S5 and S5b: their message phase only, at 1,999 Hz; deep stacks need sysctl kernel.perf_event_max_stack=1024 first and perf report --max-stack 1024)")
 	ceiling := flag.Bool("ceiling", false, "ramp realtime connections on one Madang under mixed traffic until p99 passes 250 ms (with --quick: a short ramp); JSON in bench/ceiling.json")
 	through := flag.Bool("through", false, "with --ceiling: keep ramping after the first failing step, until connections cannot be opened")
 	steps := flag.String("steps", "", "with --ceiling: comma-separated connection counts (default 1000,2000,5000,10000,20000,50000)")

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	mcentrifugo "madang/internal/centrifugo"
 )
 
 // The S5 peer: Centrifugo, a dedicated real-time server, given the same
@@ -28,8 +30,11 @@ const (
 
 	// centrifugoChannel is the one channel every subscriber follows.
 	centrifugoChannel = "bench-room"
-	// centrifugoKey is the server API key of the generated config.
+	// centrifugoKey is the server API key of the generated configs (and
+	// the subscribe proxy's key on the tier).
 	centrifugoKey = "bench-api-key"
+	// tierTokenSecret signs the tier's connection tokens.
+	tierTokenSecret = "bench-token-secret"
 )
 
 // findCentrifugo is the Centrifugo binary: $MADANG_CENTRIFUGO_BIN, else
@@ -66,25 +71,66 @@ func findCentrifugo() (bin, version, why string) {
 	return bin, version, ""
 }
 
-// startCentrifugo writes a config for dir — anonymous clients allowed
+// peerConfig is the S5 peer's Centrifugo config: anonymous clients allowed
 // (client.insecure: the peer runs no permission check, as the baseline's
 // public rule), the server API behind a key, loopback only, no usage
-// statistics — and starts Centrifugo with it.
-func startCentrifugo(bin, dir string) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	conf := map[string]any{
+// statistics.
+func peerConfig(port int) map[string]any {
+	return map[string]any{
 		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
 		"client":      map[string]any{"insecure": true},
 		"http_api":    map[string]any{"key": centrifugoKey},
 		"health":      map[string]any{"enabled": true},
 		"log":         map[string]any{"level": "warn"},
 		"usage_stats": map[string]any{"disabled": true},
+	}
+}
+
+// tierConfig is the Centrifugo of the madang-tier target: the README's
+// one-node configuration of Madang's realtime tier (Scaling), on loopback,
+// its subscribe proxy calling the Madang at madangBase. Clients connect
+// with Madang's connection tokens only.
+func tierConfig(port int, madangBase string) map[string]any {
+	return map[string]any{
+		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
+		"http_api":    map[string]any{"key": centrifugoKey},
+		"health":      map[string]any{"enabled": true},
+		"log":         map[string]any{"level": "warn"},
+		"usage_stats": map[string]any{"disabled": true},
+		"client": map[string]any{
+			"token":                 map[string]any{"hmac_secret_key": tierTokenSecret},
+			"user_connection_limit": 16,
+			"subscribe_to_user_personal_channel": map[string]any{
+				"enabled": true, "personal_channel_namespace": mcentrifugo.PersonalNamespace,
+			},
+		},
+		"channel": map[string]any{
+			"proxy": map[string]any{"subscribe": map[string]any{
+				"endpoint": madangBase + "/api/realtime/subscribe", "timeout": "3s",
+				"http": map[string]any{"static_headers": map[string]string{mcentrifugo.ProxyKeyHeader: centrifugoKey}},
+			}},
+			"without_namespace": map[string]any{"presence": true, "subscribe_proxy_enabled": true},
+			"namespaces":        []map[string]any{{"name": mcentrifugo.PersonalNamespace}},
+		},
+	}
+}
+
+// tierEnv is Madang's environment for a tier on the Centrifugo at port
+// (tierConfig).
+func tierEnv(port int) []string {
+	base := "127.0.0.1:" + strconv.Itoa(port)
+	return []string{
+		"MADANG_CENTRIFUGO_API_URL=http://" + base + "/api",
+		"MADANG_CENTRIFUGO_API_KEY=" + centrifugoKey,
+		"MADANG_CENTRIFUGO_TOKEN_SECRET=" + tierTokenSecret,
+		"MADANG_CENTRIFUGO_WS_URL=ws://" + base + "/connection/websocket",
+	}
+}
+
+// startCentrifugo writes conf for dir and starts Centrifugo on port with it.
+func startCentrifugo(bin, dir string, port int, conf map[string]any) (*server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
 	}
 	data, err := json.MarshalIndent(conf, "", "  ")
 	if err != nil {
@@ -170,15 +216,48 @@ type centrifugoReply struct {
 // hands each publication's content to deliver.
 func subscribeCentrifugo(ctx context.Context, r *run, streams *http.Client, deliver func(kind string, seq int, at time.Time), readers *sync.WaitGroup) error {
 	u := "ws" + strings.TrimPrefix(r.srv.base, "http") + "/connection/websocket"
+	return readCentrifugo(ctx, u, streams, centrifugo, []string{
+		`{"id":1,"connect":{"name":"madang-bench"}}`,
+		`{"id":2,"subscribe":{"channel":"` + centrifugoChannel + `"}}`,
+	}, nil, deliver, readers)
+}
+
+// subscribeTier connects a member as the web client does with the tier on
+// and a chat open (pb_public/js/live.js): a connection token from Madang
+// (POST /api/realtime/token), a connect command with it — Centrifugo
+// subscribes the connection to the member's personal channel, where
+// Madang broadcasts the chat's messages — and a subscribe command for the
+// chat's typing channel, which Madang's subscribe proxy allows and which
+// tells Madang the member has the chat open (no notification of its
+// messages, as S5's SSE members). It hands each chat message's
+// publication to deliver.
+func subscribeTier(ctx context.Context, r *run, streams *http.Client, member benchUser, deliver func(kind string, seq int, at time.Time), readers *sync.WaitGroup) error {
+	var conn struct {
+		URL   string `json:"url"`
+		Token string `json:"token"`
+	}
+	if err := r.call(http.MethodPost, "/api/realtime/token", member.token, nil, &conn); err != nil {
+		return err
+	}
+	token, _ := json.Marshal(conn.Token)
+	typing, _ := json.Marshal("chat_typing/" + r.fx.session)
+	return readCentrifugo(ctx, conn.URL, streams, "tier", []string{
+		`{"id":1,"connect":{"token":` + string(token) + `,"name":"madang-bench"}}`,
+		`{"id":2,"subscribe":{"channel":` + string(typing) + `}}`,
+	}, []byte(`"topic":"chats/`), deliver, readers)
+}
+
+// readCentrifugo dials the Centrifugo WebSocket at u, sends commands one by
+// one, each awaiting its reply, then reads until ctx ends, answering
+// pings, and hands each publication (whose data holds topic, when not nil)
+// to deliver as kind.
+func readCentrifugo(ctx context.Context, u string, streams *http.Client, kind string, commands []string, topic []byte,
+	deliver func(kind string, seq int, at time.Time), readers *sync.WaitGroup) error {
 	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: streams})
 	if err != nil {
 		return fmt.Errorf("dialing Centrifugo: %w", err)
 	}
 	c.SetReadLimit(1 << 20)
-	commands := []string{
-		`{"id":1,"connect":{"name":"madang-bench"}}`,
-		`{"id":2,"subscribe":{"channel":"` + centrifugoChannel + `"}}`,
-	}
 	for i, cmd := range commands {
 		if err := c.Write(ctx, websocket.MessageText, []byte(cmd)); err != nil {
 			c.CloseNow()
@@ -207,9 +286,9 @@ func subscribeCentrifugo(ctx context.Context, r *run, streams *http.Client, deli
 					continue
 				}
 				// a push of a publication; found, as in deliver, without decoding
-				if bytes.Contains(line, []byte(`"pub":`)) {
+				if bytes.Contains(line, []byte(`"pub":`)) && (topic == nil || bytes.Contains(line, topic)) {
 					if seq, ok := messageSeq(line); ok {
-						deliver(centrifugo, seq, at)
+						deliver(kind, seq, at)
 					}
 				}
 			}

@@ -40,7 +40,9 @@ func chatViewTopics(session, userID string) []string {
 
 // S5: Subscribers members have one chat open — on Madang half over SSE
 // (the web client's chat view: chatViewTopics) and half over the WebSocket
-// bridge (joined), on the baseline all over SSE with a public rule, on Centrifugo all over its WebSocket, subscribed to one channel —
+// bridge (joined), on the baseline all over SSE with a public rule, on
+// Centrifugo all over its WebSocket, subscribed to one channel, on
+// madang-tier all over its Centrifugo's WebSocket (subscribeTier) —
 // while one member posts Messages messages at MessageRate a second (on
 // Centrifugo through its server API's publish). Each delivery's latency
 // runs from just before the publishing request to its arrival at the
@@ -56,14 +58,14 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 
 	f := &fanout{epoch: time.Now(), sent: make([]atomic.Int64, r.cfg.Messages), byKind: map[string][]time.Duration{},
 		first: make([]atomic.Int64, r.cfg.Messages), last: make([]atomic.Int64, r.cfg.Messages)}
-	rssBefore := r.srv.statusKB("VmRSS")
+	rssBefore := r.sumKB("VmRSS")
 	var readers sync.WaitGroup
 	sse, ws, err := f.connect(ctx, r, streams, &readers, tabs)
 	if err != nil {
 		return nil, err
 	}
 	time.Sleep(500 * time.Millisecond) // let the server settle before reading its memory
-	rssAfter := r.srv.statusKB("VmRSS")
+	rssAfter := r.sumKB("VmRSS")
 
 	s := &sample{Extra: map[string]float64{}}
 	stopPerf := func() {}
@@ -75,8 +77,12 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 		}
 		time.Sleep(300 * time.Millisecond) // perf attaches
 	}
-	t0, server0, client0 := time.Now(), procCPU(r.srv.cmd.Process.Pid), procCPU(os.Getpid())
-	writes0 := procWrites(r.srv.cmd.Process.Pid)
+	t0, server0, client0 := time.Now(), r.cpu(), procCPU(os.Getpid())
+	var peer0 float64
+	if r.peer != nil {
+		peer0 = procCPU(r.peer.cmd.Process.Pid)
+	}
+	writes0 := r.writes()
 	publishLat := f.publish(r, s)
 	expected := int64(r.cfg.Messages * conns)
 	for deadline := time.Now().Add(90 * time.Second); f.delivered.Load() < expected && time.Now().Before(deadline); {
@@ -85,13 +91,17 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	stopPerf()
 	// who had the cores: the server, and the subscribers' side (this process)
 	took := time.Since(t0).Seconds()
-	s.Extra["server_cpu_pct"] = 100 * (procCPU(r.srv.cmd.Process.Pid) - server0) / took
+	s.Extra["server_cpu_pct"] = 100 * (r.cpu() - server0) / took
 	s.Extra["client_cpu_pct"] = 100 * (procCPU(os.Getpid()) - client0) / took
 	// the server's work per delivery, whatever else the machine was doing:
-	// its CPU, and its write syscalls (fewer than one when it batches)
+	// its CPU, and its write syscalls (fewer than one when it batches);
+	// "the server" of madang-tier is both its processes
 	if n := f.delivered.Load(); n > 0 {
-		s.Extra["server_cpu_us_per_delivery"] = 1e6 * (procCPU(r.srv.cmd.Process.Pid) - server0) / float64(n)
-		s.Extra["server_writes_per_delivery"] = (procWrites(r.srv.cmd.Process.Pid) - writes0) / float64(n)
+		s.Extra["server_cpu_us_per_delivery"] = 1e6 * (r.cpu() - server0) / float64(n)
+		s.Extra["server_writes_per_delivery"] = (r.writes() - writes0) / float64(n)
+		if r.peer != nil { // of which the tier's Centrifugo
+			s.Extra["tier_centrifugo_cpu_us_per_delivery"] = 1e6 * (procCPU(r.peer.cmd.Process.Pid) - peer0) / float64(n)
+		}
 	}
 	cancel()
 	readers.Wait()
@@ -158,7 +168,7 @@ func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, read
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup
 	for i := range conns {
-		useWS := r.target == centrifugo || r.isMadang() && i%2 == 1
+		useWS := r.target == centrifugo || r.target == madangTier || r.target == madang && i%2 == 1
 		if useWS {
 			ws++
 		} else {
@@ -172,6 +182,8 @@ func (f *fanout) connect(ctx context.Context, r *run, streams *http.Client, read
 			switch {
 			case r.target == centrifugo:
 				errs <- subscribeCentrifugo(ctx, r, streams, f.arrive, readers)
+			case r.target == madangTier:
+				errs <- subscribeTier(ctx, r, streams, member, f.arrive, readers)
 			case useWS:
 				errs <- subscribeWS(ctx, r, streams, token, f.deliver, readers)
 			default:

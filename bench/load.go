@@ -20,6 +20,7 @@ type run struct {
 	fx       *fixture
 	target   string
 	srv      *server
+	peer     *server // madang-tier: the Centrifugo beside Madang
 	http     *http.Client
 	dir      string // the server's data dir
 	stopPerf func() // ends the perf recording, with --perf
@@ -33,7 +34,42 @@ func newRun(cfg config, fx *fixture, target string, srv *server) *run {
 
 func (r *run) close() { r.http.CloseIdleConnections() }
 
-func (r *run) isMadang() bool { return r.target == madang }
+// isMadang tells whether the target is Madang, with or without its tier.
+func (r *run) isMadang() bool { return r.target == madang || r.target == madangTier }
+
+// procs are the target's processes: Madang and, for madang-tier, its
+// Centrifugo.
+func (r *run) procs() []*server {
+	if r.peer != nil {
+		return []*server{r.srv, r.peer}
+	}
+	return []*server{r.srv}
+}
+
+// cpu is the seconds the target's processes have run on a CPU.
+func (r *run) cpu() (sec float64) {
+	for _, s := range r.procs() {
+		sec += procCPU(s.cmd.Process.Pid)
+	}
+	return sec
+}
+
+// writes is how many write syscalls the target's processes have made.
+func (r *run) writes() (n float64) {
+	for _, s := range r.procs() {
+		n += procWrites(s.cmd.Process.Pid)
+	}
+	return n
+}
+
+// sumKB is a kB field of /proc/PID/status (VmRSS, VmHWM) summed over the
+// target's processes.
+func (r *run) sumKB(field string) (kb int64) {
+	for _, s := range r.procs() {
+		kb += s.statusKB(field)
+	}
+	return kb
+}
 
 // newClient is a keep-alive HTTP/1.1 client for loopback load, with room
 // for conns idle connections.

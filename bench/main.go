@@ -17,6 +17,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -244,11 +245,12 @@ func peerFor(cfg config, selected []string) (bin, about string, missing bool) {
 	return bin, version, false
 }
 
-// targets are the servers sc runs on: Madang and the baseline, and
-// Centrifugo for the chat fan-outs when it is installed.
+// targets are the servers sc runs on: Madang and the baseline, and for
+// the chat fan-outs, when Centrifugo is installed, Centrifugo alone and
+// Madang with its realtime tier on a Centrifugo beside it.
 func (h *harness) targets(sc scenario) []string {
 	if sc.Peer && h.peer != "" {
-		return []string{madang, baseline, centrifugo}
+		return []string{madang, baseline, centrifugo, madangTier}
 	}
 	return []string{madang, baseline}
 }
@@ -383,13 +385,17 @@ func (h *harness) runOnce(sc scenario, target string, round int) (*sample, error
 	defer os.RemoveAll(r.dir)
 	s, runErr := sc.Run(r)
 	if s != nil {
-		s.PeakRSSKB = r.srv.statusKB("VmHWM")
+		s.PeakRSSKB = r.sumKB("VmHWM")
 	}
 	if r.stopPerf != nil {
 		r.stopPerf()
 	}
 	r.close()
 	stopErr := r.srv.stop()
+	if r.peer != nil {
+		stopErr = errors.Join(stopErr, r.peer.stop())
+		os.RemoveAll(r.dir + "-centrifugo")
+	}
 	if runErr != nil {
 		return nil, fmt.Errorf("%w (server log: %s)", runErr, r.srv.logTail())
 	}
@@ -408,11 +414,32 @@ func (h *harness) runOnce(sc scenario, target string, round int) (*sample, error
 // (recorded by perf with --perf).
 func (h *harness) start(sc scenario, target, label string) (*run, error) {
 	dir := filepath.Join(h.work, fmt.Sprintf("%s-%s-%s", sc.ID, target, label))
-	var srv *server
+	var srv, peer *server
 	var err error
-	if target == centrifugo {
-		srv, err = startCentrifugo(h.peer, dir)
-	} else {
+	switch target {
+	case centrifugo:
+		var port int
+		if port, err = freePort(); err == nil {
+			srv, err = startCentrifugo(h.peer, dir, port, peerConfig(port))
+		}
+	case madangTier:
+		// Madang first, told where its Centrifugo will listen (it only
+		// warns while nothing answers there), then Centrifugo, whose
+		// subscribe proxy calls Madang
+		if err = copyDir(h.fx.template[madang], dir); err != nil {
+			return nil, err
+		}
+		var port int
+		if port, err = freePort(); err != nil {
+			break
+		}
+		if srv, err = startServer(madang, h.bins[madang], dir, tierEnv(port)); err != nil {
+			break
+		}
+		if peer, err = startCentrifugo(h.peer, dir+"-centrifugo", port, tierConfig(port, srv.base)); err != nil {
+			srv.kill()
+		}
+	default:
 		if err := copyDir(h.fx.template[target], dir); err != nil {
 			return nil, err
 		}
@@ -427,7 +454,7 @@ func (h *harness) start(sc scenario, target, label string) (*run, error) {
 		return nil, err
 	}
 	r := newRun(h.cfg, h.fx, target, srv)
-	r.dir = dir
+	r.dir, r.peer = dir, peer
 	switch {
 	case h.perf && sc.Peer:
 		r.perfFile = dir + ".perf.data" // the fan-out records its message phase (chatFanout)

@@ -151,10 +151,10 @@ func (rep *report) finish(took time.Duration) {
 	rep.Seconds = took.Seconds()
 	rep.Machine.LoadEnd = loadAverage()
 	for _, m := range rep.Results {
-		if m.Target != madang {
+		if m.Target != madang && m.Target != madangTier {
 			continue
 		}
-		if b := rep.find(m.Scenario, baseline); b != nil {
+		if b := rep.find(m.Scenario, baseline); b != nil && m.Target == madang {
 			if b.Rate > 0 {
 				m.RateRatio = m.Rate / b.Rate
 			}
@@ -291,12 +291,13 @@ func (rep *report) printPeer(w io.Writer) {
 	var lines []string
 	for _, m := range rep.Results {
 		c := rep.find(m.Scenario, centrifugo)
-		if m.Target != madang || c == nil {
+		if m.Target != madang && m.Target != madangTier || c == nil {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("  %-4s %-32s delivery p99 %7.1f ms vs %6.1f ms = %5.2f×   memory/connection %6.1f KB vs %5.1f KB = %5.2f×",
-			m.Scenario, c.Size, m.P99ms, c.P99ms, m.PeerP99Ratio,
-			m.Extra["mem_per_conn_kb"], c.Extra["mem_per_conn_kb"], m.PeerMemRatio))
+		lines = append(lines, fmt.Sprintf("  %-4s %-11s %-32s delivery p99 %7.1f ms vs %6.1f ms = %5.2f×   memory/connection %6.1f KB vs %5.1f KB = %5.2f×   CPU/delivery %5.1f µs vs %5.1f µs",
+			m.Scenario, m.Target, c.Size, m.P99ms, c.P99ms, m.PeerP99Ratio,
+			m.Extra["mem_per_conn_kb"], c.Extra["mem_per_conn_kb"], m.PeerMemRatio,
+			m.Extra["server_cpu_us_per_delivery"], c.Extra["server_cpu_us_per_delivery"]))
 	}
 	if len(lines) == 0 {
 		if rep.Peer != "" {
@@ -304,7 +305,8 @@ func (rep *report) printPeer(w io.Writer) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "\nMadang / Centrifugo (%s, insecure client mode, one channel, server API publish; same subscribers and messages):\n", rep.Peer)
+	fmt.Fprintf(w, "\nMadang / Centrifugo (%s, insecure client mode, one channel, server API publish; same subscribers and messages;\n"+
+		"madang-tier: Madang's stored message delivered by its realtime tier on a Centrifugo beside it, both processes counted):\n", rep.Peer)
 	for _, l := range lines {
 		fmt.Fprintln(w, l)
 	}

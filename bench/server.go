@@ -16,10 +16,13 @@ import (
 	"time"
 )
 
-// The two targets.
+// The targets: Madang and the baseline; for the chat fan-outs also
+// Centrifugo (centrifugo.go) and Madang with its realtime tier on a
+// Centrifugo beside it.
 const (
-	madang   = "madang"
-	baseline = "baseline"
+	madang     = "madang"
+	baseline   = "baseline"
+	madangTier = "madang-tier"
 )
 
 // binDir makes a folder for the server binaries under the user's cache

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"madang/chat"
+	"madang/internal/realtime"
 	"madang/internal/testapp"
 )
 
@@ -154,5 +155,32 @@ func changeBob(t *testing.T, app core.App) {
 	user.Set("name", "Bobby")
 	if err := app.Save(user); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestATierConnectionWarmsTheUsersChats: a user given a connection token
+// for the realtime tier (realtime.TierConnecting) receives their chats'
+// messages there unasked; their answers are warmed as a subscribe to chats
+// over SSE warms them, so a chat's first message does not ask the rule for
+// each member on the tier.
+func TestATierConnectionWarmsTheUsersChats(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	if _, cached := chat.CachedAccess(app, group, bob); cached {
+		t.Fatal("bob's access to his group was cached before he connected")
+	}
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realtime.TierConnecting(app, user)
+	if !chat.WaitBackground(app, 10*time.Second) {
+		t.Fatal("the warm-up did not end")
+	}
+	if allowed, cached := chat.CachedAccess(app, group, bob); !allowed || !cached {
+		t.Fatalf("after connecting to the tier, bob's access to his group: allowed %v, cached %v; want both", allowed, cached)
+	}
+	if _, cached := chat.CachedAccess(app, support, bob); cached {
+		t.Fatal("the warm-up cached alice's support session for bob")
 	}
 }

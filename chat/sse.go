@@ -42,14 +42,16 @@ func (h *hub) bindSSE(app core.App) {
 			return err
 		}
 		if follows && e.Auth != nil && !e.HasSuperuserAuth() {
-			auth := e.Auth
-			h.mu.Lock()
-			gen := h.gen // a change after this subscribe discards the warm-up's answers
-			h.mu.Unlock()
-			h.tasks.do("warm/"+auth.Collection().Id+"/"+auth.Id, func() { h.warm(auth, gen) })
+			h.warmLater(e.Auth)
 		}
 		return nil
 	})
+	// a connection to the realtime tier receives the user's chats on their
+	// personal channel, unasked: the same warm-up as subscribing to chats
+	// here. Without it, each member's first message on the tier ran the
+	// session's rule for them (measured 2026-12-06 in S5 on the tier: the
+	// first message of a 1,000-member chat held its request for seconds).
+	realtime.OnTierConnect(app, h.warmLater)
 
 	app.OnRecordAfterCreateSuccess(Messages).BindFunc(func(e *core.RecordEvent) error {
 		h.prepareSSE(e.App, "create", e.Record).Send()
@@ -240,6 +242,15 @@ func (h *hub) warmNow(auth *core.Record) {
 	gen := h.gen
 	h.mu.Unlock()
 	h.warm(auth, gen)
+}
+
+// warmLater queues auth's warm-up off the request: answers computed from
+// the hub's generation of now, kept only if nothing changed meanwhile.
+func (h *hub) warmLater(auth *core.Record) {
+	h.mu.Lock()
+	gen := h.gen // a change after this moment discards the warm-up's answers
+	h.mu.Unlock()
+	h.tasks.do("warm/"+auth.Collection().Id+"/"+auth.Id, func() { h.warm(auth, gen) })
 }
 
 // warmLimit bounds the sessions warm loads for one user.

@@ -61,6 +61,7 @@ func connectionToken(e *core.RequestEvent, c Config) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
+	realtime.TierConnecting(e.App, user)
 	return e.JSON(http.StatusOK, map[string]string{"url": c.WSURL, "token": token})
 }
 

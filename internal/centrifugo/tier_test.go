@@ -3,12 +3,14 @@ package centrifugo_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"madang/internal/centrifugo"
+	"madang/internal/realtime"
 	"madang/internal/testapp"
 )
 
@@ -316,4 +318,33 @@ func TestPasswordChangeDisconnectsAndAFreshTokenReconnects(t *testing.T) {
 	again := tr.connect(t, fresh)
 	id := say(t, tr.base, testapp.Alice, session.Id, "welcome back")
 	again.expect(t, "chats/"+id)
+}
+
+// TestATokenTellsWhoConnects: the token route tells the access layer
+// (realtime.TierConnecting) which user is connecting, so that the chat
+// hub warms their answers as an SSE subscribe to chats does; a refused
+// token tells nothing.
+func TestATokenTellsWhoConnects(t *testing.T) {
+	app := testapp.New(t)
+	var mu sync.Mutex
+	var told []string
+	realtime.OnTierConnect(app, func(user *core.Record) {
+		mu.Lock()
+		defer mu.Unlock()
+		told = append(told, user.Id)
+	})
+	tr := startTier(t, app)
+	for _, who := range []string{"", testapp.Token(testapp.Ben), testapp.Token("root")} {
+		if r := tr.token(t, who); r.Status == http.StatusOK {
+			t.Fatalf("a refused caller got a token: %s", r.Raw)
+		}
+	}
+	if r := tr.token(t, testapp.Token(testapp.Bob)); r.Status != http.StatusOK {
+		t.Fatalf("bob's token: %d %s", r.Status, r.Raw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(told) != 1 || told[0] != bob {
+		t.Fatalf("told of %v, want bob alone", told)
+	}
 }

@@ -72,7 +72,8 @@ func chatFanout(r *run, tabs int) (*sample, error) {
 	if r.perfFile != "" {
 		// the messages only: the connections' setup would be most of a
 		// whole run's samples (1,999 Hz: the phase lasts about 2 s)
-		if stopPerf, err = recordPerf(r.srv, r.perfFile, 1999); err != nil {
+		// madang-tier: both processes (perf report --sort comm,symbol)
+		if stopPerf, err = recordPerf(r.perfFile, 1999, r.procs()...); err != nil {
 			return nil, err
 		}
 		time.Sleep(300 * time.Millisecond) // perf attaches

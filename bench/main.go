@@ -81,7 +81,7 @@ func main() {
 	rounds := flag.Int("rounds", 0, "runs per target per scenario (default 2 in full mode, 1 with --quick)")
 	only := flag.String("only", "", "comma-separated scenarios to run, e.g. S1,S4 (default all)")
 	keep := flag.Bool("keep", false, "keep the work dir (binaries, data dirs, server logs)")
-	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir; S5 and S5b: their message phase only, at 1,999 Hz; deep stacks need sysctl kernel.perf_event_max_stack=1024 first and perf report --max-stack 1024)")
+	profile := flag.Bool("perf", false, "record every server run with perf (perf.data files in the kept work dir; S5 and S5b: their message phase only, at 1,999 Hz, madang-tier both its processes; deep stacks need sysctl kernel.perf_event_max_stack=1024 first and perf report --max-stack 1024)")
 	ceiling := flag.Bool("ceiling", false, "ramp realtime connections on one Madang under mixed traffic until p99 passes 250 ms (with --quick: a short ramp); JSON in bench/ceiling.json")
 	through := flag.Bool("through", false, "with --ceiling: keep ramping after the first failing step, until connections cannot be opened")
 	steps := flag.String("steps", "", "with --ceiling: comma-separated connection counts (default 1000,2000,5000,10000,20000,50000)")
@@ -459,7 +459,7 @@ func (h *harness) start(sc scenario, target, label string) (*run, error) {
 	case h.perf && sc.Peer:
 		r.perfFile = dir + ".perf.data" // the fan-out records its message phase (chatFanout)
 	case h.perf:
-		if r.stopPerf, err = recordPerf(srv, dir+".perf.data", 499); err != nil {
+		if r.stopPerf, err = recordPerf(dir+".perf.data", 499, srv); err != nil {
 			srv.kill()
 			os.RemoveAll(dir)
 			return nil, err

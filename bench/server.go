@@ -225,15 +225,19 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// recordPerf samples the server's stacks hz times a second with perf until
+// recordPerf samples the servers' stacks hz times a second with perf until
 // the returned stop is called (for --perf; read with perf report -i FILE).
 // A request's stack in PocketBase's hook chains runs past 127 frames, the
 // kernel's and perf's default limit: without
 // `sysctl kernel.perf_event_max_stack=1024` before the run and
 // `perf report --max-stack 1024` after it, a third of a chat message's
 // request lands under cut-off roots (found 2026-12-06).
-func recordPerf(s *server, file string, hz int) (stop func(), err error) {
-	cmd := exec.Command("perf", "record", "-F", strconv.Itoa(hz), "-g", "-p", strconv.Itoa(s.cmd.Process.Pid), "-o", file)
+func recordPerf(file string, hz int, servers ...*server) (stop func(), err error) {
+	pids := make([]string, len(servers))
+	for i, s := range servers {
+		pids[i] = strconv.Itoa(s.cmd.Process.Pid)
+	}
+	cmd := exec.Command("perf", "record", "-F", strconv.Itoa(hz), "-g", "-p", strings.Join(pids, ","), "-o", file)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting perf: %w", err)

@@ -33,7 +33,8 @@ type scenario struct {
 	Env func(cfg config) []string
 	// Window overrides cfg.Window for a steady load (optional).
 	Window func(cfg config) time.Duration
-	// Peer: Centrifugo runs it too, as a third target (episodes only).
+	// Peer: Centrifugo runs it too, as a third target, and Madang on its
+	// Centrifugo tier as a fourth (episodes only).
 	Peer bool
 }
 

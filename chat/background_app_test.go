@@ -77,14 +77,22 @@ func TestWarmUpKeepsNothingAfterAChange(t *testing.T) {
 	}
 
 	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
+	expectBobWarmed(t, app, "a second subscribe")
+}
+
+// expectBobWarmed waits for the background warm-ups, then checks that
+// they cached bob's access to his group, and nothing of alice's support
+// session.
+func expectBobWarmed(t *testing.T, app core.App, after string) {
+	t.Helper()
 	if !chat.WaitBackground(app, 10*time.Second) {
-		t.Fatal("the second warm-up did not run")
+		t.Fatalf("the warm-up after %s did not end", after)
 	}
 	if allowed, cached := chat.CachedAccess(app, group, bob); !allowed || !cached {
-		t.Fatalf("after a warm-up bob's access to his group: allowed %v, cached %v; want both", allowed, cached)
+		t.Fatalf("after %s, bob's access to his group: allowed %v, cached %v; want both", after, allowed, cached)
 	}
 	if _, cached := chat.CachedAccess(app, support, bob); cached {
-		t.Fatal("the warm-up cached alice's support session for bob")
+		t.Fatalf("the warm-up after %s cached alice's support session for bob", after)
 	}
 }
 
@@ -174,13 +182,5 @@ func TestATierConnectionWarmsTheUsersChats(t *testing.T) {
 		t.Fatal(err)
 	}
 	realtime.TierConnecting(app, user)
-	if !chat.WaitBackground(app, 10*time.Second) {
-		t.Fatal("the warm-up did not end")
-	}
-	if allowed, cached := chat.CachedAccess(app, group, bob); !allowed || !cached {
-		t.Fatalf("after connecting to the tier, bob's access to his group: allowed %v, cached %v; want both", allowed, cached)
-	}
-	if _, cached := chat.CachedAccess(app, support, bob); cached {
-		t.Fatal("the warm-up cached alice's support session for bob")
-	}
+	expectBobWarmed(t, app, "connecting to the tier")
 }

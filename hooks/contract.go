@@ -6,6 +6,8 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"madang/internal/access"
 )
 
 // registerContractFields keeps how many records each of Madang's relation
@@ -20,6 +22,9 @@ import (
 func registerContractFields(app core.App) {
 	app.OnCollectionValidate().BindFunc(func(e *core.CollectionEvent) error {
 		if err := keepsRelationKinds(e.App, e.Collection); err != nil {
+			return err
+		}
+		if err := keepsUserIDs(e.App, e.Collection); err != nil {
 			return err
 		}
 		return e.Next()
@@ -53,6 +58,43 @@ func keepsRelationKinds(app core.App, c *core.Collection) error {
 			"maxSelect": validation.NewError("validation_madang_relation_kind",
 				fmt.Sprintf("Madang's field %s.%s holds %s; it cannot be changed to hold %s.",
 					stored.Name, before.Name, holds, would)),
+		}}}
+	}
+	return nil
+}
+
+// keepsUserIDs refuses a change to the length or the pattern of the users
+// id field. The rules find a user in a stored list of users ids by its text
+// (`session.members ~ @request.auth.id`, `@request.auth.blocking !~
+// author`: migration 1795900901_member_text.go), which is exact only while
+// every id is exactly 15 characters of a-z0-9: then no id can be found
+// inside another or across the list's quotes and commas. A shorter id
+// could be found inside a member's, and a member's chats read by whoever
+// holds it.
+func keepsUserIDs(app core.App, c *core.Collection) error {
+	if c.IsNew() || c.Name != access.CollectionNameUsers {
+		return nil
+	}
+	stored, err := app.FindCachedCollectionByNameOrId(c.Id)
+	if err != nil {
+		return nil // a collection saved before it is cached: nothing to keep
+	}
+	before, ok := stored.Fields.GetByName(core.FieldNameId).(*core.TextField)
+	if !ok {
+		return nil
+	}
+	for i, f := range c.Fields {
+		now, ok := f.(*core.TextField)
+		if !ok || now.Id != before.Id {
+			continue
+		}
+		if now.Min == before.Min && now.Max == before.Max && now.Pattern == before.Pattern {
+			return nil
+		}
+		return validation.Errors{"fields": validation.Errors{strconv.Itoa(i): validation.Errors{
+			"pattern": validation.NewError("validation_madang_user_ids",
+				fmt.Sprintf("Madang's rules find users by their id in stored lists of ids, which needs every users id to keep its length (%d to %d characters) and pattern (%s); they cannot be changed.",
+					before.Min, before.Max, before.Pattern)),
 		}}}
 	}
 	return nil

@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -142,6 +143,83 @@ func TestContractFieldsStay(t *testing.T) {
 			},
 		}
 		s.Test(t)
+	}
+}
+
+// TestUserIDsStay: the rules find a user in stored lists of ids by its
+// text (migration 1795900901), which is exact while every users id is 15
+// characters of a-z0-9; a superuser cannot change the id field's length or
+// pattern (400 naming why, the field as before), and can still change the
+// rest of the collection.
+func TestUserIDsStay(t *testing.T) {
+	fixtures := testapp.New(t)
+	users, err := fixtures.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idField := func(app core.App) string {
+		c, err := app.FindCollectionByNameOrId("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
+		return fmt.Sprintf("%d-%d %s", f.Min, f.Max, f.Pattern)
+	}
+	const kept = "15-15 ^[a-z0-9]+$"
+	if got := idField(fixtures); got != kept {
+		t.Fatalf("the users id field is %s, the rules need %s", got, kept)
+	}
+	refused := []string{`"pattern":{"code":"validation_madang_user_ids"`,
+		"Madang's rules find users by their id in stored lists of ids, which needs every users id to keep its length (15 to 15 characters) and pattern (^[a-z0-9]+$); they cannot be changed."}
+	for _, c := range []struct {
+		name   string
+		edit   func([]map[string]any) []map[string]any
+		status int
+		expect []string
+	}{
+		{"shorter ids", idOption("min", 3), http.StatusBadRequest, refused},
+		{"longer ids", idOption("max", 20), http.StatusBadRequest, refused},
+		{"capitals in ids", idOption("pattern", "^[a-zA-Z0-9]+$"), http.StatusBadRequest, refused},
+		{"wildcards in ids", idOption("pattern", "^[a-z0-9_%]+$"), http.StatusBadRequest, refused},
+		{"the rest of the collection", func(fields []map[string]any) []map[string]any {
+			return append(fields, map[string]any{"name": "nickname", "type": "text"})
+		}, http.StatusOK, []string{`"name":"nickname"`}},
+	} {
+		events := map[string]int{"*": 0, "OnCollectionUpdateRequest": 1, "OnCollectionUpdate": 1, "OnModelUpdate": 1,
+			"OnCollectionValidate": 1, "OnModelValidate": 1, "OnCollectionAfterUpdateError": 1, "OnModelAfterUpdateError": 1}
+		if c.status == http.StatusOK {
+			events = nil
+		}
+		s := tests.ApiScenario{
+			Name:   c.name,
+			Method: http.MethodPatch,
+			URL:    "/api/collections/" + users.Id,
+			Headers: map[string]string{"Authorization": testapp.Token("root"),
+				"Content-Type": "application/json"},
+			ExpectedStatus:  c.status,
+			ExpectedContent: c.expect,
+			ExpectedEvents:  events,
+			Body:            strings.NewReader(collectionBody(t, fixtures, "users", c.edit)),
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if got := idField(app); got != kept {
+					t.Errorf("the users id field became %s", got)
+				}
+			},
+		}
+		s.Test(t)
+	}
+}
+
+// idOption sets an option of the id field of a collection body.
+func idOption(key string, value any) func([]map[string]any) []map[string]any {
+	return func(fields []map[string]any) []map[string]any {
+		for _, f := range fields {
+			if f["name"] == core.FieldNameId {
+				f[key] = value
+			}
+		}
+		return fields
 	}
 }
 

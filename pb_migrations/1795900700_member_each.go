@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"strings"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -32,16 +30,7 @@ func init() {
 // collections.
 func rewriteChatRules(app core.App, old, new string) error {
 	for _, name := range []string{"chat_sessions", "chats"} {
-		c, err := app.FindCollectionByNameOrId(name)
-		if err != nil {
-			return err
-		}
-		for _, rule := range []*string{c.ListRule, c.ViewRule, c.CreateRule, c.UpdateRule, c.DeleteRule} {
-			if rule != nil {
-				*rule = strings.ReplaceAll(*rule, old, new)
-			}
-		}
-		if err := app.Save(c); err != nil {
+		if err := rewriteRules(app, name, old, new); err != nil {
 			return err
 		}
 	}

@@ -103,15 +103,17 @@ func TestDownAndUpAgain(t *testing.T) {
 	}
 }
 
-// TestMemberRulesReadTheArray checks that the chat rules ask membership
-// with members:each (the array's values) once the migrations ran, and that
-// reverting the newest migration puts back the users join. Whether the
-// rules allow and refuse the right people is the chat packages' tests'.
-func TestMemberRulesReadTheArray(t *testing.T) {
+// TestMemberRulesReadTheText checks that the chat and notification rules
+// ask membership with members ~ (the id in the stored list's text) once the
+// migrations ran, that reverting 1795900901 puts back members:each (the
+// array's values) and the notifications' users join, and that reverting
+// 1795900700 too puts back the chat rules' users join. Whether the rules
+// allow and refuse the right people is the chat packages' tests'.
+func TestMemberRulesReadTheText(t *testing.T) {
 	app := testapp.NewEmpty(t)
-	rules := func() string {
+	rules := func(names ...string) string {
 		var all []string
-		for _, name := range []string{"chat_sessions", "chats"} {
+		for _, name := range names {
 			c, err := app.FindCollectionByNameOrId(name)
 			if err != nil {
 				t.Fatal(err)
@@ -124,19 +126,61 @@ func TestMemberRulesReadTheArray(t *testing.T) {
 		}
 		return strings.Join(all, "\n")
 	}
-	const each, join = "members:each ?= @request.auth.id", "members.id ?= @request.auth.id"
-	got := rules()
-	// chat_sessions list, view; chats list, view, create, update, delete
-	if n := strings.Count(got, each); n != 7 || strings.Contains(got, join) {
-		t.Fatalf("after up: %d rules read the array, and the join is left: %v\n%s", n, strings.Contains(got, join), got)
+	const (
+		memberByJoin, memberByEach, memberByText = "members.id ?= @request.auth.id", "members:each ?= @request.auth.id", "members ~ @request.auth.id"
+		noticeMemberByJoin, noticeMemberByText   = "session.members.id ?= @request.auth.id", "session.members ~ @request.auth.id"
+	)
+	chats := func() string { return rules("chat_sessions", "chats") }
+	notices := func() string { return rules("notifications") }
+	// chat_sessions list, view; chats list, view, create, update, delete;
+	// notifications list, view
+	if got := chats(); strings.Count(got, memberByText) != 7 || strings.Contains(got, memberByEach) || strings.Contains(got, memberByJoin) {
+		t.Fatalf("after up, the chat rules:\n%s", got)
+	}
+	if got := notices(); strings.Count(got, noticeMemberByText) != 2 || strings.Contains(got, noticeMemberByJoin) {
+		t.Fatalf("after up, the notifications rules:\n%s", got)
 	}
 
-	if _, err := core.NewMigrationsRunner(app, core.AppMigrations).Down(downTo(t, "1795900700_member_each.go")); err != nil {
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(downTo(t, "1795900901_member_text.go")); err != nil {
 		t.Fatal(err)
 	}
-	got = rules()
-	if n := strings.Count(got, join); n != 7 || strings.Contains(got, each) {
-		t.Fatalf("after down: %d rules join users, and :each is left: %v\n%s", n, strings.Contains(got, each), got)
+	if got := chats(); strings.Count(got, memberByEach) != 7 || strings.Contains(got, memberByText) {
+		t.Fatalf("after reverting 1795900901, the chat rules:\n%s", got)
+	}
+	if got := notices(); strings.Count(got, noticeMemberByJoin) != 2 || strings.Contains(got, noticeMemberByText) {
+		t.Fatalf("after reverting 1795900901, the notifications rules:\n%s", got)
+	}
+
+	// a users id written past PocketBase's validation stops the upgrade,
+	// naming it, and leaves the rules as they were
+	if _, err := app.DB().NewQuery(`INSERT INTO users (id, tokenKey, email, name) VALUES ('abc', 'a-token-key-of-thirty-characters', 'abc@example.com', 'abc')`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Up(); err == nil || !strings.Contains(err.Error(), `users ids ["abc"] are not 15 characters of a-z0-9`) {
+		t.Fatalf("the upgrade over an id of 3 characters: %v", err)
+	}
+	if got := chats(); strings.Count(got, memberByEach) != 7 || strings.Contains(got, memberByText) {
+		t.Fatalf("after the refused upgrade, the chat rules:\n%s", got)
+	}
+	if _, err := app.DB().NewQuery(`DELETE FROM users WHERE id = 'abc'`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if got := chats(); strings.Count(got, memberByText) != 7 {
+		t.Fatalf("after the upgrade, the chat rules:\n%s", got)
+	}
+	if _, err := runner.Down(downTo(t, "1795900901_member_text.go")); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := runner.Down(downTo(t, "1795900700_member_each.go")); err != nil {
+		t.Fatal(err)
+	}
+	if got := chats(); strings.Count(got, memberByJoin) != 7 || strings.Contains(got, memberByEach) {
+		t.Fatalf("after reverting 1795900700, the chat rules:\n%s", got)
 	}
 }
 
@@ -753,7 +797,10 @@ func TestSupportMessagesKept(t *testing.T) {
 	rule := func() string { return ruleText(t, app, "chats.delete") }
 	const group = `(author = @request.auth.id && session.is_closed = false && session.kind = "group" && session.members:each ?= @request.auth.id)`
 	const anywhere = `(author = @request.auth.id && session.is_closed = false && (session.members:each ?= @request.auth.id || (session.kind = "support" && @request.auth.role = "admin")))`
-	if got := rule(); !strings.Contains(got, group) || strings.Contains(got, anywhere) {
+	// 1795900901 asks membership by the list's text since
+	const memberByEach, memberByText = "members:each ?= @request.auth.id", "members ~ @request.auth.id"
+	groupNow, anywhereNow := strings.ReplaceAll(group, memberByEach, memberByText), strings.ReplaceAll(anywhere, memberByEach, memberByText)
+	if got := rule(); !strings.Contains(got, groupNow) || strings.Contains(got, anywhereNow) {
 		t.Fatalf("after up: %s", got)
 	}
 	runner := core.NewMigrationsRunner(app, core.AppMigrations)

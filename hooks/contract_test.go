@@ -45,6 +45,18 @@ func collectionBody(t testing.TB, app core.App, name string, edit func(fields []
 	return string(out)
 }
 
+// superuserJSON is the headers of the dashboard's JSON requests.
+func superuserJSON() map[string]string {
+	return map[string]string{"Authorization": testapp.Token("root"), "Content-Type": "application/json"}
+}
+
+// collectionUpdateRefused is the events of a collection update that its
+// validation refuses.
+func collectionUpdateRefused() map[string]int {
+	return map[string]int{"*": 0, "OnCollectionUpdateRequest": 1, "OnCollectionUpdate": 1, "OnModelUpdate": 1,
+		"OnCollectionValidate": 1, "OnModelValidate": 1, "OnCollectionAfterUpdateError": 1, "OnModelAfterUpdateError": 1}
+}
+
 // renamed, without and multiple edit the named field of a collection body.
 func renamed(name, to string) func([]map[string]any) []map[string]any {
 	return func(fields []map[string]any) []map[string]any {
@@ -120,18 +132,16 @@ func TestContractFieldsStay(t *testing.T) {
 	} {
 		var before string
 		s := tests.ApiScenario{
-			Name:   c.name,
-			Method: http.MethodPatch,
-			URL:    "/api/collections/" + c.collection,
-			Headers: map[string]string{"Authorization": testapp.Token("root"),
-				"Content-Type": "application/json"},
+			Name:    c.name,
+			Method:  http.MethodPatch,
+			URL:     "/api/collections/" + c.collection,
+			Headers: superuserJSON(),
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 				before = schemaOf(t, app, c.collection)
 			},
 			ExpectedStatus:  http.StatusBadRequest,
 			ExpectedContent: c.expect,
-			ExpectedEvents: map[string]int{"*": 0, "OnCollectionUpdateRequest": 1, "OnCollectionUpdate": 1, "OnModelUpdate": 1,
-				"OnCollectionValidate": 1, "OnModelValidate": 1, "OnCollectionAfterUpdateError": 1, "OnModelAfterUpdateError": 1},
+			ExpectedEvents:  collectionUpdateRefused(),
 			// every fixture app is a copy of one: the same collection and field ids
 			Body:           strings.NewReader(collectionBody(t, fixtures, c.collection, c.edit)),
 			TestAppFactory: testapp.Factory,
@@ -185,17 +195,15 @@ func TestUserIDsStay(t *testing.T) {
 			return append(fields, map[string]any{"name": "nickname", "type": "text"})
 		}, http.StatusOK, []string{`"name":"nickname"`}},
 	} {
-		events := map[string]int{"*": 0, "OnCollectionUpdateRequest": 1, "OnCollectionUpdate": 1, "OnModelUpdate": 1,
-			"OnCollectionValidate": 1, "OnModelValidate": 1, "OnCollectionAfterUpdateError": 1, "OnModelAfterUpdateError": 1}
+		events := collectionUpdateRefused()
 		if c.status == http.StatusOK {
 			events = nil
 		}
 		s := tests.ApiScenario{
-			Name:   c.name,
-			Method: http.MethodPatch,
-			URL:    "/api/collections/" + users.Id,
-			Headers: map[string]string{"Authorization": testapp.Token("root"),
-				"Content-Type": "application/json"},
+			Name:            c.name,
+			Method:          http.MethodPatch,
+			URL:             "/api/collections/" + users.Id,
+			Headers:         superuserJSON(),
 			ExpectedStatus:  c.status,
 			ExpectedContent: c.expect,
 			ExpectedEvents:  events,

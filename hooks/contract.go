@@ -88,11 +88,17 @@ func keepsUserIDs(app core.App, c *core.Collection) error {
 		if !ok || now.Id != before.Id {
 			continue
 		}
-		if now.Min == before.Min && now.Max == before.Max && now.Pattern == before.Pattern {
+		option := "pattern"
+		switch {
+		case now.Min != before.Min:
+			option = "min"
+		case now.Max != before.Max:
+			option = "max"
+		case now.Pattern == before.Pattern:
 			return nil
 		}
 		return validation.Errors{"fields": validation.Errors{strconv.Itoa(i): validation.Errors{
-			"pattern": validation.NewError("validation_madang_user_ids",
+			option: validation.NewError("validation_madang_user_ids",
 				fmt.Sprintf("Madang's rules find users by their id in stored lists of ids, which needs every users id to keep its length (%d to %d characters) and pattern (%s); they cannot be changed.",
 					before.Min, before.Max, before.Pattern)),
 		}}}

@@ -179,18 +179,20 @@ func TestUserIDsStay(t *testing.T) {
 	if got := idField(fixtures); got != kept {
 		t.Fatalf("the users id field is %s, the rules need %s", got, kept)
 	}
-	refused := []string{`"pattern":{"code":"validation_madang_user_ids"`,
-		"Madang's rules find users by their id in stored lists of ids, which needs every users id to keep its length (15 to 15 characters) and pattern (^[a-z0-9]+$); they cannot be changed."}
+	refused := func(option string) []string {
+		return []string{`"` + option + `":{"code":"validation_madang_user_ids"`,
+			"Madang's rules find users by their id in stored lists of ids, which needs every users id to keep its length (15 to 15 characters) and pattern (^[a-z0-9]+$); they cannot be changed."}
+	}
 	for _, c := range []struct {
 		name   string
 		edit   func([]map[string]any) []map[string]any
 		status int
 		expect []string
 	}{
-		{"shorter ids", idOption("min", 3), http.StatusBadRequest, refused},
-		{"longer ids", idOption("max", 20), http.StatusBadRequest, refused},
-		{"capitals in ids", idOption("pattern", "^[a-zA-Z0-9]+$"), http.StatusBadRequest, refused},
-		{"wildcards in ids", idOption("pattern", "^[a-z0-9_%]+$"), http.StatusBadRequest, refused},
+		{"shorter ids", idOption("min", 3), http.StatusBadRequest, refused("min")},
+		{"longer ids", idOption("max", 20), http.StatusBadRequest, refused("max")},
+		{"capitals in ids", idOption("pattern", "^[a-zA-Z0-9]+$"), http.StatusBadRequest, refused("pattern")},
+		{"wildcards in ids", idOption("pattern", "^[a-z0-9_%]+$"), http.StatusBadRequest, refused("pattern")},
 		{"the rest of the collection", func(fields []map[string]any) []map[string]any {
 			return append(fields, map[string]any{"name": "nickname", "type": "text"})
 		}, http.StatusOK, []string{`"name":"nickname"`}},

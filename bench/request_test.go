@@ -8,8 +8,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +186,79 @@ func BenchmarkChatMessageRequest(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkChatPage is the web client's chat view opening a group chat
+// (pb_public/js/views/chat.js loadPage: the newest 30 messages, sort
+// -created, expand author, skipTotal) as its last member, through the whole
+// router, in a group of members members with 60 messages. "text" is the
+// chats ListRule as the migrations leave it (session.members ~, since
+// 1795900901_member_text.go); "each" is the rule before it
+// (session.members:each ?=, a join of each message with every member id).
+func BenchmarkChatPage(b *testing.B) {
+	const text, each = "session.members ~ @request.auth.id", "session.members:each ?= @request.auth.id"
+	for _, rule := range []string{"text", "each"} {
+		for _, members := range []int{10, 1000} {
+			b.Run(fmt.Sprintf("%s/members=%d", rule, members), func(b *testing.B) {
+				app := migratedApp(b, madang)
+				b.Cleanup(func() { app.ResetBootstrapState() })
+				chats, err := app.FindCollectionByNameOrId("chats")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !strings.Contains(*chats.ListRule, text) {
+					b.Fatalf("the chats ListRule does not ask %q: %s", text, *chats.ListRule)
+				}
+				if rule == "each" {
+					*chats.ListRule = strings.ReplaceAll(*chats.ListRule, text, each)
+					if err := app.Save(chats); err != nil {
+						b.Fatal(err)
+					}
+				}
+				err = app.RunInTransaction(func(tx core.App) error {
+					if err := insertUsers(tx, members, "not-a-hash"); err != nil {
+						return err
+					}
+					return insertChat(tx, members)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				madangapp.Bind(app)
+				mux := serveMux(b, app)
+				reader, err := app.FindRecordById("users", userID(members-1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				token, err := reader.NewAuthToken()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range 60 {
+					data, _ := json.Marshal(map[string]any{"session": sessionID, "content": fmt.Sprintf("message %d", i)})
+					req := httptest.NewRequest(http.MethodPost, "/api/collections/chats/records", bytes.NewReader(data))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", token)
+					rec := httptest.NewRecorder()
+					mux.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("%d %s", rec.Code, rec.Body)
+					}
+				}
+				page := "/api/collections/chats/records?page=1&perPage=30&skipTotal=1&sort=-created&expand=author&filter=" +
+					url.QueryEscape(`session = "`+sessionID+`"`)
+				reportCPU(b)
+				for b.Loop() {
+					req := httptest.NewRequest(http.MethodGet, page, nil)
+					req.Header.Set("Authorization", token)
+					rec := httptest.NewRecorder()
+					mux.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`"message 59"`)) {
+						b.Fatalf("%d %.200s", rec.Code, rec.Body)
+					}
+				}
+			})
+		}
 	}
 }

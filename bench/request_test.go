@@ -152,38 +152,13 @@ func BenchmarkChatMessageRequest(b *testing.B) {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
 			app := migratedApp(b, madang)
 			b.Cleanup(func() { app.ResetBootstrapState() })
-			err := app.RunInTransaction(func(tx core.App) error {
-				if err := insertUsers(tx, members, "not-a-hash"); err != nil {
-					return err
-				}
-				return insertChat(tx, members)
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			madangapp.Bind(app)
-			mux := serveMux(b, app)
-			owner, err := app.FindRecordById("users", userID(0))
-			if err != nil {
-				b.Fatal(err)
-			}
-			token, err := owner.NewAuthToken()
-			if err != nil {
-				b.Fatal(err)
-			}
+			mux := chatRouter(b, app, members)
+			token := userToken(b, app, 0)
 			reportCPU(b)
 			i := 0
 			for b.Loop() {
-				data, _ := json.Marshal(map[string]any{"session": sessionID, "content": fmt.Sprintf("bench message %d", i)})
+				postChatMessage(b, mux, token, fmt.Sprintf("bench message %d", i))
 				i++
-				req := httptest.NewRequest(http.MethodPost, "/api/collections/chats/records", bytes.NewReader(data))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", token)
-				rec := httptest.NewRecorder()
-				mux.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("%d %s", rec.Code, rec.Body)
-				}
 			}
 		})
 	}
@@ -216,35 +191,10 @@ func BenchmarkChatPage(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				err = app.RunInTransaction(func(tx core.App) error {
-					if err := insertUsers(tx, members, "not-a-hash"); err != nil {
-						return err
-					}
-					return insertChat(tx, members)
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				madangapp.Bind(app)
-				mux := serveMux(b, app)
-				reader, err := app.FindRecordById("users", userID(members-1))
-				if err != nil {
-					b.Fatal(err)
-				}
-				token, err := reader.NewAuthToken()
-				if err != nil {
-					b.Fatal(err)
-				}
+				mux := chatRouter(b, app, members)
+				token := userToken(b, app, members-1)
 				for i := range 60 {
-					data, _ := json.Marshal(map[string]any{"session": sessionID, "content": fmt.Sprintf("message %d", i)})
-					req := httptest.NewRequest(http.MethodPost, "/api/collections/chats/records", bytes.NewReader(data))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", token)
-					rec := httptest.NewRecorder()
-					mux.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
-						b.Fatalf("%d %s", rec.Code, rec.Body)
-					}
+					postChatMessage(b, mux, token, fmt.Sprintf("message %d", i))
 				}
 				page := "/api/collections/chats/records?page=1&perPage=30&skipTotal=1&sort=-created&expand=author&filter=" +
 					url.QueryEscape(`session = "`+sessionID+`"`)
@@ -260,5 +210,48 @@ func BenchmarkChatPage(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// chatRouter seeds members users and their group chat (the first user its
+// owner) into app, binds Madang and returns its router.
+func chatRouter(b *testing.B, app *core.BaseApp, members int) http.Handler {
+	err := app.RunInTransaction(func(tx core.App) error {
+		if err := insertUsers(tx, members, "not-a-hash"); err != nil {
+			return err
+		}
+		return insertChat(tx, members)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	madangapp.Bind(app)
+	return serveMux(b, app)
+}
+
+// userToken is the auth token of the seeded user i.
+func userToken(b *testing.B, app core.App, i int) string {
+	user, err := app.FindRecordById("users", userID(i))
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, err := user.NewAuthToken()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return token
+}
+
+// postChatMessage sends a message to the seeded chat as the web client
+// does, through mux.
+func postChatMessage(b *testing.B, mux http.Handler, token, content string) {
+	data, _ := json.Marshal(map[string]any{"session": sessionID, "content": content})
+	req := httptest.NewRequest(http.MethodPost, "/api/collections/chats/records", bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", token)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }

@@ -11,9 +11,10 @@
 // lock, where every writer waits for it, a seventh of each write. A
 // connection here prepares a statement the second time it sees its text
 // and reuses it from then on (SQLite recompiles a prepared statement by
-// itself when the schema changes). Texts seen once — PocketBase's create
-// rule checks name a random table alias each time — are never compiled
-// for keeps, so they cannot push the useful ones out.
+// itself when the schema changes). Texts seen once are never compiled for
+// keeps, so they cannot push the useful ones out; PocketBase's create rule
+// checks, which name a random table alias each time, are written one way
+// first (createcheck.go).
 package sqlite
 
 import (
@@ -215,6 +216,7 @@ func (c *conn) ExecContext(ctx context.Context, text string, args []driver.Named
 }
 
 func (c *conn) QueryContext(ctx context.Context, text string, args []driver.NamedValue) (driver.Rows, error) {
+	text, args = createCheckText(text, args)
 	s := c.cached(ctx, text)
 	if s == nil {
 		return c.innerConn.QueryContext(ctx, text, args)

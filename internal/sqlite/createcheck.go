@@ -19,10 +19,10 @@ import (
 // Its text differs every time in two ways that change nothing: the CTE's
 // name ends in six random characters (and the joins' aliases with it), and
 // its columns come in Go's map order. So SQLite compiled it anew for every
-// create — a sixth of a chat message's request (BenchmarkChatMessageRequest,
+// create — a seventh of a chat message's request (BenchmarkChatMessageRequest,
 // 10 members: 0.19 of 1.3 ms). createCheckText writes such a text the same
 // way every time — the name's random part "000000", the columns in name
-// order, and their values (each column's one ? , the statement's first
+// order, and their values (each column's one ?, the statement's first
 // ones) moved with them — so the connection keeps it as any other. The
 // statement, the rule in it and the values it reads are PocketBase's; only
 // the spelling of a name and the order of a CTE's columns change.

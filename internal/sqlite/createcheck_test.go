@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -106,10 +107,7 @@ func TestCreateChecksKept(t *testing.T) {
 }
 
 func with(values map[string]any, key string, value any) map[string]any {
-	out := map[string]any{}
-	for k, v := range values {
-		out[k] = v
-	}
+	out := maps.Clone(values)
 	out[key] = value
 	return out
 }

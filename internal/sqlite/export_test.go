@@ -5,7 +5,8 @@ import (
 	"database/sql"
 )
 
-// KeptTexts is what one connection of db keeps compiled.
+// KeptTexts is what one connection of db keeps compiled (its texts, one
+// each).
 func KeptTexts(db *sql.DB) ([]string, error) {
 	c, err := db.Conn(context.Background())
 	if err != nil {

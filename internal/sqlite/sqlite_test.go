@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,25 +30,11 @@ func open(t *testing.T) *sql.DB {
 // kept reports how many statements the one connection keeps compiled.
 func kept(t *testing.T, db *sql.DB) (n int, has func(string) bool) {
 	t.Helper()
-	c, err := db.Conn(context.Background())
+	texts, err := KeptTexts(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	var texts map[string]bool
-	err = c.Raw(func(dc any) error {
-		cc := dc.(*conn)
-		n = cc.lru.Len()
-		texts = map[string]bool{}
-		for text := range cc.stmts {
-			texts[text] = true
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n, func(s string) bool { return texts[s] }
+	return len(texts), func(s string) bool { return slices.Contains(texts, s) }
 }
 
 func names(t *testing.T, db *sql.DB, q string, args ...any) []string {

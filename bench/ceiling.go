@@ -119,15 +119,38 @@ func raiseNoFile(want uint64) (soft, hard uint64) {
 	return lim.Cur, lim.Max
 }
 
-// runCeiling builds and seeds as the comparison does, then ramps one Madang.
+// runCeiling ramps one Madang (ceiling) and writes its report to out.
 func runCeiling(quick, through bool, steps, root, work, out string) error {
+	rep, err := measureCeiling(quick, through, steps, root, work)
+	if err != nil {
+		return err
+	}
+	rep.print(os.Stdout)
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("results written to", out)
+	return nil
+}
+
+// measureCeiling builds and seeds as the comparison does, in work, then ramps one
+// Madang until a step fails (with through, until connections cannot be
+// opened).
+func measureCeiling(quick, through bool, steps, root, work string) (*ceilingReport, error) {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
 	cfg, cc := ceilingFor(quick)
 	if steps != "" {
 		cc.Steps = nil
 		for f := range strings.SplitSeq(steps, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n <= 0 {
-				return fmt.Errorf("--steps: %q is not a connection count", f)
+				return nil, fmt.Errorf("--steps: %q is not a connection count", f)
 			}
 			cc.Steps = append(cc.Steps, n)
 		}
@@ -140,34 +163,34 @@ func runCeiling(quick, through bool, steps, root, work, out string) error {
 
 	bdir, err := binDir(work)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if bdir != work {
 		defer os.RemoveAll(bdir)
 	}
 	bins, err := buildTargets(root, bdir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	phys, err := measureSQLite(filepath.Join(work, "physical.db"), cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep.Physical = phys.rps()
 	step := time.Now()
 	fx, err := seed(cfg, work)
 	if err != nil {
-		return fmt.Errorf("seeding: %w", err)
+		return nil, fmt.Errorf("seeding: %w", err)
 	}
 	fmt.Printf("physical limit %.0f insert tx/s; seeded %d members and %d posts in %s\n", rep.Physical, cfg.Users, cfg.Posts, since(step))
 
 	dir := filepath.Join(work, "ceiling-madang")
 	if err := copyDir(fx.template[madang], dir); err != nil {
-		return err
+		return nil, err
 	}
 	srv, err := startServer(madang, bins[madang], dir, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.stop()
 	r := newRun(cfg, fx, madang, srv)
@@ -175,19 +198,10 @@ func runCeiling(quick, through bool, steps, root, work, out string) error {
 	r.dir = dir
 	defer r.close()
 	if err := ramp(r, cc, rep, through); err != nil {
-		return err
+		return nil, err
 	}
 	rep.Seconds = time.Since(started).Seconds()
-	rep.print(os.Stdout)
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Println("results written to", out)
-	return nil
+	return rep, nil
 }
 
 // ramp runs the steps on r's server until one fails (with through, until

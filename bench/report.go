@@ -106,6 +106,8 @@ type report struct {
 	Results  []*result `json:"results"`
 	Goals    []goal    `json:"targets"`
 	Problems []string  `json:"problems"`
+	// the ceiling's ramp, which a run of the whole benchmark ends with
+	Ceiling *ceilingReport `json:"ceiling,omitempty"`
 }
 
 type machine struct {
@@ -203,6 +205,30 @@ func (rep *report) finish(took time.Duration) {
 			m.Rate >= 10*seedJobsPerSecond && m.P99ms <= seedP99ms/10})
 	}
 	atLeast("S7", 0.95)
+	// issue 14: the embedded fan-out against Centrifugo's in the same run
+	for _, id := range []string{"S5", "S5b"} {
+		m, c := rep.find(id, madang), rep.find(id, centrifugo)
+		if m == nil || c == nil || m.PeerP99Ratio == 0 {
+			continue
+		}
+		rep.Goals = append(rep.Goals, goal{id, "delivery p99 ≤ 1.2× Centrifugo's",
+			fmt.Sprintf("%.1f ms vs %.1f ms = %.2f×", m.P99ms, c.P99ms, m.PeerP99Ratio), m.PeerP99Ratio <= 1.2})
+		if m.PeerMemRatio > 0 {
+			rep.Goals = append(rep.Goals, goal{id, "memory per connection ≤ 1.5× Centrifugo's",
+				fmt.Sprintf("%.1f KB vs %.1f KB = %.2f×", m.Extra["mem_per_conn_kb"], c.Extra["mem_per_conn_kb"], m.PeerMemRatio),
+				m.PeerMemRatio <= 1.5})
+		}
+	}
+}
+
+// ceilingGoal adds the ceiling's result to the targets: a measurement,
+// not a target, so it passes when a step passed.
+func (rep *report) ceilingGoal() {
+	c := rep.Ceiling
+	if c == nil || len(c.Steps) == 0 {
+		return
+	}
+	rep.Goals = append(rep.Goals, goal{"ceiling", "members online at p99 ≤ " + c.Config.P99Limit.String(), c.Summary, c.Steps[0].Pass})
 }
 
 // The seed's design on the S6 workload, as issue 14 measured it on this

@@ -369,11 +369,15 @@ func (h *harness) runSteady(sc scenario, results map[string]*result) error {
 	return nil
 }
 
-// runEpisodes runs sc Rounds times on each target, alternating, each time
-// on a fresh server over a fresh copy of the seeded data.
+// runEpisodes runs sc Rounds times (sc.Rounds's, if set) on each target,
+// alternating, each time on a fresh server over a fresh copy of the seeded
+// data.
 func (h *harness) runEpisodes(sc scenario, results map[string]*result) error {
-	cfg := h.cfg
-	for round := range cfg.Rounds {
+	rounds := h.cfg.Rounds
+	if sc.Rounds != nil {
+		rounds = sc.Rounds(h.cfg)
+	}
+	for round := range rounds {
 		for _, target := range h.targets(sc) {
 			s, err := h.runOnce(sc, target, round)
 			if err != nil {

@@ -239,8 +239,12 @@ const (
 )
 
 func (rep *report) print(w io.Writer) {
-	fmt.Fprintf(w, "\nMadang vs bare PocketBase v0.40.4 (same schema and rules, no hooks) — %s mode, %d round(s) each, alternating\n",
-		rep.Config.Mode, rep.Config.Rounds)
+	rounds := fmt.Sprintf("%d round(s) each", rep.Config.Rounds)
+	if m := rep.find("S5", madang); m != nil && len(m.Rounds) != rep.Config.Rounds {
+		rounds += fmt.Sprintf(" (S5 %d)", len(m.Rounds))
+	}
+	fmt.Fprintf(w, "\nMadang vs bare PocketBase v0.40.4 (same schema and rules, no hooks) — %s mode, %s, alternating\n",
+		rep.Config.Mode, rounds)
 	fmt.Fprintf(w, "machine: %d CPUs, %s, load average %s at start, %s at end; took %s\n\n",
 		rep.Machine.CPUs, rep.Machine.GoVersion, rep.Machine.LoadStart, rep.Machine.LoadEnd,
 		(time.Duration(rep.Seconds) * time.Second).Round(time.Second))

@@ -36,7 +36,15 @@ type scenario struct {
 	// Peer: Centrifugo runs it too, as a third target, and Madang on its
 	// Centrifugo tier as a fourth (episodes only).
 	Peer bool
+	// Rounds overrides cfg.Rounds for episodes (optional).
+	Rounds func(cfg config) int
 }
+
+// s5Rounds is S5's rounds in a full run. Its p99 over 100,000 deliveries
+// is about one message's fan-out, so two rounds read Madang / Centrifugo
+// anywhere from 0.9× to 1.5× on unchanged code (bench/RESULTS.md); six
+// cost about a minute more and pool 600 messages.
+const s5Rounds = 6
 
 func scenarios() []scenario {
 	return []scenario{
@@ -58,6 +66,12 @@ func scenarios() []scenario {
 			Workers: func(c config) int { return c.Likers }},
 		{ID: "S5", Name: "chat fan-out", Unit: "deliveries/s", Peer: true,
 			Run: func(r *run) (*sample, error) { return chatFanout(r, 1) },
+			Rounds: func(c config) int {
+				if c.Mode == "full" {
+					return max(c.Rounds, s5Rounds)
+				}
+				return c.Rounds
+			},
 			Size: func(c config) string {
 				return fmt.Sprintf("%d subscribers × %d msgs at %g/s", c.Subscribers, c.Messages, c.MessageRate)
 			},

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // Write batching for the WebSocket bridge.
@@ -27,12 +28,20 @@ const batchLimit = 64 << 10
 // only while its writer has a batch open.
 var batchBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// batchConn is the hijacked connection of a WebSocket, with the batch.
+// batchConn is the hijacked connection of a WebSocket, with the batch and
+// the time limit of its writes.
 type batchConn struct {
 	net.Conn
+	// timeout bounds each write to the socket (0: none): a peer that stops
+	// reading fails the write once the socket's buffer is full, and the
+	// connection ends. The write deadline is moved forward only when it is
+	// nearer than timeout less a tenth, so about once a second at 10 s, not
+	// on every write (setting a deadline updates a runtime timer).
+	timeout time.Duration
 
-	mu  sync.Mutex // Write may come from the writer, the reader (pongs) and the pinger
-	buf *[]byte    // the open batch, nil when none is open
+	mu       sync.Mutex // Write may come from the writer, the reader (pongs) and the pinger
+	buf      *[]byte    // the open batch, nil when none is open
+	deadline time.Time  // the socket's write deadline, under mu
 }
 
 // Write implements net.Conn: inside a batch, p waits in the buffer.
@@ -48,6 +57,20 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		if len(p) <= batchLimit {
 			*c.buf = append(*c.buf, p...)
 			return len(p), nil
+		}
+	}
+	return c.out(p)
+}
+
+// out writes p to the socket within the write timeout; c.mu is held.
+func (c *batchConn) out(p []byte) (int, error) {
+	if c.timeout > 0 {
+		now := time.Now()
+		if c.deadline.Sub(now) < c.timeout-c.timeout/10 {
+			c.deadline = now.Add(c.timeout)
+			if err := c.Conn.SetWriteDeadline(c.deadline); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return c.Conn.Write(p)
@@ -83,7 +106,7 @@ func (c *batchConn) flushLocked() error {
 	if len(b) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(b)
+	_, err := c.out(b)
 	return err
 }
 
@@ -91,7 +114,8 @@ func (c *batchConn) flushLocked() error {
 // the connection.
 type batchingWriter struct {
 	http.ResponseWriter
-	conn *batchConn // set by Hijack
+	timeout time.Duration // the batchConn's
+	conn    *batchConn    // set by Hijack
 }
 
 // Hijack implements http.Hijacker. The buffered writer returned is the
@@ -101,7 +125,7 @@ func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &batchConn{Conn: raw}
+	w.conn = &batchConn{Conn: raw, timeout: w.timeout}
 	rw.Writer.Reset(w.conn)
 	return w.conn, rw, nil
 }

@@ -110,12 +110,12 @@ func TestBatchConnWritesABatchInOneWrite(t *testing.T) {
 // bridgePair serves one WebSocket through batchingWriter, as the bridge's
 // route does, and returns the server side as a writer-only conn, the
 // connection underneath it (counting writes) and the client side.
-func bridgePair(t *testing.T) (*conn, *writeCounter, *websocket.Conn) {
+func bridgePair(t *testing.T, timeout time.Duration) (*conn, *writeCounter, *websocket.Conn) {
 	t.Helper()
 	server := make(chan *conn, 1)
 	counted := make(chan *writeCounter, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w := &batchingWriter{ResponseWriter: rw}
+		w := &batchingWriter{ResponseWriter: rw, timeout: timeout}
 		ws, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			t.Error(err)
@@ -123,7 +123,7 @@ func bridgePair(t *testing.T) (*conn, *writeCounter, *websocket.Conn) {
 		}
 		under := &writeCounter{Conn: w.conn.Conn}
 		w.conn.Conn = under
-		server <- &conn{hub: &hub{writeTimeout: 10 * time.Second}, ws: ws, raw: w.conn}
+		server <- &conn{hub: &hub{writeTimeout: timeout}, ws: ws, raw: w.conn}
 		counted <- under
 	}))
 	t.Cleanup(srv.Close)
@@ -141,9 +141,7 @@ func bridgePair(t *testing.T) (*conn, *writeCounter, *websocket.Conn) {
 // socket; the client reads them as separate frames, in order. A lone frame
 // is written on its own, and a close queued after frames follows them.
 func TestWriterBatchesFramesThatWait(t *testing.T) {
-	c, under, client := bridgePair(t)
-	watchdog := time.AfterFunc(time.Hour, func() { c.ws.CloseNow() })
-	watchdog.Stop()
+	c, under, client := bridgePair(t, 10*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	read := func(want string) {
@@ -158,7 +156,7 @@ func TestWriterBatchesFramesThatWait(t *testing.T) {
 	for i := range 50 {
 		frames = append(frames, []byte(fmt.Sprintf(`{"type":"message","n":%d}`, i)))
 	}
-	if !c.writeFrames(frames, watchdog) {
+	if !c.writeFrames(frames) {
 		t.Fatal("writeFrames ended the connection")
 	}
 	if n := len(under.taken()); n != 1 {
@@ -168,7 +166,7 @@ func TestWriterBatchesFramesThatWait(t *testing.T) {
 		read(string(f))
 	}
 
-	if !c.writeFrames([][]byte{[]byte(`{"type":"alone"}`)}, watchdog) {
+	if !c.writeFrames([][]byte{[]byte(`{"type":"alone"}`)}) {
 		t.Fatal("writeFrames ended the connection")
 	}
 	if n := len(under.taken()); n != 2 {
@@ -178,7 +176,7 @@ func TestWriterBatchesFramesThatWait(t *testing.T) {
 
 	c.closeCode, c.closeReason = websocket.StatusPolicyViolation, "bye"
 	closed := make(chan bool, 1)
-	go func() { closed <- c.writeFrames([][]byte{[]byte(`{"n":"last"}`), nil}, watchdog) }()
+	go func() { closed <- c.writeFrames([][]byte{[]byte(`{"n":"last"}`), nil}) }()
 	read(`{"n":"last"}`)
 	_, _, err := client.Read(ctx)
 	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
@@ -186,5 +184,63 @@ func TestWriterBatchesFramesThatWait(t *testing.T) {
 	}
 	if <-closed {
 		t.Fatal("writeFrames went on after the close")
+	}
+}
+
+// A peer that stops reading fails the writer's write once the socket's
+// buffers are full and the write timeout has passed: the writer reports
+// the connection over. Until 2026-12-07 a timer per batch closed it; now
+// the socket's write deadline does.
+func TestWriterGivesUpOnAPeerThatStopsReading(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	c, _, _ := bridgePair(t, timeout) // the client never reads
+	frame := []byte(`{"type":"message","content":"` + strings.Repeat("x", 60<<10) + `"}`)
+	ended := make(chan time.Duration, 1)
+	go func() {
+		for {
+			start := time.Now()
+			if !c.writeFrames([][]byte{frame}) {
+				ended <- time.Since(start)
+				return
+			}
+		}
+	}()
+	select {
+	case took := <-ended:
+		if took < timeout-timeout/10 {
+			t.Fatalf("the stuck write failed after %v, before the write timeout of %v", took, timeout)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("writes to a peer that stopped reading never failed")
+	}
+}
+
+// The write deadline moves on with each write: a connection that stayed
+// quiet past the timeout (its last deadline long gone) still writes.
+func TestWriteDeadlineMovesOn(t *testing.T) {
+	const timeout = time.Second
+	c, under, client := bridgePair(t, timeout)
+	gone := time.Now().Add(-time.Minute)
+	c.raw.mu.Lock()
+	c.raw.deadline = gone
+	if err := c.raw.Conn.SetWriteDeadline(gone); err != nil {
+		t.Fatal(err)
+	}
+	c.raw.mu.Unlock()
+	if !c.writeFrames([][]byte{[]byte(`{"type":"after a quiet spell"}`)}) {
+		t.Fatal("the write after a quiet spell ended the connection")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, data, err := client.Read(ctx); err != nil || string(data) != `{"type":"after a quiet spell"}` {
+		t.Fatalf("read %q %v", data, err)
+	}
+	if n := len(under.taken()); n != 1 {
+		t.Fatalf("%d writes, want 1", n)
+	}
+	c.raw.mu.Lock()
+	defer c.raw.mu.Unlock()
+	if left := time.Until(c.raw.deadline); left < timeout/2 || left > timeout {
+		t.Fatalf("the deadline is %v away, want about %v", left, timeout)
 	}
 }

@@ -63,7 +63,7 @@ func (h *hub) connect(e *core.RequestEvent) error {
 	}
 	// The ticket, not a cookie, authenticates, so a page from any origin may
 	// connect (PocketBase's API is open to any origin the same way).
-	w := &batchingWriter{ResponseWriter: e.Response}
+	w := &batchingWriter{ResponseWriter: e.Response, timeout: h.writeTimeout}
 	ws, err := websocket.Accept(w, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		h.release(user.Id)

@@ -189,7 +189,7 @@ func TestWriterBatchesFramesThatWait(t *testing.T) {
 
 // A peer that stops reading fails the writer's write once the socket's
 // buffers are full and the write timeout has passed: the writer reports
-// the connection over. Until 2026-12-07 a timer per batch closed it; now
+// the connection over. Until 2026-12-06 a timer per batch closed it; now
 // the socket's write deadline does.
 func TestWriterGivesUpOnAPeerThatStopsReading(t *testing.T) {
 	const timeout = 300 * time.Millisecond

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"madang/internal/realtime"
 )
 
 // Write batching for the WebSocket bridge.
@@ -32,16 +34,12 @@ var batchBufs = sync.Pool{New: func() any { return new([]byte) }}
 // the time limit of its writes.
 type batchConn struct {
 	net.Conn
-	// timeout bounds each write to the socket (0: none): a peer that stops
-	// reading fails the write once the socket's buffer is full, and the
-	// connection ends. The write deadline is moved forward only when it is
-	// nearer than timeout less a tenth, so about once a second at 10 s, not
-	// on every write (setting a deadline updates a runtime timer).
-	timeout time.Duration
 
-	mu       sync.Mutex // Write may come from the writer, the reader (pongs) and the pinger
-	buf      *[]byte    // the open batch, nil when none is open
-	deadline time.Time  // the socket's write deadline, under mu
+	mu  sync.Mutex // Write may come from the writer, the reader (pongs) and the pinger
+	buf *[]byte    // the open batch, nil when none is open
+	// bounds each write to the socket: a peer that stops reading fails
+	// the write once the socket's buffer is full, and the connection ends
+	deadline realtime.WriteDeadline
 }
 
 // Write implements net.Conn: inside a batch, p waits in the buffer.
@@ -64,14 +62,8 @@ func (c *batchConn) Write(p []byte) (int, error) {
 
 // out writes p to the socket within the write timeout; c.mu is held.
 func (c *batchConn) out(p []byte) (int, error) {
-	if c.timeout > 0 {
-		now := time.Now()
-		if c.deadline.Sub(now) < c.timeout-c.timeout/10 {
-			c.deadline = now.Add(c.timeout)
-			if err := c.Conn.SetWriteDeadline(c.deadline); err != nil {
-				return 0, err
-			}
-		}
+	if err := c.deadline.Ahead(time.Now(), c.Conn.SetWriteDeadline); err != nil {
+		return 0, err
 	}
 	return c.Conn.Write(p)
 }
@@ -125,7 +117,7 @@ func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &batchConn{Conn: raw, timeout: w.timeout}
+	w.conn = &batchConn{Conn: raw, deadline: realtime.WriteDeadline{Timeout: w.timeout}}
 	rw.Writer.Reset(w.conn)
 	return w.conn, rw, nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"madang/internal/realtime"
 )
 
 // writeCounter is a connection that records each write it passes on.
@@ -222,7 +224,7 @@ func TestWriteDeadlineMovesOn(t *testing.T) {
 	c, under, client := bridgePair(t, timeout)
 	gone := time.Now().Add(-time.Minute)
 	c.raw.mu.Lock()
-	c.raw.deadline = gone
+	c.raw.deadline = realtime.WriteDeadline{Timeout: timeout} // none set since: long gone
 	if err := c.raw.Conn.SetWriteDeadline(gone); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +242,7 @@ func TestWriteDeadlineMovesOn(t *testing.T) {
 	}
 	c.raw.mu.Lock()
 	defer c.raw.mu.Unlock()
-	if left := time.Until(c.raw.deadline); left < timeout/2 || left > timeout {
+	if left := time.Until(c.raw.deadline.At()); left < timeout/2 || left > timeout {
 		t.Fatalf("the deadline is %v away, want about %v", left, timeout)
 	}
 }

@@ -38,10 +38,32 @@ const QueueSize = 128
 // whose socket stopped draining would hold its connection forever.
 const WriteTimeout = 10 * time.Second
 
-// deadlineSlack is how far an event's write deadline may fall short of
-// WriteTimeout: the deadline is moved only when it is nearer than
-// WriteTimeout − deadlineSlack.
-const deadlineSlack = time.Second
+// WriteDeadline is a connection's write deadline, kept Timeout ahead of
+// its writes: moved forward only when it is nearer than Timeout less a
+// tenth (about once a second at 10 s), since setting a deadline updates a
+// runtime timer and a fan-out writes to every connection. The SSE writer
+// and the chat bridge's connection use it; a write stuck past the
+// deadline fails, and the connection ends.
+type WriteDeadline struct {
+	Timeout time.Duration // 0: no deadline
+	at      time.Time
+}
+
+// Ahead moves the deadline through set before a write at now, if it is
+// due.
+func (d *WriteDeadline) Ahead(now time.Time, set func(time.Time) error) error {
+	if d.Timeout <= 0 || d.at.Sub(now) >= d.Timeout-d.Timeout/10 {
+		return nil
+	}
+	if err := set(now.Add(d.Timeout)); err != nil {
+		return err
+	}
+	d.at = now.Add(d.Timeout)
+	return nil
+}
+
+// At is the deadline last set (zero: none yet).
+func (d *WriteDeadline) At() time.Time { return d.at }
 
 // MaxConnsPerUser caps one account's SSE connections, as the chat
 // WebSocket bridge caps its own: a tab holds one, so sixteen is plenty,
@@ -307,11 +329,8 @@ func (c *client) interrupt() {
 
 // write writes batch's events in one write (one syscall for all).
 func (c *client) write(out *sink, batch []subscriptions.Message, now time.Time) error {
-	if c.deadline.Sub(now) < WriteTimeout-deadlineSlack {
-		if err := out.setWriteDeadline(now.Add(WriteTimeout)); err != nil {
-			return err
-		}
-		c.deadline = now.Add(WriteTimeout)
+	if err := c.deadline.Ahead(now, out.setWriteDeadline); err != nil {
+		return err
 	}
 	bp := eventBufs.Get().(*[]byte)
 	b := (*bp)[:0]
@@ -441,7 +460,7 @@ type client struct {
 
 	slow atomic.Bool // counted as a slow client (stats.go)
 
-	deadline  time.Time            // of the connection's writes; the writer's goroutine only
+	deadline  WriteDeadline        // of the connection's writes; the writer's goroutine only
 	out       atomic.Pointer[sink] // where the writer writes, once serve started it
 	handedOff bool                 // serve took the connection over (set before the request returns)
 	lastEvent atomic.Int64         // when serve last wrote (Unix ns), for the idle limit
@@ -664,7 +683,8 @@ func follows(cl subscriptions.Client, p prefixSet) bool {
 }
 
 func newClient(base subscriptions.Client, counters *counters, abort func()) *client {
-	return &client{Client: base, id: base.Id(), counters: counters, abort: abort, wake: make(chan struct{}, 1)}
+	return &client{Client: base, id: base.Id(), counters: counters, abort: abort, wake: make(chan struct{}, 1),
+		deadline: WriteDeadline{Timeout: WriteTimeout}}
 }
 
 // Channel implements subscriptions.Client. PocketBase's SSE loop is the

@@ -6,20 +6,19 @@ import (
 	"madang/internal/realtime"
 )
 
-// Watching returns a test of whether a user has sessionID open right now:
-// joined over the WebSocket bridge, or following its typing indicators
-// over SSE or the tier (what the web client does for the chat it shows).
-// Notifications of new messages skip them. The bridge's side is read once,
-// when Watching is called; a test of the SSE side is one lookup in the
-// realtime index of followed topics, however many connections the server
-// holds.
-func Watching(app core.App, sessionID string) func(userID string) bool {
-	var joined map[string]bool
+// Watching tells, for each of userIDs, whether they have sessionID open
+// right now: joined over the WebSocket bridge, or following its typing
+// indicators over SSE or the tier (what the web client does for the chat
+// it shows). Notifications of new messages skip them. Each side is asked
+// once for all of userIDs, however many connections the server holds.
+func Watching(app core.App, sessionID string, userIDs []string) []bool {
+	watching := realtime.Following(app, TypingTopic(sessionID), userIDs)
 	if h, _ := app.Store().Get(hubStoreKey).(*hub); h != nil {
-		joined = h.joinedUsers(sessionID)
+		if joined := h.joinedUsers(sessionID); len(joined) > 0 {
+			for i, id := range userIDs {
+				watching[i] = watching[i] || joined[id]
+			}
+		}
 	}
-	follows := realtime.Follower(app, TypingTopic(sessionID))
-	return func(userID string) bool {
-		return joined[userID] || follows(userID)
-	}
+	return watching
 }

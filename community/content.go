@@ -422,9 +422,9 @@ func chatNoticesOf(app core.App, message *core.Record, stored map[string]string)
 		return d // an edit: mentions only
 	}
 	author := message.GetString("author")
-	watching := chat.Watching(app, sessionID)
-	for _, m := range members {
-		if m != author && !watching(m) {
+	watching := chat.Watching(app, sessionID, members)
+	for i, m := range members {
+		if m != author && !watching[i] {
 			d.recipients = append(d.recipients, m)
 		}
 	}

@@ -447,24 +447,27 @@ func HasSubscribers(app core.App, collection *core.Collection) bool {
 	return false
 }
 
-// Follower returns a test of whether a user (of the users collection)
-// follows topic live: over SSE, signed in, or on the tier through its
-// shared channel (Tier.Followers). A test costs one lookup in the index of
-// followed topics (owners.byTopic), however many connections the server
-// holds: a chat message asks it for each of its session's members.
-func Follower(app core.App, topic string) func(userID string) bool {
-	var onTier map[string]bool
+// Following tells, for each of userIDs (of the users collection),
+// whether they follow topic live: over SSE, signed in, or on the tier
+// through its shared channel (Tier.Followers). It asks the index of
+// followed topics (owners.byTopic) once for them all, however many
+// connections the server holds: a chat message asks it for each of its
+// session's members.
+func Following(app core.App, topic string, userIDs []string) []bool {
+	following := make([]bool, len(userIDs))
+	if users, _ := app.FindCachedCollectionByNameOrId(access.CollectionNameUsers); users != nil {
+		ownersOf(app).followAmong(topic, users.Id+"/", userIDs, following)
+	}
 	if t := TierOf(app); t != nil {
-		onTier = map[string]bool{}
+		onTier := map[string]bool{}
 		for _, id := range t.Followers(topic) {
 			onTier[id] = true
 		}
+		for i, id := range userIDs {
+			following[i] = following[i] || onTier[id]
+		}
 	}
-	users, _ := app.FindCachedCollectionByNameOrId(access.CollectionNameUsers)
-	o := ownersOf(app)
-	return func(userID string) bool {
-		return onTier[userID] || users != nil && o.follows(users.Id+"/"+userID, topic)
-	}
+	return following
 }
 
 // Watching tells whether userID follows one of topics live (SSE; "x/*"

@@ -156,6 +156,24 @@ func (o *owners) follows(key, topic string) bool {
 	return o.byTopic[topic][key] > 0
 }
 
+// followAmong marks following[i] for each ids[i] whose key (prefix+id)
+// follows topic, as follows does, under one lock and without building a
+// key string per id: a chat message asks it for every member (for 1,000
+// members follows took 1,000 locks and 32 KB of keys a message).
+func (o *owners) followAmong(topic, prefix string, ids []string, following []bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	keys := o.byTopic[topic]
+	if len(keys) == 0 {
+		return
+	}
+	key := make([]byte, 0, len(prefix)+32)
+	for i, id := range ids {
+		key = append(append(key[:0], prefix...), id...)
+		following[i] = keys[string(key)] > 0
+	}
+}
+
 // add lists c, a connection that starts.
 func (o *owners) add(c subscriptions.Client) {
 	o.mu.Lock()

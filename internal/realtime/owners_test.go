@@ -78,12 +78,14 @@ func TestFollowsMatchesTheClients(t *testing.T) {
 
 func slicesOf(s []string) []string { return append([]string(nil), s...) }
 
-// BenchmarkFollower is what a chat message's notices ask: for each of
+// BenchmarkFollowing is what a chat message's notices ask: for each of
 // 1,000 members, whether they follow the chat's typing topic, with 500 of
 // them connected over SSE with the web client's chat view subscriptions.
 // "clients" asks each member's clients for their subscriptions (the way
-// before the index), "index" the index of followed topics.
-func BenchmarkFollower(b *testing.B) {
+// before the index), "index" the index of followed topics one member at a
+// time (the way until 2026-12-07: a lock and a key string each), "batch"
+// the index for all members at once (followAmong, what Following does).
+func BenchmarkFollowing(b *testing.B) {
 	o := &owners{byUser: map[string]map[subscriptions.Client]struct{}{}, of: map[subscriptions.Client]string{},
 		live: map[subscriptions.Client]struct{}{}, byTopic: map[string]map[string]int{}, counted: map[subscriptions.Client]counted{}}
 	const members = 1000
@@ -94,35 +96,44 @@ func BenchmarkFollower(b *testing.B) {
 		c.Subscribe("chats/*", "chat_sessions/*", "chat_presence/s1", "chat_typing/s1", "notifications/*")
 		o.set(c, fmt.Sprintf("users/u%014d", 2*i))
 	}
-	asks := map[string]func(key string) bool{
-		"clients": func(key string) bool {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			for c := range o.byUser[key] {
-				if follows(c, newPrefixSet([]string{"chat_typing/s1?"})) {
-					return true
+	ids := make([]string, members)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%014d", i)
+	}
+	asks := map[string]func() []bool{
+		"clients": func() []bool {
+			following := make([]bool, len(ids))
+			for i, id := range ids {
+				o.mu.Lock()
+				for c := range o.byUser["users/"+id] {
+					following[i] = following[i] || follows(c, newPrefixSet([]string{"chat_typing/s1?"}))
 				}
+				o.mu.Unlock()
 			}
-			return false
+			return following
 		},
-		"index": func(key string) bool { return o.follows(key, "chat_typing/s1") },
+		"index": func() []bool {
+			following := make([]bool, len(ids))
+			for i, id := range ids {
+				following[i] = o.follows("users/"+id, "chat_typing/s1")
+			}
+			return following
+		},
+		"batch": func() []bool {
+			following := make([]bool, len(ids))
+			o.followAmong("chat_typing/s1", "users/", ids, following)
+			return following
+		},
 	}
-	keys := make([]string, members)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("users/u%014d", i)
-	}
-	for _, name := range []string{"clients", "index"} {
+	for _, name := range []string{"clients", "index", "batch"} {
 		ask := asks[name]
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				n := 0
-				for _, key := range keys {
-					if ask(key) {
-						n++
+				following := ask()
+				for i, f := range following {
+					if f != (i%2 == 0) {
+						b.Fatalf("member %d follows: %v", i, f)
 					}
-				}
-				if n != members/2 {
-					b.Fatalf("%d of %d members follow", n, members)
 				}
 			}
 		})

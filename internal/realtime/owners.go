@@ -159,7 +159,9 @@ func (o *owners) follows(key, topic string) bool {
 // followAmong marks following[i] for each ids[i] whose key (prefix+id)
 // follows topic, as follows does, under one lock and without building a
 // key string per id: a chat message asks it for every member (for 1,000
-// members follows took 1,000 locks and 32 KB of keys a message).
+// members, follows took a lock and built a key 1,000 times a message:
+// 55 µs against 30, BenchmarkFollowing). It holds the lock for the whole
+// list, which subscribes and connections coming and going wait for.
 func (o *owners) followAmong(topic, prefix string, ids []string, following []bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -193,3 +193,70 @@ func TestBlockedAuthorsMessagesReachNoBlocker(t *testing.T) {
 		}
 	}
 }
+
+// TestABlockMadeOrLiftedMidChatTakesEffect: who blocked an author is kept
+// between messages (access.AuthorHider), and a block made or lifted after
+// the author's last message changes who gets the next one, over SSE and
+// the WebSocket bridge. Each time the sentinel is a later message of the
+// group's owner.
+func TestABlockMadeOrLiftedMidChatTakesEffect(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	room := saveSession(t, app, "", "three of us", "group", gina, false, alice, bob).Id
+	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
+	ws := dialWS(t, base, testapp.Token(testapp.Alice))
+	ws.join(t, room)
+	hears := func(id string) {
+		t.Helper()
+		sse.ExpectOnly(t, isRecord(id))
+		ws.expectOnly(t, isMessage(id))
+	}
+
+	hears(post(t, base, testapp.Bob, room, "before the block"))
+
+	blockID := block(t, base, testapp.Alice, bob)
+	post(t, base, testapp.Bob, room, "while blocked")
+	hears(post(t, base, testapp.Gina, room, "the owner, while bob is blocked"))
+
+	r := testapp.Call(t, http.MethodDelete, base+blocksURL+"/"+blockID, testapp.Token(testapp.Alice), nil)
+	if r.Status != http.StatusNoContent {
+		t.Fatalf("alice lifting her block: %d %s", r.Status, r.Raw)
+	}
+	hears(post(t, base, testapp.Bob, room, "after the block"))
+}
+
+// TestABlockMovedByASuperuserMovesWhatIsHidden: a superuser who changes
+// whom a block names (the dashboard saves it as an update) changes whose
+// messages the blocker gets from the next one on, though both authors'
+// blockers were already kept (access.AuthorHider).
+func TestABlockMovedByASuperuserMovesWhatIsHidden(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+	adam := testapp.ID(testapp.Adam)
+	room := saveSession(t, app, "", "four of us", "group", gina, false, alice, bob, adam).Id
+	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
+	ws := dialWS(t, base, testapp.Token(testapp.Alice))
+	ws.join(t, room)
+	hears := func(id string) {
+		t.Helper()
+		sse.ExpectOnly(t, isRecord(id))
+		ws.expectOnly(t, isMessage(id))
+	}
+
+	blockID := block(t, base, testapp.Alice, bob)
+	post(t, base, testapp.Bob, room, "bob, blocked")
+	hears(post(t, base, testapp.Adam, room, "adam, not blocked"))
+
+	b, err := app.FindRecordById("blocks", blockID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Set("blocked", adam)
+	if err := app.Save(b); err != nil {
+		t.Fatalf("moving the block to adam: %v", err)
+	}
+	post(t, base, testapp.Adam, room, "adam, blocked now")
+	hears(post(t, base, testapp.Bob, room, "bob, not blocked now"))
+}

@@ -13,20 +13,22 @@ const CollectionNameBlocks = "blocks"
 // maxBlockLists bounds the users whose block lists are cached.
 const maxBlockLists = 100_000
 
-// blockLists caches, per user, whom they blocked: Madang's own deliveries
-// (chat messages to every reader of a session) ask it once per reader and
-// message, so it must not be a query each time. Hooks on blocks drop a
-// user's entry when their list changes (bindBlocks).
+// blockLists caches, per user, whom they blocked, and per author, who
+// blocked them: Madang's own deliveries (chat messages to every reader of
+// a session) ask once per reader and message, so it must not be a query
+// each time. Hooks on blocks drop both entries of a block that changes
+// (bindBlocks).
 type blockLists struct {
-	mu    sync.Mutex
-	lists map[string]map[string]bool
+	mu       sync.Mutex
+	lists    map[string]map[string]bool // user → whom they blocked
+	blockers map[string]map[string]bool // author → who blocked them
 }
 
 const blockListsKey = "madang.access.blocks"
 
 func blocksOf(app core.App) *blockLists {
 	return app.Store().GetOrSet(blockListsKey, func() any {
-		return &blockLists{lists: map[string]map[string]bool{}}
+		return &blockLists{lists: map[string]map[string]bool{}, blockers: map[string]map[string]bool{}}
 	}).(*blockLists)
 }
 
@@ -52,10 +54,18 @@ func HidesAuthor(app core.App, reader *core.Record, author string) bool {
 }
 
 // AuthorHider is HidesAuthor of one author for many readers (a chat
-// message's deliveries): the cache is found once, not once a reader.
+// message's deliveries): who blocked the author is read once, and each
+// reader costs a lookup in that list, usually empty. Asking each reader's
+// own list took a lock and a lookup a reader (0.28 ms of a 1,000-member
+// chat message under S5's load, 2026-12-07).
 func AuthorHider(app core.App, author string) func(reader *core.Record) bool {
-	b := blocksOf(app)
-	return func(reader *core.Record) bool { return b.hides(app, reader, author) }
+	var blockers map[string]bool
+	if author != "" {
+		blockers = blocksOf(app).blockersOf(app, author)
+	}
+	return func(reader *core.Record) bool {
+		return reader != nil && reader.Id != "" && blockers[reader.Id] && !SeesBlockedAuthors(reader)
+	}
 }
 
 func (b *blockLists) hides(app core.App, reader *core.Record, author string) bool {
@@ -102,45 +112,65 @@ func blockListOf(app core.App, user string) map[string]bool {
 }
 
 func (b *blockLists) listOf(app core.App, user string) map[string]bool {
+	return b.cached(app, b.lists, "user", "blocked", user)
+}
+
+// blockersOf is who blocked author, from the cache or read once; nil when
+// nobody.
+func (b *blockLists) blockersOf(app core.App, author string) map[string]bool {
+	return b.cached(app, b.blockers, "blocked", "user", author)
+}
+
+// cached is cache[key]: the set of column `want` of the blocks whose
+// column `by` is key, read once and kept (nil, no map, when empty).
+func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, want, key string) map[string]bool {
 	b.mu.Lock()
-	list, ok := b.lists[user]
+	set, ok := cache[key]
 	b.mu.Unlock()
 	if ok {
-		return list
+		return set
 	}
-	var blocked []string
-	err := app.DB().Select("blocked").From(CollectionNameBlocks).Where(dbx.HashExp{"user": user}).Column(&blocked)
+	var ids []string
+	err := app.DB().Select(want).From(CollectionNameBlocks).Where(dbx.HashExp{by: key}).Column(&ids)
 	if err != nil {
 		return nil // no blocks collection (yet), or a failing read: show rather than lose
 	}
-	if len(blocked) > 0 {
-		list = make(map[string]bool, len(blocked))
-		for _, id := range blocked {
-			list[id] = true
+	if len(ids) > 0 {
+		set = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			set[id] = true
 		}
 	}
 	b.mu.Lock()
-	if len(b.lists) >= maxBlockLists {
-		clear(b.lists)
+	if len(cache) >= maxBlockLists {
+		clear(cache)
 	}
-	b.lists[user] = list
+	cache[key] = set
 	b.mu.Unlock()
-	return list
+	return set
 }
 
-// bindBlocks forgets a user's cached list when it changes, once the change
-// is committed (and at its start, so no read in between caches a list
-// that is about to change).
+// bindBlocks forgets the cached lists a block is in (its user's, and who
+// blocked its author) when it changes, once the change is committed (and
+// at its start, so no read in between caches a list that is about to
+// change).
 func bindBlocks(app core.App) {
 	forget := func(e *core.RecordEvent) error {
 		b := blocksOf(e.App)
 		b.mu.Lock()
-		delete(b.lists, e.Record.GetString("user"))
+		// an update (a superuser's, in the dashboard) may move the block:
+		// the lists it was in are forgotten as well as those it is in
+		for _, r := range []*core.Record{e.Record, e.Record.Original()} {
+			delete(b.lists, r.GetString("user"))
+			delete(b.blockers, r.GetString("blocked"))
+		}
 		b.mu.Unlock()
 		return e.Next()
 	}
 	app.OnRecordCreateExecute(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordUpdateExecute(CollectionNameBlocks).BindFunc(forget)
 	app.OnRecordDeleteExecute(CollectionNameBlocks).BindFunc(forget)
 	app.OnRecordAfterCreateSuccess(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordAfterUpdateSuccess(CollectionNameBlocks).BindFunc(forget)
 	app.OnRecordAfterDeleteSuccess(CollectionNameBlocks).BindFunc(forget)
 }

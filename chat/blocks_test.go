@@ -204,14 +204,7 @@ func TestABlockMadeOrLiftedMidChatTakesEffect(t *testing.T) {
 	withChats(t, app)
 	base := testapp.Serve(t, app)
 	room := saveSession(t, app, "", "three of us", "group", gina, false, alice, bob).Id
-	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
-	ws := dialWS(t, base, testapp.Token(testapp.Alice))
-	ws.join(t, room)
-	hears := func(id string) {
-		t.Helper()
-		sse.ExpectOnly(t, isRecord(id))
-		ws.expectOnly(t, isMessage(id))
-	}
+	hears := liveReader(t, base, testapp.Alice, room)
 
 	hears(post(t, base, testapp.Bob, room, "before the block"))
 
@@ -236,14 +229,7 @@ func TestABlockMovedByASuperuserMovesWhatIsHidden(t *testing.T) {
 	base := testapp.Serve(t, app)
 	adam := testapp.ID(testapp.Adam)
 	room := saveSession(t, app, "", "four of us", "group", gina, false, alice, bob, adam).Id
-	sse := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), "chats/*")
-	ws := dialWS(t, base, testapp.Token(testapp.Alice))
-	ws.join(t, room)
-	hears := func(id string) {
-		t.Helper()
-		sse.ExpectOnly(t, isRecord(id))
-		ws.expectOnly(t, isMessage(id))
-	}
+	hears := liveReader(t, base, testapp.Alice, room)
 
 	blockID := block(t, base, testapp.Alice, bob)
 	post(t, base, testapp.Bob, room, "bob, blocked")
@@ -259,4 +245,18 @@ func TestABlockMovedByASuperuserMovesWhatIsHidden(t *testing.T) {
 	}
 	post(t, base, testapp.Adam, room, "adam, blocked now")
 	hears(post(t, base, testapp.Bob, room, "bob, not blocked now"))
+}
+
+// liveReader follows room as who over SSE (chats/*) and joined over the
+// WebSocket bridge, and returns a check that the next message both get is
+// id.
+func liveReader(t *testing.T, base, who, room string) func(id string) {
+	sse := testapp.OpenSSE(t, base, testapp.Token(who), "chats/*")
+	ws := dialWS(t, base, testapp.Token(who))
+	ws.join(t, room)
+	return func(id string) {
+		t.Helper()
+		sse.ExpectOnly(t, isRecord(id))
+		ws.expectOnly(t, isMessage(id))
+	}
 }

@@ -22,6 +22,9 @@ type blockLists struct {
 	mu       sync.Mutex
 	lists    map[string]map[string]bool // user → whom they blocked
 	blockers map[string]map[string]bool // author → who blocked them
+	// forgets counts the blocks changed (bindBlocks): a list read while
+	// one changed may hold what was true before, and is not kept
+	forgets uint64
 }
 
 const blockListsKey = "madang.access.blocks"
@@ -126,6 +129,7 @@ func (b *blockLists) blockersOf(app core.App, author string) map[string]bool {
 func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, want, key string) map[string]bool {
 	b.mu.Lock()
 	set, ok := cache[key]
+	forgets := b.forgets
 	b.mu.Unlock()
 	if ok {
 		return set
@@ -142,10 +146,12 @@ func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, 
 		}
 	}
 	b.mu.Lock()
-	if len(cache) >= maxBlockLists {
-		clear(cache)
+	if b.forgets == forgets { // else a block changed since the read began: the next asks again
+		if len(cache) >= maxBlockLists {
+			clear(cache)
+		}
+		cache[key] = set
 	}
-	cache[key] = set
 	b.mu.Unlock()
 	return set
 }
@@ -158,6 +164,7 @@ func bindBlocks(app core.App) {
 	forget := func(e *core.RecordEvent) error {
 		b := blocksOf(e.App)
 		b.mu.Lock()
+		b.forgets++
 		// an update (a superuser's, in the dashboard) may move the block:
 		// the lists it was in are forgotten as well as those it is in
 		for _, r := range []*core.Record{e.Record, e.Record.Original()} {

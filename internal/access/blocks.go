@@ -159,25 +159,40 @@ func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, 
 // bindBlocks forgets the cached lists a block is in (its user's, and who
 // blocked its author) when it changes, once the change is committed (and
 // at its start, so no read in between caches a list that is about to
-// change).
+// change). An update (a superuser's, in the dashboard) may move a block to
+// other users, and the lists it was in are not at hand once it is saved:
+// it forgets every list, which the rare update can afford.
 func bindBlocks(app core.App) {
 	forget := func(e *core.RecordEvent) error {
-		b := blocksOf(e.App)
-		b.mu.Lock()
-		b.forgets++
-		// an update (a superuser's, in the dashboard) may move the block:
-		// the lists it was in are forgotten as well as those it is in
-		for _, r := range []*core.Record{e.Record, e.Record.Original()} {
-			delete(b.lists, r.GetString("user"))
-			delete(b.blockers, r.GetString("blocked"))
-		}
-		b.mu.Unlock()
+		blocksOf(e.App).forget(e.Record.GetString("user"), e.Record.GetString("blocked"))
+		return e.Next()
+	}
+	forgetAll := func(e *core.RecordEvent) error {
+		blocksOf(e.App).forgetAll()
 		return e.Next()
 	}
 	app.OnRecordCreateExecute(CollectionNameBlocks).BindFunc(forget)
-	app.OnRecordUpdateExecute(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordUpdateExecute(CollectionNameBlocks).BindFunc(forgetAll)
 	app.OnRecordDeleteExecute(CollectionNameBlocks).BindFunc(forget)
 	app.OnRecordAfterCreateSuccess(CollectionNameBlocks).BindFunc(forget)
-	app.OnRecordAfterUpdateSuccess(CollectionNameBlocks).BindFunc(forget)
+	app.OnRecordAfterUpdateSuccess(CollectionNameBlocks).BindFunc(forgetAll)
 	app.OnRecordAfterDeleteSuccess(CollectionNameBlocks).BindFunc(forget)
+}
+
+// forget drops user's list and blocked's blockers.
+func (b *blockLists) forget(user, blocked string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.forgets++
+	delete(b.lists, user)
+	delete(b.blockers, blocked)
+}
+
+// forgetAll drops every list.
+func (b *blockLists) forgetAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.forgets++
+	clear(b.lists)
+	clear(b.blockers)
 }

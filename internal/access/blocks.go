@@ -22,9 +22,9 @@ type blockLists struct {
 	mu       sync.Mutex
 	lists    map[string]map[string]bool // user → whom they blocked
 	blockers map[string]map[string]bool // author → who blocked them
-	// forgets counts the blocks changed (bindBlocks): a list read while
-	// one changed may hold what was true before, and is not kept
-	forgets uint64
+	// gen moves on at every forget (bindBlocks): a list read while a block
+	// changed may hold what was true before, and is not kept
+	gen uint64
 }
 
 const blockListsKey = "madang.access.blocks"
@@ -129,7 +129,7 @@ func (b *blockLists) blockersOf(app core.App, author string) map[string]bool {
 func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, want, key string) map[string]bool {
 	b.mu.Lock()
 	set, ok := cache[key]
-	forgets := b.forgets
+	gen := b.gen
 	b.mu.Unlock()
 	if ok {
 		return set
@@ -146,7 +146,7 @@ func (b *blockLists) cached(app core.App, cache map[string]map[string]bool, by, 
 		}
 	}
 	b.mu.Lock()
-	if b.forgets == forgets { // else a block changed since the read began: the next asks again
+	if b.gen == gen { // else a block changed since the read began: the next asks again
 		if len(cache) >= maxBlockLists {
 			clear(cache)
 		}
@@ -183,7 +183,7 @@ func bindBlocks(app core.App) {
 func (b *blockLists) forget(user, blocked string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.forgets++
+	b.gen++
 	delete(b.lists, user)
 	delete(b.blockers, blocked)
 }
@@ -192,7 +192,7 @@ func (b *blockLists) forget(user, blocked string) {
 func (b *blockLists) forgetAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.forgets++
+	b.gen++
 	clear(b.lists)
 	clear(b.blockers)
 }

@@ -58,8 +58,9 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 	if err != nil {
 		return err
 	}
+	hides := access.AuthorHider(h.app, user.Id) // who blocked the typer, read once for every reader
 	realtime.Publish(h.app, TypingTopic(sessionID), func(auth *core.Record) []byte {
-		if auth == nil || auth.Id == user.Id || !h.mayRead(sessionID, auth) || access.HidesAuthor(h.app, auth, user.Id) {
+		if auth == nil || auth.Id == user.Id || !h.mayRead(sessionID, auth) || hides(auth) {
 			return nil
 		}
 		return data
@@ -67,7 +68,7 @@ func (h *hub) startTyping(sessionID string, user *core.Record) error {
 
 	frame := encodeFrame(serverFrame{Type: "typing", Session: sessionID, User: &who})
 	for _, c := range h.roomConns(sessionID) {
-		if auth := c.auth.Load(); c.userID != user.Id && h.mayRead(sessionID, auth) && !access.HidesAuthor(h.app, auth, user.Id) {
+		if auth := c.auth.Load(); c.userID != user.Id && h.mayRead(sessionID, auth) && !hides(auth) {
 			c.queue(frame)
 		}
 	}

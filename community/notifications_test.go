@@ -289,7 +289,7 @@ func TestChatNoticesAreDecidedBeforeTheTransaction(t *testing.T) {
 	app, base := server(t)
 	session := testapp.SaveRecord(t, app, "chat_sessions", map[string]any{"name": "pair", "kind": "group", "owner": alice, "members": []string{bob}})
 
-	const membersRead = "SELECT kind, members FROM chat_sessions"
+	const membersRead = "SELECT kind, CASE WHEN members = ?2" // chat.SessionMembers
 	var mu sync.Mutex
 	seen := map[string]int{} // "read pool" or "write connection" → member reads
 	watch := func(db dbx.Builder, name string) {

@@ -285,6 +285,7 @@ func (h *hub) deliver(message *core.Record) {
 	h.mu.Lock()
 	if r := h.rooms[sessionID]; r != nil {
 		cached := h.pending[sessionID] == 0
+		allowed = make([]*conn, 0, len(r.conns)) // one array, not one per doubling
 		for c := range r.conns {
 			ok, found := r.allowed[authKey(c.auth.Load())]
 			switch {

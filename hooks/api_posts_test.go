@@ -1075,8 +1075,9 @@ func TestSortsDoNotDropRecords(t *testing.T) {
 }
 
 // TestBadPagingIsNamed: a list's page, perPage or skipTotal that is not a
-// number (or a bool) is a 400 naming the parameter, on PocketBase's list
-// and on Madang's lists (search, feeds) alike; good values still work.
+// number (or a bool), or a page past access.MaxPage, is a 400 naming the
+// parameter, on PocketBase's list and on Madang's lists (search, feeds)
+// alike; good values still work.
 func TestBadPagingIsNamed(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
@@ -1093,6 +1094,19 @@ func TestBadPagingIsNamed(t *testing.T) {
 		}
 		if r := testapp.Call(t, http.MethodGet, base+path+"page=2&perPage=5&skipTotal=1", testapp.Token(testapp.Alice), nil); r.Status != 200 {
 			t.Errorf("%s with good paging: %d %s", path, r.Status, r.Raw)
+		}
+	}
+	// a page whose offset would wrap around (PocketBase answered it with
+	// the first page, labelled as that page); the last page allowed is
+	// simply empty
+	for _, path := range []string{postsURL + "?", "/api/collections/comments/records?", "/api/posts/search?q=fixture&"} {
+		r := testapp.Call(t, http.MethodGet, base+path+"page=9223372036854775807", testapp.Token(testapp.Alice), nil)
+		if r.Status != 400 || r.Body["message"] != "Page must be at most 1000000000, not 9223372036854775807." {
+			t.Errorf("%spage=9223372036854775807: %d %s, want 400 naming the page", path, r.Status, r.Raw)
+		}
+		r = testapp.Call(t, http.MethodGet, base+path+"page=1000000000&perPage=1000", testapp.Token(testapp.Alice), nil)
+		if items, _ := r.Body["items"].([]any); r.Status != 200 || len(items) != 0 || r.Body["page"] != float64(1_000_000_000) {
+			t.Errorf("%spage=1000000000: %d %.300s, want 200, that page, empty", path, r.Status, r.Raw)
 		}
 	}
 }

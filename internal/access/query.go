@@ -332,14 +332,26 @@ func checkListQuery(e *core.RequestEvent) error {
 	return e.Next()
 }
 
+// MaxPage is the highest page a list answers: PocketBase skips
+// perPage × (page − 1) rows, and past about 9.2 × 10¹⁵ (perPage at its
+// 1,000) that product wraps around to a negative offset, which SQLite reads
+// as none. Until 2026-12-07 page=9223372036854775807 answered the first
+// page, labelled as that page (a paging client could loop forever). A
+// billion pages of 1,000 is past any table this server holds.
+const MaxPage = 1_000_000_000
+
 // CheckPaging answers a list's page, perPage or skipTotal that PocketBase
-// cannot read with a 400 naming it; PocketBase's own answer was "Something
-// went wrong while processing your request."
+// cannot read, and a page past MaxPage, with a 400 naming it; PocketBase's
+// own answer was "Something went wrong while processing your request."
 func CheckPaging(query map[string]string) error {
 	for _, param := range []string{search.PageQueryParam, search.PerPageQueryParam} {
 		if raw := query[param]; raw != "" {
-			if _, err := strconv.Atoi(raw); err != nil {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
 				return apis.NewBadRequestError(fmt.Sprintf("%s must be a whole number, not %q.", param, raw), nil)
+			}
+			if param == search.PageQueryParam && n > MaxPage {
+				return apis.NewBadRequestError(fmt.Sprintf("page must be at most %d, not %s.", MaxPage, raw), nil)
 			}
 		}
 	}

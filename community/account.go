@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
 
 	"madang/internal/access"
 )
@@ -77,7 +79,11 @@ func registerAccountData(app core.App) {
 
 // exportMyData answers GET /api/users/me/export with a JSON download of
 // everything the requester owns: their profile (all their own fields) and
-// their records of every collection in ownedBy.
+// their records of every collection in ownedBy, each shown as the record
+// API shows it to them (PocketBase's enrich: the access layer, the
+// anonymous boards' author and anonymous_label, ?expand). Until 2026-12-07
+// the records were written raw: the member's own anonymous posts and
+// comments came out with author "" and no label.
 func exportMyData(e *core.RequestEvent) error {
 	me, err := e.App.FindRecordById(access.CollectionNameUsers, e.Auth.Id)
 	if err != nil {
@@ -95,6 +101,13 @@ func exportMyData(e *core.RequestEvent) error {
 		records, err := ownRecords(e.App, o.collection, o.fields, o.listed, info, me.Id)
 		if err != nil {
 			return fmt.Errorf("exporting %s of user %s: %w", o.collection, me.Id, err)
+		}
+		// a list API page at a time: PocketBase's enrich recurses once per
+		// record, and a member's messages are not bounded as a page is
+		for page := range slices.Chunk(records, search.MaxPerPage) {
+			if err := apis.EnrichRecords(e, page); err != nil {
+				return fmt.Errorf("exporting %s of user %s: %w", o.collection, me.Id, err)
+			}
 		}
 		out[o.collection] = records
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strings"
@@ -55,10 +56,18 @@ func registerBodyLimits(app core.App) {
 // request." One validity pass over the bytes is the cost (a chat message's
 // body is about 100 bytes).
 func checkBody(e *core.RequestEvent) error {
+	limited := !ownBodyLimit.MatchString(e.Request.URL.Path) && !e.HasSuperuserAuth()
+	if isFormWrite(e.Request) {
+		if limited {
+			if err := checkForm(e); err != nil {
+				return err
+			}
+		}
+		return e.Next()
+	}
 	if !isBodyWrite(e.Request) {
 		return e.Next()
 	}
-	limited := !ownBodyLimit.MatchString(e.Request.URL.Path) && !e.HasSuperuserAuth()
 	if limited && e.Request.ContentLength > MaxJSONBody {
 		return router.NewApiError(http.StatusRequestEntityTooLarge, tooLarge(e.Request.ContentLength), nil)
 	}
@@ -149,14 +158,88 @@ func tooLarge(size int64) string {
 // isBodyWrite tells whether r sends a body without files to the API: a
 // POST, PATCH or PUT under /api/ whose body is not multipart.
 func isBodyWrite(r *http.Request) bool {
+	return isAPIWrite(r) && !isMultipart(r)
+}
+
+// isFormWrite tells whether r sends a multipart body to the API.
+func isFormWrite(r *http.Request) bool {
+	return isAPIWrite(r) && isMultipart(r)
+}
+
+func isAPIWrite(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodPost, http.MethodPatch, http.MethodPut:
-	default:
-		return false
+		return strings.HasPrefix(r.URL.Path, "/api/")
 	}
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
-		return false
+	return false
+}
+
+// isMultipart tells whether r's Content-Type is multipart/form-data, as
+// PocketBase's BindBody decides it (by its start).
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+}
+
+// MaxFormText bounds the text fields of a multipart body (its parts
+// without a file), together: what a body without files may carry
+// (MaxJSONBody). Go's form parser, which PocketBase runs with 16 MB of
+// memory, holds a form's text fields in memory up to 26 MB before it
+// refuses them, and PocketBase keeps its own copy of the body read so far:
+// until 2026-12-07 forty guests' posts with a 30 MB text field each,
+// refused only then, took the server from 136 MB to 3 GB, and it kept
+// most of it.
+const MaxFormText = MaxJSONBody
+
+// checkForm reads a multipart body once as it streams, before any route
+// parses it, keeping nothing of it: text fields past MaxFormText are a 413
+// as soon as they are read that far, and a body that is no multipart form
+// a 400 naming the problem (PocketBase answered "Something went wrong
+// while processing your request."). Files stream through. The route then
+// parses the body from PocketBase's copy of it (router.RereadableReadCloser:
+// memory, then a temporary file, as for every body); a body that cannot
+// be read twice is left to the route.
+func checkForm(e *core.RequestEvent) error {
+	rereader, ok := e.Request.Body.(router.Rereader)
+	if !ok {
+		return nil
 	}
-	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return media != "multipart/form-data"
+	_, params, err := mime.ParseMediaType(e.Request.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return e.BadRequestError("The request body is multipart/form-data without a boundary in its Content-Type.", nil)
+	}
+	form := multipart.NewReader(e.Request.Body, params["boundary"])
+	var text int64
+	for {
+		part, err := form.NextPart() // reads past the part before: a file streams through
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return formError(e, err)
+		}
+		if part.FormName() == "" || part.FileName() != "" {
+			continue // Go's parser skips the first and stores the second as a file
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(part, MaxFormText-text+1))
+		if text += n; text > MaxFormText {
+			return router.NewApiError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+				"The text fields of a form are limited to %d MB together; send long text as a file.", MaxFormText>>20), nil)
+		}
+		if err != nil {
+			return formError(e, err)
+		}
+	}
+	// to its end, where PocketBase's copy starts over for the route
+	if _, err := io.Copy(io.Discard, e.Request.Body); err != nil {
+		return formError(e, err)
+	}
+	rereader.Reread() // the body limit's count too
+	return nil
+}
+
+func formError(e *core.RequestEvent, err error) error {
+	if apiErr, ok := errors.AsType[*router.ApiError](err); ok {
+		return apiErr // the route's own limit (PocketBase's BodyLimit)
+	}
+	return e.BadRequestError("The request body is not a valid multipart/form-data body: "+err.Error()+".", nil)
 }

@@ -441,6 +441,85 @@ func TestJSONBodiesAreBounded(t *testing.T) {
 	}
 }
 
+// TestFormTextIsBounded: the text fields of a multipart body carry at most
+// hooks.MaxFormText together — a member's post, a guest's, one whose
+// files come first, a sign-in sent as a form — 413 naming the limit as
+// soon as that much is read, and store nothing; a body that is no
+// multipart form is a 400 naming it. Until 2026-12-07 Go's form parser
+// held up to 26 MB of such text in memory before it refused it (forty
+// guests' posts took the server to 3 GB), and a broken form was answered
+// "Something went wrong while processing your request.". Files and forms
+// within the limit are saved as before.
+func TestFormTextIsBounded(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	board := testapp.ID(testapp.BoardPublic)
+	alice := testapp.Token(testapp.Alice)
+	// parts in order: the text fields, then files of fileSize bytes
+	form := func(fields [][2]string, files, fileSize int) (io.Reader, string) {
+		body := new(bytes.Buffer)
+		mp := multipart.NewWriter(body)
+		for i := range files {
+			w, _ := mp.CreateFormFile("attachments", fmt.Sprintf("file%d.txt", i))
+			w.Write(bytes.Repeat([]byte("x"), fileSize))
+		}
+		for _, f := range fields {
+			mp.WriteField(f[0], f[1])
+		}
+		mp.Close()
+		return body, mp.FormDataContentType()
+	}
+	send := func(url, token string, body io.Reader, contentType string) testapp.Response {
+		req, err := http.NewRequest(http.MethodPost, url, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", contentType)
+		return testapp.Do(t, req, token)
+	}
+	long := strings.Repeat("a", hooks.MaxFormText/2+1) // two of them pass the limit together
+	snap := testapp.TakeSnapshot(t, app, "posts", "users")
+	for _, c := range []struct {
+		name, url, token string
+		fields           [][2]string
+		files            int
+	}{
+		{"a member's post", postsURL, alice, [][2]string{{"board", board}, {"title", long}, {"content", long}}, 0},
+		{"a guest's post", postsURL, "", [][2]string{{"board", board}, {"title", "t"}, {"content", long + long}}, 0},
+		{"a post whose file comes first", postsURL, alice, [][2]string{{"board", board}, {"content", long + long}}, 1},
+		{"a sign-in", "/api/collections/users/auth-with-password", "", [][2]string{{"identity", long}, {"password", long}}, 0},
+	} {
+		body, contentType := form(c.fields, c.files, 3<<20)
+		r := send(base+c.url, c.token, body, contentType)
+		if r.Status != 413 || r.Body["message"] != "The text fields of a form are limited to 1 MB together; send long text as a file." {
+			t.Errorf("%s: %d %.300s, want 413 naming the limit", c.name, r.Status, r.Raw)
+		}
+	}
+	for _, c := range []struct{ name, contentType, body, want string }{
+		{"no boundary", "multipart/form-data", "--x\r\n", "without a boundary"},
+		{"cut short", "multipart/form-data; boundary=zzz", "--zzz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nabc", "not a valid multipart/form-data body"},
+		{"no parts", "multipart/form-data; boundary=zzz", "garbage", "not a valid multipart/form-data body"},
+	} {
+		r := send(base+postsURL, alice, strings.NewReader(c.body), c.contentType)
+		if r.Status != 400 || !strings.Contains(r.Raw, c.want) {
+			t.Errorf("a form with %s: %d %.300s, want 400 saying %q", c.name, r.Status, r.Raw, c.want)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
+	// within the limit: files of any order and size PocketBase allows,
+	// and the text read again by PocketBase from its copy
+	body, contentType := form([][2]string{{"board", board}, {"title", "files first"}, {"content", strings.Repeat("가", 20000)}}, 2, 3<<20)
+	r := send(base+postsURL, alice, body, contentType)
+	if files, _ := r.Body["attachments"].([]any); r.Status != 200 || len(files) != 2 || r.Body["title"] != "files first" {
+		t.Fatalf("a post of 20,000 characters after two 3 MB files: %d %.300s", r.Status, r.Raw)
+	}
+	stored, err := app.FindRecordById("posts", r.Body["id"].(string))
+	if err != nil || stored.GetString("content") != strings.Repeat("가", 20000) || len(stored.GetStringSlice("attachments")) != 2 {
+		t.Errorf("the stored post: %v", err)
+	}
+}
+
 // TestRacingSavesKeepEachOthersChanges: an update writes only what its
 // writer changed. Each edit here was loaded before another writer's save
 // committed — a ban, a moderator's hide — and is saved after it (the

@@ -818,6 +818,106 @@ func TestBooleansAreStrict(t *testing.T) {
 	}
 }
 
+// TestNumbersAreStrict: a number field's value that is no number — a
+// board's auto_hide_reports and moderation_threshold, a category's sort,
+// also through the "+" and "-" modifiers — is a 400 naming the field and
+// changes nothing; numbers, strings holding one, null, and "" in a form
+// are read as before. Until 2026-12-07 PocketBase stored "three" as 0: an
+// admin's typo in auto_hide_reports turned the board's auto-hiding off.
+func TestNumbersAreStrict(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	adam := testapp.Token(testapp.Adam)
+	board := "/api/collections/boards/records/" + testapp.ID(testapp.BoardPublic)
+	category := "/api/collections/board_categories/records/" + testapp.SaveRecord(t, app, "board_categories",
+		map[string]any{"board": testapp.ID(testapp.BoardPublic), "name": "잡담", "sort": 10}).Id
+	if r := testapp.Call(t, http.MethodPatch, base+board, adam, map[string]any{"auto_hide_reports": 3}); r.Status != 200 {
+		t.Fatalf("auto_hide_reports 3: %d %s", r.Status, r.Raw)
+	}
+	snap := testapp.TakeSnapshot(t, app, "boards", "board_categories")
+	for _, c := range []struct{ url, key, field string }{
+		{board, "auto_hide_reports", "auto_hide_reports"},
+		{board, "moderation_threshold", "moderation_threshold"},
+		{category, "sort", "sort"},
+		{category, "sort+", "sort"},
+		{board, "auto_hide_reports-", "auto_hide_reports"},
+	} {
+		for _, v := range []any{"three", "", true, []any{}, []any{1}, map[string]any{}, "NaN", "Infinity", "1e999"} {
+			r := testapp.Call(t, http.MethodPatch, base+c.url, adam, map[string]any{c.key: v})
+			if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != "validation_invalid_number" ||
+				r.Body["message"] != "Send a number for "+c.field+"." {
+				t.Errorf("%s %#v: %d %s, want 400 naming %s", c.key, v, r.Status, r.Raw, c.field)
+			}
+		}
+	}
+	if r := upload(t, http.MethodPatch, base+board, adam, map[string]string{"auto_hide_reports": "five"}, "", 0, 0); r.Status != 400 {
+		t.Errorf("auto_hide_reports \"five\" in a form: %d %s, want 400", r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+
+	for _, c := range []struct {
+		url  string
+		body map[string]any
+		form map[string]string
+		key  string
+		want float64
+	}{
+		{url: board, body: map[string]any{"auto_hide_reports": "4"}, key: "auto_hide_reports", want: 4},
+		{url: board, body: map[string]any{"moderation_threshold": 0.75}, key: "moderation_threshold", want: 0.75},
+		{url: board, body: map[string]any{"auto_hide_reports+": 2}, key: "auto_hide_reports", want: 6},
+		{url: category, body: map[string]any{"sort": nil}, key: "sort", want: 0},
+		{url: category, form: map[string]string{"sort": "20"}, key: "sort", want: 20},
+		{url: board, form: map[string]string{"auto_hide_reports": ""}, key: "auto_hide_reports", want: 0},
+	} {
+		var r testapp.Response
+		if c.form != nil {
+			r = upload(t, http.MethodPatch, base+c.url, adam, c.form, "", 0, 0)
+		} else {
+			r = testapp.Call(t, http.MethodPatch, base+c.url, adam, c.body)
+		}
+		if r.Status != 200 || r.Body[c.key] != c.want {
+			t.Errorf("%v%v: %d %s, want %s %v", c.body, c.form, r.Status, r.Raw, c.key, c.want)
+		}
+	}
+}
+
+// TestOneValueFieldsTakeOne: a list of more than one id or value sent to a
+// field that holds one — a block's blocked member, a report's post, a
+// chat's kind, also through the "+" modifier — is a 400 naming the field
+// and stores nothing; a list of one is that one, as before. Until
+// 2026-12-07 PocketBase kept the list's last item: a block of two members
+// blocked the second only.
+func TestOneValueFieldsTakeOne(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.Token(testapp.Alice)
+	bob, gina := testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	other := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "another").Id
+	snap := testapp.TakeSnapshot(t, app, "blocks", "reports", "chat_sessions")
+	for _, c := range []struct {
+		collection, field, message string
+		body                       map[string]any
+	}{
+		{"blocks", "blocked", "Send one id for blocked, not a list.", map[string]any{"blocked": []string{bob, gina}}},
+		{"blocks", "blocked", "Send one id for blocked, not a list.", map[string]any{"blocked+": []string{bob, gina}}},
+		{"reports", "post", "Send one id for post, not a list.",
+			map[string]any{"target_kind": "post", "post": []string{post, other}, "reason": "spam"}},
+		{"chat_sessions", "kind", "Send one value for kind, not a list.",
+			map[string]any{"name": "둘", "kind": []string{"support", "group"}, "members": []string{bob}}},
+	} {
+		r := testapp.Call(t, http.MethodPost, base+"/api/collections/"+c.collection+"/records", alice, c.body)
+		if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != "validation_not_one" || r.Body["message"] != c.message {
+			t.Errorf("%s %v: %d %s, want 400 naming %s", c.collection, c.body, r.Status, r.Raw, c.field)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	r := testapp.Call(t, http.MethodPost, base+"/api/collections/blocks/records", alice, map[string]any{"blocked": []string{bob}})
+	if r.Status != 200 || r.Body["blocked"] != bob {
+		t.Errorf("a block of [bob]: %d %s, want bob blocked", r.Status, r.Raw)
+	}
+}
+
 // TestIsVisibleIsABoolean: is_visible is true unless a create sends false;
 // null counts as not sent; a value that is no boolean is refused, 400
 // naming the field, on creates and updates, and changes nothing. Until

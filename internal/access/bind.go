@@ -31,6 +31,7 @@ func Bind(app core.App) {
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(checkSubscriptions)
 	app.OnRecordUpdate().BindFunc(writeChangedOnly)
+	bindStrictValues(app)
 	bindBlocks(app)
 	bindActors(app)
 }

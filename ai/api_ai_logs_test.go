@@ -68,6 +68,7 @@ func TestJobsWriteRules(t *testing.T) {
 		refuse("delete by "+nameOf(who)+" is refused", http.MethodDelete, logsURL+"/"+jAlice, "", authOf(who), 404)
 	}
 	refuse("update by a banned member is refused", http.MethodPatch, logsURL+"/"+jAlice, `{"description":"x"}`, authOf(testapp.Ben), 401)
+	refuse("the owner's description with a control character is refused", http.MethodPatch, logsURL+"/"+jAlice, `{"description":"a\u0000b"}`, authOf(testapp.Alice), 400)
 	scenarios = append(scenarios,
 		tests.ApiScenario{
 			Name:   "the owner edits the description; the rest stays the server's",
@@ -142,6 +143,12 @@ func TestInferRoute(t *testing.T) {
 		{"a description over 256 characters", testapp.Alice, mReady,
 			`{"input":{"features":{"x0":1,"x1":2}},"description":"` + strings.Repeat("말", 257) + `"}`,
 			400, `"description":{"code":"too_long","message":"description has 257 characters; at most 256 are allowed."}`},
+		{"a description with a terminal escape", testapp.Alice, mReady,
+			`{"input":{"features":{"x0":1,"x1":2}},"description":"esc \u001b[2J"}`,
+			400, `"description":{"code":"validation_control_character","message":"Remove the control character U+001B from description."}`},
+		{"a description with a NUL", testapp.Alice, mReady,
+			`{"input":{"features":{"x0":1,"x1":2}},"description":"a\u0000b"}`,
+			400, `"description":{"code":"validation_control_character","message":"Remove the control character U+0000 from description."}`},
 	} {
 		before, after := testapp.Unchanged()
 		scenarios = append(scenarios, tests.ApiScenario{

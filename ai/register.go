@@ -124,6 +124,9 @@ func Register(app core.App) {
 	app.OnRecordUpdate(Models).BindFunc(resetOnKindChange)
 	access.ServerSet(app, Models, draftModel, serverModelFields...)
 	access.Trimmed(app, Models, "name", "description")
+	// a job's description too, from the infer route or a member's edit:
+	// until 2026-12-07 it stored NUL and terminal escapes as sent
+	access.Trimmed(app, Jobs, "description")
 	access.StrictBool(app, Models, "is_visible")
 	access.Names(app, Models, "name")
 	// PocketBase's "mime type must be one of: text/csv, text/plain." did not

@@ -121,6 +121,11 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 	if n := utf8.RuneCountInString(body.Description); n > 256 {
 		return fieldError(e, "description", "too_long", fmt.Sprintf("description has %d characters; at most 256 are allowed.", n))
 	}
+	// as on every save of the description (access.Trimmed), before the
+	// job is queued: a group commit's failed save would say less
+	if err := access.ControlCharacterError("description", body.Description); err != nil {
+		return fieldError(e, "description", err.Code(), err.Error())
+	}
 	if len(body.Input) > maxJobInputBytes {
 		return fieldError(e, "input", "too_large", fmt.Sprintf("input is %d bytes; at most %d (%d MB) are allowed per job.", len(body.Input), maxJobInputBytes, maxJobInputBytes>>20))
 	}

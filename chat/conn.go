@@ -184,11 +184,26 @@ func (c *conn) readLoop() {
 		}
 		var f clientFrame
 		if err := json.Unmarshal(data, &f); err != nil {
-			c.sendError(`That frame is not valid JSON; send frames such as {"type":"join","session":"<chat session id>"}.`)
+			c.sendError(frameProblem(data, err))
 			continue
 		}
 		c.handle(f)
 	}
+}
+
+// frameProblem says what keeps data, a text frame that json.Unmarshal
+// refused with err, from being a clientFrame. Until 2026-12-07 every
+// refusal said the frame was not valid JSON, a number as session too.
+func frameProblem(data []byte, err error) string {
+	const example = `{"type":"join","session":"<chat session id>"}`
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case !json.Valid(data):
+		return "That frame is not valid JSON; send frames such as " + example + "."
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return "In that frame, " + typeErr.Field + " must be a string; send frames such as " + example + "."
+	}
+	return "A frame is a JSON object, such as " + example + "."
 }
 
 func (c *conn) handle(f clientFrame) {

@@ -127,6 +127,18 @@ func TestWSRefusalsAreErrorFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	gina.expectError(t, "not valid JSON")
+	// valid JSON that is no frame says what is wrong with it
+	for _, c := range []struct{ frame, want string }{
+		{`{"type":"join","session":123}`, "In that frame, session must be a string"},
+		{`{"type":"message","session":"` + support + `","content":123}`, "In that frame, content must be a string"},
+		{`[1,2]`, "A frame is a JSON object"},
+		{`"join"`, "A frame is a JSON object"},
+	} {
+		if err := gina.conn.Write(context.Background(), websocket.MessageText, []byte(c.frame)); err != nil {
+			t.Fatal(err)
+		}
+		gina.expectError(t, c.want)
+	}
 	if err := gina.conn.Write(context.Background(), websocket.MessageBinary, []byte(`{"type":"join"}`)); err != nil {
 		t.Fatal(err)
 	}

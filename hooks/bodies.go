@@ -56,16 +56,16 @@ func registerBodyLimits(app core.App) {
 // request." One validity pass over the bytes is the cost (a chat message's
 // body is about 100 bytes).
 func checkBody(e *core.RequestEvent) error {
+	if !isAPIWrite(e.Request) {
+		return e.Next()
+	}
 	limited := !ownBodyLimit.MatchString(e.Request.URL.Path) && !e.HasSuperuserAuth()
-	if isFormWrite(e.Request) {
+	if isMultipart(e.Request) {
 		if limited {
 			if err := checkForm(e); err != nil {
 				return err
 			}
 		}
-		return e.Next()
-	}
-	if !isBodyWrite(e.Request) {
 		return e.Next()
 	}
 	if limited && e.Request.ContentLength > MaxJSONBody {
@@ -155,17 +155,8 @@ func tooLarge(size int64) string {
 		"Send files as multipart/form-data.", MaxJSONBody>>20, float64(size)/(1<<20))
 }
 
-// isBodyWrite tells whether r sends a body without files to the API: a
-// POST, PATCH or PUT under /api/ whose body is not multipart.
-func isBodyWrite(r *http.Request) bool {
-	return isAPIWrite(r) && !isMultipart(r)
-}
-
-// isFormWrite tells whether r sends a multipart body to the API.
-func isFormWrite(r *http.Request) bool {
-	return isAPIWrite(r) && isMultipart(r)
-}
-
+// isAPIWrite tells whether r sends a body to the API: a POST, PATCH or PUT
+// under /api/.
 func isAPIWrite(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodPost, http.MethodPatch, http.MethodPut:

@@ -416,8 +416,8 @@ func StrictBool(app core.App, collection, field string) {
 // keeps the last: a block of two members blocked the second only, a report
 // of two posts reported the second). Number fields' "+" and "-" modifiers
 // are numbers too. A number may come as a JSON number or as a string
-// holding one (a form's fields are strings; "" in a form is an empty
-// input, 0); null is no value, 0, as PocketBase reads it. Every
+// holding one (PocketBase reads a form's numeric fields as numbers and
+// leaves the rest strings; "" in a form is an empty input, 0); null is no value, 0, as PocketBase reads it. Every
 // collection's fields are asked, the ones added later in the dashboard
 // too; PocketBase's own checks (range, whole numbers, which ids and values
 // exist) follow. A request hook, as StrictBool's: PocketBase checks a
@@ -485,15 +485,10 @@ func isNumber(v any, form bool) bool {
 // itself or through its "+" modifiers.
 func sentList(body map[string]any, name string) bool {
 	for _, key := range []string{name, name + "+", "+" + name} {
-		switch v := body[key].(type) {
-		case []any:
-			if len(v) > 1 {
-				return true
-			}
-		case []string:
-			if len(v) > 1 {
-				return true
-			}
+		// JSON arrays and a form's repeated fields alike (PocketBase's
+		// UnmarshalRequestData)
+		if v, ok := body[key].([]any); ok && len(v) > 1 {
+			return true
 		}
 	}
 	return false

@@ -138,6 +138,8 @@ func TestInferRoute(t *testing.T) {
 		{"a body with trailing garbage", testapp.Alice, mReady, valid + `garbage`, 400, `The request body is not valid JSON: more follows its first value`},
 		{"a body of two JSON values", testapp.Alice, mReady, valid + valid, 400, `The request body is not valid JSON: more follows its first value`},
 		{"a body that is no object", testapp.Alice, mReady, `["input"]`, 400, `The request body must be a JSON object, not an array.`},
+		{"a description that is no string", testapp.Alice, mReady, `{"input":{"features":{"x0":1,"x1":2}},"description":5}`, 400,
+			`Send a string for \"description\", not a number.`},
 		{"an input just over 4 MB", testapp.Alice, mText, `{"input":{"text":"` + strings.Repeat("a", 4<<20) + `"}}`, 400,
 			`"input":{"code":"too_large","message":"input is 4194315 bytes; at most 4194304 (4 MB) are allowed per job."}`},
 		{"a description over 256 characters", testapp.Alice, mReady,

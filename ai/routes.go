@@ -107,7 +107,8 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 	// a JSON body is one JSON object by now (hooks' body check)
 	var body inferBody
 	if err := e.BindBody(&body); err != nil {
-		return e.BadRequestError(`Send a JSON body such as {"input": {…}, "description": "…"}.`, nil)
+		// err kept: the body check names a wrong-typed field from it
+		return e.BadRequestError(`Send a JSON body such as {"input": {…}, "description": "…"}.`, err)
 	}
 	// members learn nothing of a model they cannot view: not even that a
 	// hidden or unready one exists

@@ -3,13 +3,16 @@ package hooks
 import (
 	"bytes"
 	"encoding/json/jsontext"
+	"encoding/json/v2"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -98,7 +101,95 @@ func checkBody(e *core.RequestEvent) error {
 	}
 	e.Request.Body = &readBody{bytes.NewReader(body)}
 	e.Request.ContentLength = int64(len(body))
-	return e.Next()
+	return undecodable(e, body, e.Next())
+}
+
+// undecodable names what of a valid JSON body PocketBase's decoder
+// refused — a number no float64 holds (1e309), or a value of the wrong
+// kind for a route's own body (a subscription's "subscriptions" sent as
+// a string) — where it answered "Something went wrong while processing
+// your request." Asked only of a failed request, so a body is not walked
+// twice; the error is taken for the body's only when the body holds a
+// value of its kind where it points. Decoding comes before anything is
+// written.
+func undecodable(e *core.RequestEvent, body []byte, err error) error {
+	if err == nil {
+		return nil
+	}
+	cause := err
+	if apiErr, ok := errors.AsType[*router.ApiError](err); ok {
+		if raw, ok := apiErr.RawData().(error); ok {
+			cause = raw
+		}
+	}
+	semantic, ok := errors.AsType[*json.SemanticError](cause)
+	if !ok || semantic.JSONPointer == "" {
+		return err
+	}
+	value, found := valueAt(body, semantic.JSONPointer)
+	if !found || value.Kind() != semantic.JSONKind {
+		return err
+	}
+	field := fmt.Sprintf("%q", strings.TrimPrefix(string(semantic.JSONPointer), "/"))
+	if value.Kind() == '0' && errors.Is(semantic.Err, strconv.ErrRange) {
+		return e.BadRequestError(fmt.Sprintf("The number %s sent for %s is out of range: a number must lie within ±1.8e308.",
+			value, field), nil)
+	}
+	want := goKindName(semantic.GoType)
+	if want == "" {
+		return err
+	}
+	return e.BadRequestError(fmt.Sprintf("Send %s for %s, not %s.", want, field, kindName[value.Kind()]), nil)
+}
+
+// valueAt is the value of body at ptr, if there is one.
+func valueAt(body []byte, ptr jsontext.Pointer) (jsontext.Value, bool) {
+	value := jsontext.Value(body)
+	for name := range ptr.Tokens() {
+		switch value.Kind() {
+		case '{':
+			var fields map[string]jsontext.Value
+			if json.Unmarshal(value, &fields) != nil {
+				return nil, false
+			}
+			if value = fields[name]; value == nil {
+				return nil, false
+			}
+		case '[':
+			var items []jsontext.Value
+			i, err := strconv.Atoi(name)
+			if json.Unmarshal(value, &items) != nil || err != nil || i < 0 || i >= len(items) {
+				return nil, false
+			}
+			value = items[i]
+		default:
+			return nil, false
+		}
+	}
+	return value, true
+}
+
+// goKindName says what a Go type holds, in a client's words; "" for a
+// type without such a word.
+func goKindName(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return ""
 }
 
 // readBody is a body read whole, for the route to read again as often as
@@ -144,7 +235,7 @@ func jsonBodyProblem(body []byte) string {
 	return "The request body is not valid JSON: " + problem + ". Send one JSON object."
 }
 
-var kindName = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '[': "an array"}
+var kindName = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '[': "an array", '{': "an object", 'n': "null"}
 
 func tooLarge(size int64) string {
 	if size == MaxJSONBody+1 { // read to the limit only

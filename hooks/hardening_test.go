@@ -1176,7 +1176,8 @@ func TestPasswordChangeClosesStreams(t *testing.T) {
 // decodes the first value and ignores the rest: until 2026-12-03
 // `{"all":true}NOT JSON` marked every notification read and
 // `{"title":"first"}{"title":"second"}garbage` saved "first"; a body it
-// could not decode was answered "Something went wrong".
+// could not decode, or with a number no float64 holds, was answered
+// "Something went wrong".
 func TestJSONBodiesAreOneObject(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
@@ -1206,6 +1207,14 @@ func TestJSONBodiesAreOneObject(t *testing.T) {
 		{http.MethodPost, postsURL, alice, `{"board":"` + board + `","title":"t","title":"u","content":"c"}`, `The request body is not valid JSON: duplicate object member name "title"`},
 		{http.MethodPost, postsURL, alice, `["board"]`, "The request body must be a JSON object, not an array."},
 		{http.MethodPost, "/api/realtime", alice, `"x"`, "The request body must be a JSON object, not a string."},
+		// valid JSON no float64 holds: PocketBase's decoder refuses it
+		{http.MethodPost, postsURL, alice, `{"board":"` + board + `","title":"t","content":"c","views":1e309}`, `The number 1e309 sent for "views" is out of range`},
+		{http.MethodPatch, postsURL + "/" + own, alice, `{"title":"t","tags":[1,-2e400]}`, `The number -2e400 sent for "tags/1" is out of range`},
+		{http.MethodPost, "/api/notifications/read", alice, `{"all":true,"n":1e999}`, `The number 1e999 sent for "n" is out of range`},
+		// a route's own body of the wrong kind, which PocketBase's decoder refuses
+		{http.MethodPost, "/api/realtime", alice, `{"clientId":"abc","subscriptions":"posts"}`, `Send a list for "subscriptions", not a string.`},
+		{http.MethodPost, "/api/realtime", alice, `{"clientId":"abc","subscriptions":["posts",7]}`, `Send a string for "subscriptions/1", not a number.`},
+		{http.MethodPost, "/api/collections/users/auth-with-password", "", `{"identity":5,"password":"x"}`, `Send a string for "identity", not a number.`},
 	} {
 		for _, length := range []int64{int64(len(c.body)), -1} { // with a Content-Length and chunked
 			r := send(c.method, c.url, c.token, c.body, length)

@@ -169,6 +169,79 @@ func TestBanClosesRealtime(t *testing.T) {
 	}
 }
 
+// TestAccountRateLimits: a signed-in client meets the limits of sign-up,
+// of the mails an account asks for and of profile edits (where oldPassword
+// is checked), per address; a superuser does not. Until 2026-12-07 a
+// member's token made accounts without end, sent 20 email-change mails to
+// one stranger's address in a second, and guessed oldPassword at bcrypt's
+// speed.
+func TestAccountRateLimits(t *testing.T) {
+	app := testapp.New(t)
+	// longer windows than the migration's keep the counts independent of
+	// how fast bcrypt runs on a loaded machine under -race
+	for i, rule := range app.Settings().RateLimits.Rules {
+		if rule.Label == "users:update" {
+			app.Settings().RateLimits.Rules[i].Duration = 600
+		}
+	}
+	base := testapp.Serve(t, app)
+	alice, root := testapp.Token(testapp.Alice), testapp.Token("root")
+	statuses := func(n int, call func(i int) testapp.Response) map[int]int {
+		seen := map[int]int{}
+		for i := range n {
+			seen[call(i).Status]++
+		}
+		return seen
+	}
+	users, err := app.CountRecords("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signUp := func(token string) func(int) testapp.Response {
+		return func(i int) testapp.Response {
+			name := fmt.Sprintf("newbie%s%d", token[len(token)-4:], i)
+			return testapp.Call(t, "POST", base+"/api/collections/users/records", token, map[string]any{
+				"name": name, "email": name + "@example.com", "password": "a long passphrase 7", "passwordConfirm": "a long passphrase 7"})
+		}
+	}
+	if got := statuses(12, signUp(alice)); got[200] != 10 || got[429] != 2 {
+		t.Errorf("12 sign-ups with a member's token: %v, want 10×200 then 2×429", got)
+	}
+	if got := statuses(2, signUp(root)); got[200] != 2 {
+		t.Errorf("2 sign-ups by a superuser after the limit: %v, want 2×200", got)
+	}
+	if n, _ := app.CountRecords("users"); n != users+12 {
+		t.Errorf("%d users after 12 accepted sign-ups, want %d", n, users+12)
+	}
+
+	mails := func(i int) testapp.Response {
+		return testapp.Call(t, "POST", base+"/api/collections/users/request-email-change", alice,
+			map[string]any{"newEmail": fmt.Sprintf("someone%d@victim.example", i)})
+	}
+	if got := statuses(5, mails); got[204] != 3 || got[429] != 2 {
+		t.Errorf("5 email-change requests: %v, want 3×204 then 2×429", got)
+	}
+	if sent := app.TestMailer.TotalSend(); sent != 3 {
+		t.Errorf("%d mails sent, want 3", sent)
+	}
+
+	guesses := func(i int) testapp.Response {
+		return testapp.Call(t, "PATCH", base+userURL(testapp.Alice), alice, map[string]any{
+			"oldPassword": fmt.Sprintf("guess %d", i), "password": "another passphrase 9", "passwordConfirm": "another passphrase 9"})
+	}
+	if got := statuses(12, guesses); got[400] != 10 || got[429] != 2 {
+		t.Errorf("12 oldPassword guesses: %v, want 10×400 then 2×429", got)
+	}
+	right := testapp.Call(t, "PATCH", base+userURL(testapp.Alice), alice, map[string]any{
+		"oldPassword": testapp.Password, "password": "another passphrase 9", "passwordConfirm": "another passphrase 9"})
+	if right.Status != 429 {
+		t.Errorf("the right oldPassword after the limit: %d %s, want 429", right.Status, right.Raw)
+	}
+	if r := testapp.Call(t, "PATCH", base+userURL(testapp.Alice), root, map[string]any{"name": "alice2"}); r.Status != 200 {
+		t.Errorf("a superuser's edit after the limit: %d %s", r.Status, r.Raw)
+	}
+}
+
 // TestSignInRateLimit: 10 sign-ins per 10 s per address, for members and
 // superusers (the dashboard) alike, each collection counted on its own.
 // The limits the migrations set are checked too: the reset ones cover
@@ -178,16 +251,19 @@ func TestSignInRateLimit(t *testing.T) {
 	limits := app.Settings().RateLimits
 	for _, want := range []core.RateLimitRule{
 		{Label: "*:auth", MaxRequests: 10, Duration: 10},
-		{Label: "users:create", MaxRequests: 10, Duration: 60, Audience: "@guest"},
+		{Label: "users:create", MaxRequests: 10, Duration: 60},
 		{Label: "*:requestPasswordReset", MaxRequests: 3, Duration: 60},
 		{Label: "*:confirmPasswordReset", MaxRequests: 10, Duration: 60},
 		{Label: "/api/batch", MaxRequests: 3, Duration: 1},
+		{Label: "*:requestEmailChange", MaxRequests: 3, Duration: 60},
+		{Label: "*:requestVerification", MaxRequests: 3, Duration: 60},
+		{Label: "users:update", MaxRequests: 10, Duration: 10},
 	} {
 		if !slices.Contains(limits.Rules, want) {
 			t.Errorf("rate limit %+v missing from %+v", want, limits.Rules)
 		}
 	}
-	if !limits.Enabled || len(limits.Rules) != 5 {
+	if !limits.Enabled || len(limits.Rules) != 8 {
 		t.Fatalf("rate limits: enabled %v, %d rules", limits.Enabled, len(limits.Rules))
 	}
 	// A longer window than the migration's keeps the check independent of

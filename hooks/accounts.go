@@ -11,6 +11,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/trustelem/zxcvbn/frequency"
 
 	"madang/internal/access"
@@ -24,6 +25,7 @@ func registerAccounts(app core.App) {
 		users := apis.RequireAuth(access.CollectionNameUsers)
 		e.Router.POST("/api/users/sign-out-everywhere", signOutEverywhere).Bind(users)
 		e.Router.POST("/api/users/{id}/moderate", moderateUser).Bind(apis.RequireAuth())
+		e.Router.BindFunc(explainRefusedSignUp)
 		return e.Next()
 	})
 }
@@ -146,14 +148,68 @@ var commonPasswords = func() map[string]bool {
 	return set
 }()
 
-// refuseCommonPassword refuses a new password that is on the common list,
-// whoever sets it (sign-up, change, reset, CLI), naming the field.
-func refuseCommonPassword(e *core.RecordEvent) error {
-	if pw, ok := e.Record.GetRaw(core.FieldNamePassword).(*core.PasswordFieldValue); ok && pw.Plain != "" &&
-		commonPasswords[strings.ToLower(pw.Plain)] {
-		return validation.Errors{core.FieldNamePassword: validation.NewError("validation_password_too_common",
-			"This password is one of the most common and easy to guess; choose another. "+
-				"(너무 흔한 비밀번호라 쉽게 추측됩니다. 다른 비밀번호를 쓰세요.)")}
+// MaxPasswordBytes is the longest password bcrypt hashes (72 bytes) and
+// PocketBase's password field takes (71 characters): 71 letters and digits,
+// 23 Hangul syllables (3 bytes each in UTF-8).
+const MaxPasswordBytes = 71
+
+// checkNewPassword refuses a new password that is on the common list or
+// longer than MaxPasswordBytes, whoever sets it (sign-up, change, reset,
+// CLI), naming the field (passwordProblem).
+func checkNewPassword(e *core.RecordEvent) error {
+	if pw, ok := e.Record.GetRaw(core.FieldNamePassword).(*core.PasswordFieldValue); ok {
+		if problem := passwordProblem(pw.Plain); problem != nil {
+			return validation.Errors{core.FieldNamePassword: problem}
+		}
 	}
 	return e.Next()
+}
+
+// passwordProblem says what keeps plain from being a new password; nil if
+// nothing does (or it is empty: not being changed). PocketBase counts the
+// length in characters, and bcrypt's error for a longer password came back
+// as "Failed to create record." or "Invalid value." (until 2026-12-07: a
+// 25-syllable Korean passphrase is 75 bytes).
+func passwordProblem(plain string) validation.Error {
+	switch {
+	case plain == "":
+		return nil
+	case len(plain) > MaxPasswordBytes:
+		return validation.NewError("validation_password_too_long",
+			fmt.Sprintf("The password is %d bytes long; at most %d are allowed (71 letters or digits, 23 Hangul syllables). "+
+				"비밀번호는 %d바이트까지 쓸 수 있습니다: 영문·숫자 71자, 한글 23자.", len(plain), MaxPasswordBytes, MaxPasswordBytes))
+	case commonPasswords[strings.ToLower(plain)]:
+		return validation.NewError("validation_password_too_common",
+			"This password is one of the most common and easy to guess; choose another. "+
+				"(너무 흔한 비밀번호라 쉽게 추측됩니다. 다른 비밀번호를 쓰세요.)")
+	}
+	return nil
+}
+
+// explainRefusedSignUp names a sign-up's password that bcrypt cannot hash
+// (passwordProblem): PocketBase hashes it as it reads the form and, checking
+// its create rule on a copy of the record before any record hook runs,
+// answers bcrypt's error with a bare "Failed to create record.".
+func explainRefusedSignUp(e *core.RequestEvent) error {
+	err := e.Next()
+	if err == nil || e.Request.Method != http.MethodPost || e.Request.Pattern != "POST /api/collections/{collection}/records" {
+		return err
+	}
+	refused, ok := errors.AsType[*router.ApiError](err)
+	if !ok || refused.Status != http.StatusBadRequest || len(refused.Data) > 0 {
+		return err // a field's problem is named already
+	}
+	if collection, findErr := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection")); findErr != nil ||
+		collection.Name != access.CollectionNameUsers {
+		return err
+	}
+	info, infoErr := e.RequestInfo()
+	if infoErr != nil {
+		return err
+	}
+	plain, _ := info.Body[core.FieldNamePassword].(string)
+	if problem := passwordProblem(plain); problem != nil {
+		return apis.NewBadRequestError("Failed to create record.", validation.Errors{core.FieldNamePassword: problem})
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -305,6 +306,56 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 		"name": "newbie", "email": "new@example.com", "password": "마당에서-놀자-2026", "passwordConfirm": "마당에서-놀자-2026"})
 	if r.Status != 200 {
 		t.Errorf("an uncommon password was refused: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestLongPasswordsAreNamed: a password past bcrypt's 71 bytes is 400
+// validation_password_too_long naming its length, at sign-up, on a change
+// and at the reset's confirmation, and nothing changes; until 2026-12-07
+// it was "Failed to create record." or "Invalid value." (PocketBase
+// counts characters: 25 Hangul syllables are 75 bytes). 71 bytes pass.
+func TestLongPasswordsAreNamed(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	korean, ascii := strings.Repeat("가", 25), strings.Repeat("z", 72)
+	tooLong := func(what string, r testapp.Response, bytes int) {
+		t.Helper()
+		code, _ := digJSON(r.Body, "data", "password", "code")
+		msg, _ := digJSON(r.Body, "data", "password", "message")
+		if text, _ := msg.(string); r.Status != 400 || code != "validation_password_too_long" ||
+			!strings.Contains(text, fmt.Sprintf("The password is %d bytes long; at most 71", bytes)) {
+			t.Errorf("%s: %d %s", what, r.Status, r.Raw)
+		}
+	}
+	snap := testapp.TakeSnapshot(t, app, "users")
+	for _, pw := range []string{korean, ascii} {
+		tooLong("sign-up", testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
+			"name": "newbie", "email": "new@example.com", "password": pw, "passwordConfirm": pw}), len(pw))
+		tooLong("a change", testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{
+			"oldPassword": testapp.Password, "password": pw, "passwordConfirm": pw}), len(pw))
+	}
+	alice, err := app.FindRecordById("users", testapp.ID(testapp.Alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset, err := alice.NewPasswordResetToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tooLong("the reset's confirmation", testapp.Call(t, http.MethodPost, base+"/api/collections/users/confirm-password-reset", "", map[string]any{
+		"token": reset, "password": korean, "passwordConfirm": korean}), 75)
+	snap.AssertUnchanged(t, app)
+
+	for _, pw := range []string{strings.Repeat("가", 23) + "zz", strings.Repeat("z", 71)} { // 71 bytes
+		name := fmt.Sprintf("long%d", utf8.RuneCountInString(pw))
+		if r := testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
+			"name": name, "email": name + "@example.com", "password": pw, "passwordConfirm": pw}); r.Status != 200 {
+			t.Errorf("a password of 71 bytes: %d %s", r.Status, r.Raw)
+		}
+		r := testapp.Call(t, http.MethodPost, base+"/api/collections/users/auth-with-password", "", map[string]any{"identity": name, "password": pw})
+		if r.Status != 200 {
+			t.Errorf("signing in with a password of 71 bytes: %d %s", r.Status, r.Raw)
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func registerUsers(app core.App) {
 	// false (an unban) and "next friday" as no end (a permanent ban)
 	access.StrictBool(app, access.CollectionNameUsers, "banned")
 	access.StrictDate(app, access.CollectionNameUsers, "banned_until")
-	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseCommonPassword)
+	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(checkNewPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form
 	// the name's pattern error says what is allowed: PocketBase's is

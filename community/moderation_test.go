@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -360,6 +361,59 @@ func TestReportBanAndAutoHide(t *testing.T) {
 	}
 	if n, _ := app.CountRecords("reports", dbx.HashExp{"post": post.Id, "status": "open"}); n != 0 {
 		t.Fatalf("%d reports still open", n)
+	}
+}
+
+// TestModerationRoutesReadForms: the custom routes a moderator or member
+// posts to read an HTML form's body as PocketBase's own routes do, and a
+// field of the wrong kind is named. Until 2026-12-07 their bodies were
+// read as JSON only: a form's action came through empty ("The action must
+// be …") and {"action": 1} was "Send JSON {action, reason}.".
+func TestModerationRoutesReadForms(t *testing.T) {
+	app, base := server(t)
+	post := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), gina, "spam here")
+	report := mustCall(t, base, http.MethodPost, "/api/collections/reports/records", testapp.Alice,
+		map[string]any{"target_kind": "post", "post": post.Id, "reason": "spam"}, 200)
+	resolve := base + "/api/reports/" + report.Body["id"].(string) + "/resolve"
+	moderate := base + "/api/users/" + bob + "/moderate"
+
+	snap := testapp.TakeSnapshot(t, app)
+	for _, c := range []struct{ url, body, message string }{
+		{moderate, `{"action":1}`, `Send a string for "action", not a number.`},
+		{moderate, `{"action":"name_reset","reason":["a"]}`, `Send a string for "reason", not an array.`},
+		{resolve, `{"action":{"kind":"dismiss"}}`, `Send a string for "action", not an object.`},
+	} {
+		req, err := http.NewRequest(http.MethodPost, c.url, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if r := testapp.Do(t, req, testapp.Token(testapp.Adam)); r.Status != 400 || r.Body["message"] != c.message {
+			t.Errorf("%s: %d %s, want 400 %q", c.body, r.Status, r.Raw, c.message)
+		}
+	}
+	if r := testapp.Call(t, http.MethodPost, base+"/api/notifications/read", testapp.Token(testapp.Bob), map[string]any{"ids": "x"}); r.Status != 400 ||
+		r.Body["message"] != `Send a list for "ids", not a string.` {
+		t.Errorf(`notifications read {"ids": "x"}: %d %s`, r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
+
+	form := func(url, who string, values neturl.Values) testapp.Response {
+		return testapp.CallForm(t, http.MethodPost, url, testapp.Token(who), values)
+	}
+	if r := form(moderate, testapp.Adam, neturl.Values{"action": {"name_reset"}, "reason": {"by form"}}); r.Status != 200 {
+		t.Errorf("name_reset by form: %d %s", r.Status, r.Raw)
+	}
+	lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:id} && action = 'name_reset'", "", 0, 0, map[string]any{"id": bob})
+	if err != nil || len(lines) != 1 || !strings.HasPrefix(lines[0].GetString("reason"), "by form") {
+		t.Fatalf("the form's moderation in the log: %v %v", lines, err)
+	}
+	if r := form(resolve, testapp.Adam, neturl.Values{"action": {"dismiss"}, "reason": {"not spam"}}); r.Status != 200 || r.Body["status"] != community.ReportDismissed {
+		t.Errorf("a report dismissed by form: %d %s", r.Status, r.Raw)
+	}
+	testapp.SaveRecord(t, app, "notifications", map[string]any{"user": bob, "kind": "comment", "actor": gina, "post": post.Id, "text": "a comment", "count": 1})
+	if r := form(base+"/api/notifications/read", testapp.Bob, neturl.Values{"all": {"true"}}); r.Status != 200 || r.Body["marked"] != 1.0 {
+		t.Errorf("notifications read by form: %d %s", r.Status, r.Raw)
 	}
 }
 

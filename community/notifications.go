@@ -579,13 +579,13 @@ func unreadNotifications(e *core.RequestEvent) error {
 // by someone blocked since), which came back read once reached again.
 func markNotificationsRead(e *core.RequestEvent) error {
 	var body struct {
-		IDs []string `json:"ids"`
-		All bool     `json:"all"`
+		IDs []string `json:"ids" form:"ids"`
+		All bool     `json:"all" form:"all"`
 	}
 	// one or the other: until 2026-12-04 {"ids": […], "all": true} marked
 	// everything, though the client named which
 	if err := e.BindBody(&body); err != nil || body.All == (len(body.IDs) > 0) || len(body.IDs) > 500 {
-		return e.BadRequestError(`Send {"ids": ["…"]} (at most 500) or {"all": true}.`, nil)
+		return e.BadRequestError(`Send {"ids": ["…"]} (at most 500) or {"all": true}.`, err)
 	}
 	info, err := e.RequestInfo()
 	if err != nil {

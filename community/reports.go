@@ -211,8 +211,8 @@ func resolveReport(e *core.RequestEvent) error {
 		resolver = ""
 	}
 	var body struct {
-		Action string `json:"action"`
-		Reason string `json:"reason"`
+		Action string `json:"action" form:"action"`
+		Reason string `json:"reason" form:"reason"`
 	}
 	if err := e.BindBody(&body); err != nil {
 		return e.BadRequestError("Send JSON {action, reason}.", err)

@@ -76,8 +76,8 @@ func moderateUser(e *core.RequestEvent) error {
 		return e.ForbiddenError("Only admins can moderate accounts.", nil)
 	}
 	var body struct {
-		Action string `json:"action"`
-		Reason string `json:"reason"`
+		Action string `json:"action" form:"action"`
+		Reason string `json:"reason" form:"reason"`
 	}
 	if err := e.BindBody(&body); err != nil {
 		return e.BadRequestError("Send JSON {action, reason}.", err)

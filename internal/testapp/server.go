@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -65,6 +67,18 @@ func Call(t testing.TB, method, url, token string, body any) Response {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return Do(t, req, token)
+}
+
+// CallForm sends form URL-encoded (as an HTML form does) with an optional
+// token.
+func CallForm(t testing.TB, method, url, token string, form neturl.Values) Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return Do(t, req, token)
 }
 

@@ -127,7 +127,7 @@ func Register(app core.App) {
 	// a job's description too, from the infer route or a member's edit:
 	// until 2026-12-07 it stored NUL and terminal escapes as sent
 	access.Trimmed(app, Jobs, "description")
-	access.StrictBool(app, Models, "is_visible")
+	access.KeepOnNull(app, Models, "is_visible")
 	access.Names(app, Models, "name")
 	// PocketBase's "mime type must be one of: text/csv, text/plain." did not
 	// say that a tab-separated file was the problem (probe p20, 2026-12-04)

@@ -48,7 +48,7 @@ func Register(app core.App) {
 
 	access.ServerSet(app, Sessions, access.Requester("owner", "Sign in to chat."), "owner")
 	access.Trimmed(app, Sessions, "name")
-	access.StrictBool(app, Sessions, "is_closed")
+	access.KeepOnNull(app, Sessions, "is_closed")
 	app.OnRecordCreate(Sessions).BindFunc(deriveSessionFields)
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)
 	access.Modifiers(app, Sessions, "members")

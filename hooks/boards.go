@@ -9,8 +9,8 @@ import (
 func registerBoards(app core.App) {
 	access.ServerKept(app, access.CollectionNameBoards, "posts_count")
 	access.DefaultTrue(app, access.CollectionNameBoards, "is_visible") // boards are public by intent
-	access.StrictBool(app, access.CollectionNameBoards, "anonymous")
-	access.StrictBool(app, access.CollectionNameBoards, "category_required")
+	access.KeepOnNull(app, access.CollectionNameBoards, "anonymous")
+	access.KeepOnNull(app, access.CollectionNameBoards, "category_required")
 	access.Trimmed(app, access.CollectionNameBoards, "name")
 	access.Names(app, access.CollectionNameBoards, "name")
 	access.BindEnrich(app, access.CollectionNameBoards, func(e *core.RecordEnrichEvent) error {

@@ -969,6 +969,52 @@ func TestOneValueFieldsTakeOne(t *testing.T) {
 	}
 }
 
+// TestEveryFieldTakesItsKind: every collection's bool, date, text,
+// relation and select fields refuse a value of another kind, 400 naming
+// the field, and nothing changes. Until 2026-12-07 only the fields bound
+// one by one were checked: an admin's {"boards": {"id": …}} revoked every
+// grant, a ban's reason sent as an object stored "", and a member's
+// emailVisibility "yes" stored false.
+func TestEveryFieldTakesItsKind(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	alice, adam := testapp.Token(testapp.Alice), testapp.Token(testapp.Adam)
+	bob := userURL(testapp.Bob)
+	granted := testapp.ID(testapp.BoardGranted)
+	if r := testapp.Call(t, http.MethodPatch, base+bob, adam, map[string]any{"boards": []string{granted}}); r.Status != 200 {
+		t.Fatalf("granting bob a board: %d %s", r.Status, r.Raw)
+	}
+	post := testapp.VisiblePost(testapp.BoardPublic)
+	snap := testapp.TakeSnapshot(t, app)
+	for _, c := range []struct {
+		who, method, url, field, code string
+		body                          map[string]any
+	}{
+		{adam, http.MethodPatch, bob, "boards", "validation_invalid_ids", map[string]any{"boards": map[string]any{"id": granted}}},
+		{adam, http.MethodPatch, bob, "boards", "validation_invalid_ids", map[string]any{"boards-": []any{granted, 7}}},
+		{adam, http.MethodPatch, bob, "ban_reason", "validation_invalid_text", map[string]any{"banned": true, "ban_reason": map[string]any{"text": "spam"}}},
+		{adam, http.MethodPatch, bob, "banned_until", "validation_invalid_date", map[string]any{"banned": true, "banned_until": "next friday"}},
+		{alice, http.MethodPatch, userURL(testapp.Alice), "emailVisibility", "validation_invalid_bool", map[string]any{"emailVisibility": "yes"}},
+		{alice, http.MethodPatch, userURL(testapp.Alice), "name", "validation_invalid_text", map[string]any{"name": []string{"a", "b"}}},
+		{alice, http.MethodPost, "/api/collections/comments/records", "content", "validation_invalid_text", map[string]any{"post": post, "content": true}},
+		{alice, http.MethodPost, "/api/collections/reports/records", "reason", "validation_invalid_value", map[string]any{"target_kind": "post", "post": post, "reason": 3}},
+	} {
+		r := testapp.Call(t, c.method, base+c.url, c.who, c.body)
+		if code, _ := digJSON(r.Body, "data", c.field, "code"); r.Status != 400 || code != c.code {
+			t.Errorf("%s %s %v: %d %s, want 400 %s naming %s", c.method, c.url, c.body, r.Status, r.Raw, c.code, c.field)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	// the kinds a client sends for them still pass: a form's digits for
+	// text, one id or a list, an empty date
+	if r := testapp.Call(t, http.MethodPatch, base+bob, adam, map[string]any{"boards": granted, "banned_until": ""}); r.Status != 200 {
+		t.Errorf("one id and an empty date: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), alice, map[string]any{"name": 12345}); r.Status != 200 || r.Body["name"] != "12345" {
+		t.Errorf("a name sent as a number: %d %s", r.Status, r.Raw)
+	}
+}
+
 // TestIsVisibleIsABoolean: is_visible is true unless a create sends false;
 // null counts as not sent; a value that is no boolean is refused, 400
 // naming the field, on creates and updates, and changes nothing. Until

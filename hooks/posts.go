@@ -13,7 +13,7 @@ import (
 func registerPosts(app core.App) {
 	access.ServerKept(app, access.CollectionNamePosts, "views_count", "comments_count", "likes_count")
 	access.DefaultTrue(app, access.CollectionNamePosts, "is_visible")
-	access.StrictBool(app, access.CollectionNamePosts, "is_pinned")
+	access.KeepOnNull(app, access.CollectionNamePosts, "is_pinned")
 	access.ServerSet(app, access.CollectionNamePosts, access.Requester("author", "Sign in to write."), "author", "anonymous_author")
 	access.Fixed(app, access.CollectionNamePosts, "board")
 	access.Trimmed(app, access.CollectionNamePosts, "title", "content")

@@ -52,10 +52,11 @@ func registerUsers(app core.App) {
 	})
 	app.OnRecordAuthWithPasswordRequest(access.CollectionNameUsers).BindFunc(signInByNameForm)
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
-	// a ban's fields are read as sent: PocketBase stores "yes" or 0 as
-	// false (an unban) and "next friday" as no end (a permanent ban)
-	access.StrictBool(app, access.CollectionNameUsers, "banned")
-	access.StrictDate(app, access.CollectionNameUsers, "banned_until")
+	// a ban's fields are read as sent, as every bool and date field
+	// (access.bindStrictValues: PocketBase stored "yes" or 0 as false, an
+	// unban, and "next friday" as no end, a permanent ban); a null ban
+	// keeps the stored one
+	access.KeepOnNull(app, access.CollectionNameUsers, "banned")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(checkNewPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form

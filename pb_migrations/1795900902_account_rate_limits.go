@@ -19,15 +19,15 @@ import (
 //     verification mail get the reset mail's 3 a minute;
 //   - a profile edit checks oldPassword at bcrypt's speed without a limit,
 //     so a stolen token could guess the password outside sign-in's 10 per
-//     10 s. Edits of users records get sign-in's limit (a profile is
-//     edited a few times a session; an admin's bans are edits too, one a
-//     second is plenty).
+//     10 s. Edits of users records get 30 a minute: fewer guesses than
+//     sign-in's over time, and room for a burst (a profile is edited a few
+//     times a session; an admin's bans are edits too).
 //
 // Per IP, as every rule; superusers are never limited (PocketBase).
 var accountRateLimits = []core.RateLimitRule{
 	{Label: "*:requestEmailChange", MaxRequests: 3, Duration: 60},
 	{Label: "*:requestVerification", MaxRequests: 3, Duration: 60},
-	{Label: "users:update", MaxRequests: 10, Duration: 10},
+	{Label: "users:update", MaxRequests: 30, Duration: 60},
 }
 
 const signUpLabel = "users:create"

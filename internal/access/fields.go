@@ -365,11 +365,12 @@ func EmailForm(email string) string {
 }
 
 // DefaultTrue makes a bool field true on API creates that do not send it
-// or send null: a bool field cannot tell "false" from "not sent". The
-// value itself is a StrictBool: until 2026-12-03 a create sending "yes"
-// stored a hidden post, which only an admin could bring back.
+// or send null: a bool field cannot tell "false" from "not sent"; an
+// update's null keeps the stored value (KeepOnNull). The value itself is
+// checked as every bool's (strictValues): until 2026-12-03 a create
+// sending "yes" stored a hidden post, which only an admin could bring back.
 func DefaultTrue(app core.App, collection, field string) {
-	StrictBool(app, collection, field)
+	KeepOnNull(app, collection, field)
 	app.OnRecordCreateRequest(collection).BindFunc(func(e *core.RecordRequestEvent) error {
 		if body, ok := sentBody(e); ok && body[field] == nil {
 			e.Record.Set(field, true)
@@ -378,30 +379,14 @@ func DefaultTrue(app core.App, collection, field string) {
 	})
 }
 
-// StrictBool refuses, on API creates and updates, a value of field that is
-// no boolean (true, false, 1 or 0: as JSON values or strings, or form
-// values), 400 naming the field: PocketBase reads "yes", "no", "", 2, []
-// and {} as false and stores it. A null counts as not sent: an update
-// keeps the stored value.
-func StrictBool(app core.App, collection, field string) {
+// KeepOnNull makes a null sent for the bool field on an API update keep
+// the stored value, as not sending it does: PocketBase reads null as false
+// (a moderator's form clearing a pin or a ban by an empty field). Its
+// value is checked as every bool field's (strictValues).
+func KeepOnNull(app core.App, collection, field string) {
 	strict(app, collection, func(e *core.RecordRequestEvent, body map[string]any, _ bool) error {
-		v, sent := body[field]
-		switch v := v.(type) {
-		case nil:
-			if sent && !e.Record.IsNew() {
-				e.Record.Set(field, e.Record.Original().GetBool(field))
-			}
-		case bool:
-		case string:
-			if v != "true" && v != "false" && v != "1" && v != "0" {
-				return invalid(field, "validation_invalid_bool", field+" must be true or false.")
-			}
-		case float64: // JSON's 1 and 0, and a form's (PocketBase reads them as numbers)
-			if v != 0 && v != 1 {
-				return invalid(field, "validation_invalid_bool", field+" must be true or false.")
-			}
-		default:
-			return invalid(field, "validation_invalid_bool", field+" must be true or false.")
+		if v, sent := body[field]; sent && v == nil && !e.Record.IsNew() {
+			e.Record.Set(field, e.Record.Original().GetBool(field))
 		}
 		return nil
 	})
@@ -409,20 +394,25 @@ func StrictBool(app core.App, collection, field string) {
 
 // bindStrictValues refuses, on every collection's API creates and updates,
 // what PocketBase would store as something the client did not send, 400
-// naming the field: a number field's value that is no number (PocketBase
-// stores "three", "", true, [] and {} as 0 or 1 — an admin's typo in a
-// board's auto_hide_reports turned its auto-hiding off), and a list of
-// more than one id or value sent to a field that holds one (PocketBase
-// keeps the last: a block of two members blocked the second only, a report
-// of two posts reported the second). Number fields' "+" and "-" modifiers
-// are numbers too. A number may come as a JSON number or as a string
-// holding one (PocketBase reads a form's numeric fields as numbers and
-// leaves the rest strings; "" in a form is an empty input, 0); null is no value, 0, as PocketBase reads it. Every
-// collection's fields are asked, the ones added later in the dashboard
-// too; PocketBase's own checks (range, whole numbers, which ids and values
-// exist) follow. A request hook, as StrictBool's: PocketBase checks a
-// create rule first, on the record as it read it (the list's last item),
-// and a refusal there is its own 400.
+// naming the field (strictValues): a number field's value that is no
+// number (PocketBase stores "three", "", true, [] and {} as 0 or 1 — an
+// admin's typo in a board's auto_hide_reports turned its auto-hiding off);
+// a bool's that is no boolean ("yes", 2, [] stored as false: an unban); a
+// date's that is no date ("next friday" stored as none: a temporary ban
+// made permanent); text sent as a list, an object or a boolean (a ban's
+// reason sent as {"text": …} stored as ""); ids or values that are not
+// strings (an admin's {"boards": {"id": …}} revoked every grant); and a
+// list of more than one id or value sent to a field that holds one
+// (PocketBase keeps the last: a block of two members blocked the second
+// only). A field's "+"/"-" modifiers are asked as the field. A number may
+// come as a JSON number or as a string holding one (PocketBase reads a
+// form's numeric fields as numbers and leaves the rest strings; "" in a
+// form is an empty input, 0); null is no value, as PocketBase reads it.
+// Every collection's fields are asked, the ones added later in the
+// dashboard too; PocketBase's own checks (range, length, which ids and
+// values exist) follow. A request hook: PocketBase checks a create rule
+// first, on the record as it read it (the list's last item), and a refusal
+// there is its own 400.
 func bindStrictValues(app core.App) {
 	check := func(e *core.RecordRequestEvent) error {
 		body, ok := sentBody(e)
@@ -449,17 +439,104 @@ func strictValues(c *core.Collection, body map[string]any, form bool) error {
 					return invalid(name, "validation_invalid_number", "Send a number for "+name+".")
 				}
 			}
+		case *core.BoolField:
+			if v, sent := body[name]; sent && !isBool(v) {
+				return invalid(name, "validation_invalid_bool", name+" must be true or false.")
+			}
+		case *core.DateField:
+			if v, sent := body[name]; sent && !isDate(v) {
+				return invalid(name, "validation_invalid_date", "Send "+name+" as a date such as 2026-12-31 18:00:00Z, or empty.")
+			}
+		case *core.TextField, *core.EditorField, *core.EmailField, *core.URLField:
+			if v, sent := body[name]; sent && !isText(v) {
+				return invalid(name, "validation_invalid_text", "Send "+name+" as text.")
+			}
 		case *core.RelationField:
-			if !f.IsMultiple() && sentList(body, name) {
-				return invalid(name, "validation_not_one", "Send one id for "+name+", not a list.")
+			if err := strictChoices(body, name, f.IsMultiple(), "id"); err != nil {
+				return err
 			}
 		case *core.SelectField:
-			if !f.IsMultiple() && sentList(body, name) {
-				return invalid(name, "validation_not_one", "Send one value for "+name+", not a list.")
+			if err := strictChoices(body, name, f.IsMultiple(), "value"); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// strictChoices refuses ids or values of a relation or select field name
+// (what, in the message) that are not strings, and more than one sent to
+// a field that holds one.
+func strictChoices(body map[string]any, name string, multiple bool, what string) error {
+	for _, key := range []string{name, name + "+", "+" + name, name + "-"} {
+		if v, sent := body[key]; sent && !isStrings(v) {
+			if multiple {
+				return invalid(name, "validation_invalid_"+what+"s", "Send the "+what+"s of "+name+" as a list of strings.")
+			}
+			return invalid(name, "validation_invalid_"+what, "Send the "+what+" of "+name+" as a string.")
+		}
+	}
+	if !multiple && sentList(body, name) {
+		return invalid(name, "validation_not_one", "Send one "+what+" for "+name+", not a list.")
+	}
+	return nil
+}
+
+// isBool tells whether v, sent for a bool field, is a boolean: true, false,
+// 1 or 0, as JSON values or strings (a form's), or null (false, as
+// PocketBase reads it; KeepOnNull makes it keep the stored value).
+func isBool(v any) bool {
+	switch v := v.(type) {
+	case nil, bool:
+		return true
+	case string:
+		return v == "true" || v == "false" || v == "1" || v == "0"
+	case float64: // JSON's 1 and 0, and a form's (PocketBase reads them as numbers)
+		return v == 0 || v == 1
+	}
+	return false
+}
+
+// isDate tells whether v, sent for a date field, is one PocketBase reads
+// (2026-12-31, 2026-12-31 18:00:00Z, RFC 3339…), or "" or null: no date.
+func isDate(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		d, _ := types.ParseDateTime(v)
+		return v == "" || !d.IsZero()
+	}
+	return false
+}
+
+// isText tells whether v, sent for a text field, is text: a string, a
+// number (PocketBase stores its digits; a form sends digits as a number),
+// or null (empty).
+func isText(v any) bool {
+	switch v.(type) {
+	case nil, string, float64:
+		return true
+	}
+	return false
+}
+
+// isStrings tells whether v, sent for a relation or select field, is a
+// string, a list of strings (a JSON array or a form's repeated field), or
+// null (none).
+func isStrings(v any) bool {
+	switch v := v.(type) {
+	case nil, string:
+		return true
+	case []any:
+		for _, item := range v {
+			if _, ok := item.(string); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // isNumber tells whether v, sent for a number field, is a number as the
@@ -492,26 +569,6 @@ func sentList(body map[string]any, name string) bool {
 		}
 	}
 	return false
-}
-
-// StrictDate refuses, on API creates and updates, a value of field that
-// PocketBase cannot read as a date (it reads 2026-12-31, 2026-12-31
-// 18:00:00Z, RFC 3339…), 400 naming the field: PocketBase stores "next
-// friday" or "2026-13-45" as an empty date, which for banned_until turned a
-// temporary ban into a permanent one. "" and null are no date.
-func StrictDate(app core.App, collection, field string) {
-	strict(app, collection, func(e *core.RecordRequestEvent, body map[string]any, _ bool) error {
-		switch v := body[field].(type) {
-		case nil:
-		case string:
-			if d, _ := types.ParseDateTime(v); v != "" && d.IsZero() {
-				return invalid(field, "validation_invalid_date", "Send "+field+" as a date such as 2026-12-31 18:00:00Z, or empty.")
-			}
-		default:
-			return invalid(field, "validation_invalid_date", "Send "+field+" as a date such as 2026-12-31 18:00:00Z, or empty.")
-		}
-		return nil
-	})
 }
 
 // strict binds check to the API creates and updates of collection, before

@@ -8,6 +8,8 @@ import (
 	_ "image/png"
 	"io"
 	"net/http"
+	"path"
+	"slices"
 	"strings"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -27,6 +29,7 @@ const MaxImagePixels = 50_000_000
 
 func registerImageLimits(app core.App) {
 	app.OnRecordValidate().BindFunc(checkNewFiles)
+	app.OnFileDownloadRequest().BindFunc(noScriptTypes)
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Router.BindFunc(noThumbOfHugeImages)
 		return e.Next()
@@ -34,11 +37,24 @@ func registerImageLimits(app core.App) {
 }
 
 // checkNewFiles names, on every save, each newly attached file of any
-// file field by its writer's name (storedFileName), and refuses an image
-// of more than MaxImagePixels: 400 naming the field.
+// file field by its writer's name (storedFileName), and refuses, 400
+// naming the field:
+//   - an image of more than MaxImagePixels;
+//   - a file named as a raster image (imageExtensions) that is none: the
+//     web client draws such a file as an image (a post's attachments), and
+//     PocketBase, unable to make its thumbnail, served the original under
+//     its real type — until 2026-12-07 an SVG of nested <use> elements
+//     named photo.png froze every member's tab on the post's page.
+//
+// A field that takes images only (an avatar) stores an image under its
+// format's extension: the avatar check reads the content, so a GIF header
+// followed by JavaScript, uploaded as x.js, was stored and served as
+// text/javascript, a script any page of the site could load past its
+// Content-Security-Policy.
 func checkNewFiles(e *core.RecordEvent) error {
 	for _, field := range e.Record.Collection().Fields {
-		if field.Type() != core.FieldTypeFile {
+		file, ok := field.(*core.FileField)
+		if !ok {
 			continue
 		}
 		for _, f := range e.Record.GetUnsavedFiles(field.GetName()) {
@@ -47,14 +63,51 @@ func checkNewFiles(e *core.RecordEvent) error {
 			if err != nil {
 				return err
 			}
-			w, h, isImage := imageSize(r)
+			w, h, format, isImage := imageSize(r)
 			r.Close()
 			if isImage && w*h > MaxImagePixels {
 				return validation.Errors{field.GetName(): validation.NewError("validation_image_too_large",
 					fmt.Sprintf("The image %s is %d×%d pixels; at most %d megapixels are allowed.",
 						f.OriginalName, w, h, MaxImagePixels/1_000_000))}
 			}
+			ext := strings.ToLower(path.Ext(f.Name))
+			if _, named := imageExtensions[ext]; named && !isImage {
+				return validation.Errors{field.GetName(): validation.NewError("validation_not_an_image",
+					fmt.Sprintf("The file %s is named as a %s image but is none; send it under its own extension.",
+						f.OriginalName, strings.ToUpper(strings.TrimPrefix(ext, "."))))}
+			}
+			if isImage && imagesOnly(file) && imageExtensions[ext] != format {
+				f.Name = strings.TrimSuffix(f.Name, path.Ext(f.Name)) + formatExtensions[format]
+			}
 		}
+	}
+	return e.Next()
+}
+
+// imageExtensions are the extensions the web client draws as images, with
+// the format image.DecodeConfig names for each.
+var imageExtensions = map[string]string{".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
+
+// formatExtensions is the extension an image of each format is stored under.
+var formatExtensions = map[string]string{"png": ".png", "jpeg": ".jpg", "gif": ".gif", "webp": ".webp"}
+
+// imagesOnly tells whether field takes images only.
+func imagesOnly(field *core.FileField) bool {
+	return len(field.MimeTypes) > 0 && !slices.ContainsFunc(field.MimeTypes, func(t string) bool { return !strings.HasPrefix(t, "image/") })
+}
+
+// noScriptTypes serves uploaded scripts and style sheets as text/plain:
+// PocketBase serves .js and .mjs as text/javascript and .css as text/css
+// (by the extension, whatever the content), so any member's attachment
+// named x.js was a script every page of the site could load past its
+// Content-Security-Policy (script-src 'self'); the attachment's
+// Content-Disposition does not stop a <script src>. With nosniff, a
+// browser runs no script and applies no style sheet served as text/plain.
+// A download still saves the file as sent.
+func noScriptTypes(e *core.FileDownloadRequestEvent) error {
+	switch strings.ToLower(path.Ext(e.ServedPath)) {
+	case ".js", ".mjs", ".cjs", ".css":
+		e.Response.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
 	return e.Next()
 }
@@ -92,7 +145,7 @@ func noThumbOfHugeImages(e *core.RequestEvent) error {
 	if err != nil {
 		return e.Next() // PocketBase answers the missing file
 	}
-	w, h, isImage := imageSize(r)
+	w, h, _, isImage := imageSize(r)
 	r.Close()
 	if isImage && w*h > MaxImagePixels {
 		q := e.Request.URL.Query()
@@ -102,11 +155,11 @@ func noThumbOfHugeImages(e *core.RequestEvent) error {
 	return e.Next()
 }
 
-// imageSize reads an image's dimensions from its header.
-func imageSize(r io.Reader) (w, h int, ok bool) {
-	config, _, err := image.DecodeConfig(r)
+// imageSize reads an image's dimensions and format from its header.
+func imageSize(r io.Reader) (w, h int, format string, ok bool) {
+	config, format, err := image.DecodeConfig(r)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, "", false
 	}
-	return config.Width, config.Height, true
+	return config.Width, config.Height, format, true
 }

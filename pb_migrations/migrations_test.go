@@ -1459,3 +1459,38 @@ func TestAnonymousWriterText(t *testing.T) {
 	}
 	check("up again", core.FieldTypeText, alice, "")
 }
+
+// TestSVGAvatarsRemoved: 1795900903 narrows avatars to raster images and
+// removes the SVG avatars stored before; other avatars stay.
+func TestSVGAvatarsRemoved(t *testing.T) {
+	app := testapp.New(t)
+	set := "UPDATE users SET avatar = {:avatar} WHERE id = {:id}"
+	for name, avatar := range map[string]string{testapp.Alice: "bomb_abcdefghij.svg", testapp.Bob: "face_abcdefghij.png"} {
+		if _, err := app.DB().NewQuery(set).Bind(map[string]any{"id": testapp.ID(name), "avatar": avatar}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1795900903_raster_avatars.go" })
+	if i < 0 {
+		t.Fatal("no migration 1795900903_raster_avatars.go")
+	}
+	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{testapp.Alice: "", testapp.Bob: "face_abcdefghij.png"} {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.GetString("avatar"); got != want {
+			t.Errorf("%s's avatar after the migration: %q, want %q", name, got, want)
+		}
+	}
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := users.Fields.GetByName("avatar").(*core.FileField).MimeTypes; slices.Contains(got, "image/svg+xml") || len(got) != 4 {
+		t.Errorf("avatar types: %v", got)
+	}
+}

@@ -91,6 +91,15 @@ const MaxPerCollection = 4
 // shares it, so it is higher.
 const MaxGuestConnsPerIP = 32
 
+// MaxOpenConnsPerIP caps, when a connection opens, the SSE connections of
+// one address not signed in: a connection signs in with its first
+// subscribe, so this counts the guests' and the ones still to subscribe.
+// Until 2026-12-07 only a subscribe was checked: one address held 5,000
+// bare connections (10,000 goroutines) for the 5-minute idle timeout.
+// Twice MaxGuestConnsPerIP, for members of one network opening pages at
+// once.
+const MaxOpenConnsPerIP = 2 * MaxGuestConnsPerIP
+
 // Bind gives every SSE connection a bounded client and a write deadline per
 // event. Call it before the app serves (internal/madang.Bind does).
 func Bind(app core.App) {
@@ -102,6 +111,10 @@ func Bind(app core.App) {
 	})
 	counters := countersOf(app)
 	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
+		if guestConns(app, e.RealIP(), nil) >= MaxOpenConnsPerIP {
+			return e.TooManyRequestsError(fmt.Sprintf("This address already has %d live connections without "+
+				"signing in; sign in, or close some and try again.", MaxOpenConnsPerIP), nil)
+		}
 		c := newClient(e.Client, counters, nil)
 		c.abort = c.interrupt
 		c.owners = ownersOf(app)

@@ -165,6 +165,42 @@ func TestGuestConnectionsAreCappedPerAddress(t *testing.T) {
 	awaitPlace(t, extra)
 }
 
+// TestOpenConnectionsAreCappedPerAddress: one address opens at most
+// realtime.MaxOpenConnsPerIP SSE connections that have not signed in (bare
+// ones, never subscribed); the next connect answers 429 with a message, a
+// connection that signs in leaves the count, and a closed one frees its
+// place. Until 2026-12-07 one address held 5,000 bare connections.
+func TestOpenConnectionsAreCappedPerAddress(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	member := testapp.Connect(t, base, testapp.Token(testapp.Alice)) // bare until it subscribes
+	for range realtime.MaxOpenConnsPerIP - 1 {
+		testapp.Connect(t, base, "")
+	}
+	connect := func() *http.Response {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := connect()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "without signing in") {
+		t.Fatalf("bare connection %d: %d %s, want 429", realtime.MaxOpenConnsPerIP+1, res.StatusCode, body)
+	}
+	// a connection that signs in is a member's: the address has a place again
+	member.Subscribe(t, "posts/*")
+	eventually(t, "a signed-in connection still counted as a bare one", func() bool {
+		res := connect()
+		defer res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+}
+
 // awaitPlace waits until extra may subscribe: a closed connection freed
 // its place under a cap.
 func awaitPlace(t *testing.T, extra *testapp.SSE) {

@@ -163,6 +163,34 @@ journey('Markdown renders in posts and comments, images as thumbnails, avatars n
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [] });
 
+journey('a comment marked cannot render shows as text, and the page with it; links keep http(s), mailto, tel and relative targets', async (j) => {
+  const { url } = server;
+  const board = server.board('자유게시판');
+  const writer = { name: '깊은인용', email: 'deepquote@madang.test', password: 'deepquote-pass-1234' };
+  await createMember(url, writer);
+  const client = await signedIn(url, writer.email, writer.password);
+  const post = await client.collection('posts').create({ board: board.id, title: '인용이 깊은 글',
+    content: '[웹](https://madang.example) [메일](mailto:a@madang.example) [전화](tel:0212345678) [상대](#/boards) ' +
+      '[ftp](ftp://files.example/x) [문자](sms:0101234) [콜](callto:someone) [xmpp](xmpp:a@b.example)' });
+  // 2,000 ">" is a comment's limit: marked recursed once per level and overflowed the stack,
+  // and the page showed only its error (until 2026-12-07)
+  const deep = '>'.repeat(2000);
+  await client.collection('comments').create({ post: post.id, content: deep });
+  await client.collection('comments').create({ post: post.id, content: '다음 댓글은 **굵게**' });
+
+  const page = await j.page(browser, 'reader', { viewport: { width: 1280, height: 800 } });
+  await signInUI(page, url, writer.email, writer.password);
+  await page.goto(`${url}/#/posts/${post.id}`);
+  await page.locator('li.comment .content.rich strong', { hasText: '굵게' }).waitFor();
+  assert.equal(await page.locator('article.post h1').textContent(), '인용이 깊은 글');
+  const texts = await page.locator('li.comment .content.rich').allTextContents();
+  assert.ok(texts.includes(deep), 'the deep comment shows as its text');
+  const links = await page.locator('article.post .content.rich a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  assert.deepEqual(links.filter(([, href]) => href !== null), [
+    ['웹', 'https://madang.example'], ['메일', 'mailto:a@madang.example'], ['전화', 'tel:0212345678'], ['상대', '#/boards']]);
+  await j.screenshot(page, 'last-step');
+});
+
 journey('files that are not images: the heading, then the list of files, and no stray text', async (j) => {
   const { url } = server;
   const board = server.board('자유게시판');

@@ -64,16 +64,33 @@ export function richText(text, attrs = {}) {
   return box;
 }
 
-/** The Markdown of text as a sanitised DocumentFragment. */
+/**
+ * Link targets kept: http(s), mailto and tel, and relative ones (no scheme).
+ * DOMPurify's own rule keeps callto:, sms:, ftp:, xmpp:, cid: and matrix: too.
+ */
+const ALLOWED_URI_REGEXP = /^(?:(?:https?|mailto|tel):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i;
+
+/**
+ * The Markdown of text as a sanitised DocumentFragment; the text as it is,
+ * line by line, when marked cannot render it: marked recurses once per
+ * nesting level, and 2,000 ">" (a comment's limit) overflowed the stack and
+ * took the whole post page down, its moderation buttons too (until 2026-12-07).
+ */
 export function renderMarkdown(text) {
-  const html = /** @type {string} */ (markdown.parse(String(text ?? ''))); // synchronous: async is off
-  const fragment = purify.sanitize(html, {
-    ALLOWED_TAGS,
-    ALLOWED_ATTR,
-    ALLOW_DATA_ATTR: false,
-    ALLOW_ARIA_ATTR: false,
-    RETURN_DOM_FRAGMENT: true,
-  });
+  let fragment;
+  try {
+    const html = /** @type {string} */ (markdown.parse(String(text ?? ''))); // synchronous: async is off
+    fragment = purify.sanitize(html, {
+      ALLOWED_TAGS,
+      ALLOWED_ATTR,
+      ALLOWED_URI_REGEXP,
+      ALLOW_DATA_ATTR: false,
+      ALLOW_ARIA_ATTR: false,
+      RETURN_DOM_FRAGMENT: true,
+    });
+  } catch {
+    return plainText(String(text ?? ''));
+  }
   // a table wider than a phone scrolls in its own box (as pre does), not the page
   for (const table of fragment.querySelectorAll('table')) {
     const wrap = table.ownerDocument.createElement('div');
@@ -81,5 +98,17 @@ export function renderMarkdown(text) {
     table.replaceWith(wrap);
     wrap.append(table);
   }
+  return fragment;
+}
+
+/** text as one paragraph, its newlines as line breaks. */
+function plainText(text) {
+  const fragment = document.createDocumentFragment();
+  const p = document.createElement('p');
+  text.split('\n').forEach((line, i) => {
+    if (i > 0) p.append(document.createElement('br'));
+    p.append(line);
+  });
+  fragment.append(p);
   return fragment;
 }

@@ -205,7 +205,15 @@ export function userName(user) {
  */
 export function avatar(user, size = 'small') {
   const url = avatarURL(user, size === 'small' ? '64x64' : '160x160');
-  if (url) return h('img', { class: `avatar avatar-${size}`, src: url, alt: '', loading: 'lazy', 'aria-hidden': 'true' });
+  if (!url) return letterAvatar(user, size);
+  const img = h('img', { class: `avatar avatar-${size}`, src: url, alt: '', loading: 'lazy', 'aria-hidden': 'true' });
+  // a picture that does not load (gone, or no image) shows the letter, not an empty circle
+  img.addEventListener('error', () => img.replaceWith(letterAvatar(user, size)), { once: true });
+  return img;
+}
+
+/** The first letter of the user's name in the avatar's circle. */
+function letterAvatar(user, size) {
   const letter = [...(user?.name || '?')][0].toUpperCase();
   return h('span', { class: `avatar avatar-${size} avatar-letter`, 'aria-hidden': 'true' }, letter);
 }

@@ -220,3 +220,30 @@ journey('replies to a hidden comment, or to one by a member I block, still show 
   assert.deepEqual(await drawn(guest), [['EVIL TOP', null], ['JANE REPLY TO EVIL', 'EVIL TOP'], ['JANE TOP', null], ['EVIL REPLY TO JANE', 'JANE TOP']]);
   await j.screenshot(page, 'last-step');
 });
+
+journey('a reported message of a group chat: the queue says admins cannot read it, and hiding it works', async (j) => {
+  const { url, su } = server;
+  const owner = { name: '모임방장', email: 'groupowner@madang.test', password: 'groupowner-pass-1234' };
+  const rude = { name: '무례회원', email: 'rude@madang.test', password: 'rude-pass-1234' };
+  await createMember(url, owner);
+  const r = await createMember(url, rude);
+  const oc = await signedIn(url, owner.email, owner.password);
+  const rc = await signedIn(url, rude.email, rude.password);
+  const session = await oc.collection('chat_sessions').create({ name: '동네 모임', kind: 'group', members: [r.id] });
+  const message = await rc.collection('chats').create({ session: session.id, content: '욕설 메시지' });
+  await oc.collection('reports').create({ target_kind: 'chat', chat: message.id, reason: 'abuse', text: '욕을 했어요' });
+
+  const admin = await j.page(browser, 'admin', { viewport: { width: 1280, height: 800 } });
+  await signInUI(admin, url, ADMIN.email, ADMIN.password);
+  await admin.goto(`${url}/#/admin/reports`);
+  const item = admin.locator(`.report-item[data-target="${message.id}"]`);
+  // until 2026-12-07 it said the message was deleted and to dismiss the report
+  await item.getByText('관리자가 볼 수 없는 내용입니다').waitFor();
+  assert.equal(await item.getByText('지워졌거나').count(), 0);
+  await item.getByText('욕을 했어요').waitFor();
+  await item.getByLabel('처리').selectOption('hide');
+  await item.getByRole('button', { name: '처리하기' }).click();
+  await admin.getByText('숨기고 신고 1건을 처리했습니다').waitFor();
+  assert.equal((await su.collection('chats').getOne(message.id)).is_visible, false);
+  await j.screenshot(admin, 'last-step');
+}, { allowConsole: [/status of 404 \(Not Found\)/] }); // the admin's read of the message

@@ -55,9 +55,13 @@ async function readTarget(kind, id) {
   }
 }
 
-/** What was reported: a short view of it with a link to open it. */
-function targetView(kind, record) {
-  if (!record) return h('p', { class: 'muted' }, t('reports.gone'));
+/**
+ * What was reported: a short view of it with a link to open it. A record the
+ * admin cannot read but that exists (a message in a group chat) is said to be
+ * private, not gone: it can be hidden (until 2026-12-07 it said "dismiss it").
+ */
+function targetView(kind, record, deleted) {
+  if (!record) return h('p', { class: 'muted' }, t(deleted ? 'reports.gone' : 'reports.private'));
   const hidden = record.is_visible === false ? h('span', { class: 'badge warn' }, t('common.hidden')) : null;
   const excerpt = (text) => h('p', { class: 'report-excerpt' }, String(text || '').slice(0, 300));
   switch (kind) {
@@ -121,7 +125,7 @@ async function targetCard(item, onResolved) {
       item.from_ai ? h('span', { class: 'badge warn' }, 'AI') : null,
       reasons,
       h('span', {}, t('reports.latest'), ' ', time(item.latest))),
-    targetView(kind, record),
+    targetView(kind, record, item.deleted),
     h('h3', { class: 'small' }, t('reports.who', { n: fmtNumber(reports.length) })),
     h('ul', { class: 'plain report-lines' }, reports.map((r) => h('li', {},
       r.reporter ? userLink(r.expand?.reporter) : h('strong', { class: 'ai-label' }, aiText(r)),

@@ -82,6 +82,9 @@ var commentsSearch = searchable{
 // 2026-12-03 the filter was checked and then dropped.
 func (s searchable) answer(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
+	if !utf8.ValidString(params.Get("q")) { // a cut-off %-escape of a Korean letter, say
+		return e.BadRequestError("q is not valid UTF-8: send the words percent-encoded from UTF-8.", nil)
+	}
 	q := access.TextForm(strings.TrimSpace(params.Get("q"))) // as the texts are stored
 	// a q of invisible characters alone (a zero-width space, U+2800) shows
 	// nothing to search for: until 2026-12-04 it was searched (probe p21)

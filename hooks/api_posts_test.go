@@ -1031,7 +1031,7 @@ func TestCommentsSearch(t *testing.T) {
 	// a cut-off escape of a Korean letter: until 2026-12-07 "Give the words to search for…"
 	for _, path := range []string{"/api/comments/search", "/api/posts/search"} {
 		res = testapp.Call(t, http.MethodGet, base+path+"?q=%EB%A7%88%EB", testapp.Token(testapp.Alice), nil)
-		if want := "q is not valid UTF-8: send the words percent-encoded from UTF-8."; res.Status != 400 || res.Body["message"] != want {
+		if want := "The words in q are not valid UTF-8; percent-encode them from UTF-8."; res.Status != 400 || res.Body["message"] != want {
 			t.Errorf("%s with invalid UTF-8: %d %s, want 400 %q", path, res.Status, res.Raw, want)
 		}
 	}

@@ -83,7 +83,7 @@ var commentsSearch = searchable{
 func (s searchable) answer(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	if !utf8.ValidString(params.Get("q")) { // a cut-off %-escape of a Korean letter, say
-		return e.BadRequestError("q is not valid UTF-8: send the words percent-encoded from UTF-8.", nil)
+		return e.BadRequestError("The words in q are not valid UTF-8; percent-encode them from UTF-8.", nil)
 	}
 	q := access.TextForm(strings.TrimSpace(params.Get("q"))) // as the texts are stored
 	// a q of invisible characters alone (a zero-width space, U+2800) shows

@@ -672,6 +672,17 @@ func TestUsersUpdate(t *testing.T) {
 			AfterTestFunc:   fieldUnchanged(testapp.Ada, "banned", false),
 		},
 		tests.ApiScenario{
+			Name:            "an admin cannot ban themselves, and is told so",
+			Method:          http.MethodPatch,
+			URL:             userURL(testapp.Adam),
+			Headers:         testapp.Auth(testapp.Adam),
+			Body:            strings.NewReader(`{"banned":true}`),
+			ExpectedStatus:  403,
+			ExpectedContent: []string{"Admins cannot ban or unban themselves"},
+			TestAppFactory:  testapp.Factory,
+			AfterTestFunc:   fieldUnchanged(testapp.Adam, "banned", false),
+		},
+		tests.ApiScenario{
 			Name:            "a superuser makes an admin",
 			Method:          http.MethodPatch,
 			URL:             userURL(testapp.Alice),

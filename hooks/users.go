@@ -196,6 +196,9 @@ func checkPrivilegedUpdate(e *core.RecordRequestEvent) error {
 	}
 	if e.Record.Original().GetString("role") == access.RoleAdmin {
 		if refused := intersect(changed, banFields); len(refused) > 0 {
+			if info.Auth.Id == e.Record.Id {
+				return privilegedFieldsError("Admins cannot ban or unban themselves; ask a superuser.", refused)
+			}
 			return privilegedFieldsError("Admins cannot ban or unban other admins; ask a superuser.", refused)
 		}
 	}

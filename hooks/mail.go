@@ -1,8 +1,10 @@
 package hooks
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // mailTimeout bounds one mail send, its wait for a free slot included.
@@ -35,6 +38,7 @@ const maxSendingMails = 32
 // or the CLI, mailTimeout to finish, then answers with an error naming the
 // SMTP server (logged by PocketBase, or printed by the CLI).
 func registerMailTimeout(app core.App) {
+	app.OnRecordRequestEmailChangeRequest().BindFunc(mailNotSent)
 	sending := make(chan struct{}, maxSendingMails)
 	var hung atomic.Int32
 	app.OnMailerSend().Bind(&hook.Handler[*core.MailerEvent]{
@@ -87,4 +91,19 @@ func registerMailTimeout(app core.App) {
 			}
 		},
 	})
+}
+
+// mailNotSent answers an email change whose confirmation mail could not be
+// sent (the SMTP server down, refusing, or past mailTimeout) with 503 and a
+// sentence saying to try again: PocketBase answered 400 "Failed to request
+// email change.", which blames the client (until 2026-12-07). The request's
+// own checks come before the send (a 400 naming the field); the send is
+// the one thing after them that fails.
+func mailNotSent(e *core.RecordRequestEmailChangeRequestEvent) error {
+	err := e.Next()
+	if refused, ok := errors.AsType[*router.ApiError](err); ok && refused.Status == http.StatusBadRequest && len(refused.Data) == 0 {
+		return router.NewApiError(http.StatusServiceUnavailable,
+			"The confirmation mail could not be sent just now; try again in a few minutes.", refused.RawData())
+	}
+	return err
 }

@@ -2,8 +2,10 @@ package hooks_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -210,5 +212,42 @@ func TestMailBurstToASlowSMTPServerIsSent(t *testing.T) {
 	}
 	if n := accepted.Load(); n != burst {
 		t.Fatalf("the SMTP server accepted %d of %d mails", n, burst)
+	}
+}
+
+// TestEmailChangeMailNotSentIs503: when the confirmation mail of an email
+// change cannot be sent, the member gets 503 saying to try again (until
+// 2026-12-07 PocketBase's 400 "Failed to request email change."), and the
+// email stays; a bad address is still the client's 400, and a sent mail 204.
+func TestEmailChangeMailNotSentIs503(t *testing.T) {
+	app := testapp.New(t)
+	var failing atomic.Bool
+	app.OnMailerSend().Bind(&hook.Handler[*core.MailerEvent]{
+		Func: func(e *core.MailerEvent) error {
+			if failing.Load() {
+				return errors.New("dial tcp 127.0.0.1:2525: connection refused")
+			}
+			return e.Next()
+		},
+		Priority: -99998, // after the test app's
+	})
+	base := testapp.Serve(t, app)
+	change := func(email string) testapp.Response {
+		return testapp.Call(t, http.MethodPost, base+"/api/collections/users/request-email-change", testapp.Token(testapp.Alice),
+			map[string]any{"newEmail": email})
+	}
+	failing.Store(true)
+	if r := change("alice.new@example.com"); r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Raw, "could not be sent just now") {
+		t.Errorf("a mail that could not be sent: %d %s, want 503", r.Status, r.Raw)
+	}
+	if r := change("not an address"); r.Status != 400 || !strings.Contains(r.Raw, `"newEmail"`) {
+		t.Errorf("a bad address: %d %s, want 400 naming newEmail", r.Status, r.Raw)
+	}
+	failing.Store(false)
+	if r := change("alice.new@example.com"); r.Status != 204 {
+		t.Errorf("a sent mail: %d %s, want 204", r.Status, r.Raw)
+	}
+	if u, _ := app.FindRecordById("users", testapp.ID(testapp.Alice)); u.Email() != testapp.Email(testapp.Alice) {
+		t.Errorf("alice's email: %s", u.Email())
 	}
 }

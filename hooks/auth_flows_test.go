@@ -55,6 +55,39 @@ func TestPasswordResetByMail(t *testing.T) {
 	}
 }
 
+// TestEmailLookAlikesAndLengths: an address with a dot ending its domain is
+// stored without it, so it is the same account's (400 not unique beside
+// it); an address past RFC 5321's lengths is refused naming the field.
+// Until 2026-12-07 bob@example.com. was a second account and a 300-letter
+// name before the @ was taken.
+func TestEmailLookAlikesAndLengths(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	signUp := func(name, email string) testapp.Response {
+		return testapp.Call(t, "POST", base+"/api/collections/users/records", "", map[string]any{
+			"name": name, "email": email, "password": "a long passphrase 7", "passwordConfirm": "a long passphrase 7"})
+	}
+	snap := testapp.TakeSnapshot(t, app, "users")
+	if r := signUp("twin", "bob@example.com."); r.Status != 400 || !strings.Contains(r.Raw, `"email":{"code":"validation_not_unique"`) {
+		t.Errorf("bob's address with a trailing dot: %d %s", r.Status, r.Raw)
+	}
+	for _, email := range []string{strings.Repeat("a", 65) + "@example.com", "a@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 63) + "." + strings.Repeat("e", 60) + ".com"} {
+		if r := signUp("longmail", email); r.Status != 400 || !strings.Contains(r.Raw, `"email":{"code":"validation_email_too_long"`) {
+			t.Errorf("a sign-up with %d characters of address: %d %s", len(email), r.Status, r.Raw)
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	if r := signUp("dotted", "Dotted@Example.org."); r.Status != 200 || r.Body["email"] != nil && r.Body["email"] != "dotted@example.org" {
+		t.Errorf("a new address with a trailing dot: %d %s", r.Status, r.Raw)
+	}
+	if u, err := app.FindFirstRecordByData("users", "name", "dotted"); err != nil || u.Email() != "dotted@example.org" {
+		t.Errorf("stored: %v %v, want dotted@example.org", u, err)
+	}
+	if r := signUp("sixtyfour", strings.Repeat("a", 64)+"@example.com"); r.Status != 200 {
+		t.Errorf("64 characters before the @: %d %s", r.Status, r.Raw)
+	}
+}
+
 // TestEmailsIgnoreCase: an address typed in another case reaches its
 // account in a reset, is refused as a new email when another account holds
 // it, is stored lowercased when an email change is confirmed, and signs a

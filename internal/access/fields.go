@@ -348,20 +348,43 @@ func namedInAnyCase(app core.App, collection, name string) []string {
 // COLLATE NOCASE (migration 1795900881), which also makes PocketBase's
 // look-ups by email (sign-in, reset, verification, email change) ignore
 // case. Until 2026-12-03 alice@x.io and ALICE@x.io were two accounts.
+// An address whose part before the @ passes RFC 5321's 64 characters, or
+// longer than 254 in all, is refused (emailTooLong): no mail server
+// delivers to it.
 func Emails(app core.App, collection string, fields ...string) {
-	normalized(app, collection, EmailForm, nil, fields...)
+	normalized(app, collection, EmailForm, emailTooLong, fields...)
 }
 
 // EmailForm lowercases the ASCII letters of an address, the letters
-// SQLite's NOCASE folds: what the unique index calls the same address is
+// SQLite's NOCASE folds, and drops a dot that ends its domain (the same
+// mail domain: until 2026-12-07 jane@madang.example. was an account beside
+// jane@madang.example): what the unique index calls the same address is
 // stored as one string.
 func EmailForm(email string) string {
+	if strings.Contains(email, "@") {
+		email = strings.TrimSuffix(email, ".")
+	}
 	return strings.Map(func(r rune) rune {
 		if 'A' <= r && r <= 'Z' {
 			return r + ('a' - 'A')
 		}
 		return r
 	}, email)
+}
+
+// emailTooLong refuses an address past RFC 5321's lengths: 64 characters
+// before the @, 254 in all.
+func emailTooLong(field, email string) error {
+	local, _, _ := strings.Cut(email, "@")
+	switch {
+	case len(local) > 64:
+		return validation.NewError("validation_email_too_long",
+			fmt.Sprintf("The part of the address before the @ has %d characters; mail servers take at most 64.", len(local)))
+	case len(email) > 254:
+		return validation.NewError("validation_email_too_long",
+			fmt.Sprintf("The address has %d characters; mail servers take at most 254.", len(email)))
+	}
+	return nil
 }
 
 // DefaultTrue makes a bool field true on API creates that do not send it

@@ -211,12 +211,12 @@ func (c *conn) handle(f clientFrame) {
 	switch f.Type {
 	case "join", "leave", "typing":
 		if !c.others.allow(now) {
-			c.sendError(fmt.Sprintf("You are sending %s frames too fast (at most %d a second); wait a moment.", f.Type, othersPerSecond))
+			c.refuseTooFast(fmt.Sprintf("You are sending %s frames too fast (at most %d a second); wait a moment.", f.Type, othersPerSecond))
 			return
 		}
 	case "message":
 		if !c.messages.allow(now) {
-			c.sendError(fmt.Sprintf("You are sending messages too fast (at most %d a second); this one was not sent, wait a moment and send it again.", messagesPerSecond))
+			c.refuseTooFast(fmt.Sprintf("You are sending messages too fast (at most %d a second); this one was not sent, wait a moment and send it again.", messagesPerSecond))
 			return
 		}
 	default:
@@ -316,6 +316,23 @@ func (c *conn) signal() {
 
 func (c *conn) sendError(message string) {
 	c.queue(errorFrame(message))
+}
+
+// refuseTooFast answers a frame past its rate with message. A client that
+// keeps sending far past the rates, so that the answers pile up in its
+// queue, is closed saying so: until 2026-12-07 it was closed as "Too slow:
+// messages were piling up", its answers' own backlog, though it read
+// everything.
+func (c *conn) refuseTooFast(message string) {
+	c.mu.Lock()
+	flooding := len(c.pending) >= sendBuffer/2
+	c.mu.Unlock()
+	if flooding {
+		c.fail(fmt.Sprintf("You are sending frames far faster than allowed (%d messages and %d other frames a second); "+
+			"reconnect and slow down.", messagesPerSecond, othersPerSecond), websocket.StatusPolicyViolation)
+		return
+	}
+	c.sendError(message)
 }
 
 // fail sends an error frame, then closes the connection with code.

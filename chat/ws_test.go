@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -302,6 +303,35 @@ func TestWSRateLimit(t *testing.T) {
 	c.join(t, support)
 	if n := chat.ConnCount(app, alice); n != 1 {
 		t.Fatalf("%d connections of alice after the flood, want 1", n)
+	}
+}
+
+// TestWSFloodIsClosedAsAFlood: a client that sends frames far past the
+// rates, while reading everything, is closed (1008) saying it sends too
+// fast, not that it reads too slowly: until 2026-12-07 the refusals' own
+// backlog closed it as "Too slow: messages were piling up".
+func TestWSFloodIsClosedAsAFlood(t *testing.T) {
+	app := testapp.New(t)
+	withChats(t, app)
+	base := testapp.Serve(t, app)
+
+	c := dialWS(t, base, testapp.Token(testapp.Alice))
+	c.join(t, group)
+	for range 2000 {
+		if c.conn.Write(context.Background(), websocket.MessageText, []byte(`{"type":"typing","session":"`+group+`"}`)) != nil {
+			break // closed while sending: the flood was seen
+		}
+	}
+	var last string
+	for f := range c.frames {
+		if f["type"] == "error" {
+			last, _ = f["message"].(string)
+		}
+	}
+	const flood = "You are sending frames far faster than allowed (5 messages and 10 other frames a second); reconnect and slow down."
+	var ce websocket.CloseError
+	if last != flood || !errors.As(c.err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.HasPrefix(flood, ce.Reason) {
+		t.Fatalf("last error frame %q, closed with %v, want 1008 %q", last, c.err, flood)
 	}
 }
 

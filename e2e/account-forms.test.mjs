@@ -111,6 +111,12 @@ journey('sign-up shows every field error at once and focuses the first; an empty
   assert.equal(await errorOf('passwordConfirm').textContent(), '값이 일치하지 않습니다.');
   assert.equal((await su.collection('users').getList(1, 1, { filter: su.filter('email = {:e}', { e: 'not-an-email' }) })).totalItems, 0);
 
+  // a password past bcrypt's 71 bytes (25 Hangul syllables are 75): said before it is sent
+  await page.getByLabel('비밀번호', { exact: true }).fill('가'.repeat(25));
+  await page.getByLabel('비밀번호 확인').fill('가'.repeat(25));
+  await page.getByRole('button', { name: '가입하기' }).click();
+  await errorOf('password').getByText('비밀번호가 너무 깁니다').waitFor();
+
   // everything the browser can check is right: the server's word on a taken name shows next to it
   await page.getByLabel('이름').fill(ADMIN.name);
   await page.getByLabel('이메일').fill('allerrors@madang.test');

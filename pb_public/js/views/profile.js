@@ -14,7 +14,7 @@ export default async function render({ root, title, signal, onCleanup }) {
 
   const avatarImg = h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') || undefined, hidden: !user.avatar });
   const name = h('input', { name: 'name', value: user.name, required: true, minlength: 2, maxlength: 64, autocomplete: 'nickname' });
-  const avatar = h('input', { name: 'avatar', type: 'file', accept: 'image/*' });
+  const avatar = h('input', { name: 'avatar', type: 'file', accept: 'image/jpeg,image/png,image/gif,image/webp' });
   const saved = h('div', { 'aria-live': 'polite' });
   const profileForm = form({ class: 'card', 'aria-labelledby': 'profile-h2' },
     h('h2', { id: 'profile-h2' }, t('profile.edit')),

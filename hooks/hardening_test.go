@@ -1013,6 +1013,12 @@ func TestEveryFieldTakesItsKind(t *testing.T) {
 	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), alice, map[string]any{"name": 12345}); r.Status != 200 || r.Body["name"] != "12345" {
 		t.Errorf("a name sent as a number: %d %s", r.Status, r.Raw)
 	}
+	// a form's value is what was typed, though PocketBase reads "true" as a
+	// boolean and "42" as a number (the web client sends posts as forms)
+	r := sendFiles(t, http.MethodPost, base+postsURL, alice, map[string]string{"board": testapp.ID(testapp.BoardPublic), "title": "true", "content": "42"})
+	if r.Status != 200 || r.Body["title"] != "true" || r.Body["content"] != "42" {
+		t.Errorf(`a post titled "true" with content "42", as a form: %d %s`, r.Status, r.Raw)
+	}
 }
 
 // TestIsVisibleIsABoolean: is_visible is true unless a create sends false;

@@ -471,15 +471,15 @@ func strictValues(c *core.Collection, body map[string]any, form bool) error {
 				return invalid(name, "validation_invalid_date", "Send "+name+" as a date such as 2026-12-31 18:00:00Z, or empty.")
 			}
 		case *core.TextField, *core.EditorField, *core.EmailField, *core.URLField:
-			if v, sent := body[name]; sent && !isText(v) {
+			if v, sent := body[name]; sent && !isText(v, form) {
 				return invalid(name, "validation_invalid_text", "Send "+name+" as text.")
 			}
 		case *core.RelationField:
-			if err := strictChoices(body, name, f.IsMultiple(), "id"); err != nil {
+			if err := strictChoices(body, name, f.IsMultiple(), "id", form); err != nil {
 				return err
 			}
 		case *core.SelectField:
-			if err := strictChoices(body, name, f.IsMultiple(), "value"); err != nil {
+			if err := strictChoices(body, name, f.IsMultiple(), "value", form); err != nil {
 				return err
 			}
 		}
@@ -490,9 +490,9 @@ func strictValues(c *core.Collection, body map[string]any, form bool) error {
 // strictChoices refuses ids or values of a relation or select field name
 // (what, in the message) that are not strings, and more than one sent to
 // a field that holds one.
-func strictChoices(body map[string]any, name string, multiple bool, what string) error {
+func strictChoices(body map[string]any, name string, multiple bool, what string, form bool) error {
 	for _, key := range []string{name, name + "+", "+" + name, name + "-"} {
-		if v, sent := body[key]; sent && !isStrings(v) {
+		if v, sent := body[key]; sent && !isStrings(v, form) {
 			if multiple {
 				return invalid(name, "validation_invalid_"+what+"s", "Send the "+what+"s of "+name+" as a list of strings.")
 			}
@@ -534,32 +534,40 @@ func isDate(v any) bool {
 }
 
 // isText tells whether v, sent for a text field, is text: a string, a
-// number (PocketBase stores its digits; a form sends digits as a number),
-// or null (empty).
-func isText(v any) bool {
+// number (PocketBase stores its digits), or null (empty). A form's value
+// is what was typed, whatever PocketBase reads it as (it reads "true" as
+// a boolean and "42" as a number: a post titled "true" is text).
+func isText(v any, form bool) bool {
 	switch v.(type) {
 	case nil, string, float64:
 		return true
+	case bool:
+		return form
 	}
 	return false
 }
 
 // isStrings tells whether v, sent for a relation or select field, is a
 // string, a list of strings (a JSON array or a form's repeated field), or
-// null (none).
-func isStrings(v any) bool {
+// null (none); in a form, values PocketBase reads as numbers or booleans
+// too (a select of "1" to "5").
+func isStrings(v any, form bool) bool {
+	one := func(item any) bool {
+		switch item.(type) {
+		case string:
+			return true
+		case float64, bool:
+			return form
+		}
+		return false
+	}
 	switch v := v.(type) {
-	case nil, string:
+	case nil:
 		return true
 	case []any:
-		for _, item := range v {
-			if _, ok := item.(string); !ok {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(v, func(item any) bool { return !one(item) })
 	}
-	return false
+	return one(v)
 }
 
 // isNumber tells whether v, sent for a number field, is a number as the

@@ -148,10 +148,13 @@ var commonPasswords = func() map[string]bool {
 	return set
 }()
 
-// MaxPasswordBytes is the longest password bcrypt hashes (72 bytes) and
-// PocketBase's password field takes (71 characters): 71 letters and digits,
-// 23 Hangul syllables (3 bytes each in UTF-8).
-const MaxPasswordBytes = 71
+// MaxPasswordBytes is the longest password bcrypt hashes, and
+// MaxPasswordChars the longest PocketBase's password field takes: 71
+// letters or digits, 24 Hangul syllables (3 bytes each in UTF-8).
+const (
+	MaxPasswordBytes = 72
+	MaxPasswordChars = 71
+)
 
 // checkNewPassword refuses a new password that is on the common list or
 // longer than MaxPasswordBytes, whoever sets it (sign-up, change, reset,
@@ -167,17 +170,18 @@ func checkNewPassword(e *core.RecordEvent) error {
 
 // passwordProblem says what keeps plain from being a new password; nil if
 // nothing does (or it is empty: not being changed). PocketBase counts the
-// length in characters, and bcrypt's error for a longer password came back
-// as "Failed to create record." or "Invalid value." (until 2026-12-07: a
-// 25-syllable Korean passphrase is 75 bytes).
+// length in characters, bcrypt in bytes, and bcrypt's error for a longer
+// password came back as "Failed to create record." or "Invalid value."
+// (until 2026-12-07: a 25-syllable Korean passphrase is 75 bytes).
 func passwordProblem(plain string) validation.Error {
 	switch {
 	case plain == "":
 		return nil
-	case len(plain) > MaxPasswordBytes:
+	case utf8.RuneCountInString(plain) > MaxPasswordChars || len(plain) > MaxPasswordBytes:
 		return validation.NewError("validation_password_too_long",
-			fmt.Sprintf("The password is %d bytes long; at most %d are allowed (71 letters or digits, 23 Hangul syllables). "+
-				"비밀번호는 %d바이트까지 쓸 수 있습니다: 영문·숫자 71자, 한글 23자.", len(plain), MaxPasswordBytes, MaxPasswordBytes))
+			fmt.Sprintf("The password has %d characters in %d bytes; at most %d characters in %d bytes are allowed "+
+				"(71 letters or digits, 24 Hangul syllables). 비밀번호는 영문·숫자 71자, 한글 24자까지 쓸 수 있습니다.",
+				utf8.RuneCountInString(plain), len(plain), MaxPasswordChars, MaxPasswordBytes))
 	case commonPasswords[strings.ToLower(plain)]:
 		return validation.NewError("validation_password_too_common",
 			"This password is one of the most common and easy to guess; choose another. "+

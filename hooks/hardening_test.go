@@ -309,30 +309,32 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 	}
 }
 
-// TestLongPasswordsAreNamed: a password past bcrypt's 71 bytes is 400
-// validation_password_too_long naming its length, at sign-up, on a change
-// and at the reset's confirmation, and nothing changes; until 2026-12-07
-// it was "Failed to create record." or "Invalid value." (PocketBase
-// counts characters: 25 Hangul syllables are 75 bytes). 71 bytes pass.
+// TestLongPasswordsAreNamed: a password past bcrypt's 72 bytes or
+// PocketBase's 71 characters is 400 validation_password_too_long naming its
+// length, at sign-up, on a change and at the reset's confirmation, and
+// nothing changes; until 2026-12-07 a longer one in bytes was "Failed to
+// create record." or "Invalid value." (PocketBase counts characters: 25
+// Hangul syllables are 75 bytes). 24 syllables (72 bytes) and 71 letters
+// pass.
 func TestLongPasswordsAreNamed(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
 	korean, ascii := strings.Repeat("가", 25), strings.Repeat("z", 72)
-	tooLong := func(what string, r testapp.Response, bytes int) {
+	tooLong := func(what string, r testapp.Response, pw string) {
 		t.Helper()
 		code, _ := digJSON(r.Body, "data", "password", "code")
 		msg, _ := digJSON(r.Body, "data", "password", "message")
-		if text, _ := msg.(string); r.Status != 400 || code != "validation_password_too_long" ||
-			!strings.Contains(text, fmt.Sprintf("The password is %d bytes long; at most 71", bytes)) {
-			t.Errorf("%s: %d %s", what, r.Status, r.Raw)
+		want := fmt.Sprintf("The password has %d characters in %d bytes; at most 71 characters in 72 bytes", utf8.RuneCountInString(pw), len(pw))
+		if text, _ := msg.(string); r.Status != 400 || code != "validation_password_too_long" || !strings.Contains(text, want) {
+			t.Errorf("%s: %d %s, want %q", what, r.Status, r.Raw, want)
 		}
 	}
 	snap := testapp.TakeSnapshot(t, app, "users")
 	for _, pw := range []string{korean, ascii} {
 		tooLong("sign-up", testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
-			"name": "newbie", "email": "new@example.com", "password": pw, "passwordConfirm": pw}), len(pw))
+			"name": "newbie", "email": "new@example.com", "password": pw, "passwordConfirm": pw}), pw)
 		tooLong("a change", testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token(testapp.Alice), map[string]any{
-			"oldPassword": testapp.Password, "password": pw, "passwordConfirm": pw}), len(pw))
+			"oldPassword": testapp.Password, "password": pw, "passwordConfirm": pw}), pw)
 	}
 	alice, err := app.FindRecordById("users", testapp.ID(testapp.Alice))
 	if err != nil {
@@ -343,18 +345,18 @@ func TestLongPasswordsAreNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	tooLong("the reset's confirmation", testapp.Call(t, http.MethodPost, base+"/api/collections/users/confirm-password-reset", "", map[string]any{
-		"token": reset, "password": korean, "passwordConfirm": korean}), 75)
+		"token": reset, "password": korean, "passwordConfirm": korean}), korean)
 	snap.AssertUnchanged(t, app)
 
-	for _, pw := range []string{strings.Repeat("가", 23) + "zz", strings.Repeat("z", 71)} { // 71 bytes
+	for _, pw := range []string{strings.Repeat("가", 24), strings.Repeat("z", 71)} { // 72 bytes, 71 characters
 		name := fmt.Sprintf("long%d", utf8.RuneCountInString(pw))
 		if r := testapp.Call(t, http.MethodPost, base+usersURL, "", map[string]any{
 			"name": name, "email": name + "@example.com", "password": pw, "passwordConfirm": pw}); r.Status != 200 {
-			t.Errorf("a password of 71 bytes: %d %s", r.Status, r.Raw)
+			t.Errorf("a password of %d bytes, %d characters: %d %s", len(pw), utf8.RuneCountInString(pw), r.Status, r.Raw)
 		}
 		r := testapp.Call(t, http.MethodPost, base+"/api/collections/users/auth-with-password", "", map[string]any{"identity": name, "password": pw})
 		if r.Status != 200 {
-			t.Errorf("signing in with a password of 71 bytes: %d %s", r.Status, r.Raw)
+			t.Errorf("signing in with a password of %d bytes: %d %s", len(pw), r.Status, r.Raw)
 		}
 	}
 }

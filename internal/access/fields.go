@@ -463,7 +463,7 @@ func strictValues(c *core.Collection, body map[string]any, form bool) error {
 				}
 			}
 		case *core.BoolField:
-			if v, sent := body[name]; sent && !isBool(v) {
+			if v, sent := body[name]; sent && !isBool(v, form) {
 				return invalid(name, "validation_invalid_bool", name+" must be true or false.")
 			}
 		case *core.DateField:
@@ -505,15 +505,18 @@ func strictChoices(body map[string]any, name string, multiple bool, what string,
 	return nil
 }
 
-// isBool tells whether v, sent for a bool field, is a boolean: true, false,
-// 1 or 0, as JSON values or strings (a form's), or null (false, as
-// PocketBase reads it; KeepOnNull makes it keep the stored value).
-func isBool(v any) bool {
+// isBool tells whether v, sent for a bool field, is a boolean: true or
+// false, 1 or 0, or a string Go reads as one (t, F, TRUE, False …: what
+// PocketBase reads too; Python's requests sends True), or null (false, as
+// PocketBase reads it; KeepOnNull makes it keep the stored value). In a
+// form, "" is an empty input: false.
+func isBool(v any, form bool) bool {
 	switch v := v.(type) {
 	case nil, bool:
 		return true
 	case string:
-		return v == "true" || v == "false" || v == "1" || v == "0"
+		_, err := strconv.ParseBool(v)
+		return err == nil || form && v == ""
 	case float64: // JSON's 1 and 0, and a form's (PocketBase reads them as numbers)
 		return v == 0 || v == 1
 	}

@@ -13,6 +13,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   let user = await pb.collection('users').getOne(me().id, { expand: 'boards' });
 
   const avatarImg = h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') || undefined, hidden: !user.avatar });
+  avatarImg.addEventListener('error', () => { avatarImg.hidden = true; }); // a picture that does not load is not shown broken
   const name = h('input', { name: 'name', value: user.name, required: true, minlength: 2, maxlength: 64, autocomplete: 'nickname' });
   const avatar = h('input', { name: 'avatar', type: 'file', accept: 'image/jpeg,image/png,image/gif,image/webp' });
   const saved = h('div', { 'aria-live': 'polite' });

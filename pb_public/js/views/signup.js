@@ -64,7 +64,7 @@ function localProblems({ name, email, password, confirm }) {
   else if (!email.checkValidity()) say('email', 'validation_is_email');
   if (!password.value) say('password', 'validation_required');
   else if (password.value.length < 8) say('password', 'validation_min_text_constraint', 'Must be at least 8 character(s).');
-  else if (new TextEncoder().encode(password.value).length > 71) say('password', 'validation_password_too_long'); // bcrypt's bytes
+  else if (new TextEncoder().encode(password.value).length > 72 || [...password.value].length > 71) say('password', 'validation_password_too_long'); // bcrypt's bytes, the server's characters
   if (!confirm.value) say('passwordConfirm', 'validation_required');
   else if (password.value && confirm.value !== password.value) say('passwordConfirm', 'validation_values_mismatch');
   return problems;

@@ -21,7 +21,7 @@ export default async function render({ root, params, title, signal }) {
   append(root,
     h('div', { class: 'page-head user-head' },
       h('div', { class: 'user-id' },
-        user.avatar ? h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') }) : h('span', { class: 'avatar large avatar-empty', 'aria-hidden': 'true' }, userName(user).slice(0, 1)),
+        user.avatar ? largeAvatar(user) : letter(user),
         h('div', {},
           h('h1', { tabindex: -1 }, userName(user)),
           h('p', { class: 'meta' },
@@ -93,4 +93,16 @@ export default async function render({ root, params, title, signal }) {
     }
   }
   await loadPosts();
+}
+
+/** The member's first letter in the large circle. */
+function letter(user) {
+  return h('span', { class: 'avatar large avatar-empty', 'aria-hidden': 'true' }, userName(user).slice(0, 1));
+}
+
+/** The member's picture, or the letter when it does not load. */
+function largeAvatar(user) {
+  const img = h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') });
+  img.addEventListener('error', () => img.replaceWith(letter(user)), { once: true });
+  return img;
 }

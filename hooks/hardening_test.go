@@ -1021,6 +1021,16 @@ func TestEveryFieldTakesItsKind(t *testing.T) {
 	if r.Status != 200 || r.Body["title"] != "true" || r.Body["content"] != "42" {
 		t.Errorf(`a post titled "true" with content "42", as a form: %d %s`, r.Status, r.Raw)
 	}
+	// the spellings of a boolean Go and PocketBase read (Python's requests sends True)
+	for _, c := range []struct {
+		value string
+		want  bool
+	}{{"True", true}, {"f", false}, {"TRUE", true}, {"", false}} {
+		r := testapp.CallForm(t, http.MethodPatch, base+userURL(testapp.Alice), alice, neturl.Values{"emailVisibility": {c.value}})
+		if r.Status != 200 || r.Body["emailVisibility"] != c.want {
+			t.Errorf("emailVisibility %q in a form: %d %s, want %v", c.value, r.Status, r.Raw, c.want)
+		}
+	}
 }
 
 // TestIsVisibleIsABoolean: is_visible is true unless a create sends false;

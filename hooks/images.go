@@ -7,6 +7,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
+	"mime"
 	"net/http"
 	"path"
 	"slices"
@@ -96,20 +97,54 @@ func imagesOnly(field *core.FileField) bool {
 	return len(field.MimeTypes) > 0 && !slices.ContainsFunc(field.MimeTypes, func(t string) bool { return !strings.HasPrefix(t, "image/") })
 }
 
-// noScriptTypes serves uploaded scripts and style sheets as text/plain:
-// PocketBase serves .js and .mjs as text/javascript and .css as text/css
-// (by the extension, whatever the content), so any member's attachment
-// named x.js was a script every page of the site could load past its
-// Content-Security-Policy (script-src 'self'); the attachment's
-// Content-Disposition does not stop a <script src>. With nosniff, a
-// browser runs no script and applies no style sheet served as text/plain.
+// noScriptTypes serves an uploaded file under a type no page of the site
+// can run, apply or draw as what it is not:
+//   - a script or a style sheet, by its extension (.js, .mjs, .cjs, .css:
+//     PocketBase serves them as text/javascript and text/css whatever the
+//     content) or by the type PocketBase detected at upload (a notes.txt
+//     starting #!/usr/bin/env node is text/javascript), as text/plain: any
+//     member's attachment x.js was a script every page of the site could
+//     load past its Content-Security-Policy (script-src 'self'); the
+//     attachment's Content-Disposition does not stop a <script src>. With
+//     nosniff, a browser runs no script and applies no style sheet served
+//     as text/plain;
+//   - an SVG under another name (photo.png, an avatar stored before
+//     1795900903) as application/octet-stream, which no <img> draws: an
+//     SVG of nested <use> elements froze every tab that drew it. An .svg
+//     is still image/svg+xml, downloaded (PocketBase's attachment
+//     disposition and sandbox).
+//
 // A download still saves the file as sent.
 func noScriptTypes(e *core.FileDownloadRequestEvent) error {
-	switch strings.ToLower(path.Ext(e.ServedPath)) {
+	ext := strings.ToLower(path.Ext(e.ServedPath))
+	switch ext {
 	case ".js", ".mjs", ".cjs", ".css":
 		e.Response.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		return e.Next()
+	}
+	fsys, err := e.App.NewFilesystem()
+	if err != nil {
+		return e.Next() // PocketBase answers what it can serve
+	}
+	attrs, err := fsys.Attributes(e.ServedPath)
+	fsys.Close()
+	if err != nil {
+		return e.Next()
+	}
+	switch detected, _, _ := mime.ParseMediaType(attrs.ContentType); {
+	case scriptTypes[detected]:
+		e.Response.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	case detected == "image/svg+xml" && ext != ".svg":
+		e.Response.Header().Set("Content-Type", "application/octet-stream")
 	}
 	return e.Next()
+}
+
+// scriptTypes are the detected types a browser runs or applies from a
+// same-origin URL.
+var scriptTypes = map[string]bool{
+	"text/javascript": true, "application/javascript": true, "application/x-javascript": true,
+	"text/ecmascript": true, "application/ecmascript": true, "text/jscript": true, "text/css": true,
 }
 
 // noThumbOfHugeImages serves the original instead of making a thumbnail

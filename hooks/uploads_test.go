@@ -12,6 +12,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"madang/hooks"
 	"madang/internal/testapp"
@@ -80,12 +81,13 @@ func TestUploadsCannotPassForImagesOrScripts(t *testing.T) {
 
 	r = sendFiles(t, http.MethodPost, posts, alice, post,
 		[3]string{"attachments", "app.js", "window.PWNED = 1;"}, [3]string{"attachments", "look.css", "body{display:none}"},
-		[3]string{"attachments", "face.png", string(pngBytes(t))}, [3]string{"attachments", "diagram.svg", svg})
+		[3]string{"attachments", "face.png", string(pngBytes(t))}, [3]string{"attachments", "diagram.svg", svg},
+		[3]string{"attachments", "notes.txt", "#!/usr/bin/env node\nwindow.PWNED = 1;\n"})
 	if r.Status != 200 {
 		t.Fatalf("a post with a script, a style sheet, a PNG and an SVG: %d %s", r.Status, r.Raw)
 	}
 	files, _ := r.Body["attachments"].([]any)
-	if len(files) != 4 {
+	if len(files) != 5 {
 		t.Fatalf("attachments: %v", files)
 	}
 	token := testapp.Call(t, http.MethodPost, base+"/api/files/token", alice, nil)
@@ -100,9 +102,34 @@ func TestUploadsCannotPassForImagesOrScripts(t *testing.T) {
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		want := map[string]string{".js": "text/plain; charset=utf-8", "css": "text/plain; charset=utf-8", "png": "image/png", "svg": "image/svg+xml"}[name[len(name)-3:]]
+		want := map[string]string{".js": "text/plain; charset=utf-8", "css": "text/plain; charset=utf-8", "png": "image/png", "svg": "image/svg+xml",
+			"txt": "text/plain; charset=utf-8"}[name[len(name)-3:]] // notes.txt: detected as text/javascript
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != want || res.Header.Get("X-Content-Type-Options") != "nosniff" || len(body) == 0 {
 			t.Errorf("%s served %d as %q (nosniff %q), want %q", name, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("X-Content-Type-Options"), want)
+		}
+	}
+
+	// an SVG avatar named bomb.png, stored before the checks: no <img> draws it
+	bob, err := app.FindRecordById("users", testapp.ID(testapp.Bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb, err := filesystem.NewFileFromBytes([]byte(svg), "bomb.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.Set("avatar", bomb)
+	if err := app.SaveNoValidate(bob); err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range []string{"", "?thumb=64x64"} {
+		res, err := http.Get(base + "/api/files/users/" + bob.Id + "/" + bob.GetString("avatar") + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("an SVG avatar named %s%s served %d as %q, want application/octet-stream", bob.GetString("avatar"), query, res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	}
 }

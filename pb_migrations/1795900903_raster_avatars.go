@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"mime"
 	"slices"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -12,8 +13,9 @@ import (
 // web client draws a writer's avatar beside every post, comment and chat
 // message. On 2026-12-07 a member's 9 KB SVG of nested <use> elements froze
 // every tab that showed it — a guest's home page, the admin's too, so the
-// admin could not remove it from the web client. The SVG avatars stored
-// before are removed (the member can pick another).
+// admin could not remove it from the web client. The avatars stored before
+// that are no raster image (by the type detected at upload) are removed;
+// the member can pick another.
 var rasterImages = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 func init() {
@@ -30,11 +32,25 @@ func init() {
 		if err := app.Save(users); err != nil {
 			return err
 		}
-		svg, err := app.FindRecordsByFilter(users, "avatar ~ '.svg'", "", 0, 0)
+		withAvatars, err := app.FindRecordsByFilter(users, "avatar != ''", "", 0, 0)
 		if err != nil {
 			return err
 		}
-		for _, user := range svg {
+		fsys, err := app.NewFilesystem()
+		if err != nil {
+			return err
+		}
+		defer fsys.Close()
+		for _, user := range withAvatars {
+			// by the type detected at upload, not the name: an SVG could be
+			// stored as bomb.png, and a PNG as logo.svg.png
+			attrs, err := fsys.Attributes(user.BaseFilesPath() + "/" + user.GetString("avatar"))
+			if err != nil {
+				continue // no file: nothing is drawn
+			}
+			if detected, _, _ := mime.ParseMediaType(attrs.ContentType); slices.Contains(rasterImages, detected) {
+				continue
+			}
 			user.Set("avatar", nil)
 			if err := app.SaveNoValidate(user); err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"golang.org/x/text/unicode/norm"
 
 	"madang/internal/testapp"
@@ -1461,12 +1462,23 @@ func TestAnonymousWriterText(t *testing.T) {
 }
 
 // TestSVGAvatarsRemoved: 1795900903 narrows avatars to raster images and
-// removes the SVG avatars stored before; other avatars stay.
+// removes the stored avatars that are none, by the type detected at upload:
+// an SVG named bomb.png goes, a PNG named logo.svg.png stays.
 func TestSVGAvatarsRemoved(t *testing.T) {
 	app := testapp.New(t)
-	set := "UPDATE users SET avatar = {:avatar} WHERE id = {:id}"
-	for name, avatar := range map[string]string{testapp.Alice: "bomb_abcdefghij.svg", testapp.Bob: "face_abcdefghij.png"} {
-		if _, err := app.DB().NewQuery(set).Bind(map[string]any{"id": testapp.ID(name), "avatar": avatar}).Execute(); err != nil {
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle r="4"/></svg>`
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+	for name, file := range map[string][2]string{testapp.Alice: {svg, "bomb.png"}, testapp.Bob: {png, "logo.svg.png"}} {
+		u, err := app.FindRecordById("users", testapp.ID(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := filesystem.NewFileFromBytes([]byte(file[0]), file[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Set("avatar", f)
+		if err := app.SaveNoValidate(u); err != nil { // as stored before the checks
 			t.Fatal(err)
 		}
 	}
@@ -1477,13 +1489,13 @@ func TestSVGAvatarsRemoved(t *testing.T) {
 	if err := core.AppMigrations.Items()[i].Up(app); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{testapp.Alice: "", testapp.Bob: "face_abcdefghij.png"} {
+	for name, kept := range map[string]bool{testapp.Alice: false, testapp.Bob: true} {
 		u, err := app.FindRecordById("users", testapp.ID(name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := u.GetString("avatar"); got != want {
-			t.Errorf("%s's avatar after the migration: %q, want %q", name, got, want)
+		if got := u.GetString("avatar"); (got != "") != kept {
+			t.Errorf("%s's avatar after the migration: %q, kept %v", name, got, kept)
 		}
 	}
 	users, err := app.FindCollectionByNameOrId("users")

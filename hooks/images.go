@@ -122,11 +122,14 @@ func noScriptTypes(e *core.FileDownloadRequestEvent) error {
 		e.Response.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		return e.Next()
 	}
+	if strings.Contains(e.ServedPath, "/thumbs_") {
+		return e.Next() // a thumbnail PocketBase made: a raster image
+	}
 	fsys, err := e.App.NewFilesystem()
 	if err != nil {
 		return e.Next() // PocketBase answers what it can serve
 	}
-	attrs, err := fsys.Attributes(e.ServedPath)
+	attrs, err := fsys.Attributes(e.ServedPath) // one read of the upload's attributes (a HEAD on S3)
 	fsys.Close()
 	if err != nil {
 		return e.Next()

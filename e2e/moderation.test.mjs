@@ -224,7 +224,7 @@ journey('replies to a hidden comment, or to one by a member I block, still show 
 journey('a reported message of a group chat: the queue says admins cannot read it, and hiding it works', async (j) => {
   const { url, su } = server;
   const owner = { name: '모임방장', email: 'groupowner@madang.test', password: 'groupowner-pass-1234' };
-  const rude = { name: '무례회원', email: 'rude@madang.test', password: 'rude-pass-1234' };
+  const rude = { name: '채팅욕설', email: 'chatrude@madang.test', password: 'chatrude-pass-1234' };
   await createMember(url, owner);
   const r = await createMember(url, rude);
   const oc = await signedIn(url, owner.email, owner.password);

@@ -169,6 +169,36 @@ journey('profile edit, password change, admin grants a board', async (j) => {
   await j.screenshot(page, 'last-step');
 }, { allowConsole: [/status of 400/, /status of 401/] });
 
+journey('wrong old passwords: five are named at the field, then the page says the change is locked for two minutes', async (j) => {
+  const { url, su } = server;
+  const member = { name: '잠금회원', email: 'locked@madang.test', password: 'locked-pass-1234' };
+  const created = await createMember(url, member);
+  const page = await j.page(browser, 'member');
+  await signInUI(page, url, member.email, member.password);
+  await page.locator('.user-nav .me').click();
+  const pwForm = page.locator('form', { has: page.getByRole('heading', { name: '비밀번호 바꾸기' }) });
+  await pwForm.getByLabel('새 비밀번호').fill('brand-new-pass-5678');
+  await pwForm.getByLabel('비밀번호 확인').fill('brand-new-pass-5678');
+  const oldError = pwForm.locator('.field', { has: page.getByLabel('현재 비밀번호') }).locator('.field-error');
+  const submit = async (old) => {
+    await pwForm.getByLabel('현재 비밀번호').fill(old);
+    const answer = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes(`/api/collections/users/records/${created.id}`));
+    await pwForm.getByRole('button', { name: '비밀번호 바꾸기' }).click();
+    return (await answer).status();
+  };
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await submit(`guess-${i}-password`), 400);
+    await oldError.waitFor();
+  }
+  // the sixth, even the right one, is refused with the wait and the way out
+  assert.equal(await submit(member.password), 429);
+  await pwForm.getByText(/2분 뒤에 다시 하거나 메일로 비밀번호를 재설정하세요/).waitFor();
+  // nothing changed: the old password still signs in
+  await new PocketBase(url).collection('users').authWithPassword(member.email, member.password);
+  assert.equal((await su.collection('users').getOne(created.id)).email, member.email);
+  await page.locator('#signout').waitFor(); // and the page is still signed in
+}, { allowConsole: [/status of 400/, /status of 429/] });
+
 journey('sign out of every device: this page says so, another device ends at once', async (j) => {
   const { url } = server;
   const member = { name: '기기회원', email: 'devices@madang.test', password: 'devices-pass-1234' };

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -13,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/trustelem/zxcvbn/frequency"
+	"golang.org/x/time/rate"
 
 	"madang/internal/access"
 	"madang/internal/realtime"
@@ -216,4 +220,100 @@ func explainRefusedSignUp(e *core.RequestEvent) error {
 		return apis.NewBadRequestError("Failed to create record.", validation.Errors{core.FieldNamePassword: problem})
 	}
 	return err
+}
+
+// Old-password guesses: a password change checks the old password at
+// bcrypt's speed, and a stolen token (a shared computer, an XSS elsewhere)
+// could guess it there, outside sign-in's per-address limit, to keep the
+// account past the token's life. A per-address limit on users edits was
+// tried and dropped (it stopped an admin's grants to a class of 40,
+// pb_migrations/1795900902). Wrong old passwords are counted per account
+// instead: OldPasswordGuesses in a row, then one more every
+// OldPasswordGuessEvery; a right one costs nothing.
+const (
+	OldPasswordGuesses    = 5
+	OldPasswordGuessEvery = 2 * time.Minute
+	oldPasswordGuessesKey = "madang.oldPasswordGuesses"
+	maxIdleGuessCounters  = 1024 // counters kept before the idle ones go
+)
+
+// guessCounters are one app's counters of wrong old passwords, by account.
+type guessCounters struct {
+	mu       sync.Mutex
+	accounts map[string]*rate.Limiter
+}
+
+func guessCountersOf(app core.App) *guessCounters {
+	return app.Store().GetOrSet(oldPasswordGuessesKey, func() any {
+		return &guessCounters{accounts: map[string]*rate.Limiter{}}
+	}).(*guessCounters)
+}
+
+// reserve takes one guess from account's allowance at now and returns
+// the function that gives it back, or says how long until the next guess
+// is allowed.
+func (g *guessCounters) reserve(account string, now time.Time) (giveBack func(), wait time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.accounts) >= maxIdleGuessCounters {
+		for id, l := range g.accounts {
+			if l.TokensAt(now) >= OldPasswordGuesses {
+				delete(g.accounts, id) // back to a full allowance: the same as no counter
+			}
+		}
+	}
+	l, ok := g.accounts[account]
+	if !ok {
+		l = rate.NewLimiter(rate.Every(OldPasswordGuessEvery), OldPasswordGuesses)
+		g.accounts[account] = l
+	}
+	r := l.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return nil, wait
+	}
+	// cancelled as of the moment it was taken: a reservation cancelled any
+	// later gives nothing back (rate.Reservation.CancelAt)
+	return func() { r.CancelAt(now) }, 0
+}
+
+// limitOldPasswordGuesses counts a password change's wrong old password
+// against the account, and refuses (429) a change while the account's
+// allowance is spent, before the old password is checked.
+func limitOldPasswordGuesses(e *core.RecordRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return e.Next() // no old password asked
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	if s, _ := info.Body["password"].(string); s == "" {
+		if s, _ := info.Body["passwordConfirm"].(string); s == "" {
+			return e.Next() // no password change, no old password checked
+		}
+	}
+	giveBack, wait := guessCountersOf(e.App).reserve(e.Record.Id, time.Now())
+	if giveBack == nil {
+		minutes := int(math.Ceil(wait.Minutes()))
+		return e.TooManyRequestsError(fmt.Sprintf("Too many wrong old passwords for this account; try again in %d "+
+			"minute(s), or reset the password by mail. 기존 비밀번호가 여러 번 틀렸습니다. %d분 뒤에 다시 하거나 "+
+			"메일로 비밀번호를 재설정하세요.", minutes, minutes), nil)
+	}
+	err = e.Next()
+	if !wrongOldPassword(err) {
+		giveBack() // only wrong old passwords count
+	}
+	return err
+}
+
+// wrongOldPassword tells whether err is PocketBase's refusal of the old
+// password (forms.RecordUpsert's validation_invalid_old_password).
+func wrongOldPassword(err error) bool {
+	var refused *router.ApiError
+	if !errors.As(err, &refused) {
+		return false
+	}
+	item, _ := refused.Data["oldPassword"].(map[string]any)
+	return item["code"] == "validation_invalid_old_password"
 }

@@ -2,9 +2,11 @@ package hooks_test
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
+	"madang/hooks"
 	"madang/internal/testapp"
 )
 
@@ -309,5 +312,93 @@ func TestSignInRateLimit(t *testing.T) {
 		map[string]any{"identity": testapp.SuperuserEmail, "password": testapp.Password})
 	if r.Status != 429 {
 		t.Fatalf("superuser sign-in with the right password after 12 wrong ones: %d %s, want 429", r.Status, r.Raw)
+	}
+}
+
+// TestOldPasswordGuesses: a password change's wrong old password counts
+// against the account (OldPasswordGuesses in a row, then 429 naming the
+// wait, even for the right one, and nothing changes); a right one, a
+// profile edit without a password and a superuser's change cost nothing;
+// another account keeps its own allowance; parallel guesses take exactly
+// the allowance.
+func TestOldPasswordGuesses(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	change := func(who, token, old, pw string) testapp.Response {
+		return testapp.Call(t, http.MethodPatch, base+userURL(who), token, map[string]any{
+			"oldPassword": old, "password": pw, "passwordConfirm": pw})
+	}
+	wrong := func(what string, r testapp.Response) {
+		t.Helper()
+		if code, _ := digJSON(r.Body, "data", "oldPassword", "code"); r.Status != 400 || code != "validation_invalid_old_password" {
+			t.Fatalf("%s: %d %s, want 400 validation_invalid_old_password", what, r.Status, r.Raw)
+		}
+	}
+	limited := func(what string, r testapp.Response) {
+		t.Helper()
+		msg, _ := digJSON(r.Body, "message")
+		if text, _ := msg.(string); r.Status != 429 || !strings.Contains(text, "Too many wrong old passwords for this account; try again in 2 minute(s)") {
+			t.Fatalf("%s: %d %s, want 429 naming the wait", what, r.Status, r.Raw)
+		}
+	}
+	const next = "새 비밀번호-마당-2026"
+
+	alice := testapp.Token(testapp.Alice)
+	snap := testapp.TakeSnapshot(t, app, "users")
+	for i := range hooks.OldPasswordGuesses {
+		wrong(fmt.Sprintf("alice's guess %d", i+1), change(testapp.Alice, alice, fmt.Sprintf("guess-%d-password", i), next))
+	}
+	limited("alice's guess past the allowance", change(testapp.Alice, alice, "guess-x-password", next))
+	limited("alice's right old password while her allowance is spent", change(testapp.Alice, alice, testapp.Password, next))
+	snap.AssertUnchanged(t, app)
+
+	// what is not a guess goes through while the allowance is spent
+	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), alice, map[string]any{"name": "앨리스"}); r.Status != 200 {
+		t.Errorf("alice's name change while her allowance is spent: %d %s", r.Status, r.Raw)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+userURL(testapp.Alice), testapp.Token("root"), map[string]any{
+		"password": next, "passwordConfirm": next}); r.Status != 200 {
+		t.Errorf("a superuser's password change for alice: %d %s", r.Status, r.Raw)
+	}
+	if u, _ := app.FindRecordById("users", testapp.ID(testapp.Alice)); u == nil || !u.ValidatePassword(next) {
+		t.Errorf("the superuser's change did not take")
+	}
+
+	// bob's allowance is his own, and his right old password costs nothing
+	bob := testapp.Token(testapp.Bob)
+	for i := range hooks.OldPasswordGuesses - 1 {
+		wrong(fmt.Sprintf("bob's guess %d", i+1), change(testapp.Bob, bob, fmt.Sprintf("guess-%d-password", i), next))
+	}
+	if r := change(testapp.Bob, bob, testapp.Password, next); r.Status != 200 {
+		t.Fatalf("bob's change with the right old password: %d %s", r.Status, r.Raw)
+	}
+	auth := testapp.Call(t, http.MethodPost, base+"/api/collections/users/auth-with-password", "",
+		map[string]any{"identity": "bob", "password": next})
+	token, _ := digJSON(auth.Body, "token")
+	bob, _ = token.(string)
+	if bob == "" {
+		t.Fatalf("bob's sign-in with the new password: %d %s", auth.Status, auth.Raw)
+	}
+	wrong("bob's last guess of the allowance", change(testapp.Bob, bob, "guess-y-password", "another-pass-2026"))
+	limited("bob's guess past the allowance", change(testapp.Bob, bob, "guess-z-password", "another-pass-2026"))
+
+	// parallel guesses on a third account: exactly the allowance gets through
+	adam := testapp.Token(testapp.Adam)
+	statuses := make(chan int, 2*hooks.OldPasswordGuesses)
+	var wg sync.WaitGroup
+	for i := range 2 * hooks.OldPasswordGuesses {
+		wg.Go(func() {
+			statuses <- change(testapp.Adam, adam, fmt.Sprintf("parallel-%d-password", i), next).Status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	seen := map[int]int{}
+	for s := range statuses {
+		seen[s]++
+	}
+	if seen[400] != hooks.OldPasswordGuesses || seen[429] != hooks.OldPasswordGuesses {
+		t.Errorf("%d parallel wrong guesses: %v, want %d×400 and %d×429", 2*hooks.OldPasswordGuesses, seen,
+			hooks.OldPasswordGuesses, hooks.OldPasswordGuesses)
 	}
 }

@@ -52,6 +52,7 @@ func registerUsers(app core.App) {
 	})
 	app.OnRecordAuthWithPasswordRequest(access.CollectionNameUsers).BindFunc(signInByNameForm)
 	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(checkPrivilegedUpdate)
+	app.OnRecordUpdateRequest(access.CollectionNameUsers).BindFunc(limitOldPasswordGuesses)
 	// a ban's fields are read as sent, as every bool and date field
 	// (access.bindStrictValues: PocketBase stored "yes" or 0 as false, an
 	// unban, and "next friday" as no end, a permanent ban); a null ban

@@ -22,7 +22,8 @@ import (
 // can guess the password outside sign-in's limit; a limit on users edits
 // (tried: 10 per 10 s, then 30 a minute) is shared by every account behind
 // one address and stopped an admin granting a board to a class of 40
-// members partway, so there is none.
+// members partway, so there is none: wrong old passwords are counted per
+// account instead (hooks.limitOldPasswordGuesses).
 //
 // Per IP, as every rule; superusers are never limited (PocketBase).
 var accountRateLimits = []core.RateLimitRule{

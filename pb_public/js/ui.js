@@ -89,7 +89,12 @@ function errorData(err) {
 export function errorMessage(err, marked = false) {
   if (!err) return '';
   if (err.status === 0) return t('error.network');
-  if (err.status === 429) return t('error.tooMany');
+  // PocketBase's rate limits say "Too Many Requests."; Madang's own 429s
+  // say what was refused and for how long (wrong old passwords, connections)
+  if (err.status === 429) {
+    const said = err.response?.message || '';
+    return said && !/^Too Many Requests\.?$/i.test(said) ? said : t('error.tooMany');
+  }
   if (err.status === 404) return err.response?.message && !/wasn't found|Missing collection/i.test(err.response.message) ? err.response.message : t('error.notFound');
   if (err.status === 413) return t('error.tooLarge');
   const message = err?.response?.message || err?.message || '';

@@ -887,6 +887,40 @@ func TestUnbanClearsTheBan(t *testing.T) {
 	}
 	snap.AssertUnchanged(t, app)
 
+	// a reason or an end for a user who is not banned, or one sent with
+	// the unban, is refused naming it (until 2026-12-07: 200 and dropped)
+	for _, who := range []string{testapp.Adam, "root"} {
+		for _, c := range []struct {
+			name string
+			body map[string]any
+		}{
+			{testapp.Bob, map[string]any{"ban_reason": "plain reason"}},
+			{testapp.Bob, map[string]any{"banned_until": "2099-01-01 00:00:00Z"}},
+			{testapp.Alice, map[string]any{"banned": false, "ban_reason": "plain reason", "banned_until": "2099-01-01 00:00:00Z"}},
+		} {
+			body := c.body
+			r := patch(who, c.name, body)
+			for field := range body {
+				if field == "banned" {
+					continue
+				}
+				if code, _ := digJSON(r.Body, "data", field, "code"); r.Status != 400 || code != "validation_ban_detail_without_ban" {
+					t.Errorf("%s sends %v for %s: %d %s, want 400 naming %s", who, body, c.name, r.Status, r.Raw, field)
+				}
+			}
+		}
+	}
+	bob.Set("banned", false)
+	bob.Set("ban_reason", "in a model save")
+	if err := app.Save(bob); err == nil || !strings.Contains(err.Error(), "ban_reason") {
+		t.Errorf("a model save of a reason without a ban: %v, want refused naming ban_reason", err)
+	}
+	snap.AssertUnchanged(t, app)
+	// the web client's unban sends both empty: fine
+	if r := patch(testapp.Adam, testapp.Alice, map[string]any{"banned": false, "ban_reason": "", "banned_until": ""}); r.Status != 200 {
+		t.Errorf("an unban with empty details: %d %s", r.Status, r.Raw)
+	}
+
 	// a model save (dashboard, CLI) that unbans clears the end and reason too
 	ben := user(testapp.Ben)
 	ben.Set("banned_until", time.Now().Add(time.Hour))

@@ -110,9 +110,24 @@ func enforceBan(e *core.RecordEvent) error {
 // dashboard left them, and a later permanent ban inherited the old end (and
 // the minute job lifted it, or it became temporary) — and a ban whose end
 // is set or changed must end in the future (400 naming banned_until). A ban
-// left as it was may have run out: the expiry job lifts it.
+// left as it was may have run out: the expiry job lifts it. A reason or an
+// end written for a user who is not banned is refused, 400 naming it: until
+// 2026-12-07 it was dropped and the save answered 200, as if it were kept.
 func settleBanFields(user *core.Record) error {
 	if !user.GetBool("banned") {
+		original := user.Original()
+		problems := validation.Errors{}
+		if reason := user.GetString("ban_reason"); reason != "" && reason != original.GetString("ban_reason") {
+			problems["ban_reason"] = validation.NewError("validation_ban_detail_without_ban",
+				"ban_reason belongs to a ban: send banned: true with it, or leave it out.")
+		}
+		if until := user.GetDateTime("banned_until"); !until.IsZero() && !until.Equal(original.GetDateTime("banned_until")) {
+			problems["banned_until"] = validation.NewError("validation_ban_detail_without_ban",
+				"banned_until belongs to a ban: send banned: true with it, or leave it out.")
+		}
+		if len(problems) > 0 {
+			return problems
+		}
 		user.Set("ban_reason", "")
 		user.Set("banned_until", "")
 		return nil

@@ -200,8 +200,10 @@ func unseenChange(record *core.Record, info *core.RequestInfo) bool {
 // guardExpand drops from record's expand (and its expanded records',
 // recursively) every relation info may not see: a private or hidden field
 // of the record, or a back-relation through one (boards?expand=users_via_boards
-// would list who is granted a board).
+// would list who is granted a board). The ids PocketBase's expansion keeps
+// of a back-relation are hidden on every record (hideBackRelationIds).
 func guardExpand(app core.App, record *core.Record, info *core.RequestInfo) {
+	hideBackRelationIds(record)
 	expand := record.Expand()
 	if len(expand) == 0 {
 		return
@@ -224,6 +226,24 @@ func guardExpand(app core.App, record *core.Record, info *core.RequestInfo) {
 	}
 	if changed {
 		record.SetExpand(expand)
+	}
+}
+
+// hideBackRelationIds hides the ids PocketBase's expansion of a
+// back-relation keeps on the record as custom data (x_via_y: up to 1,000
+// ids of every related record, read by plain SQL before any rule; core's
+// record_query_expand.go). The expand holds what the requester may see of
+// them; the raw list is nobody's. A record enriched with computed fields
+// exports its custom data (WithCustomData: an anonymous label, a board's
+// can_write), and until 2026-12-07 the list went with it:
+// posts/ID?expand=notifications_via_post listed others' notices to every
+// member (counting them across mentions told who wrote an anonymous post),
+// boards?expand=users_via_boards who is granted a board, to guests.
+func hideBackRelationIds(record *core.Record) {
+	for key := range record.CustomData() {
+		if strings.Contains(strings.ToLower(key), "_via_") {
+			record.Hide(key)
+		}
 	}
 }
 

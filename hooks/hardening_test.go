@@ -1353,6 +1353,47 @@ func TestJSONBodiesAreOneObject(t *testing.T) {
 	}
 }
 
+// TestUnreadBodyTypesAreNamed: a body sent as neither JSON nor a form (XML,
+// plain text, no type at all) is 415 naming the type sent and the ones
+// read, on every route and chunked too, and nothing is written; a form
+// without files is read as before. Until 2026-12-07 XML was "Something went
+// wrong while processing your request." and plain text "Unsupported
+// Content-Type.".
+func TestUnreadBodyTypesAreNamed(t *testing.T) {
+	app := testapp.NewWithContent(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.Token(testapp.Alice)
+	own := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), testapp.ID(testapp.Alice), "alice's").Id
+	snap := testapp.TakeSnapshot(t, app)
+	for _, c := range []struct{ method, url, token, contentType, body, named string }{
+		{http.MethodPost, commentsURL, alice, "application/xml", `<a post="` + own + `">hi</a>`, "Content-Type application/xml"},
+		{http.MethodPatch, postsURL + "/" + own, alice, "text/xml; charset=utf-8", `<title>x</title>`, "Content-Type text/xml"},
+		{http.MethodPost, commentsURL, alice, "text/plain", `{"post":"` + own + `","content":"hi"}`, "Content-Type text/plain"},
+		{http.MethodPost, "/api/notifications/read", alice, "", `{"all":true}`, "no Content-Type"},
+		{http.MethodPatch, postsURL + "/" + own, testapp.Token("root"), "application/xml", `<title>x</title>`, "Content-Type application/xml"},
+	} {
+		for _, length := range []int64{int64(len(c.body)), -1} {
+			req, err := http.NewRequest(c.method, base+c.url, io.MultiReader(strings.NewReader(c.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = length
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			}
+			r := testapp.Do(t, req, c.token)
+			want := "The request body was sent with " + c.named + ", which is not read here; send JSON (Content-Type: application/json) or a form"
+			if msg, _ := r.Body["message"].(string); r.Status != http.StatusUnsupportedMediaType || !strings.HasPrefix(msg, want) {
+				t.Errorf("%s %s as %q (length %d): %d %s, want 415 %q", c.method, c.url, c.contentType, length, r.Status, r.Raw, want)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	if r := testapp.CallForm(t, http.MethodPatch, base+postsURL+"/"+own, alice, neturl.Values{"title": {"renamed by a form"}}); r.Status != 200 || r.Body["title"] != "renamed by a form" {
+		t.Errorf("a urlencoded form: %d %s", r.Status, r.Raw)
+	}
+}
+
 // writeTo sends body to url as who: a PATCH to a record's URL, a POST to a
 // collection's (the cases of the blank and control-character tests).
 func writeTo(t *testing.T, base, url, who string, body map[string]any) testapp.Response {

@@ -30,7 +30,19 @@ func TestInputErrorsNameTheSpot(t *testing.T) {
 		{linear, `{"rows":[{"a":1,"b":2},3]}`, `input.rows[1] must be an object, not a JSON number.`},
 		{linear, `{"rows":[{"a":1,"b":2}],"feature":{}}`, `input has an unknown field "feature".`},
 		{text, `{"texts":["a",["b"]]}`, `input.texts[1] must be a string, not a JSON array.`},
+		// control characters, as in every stored text (until 2026-12-07 a NUL went into the job's log)
+		{text, `{"text":"a\u0000b"}`, `Remove the control character U+0000 from input.text.`},
+		{text, `{"texts":["a","\u001b[31mred"]}`, `Remove the control character U+001B from input.texts[1].`},
+		{chat, `{"prompt":"hi\u0000"}`, `Remove the control character U+0000 from input.prompt.`},
+		{chat, `{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b\u007f"}]}`, `Remove the control character U+007F from input.messages[1].content.`},
+		{chat, `{"prompt":"line one\r\n\tline two"}`, ``},
 	} {
+		if tc.want == "" {
+			if err := tc.p.ValidateInput(json.RawMessage(tc.input)); err != nil {
+				t.Errorf("%s: %v, want accepted (tab, CR and LF are text)", tc.input, err)
+			}
+			continue
+		}
 		err := tc.p.ValidateInput(json.RawMessage(tc.input))
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: %v, want %q", tc.input, err, tc.want)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"madang/internal/access"
 )
 
 // The operator decides which model servers get a key; an in-app admin,
@@ -291,6 +293,9 @@ func checkMessage(m chatMessage, path string) error {
 		return inputErrorf("input", "%s is empty; write something to send.", contentPath(path))
 	case utf8.RuneCountInString(m.Content) > maxMessageRunes:
 		return inputErrorf("input", "%s is longer than %d characters.", contentPath(path), maxMessageRunes)
+	}
+	if r, found := access.ControlCharacter(m.Content); found {
+		return inputErrorf("input", "Remove the control character %U from %s.", r, contentPath(path))
 	}
 	return nil
 }

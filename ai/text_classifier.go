@@ -574,6 +574,11 @@ func checkText(text, path string) error {
 	if n := utf8.RuneCountInString(text); n > maxTextRunes {
 		return inputErrorf("input", "%s has %d characters; at most %d are allowed.", path, n, maxTextRunes)
 	}
+	// as in every text Madang stores (access.ControlCharacter): the job's
+	// input is kept in its log; until 2026-12-07 a NUL was
+	if r, found := access.ControlCharacter(text); found {
+		return inputErrorf("input", "Remove the control character %U from %s.", r, path)
+	}
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package hooks
 
 import (
+	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // the formats PocketBase makes thumbnails of
@@ -15,7 +18,10 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 	_ "golang.org/x/image/webp"
+
+	"madang/internal/jpegmeta"
 )
 
 // MaxImagePixels bounds the images Madang stores and makes thumbnails of:
@@ -80,9 +86,44 @@ func checkNewFiles(e *core.RecordEvent) error {
 			if isImage && imagesOnly(file) && imageExtensions[ext] != format {
 				f.Name = strings.TrimSuffix(f.Name, path.Ext(f.Name)) + formatExtensions[format]
 			}
+			if isImage && format == "jpeg" {
+				if err := stripPhoto(f, w, h); err != nil {
+					return validation.Errors{field.GetName(): validation.NewError("validation_unreadable_photo",
+						fmt.Sprintf("The photo %s could not be read (%v); save it again (or as PNG) and send that.", f.OriginalName, err))}
+				}
+			}
 		}
 	}
 	return e.Next()
+}
+
+// stripPhoto stores a JPEG photo without what it says besides its picture
+// (jpegmeta.Strip: the GPS position, the camera and its owner, XMP and
+// IPTC, comments, appended images), with its pixels, colour profile and
+// orientation as sent. Until 2026-12-07 a photo was stored as sent: a
+// camera's file kept where it was taken, on anonymous boards too. The
+// result must still read as the same w×h JPEG, or the upload is refused.
+func stripPhoto(f *filesystem.File, w, h int) error {
+	r, err := f.Reader.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	out, stripped, err := jpegmeta.Strip(data)
+	if err != nil || !stripped {
+		return err
+	}
+	config, format, err := image.DecodeConfig(bytes.NewReader(out))
+	if err != nil || format != "jpeg" || config.Width != w || config.Height != h {
+		return fmt.Errorf("its metadata could not be taken out: %v", cmp.Or(err, errors.New("the picture changed")))
+	}
+	f.Reader = &filesystem.BytesReader{Bytes: out}
+	f.Size = int64(len(out))
+	return nil
 }
 
 // imageExtensions are the extensions the web client draws as images, with

@@ -2,6 +2,8 @@ package hooks_test
 
 import (
 	"bytes"
+	"image"
+	"image/jpeg"
 	"io"
 	"mime/multipart"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/disintegration/imaging"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -180,4 +183,111 @@ func TestHeadersAreBounded(t *testing.T) {
 			t.Errorf("a request with %d bytes of headers: %d, want %d", c.size, res.StatusCode, c.status)
 		}
 	}
+}
+
+// gpsPhoto is a 30×10 JPEG as a camera writes it: an EXIF record (big-endian)
+// with orientation 6 (shown turned a quarter clockwise) and a GPS position,
+// and a comment.
+func gpsPhoto(t *testing.T) []byte {
+	t.Helper()
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, image.NewGray(image.Rect(0, 0, 30, 10)), nil); err != nil {
+		t.Fatal(err)
+	}
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08" +
+		"\x00\x02" + // IFD0: two entries
+		"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00" + // Orientation 6
+		"\x88\x25\x00\x04\x00\x00\x00\x01\x00\x00\x00\x26" + // GPSInfo IFD at 38
+		"\x00\x00\x00\x00" +
+		"\x00\x01" + // GPS IFD: one entry
+		"\x00\x01\x00\x02\x00\x00\x00\x02N\x00\x00\x00" + // GPSLatitudeRef "N"
+		"\x00\x00\x00\x00" +
+		"GPS 37.5665N 126.9780E HomeCam serial 0042")
+	app1 := append([]byte("Exif\x00\x00"), tiff...)
+	photo := []byte{0xFF, 0xD8, 0xFF, 0xE1, byte((len(app1) + 2) >> 8), byte(len(app1) + 2)}
+	photo = append(photo, app1...)
+	photo = append(photo, 0xFF, 0xFE, 0x00, 0x0F)
+	photo = append(photo, "taken at home"...)
+	return append(photo, plain.Bytes()[2:]...)
+}
+
+// TestPhotosLoseTheirMetadata: a JPEG photo, as an attachment or an
+// avatar, is stored without its EXIF (GPS position, camera) and comment,
+// turned as it was sent (its orientation kept) and with its pixels; a
+// JPEG without metadata is stored byte for byte; one that cannot be read
+// past its header is 400 naming it, and nothing is stored. Until
+// 2026-12-07 a photo was stored as sent, on anonymous boards too.
+func TestPhotosLoseTheirMetadata(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice := testapp.Token(testapp.Alice)
+	photo := gpsPhoto(t)
+	stored := func(collection, id, name string) []byte {
+		t.Helper()
+		fsys, err := app.NewFilesystem()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fsys.Close()
+		c, _ := app.FindCollectionByNameOrId(collection)
+		r, err := fsys.GetReader(c.Id + "/" + id + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		b, _ := io.ReadAll(r)
+		return b
+	}
+	clean := func(what string, b []byte) {
+		t.Helper()
+		for _, gone := range []string{"GPS 37.5665N", "HomeCam", "taken at home"} {
+			if bytes.Contains(b, []byte(gone)) {
+				t.Errorf("%s: %q is still in the stored file", what, gone)
+			}
+		}
+		shown, err := imaging.Decode(bytes.NewReader(b), imaging.AutoOrientation(true))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := shown.Bounds(); got.Dx() != 10 || got.Dy() != 30 {
+			t.Errorf("%s: shown %v, want 10×30 (the orientation kept)", what, got)
+		}
+	}
+
+	post := map[string]string{"board": testapp.ID(testapp.BoardPublic), "title": "photos", "content": "look"}
+	r := sendFiles(t, http.MethodPost, base+"/api/collections/posts/records", alice, post,
+		[3]string{"attachments", "trip.jpg", string(photo)})
+	if r.Status != 200 {
+		t.Fatalf("a post with a photo: %d %s", r.Status, r.Raw)
+	}
+	clean("the attachment", stored("posts", r.Body["id"].(string), r.Body["attachments"].([]any)[0].(string)))
+
+	r = sendFiles(t, http.MethodPatch, base+userURL(testapp.Alice), alice, nil, [3]string{"avatar", "me.jpeg", string(photo)})
+	if r.Status != 200 {
+		t.Fatalf("a photo as avatar: %d %s", r.Status, r.Raw)
+	}
+	clean("the avatar", stored("users", testapp.ID(testapp.Alice), r.Body["avatar"].(string)))
+
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	r = sendFiles(t, http.MethodPost, base+"/api/collections/posts/records", alice, post,
+		[3]string{"attachments", "plain.jpg", plain.String()})
+	if r.Status != 200 || !bytes.Equal(stored("posts", r.Body["id"].(string), r.Body["attachments"].([]any)[0].(string)), plain.Bytes()) {
+		t.Errorf("a JPEG without metadata: %d, not stored byte for byte", r.Status)
+	}
+
+	// the header reads (JFIF, 8×8: Go's decoder stops there), the segments
+	// after it do not
+	jfif := []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+	broken := append(jfif, plain.Bytes()[2:bytes.Index(plain.Bytes(), []byte{0xFF, 0xDA})]...)
+	broken = append(broken, 0xFF, 0xE1, 0xFF, 0xF0, 'x')
+	snap := testapp.TakeSnapshot(t, app)
+	r = sendFiles(t, http.MethodPost, base+"/api/collections/posts/records", alice, post, [3]string{"attachments", "broken.jpg", string(broken)})
+	if code, _ := digJSON(r.Body, "data", "attachments", "code"); r.Status != 400 || code != "validation_unreadable_photo" ||
+		!strings.Contains(r.Raw, "The photo broken.jpg could not be read") {
+		t.Errorf("a JPEG broken after its header: %d %s", r.Status, r.Raw)
+	}
+	snap.AssertUnchanged(t, app)
 }

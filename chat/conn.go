@@ -3,11 +3,14 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"encoding/json/jsontext"
+	jsonv2 "encoding/json/v2"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,7 +186,12 @@ func (c *conn) readLoop() {
 			return
 		}
 		var f clientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		// read as PocketBase reads an HTTP body (json/v2: no duplicate
+		// names, no lone surrogates; names matched in any case), so a frame
+		// and the same message sent over HTTP are refused alike: until
+		// 2026-12-07 a frame's duplicate "content" took the last, and a
+		// lone \ud800 was stored as U+FFFD
+		if err := jsonv2.Unmarshal(data, &f, jsonv2.MatchCaseInsensitiveNames(true)); err != nil {
 			c.sendError(frameProblem(data, err))
 			continue
 		}
@@ -191,17 +199,21 @@ func (c *conn) readLoop() {
 	}
 }
 
-// frameProblem says what keeps data, a text frame that json.Unmarshal
+// frameProblem says what keeps data, a text frame that jsonv2.Unmarshal
 // refused with err, from being a clientFrame. Until 2026-12-07 every
 // refusal said the frame was not valid JSON, a number as session too.
 func frameProblem(data []byte, err error) string {
 	const example = `{"type":"join","session":"<chat session id>"}`
-	var typeErr *json.UnmarshalTypeError
+	var syntax *jsontext.SyntacticError
+	var semantic *jsonv2.SemanticError
 	switch {
-	case !json.Valid(data):
-		return "That frame is not valid JSON; send frames such as " + example + "."
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return "In that frame, " + typeErr.Field + " must be a string; send frames such as " + example + "."
+	case errors.As(err, &syntax):
+		return "That frame is not valid JSON (" + strings.TrimPrefix(syntax.Error(), "jsontext: ") +
+			"); send frames such as " + example + "."
+	case jsontext.Value(data).Kind() != '{':
+		return "A frame is a JSON object, such as " + example + "."
+	case errors.As(err, &semantic) && semantic.JSONPointer != "":
+		return "In that frame, " + strings.TrimPrefix(string(semantic.JSONPointer), "/") + " must be a string; send frames such as " + example + "."
 	}
 	return "A frame is a JSON object, such as " + example + "."
 }

@@ -134,6 +134,11 @@ func TestWSRefusalsAreErrorFrames(t *testing.T) {
 		{`{"type":"message","session":"` + support + `","content":123}`, "In that frame, content must be a string"},
 		{`[1,2]`, "A frame is a JSON object"},
 		{`"join"`, "A frame is a JSON object"},
+		// refused as the same body over HTTP is (until 2026-12-07 the last
+		// duplicate won, and a lone surrogate became U+FFFD)
+		{`{"type":"message","session":"` + support + `","content":"a","content":"b"}`, `That frame is not valid JSON (duplicate object member name "content")`},
+		{`{"type":"message","session":"` + support + `","content":"\ud800"}`, "That frame is not valid JSON (invalid surrogate pair"},
+		{`{"type":"join","Session":7}`, "In that frame, Session must be a string"},
 	} {
 		if err := gina.conn.Write(context.Background(), websocket.MessageText, []byte(c.frame)); err != nil {
 			t.Fatal(err)

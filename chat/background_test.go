@@ -120,7 +120,7 @@ func waitIdle(t *testing.T, b *background) {
 
 // The presence list is computed once for the subscribers who come before
 // the publisher's first round, and kept as the last sent; a failure is
-// not kept. Each distinct payload is encoded once: readers who hide
+// not kept, nor a list of members the session no longer has. Each distinct payload is encoded once: readers who hide
 // nobody, or hide members who are not online, share one.
 func TestPresenceListIsComputedOnce(t *testing.T) {
 	s := newPresenceState()
@@ -146,7 +146,7 @@ func TestPresenceListIsComputedOnce(t *testing.T) {
 		{map[string]bool{"b": true, "c": true}, `["a"]`},
 		{nil, `["a","b"]`},
 	} {
-		if data, err := s.current("s1", of, c.hidden); err != nil || string(data) != c.want {
+		if data, err := s.current("s1", []string{"a", "b", "c"}, of, c.hidden); err != nil || string(data) != c.want {
 			t.Fatalf("current hiding %v: %s, %v; want %s", c.hidden, data, err, c.want)
 		}
 	}
@@ -154,11 +154,15 @@ func TestPresenceListIsComputedOnce(t *testing.T) {
 		t.Errorf("five subscribers computed the list %d times and %d payloads, want once and 2", calls, encoded)
 	}
 	for range 2 {
-		if _, err := s.current("broken", of, nil); err == nil {
+		if _, err := s.current("broken", nil, of, nil); err == nil {
 			t.Fatal("a failed list was returned")
 		}
 	}
 	if calls != 3 {
 		t.Errorf("a failed list was kept: %d computations, want 3", calls)
+	}
+	// the members changed since the list was computed: computed again
+	if _, err := s.current("s1", []string{"a", "c"}, of, nil); err != nil || calls != 4 {
+		t.Errorf("after a removal: %d computations (%v), want 4", calls, err)
 	}
 }

@@ -71,17 +71,20 @@ func (s *presenceState) takeStale() map[string]bool {
 
 // current returns, for a reader from whom the read rules hide the members
 // in hidden, the list last sent to sessionID's readers, or, when none
-// was, computes one with of and keeps it as the last sent: the subscriber
-// that asks gets it, and the publisher sends the next list that differs
-// from it to every reader. It used to compute a list for each subscriber
-// until the publisher's first round: 1,000 members opening a chat at
-// once computed up to 1,000 lists of 1,000 members, whose garbage the
-// server's memory kept (S5: about 13 KB per connection).
-func (s *presenceState) current(sessionID string, of func(string) (*presenceList, error), hidden map[string]bool) ([]byte, error) {
+// was or the session's members are no longer members, the list last sent
+// was computed for, computes one with of and keeps it as the last sent:
+// the subscriber that asks gets it, and the publisher sends the next list
+// that differs from it to every reader. It used to compute a list for
+// each subscriber until the publisher's first round: 1,000 members
+// opening a chat at once computed up to 1,000 lists of 1,000 members,
+// whose garbage the server's memory kept (S5: about 13 KB per
+// connection). Until 2026-12-07 a member removed in the last
+// PresenceEvery was shown online to the next subscriber.
+func (s *presenceState) current(sessionID string, members []string, of func(string) (*presenceList, error), hidden map[string]bool) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.last[sessionID]
-	if l == nil {
+	if l == nil || !slices.Equal(l.members, members) {
 		var err error
 		if l, err = of(sessionID); err != nil {
 			return nil, err
@@ -188,7 +191,11 @@ func (h *hub) bindPresence(app core.App) {
 			// the list last sent to the session's readers, if any: at most
 			// PresenceEvery old, and the next change reaches this subscriber
 			// too (a thousand members opening a chat compute it once)
-			data, err := h.presence.current(id, h.presenceOf, access.HiddenAuthors(h.app, e.Auth))
+			_, members, err := SessionMembers(h.app, id)
+			if err != nil {
+				continue
+			}
+			data, err := h.presence.current(id, members, h.presenceOf, access.HiddenAuthors(h.app, e.Auth))
 			if err != nil {
 				continue
 			}

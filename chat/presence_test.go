@@ -180,3 +180,31 @@ func TestPresenceLeavesOutBlockedMembers(t *testing.T) {
 	}
 	quiet(bobWatch)
 }
+
+// TestPresenceSnapshotFollowsRemovals: a subscriber's first list leaves
+// out a member removed since the list was last sent (until 2026-12-07 it
+// showed them online for up to chat.PresenceEvery).
+func TestPresenceSnapshotFollowsRemovals(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice, bob, gina := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob), testapp.ID(testapp.Gina)
+	session := testapp.SaveRecord(t, app, chat.Sessions, map[string]any{"name": "trio", "kind": "group", "owner": alice, "members": []string{bob, gina}})
+	topic := chat.PresenceTopic(session.Id)
+	watch := testapp.OpenSSE(t, base, testapp.Token(testapp.Alice), topic)
+	watch.ExpectRecord(t, topic)
+	testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "users/"+bob)
+	if ev, ok := watch.Next(chat.PresenceEvery + 5*time.Second); !ok || ev.Data["count"] != 2.0 {
+		t.Fatalf("after bob connected: %v", ev)
+	}
+	if r := testapp.Call(t, http.MethodPatch, base+"/api/collections/chat_sessions/records/"+session.Id, testapp.Token(testapp.Alice),
+		map[string]any{"members-": bob}); r.Status != 200 {
+		t.Fatalf("removing bob: %d %s", r.Status, r.Raw)
+	}
+	g := testapp.OpenSSE(t, base, testapp.Token(testapp.Gina), topic)
+	first := g.ExpectRecord(t, topic)
+	for _, u := range first["online"].([]any) {
+		if u.(map[string]any)["id"] == bob {
+			t.Errorf("gina's first list shows bob, removed: %v", first)
+		}
+	}
+}

@@ -71,25 +71,34 @@ func (s *presenceState) takeStale() map[string]bool {
 
 // current returns, for a reader from whom the read rules hide the members
 // in hidden, the list last sent to sessionID's readers, or, when none
-// was or the session's members are no longer members, the list last sent
-// was computed for, computes one with of and keeps it as the last sent:
-// the subscriber that asks gets it, and the publisher sends the next list
-// that differs from it to every reader. It used to compute a list for
-// each subscriber until the publisher's first round: 1,000 members
-// opening a chat at once computed up to 1,000 lists of 1,000 members,
-// whose garbage the server's memory kept (S5: about 13 KB per
-// connection). Until 2026-12-07 a member removed in the last
-// PresenceEvery was shown online to the next subscriber.
+// was, computes one with of and keeps it as the last sent: the subscriber
+// that asks gets it, and the publisher sends the next list that differs
+// from it to every reader. It used to compute a list for each subscriber
+// until the publisher's first round: 1,000 members opening a chat at
+// once computed up to 1,000 lists of 1,000 members, whose garbage the
+// server's memory kept (S5: about 13 KB per connection).
+//
+// When the session's members changed since the list last sent was
+// computed, the subscriber gets a list of its own, not kept: the readers
+// still have the last sent, and the publisher's next round sends them the
+// change. Until 2026-12-07 a member removed in the last PresenceEvery was
+// shown online to the next subscriber.
 func (s *presenceState) current(sessionID string, members []string, of func(string) (*presenceList, error), hidden map[string]bool) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.last[sessionID]
-	if l == nil || !slices.Equal(l.members, members) {
+	switch {
+	case l == nil:
 		var err error
 		if l, err = of(sessionID); err != nil {
 			return nil, err
 		}
 		s.last[sessionID] = l
+	case !slices.Equal(l.members, members):
+		var err error
+		if l, err = of(sessionID); err != nil {
+			return nil, err
+		}
 	}
 	return l.payloadFor(hidden)
 }

@@ -183,7 +183,8 @@ func TestPresenceLeavesOutBlockedMembers(t *testing.T) {
 
 // TestPresenceSnapshotFollowsRemovals: a subscriber's first list leaves
 // out a member removed since the list was last sent (until 2026-12-07 it
-// showed them online for up to chat.PresenceEvery).
+// showed them online for up to chat.PresenceEvery), and the readers who
+// had the chat open are still sent the change.
 func TestPresenceSnapshotFollowsRemovals(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
@@ -205,6 +206,17 @@ func TestPresenceSnapshotFollowsRemovals(t *testing.T) {
 	for _, u := range first["online"].([]any) {
 		if u.(map[string]any)["id"] == bob {
 			t.Errorf("gina's first list shows bob, removed: %v", first)
+		}
+	}
+	// and alice, who had the chat open, is sent the change: bob gone,
+	// gina online
+	ev, ok := watch.Next(chat.PresenceEvery + 5*time.Second)
+	if !ok || ev.Data["count"] != 2.0 {
+		t.Fatalf("alice after bob's removal and gina's arrival: %v", ev)
+	}
+	for _, u := range ev.Data["online"].([]any) {
+		if u.(map[string]any)["id"] == bob {
+			t.Errorf("alice's list still shows bob: %v", ev)
 		}
 	}
 }

@@ -29,41 +29,70 @@ const (
 	markerSOI  = 0xD8
 	markerEOI  = 0xD9
 	markerSOS  = 0xDA
+	markerDQT  = 0xDB
+	markerDRI  = 0xDD
+	markerDHT  = 0xC4
+	markerDAC  = 0xCC
 	markerAPP0 = 0xE0
 	markerAPP1 = 0xE1
 	markerAPP2 = 0xE2
 	markerAP14 = 0xEE // Adobe: the colour transform decoders need
-	markerCOM  = 0xFE
 )
 
 var (
-	jfifHeader = []byte("JFIF\x00")
-	exifHeader = []byte("Exif\x00\x00")
-	iccHeader  = []byte("ICC_PROFILE\x00")
+	jfifHeader  = []byte("JFIF\x00")
+	exifHeader  = []byte("Exif\x00\x00")
+	iccHeader   = []byte("ICC_PROFILE\x00")
+	adobeHeader = []byte("Adobe")
 )
+
+// adobeLength is the length of Adobe's APP14 payload: "Adobe", version,
+// two flag words and the colour transform.
+const adobeLength = 12
+
+// MaxMarkers bounds the markers of a photo outside its scans: a camera's
+// or an editor's file has a few dozen (a progressive one's tables between
+// its scans included). A 20 MB file of restart markers, each kept apart,
+// took 1.1 GB and 8 s to strip (2026-12-07).
+const MaxMarkers = 10_000
 
 // ErrNotJPEG is Strip's error for data that does not start as a JPEG.
 var ErrNotJPEG = errors.New("not a JPEG: no start-of-image marker")
 
-// Strip returns data without its metadata segments and anything after
-// the image's end, and whether anything was taken out; data itself is not
-// changed. The image must be whole up to its first scan; a file cut short
-// inside its scans (a picture a browser still shows in part) keeps what
-// it has.
+// Strip returns data without its metadata and anything after the image's
+// end, and whether anything was taken out; data itself is not changed.
+// What a decoder needs to draw the picture is kept, nothing else: the
+// frame (SOFn), its tables (DQT, DHT, DAC, DRI), its scans, the first
+// JFIF segment (without a thumbnail), the colour profile (APP2
+// ICC_PROFILE) and Adobe's colour transform (APP14, its 12 bytes). The
+// orientation of the first EXIF record before the first scan — the one
+// browsers follow — is written again in a record of its own. The image
+// must be whole up to its first scan; a file cut short after it (a
+// picture a browser still shows in part) keeps what it has.
 func Strip(data []byte) (out []byte, stripped bool, err error) {
 	if len(data) < 4 || data[0] != 0xFF || data[1] != markerSOI {
 		return nil, false, ErrNotJPEG
 	}
 	var (
-		head        [][]byte // APP0 (JFIF), kept first
-		body        [][]byte // every other segment kept, in order
-		orientation uint16
-		scanned     bool // a start-of-scan was seen
+		jfif        []byte // the first JFIF segment, written first
+		kept        []span // the parts of data kept after it, in order
+		orientation uint16 // of the first EXIF record before the first scan
+		exifSeen    bool   // the first EXIF record was read
+		scanned     bool   // a start-of-scan was seen
+		markers     int    // outside the scans
 	)
+	keep := func(from, to int) {
+		if n := len(kept); n > 0 && kept[n-1].literal == nil && kept[n-1].to == from {
+			kept[n-1].to = to // next to the last kept part: one part
+			return
+		}
+		kept = append(kept, span{from: from, to: to})
+	}
 	i := 2
 	for i < len(data) {
 		// bytes before a marker are skipped, as libjpeg and Go's decoder
-		// skip them (some cameras pad between segments), as are fill bytes
+		// skip them (some cameras pad between segments), a stuffed
+		// 0xFF 0x00 among them, as are fill bytes
 		start := bytes.IndexByte(data[i:], 0xFF)
 		if start < 0 {
 			stripped = true // trailing bytes
@@ -81,47 +110,68 @@ func Strip(data []byte) (out []byte, stripped bool, err error) {
 			break
 		}
 		marker := data[i+1]
+		if marker == 0x00 {
+			stripped = true
+			i += 2
+			continue
+		}
+		if markers++; markers > MaxMarkers {
+			return nil, false, fmt.Errorf("it has more than %d segments outside its scans", MaxMarkers)
+		}
 		switch {
 		case marker == markerEOI:
-			body = append(body, data[i:i+2])
+			if !scanned {
+				return nil, false, errors.New("the image ends before its first scan")
+			}
+			keep(i, i+2)
 			if i+2 < len(data) {
 				stripped = true // an appended image or a vendor's trailer
 			}
-			return assemble(head, body, orientation), stripped, nil
-		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD7: // TEM, RSTn: no length
-			body = append(body, data[i:i+2])
+			return assemble(jfif, data, kept, orientation), stripped, nil
+		case marker >= 0xD0 && marker <= 0xD7: // RSTn, outside a scan: no length, nothing to draw
+			stripped = true
 			i += 2
 			continue
-		case marker == 0x00:
-			return nil, false, fmt.Errorf("a stray 0xFF 0x00 at byte %d, outside a scan", i)
+		case marker == 0x01 || marker == markerSOI: // TEM, a second SOI: no length
+			stripped = true
+			i += 2
+			continue
 		}
-		if i+4 > len(data) {
-			return nil, false, fmt.Errorf("the segment at byte %d is cut short", i)
+		if i+4 > len(data) || i+2+int(binary.BigEndian.Uint16(data[i+2:])) > len(data) {
+			if scanned {
+				stripped = true // cut short after a scan: what is drawn so far
+				break
+			}
+			return nil, false, fmt.Errorf("the segment 0xFF%02X at byte %d is cut short", marker, i)
 		}
 		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 || i+2+n > len(data) {
-			return nil, false, fmt.Errorf("the segment 0xFF%02X at byte %d claims %d bytes; %d are left", marker, i, n, len(data)-i-2)
+		if n < 2 {
+			return nil, false, fmt.Errorf("the segment 0xFF%02X at byte %d has a length of %d", marker, i, n)
 		}
-		segment, payload := data[i:i+2+n], data[i+4:i+2+n]
+		from, payload := i, data[i+4:i+2+n]
 		i += 2 + n
 		switch {
-		case marker == markerAPP0 && len(body) == 0 && len(head) == 0 && bytes.HasPrefix(payload, jfifHeader) && len(payload) >= 14:
-			head = append(head, jfifWithoutThumbnail(segment, payload))
+		case marker == markerAPP0 && jfif == nil && !scanned && bytes.HasPrefix(payload, jfifHeader) && len(payload) >= 14:
+			jfif = jfifWithoutThumbnail(data[from:i], payload)
 			stripped = stripped || len(payload) > 14
-		case marker == markerAPP1:
-			if bytes.HasPrefix(payload, exifHeader) && orientation == 0 {
-				orientation = exifOrientation(payload[len(exifHeader):])
-				if bytes.Equal(segment, orientationSegment(orientation)) {
-					break // this package's own record: written again as it is
-				}
+		case marker == markerAPP1 && !exifSeen && !scanned && bytes.HasPrefix(payload, exifHeader):
+			exifSeen = true
+			orientation = exifOrientation(payload[len(exifHeader):])
+			if !bytes.Equal(data[from:i], orientationSegment(orientation)) {
+				stripped = true
 			}
-			stripped = true
-		case marker == markerAPP2 && bytes.HasPrefix(payload, iccHeader), marker == markerAP14:
-			body = append(body, segment)
-		case marker >= markerAPP0 && marker <= 0xEF || marker == markerCOM:
-			stripped = true
+		case marker == markerAPP2 && bytes.HasPrefix(payload, iccHeader):
+			keep(from, i)
+		case marker == markerAP14 && bytes.HasPrefix(payload, adobeHeader) && len(payload) >= adobeLength:
+			if len(payload) == adobeLength {
+				keep(from, i)
+			} else { // Adobe's 12 bytes, without what follows them
+				cut := append([]byte{0xFF, markerAP14, 0x00, 2 + adobeLength}, payload[:adobeLength]...)
+				kept = append(kept, span{literal: cut})
+				stripped = true
+			}
 		case marker == markerSOS:
-			body = append(body, segment)
+			keep(from, i)
 			scanned = true
 			// the entropy-coded data runs to the next marker that is not a
 			// stuffed 0xFF 0x00 nor a restart (RSTn)
@@ -139,38 +189,52 @@ func Strip(data []byte) (out []byte, stripped bool, err error) {
 				}
 				break
 			}
-			body = append(body, data[i:end])
+			keep(i, end)
 			i = end
-		default:
-			body = append(body, segment)
+		case isFrame(marker) || marker == markerDQT || marker == markerDHT || marker == markerDAC || marker == markerDRI:
+			keep(from, i)
+		default: // every other APPn, comments, DNL, reserved and extension markers
+			stripped = true
 		}
 	}
 	if !scanned {
 		return nil, false, errors.New("the image ends before its first scan")
 	}
-	return assemble(head, body, orientation), stripped, nil
+	return assemble(jfif, data, kept, orientation), stripped, nil
+}
+
+// span is a part of the input kept as it is, data[from:to], or a segment
+// written in its place (literal: an Adobe segment cut to its 12 bytes).
+type span struct {
+	from, to int
+	literal  []byte
+}
+
+// isFrame tells whether marker starts a frame (SOF0–SOF15, but DHT, JPG
+// and DAC, which share the range).
+func isFrame(marker byte) bool {
+	return marker >= 0xC0 && marker <= 0xCF && marker != markerDHT && marker != 0xC8 && marker != markerDAC
 }
 
 // assemble writes SOI, the JFIF segment, an EXIF record of the
-// orientation alone (if it turns the picture), and the rest.
-func assemble(head, body [][]byte, orientation uint16) []byte {
-	size := 2 + 36
-	for _, s := range head {
-		size += len(s)
-	}
-	for _, s := range body {
-		size += len(s)
+// orientation alone (if it turns the picture), and the kept parts.
+func assemble(jfif, data []byte, kept []span, orientation uint16) []byte {
+	size := 2 + len(jfif) + 36
+	for _, s := range kept {
+		size += s.to - s.from + len(s.literal)
 	}
 	out := make([]byte, 0, size)
 	out = append(out, 0xFF, markerSOI)
-	for _, s := range head {
-		out = append(out, s...)
-	}
+	out = append(out, jfif...)
 	if orientation >= 2 && orientation <= 8 {
 		out = append(out, orientationSegment(orientation)...)
 	}
-	for _, s := range body {
-		out = append(out, s...)
+	for _, s := range kept {
+		if s.literal != nil {
+			out = append(out, s.literal...)
+			continue
+		}
+		out = append(out, data[s.from:s.to]...)
 	}
 	return out
 }
@@ -202,8 +266,8 @@ func orientationSegment(orientation uint16) []byte {
 	return append(seg, tiff...)
 }
 
-// exifOrientation reads IFD0's Orientation tag from an EXIF record's TIFF
-// structure; 0 when it has none or cannot be read.
+// exifOrientation reads IFD0's Orientation tag, one SHORT, from an EXIF
+// record's TIFF structure; 0 when it has none or cannot be read.
 func exifOrientation(tiff []byte) uint16 {
 	if len(tiff) < 8 {
 		return 0
@@ -230,7 +294,10 @@ func exifOrientation(tiff []byte) uint16 {
 		if at+12 > len(tiff) {
 			return 0
 		}
-		if order.Uint16(tiff[at:]) == 0x0112 && order.Uint16(tiff[at+2:]) == 3 {
+		if order.Uint16(tiff[at:]) == 0x0112 {
+			if order.Uint16(tiff[at+2:]) != 3 || order.Uint32(tiff[at+4:]) != 1 {
+				return 0 // not one SHORT: browsers ignore it too
+			}
 			return order.Uint16(tiff[at+8:])
 		}
 	}

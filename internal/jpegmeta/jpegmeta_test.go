@@ -236,3 +236,103 @@ func BenchmarkStrip(b *testing.B) {
 		}
 	}
 }
+
+// withSegments is plainJPEG with segs inserted after its SOI.
+func withSegments(t testing.TB, segs ...[]byte) []byte {
+	plain := plainJPEG(t)
+	out := append([]byte{0xFF, 0xD8}, bytes.Join(segs, nil)...)
+	return append(out, plain[2:]...)
+}
+
+// TestStripKeepsOnlyWhatDraws: what a helper's probe hid in a file that
+// browsers still draw (2026-12-07) is taken out: an APP14 that is not
+// Adobe's or carries more than its 12 bytes, DNL, reserved and extension
+// markers, a second SOI, restart markers outside a scan; a JFIF segment
+// after the colour profile is kept, first; a stray 0xFF 0x00 between
+// segments is skipped as decoders skip it; a file cut inside a table
+// after its first scan keeps what it has; one with no scan is refused.
+func TestStripKeepsOnlyWhatDraws(t *testing.T) {
+	plain := plainJPEG(t)
+	secret := []byte("GPS37N-SECRET-OWNER")
+	adobe := []byte("Adobe\x00\x64\x00\x00\x00\x00\x01")
+	jfif := segment(0xE0, []byte("JFIF\x00\x01\x01\x00\x00\x48\x00\x48\x00\x00"))
+	icc := segment(0xE2, []byte("ICC_PROFILE\x00\x01\x01profile"))
+	for name, c := range map[string]struct {
+		in   []byte
+		want []byte // nil: plain
+		kept bool   // nothing taken out (the original is stored)
+	}{
+		"APP14 with text after Adobe's bytes": {withSegments(t, segment(0xEE, adobe, secret)), withSegments(t, segment(0xEE, adobe)), false},
+		"APP14 that is not Adobe's":           {withSegments(t, segment(0xEE, exifRecord(6), secret)), nil, false},
+		"DNL":                                 {withSegments(t, segment(0xDC, []byte{0, 20}, secret)), nil, false},
+		"reserved and extension markers":      {withSegments(t, segment(0x02, secret), segment(0xF0, secret), segment(0xDE, secret), segment(0xDF, secret)), nil, false},
+		"a second SOI and restart markers":    {withSegments(t, []byte{0xFF, 0xD8, 0xFF, 0xD0, 0xFF, 0xD7, 0xFF, 0x01}), nil, false},
+		"a stray 0xFF 0x00 between segments":  {withSegments(t, []byte("ab\xFF\x00cd")), nil, false},
+		"JFIF after the colour profile":       {withSegments(t, icc, jfif), withSegments(t, jfif, icc), true},
+	} {
+		out, stripped, err := Strip(c.in)
+		want := c.want
+		if want == nil {
+			want = plain
+		}
+		if err != nil || stripped == c.kept || !bytes.Equal(out, want) {
+			t.Errorf("%s: stripped %v, %v; got % x…, want % x…", name, stripped, err, out[:min(len(out), 40)], want[:min(len(want), 40)])
+		}
+	}
+
+	// cut inside the tables between a progressive photo's scans: the
+	// scans before the cut are kept
+	var prog bytes.Buffer
+	progressive := append(bytes.Clone(plain[:bytes.Index(plain, []byte{0xFF, 0xD9})]), segment(0xC4, bytes.Repeat([]byte{1}, 30))...)
+	prog.Write(progressive[:len(progressive)-8])
+	out, _, err := Strip(prog.Bytes())
+	if err != nil || !bytes.Equal(out, plain[:bytes.Index(plain, []byte{0xFF, 0xD9})]) {
+		t.Errorf("cut in a table after the first scan: %v", err)
+	}
+	if _, _, err := Strip(append(plain[:bytes.Index(plain, []byte{0xFF, 0xDA})], 0xFF, 0xD9)); err == nil {
+		t.Errorf("an image with no scan was taken")
+	}
+}
+
+// TestStripReadsTheOrientationBrowsersFollow: the orientation is the first
+// EXIF record's, before the first scan, one SHORT; a later record's does
+// not count (a browser and PocketBase's thumbnails do not read it).
+func TestStripReadsTheOrientationBrowsersFollow(t *testing.T) {
+	noOrientation := append([]byte("Exif\x00\x00"), []byte("II\x2a\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00")...)
+	twoShorts := bytes.Clone(exifRecord(6))
+	binary.LittleEndian.PutUint32(twoShorts[6+10+12+4:], 2) // Orientation's count
+	for name, in := range map[string][]byte{
+		"a first record without one":  withSegments(t, segment(0xE1, noOrientation), segment(0xE1, exifRecord(6))),
+		"a first record of count two": withSegments(t, segment(0xE1, twoShorts)),
+	} {
+		out, _, err := Strip(in)
+		if err != nil || bytes.Contains(out, []byte("Exif")) {
+			t.Errorf("%s: an orientation was written (%v)", name, err)
+		}
+	}
+	plain := plainJPEG(t)
+	sos := bytes.Index(plain, []byte{0xFF, 0xDA})
+	scan := bytes.Index(plain, []byte{0xFF, 0xD9})
+	afterScan := append(bytes.Clone(plain[:scan]), segment(0xE1, exifRecord(6))...)
+	afterScan = append(afterScan, plain[scan:]...)
+	if out, _, err := Strip(afterScan); err != nil || bytes.Contains(out, []byte("Exif")) || sos < 0 {
+		t.Errorf("a record after the first scan turned the photo (%v)", err)
+	}
+}
+
+// TestStripBoundsItsWork: restart markers outside the scans are dropped
+// at the cost of reading them; past MaxMarkers the file is refused.
+func TestStripBoundsItsWork(t *testing.T) {
+	flood := withSegments(t, bytes.Repeat([]byte{0xFF, 0xD0}, MaxMarkers-100))
+	out, stripped, err := Strip(flood)
+	if err != nil || !stripped || !bytes.Equal(out, plainJPEG(t)) {
+		t.Errorf("%d restart markers: stripped %v, %v", MaxMarkers-100, stripped, err)
+	}
+	if _, _, err := Strip(withSegments(t, bytes.Repeat([]byte{0xFF, 0xD0}, MaxMarkers+1))); err == nil {
+		t.Errorf("%d restart markers were taken", MaxMarkers+1)
+	}
+	tables := withSegments(t, bytes.Repeat([]byte{0xFF, 0xDB, 0x00, 0x02}, MaxMarkers/2))
+	if allocs := testing.AllocsPerRun(3, func() { Strip(tables) }); allocs > 30 {
+		t.Errorf("%d empty tables next to each other: %.0f allocations, want them kept as one part", MaxMarkers/2, allocs)
+	}
+}

@@ -96,12 +96,10 @@ func checkBody(e *core.RequestEvent) error {
 	if limited && e.Request.ContentLength > MaxJSONBody {
 		return router.NewApiError(http.StatusRequestEntityTooLarge, tooLarge(e.Request.ContentLength), nil)
 	}
-	if e.Request.ContentLength != 0 && !readableBody(e.Request) {
-		return router.NewApiError(http.StatusUnsupportedMediaType, unreadableBody(e.Request), nil)
-	}
+	unread := e.Request.ContentLength != 0 && !readableBody(e.Request)
 	isJSON := strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") // as PocketBase's BindBody
 	if e.Request.ContentLength == 0 || !isJSON && !(limited && e.Request.ContentLength < 0) {
-		return e.Next()
+		return explainUnread(e, unread, e.Next())
 	}
 	// read here, JSON or sent without a Content-Length (chunked): the
 	// answer is then the same 413 whether or not the route reads its body
@@ -126,7 +124,7 @@ func checkBody(e *core.RequestEvent) error {
 	}
 	e.Request.Body = &readBody{bytes.NewReader(body)}
 	e.Request.ContentLength = int64(len(body))
-	return undecodable(e, body, e.Next())
+	return explainUnread(e, unread, undecodable(e, body, e.Next()))
 }
 
 // undecodable names what of a valid JSON body PocketBase's decoder
@@ -281,26 +279,44 @@ func isAPIWrite(r *http.Request) bool {
 	return false
 }
 
-// readableBody tells whether r's body is of a type Madang's routes read:
-// JSON or a form (as PocketBase's BindBody tells them, by the type's start).
-// PocketBase reads XML too, into no route's fields: until 2026-12-07 an
-// XML body was "Something went wrong while processing your request.", and
-// a text/plain one "Unsupported Content-Type.", naming neither.
+// readableBody tells whether r's body is of a type PocketBase's BindBody
+// reads into a route's fields: JSON or a form (by the type's start, as
+// written).
 func readableBody(r *http.Request) bool {
 	t := r.Header.Get("Content-Type")
 	return strings.HasPrefix(t, "application/json") || strings.HasPrefix(t, "multipart/form-data") ||
 		strings.HasPrefix(t, "application/x-www-form-urlencoded")
 }
 
-// unreadableBody is the 415's sentence for a body readableBody refuses.
-func unreadableBody(r *http.Request) string {
-	t, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	sent := "no Content-Type"
-	if t != "" {
-		sent = "Content-Type " + t
+// explainUnread answers 415 naming the type sent and the ones read when a
+// route refused unread, a body readableBody does not read, for its type:
+// until 2026-12-07 an XML body was "Something went wrong while processing
+// your request." (PocketBase decodes XML into no route's fields) and a
+// text/plain one "Unsupported Content-Type.", naming neither. A route
+// that reads no body answers as it did, whatever was sent (a file token,
+// a chat ticket).
+func explainUnread(e *core.RequestEvent, unread bool, err error) error {
+	if !unread || err == nil {
+		return err
 	}
-	return "The request body was sent with " + sent + ", which is not read here; send JSON " +
-		"(Content-Type: application/json) or a form (multipart/form-data, application/x-www-form-urlencoded)."
+	t := e.Request.Header.Get("Content-Type")
+	xml := strings.HasPrefix(t, "application/xml") || strings.HasPrefix(t, "text/xml")
+	apiErr, isAPI := errors.AsType[*router.ApiError](err)
+	if !errors.Is(err, router.ErrUnsupportedContentType) && !(xml && isAPI && apiErr.Status == http.StatusBadRequest && len(apiErr.Data) == 0) {
+		return err
+	}
+	sent := "no Content-Type"
+	if t = strings.TrimSpace(t); t != "" {
+		sent = fmt.Sprintf("Content-Type %q", t)
+	}
+	hint := ""
+	if lower := strings.ToLower(t); lower != t && (strings.HasPrefix(lower, "application/json") ||
+		strings.HasPrefix(lower, "multipart/form-data") || strings.HasPrefix(lower, "application/x-www-form-urlencoded")) {
+		hint = " (in lower case: the type is read as written)"
+	}
+	return router.NewApiError(http.StatusUnsupportedMediaType, "The request body was sent with "+sent+
+		", which is not read here; send JSON (Content-Type: application/json) or a form (multipart/form-data, "+
+		"application/x-www-form-urlencoded)"+hint+".", nil)
 }
 
 // isMultipart tells whether r's Content-Type is multipart/form-data, as

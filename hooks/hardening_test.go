@@ -1354,41 +1354,63 @@ func TestJSONBodiesAreOneObject(t *testing.T) {
 }
 
 // TestUnreadBodyTypesAreNamed: a body sent as neither JSON nor a form (XML,
-// plain text, no type at all) is 415 naming the type sent and the ones
-// read, on every route and chunked too, and nothing is written; a form
-// without files is read as before. Until 2026-12-07 XML was "Something went
-// wrong while processing your request." and plain text "Unsupported
-// Content-Type.".
+// plain text, no type at all, JSON's type in capitals) to a route that
+// reads one is 415 naming the type sent and the ones read, chunked too,
+// and nothing is written; a route that reads no body answers as before,
+// whatever was sent; a form without files is read as before. Until
+// 2026-12-07 XML was "Something went wrong while processing your
+// request." and plain text "Unsupported Content-Type.".
 func TestUnreadBodyTypesAreNamed(t *testing.T) {
 	app := testapp.NewWithContent(t)
 	base := testapp.Serve(t, app)
 	alice := testapp.Token(testapp.Alice)
 	own := testapp.CreatePost(t, app, testapp.ID(testapp.BoardPublic), testapp.ID(testapp.Alice), "alice's").Id
+	send := func(method, url, token, contentType, body string, length int64) testapp.Response {
+		req, err := http.NewRequest(method, base+url, io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = length
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		return testapp.Do(t, req, token)
+	}
 	snap := testapp.TakeSnapshot(t, app)
 	for _, c := range []struct{ method, url, token, contentType, body, named string }{
-		{http.MethodPost, commentsURL, alice, "application/xml", `<a post="` + own + `">hi</a>`, "Content-Type application/xml"},
-		{http.MethodPatch, postsURL + "/" + own, alice, "text/xml; charset=utf-8", `<title>x</title>`, "Content-Type text/xml"},
-		{http.MethodPost, commentsURL, alice, "text/plain", `{"post":"` + own + `","content":"hi"}`, "Content-Type text/plain"},
+		{http.MethodPost, commentsURL, alice, "application/xml", `<a post="` + own + `">hi</a>`, `Content-Type "application/xml"`},
+		{http.MethodPatch, postsURL + "/" + own, alice, "text/xml; charset=utf-8", `<title>x</title>`, `Content-Type "text/xml; charset=utf-8"`},
+		{http.MethodPost, commentsURL, alice, "text/plain", `{"post":"` + own + `","content":"hi"}`, `Content-Type "text/plain"`},
 		{http.MethodPost, "/api/notifications/read", alice, "", `{"all":true}`, "no Content-Type"},
-		{http.MethodPatch, postsURL + "/" + own, testapp.Token("root"), "application/xml", `<title>x</title>`, "Content-Type application/xml"},
+		{http.MethodPatch, postsURL + "/" + own, testapp.Token("root"), "application/xml", `<title>x</title>`, `Content-Type "application/xml"`},
+		{http.MethodPatch, postsURL + "/" + own, alice, "Application/JSON", `{"title":"x"}`,
+			`Content-Type "Application/JSON", which is not read here; send JSON (Content-Type: application/json) or a form (multipart/form-data, application/x-www-form-urlencoded) (in lower case`},
 	} {
 		for _, length := range []int64{int64(len(c.body)), -1} {
-			req, err := http.NewRequest(c.method, base+c.url, io.MultiReader(strings.NewReader(c.body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.ContentLength = length
-			if c.contentType != "" {
-				req.Header.Set("Content-Type", c.contentType)
-			}
-			r := testapp.Do(t, req, c.token)
-			want := "The request body was sent with " + c.named + ", which is not read here; send JSON (Content-Type: application/json) or a form"
+			r := send(c.method, c.url, c.token, c.contentType, c.body, length)
+			want := "The request body was sent with " + c.named
 			if msg, _ := r.Body["message"].(string); r.Status != http.StatusUnsupportedMediaType || !strings.HasPrefix(msg, want) {
 				t.Errorf("%s %s as %q (length %d): %d %s, want 415 %q", c.method, c.url, c.contentType, length, r.Status, r.Raw, want)
 			}
 		}
 	}
 	snap.AssertUnchanged(t, app)
+	// routes that read no body answer as they did (a regression probe's
+	// finding: they were 415 for a moment)
+	for _, c := range []struct {
+		url, token string
+		status     int
+	}{
+		{"/api/files/token", alice, 200},
+		{"/api/files/token", "", 401},
+		{"/api/chat/ticket", alice, 200},
+	} {
+		for _, length := range []int64{2, -1} {
+			if r := send(http.MethodPost, c.url, c.token, "text/plain", "{}", length); r.Status != c.status {
+				t.Errorf("POST %s with a text/plain body (length %d): %d %s, want %d", c.url, length, r.Status, r.Raw, c.status)
+			}
+		}
+	}
 	if r := testapp.CallForm(t, http.MethodPatch, base+postsURL+"/"+own, alice, neturl.Values{"title": {"renamed by a form"}}); r.Status != 200 || r.Body["title"] != "renamed by a form" {
 		t.Errorf("a urlencoded form: %d %s", r.Status, r.Raw)
 	}

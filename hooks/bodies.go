@@ -288,8 +288,9 @@ func readableBody(r *http.Request) bool {
 		strings.HasPrefix(t, "application/x-www-form-urlencoded")
 }
 
-// explainUnread answers 415 naming the type sent and the ones read when a
-// route refused unread, a body readableBody does not read, for its type:
+// explainUnread answers 415 naming the type sent and the ones read in
+// place of PocketBase's own refusal of unread, a body readableBody does
+// not read, for its type (a route's own wording is kept):
 // until 2026-12-07 an XML body was "Something went wrong while processing
 // your request." (PocketBase decodes XML into no route's fields) and a
 // text/plain one "Unsupported Content-Type.", naming neither. A route
@@ -299,12 +300,13 @@ func explainUnread(e *core.RequestEvent, unread bool, err error) error {
 	if !unread || err == nil {
 		return err
 	}
-	t := e.Request.Header.Get("Content-Type")
-	xml := strings.HasPrefix(t, "application/xml") || strings.HasPrefix(t, "text/xml")
+	// PocketBase's own answers only: a route that words its refusal keeps it
 	apiErr, isAPI := errors.AsType[*router.ApiError](err)
-	if !errors.Is(err, router.ErrUnsupportedContentType) && !(xml && isAPI && apiErr.Status == http.StatusBadRequest && len(apiErr.Data) == 0) {
+	if !isAPI || apiErr.Status != http.StatusBadRequest || len(apiErr.Data) > 0 ||
+		apiErr.Message != "Unsupported Content-Type." && apiErr.Message != "Something went wrong while processing your request." {
 		return err
 	}
+	t := e.Request.Header.Get("Content-Type")
 	sent := "no Content-Type"
 	if t = strings.TrimSpace(t); t != "" {
 		sent = fmt.Sprintf("Content-Type %q", t)

@@ -1381,7 +1381,7 @@ func TestUnreadBodyTypesAreNamed(t *testing.T) {
 		{http.MethodPost, commentsURL, alice, "application/xml", `<a post="` + own + `">hi</a>`, `Content-Type "application/xml"`},
 		{http.MethodPatch, postsURL + "/" + own, alice, "text/xml; charset=utf-8", `<title>x</title>`, `Content-Type "text/xml; charset=utf-8"`},
 		{http.MethodPost, commentsURL, alice, "text/plain", `{"post":"` + own + `","content":"hi"}`, `Content-Type "text/plain"`},
-		{http.MethodPost, "/api/notifications/read", alice, "", `{"all":true}`, "no Content-Type"},
+		{http.MethodPost, commentsURL, alice, "", `{"post":"` + own + `","content":"hi"}`, "no Content-Type"},
 		{http.MethodPatch, postsURL + "/" + own, testapp.Token("root"), "application/xml", `<title>x</title>`, `Content-Type "application/xml"`},
 		{http.MethodPatch, postsURL + "/" + own, alice, "Application/JSON", `{"title":"x"}`,
 			`Content-Type "Application/JSON", which is not read here; send JSON (Content-Type: application/json) or a form (multipart/form-data, application/x-www-form-urlencoded) (in lower case`},
@@ -1395,6 +1395,11 @@ func TestUnreadBodyTypesAreNamed(t *testing.T) {
 		}
 	}
 	snap.AssertUnchanged(t, app)
+	// a route that words its own refusal keeps it
+	if r := send(http.MethodPost, "/api/notifications/read", alice, "", `{"all":true}`, 12); r.Status != 400 ||
+		!strings.Contains(r.Raw, `Send {\"ids\"`) {
+		t.Errorf("notifications/read without a Content-Type: %d %s, want its own 400", r.Status, r.Raw)
+	}
 	// routes that read no body answer as they did (a regression probe's
 	// finding: they were 415 for a moment)
 	for _, c := range []struct {

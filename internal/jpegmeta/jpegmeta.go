@@ -139,8 +139,12 @@ func Strip(data []byte) (out []byte, stripped bool, err error) {
 		}
 		if i+4 > len(data) || i+2+int(binary.BigEndian.Uint16(data[i+2:])) > len(data) {
 			if scanned {
-				stripped = true // cut short after a scan: what is drawn so far
-				break
+				// cut short after a scan: what is drawn so far, ended as an
+				// image ends (without the end, Chromium left the last rows of
+				// the scans before blank: a probe, 2026-12-07)
+				kept = append(kept, span{literal: []byte{0xFF, markerEOI}})
+				stripped = true
+				return assemble(jfif, data, kept, orientation), stripped, nil
 			}
 			return nil, false, fmt.Errorf("the segment 0xFF%02X at byte %d is cut short", marker, i)
 		}

@@ -87,18 +87,15 @@ func (s *presenceState) current(sessionID string, members []string, of func(stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.last[sessionID]
-	switch {
-	case l == nil:
-		var err error
-		if l, err = of(sessionID); err != nil {
+	if l == nil || !slices.Equal(l.members, members) {
+		fresh, err := of(sessionID)
+		if err != nil {
 			return nil, err
 		}
-		s.last[sessionID] = l
-	case !slices.Equal(l.members, members):
-		var err error
-		if l, err = of(sessionID); err != nil {
-			return nil, err
+		if l == nil {
+			s.last[sessionID] = fresh
 		}
+		l = fresh
 	}
 	return l.payloadFor(hidden)
 }

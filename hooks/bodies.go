@@ -282,8 +282,9 @@ func isAPIWrite(r *http.Request) bool {
 // readableBody tells whether r's body is of a type PocketBase's BindBody
 // reads into a route's fields: JSON or a form (by the type's start, as
 // written).
-func readableBody(r *http.Request) bool {
-	t := r.Header.Get("Content-Type")
+func readableBody(r *http.Request) bool { return readableType(r.Header.Get("Content-Type")) }
+
+func readableType(t string) bool {
 	return strings.HasPrefix(t, "application/json") || strings.HasPrefix(t, "multipart/form-data") ||
 		strings.HasPrefix(t, "application/x-www-form-urlencoded")
 }
@@ -312,8 +313,7 @@ func explainUnread(e *core.RequestEvent, unread bool, err error) error {
 		sent = fmt.Sprintf("Content-Type %q", t)
 	}
 	hint := ""
-	if lower := strings.ToLower(t); lower != t && (strings.HasPrefix(lower, "application/json") ||
-		strings.HasPrefix(lower, "multipart/form-data") || strings.HasPrefix(lower, "application/x-www-form-urlencoded")) {
+	if lower := strings.ToLower(t); lower != t && readableType(lower) {
 		hint = " (in lower case: the type is read as written)"
 	}
 	return router.NewApiError(http.StatusUnsupportedMediaType, "The request body was sent with "+sent+

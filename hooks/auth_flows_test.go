@@ -345,6 +345,25 @@ func TestOldPasswordGuesses(t *testing.T) {
 
 	alice := testapp.Token(testapp.Alice)
 	snap := testapp.TakeSnapshot(t, app, "users")
+
+	// nobody else can spend alice's allowance: the users update rule
+	// refuses another member (404, as for an unseen record) and an admin
+	// (403: admins edit others' grants and bans, never their passwords)
+	// before the old password is checked, however often they try
+	others := []struct {
+		who    string
+		status int
+	}{{testapp.Bob, 404}, {testapp.Adam, 403}}
+	for _, o := range others {
+		for i := range 2 * hooks.OldPasswordGuesses {
+			r := change(testapp.Alice, testapp.Token(o.who), fmt.Sprintf("%s-guess-%d-password", o.who, i), next)
+			if r.Status != o.status {
+				t.Fatalf("%s's guess %d of alice's old password: %d %s, want %d", o.who, i+1, r.Status, r.Raw, o.status)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+
 	for i := range hooks.OldPasswordGuesses {
 		wrong(fmt.Sprintf("alice's guess %d", i+1), change(testapp.Alice, alice, fmt.Sprintf("guess-%d-password", i), next))
 	}

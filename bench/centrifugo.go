@@ -91,28 +91,11 @@ func peerConfig(port int) map[string]any {
 // its subscribe proxy calling the Madang at madangBase. Clients connect
 // with Madang's connection tokens only.
 func tierConfig(port int, madangBase string) map[string]any {
-	return map[string]any{
-		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
-		"http_api":    map[string]any{"key": centrifugoKey},
-		"health":      map[string]any{"enabled": true},
-		"log":         map[string]any{"level": "warn"},
-		"usage_stats": map[string]any{"disabled": true},
-		"client": map[string]any{
-			"token":                 map[string]any{"hmac_secret_key": tierTokenSecret},
-			"user_connection_limit": 16,
-			"subscribe_to_user_personal_channel": map[string]any{
-				"enabled": true, "personal_channel_namespace": mcentrifugo.PersonalNamespace,
-			},
-		},
-		"channel": map[string]any{
-			"proxy": map[string]any{"subscribe": map[string]any{
-				"endpoint": madangBase + "/api/realtime/subscribe", "timeout": "3s",
-				"http": map[string]any{"static_headers": map[string]string{mcentrifugo.ProxyKeyHeader: centrifugoKey}},
-			}},
-			"without_namespace": map[string]any{"presence": true, "subscribe_proxy_enabled": true},
-			"namespaces":        []map[string]any{{"name": mcentrifugo.PersonalNamespace}},
-		},
-	}
+	conf := mcentrifugo.NodeConfig(mcentrifugo.Node{Port: port, Address: "127.0.0.1", MadangURL: madangBase,
+		APIKey: centrifugoKey, TokenSecret: tierTokenSecret})
+	conf["health"] = map[string]any{"enabled": true}
+	conf["log"] = map[string]any{"level": "warn"}
+	return conf
 }
 
 // tierEnv is Madang's environment for a tier on the Centrifugo at port
@@ -224,9 +207,9 @@ func subscribeCentrifugo(ctx context.Context, r *run, streams *http.Client, deli
 
 // subscribeTier connects a member as the web client does with the tier on
 // and a chat open (pb_public/js/live.js): a connection token from Madang
-// (POST /api/realtime/token), a connect command with it — Centrifugo
-// subscribes the connection to the member's personal channel, where
-// Madang broadcasts the chat's messages — and a subscribe command for the
+// (POST /api/realtime/token), a connect command with it, a subscribe
+// command for the member's personal channel, where Madang broadcasts the
+// chat's messages, and one for the
 // chat's typing channel, which Madang's subscribe proxy allows and which
 // tells Madang the member has the chat open (no notification of its
 // messages, as S5's SSE members). It hands each chat message's
@@ -240,10 +223,12 @@ func subscribeTier(ctx context.Context, r *run, streams *http.Client, member ben
 		return err
 	}
 	token, _ := json.Marshal(conn.Token)
+	personal, _ := json.Marshal(mcentrifugo.PersonalChannel(member.id))
 	typing, _ := json.Marshal("chat_typing/" + r.fx.session)
 	return readCentrifugo(ctx, conn.URL, streams, "tier", []string{
 		`{"id":1,"connect":{"token":` + string(token) + `,"name":"madang-bench"}}`,
-		`{"id":2,"subscribe":{"channel":` + string(typing) + `}}`,
+		`{"id":2,"subscribe":{"channel":` + string(personal) + `}}`,
+		`{"id":3,"subscribe":{"channel":` + string(typing) + `}}`,
 	}, []byte(`"topic":"chats/`), deliver, readers)
 }
 

@@ -34,6 +34,7 @@ async function startCentrifugo(port, madangURL) {
     throw new Error(`no Centrifugo at ${BIN}: install it with GOTOOLCHAIN=go1.27.3 go install github.com/centrifugal/centrifugo/v6@v6.9.1 (test.sh does) or set MADANG_CENTRIFUGO_BIN`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'madang-centrifugo-'));
+  // README's one-node configuration (internal/centrifugo.NodeConfig), on loopback
   const config = {
     http_server: { address: '127.0.0.1', port },
     log: { level: 'warn' },
@@ -42,12 +43,17 @@ async function startCentrifugo(port, madangURL) {
     client: {
       allowed_origins: [madangURL],
       token: { hmac_secret_key: SECRET },
-      subscribe_to_user_personal_channel: { enabled: true, personal_channel_namespace: 'personal' },
+      user_connection_limit: 16,
     },
     channel: {
-      proxy: { subscribe: { endpoint: `${madangURL}/api/realtime/subscribe`, timeout: '5s', http: { static_headers: { 'X-Madang-Centrifugo-Key': API_KEY } } } },
+      proxy: {
+        subscribe: {
+          endpoint: `${madangURL}/api/realtime/subscribe`, timeout: '3s', include_connection_meta: true,
+          http: { static_headers: { 'X-Madang-Centrifugo-Key': API_KEY } },
+        },
+      },
       without_namespace: { presence: true, subscribe_proxy_enabled: true },
-      namespaces: [{ name: 'personal' }],
+      namespaces: [{ name: 'personal', subscribe_proxy_enabled: true }],
     },
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));

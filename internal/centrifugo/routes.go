@@ -1,7 +1,10 @@
 package centrifugo
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -57,26 +60,45 @@ func connectionToken(e *core.RequestEvent, c Config) error {
 	if user.GetBool("banned") {
 		return apis.NewForbiddenError(access.BanMessage(user), access.BanData(user))
 	}
-	token, err := Token(c, user.Id, time.Now())
+	token, err := Token(c, user, time.Now())
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
+	mintedOf(e.App).remember(user.Id, SessionTag(c, user.TokenKey()))
 	realtime.TierConnecting(e.App, user)
 	return e.JSON(http.StatusOK, map[string]string{"url": c.WSURL, "token": token})
 }
 
 // Token is a Centrifugo connection token for user, valid from now for
-// c.TokenTTL.
-func Token(c Config, user string, now time.Time) (string, error) {
-	claims := jwt.MapClaims{"sub": user, "iat": now.Unix(), "exp": now.Add(c.TokenTTL).Unix()}
+// c.TokenTTL. Its meta (which Centrifugo hands to the subscribe proxy,
+// never to clients' peers) holds the session tag of user's token key:
+// every subscription of the connection, the personal channel's too, is
+// refused once the key has changed (a password change, sign-out
+// everywhere), so a token minted before that connects to nothing.
+func Token(c Config, user *core.Record, now time.Time) (string, error) {
+	claims := jwt.MapClaims{"sub": user.Id, "iat": now.Unix(), "exp": now.Add(c.TokenTTL).Unix(),
+		"meta": map[string]string{"session": SessionTag(c, user.TokenKey())}}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(c.TokenSecret))
 }
 
+// SessionTag names a token key without telling it (the key signs the
+// user's PocketBase tokens; a connection token's claims are readable by
+// whoever holds it): an HMAC of it under the token secret.
+func SessionTag(c Config, tokenKey string) string {
+	mac := hmac.New(sha256.New, []byte(c.TokenSecret))
+	mac.Write([]byte("madang session\x00" + tokenKey))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
 // subscribeRequest is the part of Centrifugo's subscribe proxy request
-// Madang reads.
+// Madang reads. Meta is the connection token's meta
+// (channel.proxy.subscribe.include_connection_meta).
 type subscribeRequest struct {
 	User    string `json:"user"`
 	Channel string `json:"channel"`
+	Meta    *struct {
+		Session string `json:"session"`
+	} `json:"meta"`
 }
 
 // Errors answered to the subscribe proxy (Centrifugo passes them to the
@@ -84,6 +106,9 @@ type subscribeRequest struct {
 var (
 	errProxyAuth = map[string]any{"error": map[string]any{"code": 401, "message": "unauthorized"}}
 	errForbidden = map[string]any{"error": map[string]any{"code": 403, "message": "permission denied"}}
+	// a connection whose session ended: closed, not to reconnect with its
+	// token (the code Disconnect closes with)
+	endedSession = map[string]any{"disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
 )
 
 // subscribeProxy answers Centrifugo's question "may this user subscribe
@@ -101,7 +126,24 @@ func subscribeProxy(e *core.RequestEvent, c Config) error {
 		return e.JSON(http.StatusOK, errForbidden)
 	}
 	user, err := e.App.FindRecordById(access.CollectionNameUsers, req.User)
-	if err != nil || !realtime.MayFollow(e.App, req.Channel, user) {
+	if err != nil {
+		return e.JSON(http.StatusOK, errForbidden)
+	}
+	if req.Meta == nil {
+		e.App.Logger().Warn("centrifugo subscribe proxy request without the connection's meta: " +
+			"set channel.proxy.subscribe.include_connection_meta (README, Scaling); every subscription is refused")
+		return e.JSON(http.StatusOK, errForbidden)
+	}
+	if subtle.ConstantTimeCompare([]byte(req.Meta.Session), []byte(SessionTag(c, user.TokenKey()))) != 1 {
+		return e.JSON(http.StatusOK, endedSession)
+	}
+	if req.Channel == PersonalChannel(user.Id) {
+		if user.GetBool("banned") {
+			return e.JSON(http.StatusOK, errForbidden)
+		}
+		return e.JSON(http.StatusOK, map[string]any{"result": map[string]any{}})
+	}
+	if !realtime.MayFollow(e.App, req.Channel, user) {
 		return e.JSON(http.StatusOK, errForbidden)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"result": map[string]any{}})

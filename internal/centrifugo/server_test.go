@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,28 +89,9 @@ func startTier(t *testing.T, app *tests.TestApp) *tier {
 	centrifugo.BindConfig(app, cfg)
 	base := testapp.Serve(t, app)
 
-	conf := map[string]any{
-		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
-		"log":         map[string]any{"level": "warn"},
-		"usage_stats": map[string]any{"disabled": true},
-		"http_api":    map[string]any{"key": cfg.APIKey},
-		"client": map[string]any{
-			"allowed_origins":       []string{base},
-			"token":                 map[string]any{"hmac_secret_key": cfg.TokenSecret},
-			"user_connection_limit": 16, // as README's configuration
-			"subscribe_to_user_personal_channel": map[string]any{
-				"enabled": true, "personal_channel_namespace": centrifugo.PersonalNamespace,
-			},
-		},
-		"channel": map[string]any{
-			"proxy": map[string]any{"subscribe": map[string]any{
-				"endpoint": base + "/api/realtime/subscribe", "timeout": "5s",
-				"http": map[string]any{"static_headers": map[string]string{centrifugo.ProxyKeyHeader: cfg.APIKey}},
-			}},
-			"without_namespace": map[string]any{"presence": true, "subscribe_proxy_enabled": true},
-			"namespaces":        []map[string]any{{"name": centrifugo.PersonalNamespace}},
-		},
-	}
+	conf := centrifugo.NodeConfig(centrifugo.Node{Port: port, Address: "127.0.0.1", AllowedOrigins: []string{base},
+		MadangURL: base, APIKey: cfg.APIKey, TokenSecret: cfg.TokenSecret})
+	conf["log"] = map[string]any{"level": "warn"}
 	raw, _ := json.MarshalIndent(conf, "", "  ")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.json")
@@ -203,8 +185,38 @@ func (tr *tier) connect(t *testing.T, authToken string) *client {
 	return c
 }
 
-// dial opens a connection with a connection token.
+// proxy asks the subscribe proxy as Centrifugo does (with the key).
+func (tr *tier) proxy(t testing.TB, body any) testapp.Response {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(http.MethodPost, tr.base+"/api/realtime/subscribe", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(centrifugo.ProxyKeyHeader, tr.cfg.APIKey)
+	return testapp.Do(t, req, "")
+}
+
+// dial opens a connection with a connection token and subscribes it to
+// its user's personal channel.
 func (tr *tier) dial(t *testing.T, token string) (*client, error) {
+	t.Helper()
+	c, err := tr.dialOnly(t, token)
+	if err != nil {
+		return nil, err
+	}
+	// as the web client does (pb_public/js/live.js): the personal channel,
+	// through the subscribe proxy
+	if err := c.subscribe(centrifugo.PersonalChannel(tokenSubject(token))); err != nil {
+		return c, fmt.Errorf("the personal channel: %w", err)
+	}
+	return c, nil
+}
+
+// dialOnly opens a connection with a connection token, subscribed to
+// nothing.
+func (tr *tier) dialOnly(t *testing.T, token string) (*client, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -217,15 +229,22 @@ func (tr *tier) dial(t *testing.T, token string) (*client, error) {
 		closed: make(chan struct{})}
 	go c.read()
 	t.Cleanup(func() { c.conn.CloseNow() })
-	reply, err := c.command("connect", map[string]any{"token": token, "name": "madang-test"})
-	if err != nil {
+	if _, err := c.command("connect", map[string]any{"token": token, "name": "madang-test"}); err != nil {
 		return nil, err
 	}
-	var connect struct {
-		Subs map[string]any `json:"subs"`
-	}
-	_ = json.Unmarshal(reply, &connect)
 	return c, nil
+}
+
+// tokenSubject is a connection token's user (its sub claim), unverified.
+func tokenSubject(token string) string {
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	if parts := strings.Split(token, "."); len(parts) == 3 {
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		_ = json.Unmarshal(payload, &claims)
+	}
+	return claims.Sub
 }
 
 func (c *client) read() {

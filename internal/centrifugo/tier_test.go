@@ -219,7 +219,11 @@ func TestRefusals(t *testing.T) {
 	}
 
 	// a forged token (another secret) does not connect
-	forged, _ := centrifugo.Token(centrifugo.Config{TokenSecret: "not the secret", TokenTTL: time.Minute}, alice, time.Now())
+	aliceRecord, err := app.FindRecordById("users", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := centrifugo.Token(centrifugo.Config{TokenSecret: "not the secret", TokenTTL: time.Minute}, aliceRecord, time.Now())
 	if _, err := tr.dial(t, forged); err == nil {
 		t.Fatal("a forged token connected")
 	}
@@ -346,5 +350,130 @@ func TestATokenTellsWhoConnects(t *testing.T) {
 	defer mu.Unlock()
 	if len(told) != 1 || told[0] != bob {
 		t.Fatalf("told of %v, want bob alone", told)
+	}
+}
+
+// TestATokenFromAnEndedSessionFollowsNothing: a connection token minted
+// before a password change or a sign-out everywhere (a new token key)
+// still connects (Centrifugo checks only its signature and expiry), but
+// its connection may subscribe to nothing — not its personal channel, not
+// a shared one — and is closed with 4500 at the first try; a fresh
+// session's token follows again. Until 2026-12-07 Centrifugo subscribed
+// the connection to its personal channel itself, and a stolen token kept
+// receiving the user's chats for the rest of its life.
+func TestATokenFromAnEndedSessionFollowsNothing(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	session := group(t, app, bob)
+
+	for _, end := range []struct {
+		name string
+		do   func(user *core.Record)
+	}{
+		{"password change", func(user *core.Record) { user.SetPassword("a-new-password-" + time.Now().Format("150405.000")) }},
+		{"sign-out everywhere", func(user *core.Record) { user.RefreshTokenKey() }},
+	} {
+		user, err := app.FindRecordById("users", bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		session0, err := user.NewAuthToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := tr.token(t, session0)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: bob's token: %d %s", end.name, r.Status, r.Raw)
+		}
+		old := r.Body["token"].(string)
+
+		end.do(user)
+		if err := app.Save(user); err != nil {
+			t.Fatal(err)
+		}
+		stale, err := tr.dial(t, old)
+		if err == nil {
+			t.Fatalf("%s: a token of the ended session subscribed to bob's personal channel", end.name)
+		}
+		if stale == nil {
+			t.Fatalf("%s: the token did not even connect (%v); the test would prove nothing", end.name, err)
+		}
+		if code := stale.expectEnd(t); code != 4500 {
+			t.Fatalf("%s: the stale connection closed with %d %q, want 4500", end.name, code, stale.reason)
+		}
+
+		// a shared channel is refused too, on a connection of its own
+		again, _ := tr.dialOnly(t, old)
+		if err := again.subscribe("posts/*"); err == nil {
+			t.Fatalf("%s: a token of the ended session followed posts/*", end.name)
+		}
+
+		fresh, err := user.NewAuthToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bobRT := tr.connect(t, fresh)
+		id := say(t, tr.base, testapp.Alice, session.Id, "after the "+end.name)
+		bobRT.expect(t, "chats/"+id)
+	}
+}
+
+// TestASessionEndedElsewhereDisconnects: a sign-out everywhere saved by
+// another process (the CLI: no hook here sees it) disconnects the user's
+// tier connections once realtime's watch sees the user saved, as it ends
+// their SSE connections. Until 2026-12-07 only a ban did.
+func TestASessionEndedElsewhereDisconnects(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	bobRT := tr.follow(t, testapp.Bob)
+	ginaRT := tr.follow(t, testapp.Gina)
+
+	// what the CLI's sign-out writes, behind this app's back
+	if _, err := app.DB().NewQuery("UPDATE users SET tokenKey = 'rotated-elsewhere', updated = {:now} WHERE id = {:id}").
+		Bind(map[string]any{"id": bob, "now": time.Now().UTC().Add(time.Second).Format("2006-01-02 15:04:05.000Z")}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if err := realtime.FollowUsersSavedElsewhere(app); err != nil {
+		t.Fatal(err)
+	}
+	if code := bobRT.expectEnd(t); code != 4500 {
+		t.Fatalf("closed with %d %q, want 4500", code, bobRT.reason)
+	}
+	// gina's session did not end
+	ginaRT.expectOnly(t, testapp.Sentinel(t, app))
+}
+
+// TestTheProxyNeedsTheConnectionsMeta: a subscribe question without the
+// connection's meta (a Centrifugo configured without
+// include_connection_meta) is refused, as is one whose session tag is not
+// the user's (closed: disconnect 4500); the right tag is allowed.
+func TestTheProxyNeedsTheConnectionsMeta(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(meta any) testapp.Response {
+		body := map[string]any{"user": bob, "channel": centrifugo.PersonalChannel(bob)}
+		if meta != nil {
+			body["meta"] = meta
+		}
+		return tr.proxy(t, body)
+	}
+	if r := ask(nil); r.Body["error"] == nil || r.Body["result"] != nil {
+		t.Errorf("without meta: %d %s, want an error", r.Status, r.Raw)
+	}
+	if r := ask(map[string]string{"session": "0123456789abcdef0123456789abcdef"}); r.Body["disconnect"] == nil || r.Body["result"] != nil {
+		t.Errorf("another session's tag: %d %s, want a disconnect", r.Status, r.Raw)
+	}
+	if r := ask(map[string]string{"session": centrifugo.SessionTag(tr.cfg, user.TokenKey())}); r.Body["result"] == nil {
+		t.Errorf("bob's own tag: %d %s, want a result", r.Status, r.Raw)
+	}
+	// another user's personal channel, with bob's own tag
+	r := tr.proxy(t, map[string]any{"user": bob, "channel": centrifugo.PersonalChannel(alice),
+		"meta": map[string]string{"session": centrifugo.SessionTag(tr.cfg, user.TokenKey())}})
+	if r.Body["result"] != nil {
+		t.Errorf("bob subscribing to alice's personal channel: %s", r.Raw)
 	}
 }

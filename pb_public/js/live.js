@@ -2,7 +2,8 @@
 // default, or the optional Centrifugo tier when GET /api/realtime/config
 // says it is on. On the tier the server sends each user's events to their
 // personal channel as {topic, data} — the SSE message's name and data — so
-// the same handlers serve both; posts, comments and boards are followed by
+// the same handlers serve both (the page subscribes to that channel itself,
+// through the server's proxy); posts, comments and boards are followed by
 // subscribing to their topic as a shared channel (the server checks the
 // rule). What the tier does not carry (filtered subscriptions, presence,
 // other collections) stays on SSE.
@@ -66,7 +67,12 @@ function connection(url) {
       }
     },
   });
-  c.on('publication', (ctx) => dispatch(ctx.data)); // the personal channel (a server-side subscription)
+  // the personal channel, asked for as the shared ones are: the server
+  // allows it only to a connection of a session that has not ended (a
+  // password change or sign-out everywhere since its token closes it)
+  const personal = c.newSubscription(`personal:#${id}`);
+  personal.on('publication', (ctx) => dispatch(ctx.data));
+  personal.subscribe();
   let connects = 0;
   c.on('connected', () => { if (c === client && connects++) reconnected(); });
   // a password change ends the connection (code 4500, no retry): connect
@@ -79,7 +85,11 @@ function connection(url) {
 }
 
 function reconnectIfRenewed() {
-  if (client && client.state === 'disconnected' && pb.authStore.isValid && pb.authStore.token !== clientSession) client.connect();
+  if (client && client.state === 'disconnected' && pb.authStore.isValid && pb.authStore.token !== clientSession) {
+    // a token of the ended session would connect, but follow nothing: ask a new one
+    client.setToken('');
+    client.connect();
+  }
 }
 
 pb.authStore.onChange(() => {

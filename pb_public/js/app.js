@@ -3,7 +3,7 @@
 import { pb, me, isAdmin, onUnauthorized, signedOut } from './pb.js';
 import { t, getLang, setLang, LANGUAGES, applyLang } from './i18n.js';
 import { h, replace, notice, loading, errorMessage, banText } from './ui.js';
-import { route, start, current, match, navigate, afterSignIn } from './router.js';
+import { route, start, current, match, navigate, redirect, afterSignIn } from './router.js';
 import { notificationBell } from './notifications.js';
 
 const view = (name) => () => import(`./views/${name}.js`);
@@ -256,7 +256,7 @@ async function renderRoute(loc) {
   if (found && (found.route.auth || found.route.admin) && !me()) {
     // a message already waiting (the session ended in another tab) says more
     if (!flash) setFlash('info', t('auth.signInFirst'));
-    navigate('/signin', { next: loc.raw });
+    redirect('/signin', { next: loc.raw });
     return;
   }
   showFlash(loc.raw);
@@ -273,15 +273,24 @@ async function renderRoute(loc) {
   try {
     const module = await found.route.load();
     if (controller.signal.aborted) return;
-    main.replaceChildren();
+    // each page draws into an element of its own: a page left while it
+    // still waits for the server draws into an element no longer shown
+    // (until 2026-12-07 a slow post drew itself under the page opened
+    // meanwhile, its comment form live), and what it starts to follow
+    // afterwards stops at once
+    const root = h('div', { class: 'view' });
+    main.replaceChildren(root);
     await module.default({
-      root: main,
+      root,
       params: found.params,
       query: loc.query,
       path: loc.path,
       signal: controller.signal,
-      onCleanup: (fn) => cleanups.push(fn),
-      title: (text) => { document.title = `${text} · ${t('app.name')}`; },
+      onCleanup: (fn) => {
+        if (controller.signal.aborted) Promise.resolve().then(fn).catch(() => {});
+        else cleanups.push(fn);
+      },
+      title: (text) => { if (!controller.signal.aborted) document.title = `${text} · ${t('app.name')}`; },
     });
   } catch (err) {
     if (controller.signal.aborted || signedOut(err)) return;

@@ -55,6 +55,15 @@ export function navigate(path, query) {
   }
 }
 
+/**
+ * Goes to a path in place of the current history entry: a page that sends
+ * its reader elsewhere (to sign in) leaves no entry Back would return to,
+ * only to be sent on again (until 2026-12-07 Back never got past it).
+ */
+export function redirect(path, query) {
+  window.location.replace(link(path, query));
+}
+
 export function link(path, query) {
   const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '' && v != null)).toString() : '';
   return `#${path}${qs ? '?' + qs : ''}`;

@@ -178,6 +178,18 @@ export async function submitting(formEl, work) {
   }
 }
 
+/**
+ * Takes the text sent out of a box once it is saved, keeping what was typed
+ * since (the box stays editable while it sends; until 2026-12-07 the next
+ * message typed meanwhile was erased).
+ * @param {HTMLInputElement | HTMLTextAreaElement} box
+ * @param {string} sent
+ */
+export function clearSent(box, sent) {
+  if (box.value === sent) box.value = '';
+  else if (box.value.startsWith(sent)) box.value = box.value.slice(sent.length).trimStart();
+}
+
 export function notice(kind, ...children) {
   return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, ...children);
 }

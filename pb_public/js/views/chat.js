@@ -3,7 +3,7 @@
 // older history loaded on scroll.
 import { pb, me, isAdmin, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, form, field, submitting, notAvailable, notice, userName, errorMessage, replace, append, debounce, avatar } from '../ui.js';
+import { h, form, field, submitting, clearSent, notAvailable, notice, userName, errorMessage, replace, append, debounce, avatar } from '../ui.js';
 import { navigate } from '../router.js';
 import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
@@ -61,7 +61,7 @@ export default async function render({ root, params, title, signal, onCleanup })
       const s = await pb.collection('chat_sessions').create({
         name: t('chat.supportName', { name: user.name }), kind: 'support', information: '',
       });
-      navigate(`/chat/${s.id}`);
+      if (!signal.aborted) navigate(`/chat/${s.id}`);
     } catch (err) {
       if (!signedOut(err)) replace(listError, notice('error', errorMessage(err)));
     } finally {
@@ -385,8 +385,9 @@ async function openSession(pane, id, signal, onCleanup) {
     e.preventDefault();
     if (!input.value.trim()) return;
     submitting(inputForm, async () => {
-      const m = await pb.collection('chats').create({ session: id, content: input.value }, { expand: 'author' });
-      input.value = '';
+      const sent = input.value;
+      const m = await pb.collection('chats').create({ session: id, content: sent }, { expand: 'author' });
+      clearSent(input, sent);
       list.querySelector('.empty')?.remove();
       add(m);
       toBottom();

@@ -9,7 +9,7 @@ import { attachMentions } from '../mentions.js';
 const MAX_FILES = 10;
 const MAX_BYTES = 20 << 20;
 
-export default async function render({ root, params, title }) {
+export default async function render({ root, params, title, signal }) {
   const editing = params.id ? await pb.collection('posts').getOne(params.id, { expand: 'board' }) : null;
   const board = editing ? editing.expand?.board : await pb.collection('boards').getOne(params.board);
   const heading = editing ? t('edit.editTitle') : t('edit.newTitle', { board: board?.name || '' });
@@ -90,7 +90,7 @@ export default async function render({ root, params, title }) {
             progressText.textContent = `${progress.value}%`;
           },
         });
-        navigate(`/posts/${saved.id}`);
+        if (!signal.aborted) navigate(`/posts/${saved.id}`); // not once the writer went elsewhere
       } finally {
         progress.hidden = true;
         progressText.textContent = '';

@@ -3,7 +3,7 @@
 // update live over the SDK's realtime.
 import { pb, me, isAdmin, protectedFileURLs, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, icon, time, userName, avatar, count, form, field, submitting, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
+import { h, icon, time, userName, avatar, count, form, field, submitting, clearSent, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
 import { navigate } from '../router.js';
 import { closedPage } from '../listing.js';
 import { authorOf, categoryTag, reportButton } from '../moderation.js';
@@ -102,7 +102,7 @@ export default async function render({ root, params, title, signal, onCleanup })
     if (!window.confirm(t('post.confirmDelete'))) return;
     try {
       await pb.collection('posts').delete(post.id);
-      navigate(`/boards/${post.board}`);
+      if (!signal.aborted) navigate(`/boards/${post.board}`);
     } catch (err) {
       if (!signedOut(err)) likeError.textContent = errorMessage(err);
     }
@@ -110,7 +110,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   async function toggle(name) {
     try {
       await pb.collection('posts').update(post.id, { [name]: !post[name] });
-      navigate(`/posts/${post.id}`);
+      if (!signal.aborted) navigate(`/posts/${post.id}`);
     } catch (err) {
       if (!signedOut(err)) likeError.textContent = errorMessage(err);
     }
@@ -411,13 +411,14 @@ function commentForm(post, parent, reload, onFailed) {
   f.addEventListener('submit', (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      const body = { post: post.id, content: text.value };
+      const sent = text.value;
+      const body = { post: post.id, content: sent };
       if (parent) body.parent = parent.id;
       await pb.collection('comments').create(body).catch((err) => {
         onFailed?.(err);
         throw err;
       });
-      text.value = '';
+      clearSent(text, sent);
       if (parent) f.remove();
       await reload();
     });

@@ -5,7 +5,7 @@ import { t } from '../i18n.js';
 import { h, field, form, submitting, append, banText } from '../ui.js';
 import { navigate, afterSignIn } from '../router.js';
 
-export default function render({ root, query, title }) {
+export default function render({ root, query, title, signal }) {
   title(t('signin.title'));
   const identity = h('input', { name: 'identity', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
@@ -25,7 +25,7 @@ export default function render({ root, query, title }) {
       } catch (err) {
         throw localize(err);
       }
-      navigate(afterSignIn(query));
+      if (!signal.aborted) navigate(afterSignIn(query));
     });
   });
   append(root, formEl);

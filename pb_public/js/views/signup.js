@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { h, field, form, submitting, append } from '../ui.js';
 import { navigate } from '../router.js';
 
-export default function render({ root, title }) {
+export default function render({ root, title, signal }) {
   title(t('signup.title'));
   const name = h('input', { name: 'name', autocomplete: 'nickname', required: true, minlength: 2, maxlength: 64 });
   const email = h('input', { name: 'email', type: 'email', autocomplete: 'email', required: true });
@@ -43,7 +43,7 @@ export default function render({ root, title }) {
         throw { status: 400, response: { message: t('form.fixErrors'), data } };
       }
       await pb.collection('users').authWithPassword(email.value.trim(), password.value);
-      navigate('/');
+      if (!signal.aborted) navigate('/');
     });
   });
   append(root, formEl);

@@ -40,6 +40,7 @@ const header = document.getElementById('site-header');
 const main = document.getElementById('main');
 const flashBox = document.getElementById('flash');
 
+/** @type {{kind: string, text: string} | null} */
 let flash = null;
 let flashAt = ''; // the page (its raw hash) the message on screen was shown on
 let active = null; // {controller, cleanups}

@@ -4,9 +4,13 @@ import { pb, me, signedOut } from './pb.js';
 import { t } from './i18n.js';
 import { h, errorMessage } from './ui.js';
 
-/** A toggle button for post, for the signed-in user; null for guests. */
+/**
+ * A toggle button for post, for the signed-in user; null for guests.
+ * @param {import('./madang-types').PostsRecord} post
+ */
 export function bookmarkButton(post) {
   if (!me()) return null;
+  /** @type {import('./madang-types').BookmarksRecord | null} */
   let mine = null;
   const error = h('span', { class: 'inline-error', role: 'alert' });
   const button = h('button', { type: 'button', class: 'bookmark', 'aria-pressed': 'false', disabled: true }, bookmarkIcon(), h('span', {}, t('bookmark.toggle')));

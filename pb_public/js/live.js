@@ -123,9 +123,10 @@ function unfollow(channel) {
 /**
  * Follows a collection's record events ('*' or one record id), like
  * pb.collection(collection).subscribe; resolves to the stop function.
- * @param {string} collection
+ * @template {keyof import('./madang-types').CollectionRecords} C
+ * @param {C} collection
  * @param {string} id
- * @param {(e: {action: string, record: any}) => void} callback
+ * @param {(e: {action: string, record: import('./madang-types').CollectionRecords[C]}) => void} callback
  * @param {Record<string, any>} [options] the SDK's; a filter keeps the subscription on SSE
  * @returns {Promise<() => Promise<void>>}
  */

@@ -8,7 +8,11 @@ import { h, form, field, submitting, notice, replace, userName } from './ui.js';
 
 export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'];
 
-/** A user's name as a link to their public profile (#/users/{id}). */
+/**
+ * A user's name as a link to their public profile (#/users/{id}).
+ * @param {Partial<import('./madang-types').UsersRecord> | null | undefined} user
+ * @param {Record<string, any>} [attrs]
+ */
 export function userLink(user, attrs = {}) {
   if (!user?.id) return h('span', { class: 'author', ...attrs }, userName(user));
   return h('a', { class: 'author user-link', href: `#/users/${user.id}`, ...attrs }, userName(user));
@@ -19,6 +23,7 @@ export function userLink(user, attrs = {}) {
  * sends `anonymous_label` (익명, 익명1, 익명(글쓴이)…) and an empty author to
  * members: show the label only. Admins (and the writer) get the author as
  * well; admins see the real name next to the label.
+ * @param {import('./madang-types').PostsRecord | import('./madang-types').CommentsRecord} record
  */
 export function authorOf(record) {
   const label = record?.anonymous_label;
@@ -30,7 +35,10 @@ export function authorOf(record) {
   return anon;
 }
 
-/** The post's category (말머리) as "[name]" before its title, or null. */
+/**
+ * The post's category (말머리) as "[name]" before its title, or null.
+ * @param {import('./madang-types').PostsRecord} post
+ */
 export function categoryTag(post) {
   const name = post?.expand?.category?.name;
   return name ? h('span', { class: 'category-tag' }, `[${name}]`, ' ') : null;
@@ -43,6 +51,9 @@ const TARGET_FIELD = { post: 'post', comment: 'comment', chat: 'chat', user: 'us
  * A "report" button for a post, comment, chat message or user: it opens a
  * dialog with the reason and optional text. Hidden for guests and for one's
  * own content.
+ * @param {import('./madang-types').ReportsRecord['target_kind']} kind
+ * @param {string} id
+ * @param {{authorId?: string, className?: string}} [options]
  */
 export function reportButton(kind, id, { authorId = '', className = 'link-button' } = {}) {
   const user = me();

@@ -12,6 +12,10 @@ import { t, fmtNumber } from './i18n.js';
 import { h, debounce } from './ui.js';
 import { current } from './router.js';
 
+/** @typedef {import('./madang-types').NotificationsRecord} NotificationsRecord */
+/** @typedef {import('./madang-types').MadangRoutes} MadangRoutes */
+
+/** @type {Set<(unread: number) => void>} */
 const listeners = new Set();
 let unread = 0;
 let watchedUser = '';
@@ -55,6 +59,7 @@ export async function refreshUnread() {
   const user = me();
   if (!user) return;
   try {
+    /** @type {MadangRoutes['GET /api/notifications/unread']['response']} */
     const res = await pb.send('/api/notifications/unread', { method: 'GET' });
     if (me()?.id !== user.id) return;
     unread = Number(res?.total) || 0;
@@ -116,9 +121,12 @@ export async function markRead({ ids, all = false }) {
   await refreshUnread();
 }
 
-const actorName = (n) => n.expand?.actor?.name || t('notif.someone');
+const actorName = (/** @type {NotificationsRecord} */ n) => n.expand?.actor?.name || t('notif.someone');
 
-/** The sentence for a notification in the chosen language. */
+/**
+ * The sentence for a notification in the chosen language.
+ * @param {NotificationsRecord} n read with expand NOTIFICATION_EXPAND
+ */
 export function notificationText(n) {
   // a notice stops quoting what was hidden since (community/notifications.go): its text is empty
   const quoted = n.text || (['comment', 'reply', 'mention', 'chat'].includes(n.kind) ? t('notif.hiddenText') : '');
@@ -158,7 +166,10 @@ function statusText(status) {
   return text === key ? status : text;
 }
 
-/** Where a notification leads: a hash (comment anchors as ?comment=), or '' if nowhere. */
+/**
+ * Where a notification leads: a hash (comment anchors as ?comment=), or '' if nowhere.
+ * @param {NotificationsRecord} n
+ */
 export function notificationLink(n) {
   if (n.comment && n.post) return `#/posts/${n.post}?comment=${n.comment}`;
   if (n.post) return `#/posts/${n.post}`;

@@ -134,8 +134,12 @@ function renewRealtime() {
   if (realtime.hasSubscriptionListeners()) realtime.connect().catch(() => {});
 }
 
+/**
+ * The signed-in user: this client signs in to the users collection only.
+ * @returns {import('./madang-types').UsersRecord | null}
+ */
 export function me() {
-  return pb.authStore.isValid ? pb.authStore.record : null;
+  return pb.authStore.isValid ? /** @type {import('./madang-types').UsersRecord} */ (pb.authStore.record) : null;
 }
 
 export function isAdmin() {
@@ -159,7 +163,11 @@ export async function collectionAvailable(name) {
   }
 }
 
-/** URLs of a record's protected files, with one short-lived file token. */
+/**
+ * URLs of a record's protected files, with one short-lived file token.
+ * @param {import('./madang-types').PostsRecord | import('./madang-types').CommentsRecord} record
+ * @param {'attachments'} field
+ */
 export async function protectedFileURLs(record, field) {
   const names = [].concat(record[field] || []);
   if (!names.length) return [];
@@ -167,6 +175,10 @@ export async function protectedFileURLs(record, field) {
   return names.map((name) => ({ name, url: pb.files.getURL(record, name, { token }) }));
 }
 
+/**
+ * @param {Partial<import('./madang-types').UsersRecord> | null | undefined} user
+ * @param {string} [thumb]
+ */
 export function avatarURL(user, thumb = '96x96') {
   if (!user?.avatar) return '';
   return pb.files.getURL(user, user.avatar, { thumb });

@@ -1,6 +1,18 @@
 // A tiny router on location.hash: "#/boards/abc?sort=likes" is the path
 // "/boards/abc" with params {id: "abc"} and query sort=likes.
 
+/**
+ * What a view's render function is given (app.js renderRoute).
+ * @typedef {object} ViewContext
+ * @property {HTMLElement} root where the view draws
+ * @property {Record<string, string>} params the path's parameters (/posts/:id → {id})
+ * @property {URLSearchParams} query
+ * @property {string} path
+ * @property {AbortSignal} signal aborted when another page is drawn
+ * @property {(fn: () => unknown) => void} onCleanup runs fn when the page goes
+ * @property {(text: string) => void} title sets the document's title
+ */
+
 const routes = [];
 
 /** Registers a path pattern ("/posts/:id") with its data (view loader, guards). */

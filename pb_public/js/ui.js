@@ -211,6 +211,7 @@ export function time(date) {
   return h('time', { datetime: new Date(date.replace(' ', 'T')).toISOString() }, fmtDate(date));
 }
 
+/** @param {{name?: string} | null | undefined} user */
 export function userName(user) {
   return user?.name || t('common.unknownUser');
 }
@@ -219,6 +220,8 @@ export function userName(user) {
  * A user's small round avatar (the avatar's thumbnail), or the first letter
  * of their name on a neutral disc when they have none. Decorative: the name
  * is always written next to it.
+ * @param {Partial<import('./madang-types').UsersRecord> | null | undefined} user a user, or {name} alone (an anonymous board's label)
+ * @param {string} [size]
  */
 export function avatar(user, size = 'small') {
   const url = avatarURL(user, size === 'small' ? '64x64' : '160x160');
@@ -229,7 +232,11 @@ export function avatar(user, size = 'small') {
   return img;
 }
 
-/** The first letter of the user's name in the avatar's circle. */
+/**
+ * The first letter of the user's name in the avatar's circle.
+ * @param {{name?: string} | null | undefined} user
+ * @param {string} size
+ */
 function letterAvatar(user, size) {
   const letter = [...(user?.name || '?')][0].toUpperCase();
   return h('span', { class: `avatar avatar-${size} avatar-letter`, 'aria-hidden': 'true' }, letter);
@@ -296,6 +303,8 @@ export function count(iconName, label, n, attrs = {}) {
  * The end date and reason of a ban refusal, from the error data the server
  * sends with it: data.banned = {code: 'account_banned', params: {until,
  * reason}} (until '' for a permanent ban); null if the error is no ban.
+ * @param {string} message
+ * @param {{banned?: {code?: string, params?: {until?: unknown, reason?: unknown}}}} [data]
  */
 function banOf(message, data = {}) {
   const ban = data?.banned;

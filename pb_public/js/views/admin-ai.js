@@ -6,6 +6,8 @@ import { h, form, field, submitting, notAvailable, errorMessage, notice, replace
 import { adminHeader, rememberOpen } from './admin-nav.js';
 import { jobStatus } from './ai-model.js';
 
+/** @typedef {import('../madang-types').AisRecord} AisRecord */
+
 const KINDS = ['linear_regression', 'text_classifier', 'openai_chat'];
 const DEFAULT_OPTIONS = {
   linear_regression: { target: 'y' },
@@ -13,6 +15,7 @@ const DEFAULT_OPTIONS = {
   openai_chat: { base_url: 'https://api.openai.com/v1', model: 'gpt-4o-mini', system_prompt: '' },
 };
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('admin.ai'));
   append(root, ...adminHeader('#/admin/ai', t('admin.ai')));
@@ -42,6 +45,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   pb.collection('ais').subscribe('*', reload).then((unsub) => onCleanup(unsub), () => {});
 }
 
+/** @param {AisRecord['metrics']} metrics */
 function metricsView(metrics) {
   const entries = Object.entries(metrics || {}).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
   if (!entries.length) return h('p', { class: 'muted' }, t('admin.noMetrics'));
@@ -49,6 +53,12 @@ function metricsView(metrics) {
     h('dt', {}, k), h('dd', { dataset: { metric: k } }, typeof v === 'number' ? fmtNumber(v, { maximumFractionDigits: 4 }) : v)]));
 }
 
+/**
+ * @param {AisRecord} m
+ * @param {Set<string>} open
+ * @param {HTMLElement} status
+ * @param {() => Promise<void>} reload
+ */
 function modelCard(m, open, status, reload) {
   const card = h('details', { class: 'card', dataset: { model: m.id }, open: open.has(m.id) },
     h('summary', {}, h('strong', {}, m.name), ' ', h('span', { class: 'badge' }, t(`kind.${m.kind}`)), ' ', jobStatus({ status: m.status }),
@@ -120,6 +130,7 @@ const OPTION_FIELDS = {
   ],
 };
 
+/** @param {() => Promise<void>} onSaved @param {AisRecord | null} [model] null for a new one */
 function modelForm(onSaved, model = null) {
   const name = h('input', { name: 'name', required: true, maxlength: 64, value: model?.name || '' });
   const description = h('input', { name: 'description', maxlength: 256, value: model?.description || '' });

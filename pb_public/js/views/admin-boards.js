@@ -4,9 +4,13 @@ import { t, fmtNumber } from '../i18n.js';
 import { h, form, field, submitting, errorMessage, notice, replace, append, debounce, reconcile } from '../ui.js';
 import { adminHeader, rememberOpen } from './admin-nav.js';
 
+/** @typedef {import('../madang-types').BoardsRecord} BoardsRecord */
+
 // ready text classifiers a board may use as its moderation assist
+/** @type {Array<Pick<import('../madang-types').AisRecord, 'id' | 'name'>>} (fields id, name) */
 let classifiers = [];
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('admin.boards'));
   classifiers = await pb.collection('ais').getFullList({ filter: 'kind = "text_classifier" && status = "ready"', sort: 'name', fields: 'id,name' });
@@ -20,6 +24,7 @@ export default async function render({ root, title, signal, onCleanup }) {
     list);
   const open = new Set();
 
+  /** @param {BoardsRecord} b */
   async function remove(b) {
     if (!window.confirm(t('admin.confirmDeleteBoard', { name: b.name }))) return;
     try {
@@ -53,6 +58,12 @@ export default async function render({ root, title, signal, onCleanup }) {
   pb.collection('boards').subscribe('*', reload).then((unsub) => onCleanup(unsub), () => {});
 }
 
+/**
+ * @param {BoardsRecord} b
+ * @param {Set<string>} open
+ * @param {() => Promise<void>} onSaved
+ * @param {(b: BoardsRecord) => Promise<void>} onDelete
+ */
 function boardCard(b, open, onSaved, onDelete) {
   return h('details', { class: 'card', dataset: { board: b.id }, open: open.has(b.id) },
     h('summary', {}, h('strong', {}, b.name), ' ',
@@ -67,6 +78,7 @@ function boardCard(b, open, onSaved, onDelete) {
       h('button', { type: 'button', class: 'danger', onclick: () => onDelete(b) }, t('admin.deleteBoard'))));
 }
 
+/** @param {BoardsRecord | null} board null for a new one @param {() => Promise<void>} onSaved */
 function boardForm(board, onSaved) {
   const name = h('input', { name: 'name', required: true, maxlength: 128, value: board?.name || '' });
   const information = h('textarea', { name: 'information', rows: 2, maxlength: 512, value: board?.information || '' });
@@ -119,6 +131,7 @@ function boardForm(board, onSaved) {
  * A board's categories (말머리): rename and reorder (by `sort`, smallest
  * first) in place, add and delete. Posts keep working without one unless
  * the board requires it.
+ * @param {BoardsRecord} board
  */
 function categoriesEditor(board) {
   const list = h('ul', { class: 'plain category-admin' });
@@ -126,6 +139,7 @@ function categoriesEditor(board) {
   const box = h('section', { class: 'categories-editor', 'aria-label': t('cats.title') },
     h('h3', { class: 'small' }, t('cats.title')), status, list);
 
+  /** @param {import('../madang-types').BoardCategoriesRecord} c */
   function row(c) {
     const name = h('input', { name: 'name', required: true, maxlength: 32, value: c.name, 'aria-label': t('cats.name') });
     const sort = h('input', { name: 'sort', type: 'number', step: 1, value: String(c.sort || 0), 'aria-label': t('cats.sort'), class: 'sort-input' });

@@ -4,6 +4,7 @@ import { t } from '../i18n.js';
 import { h, time, userName, errorMessage, notice, replace, append, debounce, reconcile } from '../ui.js';
 import { adminHeader } from './admin-nav.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('admin.content'));
   const status = h('div', { 'aria-live': 'polite' });
@@ -13,7 +14,7 @@ export default async function render({ root, title, signal, onCleanup }) {
     h('section', { class: 'card', 'aria-labelledby': 'hp-h' }, h('h2', { id: 'hp-h' }, t('admin.hiddenPosts')), posts),
     h('section', { class: 'card', 'aria-labelledby': 'hc-h' }, h('h2', { id: 'hc-h' }, t('admin.hiddenComments')), comments));
 
-  const act = (collection, record, work) => async () => {
+  const act = (/** @type {'posts' | 'comments'} */ collection, /** @type {{id: string}} */ record, /** @type {() => Promise<unknown>} */ work) => async () => {
     try {
       await work();
       await load();
@@ -21,13 +22,19 @@ export default async function render({ root, title, signal, onCleanup }) {
       if (!signedOut(err)) replace(status, notice('error', errorMessage(err)));
     }
   };
-  const tools = (collection, record) => h('span', { class: 'actions' },
+  const tools = (/** @type {'posts' | 'comments'} */ collection, /** @type {{id: string}} */ record) => h('span', { class: 'actions' },
     h('button', { type: 'button', onclick: act(collection, record, () => pb.collection(collection).update(record.id, { is_visible: true })) }, t('post.unhide')),
     h('button', { type: 'button', class: 'danger', onclick: act(collection, record, async () => {
       if (window.confirm(t('admin.confirmDeleteForever'))) await pb.collection(collection).delete(record.id);
     }) }, t('common.delete')));
 
   // unchanged rows keep their element (and the focus of their buttons) across a live reload
+  /**
+   * @template {import('../madang-types').PostsRecord | import('../madang-types').CommentsRecord} R
+   * @param {HTMLElement} ul
+   * @param {R[]} items
+   * @param {(r: R) => HTMLElement} row
+   */
   const show = (ul, items, row) => {
     ul.querySelector(':scope > li.muted')?.remove();
     reconcile(ul, items.map((r) => [`${r.id}:${r.updated}`, () => row(r)]));
@@ -59,7 +66,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   const reload = debounce(() => { if (!signal.aborted) load().catch(() => {}); }, 300);
   const listed = (ul, id) => !!ul.querySelector(`:scope > li[data-id="${CSS.escape(id)}"]`);
   /** @param {string} collection @param {HTMLElement} ul */
-  const watch = (collection, ul) => pb.collection(collection).subscribe('*', (e) => {
+  const watch = (collection, ul) => pb.collection(collection).subscribe('*', (/** @type {{action: string, record: import('../madang-types').PostsRecord | import('../madang-types').CommentsRecord}} */ e) => {
     if (e.record?.is_visible === false || listed(ul, e.record?.id || '')) reload();
   }).then((unsub) => onCleanup(unsub), () => {});
   watch('posts', posts);

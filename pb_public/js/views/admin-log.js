@@ -17,6 +17,7 @@ function targetLink(kind, id, deleted) {
   return href ? h('a', { href }, text) : h('span', {}, text);
 }
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, query }) {
   title(t('log.title'));
   const page = Math.max(1, parseInt(query.get('page'), 10) || 1);

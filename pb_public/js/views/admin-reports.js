@@ -10,8 +10,16 @@ import { h, form, field, submitting, notice, replace, append, time, debounce } f
 import { adminHeader } from './admin-nav.js';
 import { userLink, authorOf } from '../moderation.js';
 
+/** @typedef {import('../madang-types').PostsRecord} PostsRecord */
+/** @typedef {import('../madang-types').CommentsRecord} CommentsRecord */
+/** @typedef {import('../madang-types').ChatsRecord} ChatsRecord */
+/** @typedef {import('../madang-types').UsersRecord} UsersRecord */
+/** @typedef {import('../madang-types').ReportsRecord} ReportsRecord */
+/** @typedef {import('../madang-types').MadangRoutes} MadangRoutes */
+
 const PER_PAGE = 20;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, query, signal, onCleanup }) {
   title(t('reports.title'));
   const page = Math.max(1, parseInt(query.get('page'), 10) || 1);
@@ -21,6 +29,7 @@ export default async function render({ root, title, query, signal, onCleanup }) 
   append(root, ...adminHeader('#/admin/reports', t('reports.title')), status, list, pager);
 
   async function load() {
+    /** @type {MadangRoutes['GET /api/reports/queue']['response']} */
     const res = await pb.send('/api/reports/queue', { query: { page, perPage: PER_PAGE } });
     if (signal.aborted) return;
     const items = res.items || [];
@@ -43,7 +52,12 @@ export default async function render({ root, title, query, signal, onCleanup }) 
   pb.collection('reports').subscribe('*', reload).then((unsub) => onCleanup(unsub), () => {});
 }
 
-/** The reported record, read as an admin: null if it is gone or unreadable. */
+/**
+ * The reported record, read as an admin: null if it is gone or unreadable.
+ * @param {ReportsRecord['target_kind']} kind
+ * @param {string} id
+ * @returns {Promise<any>} the kind's record (targetView types it by kind), or null
+ */
 async function readTarget(kind, id) {
   const collection = { post: 'posts', comment: 'comments', chat: 'chats', user: 'users' }[kind];
   const expand = { post: 'author,board', comment: 'author,post', chat: 'author,session' }[kind];
@@ -59,6 +73,10 @@ async function readTarget(kind, id) {
  * What was reported: a short view of it with a link to open it. A record the
  * admin cannot read but that exists (a message in a group chat) is said to be
  * private, not gone: it can be hidden (until 2026-12-07 it said "dismiss it").
+ * @param {ReportsRecord['target_kind']} kind
+ * @param {any} record the kind's record (a PostsRecord, CommentsRecord, ChatsRecord or UsersRecord,
+ *   by kind) or null: any, since the switch on kind cannot narrow a separate parameter
+ * @param {boolean} deleted
  */
 function targetView(kind, record, deleted) {
   if (!record) return h('p', { class: 'muted' }, t(deleted ? 'reports.gone' : 'reports.private'));
@@ -87,12 +105,19 @@ function targetView(kind, record, deleted) {
   }
 }
 
-/** "AI: label 93%" for the reports the moderation assist filed. */
+/**
+ * "AI: label 93%" for the reports the moderation assist filed.
+ * @param {ReportsRecord} report
+ */
 export function aiText(report) {
   const score = Math.round((Number(report.ai_score) || 0) * 100);
   return t('reports.ai', { label: report.ai_label || '?', score });
 }
 
+/**
+ * @param {import('../madang-types').ReportQueueItem} item
+ * @param {(message: string) => Promise<void>} onResolved
+ */
 async function targetCard(item, onResolved) {
   const kind = item.target_kind;
   const [record, reports] = await Promise.all([

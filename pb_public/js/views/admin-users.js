@@ -6,8 +6,11 @@ import { h, form, field, submitting, time, replace, notice, append, reconcile } 
 import { navigate, link } from '../router.js';
 import { adminHeader, rememberOpen } from './admin-nav.js';
 
+/** @typedef {import('../madang-types').UsersRecord} UsersRecord */
+
 const PER_PAGE = 30;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, query, title, signal, onCleanup }) {
   title(t('admin.users'));
   const q = (query.get('q') || '').trim();
@@ -44,6 +47,12 @@ export default async function render({ root, query, title, signal, onCleanup }) 
   onCleanup(() => clearTimeout(timer));
 }
 
+/**
+ * @param {UsersRecord} u read with expand boards
+ * @param {Array<Pick<import('../madang-types').BoardsRecord, 'id' | 'name'>>} boards every board (fields id, name)
+ * @param {Set<string>} openIds
+ * @param {() => Promise<void>} reload
+ */
 function userCard(u, boards, openIds, reload) {
   const banned = !!u.banned;
   const details = h('details', { class: 'card user', dataset: { user: u.id, email: u.email || '' }, open: openIds.has(u.id) },
@@ -85,6 +94,7 @@ function userCard(u, boards, openIds, reload) {
   return details;
 }
 
+/** @param {UsersRecord} u @param {HTMLElement} status @param {() => Promise<void>} reload */
 function banForm(u, status, reload) {
   const reason = h('input', { name: 'ban_reason', maxlength: 512 });
   const until = h('input', { name: 'banned_until', type: 'datetime-local' });
@@ -109,6 +119,7 @@ function banForm(u, status, reload) {
   return f;
 }
 
+/** @param {UsersRecord} u @param {HTMLElement} status @param {() => Promise<void>} reload */
 function unbanForm(u, status, reload) {
   const f = form({ class: 'unban' },
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('admin.unban'))));

@@ -4,6 +4,9 @@ import { pb, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
 import { h, form, field, submitting, notAvailable, notice, replace, errorMessage, append } from '../ui.js';
 
+/** @typedef {import('../madang-types').AisRecord} AisRecord */
+/** @typedef {import('../madang-types').AiLogsRecord} AiLogsRecord */
+
 /** What a member gives each kind of model and what comes back, in their language. */
 const EXPLAIN = {
   linear_regression: () => t('ai.explainLinear'),
@@ -15,7 +18,10 @@ const FINISHED = new Set(['succeeded', 'failed', 'canceled']);
 
 const IDLE = new Set(['succeeded', 'failed', 'canceled', 'draft', 'ready']);
 
-/** A job's or a model's status; a spinner while it is working. */
+/**
+ * A job's or a model's status; a spinner while it is working.
+ * @param {{status: AiLogsRecord['status'] | AisRecord['status']}} job
+ */
 export function jobStatus(job) {
   const status = job.status || 'draft';
   return h('span', { class: `status status-${status}`, dataset: { status } },
@@ -23,7 +29,11 @@ export function jobStatus(job) {
     t(`jobStatus.${status}`));
 }
 
-/** The result of a job as text a person reads. */
+/**
+ * The result of a job as text a person reads.
+ * @param {AiLogsRecord} job
+ * @param {boolean} [short]
+ */
 export function resultView(job, short = false) {
   if (job.status === 'failed') return h('span', { class: 'inline-error' }, job.error || t('ai.failed'));
   const r = job.result || {};
@@ -47,6 +57,7 @@ export function resultView(job, short = false) {
   return h('span', { class: 'result-text' }, text);
 }
 
+/** @param {AisRecord} model */
 function inputFields(model) {
   switch (model.kind) {
     case 'linear_regression': {
@@ -80,7 +91,10 @@ function inputFields(model) {
   }
 }
 
-/** The feature names a regression model takes, where the server tells them. */
+/**
+ * The feature names a regression model takes, where the server tells them.
+ * @param {AisRecord} model
+ */
 function featureNames(model) {
   const sources = [model.input_features];
   const found = sources.find((s) => Array.isArray(s) && s.length);
@@ -113,6 +127,7 @@ function parseFeatures(text) {
   return out;
 }
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal, onCleanup }) {
   if (!(await collectionAvailable('ais'))) {
     append(root, h('h1', { tabindex: -1 }, t('ai.title')), notAvailable(t('ai.feature')));
@@ -139,9 +154,11 @@ export default async function render({ root, params, title, signal, onCleanup })
     jobBox);
 
   let unsubscribe = null;
+  /** @type {AiLogsRecord | null} */
   let shown = null;
   const RANK = { queued: 0, running: 1 };
-  const rank = (job) => RANK[job.status] ?? 2;
+  const rank = (/** @type {AiLogsRecord} */ job) => RANK[job.status] ?? 2;
+  /** @param {AiLogsRecord} job */
   function showJob(job) {
     // events and the follow-up read may arrive out of order: never go back,
     // unless the job runs again (attempt grows: a restart interrupted it),
@@ -156,6 +173,7 @@ export default async function render({ root, params, title, signal, onCleanup })
       h('p', {}, jobStatus(job), ' ', cancel),
       h('div', { class: 'result', dataset: { jobResult: job.id } }, resultView(job)));
   }
+  /** @param {AiLogsRecord} job */
   async function cancelJob(job) {
     try {
       showJob(await pb.send(`/api/ai_logs/${encodeURIComponent(job.id)}/cancel`, { method: 'POST' }));
@@ -174,6 +192,7 @@ export default async function render({ root, params, title, signal, onCleanup })
         if (err?.response) throw err; // field errors, already worded
         throw { status: 400, response: { message: t('ai.badInput'), data: {} } };
       }
+      /** @type {import('../madang-types').MadangRoutes['POST /api/ais/{id}/infer']['response']} */
       let job;
       try {
         job = await pb.send(`/api/ais/${encodeURIComponent(model.id)}/infer`, {

@@ -4,6 +4,7 @@ import { t } from '../i18n.js';
 import { h, notAvailable, time, debounce, append } from '../ui.js';
 import { jobStatus, resultView } from './ai-model.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('ai.title'));
   append(root, h('h1', { tabindex: -1 }, t('ai.title')));

@@ -20,6 +20,10 @@ import { pageNumbers, phoneQuery, listTime, commentMark, signInLink, closedPage,
 import { authorOf, categoryTag } from '../moderation.js';
 import { onReconnect } from '../live.js';
 
+/** @typedef {import('../madang-types').PostsRecord} PostsRecord */
+/** @typedef {import('../madang-types').CommentsRecord} CommentsRecord */
+/** @typedef {import('../madang-types').MadangRoutes} MadangRoutes */
+
 const PER_PAGE = 20;
 export const SORTS = {
   new: '-is_pinned,-created',
@@ -32,9 +36,11 @@ const MAX_QUERY = 200;
 /** What a search looks in: the URL's `in` (posts when absent). */
 const SEARCH_IN = ['posts', 'comments'];
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, query, title, signal, onCleanup }) {
   const wait = loading();
   root.append(wait);
+  /** @type {import('../madang-types').BoardsRecord} */
   let board;
   try {
     board = await pb.collection('boards').getOne(params.id);
@@ -111,9 +117,15 @@ export default async function render({ root, params, query, title, signal, onCle
   // Posts (or a comments search's comments) from page `from` on, `pages`
   // pages in one request (a phone's live reload of what it has scrolled
   // through). Never counted (skipTotal).
+  /**
+   * @param {number} from
+   * @param {number} [pages]
+   * @returns {Promise<any[]>} PostsRecord[], or CommentsRecord[] for a comments search (row and commentRow type each)
+   */
   async function fetchPosts(from, pages = 1) {
     const perPage = PER_PAGE * pages;
     if (comments) {
+      /** @type {MadangRoutes['GET /api/comments/search']['response']} */
       const result = await pb.send('/api/comments/search', {
         query: { q, board: board.id, page: from, perPage, skipTotal: 1, expand: 'author,post' },
       });
@@ -125,6 +137,7 @@ export default async function render({ root, params, query, title, signal, onCle
       });
       return result.items;
     }
+    /** @type {MadangRoutes['GET /api/posts/search']['response']} */
     const result = await pb.send('/api/posts/search', {
       query: { q, board: board.id, ...(category ? { category } : {}), page: from, perPage, sort: SORTS[sort], skipTotal: 1, expand: 'author,category' },
     });
@@ -323,6 +336,7 @@ export default async function render({ root, params, query, title, signal, onCle
   onCleanup(onReconnect(recheck));
 }
 
+/** @param {PostsRecord} post read with expand author, category */
 function row(post) {
   return h('li', { class: `post-row${post.is_pinned ? ' pinned' : ''}${post.is_visible ? '' : ' hidden-post'}` },
     h('a', { class: 'post-title', href: `#/posts/${post.id}` },
@@ -344,7 +358,7 @@ function row(post) {
 /**
  * A comments search's result: the comment around the first word searched
  * for (its start when none shows), linking to it on its post.
- * @param {any} comment
+ * @param {CommentsRecord} comment read with expand author, post
  * @param {string[]} words
  */
 function commentRow(comment, words) {

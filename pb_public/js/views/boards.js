@@ -5,6 +5,7 @@ import { t, fmtNumber } from '../i18n.js';
 import { h, debounce, append } from '../ui.js';
 import { onReconnect } from '../live.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('boards.title'));
   const list = h('ul', { class: 'board-list', 'aria-live': 'polite' });
@@ -29,6 +30,7 @@ export default async function render({ root, title, signal, onCleanup }) {
   onCleanup(onReconnect(reload));
 }
 
+/** @param {import('../madang-types').BoardsRecord} board */
 function item(board) {
   return h('li', { class: 'card board-item' },
     h('h2', {}, h('a', { href: `#/boards/${board.id}` }, board.name)),

@@ -7,6 +7,7 @@ import { h, time, userName, notice, errorMessage, replace, append } from '../ui.
 
 const PER_PAGE = 20;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, query, signal }) {
   title(t('bookmark.title'));
   const page = Math.max(1, Number(query.get('page')) || 1);
@@ -23,6 +24,7 @@ export default async function render({ root, title, query, signal }) {
     page > 1 ? h('a', { href: `#/bookmarks?page=${page - 1}`, class: 'button' }, t('common.prev')) : h('span'),
     res.items.length === PER_PAGE ? h('a', { href: `#/bookmarks?page=${page + 1}`, class: 'button' }, t('common.next')) : h('span'));
 
+  /** @param {import('../madang-types').BookmarksRecord} b read with expand post.author, post.board */
   function item(b) {
     const post = b.expand.post;
     const remove = h('button', { type: 'button', class: 'link-button danger' }, t('bookmark.remove'));

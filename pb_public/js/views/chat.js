@@ -9,6 +9,12 @@ import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
 import { subscribeRecords, subscribeTopic, onReconnect } from '../live.js';
 
+/** @typedef {import('../madang-types').ChatsRecord} ChatsRecord */
+/** @typedef {import('../madang-types').ChatSessionsRecord} ChatSessionsRecord */
+/** @typedef {import('../madang-types').ChatFrameUser} ChatFrameUser */
+/** @typedef {import('../madang-types').MadangRoutes} MadangRoutes */
+/** @typedef {{action: string, record: ChatsRecord, fetched?: boolean}} ChatEvent a chats event; fetched: its record read again with the author */
+
 const PAGE = 30;
 const TYPING_SEND_EVERY = 2000;
 const TYPING_SHOW_FOR = 4000;
@@ -17,6 +23,7 @@ const TYPING_SHOW_FOR = 4000;
 // POST /api/chat/sessions/{id}/read), so they follow the user across devices.
 async function unreadCounts() {
   try {
+    /** @type {MadangRoutes['GET /api/chat/unread']['response']} */
     const res = await pb.send('/api/chat/unread', { method: 'GET' });
     return res?.sessions || {};
   } catch (err) {
@@ -37,6 +44,7 @@ function markRead(sessionId, options) {
 const MARK_QUIET = 500;
 const MARK_EVERY = 5000;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal, onCleanup }) {
   title(t('chat.title'));
   if (!(await collectionAvailable('chat_sessions')) || !(await collectionAvailable('chats'))) {
@@ -69,7 +77,9 @@ export default async function render({ root, params, title, signal, onCleanup })
     }
   });
 
+  /** @type {ChatSessionsRecord[]} */
   let sessions = [];
+  /** @type {Map<string, number>} session id → unread messages */
   const unread = new Map();
   const activeId = params.id || '';
 
@@ -163,6 +173,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   // chat with another chat open asked for both about three times a second.
   // Anything else (an edit, a hide, a delete, a session not listed yet)
   // still reloads. It reports whether it handled the event.
+  /** @param {ChatEvent} e */
   function listNewMessage(e) {
     const i = sessions.findIndex((s) => s.id === e.record.session);
     if (e.action !== 'create' || i < 0) return false;
@@ -220,6 +231,7 @@ function membersLine(members, owner) {
 }
 
 async function openSession(pane, id, signal, onCleanup) {
+  /** @type {ChatSessionsRecord} */
   let session;
   try {
     session = await pb.collection('chat_sessions').getOne(id, { expand: 'members,owner' });
@@ -266,12 +278,14 @@ async function openSession(pane, id, signal, onCleanup) {
   }
   setClosed(!!session.is_closed);
 
+  /** @type {Map<string, HTMLElement>} message id → its item */
   const shown = new Map();
+  /** @type {string | null} the oldest message's created time */
   let oldest = null;
   let hasMore = true;
   let loadingOlder = false;
 
-  const item = (m) => h('li', { class: `message${m.author === user.id ? ' mine' : ''}`, id: `msg-${m.id}`, dataset: { id: m.id } },
+  const item = (/** @type {ChatsRecord} */ m) => h('li', { class: `message${m.author === user.id ? ' mine' : ''}`, id: `msg-${m.id}`, dataset: { id: m.id } },
     h('p', { class: 'meta' }, avatar(m.expand?.author), h('strong', {}, userLink(m.expand?.author)), h('time', { datetime: m.created }, fmtDate(m.created)),
       reportButton('chat', m.id, { authorId: m.author })),
     h('div', { class: 'bubble' }, m.content));
@@ -279,6 +293,7 @@ async function openSession(pane, id, signal, onCleanup) {
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
 
   let newest = ''; // the newest message's created time
+  /** @param {ChatsRecord} m @param {boolean} [atTop] */
   function add(m, atTop = false) {
     if (m.created > newest) newest = m.created;
     if (shown.has(m.id) || m.is_visible === false) return;
@@ -352,7 +367,7 @@ async function openSession(pane, id, signal, onCleanup) {
       if (err?.status === 404) typingAvailable = false;
     });
   });
-  const presenceLive = pb.realtime.subscribe(`chat_presence/${id}`, (data) => {
+  const presenceLive = pb.realtime.subscribe(`chat_presence/${id}`, (/** @type {{online?: ChatFrameUser[], count?: number} | null} */ data) => {
     if (signal.aborted) return;
     // online names at most 50 members; count is every member online, me included
     const named = data?.online || [];
@@ -368,8 +383,8 @@ async function openSession(pane, id, signal, onCleanup) {
   }).then((unsub) => onCleanup(unsub), () => {});
 
   let typingTimer;
-  const typingLive = subscribeTopic(`chat_typing/${id}`, (data) => {
-    const who = data?.user || {};
+  const typingLive = subscribeTopic(`chat_typing/${id}`, (/** @type {{session?: string, user?: ChatFrameUser} | null} */ data) => {
+    const who = data?.user || /** @type {Partial<ChatFrameUser>} */ ({});
     if (who.id === user.id) return;
     const name = who.name || t('common.someone');
     typing.textContent = t('chat.typing', { name });
@@ -404,6 +419,7 @@ async function openSession(pane, id, signal, onCleanup) {
   return {
     setClosed,
     reread,
+    /** @param {ChatEvent} e */
     onEvent(e) {
       if (signal.aborted) return;
       const m = e.record;

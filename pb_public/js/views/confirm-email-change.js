@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 import { getTokenPayload } from '../../vendor/pocketbase.es.mjs';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, params, title }) {
   title(t('email.confirmTitle'));
   const newEmail = getTokenPayload(params.token)?.newEmail || '';

@@ -4,6 +4,7 @@ import { pb, me } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, notice, errorMessage, append } from '../ui.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title }) {
   title(t('verify.title'));
   const box = h('section', { class: 'card narrow', 'aria-live': 'polite' }, h('h1', { tabindex: -1 }, t('verify.title')));

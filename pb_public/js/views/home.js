@@ -6,9 +6,12 @@ import { t, fmtNumber } from '../i18n.js';
 import { h, time, userName, count, tabs, replace, append, avatar } from '../ui.js';
 import renderBoards from './boards.js';
 
+/** @typedef {import('../madang-types').MadangRoutes} MadangRoutes */
+
 const PER_PAGE = 20;
 const FEEDS = ['recent', 'popular'];
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render(ctx) {
   const { root, query, signal } = ctx;
   const feed = FEEDS.includes(query.get('feed')) ? query.get('feed') : 'recent';
@@ -25,6 +28,7 @@ export default async function render(ctx) {
       list, pager),
     boardsBox));
 
+  /** @type {MadangRoutes['GET /api/feed/recent' | 'GET /api/feed/popular']['response']} */
   const res = await pb.send(`/api/feed/${feed}`, { method: 'GET', query: { page, perPage: PER_PAGE, expand: 'author,board' } });
   if (signal.aborted) return;
   const items = res?.items || [];
@@ -54,7 +58,8 @@ export default async function render(ctx) {
  * first (reached by 다음), then the pages below it by halves, ids only.
  */
 async function lastPage(feed, page) {
-  const hasPosts = async (p) => {
+  const hasPosts = async (/** @type {number} */ p) => {
+    /** @type {MadangRoutes['GET /api/feed/recent' | 'GET /api/feed/popular']['response']} */
     const res = await pb.send(`/api/feed/${feed}`, { method: 'GET', query: { page: p, perPage: PER_PAGE, fields: 'id' } });
     return (res?.items || []).length > 0;
   };
@@ -70,6 +75,7 @@ async function lastPage(feed, page) {
   return lo;
 }
 
+/** @param {import('../madang-types').PostsRecord} post read with expand author, board */
 function item(post) {
   return h('li', { class: 'post-row', dataset: { post: post.id } },
     h('a', { class: 'post-title', href: `#/posts/${post.id}` }, post.title),

@@ -11,6 +11,7 @@ import { markRead, notificationText, notificationLink, NOTIFICATION_EXPAND } fro
 
 const PER_PAGE = 30;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('notif.title'));
   const list = h('ul', { class: 'notif-list', 'aria-live': 'polite' });
@@ -33,6 +34,7 @@ export default async function render({ root, title, signal, onCleanup }) {
     allRead.disabled = !res.items.some((n) => !n.read_at);
   }
 
+  /** @param {import('../madang-types').NotificationsRecord} n */
   function item(n) {
     const href = notificationLink(n);
     const unread = !n.read_at;

@@ -9,6 +9,7 @@ import { attachMentions } from '../mentions.js';
 const MAX_FILES = 10;
 const MAX_BYTES = 20 << 20;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal }) {
   const editing = params.id ? await pb.collection('posts').getOne(params.id, { expand: 'board' }) : null;
   const board = editing ? editing.expand?.board : await pb.collection('boards').getOne(params.board);

@@ -12,7 +12,12 @@ import { attachMentions } from '../mentions.js';
 import { bookmarkButton } from '../bookmarks.js';
 import { onReconnect } from '../live.js';
 
+/** @typedef {import('../madang-types').PostsRecord} PostsRecord */
+/** @typedef {import('../madang-types').CommentsRecord} CommentsRecord */
+
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal, onCleanup }) {
+  /** @type {PostsRecord} read with expand author, board, category */
   let post;
   try {
     post = await pb.collection('posts').getOne(params.id, { expand: 'author,board,category' });
@@ -31,13 +36,14 @@ export default async function render({ root, params, title, signal, onCleanup })
     likes: count('likes', t('post.likes'), fmtNumber(post.likes_count), { dataset: { count: 'likes' } }),
     comments: count('comments', t('post.comments'), fmtNumber(post.comments_count), { dataset: { count: 'comments' } }),
   };
-  const showCounts = (p) => {
+  const showCounts = (/** @type {PostsRecord} */ p) => {
     counts.views.querySelector('.n').textContent = fmtNumber(p.views_count || 0);
     counts.likes.querySelector('.n').textContent = fmtNumber(p.likes_count || 0);
     counts.comments.querySelector('.n').textContent = fmtNumber(p.comments_count || 0);
   };
 
   // like / unlike: my like is a post_likes record
+  /** @type {import('../madang-types').PostLikesRecord | null} */
   let myLike = null;
   // a toggle button: the label stays, aria-pressed (and its look) says whether I like it
   const likeButton = h('button', { type: 'button', class: 'like', 'aria-pressed': 'false', disabled: !user, title: user ? undefined : t('post.signInToLike') }, icon('likes'), h('span', {}, t('post.like')));
@@ -107,6 +113,7 @@ export default async function render({ root, params, title, signal, onCleanup })
       if (!signedOut(err)) likeError.textContent = errorMessage(err);
     }
   }
+  /** @param {'is_pinned' | 'is_visible'} name */
   async function toggle(name) {
     try {
       await pb.collection('posts').update(post.id, { [name]: !post[name] });
@@ -122,7 +129,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   const byline = h('p', { class: 'meta' });
   let body = richText(post.content);
   // the title line, the byline and the text, drawn again when the writer edits
-  const drawPost = (p) => {
+  const drawPost = (/** @type {PostsRecord} */ p) => {
     replace(heading,
       p.is_pinned ? h('span', { class: 'badge pin' }, t('post.pinned')) : null,
       p.is_visible ? null : h('span', { class: 'badge warn' }, t('common.hidden')),
@@ -165,6 +172,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   // reconnect ask instead.
   const recheck = debounce(async () => {
     if (closed || signal.aborted) return;
+    /** @type {PostsRecord | undefined} */
     let fresh;
     try {
       const res = await pb.collection('posts').getList(1, 1, { filter: pb.filter('id = {:id}', { id: post.id }), expand: 'author,board,category', skipTotal: true });
@@ -184,8 +192,9 @@ export default async function render({ root, params, title, signal, onCleanup })
     commentsCount = fresh.comments_count;
   }, 200);
   /** what a reader sees changed: the writer's edit, a moderator's pin or hide (not the counters) */
-  const edited = (p) => ['title', 'content', 'category', 'is_pinned', 'is_visible'].some((k) => p[k] !== post[k]) ||
+  const edited = (/** @type {PostsRecord} */ p) => ['title', 'content', 'category', 'is_pinned', 'is_visible'].some((k) => p[k] !== post[k]) ||
     String(p.attachments || '') !== String(post.attachments || '');
+  /** @param {PostsRecord} fresh */
   async function redraw(fresh) {
     if (!edited(fresh)) return;
     const filesChanged = String(fresh.attachments || '') !== String(post.attachments || '');
@@ -234,7 +243,10 @@ export default async function render({ root, params, title, signal, onCleanup })
   onCleanup(onReconnect(() => { recheck(); reloadComments(); if (user) readMyLike().catch(() => {}); }));
 }
 
-/** The writer's avatar; on an anonymous board the label's letter, never the writer's picture. */
+/**
+ * The writer's avatar; on an anonymous board the label's letter, never the writer's picture.
+ * @param {PostsRecord | CommentsRecord} record
+ */
 export function bylineAvatar(record) {
   return avatar(record.anonymous_label ? { name: record.anonymous_label } : record.expand?.author);
 }
@@ -243,6 +255,11 @@ export function bylineAvatar(record) {
 const THUMB = '320x0';
 const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 
+/**
+ * @param {HTMLElement} box
+ * @param {(PostsRecord & {post?: undefined}) | CommentsRecord} record a post, or a comment (whose post the sign-in link leads back to)
+ * @param {'attachments'} fieldName
+ */
 async function showFiles(box, record, fieldName) {
   const names = [].concat(record[fieldName] || []);
   if (!names.length) return;
@@ -271,6 +288,12 @@ async function showFiles(box, record, fieldName) {
       h('a', { href: url, download: displayFileName(name), target: '_blank', rel: 'noopener' }, displayFileName(name))))));
 }
 
+/**
+ * @param {PostsRecord} post
+ * @param {AbortSignal} signal
+ * @param {() => void} onChange
+ * @param {(err: any) => void} onFailed
+ */
 function commentsSection(post, signal, onChange, onFailed) {
   const user = me();
   const heading = h('h2', { id: 'comments-h' }, t('post.comments'));
@@ -315,7 +338,7 @@ function commentsSection(post, signal, onChange, onFailed) {
   return { section, load };
 }
 
-const keyOf = (c) => `${c.id}:${c.updated}:${c.is_visible}`;
+const keyOf = (/** @type {CommentsRecord} */ c) => `${c.id}:${c.updated}:${c.is_visible}`;
 
 /** The place of a comment I do not get, holding the replies to it that I do. */
 function unlistedParent(id) {
@@ -324,6 +347,11 @@ function unlistedParent(id) {
     h('ol', { class: 'replies' }));
 }
 
+/**
+ * @param {PostsRecord} post
+ * @param {CommentsRecord} comment read with expand author
+ * @param {() => Promise<void>} reload
+ */
 function commentItem(post, comment, reload) {
   const user = me();
   const mine = !!user && comment.author === user.id;
@@ -386,6 +414,11 @@ function commentItem(post, comment, reload) {
   return li;
 }
 
+/**
+ * @param {CommentsRecord} comment
+ * @param {HTMLElement} body
+ * @param {() => Promise<void>} reload
+ */
 function editComment(comment, body, reload) {
   const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000, value: comment.content }));
   const f = form({ class: 'comment-edit' }, field(t('post.editComment'), text),
@@ -403,6 +436,12 @@ function editComment(comment, body, reload) {
   text.focus();
 }
 
+/**
+ * @param {PostsRecord} post
+ * @param {CommentsRecord | null} parent the comment replied to
+ * @param {() => Promise<void>} reload
+ * @param {(err: any) => void} [onFailed]
+ */
 function commentForm(post, parent, reload, onFailed) {
   const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 }));
   const f = form({ class: parent ? 'reply' : 'comment-new' },

@@ -8,6 +8,7 @@ import { signOut } from '../app.js';
 import { userLink } from '../moderation.js';
 import { myDataSections } from '../profile-data.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, title, signal, onCleanup }) {
   title(t('profile.title'));
   let user = await pb.collection('users').getOne(me().id, { expand: 'boards' });
@@ -99,6 +100,7 @@ export default async function render({ root, title, signal, onCleanup }) {
     sessionsCard,
     myDataSections());
 
+  /** @param {import('../madang-types').UsersRecord} next read with expand boards */
   function show(next) {
     // a name being typed stays; an untouched field follows the stored name
     if (name.value.trim() === user.name) {
@@ -162,6 +164,7 @@ function blockedCard(signal) {
 // verification link when it is not), and a change of address. PocketBase
 // mails the new address a link to #/confirm-email-change/{token}, where my
 // password confirms it; until then the old address stays.
+/** @param {() => import('../madang-types').UsersRecord} current the user as shown now */
 function emailCard(current) {
   const user = current();
   const status = h('div', { 'aria-live': 'polite' });

@@ -4,6 +4,7 @@ import { pb } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, params, title }) {
   title(t('reset.confirmTitle'));
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });

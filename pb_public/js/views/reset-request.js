@@ -4,6 +4,7 @@ import { pb } from '../pb.js';
 import { t } from '../i18n.js';
 import { h, field, form, submitting, notice, replace, append } from '../ui.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, title }) {
   title(t('reset.requestTitle'));
   const email = h('input', { name: 'email', type: 'email', autocomplete: 'email', required: true });

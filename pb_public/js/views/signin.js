@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { h, field, form, submitting, append, banText } from '../ui.js';
 import { navigate, afterSignIn } from '../router.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, query, title, signal }) {
   title(t('signin.title'));
   const identity = h('input', { name: 'identity', autocomplete: 'username', required: true });

@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { h, field, form, submitting, append } from '../ui.js';
 import { navigate } from '../router.js';
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, title, signal }) {
   title(t('signup.title'));
   const name = h('input', { name: 'name', autocomplete: 'nickname', required: true, minlength: 2, maxlength: 64 });

@@ -9,6 +9,7 @@ import { reportButton, categoryTag } from '../moderation.js';
 
 const RECENT = 10;
 
+/** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal }) {
   const user = await pb.collection('users').getOne(params.id);
   title(userName(user));

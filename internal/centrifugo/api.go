@@ -279,7 +279,7 @@ func Check(c Config) error {
 	case errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden):
 		return fmt.Errorf("Centrifugo's server API refused MADANG_CENTRIFUGO_API_KEY (HTTP %d): set it to Centrifugo's http_api.key", status.code)
 	case errors.As(err, &status):
-		return fmt.Errorf("MADANG_CENTRIFUGO_API_URL answered HTTP %d to the server API's info call: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api", status.code)
+		return fmt.Errorf("MADANG_CENTRIFUGO_API_URL answered HTTP %d to the server API's info call: set it to Centrifugo's server API, e.g. http://127.0.0.1:9000/api (its internal port)", status.code)
 	case errors.As(err, &transport):
 		return fmt.Errorf("%w at MADANG_CENTRIFUGO_API_URL (%v): start Centrifugo, or correct the URL", ErrUnreachable, transport.Err)
 	default:

@@ -8,8 +8,10 @@
 // receive an event, and how the record looks to them. This package only
 // carries the outcome:
 //
-//   - each user's connection is subscribed by Centrifugo itself to the
-//     user's personal channel ("personal:#ID"); an event goes, for each
+//   - each user's connection subscribes to the user's personal channel
+//     ("personal:#ID") through the subscribe proxy, which allows it to
+//     that user only, on a connection of a session that has not ended
+//     (Token's session tag); an event goes, for each
 //     distinct payload, in ONE broadcast call to the personal channels of
 //     its recipients, as {topic, data} — the SSE message's name and data;
 //   - posts, comments and boards, which any number of readers follow, are
@@ -18,8 +20,9 @@
 //     POST /api/realtime/subscribe) whether the user may follow the topic,
 //     and each event goes to the followers the rule lets read it (found
 //     with Centrifugo's presence), again on their personal channels;
-//   - connection tokens are JWTs (HS256, sub = user id, short exp) minted
-//     by GET/POST /api/realtime/token for a signed-in, not banned user;
+//   - connection tokens are JWTs (HS256, sub = user id, short exp, the
+//     session's tag in meta) minted by GET/POST /api/realtime/token for a
+//     signed-in, not banned user;
 //   - a ban or a rotated token key (password change, sign-out everywhere)
 //     disconnects the user at once (realtime.CloseUser → the server API's
 //     disconnect). Removal from a chat session needs no call: the removed
@@ -45,7 +48,7 @@ import (
 )
 
 // PersonalNamespace is the Centrifugo namespace of the personal channels
-// (client.subscribe_to_user_personal_channel.personal_channel_namespace).
+// (NodeConfig: subscribed to through the subscribe proxy).
 const PersonalNamespace = "personal"
 
 // ProxyKeyHeader carries the API key on Centrifugo's proxy requests
@@ -59,7 +62,7 @@ const DefaultTokenTTL = 5 * time.Minute
 
 // Config is the tier's configuration.
 type Config struct {
-	APIURL      string        // MADANG_CENTRIFUGO_API_URL: the server API, e.g. http://127.0.0.1:8000/api
+	APIURL      string        // MADANG_CENTRIFUGO_API_URL: the server API, e.g. http://127.0.0.1:9000/api (its internal port)
 	APIKey      string        // MADANG_CENTRIFUGO_API_KEY: http_api.key; also the proxy requests' ProxyKeyHeader
 	TokenSecret string        // MADANG_CENTRIFUGO_TOKEN_SECRET: client.token.hmac_secret_key
 	WSURL       string        // MADANG_CENTRIFUGO_WS_URL: what browsers connect to, e.g. wss://rt.example.com/connection/websocket
@@ -126,7 +129,7 @@ func FromEnv() (Config, error) {
 			strings.Join(unknown, ", "), strings.Join(envVars[:5], ", "))
 	}
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Config{}, errors.New("MADANG_CENTRIFUGO_API_URL is not an http(s) URL with a host: set it to Centrifugo's server API, e.g. http://127.0.0.1:8000/api")
+		return Config{}, errors.New("MADANG_CENTRIFUGO_API_URL is not an http(s) URL with a host: set it to Centrifugo's server API, e.g. http://127.0.0.1:9000/api (its internal port)")
 	}
 	if u, err := url.Parse(c.WSURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 		return Config{}, errors.New("MADANG_CENTRIFUGO_WS_URL is not a ws(s) URL with a host: set it to what browsers connect to, e.g. wss://rt.example.com/connection/websocket")

@@ -53,7 +53,7 @@ var Routes = []Route{
 		Doc: "Signed-in user: up to 8 public profiles whose name starts with q (@mention autocomplete)."},
 	{Method: http.MethodGet, Path: "/api/notifications/unread", Status: http.StatusOK, Response: unreadNotifications{},
 		Doc: "Signed-in user: their unread notifications, counted by kind."},
-	{Method: http.MethodPost, Path: "/api/notifications/read", Status: http.StatusOK, Body: markReadBody{}, Response: markReadAnswer{},
+	{Method: http.MethodPost, Path: "/api/notifications/read", Status: http.StatusOK, Body: raw("{ ids: string[] } | { all: true }"), Response: markReadAnswer{},
 		Doc: "Signed-in user: marks {ids} (at most 500) or {all: true} of their notifications read."},
 	{Method: http.MethodPost, Path: "/api/reports/{id}/resolve", Status: http.StatusOK, Body: resolveBody{}, Response: recordOf("reports"),
 		Doc: "Admins: dismiss the report, or hide the reported content, or ban its author; every open report of the target with it."},
@@ -110,8 +110,7 @@ var overrides = map[string]string{
 	"ai.inferBody.input":              "AIJobInput",
 	"ai.inferBody.description":        "?string",
 	"chat.serverFrame.record":         "ChatsRecord",
-	"chat.clientFrame.session":        "?string",
-	"chat.clientFrame.content":        "?string",
+	"chat.clientFrame.content":        "?string", // a message's; join, leave and typing carry none
 	"chat.clientFrame.type":           union("join", "leave", "message", "typing"),
 	"chat.serverFrame.type":           union("message", "update", "delete", "typing", "joined", "error"),
 	"community.queueItem.target_kind": "ReportsRecord['target_kind']",
@@ -193,11 +192,6 @@ type suggestAnswer struct {
 type unreadNotifications struct {
 	Total int            `json:"total"`
 	Kinds map[string]int `json:"kinds" ts:"Partial<Record<NotificationsRecord['kind'], number>>"`
-}
-
-type markReadBody struct {
-	IDs []string `json:"ids,omitempty"`
-	All bool     `json:"all,omitempty"`
 }
 
 type markReadAnswer struct {

@@ -107,8 +107,8 @@ export interface AIOptions {
   base_url?: string;
   model?: string;
   system_prompt?: string;
-  max_tokens?: number;
-  temperature?: number;
+  max_tokens?: number | null;
+  temperature?: number | null;
   timeout_seconds?: number;
   [option: string]: unknown;
 }

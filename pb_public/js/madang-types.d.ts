@@ -24,8 +24,8 @@ export interface AIOptions {
   base_url?: string;
   model?: string;
   system_prompt?: string;
-  max_tokens?: number;
-  temperature?: number;
+  max_tokens?: number | null;
+  temperature?: number | null;
   timeout_seconds?: number;
   [option: string]: unknown;
 }
@@ -606,7 +606,7 @@ export interface AiStats {
 /** Go: chat.clientFrame. */
 export interface ChatClientFrame {
   type: 'join' | 'leave' | 'message' | 'typing';
-  session?: string;
+  session: string;
   content?: string;
 }
 
@@ -788,10 +788,7 @@ export interface MadangRoutes {
   'POST /api/notifications/read': {
     status: 200;
     query: never;
-    body: {
-      ids?: string[];
-      all?: boolean;
-    };
+    body: { ids: string[] } | { all: true };
     response: {
       marked: number;
     };

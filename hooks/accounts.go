@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -16,9 +15,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/trustelem/zxcvbn/frequency"
-	"golang.org/x/time/rate"
 
 	"madang/internal/access"
+	"madang/internal/keyrate"
 	"madang/internal/realtime"
 )
 
@@ -237,44 +236,11 @@ const (
 	maxIdleGuessCounters  = 1024 // counters kept before the idle ones go
 )
 
-// guessCounters are one app's counters of wrong old passwords, by account.
-type guessCounters struct {
-	mu       sync.Mutex
-	accounts map[string]*rate.Limiter
-}
-
-func guessCountersOf(app core.App) *guessCounters {
+// guessCountersOf returns app's counters of wrong old passwords, by account.
+func guessCountersOf(app core.App) *keyrate.Limits {
 	return app.Store().GetOrSet(oldPasswordGuessesKey, func() any {
-		return &guessCounters{accounts: map[string]*rate.Limiter{}}
-	}).(*guessCounters)
-}
-
-// reserve takes one guess from account's allowance at now and returns
-// the function that gives it back, or says how long until the next guess
-// is allowed.
-func (g *guessCounters) reserve(account string, now time.Time) (giveBack func(), wait time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.accounts) >= maxIdleGuessCounters {
-		for id, l := range g.accounts {
-			if l.TokensAt(now) >= OldPasswordGuesses {
-				delete(g.accounts, id) // back to a full allowance: the same as no counter
-			}
-		}
-	}
-	l, ok := g.accounts[account]
-	if !ok {
-		l = rate.NewLimiter(rate.Every(OldPasswordGuessEvery), OldPasswordGuesses)
-		g.accounts[account] = l
-	}
-	r := l.ReserveN(now, 1)
-	if wait := r.DelayFrom(now); wait > 0 {
-		r.CancelAt(now)
-		return nil, wait
-	}
-	// cancelled as of the moment it was taken: a reservation cancelled any
-	// later gives nothing back (rate.Reservation.CancelAt)
-	return func() { r.CancelAt(now) }, 0
+		return keyrate.New(OldPasswordGuessEvery, OldPasswordGuesses, maxIdleGuessCounters)
+	}).(*keyrate.Limits)
 }
 
 // limitOldPasswordGuesses counts a password change's wrong old password
@@ -293,7 +259,7 @@ func limitOldPasswordGuesses(e *core.RecordRequestEvent) error {
 			return e.Next() // no password change, no old password checked
 		}
 	}
-	giveBack, wait := guessCountersOf(e.App).reserve(e.Record.Id, time.Now())
+	giveBack, wait := guessCountersOf(e.App).Reserve(e.Record.Id, time.Now())
 	if giveBack == nil {
 		minutes := int(math.Ceil(wait.Minutes()))
 		return e.TooManyRequestsError(fmt.Sprintf("Too many wrong old passwords for this account; try again in %d "+

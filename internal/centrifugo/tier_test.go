@@ -477,3 +477,33 @@ func TestTheProxyNeedsTheConnectionsMeta(t *testing.T) {
 		t.Errorf("bob subscribing to alice's personal channel: %s", r.Raw)
 	}
 }
+
+// TestSubscriptionsAreLimitedPerUser: a user's subscribe questions pass
+// SubscribeBurst at once, then the next is refused for now (429,
+// temporary: centrifuge-js asks again later) without reading the
+// database; another user keeps their own allowance.
+func TestSubscriptionsAreLimitedPerUser(t *testing.T) {
+	app := testapp.New(t)
+	tr := startTier(t, app)
+	ask := func(who string) testapp.Response {
+		user, err := app.FindRecordById("users", who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.proxy(t, map[string]any{"user": who, "channel": centrifugo.PersonalChannel(who),
+			"meta": map[string]string{"session": centrifugo.SessionTag(tr.cfg, user.TokenKey())}})
+	}
+	for i := range centrifugo.SubscribeBurst {
+		if r := ask(bob); r.Body["result"] == nil {
+			t.Fatalf("bob's subscription %d: %s", i+1, r.Raw)
+		}
+	}
+	r := ask(bob)
+	refusal, _ := r.Body["error"].(map[string]any)
+	if refusal == nil || refusal["code"] != float64(429) || refusal["temporary"] != true {
+		t.Fatalf("bob's subscription past the allowance: %s, want a temporary 429", r.Raw)
+	}
+	if r := ask(gina); r.Body["result"] == nil {
+		t.Fatalf("gina's subscription after bob's allowance was spent: %s", r.Raw)
+	}
+}

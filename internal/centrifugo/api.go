@@ -158,9 +158,31 @@ func (a *api) Send(users []string, topic string, data []byte) {
 // a code that tells clients not to reconnect by themselves (4500, in the
 // 4500–4999 range Centrifugo reserves for terminal application codes).
 func (a *api) Disconnect(users ...string) error {
+	err := a.disconnect(4500, "signed out", users...)
+	// every connection of theirs is closed for good: the sessions of the
+	// tokens minted so far need no check when the watch of users saved
+	// elsewhere sees this save too (it would close the new session's
+	// connection, opened meanwhile, for a reconnect)
+	m := mintedOf(a.app)
+	for _, u := range users {
+		m.forget(u)
+	}
+	return err
+}
+
+// Recheck closes every connection of user with a code that tells clients
+// to connect again at once (4000, in the 4000–4499 range of application
+// codes that reconnect): each connection's subscriptions are asked of the
+// subscribe proxy again, which closes for good (4500) those of an ended
+// session and lets the others go on.
+func (a *api) Recheck(user string) error {
+	return a.disconnect(4000, "session check", user)
+}
+
+func (a *api) disconnect(code int, reason string, users ...string) error {
 	var errs []error
 	for _, u := range users {
-		req := map[string]any{"user": u, "disconnect": map[string]any{"code": 4500, "reason": "signed out"}}
+		req := map[string]any{"user": u, "disconnect": map[string]any{"code": code, "reason": reason}}
 		if err := a.call(context.Background(), "disconnect", req, nil); err != nil {
 			fmt.Fprintf(a.stderr, "centrifugo: disconnecting user %s failed (%v): their tier connections stay open until their token expires\n", u, err)
 			a.app.Logger().Warn("centrifugo disconnect failed", slog.String("user", u), slog.String("error", err.Error()))

@@ -210,7 +210,7 @@ func BindConfig(app core.App, c Config) {
 	}
 	api := newAPI(app, c)
 	realtime.SetTier(app, api)
-	followSessionsEndedElsewhere(app)
+	followSessionsEndedElsewhere(app, api)
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		api.stop()
 		return e.Next()

@@ -419,13 +419,25 @@ func TestATokenFromAnEndedSessionFollowsNothing(t *testing.T) {
 }
 
 // TestASessionEndedElsewhereDisconnects: a sign-out everywhere saved by
-// another process (the CLI: no hook here sees it) disconnects the user's
-// tier connections once realtime's watch sees the user saved, as it ends
-// their SSE connections. Until 2026-12-07 only a ban did.
+// another process (the CLI: no hook here sees it) makes the user's tier
+// connections connect again (4000) once realtime's watch sees the user
+// saved; the subscribe proxy then closes those of the ended session for
+// good (4500) and lets the new session's follow. A sign-in between the
+// change and the watch (a token of the new session minted first) does not
+// hide it. Until 2026-12-07 such a sign-out left the tier connections
+// delivering.
 func TestASessionEndedElsewhereDisconnects(t *testing.T) {
 	app := testapp.New(t)
 	tr := startTier(t, app)
-	bobRT := tr.follow(t, testapp.Bob)
+	r := tr.token(t, testapp.Token(testapp.Bob))
+	if r.Status != http.StatusOK {
+		t.Fatalf("bob's token: %d %s", r.Status, r.Raw)
+	}
+	old := r.Body["token"].(string)
+	bobRT, err := tr.dial(t, old)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ginaRT := tr.follow(t, testapp.Gina)
 
 	// what the CLI's sign-out writes, behind this app's back
@@ -433,11 +445,39 @@ func TestASessionEndedElsewhereDisconnects(t *testing.T) {
 		Bind(map[string]any{"id": bob, "now": time.Now().UTC().Add(time.Second).Format("2006-01-02 15:04:05.000Z")}).Execute(); err != nil {
 		t.Fatal(err)
 	}
+	// bob signs in again before the watch looks
+	user, err := app.FindRecordById("users", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := user.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = tr.token(t, session)
+	if r.Status != http.StatusOK {
+		t.Fatalf("bob's token of the new session: %d %s", r.Status, r.Raw)
+	}
+	fresh := r.Body["token"].(string)
+
 	if err := realtime.FollowUsersSavedElsewhere(app); err != nil {
 		t.Fatal(err)
 	}
-	if code := bobRT.expectEnd(t); code != 4500 {
-		t.Fatalf("closed with %d %q, want 4500", code, bobRT.reason)
+	if code := bobRT.expectEnd(t); code != 4000 {
+		t.Fatalf("closed with %d %q, want 4000 (connect again)", code, bobRT.reason)
+	}
+	// connecting again with its token, as centrifuge-js does, the ended
+	// session is closed for good
+	stale, err := tr.dial(t, old)
+	if err == nil {
+		t.Fatal("the ended session's token subscribed to bob's personal channel again")
+	}
+	if code := stale.expectEnd(t); code != 4500 {
+		t.Fatalf("the ended session closed with %d %q, want 4500", code, stale.reason)
+	}
+	// the new session follows
+	if _, err := tr.dial(t, fresh); err != nil {
+		t.Fatalf("the new session's token: %v", err)
 	}
 	// gina's session did not end
 	ginaRT.expectOnly(t, testapp.Sentinel(t, app))

@@ -180,6 +180,11 @@ function restoreDrafts(saved, typedIn) {
 }
 
 export function signOut() {
+  // the page ends while still signed in: what it sends as it goes (an
+  // open chat's read mark) goes with the session it belongs to (until
+  // 2026-12-07 it went after the sign-out, was refused 401, and the chat
+  // stayed unread)
+  leavePage();
   pb.authStore.clear();
   setFlash('info', t('auth.signedOut'));
   navigate('/signin');
@@ -241,12 +246,24 @@ window.addEventListener('storage', (e) => {
   else renderRoute(loc);
 });
 
-async function renderRoute(loc) {
-  if (active) {
-    active.controller.abort();
+/** Ends the page on screen: what it waits for is aborted, its cleanups run now. */
+function leavePage() {
+  if (!active) return;
+  const { controller, cleanups } = active;
+  active = null;
+  controller.abort();
+  for (const fn of cleanups) {
     // unsubscribing talks to the server; a failure there must not surface as an unhandled rejection
-    active.cleanups.forEach((fn) => { Promise.resolve().then(fn).catch(() => {}); });
+    try {
+      Promise.resolve(fn()).catch(() => {});
+    } catch {
+      // a cleanup that failed leaves the others to run
+    }
   }
+}
+
+async function renderRoute(loc) {
+  leavePage();
   const controller = new AbortController();
   const cleanups = [];
   active = { controller, cleanups };

@@ -2,9 +2,9 @@
 // problem is shown at once, next to its field: the browser's own checks
 // (in its language) and the server's (a taken name or email), which
 // answers every problem of a sign-up in one response.
-import { pb } from '../pb.js';
+import { pb, signedOut } from '../pb.js';
 import { t } from '../i18n.js';
-import { h, field, form, submitting, append } from '../ui.js';
+import { h, field, form, submitting, append, errorMessage } from '../ui.js';
 import { navigate } from '../router.js';
 
 /** @param {import('../router.js').ViewContext} ctx */
@@ -39,9 +39,12 @@ export default function render({ root, title, signal }) {
           passwordConfirm: confirm.value,
         });
       } catch (err) {
-        if (err?.status !== 400) throw err;
-        const data = { ...(err.response?.data || {}), ...problems };
-        throw { status: 400, response: { message: t('form.fixErrors'), data } };
+        // a refusal of the whole request (too many sign-ups from here, the
+        // network) still shows what the browser found (until 2026-12-07 it
+        // hid it)
+        if (err?.status !== 400 && (signedOut(err) || !Object.keys(problems).length)) throw err;
+        const data = { ...(err?.status === 400 ? err.response?.data || {} : {}), ...problems };
+        throw { status: 400, response: { message: err?.status === 400 ? t('form.fixErrors') : errorMessage(err), data } };
       }
       await pb.collection('users').authWithPassword(email.value.trim(), password.value);
       if (!signal.aborted) navigate('/');

@@ -1484,8 +1484,26 @@ func TestInvisibleCharactersInNames(t *testing.T) {
 		}
 		snap.AssertUnchanged(t, app)
 	}
-	// marks on other letters, and jamo typed as letters, stay names
-	for _, name := range []string{"नमस्ते", "Zoë", "ㅋㅋ초보", "김ㅋ"} {
+	// a letter under more than MaxMarksPerLetter marks ("Zalgo"): refused
+	// in a member's name and a board's (until 2026-12-07 Z with 30 strokes
+	// drew over the lines around it)
+	zalgo := "Z" + strings.Repeat("\u0336", 30) + "ed"
+	for _, c := range []struct{ url, who, field string }{
+		{userURL(testapp.Alice), testapp.Alice, "name"},
+		{"/api/collections/boards/records/" + pub, testapp.Adam, "name"},
+	} {
+		snap := testapp.TakeSnapshot(t, app, "users", "boards")
+		r := testapp.Call(t, http.MethodPatch, base+c.url, testapp.Token(c.who), map[string]any{c.field: zalgo})
+		code, _ := digJSON(r.Body, "data", c.field, "code")
+		message, _ := digJSON(r.Body, "data", c.field, "message")
+		if r.Status != 400 || code != "validation_stacked_marks" || message != `Remove the marks stacked on 'Z' in name: at most 3 may sit on one letter.` {
+			t.Errorf("%s with a Zalgo name: %d %s", c.url, r.Status, r.Raw)
+		}
+		snap.AssertUnchanged(t, app)
+	}
+	// marks on other letters, and jamo typed as letters, stay names (three
+	// marks on one letter included: Thai's vowel and tone, and one more)
+	for _, name := range []string{"नमस्ते", "Zoë", "ㅋㅋ초보", "김ㅋ", "กี่", "a\u0301\u0302\u0303"} {
 		if r := writeTo(t, base, userURL(testapp.Alice), testapp.Alice, map[string]any{"name": name}); r.Status != 200 {
 			t.Errorf("name %q: %d %s", name, r.Status, r.Raw)
 		}

@@ -139,8 +139,35 @@ func Names(app core.App, collection string, fields ...string) {
 			return validation.NewError("validation_hidden_on_hangul",
 				fmt.Sprintf("Remove %U after the Hangul syllable in %s (a typed vowel or final consonant jamo, such as ㅣ after 수, is stored as one): on a syllable it barely shows.", r, field))
 		}
+		if base, found := StackedMarks(v); found {
+			return validation.NewError("validation_stacked_marks",
+				fmt.Sprintf("Remove the marks stacked on %q in %s: at most %d may sit on one letter.", base, field, MaxMarksPerLetter))
+		}
 		return nil
 	}, fields...)
+}
+
+// MaxMarksPerLetter is how many combining marks a name's letter may carry:
+// what a writing system stacks (Thai's vowel and tone, Vietnamese in
+// decomposed form, a keycap's selector and frame) fits; "Zalgo" text,
+// dozens of marks on one letter, drew over the lines around a name and
+// left a tap target of a few pixels (a helper's probe, 2026-12-07).
+const MaxMarksPerLetter = 3
+
+// StackedMarks returns the letter of name that carries more than
+// MaxMarksPerLetter combining marks in a row.
+func StackedMarks(name string) (base rune, found bool) {
+	marks := 0
+	for _, r := range name {
+		if unicode.In(r, unicode.Mn, unicode.Me) {
+			if marks++; marks > MaxMarksPerLetter {
+				return base, true
+			}
+			continue
+		}
+		base, marks = r, 0
+	}
+	return 0, false
 }
 
 // HiddenOnHangul returns the first character of name that sits on a

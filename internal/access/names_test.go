@@ -31,3 +31,22 @@ func TestInvisibleInName(t *testing.T) {
 		}
 	}
 }
+
+// TestStackedMarks: a letter may carry up to MaxMarksPerLetter combining
+// marks in a row; the one under more is named.
+func TestStackedMarks(t *testing.T) {
+	for name, want := range map[string]rune{
+		"Z\u0336\u0336\u0336\u0336ed": 'Z',
+		"ab\u0301\u0302\u0303\u0304": 'b',
+		"\u0301\u0302\u0303\u0304x":  0, // marks with no letter before them
+	} {
+		if got, found := StackedMarks(name); !found || got != want {
+			t.Errorf("%+q: %q %v, want %q", name, got, found, want)
+		}
+	}
+	for _, name := range []string{"민수", "Zoë", "नमस्ते", "กี่", "a\u0301\u0302\u0303", "1\ufe0f\u20e3번", "e\u0301e\u0301e\u0301e\u0301"} {
+		if base, found := StackedMarks(name); found {
+			t.Errorf("%+q: refused at %q", name, base)
+		}
+	}
+}

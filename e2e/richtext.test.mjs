@@ -326,6 +326,10 @@ journey('stored XSS: payloads in every user-controlled string stay inert text', 
     const link = content.getByText(name, { exact: true });
     assert.equal(await link.getAttribute('href'), null, `${name} keeps no javascript: target`);
   }
+  // a link whose target was refused is its text alone, not a dead link
+  // that looks clickable
+  assert.equal(await content.locator('a:not([href])').count(), 0, 'a dead link drawn as a link');
+  assert.ok((await content.textContent()).includes('x5'), 'the refused link keeps its text');
   // the attachment (its name a payload) as a thumbnail: the sentinel that
   // images have loaded, so an injected <img src=x> would have failed by now
   await page.waitForFunction(() => {

@@ -91,6 +91,9 @@ export function renderMarkdown(text) {
   } catch {
     return plainText(String(text ?? ''));
   }
+  // a link whose target was refused (javascript:, data:) is its text alone:
+  // drawn as a link it looked clickable and did nothing (until 2026-12-07)
+  for (const a of fragment.querySelectorAll('a:not([href])')) a.replaceWith(...a.childNodes);
   // a table wider than a phone scrolls in its own box (as pre does), not the page
   for (const table of fragment.querySelectorAll('table')) {
     const wrap = table.ownerDocument.createElement('div');

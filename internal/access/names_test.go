@@ -37,8 +37,8 @@ func TestInvisibleInName(t *testing.T) {
 func TestStackedMarks(t *testing.T) {
 	for name, want := range map[string]rune{
 		"Z\u0336\u0336\u0336\u0336ed": 'Z',
-		"ab\u0301\u0302\u0303\u0304": 'b',
-		"\u0301\u0302\u0303\u0304x":  0, // marks with no letter before them
+		"ab\u0301\u0302\u0303\u0304":  'b',
+		"\u0301\u0302\u0303\u0304x":   0, // marks with no letter before them
 	} {
 		if got, found := StackedMarks(name); !found || got != want {
 			t.Errorf("%+q: %q %v, want %q", name, got, found, want)

@@ -125,6 +125,9 @@ const (
 	subscribesKey  = "madang.centrifugo.subscribes"
 )
 
+// now is the subscription allowance's clock (tests stop it).
+var now = time.Now
+
 func subscribesOf(app core.App) *keyrate.Limits {
 	return app.Store().GetOrSet(subscribesKey, func() any {
 		return keyrate.New(SubscribeEvery, SubscribeBurst, 4096)
@@ -145,7 +148,7 @@ func subscribeProxy(e *core.RequestEvent, c Config) error {
 	if req.User == "" {
 		return e.JSON(http.StatusOK, errForbidden)
 	}
-	if !subscribesOf(e.App).Allow(req.User, time.Now()) {
+	if !subscribesOf(e.App).Allow(req.User, now()) {
 		return e.JSON(http.StatusOK, errTooMany)
 	}
 	user, err := e.App.FindRecordById(access.CollectionNameUsers, req.User)

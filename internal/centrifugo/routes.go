@@ -114,7 +114,7 @@ var (
 	errTooMany = map[string]any{"error": map[string]any{"code": 429, "message": "too many subscriptions", "temporary": true}}
 )
 
-// A user's subscriptions through the proxy: SubscribeBurst at once (a
+// A user's subscriptions through the proxy, by session: SubscribeBurst at once (a
 // page that connects again subscribes to each of its channels), then
 // one every SubscribeEvery. Each is a question to Madang's database: until
 // 2026-12-07 one account's 16 connections subscribing in a loop made
@@ -148,7 +148,13 @@ func subscribeProxy(e *core.RequestEvent, c Config) error {
 	if req.User == "" {
 		return e.JSON(http.StatusOK, errForbidden)
 	}
-	if !subscribesOf(e.App).Allow(req.User, now()) {
+	// counted by session: a stolen token of an ended session spends its
+	// own allowance, never the live session's
+	allowance := req.User
+	if req.Meta != nil {
+		allowance += "/" + req.Meta.Session
+	}
+	if !subscribesOf(e.App).Allow(allowance, now()) {
 		return e.JSON(http.StatusOK, errTooMany)
 	}
 	user, err := e.App.FindRecordById(access.CollectionNameUsers, req.User)

@@ -547,4 +547,14 @@ func TestSubscriptionsAreLimitedPerUser(t *testing.T) {
 	if r := ask(gina); r.Body["result"] == nil {
 		t.Fatalf("gina's subscription after bob's allowance was spent: %s", r.Raw)
 	}
+
+	// a token of another (ended) session spends its own allowance:
+	// a thief's stale token cannot starve the live session
+	for range centrifugo.SubscribeBurst + 5 {
+		tr.proxy(t, map[string]any{"user": gina, "channel": centrifugo.PersonalChannel(gina),
+			"meta": map[string]string{"session": "an ended session of gina's"}})
+	}
+	if r := ask(gina); r.Body["result"] == nil {
+		t.Fatalf("gina's live session after a stale one spent its allowance: %s", r.Raw)
+	}
 }

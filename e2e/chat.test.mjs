@@ -255,3 +255,84 @@ journey('chat read marks: one every 5 s at most while messages keep coming, none
   assert.ok(await readAt() >= unseen.created, 'shown, the page marks it read');
   await j.screenshot(page, 'last-step');
 });
+
+journey('group chat: a member opens one with another from the page, messages go both ways, the owner invites, an invitee leaves', async (j) => {
+  const { url, su } = server;
+  await requireCollections(su, ['chat_sessions', 'chats'], 'pb_migrations/1795900200_chat.go');
+  const owner = { name: '모임장', email: 'group-owner@madang.test', password: 'group-owner-pass-1234' };
+  const friend = { name: '모임원', email: 'group-friend@madang.test', password: 'group-friend-pass-1234' };
+  const guest = { name: '새식구', email: 'group-guest@madang.test', password: 'group-guest-pass-1234' };
+  const a = await createMember(url, owner);
+  const b = await createMember(url, friend);
+  const c = await createMember(url, guest);
+  const membersOf = async (id) => [...(await su.collection('chat_sessions').getOne(id)).members].sort();
+
+  const friendPage = await j.page(browser, 'friend');
+  await signInUI(friendPage, url, friend.email, friend.password);
+  await friendPage.goto(`${url}/#/chat`);
+  await friendPage.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+
+  // the owner opens the form, names the group and picks the friend from the
+  // @name suggestions with the keyboard
+  const ownerPage = await j.page(browser, 'owner');
+  await signInUI(ownerPage, url, owner.email, owner.password);
+  await ownerPage.goto(`${url}/#/chat`);
+  await ownerPage.getByRole('button', { name: '새 그룹 대화' }).click();
+  await ownerPage.getByLabel('그룹 이름').fill('주말 모임');
+  await ownerPage.getByLabel('참여자', { exact: true }).pressSequentially('@모임', { delay: 20 });
+  await ownerPage.getByRole('option', { name: `@${friend.name}` }).waitFor();
+  await ownerPage.getByLabel('참여자', { exact: true }).press('Enter');
+  assert.equal((await ownerPage.getByLabel('참여자', { exact: true }).inputValue()).trim(), `@${friend.name}`);
+  await ownerPage.getByRole('button', { name: '만들기' }).click();
+  await ownerPage.waitForURL(/#\/chat\/[a-z0-9]+$/);
+  const sessionId = ownerPage.url().split('/').pop();
+  await ownerPage.getByRole('heading', { name: '주말 모임' }).waitFor();
+  const created = await su.collection('chat_sessions').getOne(sessionId);
+  assert.equal(created.kind, 'group');
+  assert.equal(created.owner, a.id);
+  assert.deepEqual(await membersOf(sessionId), [a.id, b.id].sort());
+
+  // the friend's list shows it without a reload; the friend writes, the owner reads
+  const friendLink = friendPage.locator(`a[data-session="${sessionId}"]`);
+  await friendLink.waitFor({ timeout: LIVE_MS });
+  await friendLink.click();
+  await friendPage.getByRole('heading', { name: '주말 모임' }).waitFor();
+  await friendPage.locator('.chat-pane[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  await ownerPage.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  // a member who is not the owner may leave but not invite
+  await friendPage.getByRole('button', { name: '나가기' }).waitFor();
+  assert.equal(await friendPage.getByRole('button', { name: '초대' }).count(), 0);
+  await friendPage.getByLabel('메시지', { exact: true }).fill('주말에 만나요');
+  await friendPage.getByRole('button', { name: '보내기' }).click();
+  await ownerPage.locator('.message', { hasText: '주말에 만나요' }).waitFor({ timeout: LIVE_MS });
+  assert.equal(await ownerPage.locator('.message', { hasText: '주말에 만나요' }).locator('.author').textContent(), friend.name);
+
+  // a name nobody has is refused in the form; then the owner invites the guest
+  const invite = ownerPage.getByLabel('초대할 회원 이름');
+  await invite.fill('없는이름');
+  await ownerPage.getByRole('button', { name: '초대', exact: true }).click();
+  await ownerPage.locator('.chat-invite .field-error', { hasText: '"없는이름" 이름의 회원이 없습니다.' }).waitFor();
+  assert.deepEqual(await membersOf(sessionId), [a.id, b.id].sort());
+  await invite.fill(guest.name);
+  await ownerPage.getByRole('button', { name: '초대', exact: true }).click();
+  await ownerPage.getByRole('status').getByText(`초대했습니다: ${guest.name}`).waitFor();
+  assert.equal(await invite.inputValue(), '');
+  await ownerPage.locator('.chat-pane .members', { hasText: guest.name }).waitFor();
+  assert.deepEqual(await membersOf(sessionId), [a.id, b.id, c.id].sort());
+
+  // the guest opens it, then leaves: back at the list, which no longer has it
+  const guestPage = await j.page(browser, 'guest');
+  await signInUI(guestPage, url, guest.email, guest.password);
+  await guestPage.goto(`${url}/#/chat/${sessionId}`);
+  await guestPage.locator('.message', { hasText: '주말에 만나요' }).waitFor();
+  const left = guestPage.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === `/api/chat/sessions/${sessionId}/leave`);
+  await guestPage.getByRole('button', { name: '나가기' }).click();
+  assert.equal((await left).status(), 204);
+  await guestPage.waitForURL(/#\/chat$/);
+  await guestPage.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS });
+  assert.equal(await guestPage.locator(`a[data-session="${sessionId}"]`).count(), 0);
+  assert.deepEqual(await membersOf(sessionId), [a.id, b.id].sort());
+  assert.equal((await su.collection('chat_sessions').getOne(sessionId)).owner, a.id);
+  await j.screenshot(friendPage, 'friend');
+  await j.screenshot(ownerPage, 'last-step');
+});

@@ -13,6 +13,7 @@ import { subscribeRecords, subscribeTopic, onReconnect } from '../live.js';
 /** @typedef {import('../madang-types').ChatSessionsRecord} ChatSessionsRecord */
 /** @typedef {import('../madang-types').ChatFrameUser} ChatFrameUser */
 /** @typedef {import('../madang-types').MadangRoutes} MadangRoutes */
+/** @typedef {import('../madang-types').UsersRecord} UsersRecord */
 /** @typedef {{action: string, record: ChatsRecord, fetched?: boolean}} ChatEvent a chats event; fetched: its record read again with the author */
 
 const PAGE = 30;
@@ -44,6 +45,55 @@ function markRead(sessionId, options) {
 const MARK_QUIET = 500;
 const MARK_EVERY = 5000;
 
+/**
+ * The names typed in a members box, each once: separated by commas, or
+ * picked from the @name suggestions ("@민지 @서준 " as well as "민지, 서준").
+ * @param {string} text
+ * @returns {string[]}
+ */
+function typedNames(text) {
+  const names = text.split(/[,，\n]|\s+(?=@)/).map((s) => s.trim().replace(/^@/, '').trim()).filter(Boolean);
+  return [...new Set(names)];
+}
+
+/**
+ * A name that matches nobody, told as the server tells a refused field: next
+ * to the members box, with the form's "fix the marked fields" on top.
+ * @param {string} message
+ */
+function membersError(message) {
+  return { status: 400, response: { message: '', data: { members: { code: 'madang_unknown_member', message } } } };
+}
+
+/** @param {string} name */
+const nameKey = (name) => (name || '').normalize('NFKC').toLowerCase();
+
+/**
+ * The ids of the members named, through GET /api/users/suggest (the users
+ * list is for admins): each name must be one member's whole name. My own
+ * name is skipped (the owner is always a member; suggest never answers me).
+ * @param {string[]} names
+ * @returns {Promise<string[]>}
+ */
+async function resolveNames(names) {
+  const mine = nameKey(me()?.name);
+  /** @type {string[]} */
+  const ids = [];
+  for (const name of names) {
+    /** @type {MadangRoutes['GET /api/users/suggest']['response']} */
+    const res = await pb.send('/api/users/suggest', { method: 'GET', query: { q: name.slice(0, 64) } });
+    /** @type {UsersRecord[]} */
+    const items = res?.items || [];
+    const exact = items.filter((u) => u.name === name);
+    const alike = items.filter((u) => nameKey(u.name) === nameKey(name));
+    const found = exact.length === 1 ? exact : alike;
+    if (found.length === 1) ids.push(found[0].id);
+    else if (!found.length && nameKey(name) === mine) continue;
+    else throw membersError(t(found.length ? 'chat.memberAmbiguous' : 'chat.memberUnknown', { name }));
+  }
+  return [...new Set(ids)];
+}
+
 /** @param {import('../router.js').ViewContext} ctx */
 export default async function render({ root, params, title, signal, onCleanup }) {
   title(t('chat.title'));
@@ -55,10 +105,22 @@ export default async function render({ root, params, title, signal, onCleanup })
   const sessionList = h('ul', { class: 'sessions', 'aria-live': 'polite' });
   const pane = h('section', { class: 'card chat-pane', 'aria-label': t('chat.conversation') });
   const newSupport = h('button', { type: 'button', class: 'primary', id: 'new-support' }, t('chat.openSupport'));
+  const newGroup = h('button', { type: 'button', id: 'new-group', 'aria-expanded': 'false', 'aria-controls': 'new-group-form' }, t('chat.newGroup'));
   const listError = h('div', { role: 'alert' });
+  // a new group chat: its name, and the members picked by name
+  const groupName = h('input', { name: 'name', maxlength: 256, required: true, autocomplete: 'off' });
+  const groupMembers = attachMentions(h('input', { name: 'members', autocomplete: 'off' }));
+  const groupCancel = h('button', { type: 'button' }, t('common.cancel'));
+  const groupForm = form({ class: 'card group-form', id: 'new-group-form', hidden: true, 'aria-labelledby': 'new-group-title' },
+    h('h2', { id: 'new-group-title' }, t('chat.newGroup')),
+    field(t('chat.groupName'), groupName),
+    field(t('chat.groupMembers'), groupMembers, t('chat.groupMembersHint')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('chat.createGroup')), groupCancel));
   append(root, 
-    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, t('chat.title')), newSupport),
+    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, t('chat.title')),
+      h('div', { class: 'actions chat-new' }, newSupport, newGroup)),
     listError,
+    groupForm,
     h('div', { class: 'chat' },
       h('nav', { class: 'card', 'aria-label': t('chat.sessions') }, h('h2', {}, t('chat.sessions')), sessionList),
       pane));
@@ -75,6 +137,29 @@ export default async function render({ root, params, title, signal, onCleanup })
     } finally {
       newSupport.disabled = false;
     }
+  });
+
+  /** @param {boolean} open */
+  function showGroupForm(open) {
+    groupForm.hidden = !open;
+    newGroup.setAttribute('aria-expanded', String(open));
+    if (open) groupName.focus();
+    else newGroup.focus();
+  }
+  newGroup.addEventListener('click', () => showGroupForm(groupForm.hidden));
+  groupCancel.addEventListener('click', () => showGroupForm(false));
+  groupForm.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.isComposing) showGroupForm(false);
+  });
+  groupForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(groupForm, async () => {
+      const members = await resolveNames(typedNames(groupMembers.value));
+      const s = await pb.collection('chat_sessions').create({
+        name: groupName.value.trim(), kind: 'group', information: '', members,
+      });
+      if (!signal.aborted) navigate(`/chat/${s.id}`);
+    });
   });
 
   /** @type {ChatSessionsRecord[]} */
@@ -230,6 +315,65 @@ function membersLine(members, owner) {
   return more > 0 ? t('chat.membersMore', { names, more }) : t('chat.members', { names });
 }
 
+/**
+ * A group chat's own buttons: Leave for every member (POST …/leave, then
+ * back to the list) and, for the owner while the chat is open, Invite by
+ * name (members+). The server's refusals show in their form.
+ * @param {ChatSessionsRecord} session
+ * @param {AbortSignal} signal
+ * @param {(updated: ChatSessionsRecord) => void} onMembers called with the session read again after an invite
+ */
+function groupActions(session, signal, onMembers) {
+  const user = me();
+  const leaveForm = form({ class: 'chat-leave' }, h('button', { type: 'submit', class: 'danger' }, t('chat.leave')));
+  leaveForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitting(leaveForm, async () => {
+      await pb.send(`/api/chat/sessions/${encodeURIComponent(session.id)}/leave`, { method: 'POST' });
+      if (!signal.aborted) navigate('/chat');
+    });
+  });
+  /** @type {HTMLFormElement | null} */
+  let inviteForm = null;
+  if (session.owner === user?.id) {
+    const who = attachMentions(h('input', { name: 'members', autocomplete: 'off' }));
+    const done = h('p', { class: 'muted', role: 'status' });
+    inviteForm = form({ class: 'chat-invite' },
+      h('div', { class: 'chat-input' }, field(t('chat.inviteName'), who, t('chat.inviteHint')),
+        h('button', { type: 'submit' }, t('chat.invite'))),
+      done);
+    inviteForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      done.textContent = '';
+      const names = typedNames(who.value);
+      if (!names.length) {
+        who.focus();
+        return;
+      }
+      submitting(inviteForm, async () => {
+        const sent = who.value;
+        const ids = await resolveNames(names);
+        if (ids.length) {
+          await pb.collection('chat_sessions').update(session.id, { 'members+': ids });
+          const updated = await pb.collection('chat_sessions').getOne(session.id, { expand: 'members,owner' });
+          if (signal.aborted) return;
+          onMembers(updated);
+        }
+        clearSent(who, sent);
+        done.textContent = t('chat.invited', { names: names.join(', ') });
+        who.focus();
+      });
+    });
+  }
+  return {
+    el: h('div', { class: 'chat-group-tools' }, inviteForm, leaveForm),
+    /** a closed group takes no new members; its members may still leave @param {boolean} closed */
+    setClosed(closed) {
+      if (inviteForm) inviteForm.hidden = closed;
+    },
+  };
+}
+
 async function openSession(pane, id, signal, onCleanup) {
   /** @type {ChatSessionsRecord} */
   let session;
@@ -253,6 +397,12 @@ async function openSession(pane, id, signal, onCleanup) {
   const members = session.expand?.members || [];
   /** the messages' authors by id: the members, and whoever else wrote (read once) */
   const authors = new Map(members.map((u) => [u.id, u]));
+  const membersEl = h('span', { class: 'members' }, membersLine(members, session.expand?.owner));
+  const groupTools = session.kind === 'group' ? groupActions(session, signal, (/** @type {ChatSessionsRecord} */ updated) => {
+    const now = updated.expand?.members || [];
+    for (const u of now) authors.set(u.id, u);
+    membersEl.textContent = membersLine(now, updated.expand?.owner);
+  }) : null;
   // who of the members is online now: chat_presence/{id} sends {online: [{id, name}], count}
   // at once and on every change
   const presence = h('p', { class: 'presence', 'aria-live': 'polite', id: 'chat-presence' });
@@ -260,7 +410,8 @@ async function openSession(pane, id, signal, onCleanup) {
     h('h2', {}, session.name),
     h('p', { class: 'meta' },
       h('span', {}, session.kind === 'support' ? t('chat.support') : t('chat.group')),
-      h('span', { class: 'members' }, membersLine(members, session.expand?.owner))),
+      membersEl),
+    groupTools?.el,
     presence,
     session.information ? h('p', {}, session.information) : null,
     older, list, typing);
@@ -270,6 +421,7 @@ async function openSession(pane, id, signal, onCleanup) {
   function setClosed(now) {
     if (now === closed) return;
     closed = now;
+    groupTools?.setClosed(now);
     if (now) {
       if (inputForm.isConnected) inputForm.replaceWith(closedNotice);
       else pane.append(closedNotice);

@@ -10,12 +10,12 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limits are the buckets of one kind of event, by key: Burst events at
-// once, then one every Every.
+// Limits are the buckets of one kind of event, by key: burst events at
+// once, then one every every (New).
 type Limits struct {
-	Every   time.Duration
-	Burst   int
-	MaxIdle int // buckets kept before the full ones go (a full bucket is the same as none)
+	every   time.Duration
+	burst   int
+	maxIdle int // buckets kept before the full ones go (a full bucket is the same as none)
 
 	mu   sync.Mutex
 	keys map[string]*rate.Limiter
@@ -24,7 +24,7 @@ type Limits struct {
 // New returns limits of burst events, then one every every, keeping up to
 // maxIdle buckets before it forgets the full ones.
 func New(every time.Duration, burst, maxIdle int) *Limits {
-	return &Limits{Every: every, Burst: burst, MaxIdle: maxIdle, keys: map[string]*rate.Limiter{}}
+	return &Limits{every: every, burst: burst, maxIdle: maxIdle, keys: map[string]*rate.Limiter{}}
 }
 
 // Reserve takes one event from key's allowance at now and returns the
@@ -33,16 +33,16 @@ func New(every time.Duration, burst, maxIdle int) *Limits {
 func (l *Limits) Reserve(key string, now time.Time) (giveBack func(), wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.keys) >= l.MaxIdle {
+	if len(l.keys) >= l.maxIdle {
 		for k, b := range l.keys {
-			if b.TokensAt(now) >= float64(l.Burst) {
+			if b.TokensAt(now) >= float64(l.burst) {
 				delete(l.keys, k)
 			}
 		}
 	}
 	b, ok := l.keys[key]
 	if !ok {
-		b = rate.NewLimiter(rate.Every(l.Every), l.Burst)
+		b = rate.NewLimiter(rate.Every(l.every), l.burst)
 		l.keys[key] = b
 	}
 	r := b.ReserveN(now, 1)

@@ -7,9 +7,9 @@ import (
 	"madang/internal/keyrate"
 )
 
-// TestAllowanceRefills: after Burst events, the next waits Every and is
+// TestAllowanceRefills: after burst events, the next waits every and is
 // allowed once that has passed; a given-back event is returned; another
-// key has its own allowance; the full buckets go once MaxIdle are kept.
+// key has its own allowance; the full buckets go once maxIdle are kept.
 func TestAllowanceRefills(t *testing.T) {
 	const burst, every, maxIdle = 5, 2 * time.Minute, 64
 	l := keyrate.New(every, burst, maxIdle)

@@ -139,6 +139,17 @@ journey('AI: openai_chat text streams into the page', async (j) => {
   const page = await j.page(browser, 'member');
   await signInUI(page, url, member.email, member.password);
   await page.goto(`${url}/#/ai/${model.id}`);
+  // the limit is told before typing, and a prompt over it is refused once,
+  // next to the box (the route's sentence was shown twice: on top as well)
+  await page.getByText('32,000자까지').waitFor();
+  await page.getByLabel('질문').fill('가'.repeat(32_001));
+  await page.getByRole('button', { name: '실행' }).click();
+  const tooLong = page.locator('.field-error');
+  await tooLong.waitFor({ timeout: LIVE_MS });
+  assert.match(await tooLong.textContent(), /input\.prompt is longer than 32000 characters/);
+  assert.equal(await page.getByText('input.prompt is longer than').count(), 1, 'the sentence once, under the field');
+  assert.equal((await page.locator('.form-error').textContent()).trim(), '요청을 처리하지 못했습니다. 표시된 항목을 고친 뒤 다시 시도해 주세요.');
+  assert.equal((await su.collection('ai_logs').getFullList({ filter: su.filter('user = {:u}', { u: created.id }) })).length, 0, 'a refused prompt makes no job');
   await page.getByLabel('질문').fill('안녕?');
   await page.getByRole('button', { name: '실행' }).click();
   // a partial reply shows while the job still runs, then the whole one
@@ -155,4 +166,4 @@ journey('AI: openai_chat text streams into the page', async (j) => {
   assert.deepEqual(jobs[0].result, { text: REPLY.join('') });
   assert.deepEqual(jobs[0].input, { prompt: '안녕?' });
   await j.screenshot(page, 'last-step');
-});
+}, { allowConsole: [/status of 400/] }); // the prompt over the limit

@@ -113,6 +113,8 @@ export function showErrors(formEl, err) {
   clearErrors(formEl);
   const data = errorData(err);
   const general = [];
+  /** the messages shown next to their fields */
+  const placed = new Set();
   for (const [name, value] of Object.entries(data)) {
     if (!value || typeof value !== 'object' || !value.message) continue;
     const input = formEl.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -121,6 +123,7 @@ export function showErrors(formEl, err) {
       general.push(fieldMessage(value));
       continue;
     }
+    placed.add(value.message);
     const msg = h('p', { class: 'field-error', id: `${input.id}-error` }, fieldMessage(value));
     box.append(msg);
     input.setAttribute('aria-invalid', 'true');
@@ -129,7 +132,10 @@ export function showErrors(formEl, err) {
   const top = formEl.querySelector('.form-error');
   if (top) {
     const marked = general.length > 0 || !!formEl.querySelector('[aria-invalid="true"]');
-    replace(top, errorMessage(err, marked), general.length ? h('ul', {}, general.map((g) => h('li', {}, g))) : null);
+    // a route that names one field says the same sentence overall (the AI
+    // routes do): once, next to the field, is enough
+    const overall = placed.has(err?.response?.message) ? t('error.generic') : errorMessage(err, marked);
+    replace(top, overall, general.length ? h('ul', {}, general.map((g) => h('li', {}, g))) : null);
     top.hidden = false;
   }
   // the first invalid field in the form's order (the server names them alphabetically)

@@ -75,12 +75,12 @@ function inputFields(model) {
     }
     case 'text_classifier':
       return {
-        fields: [field(t('ai.text'), h('textarea', { name: 'input', rows: 4, required: true }))],
+        fields: [field(t('ai.text'), h('textarea', { name: 'input', rows: 4, required: true }), t('ai.textHint', { max: fmtNumber(10000) }))],
         read: (f) => ({ text: f.elements.input.value }),
       };
     case 'openai_chat':
       return {
-        fields: [field(t('ai.prompt'), h('textarea', { name: 'input', rows: 5, required: true }))],
+        fields: [field(t('ai.prompt'), h('textarea', { name: 'input', rows: 5, required: true }), t('ai.textHint', { max: fmtNumber(32000) }))],
         read: (f) => ({ prompt: f.elements.input.value }),
       };
     default:

@@ -94,7 +94,31 @@ func checkNewFiles(e *core.RecordEvent) error {
 			}
 		}
 	}
-	return e.Next()
+	return sentNamesInErrors(e.Record, e.Next())
+}
+
+// sentNamesInErrors names a refused file as it was sent: PocketBase's type
+// check names the file it would have stored ("내사진_d8pvybky56.svg" mime
+// type must be one of …), a name its sender never saw.
+func sentNamesInErrors(record *core.Record, err error) error {
+	var errs validation.Errors
+	if !errors.As(err, &errs) {
+		return err
+	}
+	for name, fieldErr := range errs {
+		var problem validation.Error
+		if !errors.As(fieldErr, &problem) || problem.Code() != "validation_invalid_mime_type" {
+			continue
+		}
+		for _, f := range record.GetUnsavedFiles(name) {
+			stored := fmt.Sprintf("%q", f.Name)
+			if strings.Contains(problem.Message(), stored) {
+				errs[name] = problem.SetMessage(strings.Replace(problem.Message(), stored, fmt.Sprintf("%q", f.OriginalName), 1))
+				break
+			}
+		}
+	}
+	return err
 }
 
 // stripPhoto stores a JPEG photo without what it says besides its picture

@@ -63,8 +63,12 @@ func TestUploadsCannotPassForImagesOrScripts(t *testing.T) {
 	post := map[string]string{"board": testapp.ID(testapp.BoardPublic), "title": "photos", "content": "look"}
 
 	snap := testapp.TakeSnapshot(t, app)
-	if r := sendFiles(t, http.MethodPatch, me, alice, nil, [3]string{"avatar", "face.svg", svg}); r.Status != 400 || !strings.Contains(r.Raw, `"avatar":{"code":"validation_invalid_mime_type"`) {
-		t.Errorf("an SVG avatar: %d %s", r.Status, r.Raw)
+	// named as sent (PocketBase's sentence named the file it would have stored, 얼굴_d8pvybky56.svg)
+	for _, name := range []string{"face.svg", "얼굴.svg"} {
+		r := sendFiles(t, http.MethodPatch, me, alice, nil, [3]string{"avatar", name, svg})
+		if want := `"avatar":{"code":"validation_invalid_mime_type","message":"\"` + name + `\" mime type must be one of: image/jpeg, image/png, image/gif, image/webp."}`; r.Status != 400 || !strings.Contains(r.Raw, want) {
+			t.Errorf("an SVG avatar %s: %d %s, want %s", name, r.Status, r.Raw, want)
+		}
 	}
 	for _, name := range []string{"photo.png", "photo.JPG", "photo.webp"} {
 		r := sendFiles(t, http.MethodPost, posts, alice, post, [3]string{"attachments", name, svg})

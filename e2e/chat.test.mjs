@@ -2,7 +2,7 @@
 // shows up live, messages and typing go both ways, unread counts show.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, requireCollections, ADMIN, LIVE_MS } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, createMember, signedIn, requireCollections, eventually, ADMIN, LIVE_MS } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -256,7 +256,7 @@ journey('chat read marks: one every 5 s at most while messages keep coming, none
   await j.screenshot(page, 'last-step');
 });
 
-journey('group chat: a member opens one with another from the page, messages go both ways, the owner invites, an invitee leaves', async (j) => {
+journey('group chat: a member opens one with another from the page, messages go both ways, the owner invites, an invitee leaves, the owner removes a member; every open page follows who is in it', async (j) => {
   const { url, su } = server;
   await requireCollections(su, ['chat_sessions', 'chats'], 'pb_migrations/1795900200_chat.go');
   const owner = { name: '모임장', email: 'group-owner@madang.test', password: 'group-owner-pass-1234' };
@@ -308,7 +308,7 @@ journey('group chat: a member opens one with another from the page, messages go 
   assert.equal(await ownerPage.locator('.message', { hasText: '주말에 만나요' }).locator('.author').textContent(), friend.name);
 
   // a name nobody has is refused in the form; then the owner invites the guest
-  const invite = ownerPage.getByLabel('초대할 회원 이름');
+  const invite = ownerPage.getByLabel('초대하거나 내보낼 회원 이름');
   await invite.fill('없는이름');
   await ownerPage.getByRole('button', { name: '초대', exact: true }).click();
   await ownerPage.locator('.chat-invite .field-error', { hasText: '"없는이름" 이름의 회원이 없습니다.' }).waitFor();
@@ -319,20 +319,51 @@ journey('group chat: a member opens one with another from the page, messages go 
   assert.equal(await invite.inputValue(), '');
   await ownerPage.locator('.chat-pane .members', { hasText: guest.name }).waitFor();
   assert.deepEqual(await membersOf(sessionId), [a.id, b.id, c.id].sort());
+  // the friend's open chat names the guest too, without a reload
+  await friendPage.locator('.chat-pane .members', { hasText: guest.name }).waitFor({ timeout: LIVE_MS });
 
   // the guest opens it, then leaves: back at the list, which no longer has it
   const guestPage = await j.page(browser, 'guest');
   await signInUI(guestPage, url, guest.email, guest.password);
   await guestPage.goto(`${url}/#/chat/${sessionId}`);
   await guestPage.locator('.message', { hasText: '주말에 만나요' }).waitFor();
-  const left = guestPage.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === `/api/chat/sessions/${sessionId}/leave`);
+  const isLeave = (res) => res.request().method() === 'POST' && new URL(res.url()).pathname === `/api/chat/sessions/${sessionId}/leave`;
+  let leaves = 0;
+  guestPage.on('response', (res) => { if (isLeave(res)) leaves++; });
+  // Leave asks first; "cancel" keeps the guest in (the harness accepts every
+  // dialog: this page answers its own)
+  const asked = [];
+  let answer = 'dismiss';
+  guestPage.removeAllListeners('dialog');
+  guestPage.on('dialog', (d) => { asked.push(d.message()); return answer === 'accept' ? d.accept() : d.dismiss(); });
+  await guestPage.getByRole('button', { name: '나가기' }).click();
+  await eventually(() => asked.length === 1, { message: 'the question before leaving' });
+  assert.equal(asked[0], '"주말 모임" 대화에서 나갈까요? 다시 들어오려면 초대를 받아야 합니다.');
+  assert.deepEqual(await membersOf(sessionId), [a.id, b.id, c.id].sort());
+  answer = 'accept';
+  const left = guestPage.waitForResponse(isLeave);
   await guestPage.getByRole('button', { name: '나가기' }).click();
   assert.equal((await left).status(), 204);
+  assert.equal(leaves, 1, 'the dismissed Leave sent nothing');
   await guestPage.waitForURL(/#\/chat$/);
   await guestPage.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS });
   assert.equal(await guestPage.locator(`a[data-session="${sessionId}"]`).count(), 0);
   assert.deepEqual(await membersOf(sessionId), [a.id, b.id].sort());
   assert.equal((await su.collection('chat_sessions').getOne(sessionId)).owner, a.id);
+  // the pages still open drop the guest from the members line
+  for (const p of [ownerPage, friendPage]) {
+    await p.locator('.chat-pane .members', { hasText: friend.name }).waitFor();
+    await p.waitForFunction((name) => !document.querySelector('.chat-pane .members')?.textContent.includes(name), guest.name, { timeout: LIVE_MS });
+  }
+
+  // the owner removes the friend by name, after a question
+  await invite.fill(friend.name);
+  const question = new Promise((ok) => ownerPage.once('dialog', (d) => ok(d.message()))); // the harness accepts it
+  await ownerPage.getByRole('button', { name: '내보내기', exact: true }).click();
+  assert.equal(await question, `${friend.name} 님을 이 대화에서 내보낼까요?`);
+  await ownerPage.getByRole('status').getByText(`내보냈습니다: ${friend.name}`).waitFor();
+  assert.deepEqual(await membersOf(sessionId), [a.id]);
+  await ownerPage.waitForFunction((name) => !document.querySelector('.chat-pane .members')?.textContent.includes(name), friend.name);
   await j.screenshot(friendPage, 'friend');
   await j.screenshot(ownerPage, 'last-step');
 });

@@ -283,8 +283,8 @@ export default async function render({ root, params, title, signal, onCleanup })
   const sessionsLive = subscribeRecords('chat_sessions', '*', (e) => {
     if (signal.aborted) return;
     reloadSessions();
-    // closed or reopened while open here: the pane follows
-    if (conversation && e.record?.id === activeId && e.action === 'update') conversation.setClosed(!!e.record.is_closed);
+    // closed or reopened, or its members changed, while open here: the pane follows
+    if (conversation && e.record?.id === activeId && e.action === 'update') conversation.onSession(e.record);
   });
   messagesLive.then((unsub) => onCleanup(unsub), () => {});
   sessionsLive.then((unsub) => onCleanup(unsub), () => {});
@@ -316,18 +316,21 @@ function membersLine(members, owner) {
 }
 
 /**
- * A group chat's own buttons: Leave for every member (POST …/leave, then
- * back to the list) and, for the owner while the chat is open, Invite by
- * name (members+). The server's refusals show in their form.
+ * A group chat's own buttons: Leave for every member (asked once more, then
+ * POST …/leave and back to the list) and, for the owner while the chat is
+ * open, Invite (members+) and Remove (members-) by name. The server's
+ * refusals show in their form.
  * @param {ChatSessionsRecord} session
  * @param {AbortSignal} signal
- * @param {(updated: ChatSessionsRecord) => void} onMembers called with the session read again after an invite
+ * @param {(updated: ChatSessionsRecord) => void} onMembers called with the session read again after an invite or a removal
  */
 function groupActions(session, signal, onMembers) {
   const user = me();
   const leaveForm = form({ class: 'chat-leave' }, h('button', { type: 'submit', class: 'danger' }, t('chat.leave')));
   leaveForm.addEventListener('submit', (e) => {
     e.preventDefault();
+    // coming back takes the owner's invitation
+    if (!window.confirm(t('chat.confirmLeave', { name: session.name }))) return;
     submitting(leaveForm, async () => {
       await pb.send(`/api/chat/sessions/${encodeURIComponent(session.id)}/leave`, { method: 'POST' });
       if (!signal.aborted) navigate('/chat');
@@ -340,27 +343,30 @@ function groupActions(session, signal, onMembers) {
     const done = h('p', { class: 'muted', role: 'status' });
     inviteForm = form({ class: 'chat-invite' },
       h('div', { class: 'chat-input' }, field(t('chat.inviteName'), who, t('chat.inviteHint')),
-        h('button', { type: 'submit' }, t('chat.invite'))),
+        h('button', { type: 'submit', value: 'invite' }, t('chat.invite')),
+        h('button', { type: 'submit', value: 'remove', class: 'danger' }, t('chat.remove'))),
       done);
     inviteForm.addEventListener('submit', (e) => {
       e.preventDefault();
       done.textContent = '';
+      const remove = /** @type {HTMLButtonElement | null} */ (e.submitter)?.value === 'remove';
       const names = typedNames(who.value);
       if (!names.length) {
         who.focus();
         return;
       }
+      if (remove && !window.confirm(t('chat.confirmRemove', { names: names.join(', ') }))) return;
       submitting(inviteForm, async () => {
         const sent = who.value;
         const ids = await resolveNames(names);
         if (ids.length) {
-          await pb.collection('chat_sessions').update(session.id, { 'members+': ids });
+          await pb.collection('chat_sessions').update(session.id, { [remove ? 'members-' : 'members+']: ids });
           const updated = await pb.collection('chat_sessions').getOne(session.id, { expand: 'members,owner' });
           if (signal.aborted) return;
           onMembers(updated);
         }
         clearSent(who, sent);
-        done.textContent = t('chat.invited', { names: names.join(', ') });
+        done.textContent = t(remove ? 'chat.removed' : 'chat.invited', { names: names.join(', ') });
         who.focus();
       });
     });
@@ -398,11 +404,16 @@ async function openSession(pane, id, signal, onCleanup) {
   /** the messages' authors by id: the members, and whoever else wrote (read once) */
   const authors = new Map(members.map((u) => [u.id, u]));
   const membersEl = h('span', { class: 'members' }, membersLine(members, session.expand?.owner));
-  const groupTools = session.kind === 'group' ? groupActions(session, signal, (/** @type {ChatSessionsRecord} */ updated) => {
+  /** the members shown, by id in their order: a session's event that names others reads them again */
+  let shownMembers = session.members.join(',');
+  /** @param {ChatSessionsRecord} updated read with expand members,owner */
+  function showMembers(updated) {
     const now = updated.expand?.members || [];
     for (const u of now) authors.set(u.id, u);
+    shownMembers = updated.members.join(',');
     membersEl.textContent = membersLine(now, updated.expand?.owner);
-  }) : null;
+  }
+  const groupTools = session.kind === 'group' ? groupActions(session, signal, showMembers) : null;
   // who of the members is online now: chat_presence/{id} sends {online: [{id, name}], count}
   // at once and on every change
   const presence = h('p', { class: 'presence', 'aria-live': 'polite', id: 'chat-presence' });
@@ -571,6 +582,19 @@ async function openSession(pane, id, signal, onCleanup) {
   return {
     setClosed,
     reread,
+    /**
+     * The session changed (an event without expand): closed or reopened,
+     * and the members line follows who joined or left.
+     * @param {ChatSessionsRecord} updated
+     */
+    onSession(updated) {
+      setClosed(!!updated.is_closed);
+      if (!Array.isArray(updated.members) || updated.members.join(',') === shownMembers) return;
+      shownMembers = updated.members.join(',');
+      pb.collection('chat_sessions').getOne(id, { expand: 'members,owner' }).then((full) => {
+        if (!signal.aborted) showMembers(full);
+      }, () => {});
+    },
     /** @param {ChatEvent} e */
     onEvent(e) {
       if (signal.aborted) return;

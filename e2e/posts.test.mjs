@@ -4,7 +4,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase from 'pocketbase';
-import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, ADMIN, LIVE_MS } from './lib/harness.mjs';
+import { startServer, launchBrowser, journey, signInUI, eventually, createMember, signedIn, ADMIN, LIVE_MS, PHONE } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -235,6 +235,58 @@ journey('board page on a phone (390×844)', async (j) => {
   assert.match(await page.locator('.post-row').first().textContent(), /폰 고정 공지/);
   const shot = await j.screenshot(page, 'board-phone');
   assert.ok(shot.endsWith('.png'));
+});
+
+/**
+ * The controls on the page a finger misses: every link, button, summary and
+ * field smaller than 44×44 CSS px (Apple's size, WCAG 2.5.5), except links
+ * inside running text, and the board and writer links of a meta line, held
+ * to WCAG 2.5.8's 24 px so the line stays one line.
+ */
+function smallTargets(page) {
+  return page.evaluate(() => {
+    const small = [];
+    for (const el of document.querySelectorAll('a[href], button, summary, select, input:not([type=hidden]), textarea, [role=option]')) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (!r.width || !r.height || style.visibility === 'hidden' || el.classList.contains('skip-link')) continue;
+      if (el.tagName === 'A' && style.display === 'inline' && el.closest('p, li, .content, .bubble')) continue;
+      const least = el.tagName === 'A' && el.closest('.meta, .byline') ? 24 : 44;
+      if (r.height < least || r.width < Math.min(least, 44)) {
+        small.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className.split(' ').join('.') : ''} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 20)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+    }
+    return small;
+  });
+}
+
+journey('phone: every control a finger aims at is at least 44×44 px, on each page a member visits', async (j) => {
+  const { url } = server;
+  const board = server.board('자유게시판');
+  const member = { name: '손가락', email: 'finger@madang.test', password: 'finger-pass-1234' };
+  const created = await createMember(url, member);
+  const client = await signedIn(url, member.email, member.password);
+  const post = await client.collection('posts').create({ board: board.id, title: '손가락 글', content: '본문 [링크](https://example.com)' });
+  await client.collection('comments').create({ post: post.id, content: '손가락 댓글' });
+
+  const page = await j.page(browser, 'phone', PHONE);
+  await signInUI(page, url, member.email, member.password);
+  const visits = [
+    ['#/', () => page.locator('.home').waitFor()],
+    [`#/boards/${board.id}`, () => page.locator('.post-row', { hasText: '손가락 글' }).waitFor()],
+    [`#/posts/${post.id}`, () => page.getByText('손가락 댓글').waitFor()],
+    ['#/chat', () => page.locator('.sessions[data-live="ready"]').waitFor({ timeout: LIVE_MS })],
+    ['#/notifications', () => page.getByRole('heading', { name: '알림' }).waitFor()],
+    [`#/users/${created.id}`, () => page.getByRole('heading', { name: member.name }).waitFor()],
+    ['#/profile', () => page.getByLabel('이름', { exact: true }).waitFor()],
+    ['#/bookmarks', () => page.getByRole('heading', { name: '내 스크랩' }).waitFor()],
+  ];
+  for (const [hash, drawn] of visits) {
+    await page.goto(`${url}/${hash}`);
+    await drawn();
+    assert.deepEqual(await smallTargets(page), [], `controls under 44×44 px on ${hash}`);
+  }
+  await j.screenshot(page, 'last-step');
 });
 
 async function assertText(locator, text, { exact = false, timeout = LIVE_MS } = {}) {

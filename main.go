@@ -60,7 +60,7 @@ func main() {
 	// then execute), with its built-in commands refusing bad input as
 	// Madang's do
 	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app), cmd.NewServeCommand(app, true))
-	cli.StrictBuiltins(app.RootCmd)
+	cli.StrictBuiltins(app, app.RootCmd)
 	if err := app.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)

@@ -11,9 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // TestMain lets tests run this very test binary as the madang command: with
@@ -236,6 +239,44 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	if stdout, stderr, err := run("", "migrate"); err != nil || !strings.Contains(stdout, "Applied ") || applied() != before {
 		t.Errorf("migrate: %v %q %q", err, stdout, stderr)
 	}
+
+	// down reverts Madang's migrations, never PocketBase's own: until
+	// 2026-12-07 `down 100` reverted the base schema too, failed half-way and
+	// left a data dir no server could start
+	madang := len(core.AppMigrations.Items())
+	if madang == 0 || madang >= before {
+		t.Fatalf("%d of Madang's migrations among %d applied", madang, before)
+	}
+	bin := filepath.Base(os.Args[0])
+	for _, count := range []string{"100", strconv.Itoa(madang + 1), "-1"} {
+		asked := "the last " + count + " applied migrations"
+		if count == "-1" {
+			asked = "every applied migration"
+		}
+		want := fmt.Sprintf(`Error: "%s migrate down" would revert %s, past Madang's into PocketBase's own (its base schema: users, settings, logs), which no data dir can do without: give at most %d, the Madang migrations applied last`, bin, asked, madang)
+		var out, errOut bytes.Buffer
+		cmd := madangCmd("migrate", "--dir", dir, "down", "--", count) // "--": -1 is no flag
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("y\n"), &out, &errOut
+		err := cmd.Run()
+		stdout, stderr := out.String(), errOut.String()
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || strings.TrimSpace(stderr) != want || stdout != "" {
+			t.Errorf("migrate down %s: %v, stdout %q, stderr %q, want %q", count, err, stdout, stderr, want)
+		}
+		if after := applied(); after != before {
+			t.Fatalf("migrate down %s: applied migrations %d -> %d", count, before, after)
+		}
+	}
+	// all of Madang's may go, and come back
+	if stdout, stderr, err := run("y\n", "migrate", "down", strconv.Itoa(madang)); err != nil || applied() != before-madang {
+		t.Fatalf("migrate down %d: %v %q %q", madang, err, stdout, stderr)
+	}
+	want := fmt.Sprintf(`Error: "%s migrate down" would revert the last 1 applied migrations, and the last one applied is PocketBase's own (its base schema: users, settings, logs), which no data dir can do without: there is nothing of Madang's to revert`, bin)
+	if stdout, stderr, err := run("y\n", "migrate", "down", "1"); err == nil || strings.TrimSpace(stderr) != want || stdout != "" || applied() != before-madang {
+		t.Errorf("migrate down 1 with none of Madang's applied: %v, stdout %q, stderr %q, want %q", err, stdout, stderr, want)
+	}
+	if stdout, stderr, err := run("", "migrate", "up"); err != nil || applied() != before {
+		t.Errorf("migrate up: %v %q %q", err, stdout, stderr)
+	}
 }
 
 // TestMissingDataDir: the operators' commands refuse a dir that holds no
@@ -366,5 +407,23 @@ func TestSecondServeRefused(t *testing.T) {
 	}
 	if out, err := madangCmd("users", "list", "--dir", dir).Output(); err != nil || !strings.Contains(string(out), "@madang.example") {
 		t.Errorf("users list beside the server: %v %s", err, out)
+	}
+	// the schema does not change under a running server
+	var applied int
+	if err := db.QueryRow("SELECT COUNT(*) FROM _migrations").Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	down := madangCmd("migrate", "down", "1", "--dir", dir)
+	down.Stdin, down.Stderr = strings.NewReader("y\n"), &stderr
+	err = down.Run()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 ||
+		!strings.Contains(stderr.String(), fmt.Sprintf("another Madang process (pid %d) already serves the data dir %s", first.Process.Pid, dir)) ||
+		!strings.HasSuffix(strings.TrimSpace(stderr.String()), "; migrate down changes the schema under it") {
+		t.Errorf("migrate down beside the server: %v %q", err, stderr.String())
+	}
+	var after int
+	if err := db.QueryRow("SELECT COUNT(*) FROM _migrations").Scan(&after); err != nil || after != applied {
+		t.Errorf("applied migrations %d -> %d (%v)", applied, after, err)
 	}
 }

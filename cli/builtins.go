@@ -2,8 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 )
 
@@ -12,9 +15,10 @@ import (
 // known subcommand (cobra printed the help and exited 0), and `migrate`
 // with a count that is not a number or arguments it ignored (`migrate down
 // abc` read 0 and exited 0). Their good forms run as PocketBase wrote them.
-// Until 2026-12-04 both exited 0. Call it once root has them (after
-// app.Start's or main's AddCommand).
-func StrictBuiltins(root *cobra.Command) {
+// Until 2026-12-04 both exited 0. `migrate down` also reverts Madang's
+// migrations only, never beside a server (revertingMadangOnly). Call it once
+// root has them (after app.Start's or main's AddCommand).
+func StrictBuiltins(app core.App, root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "superuser":
@@ -25,6 +29,11 @@ func StrictBuiltins(root *cobra.Command) {
 			c.RunE = func(cmd *cobra.Command, args []string) error {
 				if err := migrateArgsError(cmd, args); err != nil {
 					return err
+				}
+				if len(args) > 0 && args[0] == "down" {
+					if err := revertingMadangOnly(app, cmd, args); err != nil {
+						return err
+					}
 				}
 				return run(cmd, args)
 			}
@@ -58,4 +67,60 @@ func migrateArgsError(cmd *cobra.Command, args []string) error {
 		}
 	}
 	return nil
+}
+
+// revertingMadangOnly refuses a `migrate down` that would revert one of
+// PocketBase's own migrations, and one beside a running server. PocketBase
+// reverts the last applied migrations of its own and the app's alike: until
+// 2026-12-07 `migrate down 100` on a dir with 55 applied reverted Madang's,
+// then PocketBase's base schema (users, settings, logs), failed half-way
+// through and left a data dir that no server could start; and a server
+// serving the dir meanwhile kept writing to tables that were going away.
+// The data dir's serve lock is held until the command ends, so no server
+// starts during it either.
+func revertingMadangOnly(app core.App, cmd *cobra.Command, args []string) error {
+	if err := lockDataDir(app.DataDir()); err != nil {
+		return fmt.Errorf("%w; migrate down changes the schema under it", err)
+	}
+	count := 1 // PocketBase's reading of no count; a negative one is all
+	if len(args) == 2 {
+		count, _ = strconv.Atoi(args[1]) // checked by migrateArgsError
+	}
+	// the migrations PocketBase would revert, in its order (newest first)
+	var names []any
+	for _, list := range []core.MigrationsList{core.SystemMigrations, core.AppMigrations} {
+		for _, m := range list.Items() {
+			names = append(names, m.File)
+		}
+	}
+	var applied []string
+	err := app.DB().Select("file").From("_migrations").
+		Where(dbx.Not(dbx.HashExp{"applied": nil})).
+		AndWhere(dbx.HashExp{"file": names}).
+		OrderBy("substr(applied||'0000000000000000', 0, 17) DESC").
+		AndOrderBy("file DESC").
+		Column(&applied)
+	if err != nil {
+		return fmt.Errorf("reading the applied migrations: %w", err)
+	}
+	madang := 0
+	for _, file := range applied {
+		if !slices.ContainsFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == file }) {
+			break
+		}
+		madang++
+	}
+	if count >= 0 && count <= madang {
+		return nil
+	}
+	asked := "every applied migration"
+	if count >= 0 {
+		asked = fmt.Sprintf("the last %d applied migrations", count)
+	}
+	if madang == 0 {
+		return fmt.Errorf("%q would revert %s, and the last one applied is PocketBase's own (its base schema: users, settings, logs), which no data dir can do without: there is nothing of Madang's to revert",
+			cmd.CommandPath()+" "+args[0], asked)
+	}
+	return fmt.Errorf("%q would revert %s, past Madang's into PocketBase's own (its base schema: users, settings, logs), which no data dir can do without: give at most %d, the Madang migrations applied last",
+		cmd.CommandPath()+" "+args[0], asked, madang)
 }

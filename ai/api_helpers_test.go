@@ -233,6 +233,7 @@ type scriptKind struct {
 	mu      sync.Mutex
 	started int
 	ctxErrs []error
+	echoes  []any // what the jobs that ran to the end echoed, in order
 }
 
 type scriptInput struct {
@@ -313,7 +314,16 @@ func (k *scriptKind) Predict(ctx context.Context, input json.RawMessage, partial
 	if in.Big > 0 {
 		return map[string]any{"echo": strings.Repeat("x", in.Big)}, nil
 	}
+	k.mu.Lock()
+	k.echoes = append(k.echoes, in.Echo)
+	k.mu.Unlock()
 	return map[string]any{"echo": in.Echo}, nil
+}
+
+func (k *scriptKind) echoed() []any {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]any(nil), k.echoes...)
 }
 
 // scriptModel is a ready, visible model run by the scriptKind.

@@ -294,7 +294,7 @@ func TestTrainingATrainingModelIs409(t *testing.T) {
 // TestBadAIConfigIsRefused: each MADANG_AI_* variable refuses what it
 // cannot use with an error naming it, and serve fails on it.
 func TestBadAIConfigIsRefused(t *testing.T) {
-	names := []string{"MADANG_AI_WORKERS", "MADANG_AI_CAPACITY", "MADANG_AI_PER_USER",
+	names := []string{"MADANG_AI_WORKERS", "MADANG_AI_REMOTE_WORKERS", "MADANG_AI_CAPACITY", "MADANG_AI_PER_USER",
 		"MADANG_AI_TRAIN_WORKERS", "MADANG_AI_TIMEOUT", "MADANG_AI_GRACE"}
 	clearEnv := func(t *testing.T) {
 		for _, n := range names {
@@ -305,16 +305,16 @@ func TestBadAIConfigIsRefused(t *testing.T) {
 	t.Run("good values", func(t *testing.T) {
 		clearEnv(t)
 		defaults, err := ai.ConfigFromEnv()
-		if err != nil || defaults.TrainWorkers != 1 || defaults.Capacity != 1000 || defaults.PerUser != 8 ||
+		if err != nil || defaults.TrainWorkers != 1 || defaults.RemoteWorkers != 16 || defaults.Capacity != 1000 || defaults.PerUser != 8 ||
 			defaults.Timeout != time.Minute || defaults.Grace != 5*time.Second || defaults.Workers < 1 {
 			t.Fatalf("defaults: %+v, %v", defaults, err)
 		}
-		for k, v := range map[string]string{"MADANG_AI_WORKERS": " 3 ", "MADANG_AI_CAPACITY": "1",
+		for k, v := range map[string]string{"MADANG_AI_WORKERS": " 3 ", "MADANG_AI_REMOTE_WORKERS": "5", "MADANG_AI_CAPACITY": "1",
 			"MADANG_AI_PER_USER": "2", "MADANG_AI_TRAIN_WORKERS": "4", "MADANG_AI_TIMEOUT": "1.5", "MADANG_AI_GRACE": "2m"} {
 			t.Setenv(k, v)
 		}
 		want := defaults // settings without a variable keep their defaults
-		want.Workers, want.Capacity, want.PerUser, want.TrainWorkers = 3, 1, 2, 4
+		want.Workers, want.RemoteWorkers, want.Capacity, want.PerUser, want.TrainWorkers = 3, 5, 1, 2, 4
 		want.Timeout, want.Grace = 1500*time.Millisecond, 2*time.Minute
 		if cfg, err := ai.ConfigFromEnv(); err != nil || cfg != want {
 			t.Fatalf("got %+v, %v; want %+v", cfg, err, want)
@@ -324,6 +324,7 @@ func TestBadAIConfigIsRefused(t *testing.T) {
 	for _, c := range []struct{ name, value, advice string }{
 		{"MADANG_AI_WORKERS", "abc", "a whole number of at least 1"},
 		{"MADANG_AI_WORKERS", "0", "a whole number of at least 1"},
+		{"MADANG_AI_REMOTE_WORKERS", "-2", "a whole number of at least 1"},
 		{"MADANG_AI_CAPACITY", "-5", "a whole number of at least 1"},
 		{"MADANG_AI_PER_USER", "2.5", "a whole number of at least 1"},
 		{"MADANG_AI_TRAIN_WORKERS", "0", "a whole number of at least 1"},

@@ -217,10 +217,12 @@ func csvError(err error) error {
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
 		return inputErrorf("dataset", "The dataset's row %d has a different number of fields than its header; every row needs one value per column.", pe.StartLine)
 	}
+	// the line the field began on: an unclosed quote makes the reader go
+	// on to the end of the file, where pe.Line then pointed (until 2026-12-07)
 	if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
 		return inputErrorf("dataset", "The dataset's line %d has a quote mark (\") where CSV cannot have one: "+
 			"a field with quote marks must be in quotes itself, with each quote mark inside doubled "+
-			"(\"\"\"진짜\"\" 최고예요\" for \"진짜\" 최고예요), as a spreadsheet saves it.", pe.Line)
+			"(\"\"\"진짜\"\" 최고예요\" for \"진짜\" 최고예요), as a spreadsheet saves it.", pe.StartLine)
 	}
 	return inputErrorf("dataset", "The dataset is not valid CSV at row %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
 }

@@ -47,6 +47,8 @@ func TestCSVQuotesAsSpreadsheetsWriteThem(t *testing.T) {
 	for _, tc := range []struct{ name, csv string }{
 		{"a quoted word starts the field", "text,label\n좋아요,칭찬\n\"진짜\" 최고예요,칭찬\n별로,불만\n\"그냥\",보통\n"},
 		{"a quote inside an unquoted field", "text,label\n좋아요,칭찬\n정말 \"진짜\" 최고,칭찬\n"},
+		// read on to the end of the file, whose line was named until 2026-12-07
+		{"a quote never closed", "text,label\n좋아요,칭찬\n\"진짜 최고,칭찬\n별로,불만\n그냥,보통\n괜찮아요,칭찬\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			table, err := openCSV(strings.NewReader(tc.csv))

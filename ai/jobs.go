@@ -13,6 +13,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"madang/internal/access"
 )
 
 // service is the AI subsystem bound to one app: the inference queue, the
@@ -39,8 +41,8 @@ type service struct {
 
 func newService(app core.App, cfg Config) *service {
 	s := &service{app: app, cfg: cfg, predictors: newPredictorCache(app, cfg.Timeout), commits: committer{app: app}}
-	s.jobs = newQueue(cfg.Workers, cfg.Capacity, cfg.PerUser, s.safely("job", s.runJob))
-	s.training = newQueue(cfg.TrainWorkers, 0, 0, s.safely("training", s.runTraining))
+	s.jobs = newQueue(cfg.Workers, cfg.RemoteWorkers, cfg.Capacity, cfg.PerUser, s.safely("job", s.runJob))
+	s.training = newQueue(cfg.TrainWorkers, 0, 0, 0, s.safely("training", s.runTraining))
 	return s
 }
 
@@ -134,6 +136,17 @@ func (s *service) stopTraining(model *core.Record) {
 		slog.String("model", model.GetString("name")))
 }
 
+// jobTask is the task of job id for user on model aiID, in the lane of
+// the model's kind. A model that cannot be read (deleted meanwhile) runs
+// here, where its job fails at once.
+func (s *service) jobTask(id, user, aiID string) *task {
+	info, err := findModelInfo(s.app, aiID)
+	return newRemoteTask(id, user, err == nil && isRemote(info.Kind))
+}
+
+// isRemote says whether a model of kind answers from a model server.
+func isRemote(kind string) bool { return kind == "openai_chat" }
+
 // restoreJobs queues again the jobs a previous run left queued or running
 // (a crash, or a shutdown whose grace ran out), oldest first.
 func (s *service) restoreJobs() error {
@@ -141,9 +154,10 @@ func (s *service) restoreJobs() error {
 	var jobs []struct {
 		ID     string `db:"id"`
 		User   string `db:"user"`
+		AI     string `db:"ai"`
 		Status string `db:"status"`
 	}
-	err := s.app.DB().Select("id", "user", "status").From(Jobs).
+	err := s.app.DB().Select("id", "user", "ai", "status").From(Jobs).
 		Where(dbx.In("status", JobQueued, JobRunning)).OrderBy("created", "id").All(&jobs)
 	if err != nil {
 		return fmt.Errorf("ai: finding unfinished jobs: %w", err)
@@ -160,7 +174,7 @@ func (s *service) restoreJobs() error {
 				return fmt.Errorf("ai: queueing interrupted job %s again: %w", j.ID, err)
 			}
 		}
-		s.jobs.push(newTask(j.ID, j.User), false)
+		s.jobs.push(s.jobTask(j.ID, j.User, j.AI), false)
 	}
 	if len(jobs) > 0 {
 		s.app.Logger().Info("ai: resumed unfinished jobs", slog.Int("jobs", len(jobs)))
@@ -253,9 +267,12 @@ func (s *service) runJob(ctx context.Context, t *task) {
 				slog.String("job", job.Id), slog.String("error", err.Error()))
 		}
 	case timedOut:
-		settle(JobFailed, nil, fmt.Sprintf(
-			"The job did not finish within its time limit of %s; send a smaller input, or ask an admin to raise the model's options.timeout_seconds.",
-			model.timeout))
+		advice := "send a smaller input, or ask an admin to raise the model's options.timeout_seconds"
+		if _, remote := model.predictor.(*chatPredictor); remote {
+			// its model server did not answer in time: the input is rarely why
+			advice = "the model server may be busy or down; try again later, or ask an admin to check it or raise the model's options.timeout_seconds"
+		}
+		settle(JobFailed, nil, fmt.Sprintf("The job did not finish within its time limit of %s; %s.", model.timeout, advice))
 	default:
 		var pe *panicError
 		if errors.As(runErr, &pe) {
@@ -418,7 +435,7 @@ func sentence(err error) string {
 	if errors.As(err, &ie) {
 		return ie.Message
 	}
-	msg := err.Error()
+	msg := access.WithoutControls(err.Error())
 	if msg == "" {
 		return "The job failed."
 	}

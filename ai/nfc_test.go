@@ -104,3 +104,17 @@ func TestLinearRegressionMatchesDecomposedNames(t *testing.T) {
 		t.Errorf("an NFD model with NFC input: %v %v", res, err)
 	}
 }
+
+// TestTextLengthCountsComposedLetters: a text's 10,000 characters are
+// counted as it is read, composed (NFC): 각 sent decomposed is one
+// character, not three (until 2026-12-07 4,000 such syllables were
+// refused as 12,000 characters).
+func TestTextLengthCountsComposedLetters(t *testing.T) {
+	if err := checkText(norm.NFD.String(strings.Repeat("각", maxTextRunes)), "input.text"); err != nil {
+		t.Errorf("10,000 decomposed syllables: %v", err)
+	}
+	err := checkText(norm.NFD.String(strings.Repeat("각", maxTextRunes+1)), "input.text")
+	if err == nil || err.Error() != "input.text has 10001 characters; at most 10000 are allowed." {
+		t.Errorf("10,001 decomposed syllables: %v", err)
+	}
+}

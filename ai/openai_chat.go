@@ -315,13 +315,23 @@ func (p *chatPredictor) Predict(ctx context.Context, input json.RawMessage, part
 	}
 	show := partial
 	if partial != nil {
-		show = func(text string) { partial(redactKeys(text)) }
+		show = func(text string) { partial(fromServer(text)) }
 	}
 	text, err := p.chat(ctx, msgs, show)
 	if err != nil {
-		return nil, &serverError{msg: redactKeys(err.Error()), err: err}
+		return nil, &serverError{msg: fromServer(err.Error()), err: err}
 	}
-	return chatResult{Text: redactKeys(text)}, nil
+	return chatResult{Text: fromServer(text)}, nil
+}
+
+// fromServer is text of the model server's as Madang stores and shows it:
+// without control characters (until 2026-12-07 an error body of
+// "\x1b[2J\x1b]0;…\x07" was stored as sent, and `madang ai jobs` cleared
+// the operator's screen and retitled their terminal with it), then without
+// the server keys it may quote (removing the controls first, so none can
+// split a key past the redaction).
+func fromServer(s string) string {
+	return redactKeys(access.WithoutControls(s))
 }
 
 // chat sends msgs and reads the reply. Everything it returns may quote the

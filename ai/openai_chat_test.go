@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"madang/internal/access"
 )
 
 // chatServer records the last request and answers with handle.
@@ -503,5 +505,63 @@ func TestOpenAIChatAcceptsAWholeAnswer(t *testing.T) {
 	})
 	if _, err := loadChat(t, big.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil); err == nil || !strings.Contains(err.Error(), "exceeded 1 MB") {
 		t.Errorf("a reply over 1 MB: %v", err)
+	}
+}
+
+// TestOpenAIChatDropsControlCharacters: what a model server sends is stored
+// and shown without control characters (tab and line breaks kept), as a
+// member's own text may hold none: until 2026-12-07 an error body's escape
+// sequences were stored as sent, and `madang ai jobs` cleared the
+// operator's screen with them. A control inside a key does not hide the key
+// from the redaction.
+func TestOpenAIChatDropsControlCharacters(t *testing.T) {
+	const dirty = "a\x1b[2J\x1b]0;PWNED\x07b\x00c\x7f\u0085d\te\nf"
+	const clean = "a[2J]0;PWNEDbcd\te\nf"
+	for _, tc := range []struct {
+		name   string
+		handle func(w http.ResponseWriter, r *http.Request)
+		want   string // in the error, or the result when ok
+		ok     bool
+	}{
+		{"error body", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, dirty, http.StatusInternalServerError)
+		}, "answered 500 Internal Server Error: a[2J]0;PWNEDbc", false}, // its white space made one line
+		{"mid-stream error", func(w http.ResponseWriter, r *http.Request) {
+			msg, _ := json.Marshal(dirty)
+			sse(w, delta("x"), `data: {"error":{"message":`+string(msg)+`}}`)
+		}, "reported an error mid-stream: " + clean, false},
+		{"streamed reply", func(w http.ResponseWriter, r *http.Request) {
+			sse(w, delta(dirty[:6]), delta(dirty[6:]), "data: [DONE]")
+		}, clean, true},
+		{"a key split by a control", func(w http.ResponseWriter, r *http.Request) {
+			key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			sse(w, delta("key "+key[:8]+"\x00"+key[8:]), "data: [DONE]")
+		}, "key [redacted]", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newChatServer(t, tc.handle)
+			t.Setenv(KeysEnv, s.URL+"=sk-SECRET-"+strings.Repeat("k", 20))
+			var partials []string
+			res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), func(text string) {
+				partials = append(partials, text)
+			})
+			got := ""
+			switch {
+			case tc.ok && err == nil:
+				got = res.(chatResult).Text
+			case !tc.ok && err != nil:
+				got = err.Error()
+			default:
+				t.Fatalf("result %v, error %v", res, err)
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want it to hold %q", got, tc.want)
+			}
+			for _, text := range append(partials, got) {
+				if r, found := access.ControlCharacter(text); found {
+					t.Errorf("%q holds the control character %U", text, r)
+				}
+			}
+		})
 	}
 }

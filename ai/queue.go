@@ -32,6 +32,9 @@ var (
 // never interleaves with the worker's "running" write.
 type task struct {
 	key, user string
+	// remote tasks wait on a model server (openai_chat), not on this
+	// machine's CPUs: they run on workers of their own (queue.remote)
+	remote bool
 
 	mu      sync.Mutex
 	claimed bool
@@ -59,6 +62,13 @@ func newTask(key, user string) *task {
 	return &task{key: key, user: user, done: make(chan struct{})}
 }
 
+// newRemoteTask is a task that waits on a model server.
+func newRemoteTask(key, user string, remote bool) *task {
+	t := newTask(key, user)
+	t.remote = remote
+	return t
+}
+
 // claim makes the caller the one who writes the task's final state; it is
 // false when someone else already did. Call with t.mu held.
 func (t *task) claim() bool {
@@ -69,20 +79,32 @@ func (t *task) claim() bool {
 	return true
 }
 
-// queue is a bounded FIFO of tasks served by a fixed pool of workers. It
+// queue is a bounded queue of tasks served by fixed pools of workers. It
 // keeps only ids in memory: a job's input stays in the database until a
 // worker takes it, so a full queue costs a few hundred bytes per job.
+//
+// Its two lanes have workers of their own: `workers` for tasks computed
+// here, `remote` for tasks that wait on a model server. Within a lane a
+// free worker takes the oldest system task (the moderation assist's, no
+// user), else the oldest task of the users with the fewest running: one
+// member's many jobs take turns with everyone else's. Until
+// 2026-12-07 it was one FIFO for all: a member's six chat jobs on a model
+// server that never answered held both workers of a 2-core machine for
+// their minute each, and another member's regression job (microseconds)
+// waited 151 s, a new post's moderation score 120 s.
 type queue struct {
 	workers  int
+	remote   int // workers for remote tasks
 	capacity int // waiting tasks (reserved ones included); 0 = unbounded
 	perUser  int // a user's waiting + running tasks; 0 = unbounded
 	handle   func(ctx context.Context, t *task)
 
 	mu       sync.Mutex
-	wake     *sync.Cond
+	wake     [2]*sync.Cond // by lane: [0] computed here, [1] remote
 	waiting  []*task
 	tasks    map[string]*task
 	users    map[string]int
+	active   map[string]int // running tasks by user
 	reserved int
 	running  int
 	closed   bool
@@ -92,10 +114,10 @@ type queue struct {
 	wg       sync.WaitGroup
 }
 
-func newQueue(workers, capacity, perUser int, handle func(context.Context, *task)) *queue {
-	q := &queue{workers: workers, capacity: capacity, perUser: perUser, handle: handle,
-		tasks: map[string]*task{}, users: map[string]int{}}
-	q.wake = sync.NewCond(&q.mu)
+func newQueue(workers, remote, capacity, perUser int, handle func(context.Context, *task)) *queue {
+	q := &queue{workers: workers, remote: remote, capacity: capacity, perUser: perUser, handle: handle,
+		tasks: map[string]*task{}, users: map[string]int{}, active: map[string]int{}}
+	q.wake = [2]*sync.Cond{sync.NewCond(&q.mu), sync.NewCond(&q.mu)}
 	q.base, q.stopBase = context.WithCancelCause(context.Background())
 	return q
 }
@@ -104,7 +126,11 @@ func newQueue(workers, capacity, perUser int, handle func(context.Context, *task
 func (q *queue) start() {
 	for range q.workers {
 		q.wg.Add(1)
-		go q.work()
+		go q.work(false)
+	}
+	for range q.remote {
+		q.wg.Add(1)
+		go q.work(true)
 	}
 }
 
@@ -151,7 +177,7 @@ func (q *queue) push(t *task, reserved bool) bool {
 	t.counted = true
 	q.tasks[t.key] = t
 	q.waiting = append(q.waiting, t)
-	q.wake.Signal()
+	q.wake[lane(t.remote)].Signal()
 	return true
 }
 
@@ -178,10 +204,10 @@ func (q *queue) withdraw(t *task, cause error) {
 	}
 }
 
-func (q *queue) work() {
+func (q *queue) work(remote bool) {
 	defer q.wg.Done()
 	for {
-		t, ctx := q.next()
+		t, ctx := q.next(remote)
 		if t == nil {
 			return
 		}
@@ -189,6 +215,9 @@ func (q *queue) work() {
 		q.mu.Lock()
 		t.cancel(nil)
 		q.running--
+		if q.active[t.user]--; q.active[t.user] <= 0 {
+			delete(q.active, t.user)
+		}
 		if t.settled == nil {
 			q.remove(t)
 		} else {
@@ -209,24 +238,50 @@ func (q *queue) work() {
 	}
 }
 
-// next blocks until a task is waiting and marks it running; nil once the
-// queue is closed.
-func (q *queue) next() (*task, context.Context) {
+// next blocks until a task of its lane is waiting and marks it running;
+// nil once the queue is closed.
+func (q *queue) next(remote bool) (*task, context.Context) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.waiting) == 0 && !q.closed {
-		q.wake.Wait()
+	i := q.pick(remote)
+	for i < 0 && !q.closed {
+		q.wake[lane(remote)].Wait()
+		i = q.pick(remote)
 	}
 	if q.closed {
 		return nil, nil
 	}
-	t := q.waiting[0]
-	q.waiting[0] = nil
-	q.waiting = q.waiting[1:]
+	t := q.waiting[i]
+	q.waiting = slices.Delete(q.waiting, i, i+1)
 	ctx, cancel := context.WithCancelCause(q.base)
 	t.running, t.cancel = true, cancel
 	q.running++
+	q.active[t.user]++
 	return t, ctx
+}
+
+// lane is the index of a lane's wake-up in queue.wake.
+func lane(remote bool) int {
+	if remote {
+		return 1
+	}
+	return 0
+}
+
+// pick is the index of the waiting task a worker of the lane takes next
+// (the queue's order, above), or -1; call with q.mu held.
+func (q *queue) pick(remote bool) int {
+	best := -1
+	for i, t := range q.waiting {
+		switch {
+		case t.remote != remote:
+		case t.user == "":
+			return i
+		case best < 0 || q.active[t.user] < q.active[q.waiting[best].user]:
+			best = i
+		}
+	}
+	return best
 }
 
 // remove forgets t; call with q.mu held.
@@ -256,7 +311,8 @@ func (q *queue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true
-	q.wake.Broadcast()
+	q.wake[0].Broadcast()
+	q.wake[1].Broadcast()
 }
 
 // drain waits for running tasks until deadline, then cancels the rest
@@ -286,7 +342,7 @@ func (q *queue) drain(deadline time.Time) bool {
 	}
 }
 
-// counts is a snapshot for the stats route.
+// counts is a snapshot for the stats route: both lanes.
 func (q *queue) counts() (waiting, running int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()

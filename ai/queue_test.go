@@ -17,7 +17,7 @@ import (
 
 // oneWorker is the configuration of tests that line jobs up behind a
 // blocked one.
-var oneWorker = map[string]string{"MADANG_AI_WORKERS": "1", "MADANG_AI_GRACE": "200ms"}
+var oneWorker = map[string]string{"MADANG_AI_WORKERS": "1", "MADANG_AI_REMOTE_WORKERS": "1", "MADANG_AI_GRACE": "200ms"}
 
 func with(env map[string]string, kv ...string) map[string]string {
 	out := map[string]string{}
@@ -292,15 +292,64 @@ func TestHugeResultFailsTheJob(t *testing.T) {
 	}
 }
 
+// TestJobsTakeTurns: a model server's slow jobs hold the workers of their
+// own lane, never the ones computing here; within a lane the moderation
+// assist's jobs go first, then those of the members with the fewest
+// running. Until 2026-12-07 one FIFO served all: a member's chat jobs on a
+// model server that never answered held both workers of a 2-core machine
+// for a minute each, and another member's regression job waited 151 s.
+func TestJobsTakeTurns(t *testing.T) {
+	k := newScriptKind(t)
+	app, base := serve(t, with(oneWorker, "MADANG_AI_REMOTE_WORKERS", "2"))
+	withScriptModel(t, app, `{}`)
+
+	// alice's two jobs hold both of the lane's workers
+	held := []string{
+		mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"wait": true}),
+		mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"wait": true}),
+	}
+	for _, id := range held {
+		waitJob(t, app, id, ai.JobRunning)
+	}
+	hers := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"echo": "alice"})
+	his := mustQueue(t, base, testapp.Bob, scriptModel, map[string]any{"echo": "bob"})
+	system := saveJob(t, app, "", "", scriptModel, ai.JobQueued, `{"echo":"system"}`).Id
+
+	// a job computed here runs meanwhile
+	local := mustQueue(t, base, testapp.Bob, mReady, map[string]any{"features": map[string]any{"x0": 1, "x1": 1}})
+	waitJob(t, app, local, ai.JobSucceeded)
+	for _, id := range []string{hers, his, system} {
+		if job, err := app.FindRecordById(ai.Jobs, id); err != nil || job.GetString("status") != ai.JobQueued {
+			t.Fatalf("job %s before a worker of its lane was free: %v %v", id, job, err)
+		}
+	}
+
+	// one worker frees: the system job, then bob's (he has none running,
+	// alice one), then alice's
+	res := testapp.Call(t, http.MethodPost, base+"/api/ai_logs/"+held[0]+"/cancel", testapp.Token(testapp.Alice), nil)
+	if res.Status != 200 {
+		t.Fatalf("cancel: %d %s", res.Status, res.Raw)
+	}
+	for _, id := range []string{system, his, hers} {
+		waitJob(t, app, id, ai.JobSucceeded)
+	}
+	if got := k.echoed(); !slices.Equal(got, []any{"system", "bob", "alice"}) {
+		t.Errorf("ran %v, want system, bob, alice", got)
+	}
+	k.open()
+	waitJob(t, app, held[1], ai.JobSucceeded)
+}
+
 func TestModelNoLongerReady(t *testing.T) {
 	k := newScriptKind(t)
 	app, base := serve(t, oneWorker)
 	withScriptModel(t, app, `{}`)
 
+	// a job waits behind one of its model's lane (the model server's)
 	blocker := mustQueue(t, base, testapp.Alice, scriptModel, map[string]any{"wait": true})
 	waitJob(t, app, blocker, ai.JobRunning)
-	late := mustQueue(t, base, testapp.Bob, mReady, map[string]any{"features": map[string]any{"x0": 1, "x1": 1}})
-	model, err := app.FindRecordById(ai.Models, mReady)
+	late := mustQueue(t, base, testapp.Bob, scriptModel, map[string]any{"echo": 1})
+	model, err := app.FindRecordById(ai.Models, scriptModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +359,7 @@ func TestModelNoLongerReady(t *testing.T) {
 	}
 	k.open()
 	job := waitJob(t, app, late, ai.JobFailed)
-	if msg := job.GetString("error"); !strings.Contains(msg, `Model "ready-model" is no longer ready (it is draft)`) {
+	if msg := job.GetString("error"); !strings.Contains(msg, `Model "script-model" is no longer ready (it is draft)`) {
 		t.Errorf("error %q", msg)
 	}
 }

@@ -34,12 +34,15 @@ const (
 // Config sizes the job queue and the trainer. Register reads it from the
 // environment (ConfigFromEnv), so operators and tests tune it without code.
 type Config struct {
-	Workers      int           // MADANG_AI_WORKERS: jobs run at once (default: the number of CPUs)
-	Capacity     int           // MADANG_AI_CAPACITY: jobs waiting for a worker (default 1000)
-	PerUser      int           // MADANG_AI_PER_USER: one user's queued + running jobs (default 8)
-	Timeout      time.Duration // MADANG_AI_TIMEOUT: a job's time limit unless options.timeout_seconds is set (default 60s)
-	TrainWorkers int           // MADANG_AI_TRAIN_WORKERS: trainings run at once (default 1)
-	Grace        time.Duration // MADANG_AI_GRACE: how long shutdown waits for running work (default 5s)
+	Workers int // MADANG_AI_WORKERS: jobs computed here run at once (default: the number of CPUs)
+	// MADANG_AI_REMOTE_WORKERS: jobs sent to model servers (openai_chat) run
+	// at once, beside Workers (default 16): they wait on the network
+	RemoteWorkers int
+	Capacity      int           // MADANG_AI_CAPACITY: jobs waiting for a worker (default 1000)
+	PerUser       int           // MADANG_AI_PER_USER: one user's queued + running jobs (default 8)
+	Timeout       time.Duration // MADANG_AI_TIMEOUT: a job's time limit unless options.timeout_seconds is set (default 60s)
+	TrainWorkers  int           // MADANG_AI_TRAIN_WORKERS: trainings run at once (default 1)
+	Grace         time.Duration // MADANG_AI_GRACE: how long shutdown waits for running work (default 5s)
 
 	// RunningMarkDelay is how long a job runs before its running state is
 	// written (default 50ms); quicker jobs go from queued to their final
@@ -54,7 +57,7 @@ var runningMarkDelay = 50 * time.Millisecond
 
 // defaultConfig is the configuration without environment variables.
 func defaultConfig() Config {
-	return Config{Workers: runtime.NumCPU(), Capacity: 1000, PerUser: 8,
+	return Config{Workers: runtime.NumCPU(), RemoteWorkers: 16, Capacity: 1000, PerUser: 8,
 		Timeout: time.Minute, TrainWorkers: 1, Grace: 5 * time.Second, RunningMarkDelay: runningMarkDelay}
 }
 
@@ -68,6 +71,7 @@ func ConfigFromEnv() (Config, error) {
 		n    *int
 	}{
 		{"MADANG_AI_WORKERS", &cfg.Workers},
+		{"MADANG_AI_REMOTE_WORKERS", &cfg.RemoteWorkers},
 		{"MADANG_AI_CAPACITY", &cfg.Capacity},
 		{"MADANG_AI_PER_USER", &cfg.PerUser},
 		{"MADANG_AI_TRAIN_WORKERS", &cfg.TrainWorkers},
@@ -162,7 +166,7 @@ func Register(app core.App) {
 			return err
 		}
 		if e.Record.GetString("status") == JobQueued {
-			s.jobs.push(newTask(e.Record.Id, e.Record.GetString("user")), false)
+			s.jobs.push(s.jobTask(e.Record.Id, e.Record.GetString("user"), e.Record.GetString("ai")), false)
 		}
 		return nil
 	})
@@ -172,7 +176,7 @@ func Register(app core.App) {
 	// again at the next start, like every unfinished job.
 	app.OnRecordAfterCreateSuccess(Jobs).BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("user") == "" && e.Record.GetString("status") == JobQueued {
-			s.jobs.push(newTask(e.Record.Id, ""), false)
+			s.jobs.push(s.jobTask(e.Record.Id, "", e.Record.GetString("ai")), false)
 		}
 		return e.Next()
 	})

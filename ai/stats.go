@@ -25,6 +25,7 @@ type aiStats struct {
 // queueStats is one in-process queue now.
 type queueStats struct {
 	Workers        int     `json:"workers"`
+	RemoteWorkers  int     `json:"remote_workers,omitempty"` // for jobs sent to model servers
 	Capacity       int     `json:"capacity,omitempty"`
 	PerUser        int     `json:"per_user,omitempty"`
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty"`
@@ -69,7 +70,7 @@ func (s *service) statsRequest(e *core.RequestEvent) error {
 
 func (s *service) stats() (*aiStats, error) {
 	st := &aiStats{
-		Queue: queueStats{Workers: s.cfg.Workers, Capacity: s.cfg.Capacity, PerUser: s.cfg.PerUser,
+		Queue: queueStats{Workers: s.cfg.Workers, RemoteWorkers: s.cfg.RemoteWorkers, Capacity: s.cfg.Capacity, PerUser: s.cfg.PerUser,
 			TimeoutSeconds: s.cfg.Timeout.Seconds()},
 		Training: queueStats{Workers: s.cfg.TrainWorkers},
 		Models:   []modelStats{},

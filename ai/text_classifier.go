@@ -571,7 +571,9 @@ func checkText(text, path string) error {
 		// a zero-width space alone was classified (every label 1/n) until 2026-12-04
 		return inputErrorf("input", "%s is empty or shows nothing (only spaces or invisible characters); send some text to classify.", path)
 	}
-	if n := utf8.RuneCountInString(text); n > maxTextRunes {
+	// counted as it is read and stored, composed: 각 sent decomposed (ㄱ ㅏ
+	// ㄱ) counted three until 2026-12-07
+	if n := utf8.RuneCountInString(norm.NFC.String(text)); n > maxTextRunes {
 		return inputErrorf("input", "%s has %d characters; at most %d are allowed.", path, n, maxTextRunes)
 	}
 	// as in every text Madang stores (access.ControlCharacter): the job's

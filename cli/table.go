@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -18,6 +19,8 @@ func writeTable(out io.Writer, rows [][]string) error {
 	var widths []int
 	for _, row := range rows {
 		for i, cell := range row {
+			cell = escapeControls(cell)
+			row[i] = cell
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
@@ -36,6 +39,24 @@ func writeTable(out io.Writer, rows [][]string) error {
 	}
 	_, err := io.WriteString(out, b.String())
 	return err
+}
+
+// escapeControls writes the control characters of s as Go escapes (\x1b,
+// \n): a cell is one line, and a job's error stored before 2026-12-07 (a
+// model server's, as it sent it) could clear the operator's screen.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) { // C0, DEL and C1: all below 0x100
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // displayWidth is the number of terminal columns s takes.

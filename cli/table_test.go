@@ -40,3 +40,17 @@ func TestWriteTablePadsByDisplayWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTableShowsControls: a cell's control characters are written as
+// escapes, so a stored escape sequence (a model server's error kept before
+// 2026-12-07) cannot clear the operator's screen or break a row in two.
+func TestWriteTableShowsControls(t *testing.T) {
+	var out strings.Builder
+	if err := writeTable(&out, [][]string{{"ID", "ERROR"}, {"j1", "bad\x1b[2J\x1b]0;T\x07 two\nlines\x00\u0085"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID  ERROR\n" + `j1  bad\x1b[2J\x1b]0;T\x07 two\x0alines\x00\x85` + "\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}

@@ -851,6 +851,21 @@ func ControlCharacter(s string) (rune, bool) {
 	return r, true
 }
 
+// WithoutControls is s without the characters ControlCharacter finds: for
+// text Madang stores from elsewhere (a model server's reply or error),
+// which it cannot refuse as it refuses a member's.
+func WithoutControls(s string) string {
+	if _, found := ControlCharacter(s); !found {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // trim trims a one-line value on both sides; a multi-line one loses its
 // trailing whitespace and leading lines that show nothing, but keeps its
 // first line's indentation (Markdown code). A value that shows nothing

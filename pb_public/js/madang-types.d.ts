@@ -622,6 +622,7 @@ export interface ChatServerFrame {
 /** Go: ai.queueStats. */
 export interface AiQueueStats {
   workers: number;
+  remote_workers?: number;
   capacity?: number;
   per_user?: number;
   timeout_seconds?: number;

@@ -63,18 +63,43 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 		cmd.Wait()
 	}()
 
+	lines := make(chan string)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+		close(lines)
+	}()
+	// the banner, then PocketBase's link to create the first superuser,
+	// which the server prints once it listens
 	var banner bytes.Buffer
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		banner.WriteString(lines.Text() + "\n")
-		if strings.Contains(lines.Text(), "Server started") {
-			break
+	timeout := time.After(10 * time.Second)
+read:
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				break read
+			}
+			banner.WriteString(line + "\n")
+			if strings.Contains(line, "create your first superuser by running") {
+				break read
+			}
+		case <-timeout:
+			break read
 		}
 	}
-	go io.Copy(io.Discard, stdout)
+	go func() {
+		for range lines {
+		}
+	}()
 	// the README's build is ./madang, and the hint gives commands to paste:
-	// on this dir, not the default one (until 2026-12-04 they left out --dir)
-	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME --dir=" + dir + "\n", "./madang demo --dir=" + dir + "\n"} {
+	// on this dir, not the default one (until 2026-12-04 they left out
+	// --dir, and until 2026-12-07 the superuser's line did)
+	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME --dir=" + dir + "\n",
+		"./madang demo --dir=" + dir + "\n", "Server started", "/_/#/pbinstall/",
+		"(you can also create your first superuser by running: ./madang superuser upsert EMAIL PASS --dir=" + dir + ")\n"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("start banner lacks %q:\n%s", want, banner.String())
 		}

@@ -63,18 +63,43 @@ func TestServeOnEmptyDataDir(t *testing.T) {
 		cmd.Wait()
 	}()
 
+	lines := make(chan string)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+		close(lines)
+	}()
+	// the banner, then PocketBase's link to create the first superuser,
+	// which the server prints once it listens
 	var banner bytes.Buffer
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		banner.WriteString(lines.Text() + "\n")
-		if strings.Contains(lines.Text(), "Server started") {
-			break
+	timeout := time.After(10 * time.Second)
+read:
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				break read
+			}
+			banner.WriteString(line + "\n")
+			if strings.Contains(line, "create your first superuser by running") {
+				break read
+			}
+		case <-timeout:
+			break read
 		}
 	}
-	go io.Copy(io.Discard, stdout)
+	go func() {
+		for range lines {
+		}
+	}()
 	// the README's build is ./madang, and the hint gives commands to paste:
-	// on this dir, not the default one (until 2026-12-04 they left out --dir)
-	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME --dir=" + dir + "\n", "./madang demo --dir=" + dir + "\n"} {
+	// on this dir, not the default one (until 2026-12-04 they left out
+	// --dir, and until 2026-12-07 the superuser's line did)
+	for _, want := range []string{"has no users yet", "./madang admin create EMAIL PASSWORD --name NAME --dir=" + dir + "\n",
+		"./madang demo --dir=" + dir + "\n", "Server started", "/_/#/pbinstall/",
+		"(you can also create your first superuser by running: ./madang superuser upsert EMAIL PASS --dir=" + dir + ")\n"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("start banner lacks %q:\n%s", want, banner.String())
 		}
@@ -276,6 +301,56 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	}
 	if stdout, stderr, err := run("", "migrate", "up"); err != nil || applied() != before {
 		t.Errorf("migrate up: %v %q %q", err, stdout, stderr)
+	}
+}
+
+// TestSuperuserCommandsCheckPasswords: PocketBase's superuser commands
+// refuse a common password and one past 72 bytes as Madang's checks word
+// them for members (hooks/accounts.go passwordProblem), exit 1 and save
+// nothing; until 2026-12-07 `superuser upsert EMAIL password` was saved and
+// 30 Hangul syllables got bcrypt's raw "password length exceeds 72 bytes".
+func TestSuperuserCommandsCheckPasswords(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := madangCmd("migrate", "up", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("migrate up: %v %s", err, out)
+	}
+	if out, err := madangCmd("superuser", "upsert", "root@example.com", "a-long-password", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v %s", err, out)
+	}
+	superusers := func() string {
+		db, err := sql.Open("sqlite", dir+"/data.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var rows string
+		if err := db.QueryRow("SELECT group_concat(email || ' ' || password, '; ') FROM _superusers").Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	before := superusers()
+	common := "This password is one of the most common and easy to guess; choose another."
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"upsert", "root@example.com", "password"}, common},
+		{[]string{"upsert", "new@example.com", "12345678"}, common},
+		{[]string{"create", "new@example.com", "password"}, common},
+		{[]string{"update", "root@example.com", "12345678"}, common},
+		{[]string{"upsert", "root@example.com", strings.Repeat("가", 30)}, "The password has 30 characters in 90 bytes; at most 71 characters in 72 bytes"},
+	} {
+		var stdout, stderr bytes.Buffer
+		cmd := madangCmd(append([]string{"superuser"}, append(c.args, "--dir", dir)...)...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("superuser %v: %v, stdout %q, stderr %q, want %q", c.args, err, stdout.String(), stderr.String(), c.want)
+		}
+	}
+	if after := superusers(); after != before {
+		t.Errorf("the superusers changed:\n%s\n->\n%s", before, after)
 	}
 }
 

@@ -251,7 +251,8 @@ func TestUsersBanUnban(t *testing.T) {
 	}
 
 	// banned again without --until: permanent, with the new reason
-	if out, err := testapp.RunCLI(t, app, "users", "ban", "alice", "--reason", "spam again"); err != nil || !strings.Contains(out, "(permanent)") {
+	if out, err := testapp.RunCLI(t, app, "users", "ban", "alice", "--reason", "spam again"); err != nil ||
+		!strings.Contains(out, `the ban is now permanent, reason "spam again"`) {
 		t.Fatalf("ban again: %v %q", err, out)
 	}
 	if u := user(t, app, "alice@example.com"); !u.GetBool("banned") || u.GetString("ban_reason") != "spam again" ||
@@ -290,6 +291,46 @@ func TestUsersBanUnban(t *testing.T) {
 	if u := user(t, app, "bob@example.com"); u.GetBool("banned") || u.GetString("ban_reason") != "" ||
 		!u.GetDateTime("banned_until").IsZero() {
 		t.Fatal("a refused ban changed bob")
+	}
+}
+
+// TestUsersBanAgain: banning a banned user replaces their ban, says what it
+// was and what it is now, and logs the change as the first ban was logged;
+// the same ban again changes nothing and logs nothing. Until 2026-12-07 a
+// second ban made a temporary ban permanent, its reason gone, with
+// "Banned … (permanent)." and no line in the log.
+func TestUsersBanAgain(t *testing.T) {
+	app := testapp.New(t)
+	ban := func(want string, args ...string) {
+		t.Helper()
+		out, err := testapp.RunCLI(t, app, append([]string{"users", "ban", "alice"}, args...)...)
+		if err != nil || out != want {
+			t.Errorf("ban %v: %v %q, want %q", args, err, out, want)
+		}
+	}
+	ban("Banned alice@example.com (until 2099-05-01 00:00 UTC).\n", "--reason", "first", "--until", "2099-05-01")
+	ban(`alice@example.com was already banned (until 2099-05-01 00:00 UTC, reason "first"); the ban is now permanent, no reason.` + "\n")
+	ban(`alice@example.com was already banned (permanent, no reason); nothing changed.` + "\n")
+	ban(`alice@example.com was already banned (permanent, no reason); the ban is now permanent, reason "second".`+"\n", "--reason", "second")
+
+	if u := user(t, app, "alice@example.com"); !u.GetBool("banned") || u.GetString("ban_reason") != "second" || !u.GetDateTime("banned_until").IsZero() {
+		t.Errorf("after the bans: %v %q %v", u.GetBool("banned"), u.GetString("ban_reason"), u.GetDateTime("banned_until"))
+	}
+	lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:id}", "created,id", 0, 0, dbx.Params{"id": testapp.ID(testapp.Alice)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.GetString("action")+" by "+l.GetString("actor_label")+": "+l.GetString("reason"))
+	}
+	want := []string{
+		"ban by cli: first",
+		`ban by cli: changed: until 2099-05-01 00:00 UTC, reason "first" → permanent, no reason`,
+		`ban by cli: changed: permanent, no reason → permanent, reason "second"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log of alice's bans:\n got %q\nwant %q", got, want)
 	}
 }
 

@@ -36,7 +36,7 @@ func TestFirstRunGuide(t *testing.T) {
 			`  - create an in-app admin:       ./madang admin create EMAIL PASSWORD --name NAME --dir='/srv/우리 동네'\''s data'` + "\n" +
 			`  - and/or load a demo community: ./madang demo --dir='/srv/우리 동네'\''s data'` + "\n\n"},
 	} {
-		if got := firstRunGuide("./madang", c.dataDir, c.defaultDir); got != c.want {
+		if got := firstRunGuide("./madang", c.dataDir, dirFlag(c.dataDir, c.defaultDir)); got != c.want {
 			t.Errorf("%s (default %s):\n%s\nwant:\n%s", c.dataDir, c.defaultDir, got, c.want)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"madang/hooks"
+	"madang/internal/access"
 	"madang/internal/centrifugo"
 	"madang/internal/realtime"
 )
@@ -115,6 +116,10 @@ func usersBanCommand(app core.App) *cobra.Command {
 			if len([]rune(reason)) > 512 {
 				return fmt.Errorf("the reason is %d characters long; 512 at most", len([]rune(reason)))
 			}
+			// a ban replaces the one a banned user has, and says so (until
+			// 2026-12-07 a second ban made a temporary one permanent, its
+			// reason gone, without a word); the log has both (community/modlog.go)
+			already, was := user.GetBool("banned"), access.BanTerms(user)
 			// the users model hooks refuse an end in the past (hooks/bans.go
 			// settleBanFields), as for the API and the dashboard
 			user.Set("banned", true)
@@ -134,7 +139,14 @@ func usersBanCommand(app core.App) *cobra.Command {
 			if err := errors.Join(notClosed(), tierConfigError(app)); err != nil {
 				return stillConnected(fmt.Sprintf("banned %s (%s)", user.Email(), banState(user)), err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))
+			switch now := access.BanTerms(user); {
+			case !already:
+				fmt.Fprintf(cmd.OutOrStdout(), "Banned %s (%s).\n", user.Email(), banState(user))
+			case now == was:
+				fmt.Fprintf(cmd.OutOrStdout(), "%s was already banned (%s); nothing changed.\n", user.Email(), was)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "%s was already banned (%s); the ban is now %s.\n", user.Email(), was, now)
+			}
 			return nil
 		},
 	}

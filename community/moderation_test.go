@@ -476,6 +476,42 @@ func TestModerationLog(t *testing.T) {
 	snap.AssertUnchanged(t, app)
 }
 
+// TestBanChangesLogged: an admin's change of a banned member's ban — its
+// reason, its end — is a ban line of the log naming the ban before and
+// after, by that admin; a PATCH that changes nothing writes none. Until
+// 2026-12-07 only the ban itself was logged (the CLI's second ban is in
+// cli's TestUsersBanAgain).
+func TestBanChangesLogged(t *testing.T) {
+	app, base := server(t)
+	ben := testapp.ID(testapp.Ben) // banned permanently, reason "spam"
+	patch := func(body map[string]any) {
+		t.Helper()
+		mustCall(t, base, http.MethodPatch, "/api/collections/users/records/"+ben, testapp.Adam, body, 200)
+	}
+	patch(map[string]any{"ban_reason": "spam and abuse"})
+	patch(map[string]any{"banned_until": "2099-05-01 12:00:00.000Z"})
+	patch(map[string]any{"banned": true, "ban_reason": "spam and abuse", "banned_until": "2099-05-01 12:00:00.000Z"})
+	patch(map[string]any{"banned_until": "", "ban_reason": ""})
+
+	lines, err := app.FindRecordsByFilter("moderation_log", "target_id = {:id}", "created,id", 0, 0, dbx.Params{"id": ben})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type line struct{ action, kind, actor, label, reason string }
+	var got []line
+	for _, l := range lines {
+		got = append(got, line{l.GetString("action"), l.GetString("target_kind"), l.GetString("actor"), l.GetString("actor_label"), l.GetString("reason")})
+	}
+	want := []line{
+		{"ban", "user", adam, "adam", `changed: permanent, reason "spam" → permanent, reason "spam and abuse"`},
+		{"ban", "user", adam, "adam", `changed: permanent, reason "spam and abuse" → until 2099-05-01 12:00 UTC, reason "spam and abuse"`},
+		{"ban", "user", adam, "adam", `changed: until 2099-05-01 12:00 UTC, reason "spam and abuse" → permanent, no reason`},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("log of ben's ban:\n got %q\nwant %q", got, want)
+	}
+}
+
 // TestSuperusersResolveReports: superusers pass every rule (CONTRACT.md),
 // so they read the moderation queue and resolve reports as admins do —
 // also banning an admin, which admins may not — with resolved_by and the
@@ -802,9 +838,11 @@ func TestConcurrentModerationLogsOnce(t *testing.T) {
 			t.Fatalf("trial %d: the writer got %d notices, want one moderation notice", trial, len(n))
 		}
 
+		// one ban: a ban with another reason changes it, and is logged as a
+		// change (TestBanChangesLogged)
 		at(func(i int, who string) testapp.Response {
 			return testapp.Call(t, http.MethodPatch, base+"/api/collections/users/records/"+writer.Id, testapp.Token(who),
-				map[string]any{"banned": true, "ban_reason": fmt.Sprint("spam ", i), "boards+": testapp.ID(testapp.BoardGranted)})
+				map[string]any{"banned": true, "ban_reason": "spam", "boards+": testapp.ID(testapp.BoardGranted)})
 		})
 		if got := actionsOf(t, app, writer.Id); !slices.Equal(got, []string{community.ActionBan, community.ActionGrant}) {
 			t.Fatalf("trial %d: six concurrent bans and grants logged %q, want one ban and one grant", trial, got)

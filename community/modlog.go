@@ -327,8 +327,8 @@ func contentEntries(collection, kind string, a access.Actor, before, after *core
 }
 
 // userEntries are the log lines of an update of a user by a, from before
-// (as stored) to after: bans, roles, board grants, and a moderator's
-// removal of an avatar or reset of a name.
+// (as stored) to after: bans and changes of a ban's end or reason, roles,
+// board grants, and a moderator's removal of an avatar or reset of a name.
 func userEntries(a access.Actor, before, after *core.Record) []entry {
 	var entries []entry
 	wasBanned := before.GetBool("banned")
@@ -337,6 +337,12 @@ func userEntries(a access.Actor, before, after *core.Record) []entry {
 		entries = append(entries, entry{ActionBan, "user", after.Id, after.GetString("ban_reason")})
 	case !banned && wasBanned:
 		entries = append(entries, entry{ActionUnban, "user", after.Id, ""})
+	case banned && wasBanned && access.BanTerms(before) != access.BanTerms(after):
+		// a ban's new end or reason is a moderator's action as the ban was:
+		// until 2026-12-07 a second ban (the CLI's, an admin's PATCH) replaced
+		// the first unlogged, and a temporary ban became permanent unseen
+		entries = append(entries, entry{ActionBan, "user", after.Id,
+			"changed: " + access.BanTerms(before) + " → " + access.BanTerms(after)})
 	}
 	if was, now := before.GetString("role"), after.GetString("role"); was != now && before.Id != "" {
 		entries = append(entries, entry{ActionRoleChange, "user", after.Id, was + " → " + now})

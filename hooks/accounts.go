@@ -159,9 +159,10 @@ const (
 	MaxPasswordChars = 71
 )
 
-// checkNewPassword refuses a new password that is on the common list or
-// longer than MaxPasswordBytes, whoever sets it (sign-up, change, reset,
-// CLI), naming the field (passwordProblem).
+// checkNewPassword refuses a new password of a member or a superuser that
+// is on the common list or longer than MaxPasswordBytes, whoever sets it
+// (sign-up, change, reset, CLI, dashboard), naming the field
+// (passwordProblem).
 func checkNewPassword(e *core.RecordEvent) error {
 	if pw, ok := e.Record.GetRaw(core.FieldNamePassword).(*core.PasswordFieldValue); ok {
 		if problem := passwordProblem(pw.Plain); problem != nil {

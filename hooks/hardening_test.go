@@ -361,6 +361,52 @@ func TestLongPasswordsAreNamed(t *testing.T) {
 	}
 }
 
+// TestSuperuserPasswordsAreChecked: a superuser's new password, created or
+// changed through the API, is refused as a member's is — common (400
+// validation_password_too_common) or past 72 bytes (400
+// validation_password_too_long naming its length) — and nothing is saved;
+// until 2026-12-07 "password" was saved (200) and 30 Hangul syllables got
+// bcrypt's raw error. The CLI's refusals are in main_test.go.
+func TestSuperuserPasswordsAreChecked(t *testing.T) {
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	supers := base + "/api/collections/_superusers/records"
+	root, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, testapp.SuperuserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := testapp.TakeSnapshot(t, app, core.CollectionNameSuperusers)
+	korean := strings.Repeat("가", 30)
+	for _, c := range []struct{ pw, code string }{
+		{"password", "validation_password_too_common"},
+		{"12345678", "validation_password_too_common"},
+		{korean, "validation_password_too_long"},
+	} {
+		body := map[string]any{"email": "second@example.com", "password": c.pw, "passwordConfirm": c.pw}
+		for what, r := range map[string]testapp.Response{
+			"creating": testapp.Call(t, http.MethodPost, supers, testapp.Token("root"), body),
+			"changing": testapp.Call(t, http.MethodPatch, supers+"/"+root.Id, testapp.Token("root"),
+				map[string]any{"password": c.pw, "passwordConfirm": c.pw}),
+		} {
+			code, _ := digJSON(r.Body, "data", "password", "code")
+			if r.Status != 400 || code != c.code {
+				t.Errorf("%s a superuser with the password %q: %d %s, want 400 %s", what, c.pw, r.Status, r.Raw, c.code)
+			}
+			if msg, _ := digJSON(r.Body, "data", "password", "message"); c.pw == korean &&
+				!strings.Contains(fmt.Sprint(msg), "The password has 30 characters in 90 bytes") {
+				t.Errorf("%s a superuser with 30 Hangul syllables: %s", what, r.Raw)
+			}
+		}
+	}
+	snap.AssertUnchanged(t, app)
+	pw := "마당에서-놀자-2026"
+	r := testapp.Call(t, http.MethodPost, supers, testapp.Token("root"),
+		map[string]any{"email": "second@example.com", "password": pw, "passwordConfirm": pw})
+	if r.Status != 200 {
+		t.Errorf("a superuser with an uncommon password: %d %s", r.Status, r.Raw)
+	}
+}
+
 // TestStorageFailuresAnswer503: when SQLite cannot grow the database (a
 // full disk, simulated with max_page_count), a write answers 503 saying to
 // retry, not 400, and nothing is stored; once space is back, it works.

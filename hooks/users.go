@@ -58,7 +58,11 @@ func registerUsers(app core.App) {
 	// unban, and "next friday" as no end, a permanent ban); a null ban
 	// keeps the stored one
 	access.KeepOnNull(app, access.CollectionNameUsers, "banned")
-	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(checkNewPassword)
+	// a superuser's password too, whoever sets it (the dashboard, the API,
+	// PocketBase's superuser commands): until 2026-12-07 `superuser upsert
+	// EMAIL password` was saved, and a password past 72 bytes was refused with
+	// bcrypt's raw error
+	app.OnRecordValidate(access.CollectionNameUsers, core.CollectionNameSuperusers).BindFunc(checkNewPassword)
 	access.Names(app, access.CollectionNameUsers, "name")
 	app.OnRecordValidate(access.CollectionNameUsers).BindFunc(refuseNameTwin) // after Names: the stored form
 	// the name's pattern error says what is allowed: PocketBase's is

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"strconv"
 	"strings"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -17,6 +18,20 @@ func BanMessage(user *core.Record) string {
 		msg += " Reason: " + reason
 	}
 	return msg
+}
+
+// BanTerms says how long and why user is banned, for operators and the
+// moderation log: `until 2030-01-01 00:00 UTC, reason "spam"`, `permanent,
+// no reason`.
+func BanTerms(user *core.Record) string {
+	terms := "permanent"
+	if until := user.GetDateTime("banned_until"); !until.IsZero() {
+		terms = "until " + until.Time().UTC().Format("2006-01-02 15:04 UTC")
+	}
+	if reason := user.GetString("ban_reason"); reason != "" {
+		return terms + ", reason " + strconv.Quote(reason)
+	}
+	return terms + ", no reason"
 }
 
 // BanData is the machine-readable side of a ban refusal, so clients can say

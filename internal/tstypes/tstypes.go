@@ -28,13 +28,18 @@ import (
 // DefaultOut is where the web client keeps the definitions.
 const DefaultOut = "pb_public/js/madang-types.d.ts"
 
-// sdk is how the definitions import the PocketBase JS SDK's types: from the
-// vendored build, whose .d.mts sits beside it.
-const sdk = "../vendor/pocketbase.es.mjs"
+// How the definitions import the PocketBase JS SDK's types: SDKPackage, the
+// npm package, in a TypeScript client's tree; WebClientSDK in the web
+// client's copy (DefaultOut), the vendored build whose .d.mts sits beside it.
+const (
+	SDKPackage   = "pocketbase"
+	WebClientSDK = "../vendor/pocketbase.es.mjs"
+)
 
 // Generate returns the TypeScript definitions of app's collections and of
-// Madang's custom routes.
-func Generate(app core.App) ([]byte, error) {
+// Madang's custom routes, importing the SDK's types from sdk (SDKPackage,
+// WebClientSDK or a path).
+func Generate(app core.App, sdk string) ([]byte, error) {
 	collections, err := app.FindAllCollections()
 	if err != nil {
 		return nil, fmt.Errorf("reading the collections: %w", err)

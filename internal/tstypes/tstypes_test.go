@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // migrated app now.
 func TestCommittedDefinitionsAreFresh(t *testing.T) {
 	app := testapp.New(t)
-	want, err := tstypes.Generate(app)
+	want, err := tstypes.Generate(app, tstypes.WebClientSDK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,29 +45,77 @@ func TestCommittedDefinitionsAreFresh(t *testing.T) {
 	}
 }
 
-// `madang types --out FILE` writes the same definitions.
+// `madang types --out FILE` writes the same definitions, importing the
+// SDK's types as a TypeScript client does, from the npm package
+// 'pocketbase', unless --sdk-import names another module; written into a
+// pb_public/js folder they import the vendored build beside it, and the
+// command the committed copy's header names writes that copy byte for
+// byte. Until 2026-12-07 every output imported '../vendor/pocketbase.es.mjs',
+// which resolves nowhere but in pb_public/js.
 func TestTypesCommand(t *testing.T) {
 	app := testapp.New(t)
-	out := filepath.Join(t.TempDir(), "madang-types.d.ts")
-	if msg, err := testapp.RunCLI(t, app, "types", "--out", out); err != nil {
-		t.Fatalf("types: %v: %s", err, msg)
+	dir := t.TempDir()
+	types := func(args ...string) string {
+		t.Helper()
+		msg, err := testapp.RunCLI(t, app, append([]string{"types"}, args...)...)
+		if err != nil {
+			t.Fatalf("types %v: %v: %s", args, err, msg)
+		}
+		return msg
 	}
-	written, err := os.ReadFile(out)
+	read := func(path string) string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	imports := func(sdk string) string {
+		return "import type PocketBase from '" + sdk + "';\n" +
+			"import type { ListResult, RecordModel, RecordService } from '" + sdk + "';\n"
+	}
+
+	out := filepath.Join(dir, "src", "madang-types.d.ts")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	types("--out", out)
+	written := read(out)
+	want, err := tstypes.Generate(app, tstypes.SDKPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := tstypes.Generate(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(written, want) {
+	if written != string(want) {
 		t.Fatal("types --out wrote something else than Generate")
+	}
+	if !strings.Contains(written, imports("pocketbase")) || strings.Contains(written, "vendor") {
+		t.Errorf("types --out %s does not import the SDK from 'pocketbase':\n%.600s", out, written)
 	}
 	for _, s := range []string{"export interface PostsRecord<", "collection(idOrName: 'posts'): RecordService<PostsRecord>;",
 		"'POST /api/ais/{id}/infer': {", "can_write: boolean;"} {
-		if !strings.Contains(string(written), s) {
+		if !strings.Contains(written, s) {
 			t.Errorf("the definitions lack %q", s)
 		}
+	}
+	if stdout := types(); stdout != written {
+		t.Errorf("types to standard output differs from types --out:\n%.600s", stdout)
+	}
+	if stdout := types("--sdk-import", "./lib/pocketbase.mjs"); !strings.Contains(stdout, imports("./lib/pocketbase.mjs")) {
+		t.Errorf("types --sdk-import ./lib/pocketbase.mjs:\n%.600s", stdout)
+	}
+
+	webClient := filepath.Join(dir, filepath.FromSlash(tstypes.DefaultOut))
+	if err := os.MkdirAll(filepath.Dir(webClient), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	types("--out", webClient)
+	committed := read(filepath.Join("..", "..", filepath.FromSlash(tstypes.DefaultOut)))
+	if got := read(webClient); got != committed || !strings.Contains(got, imports(tstypes.WebClientSDK)) {
+		t.Errorf("types --out %s differs from the committed copy:\n%.600s", tstypes.DefaultOut, got)
+	}
+	if got := types("--out", webClient, "--sdk-import", "pocketbase"); !strings.Contains(read(webClient), imports("pocketbase")) {
+		t.Errorf("--sdk-import pocketbase in pb_public/js: %s", got)
 	}
 }
 

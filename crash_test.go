@@ -329,10 +329,10 @@ func (s *crashServer) load(t *testing.T, members []*crashMember, round int, kill
 			t.Fatalf("round %d: %d writes answered 2xx in 40 s, short of the %d to kill after", round, answered.Load(), kill.answered)
 		}
 		if kill.chatUnanswered {
+			// a window this test tries to catch, not a promise of the
+			// server's: missing it kills at an ordinary moment
 			if err := s.awaitChatUnanswered(chatsBefore, &chatsAnswered); err != nil {
-				s.kill(t)
-				wg.Wait()
-				t.Fatalf("round %d: %v", round, err)
+				t.Logf("round %d: %v; killing now", round, err)
 			}
 		}
 		s.kill(t)

@@ -82,12 +82,19 @@ var base = func() driver.Driver {
 // Connect is PocketBase's core.DefaultDBConnect on the caching driver: the
 // same pragmas, in the same order, and a commit checkpoints the log itself
 // only past autocheckpointPages (Bind checkpoints it before that).
+// Transactions begin IMMEDIATE, taking the write lock (or waiting for it,
+// busy_timeout) at once: a deferred one that read before another process
+// (the CLI beside a server) committed failed its first write with
+// SQLITE_BUSY_SNAPSHOT (517), which no timeout waits out — until
+// 2026-12-07 about one CLI ban in twelve beside a busy server. Within the
+// process nothing changes: PocketBase writes through one connection, and
+// its reads run outside transactions.
 func Connect(dbPath string) (*dbx.DB, error) {
 	// busy_timeout first: the connection must block on busy before WAL
 	// mode is set (PocketBase's note)
 	pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_defensive=1" +
-		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(autocheckpointPages) + ")"
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(autocheckpointPages) + ")&_txlock=immediate"
 	db, err := dbx.Open(DriverName, dbPath+pragmas)
 	if err != nil {
 		return nil, err

@@ -325,6 +325,8 @@ func TestBadAIConfigIsRefused(t *testing.T) {
 		{"MADANG_AI_WORKERS", "abc", "a whole number of at least 1"},
 		{"MADANG_AI_WORKERS", "0", "a whole number of at least 1"},
 		{"MADANG_AI_REMOTE_WORKERS", "-2", "a whole number of at least 1"},
+		{"MADANG_AI_WORKERS", "10000000", "a whole number from 1 to 4096"},
+		{"MADANG_AI_TRAIN_WORKERS", "4097", "a whole number from 1 to 4096"},
 		{"MADANG_AI_CAPACITY", "-5", "a whole number of at least 1"},
 		{"MADANG_AI_PER_USER", "2.5", "a whole number of at least 1"},
 		{"MADANG_AI_TRAIN_WORKERS", "0", "a whole number of at least 1"},

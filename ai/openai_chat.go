@@ -45,6 +45,7 @@ func serverKeys() (map[string]string, error) {
 	}
 	// a refusal names the pair by its place, never by its text: a bare key,
 	// or a colon typed for "=", would print the secret into the logs
+	named := map[string]int{} // origin → its pair's place
 	for i, pair := range strings.FieldsFunc(os.Getenv(KeysEnv), func(r rune) bool { return r == ',' || r == '\n' }) {
 		origin, key, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		o, err := originOf(origin)
@@ -56,7 +57,11 @@ func serverKeys() (map[string]string, error) {
 			return nil, fmt.Errorf("%s: pair %d does not start with an http(s) origin such as https://api.openai.com", KeysEnv, i+1)
 		case strings.TrimSpace(key) == "":
 			return nil, fmt.Errorf("%s: pair %d (%s) has no key after \"=\"", KeysEnv, i+1, o)
+		case named[o] > 0:
+			// until 2026-12-07 the last one was used without a word
+			return nil, fmt.Errorf("%s: pairs %d and %d both give a key for %s; keep one", KeysEnv, named[o], i+1, o)
 		}
+		named[o] = i + 1
 		keys[o] = strings.TrimSpace(key)
 	}
 	return keys, nil

@@ -377,6 +377,7 @@ func TestOpenAIChatKeysGoOnlyWhereTheOperatorSaid(t *testing.T) {
 		"http://10.1.2.3=k,https://api.openai.com:sk-SECRET-2": "pair 2 has no",
 		"sk-SECRET-3=https://x":                                "pair 1 does not start with an http(s) origin",
 		"http://10.1.2.3:8000=":                                "pair 1 (http://10.1.2.3:8000) has no key",
+		"https://API.openai.com=sk-SECRET-4,http://x=k,https://api.openai.com:443/v1=sk-SECRET-5": "pairs 1 and 3 both give a key for https://api.openai.com; keep one",
 	} {
 		t.Setenv(KeysEnv, value)
 		_, err := ConfigFromEnv()

@@ -66,20 +66,27 @@ func defaultConfig() Config {
 // Durations are Go durations ("90s", "1m") or plain seconds ("90").
 func ConfigFromEnv() (Config, error) {
 	cfg := defaultConfig()
+	// workers are goroutines started at once: a typo of 10,000,000 would
+	// ask for gigabytes before the first job (until 2026-12-07 taken)
+	const maxWorkers = 4096
 	for _, v := range []struct {
 		name string
 		n    *int
+		max  int
 	}{
-		{"MADANG_AI_WORKERS", &cfg.Workers},
-		{"MADANG_AI_REMOTE_WORKERS", &cfg.RemoteWorkers},
-		{"MADANG_AI_CAPACITY", &cfg.Capacity},
-		{"MADANG_AI_PER_USER", &cfg.PerUser},
-		{"MADANG_AI_TRAIN_WORKERS", &cfg.TrainWorkers},
+		{"MADANG_AI_WORKERS", &cfg.Workers, maxWorkers},
+		{"MADANG_AI_REMOTE_WORKERS", &cfg.RemoteWorkers, maxWorkers},
+		{"MADANG_AI_CAPACITY", &cfg.Capacity, 0},
+		{"MADANG_AI_PER_USER", &cfg.PerUser, 0},
+		{"MADANG_AI_TRAIN_WORKERS", &cfg.TrainWorkers, maxWorkers},
 	} {
 		if s := strings.TrimSpace(os.Getenv(v.name)); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
+			switch {
+			case err != nil || n < 1:
 				return cfg, fmt.Errorf("%s=%q: use a whole number of at least 1", v.name, s)
+			case v.max > 0 && n > v.max:
+				return cfg, fmt.Errorf("%s=%q: use a whole number from 1 to %d", v.name, s, v.max)
 			}
 			*v.n = n
 		}

@@ -47,7 +47,7 @@ func Register(app core.App) {
 	app.Store().Set(hubStoreKey, h)
 
 	access.ServerSet(app, Sessions, access.Requester("owner", "Sign in to chat."), "owner")
-	access.Trimmed(app, Sessions, "name")
+	access.Trimmed(app, Sessions, "name", "information") // information since 2026-12-07, as boards'
 	access.KeepOnNull(app, Sessions, "is_closed")
 	app.OnRecordCreate(Sessions).BindFunc(deriveSessionFields)
 	app.OnRecordUpdate(Sessions).BindFunc(deriveSessionFields)

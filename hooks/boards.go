@@ -11,7 +11,9 @@ func registerBoards(app core.App) {
 	access.DefaultTrue(app, access.CollectionNameBoards, "is_visible") // boards are public by intent
 	access.KeepOnNull(app, access.CollectionNameBoards, "anonymous")
 	access.KeepOnNull(app, access.CollectionNameBoards, "category_required")
-	access.Trimmed(app, access.CollectionNameBoards, "name")
+	// information too: until 2026-12-07 `boards create --info` stored an
+	// escape sequence as sent, which cleared the screen of a CLI reader
+	access.Trimmed(app, access.CollectionNameBoards, "name", "information")
 	access.Names(app, access.CollectionNameBoards, "name")
 	access.BindEnrich(app, access.CollectionNameBoards, func(e *core.RecordEnrichEvent) error {
 		e.Record.WithCustomData(true)

@@ -202,7 +202,7 @@ func TestBlankContentIsRefused(t *testing.T) {
 		{"/api/collections/posts/records/" + post, testapp.Gina, map[string]any{"title": " "}, []string{"title"}},
 	}
 	for _, c := range cases {
-		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories")
+		snap := testapp.TakeSnapshot(t, app, "posts", "comments", "boards", "board_categories", "chat_sessions")
 		r := writeTo(t, base, c.url, c.who, c.body)
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("%s %v: %d %s, want 400", c.url, c.body, r.Status, r.Raw)
@@ -1239,6 +1239,8 @@ func TestInvisibleAndControlCharacters(t *testing.T) {
 		{postsURL, testapp.Alice, map[string]any{"board": pub, "title": "t\u007f", "content": "c"}, "title", "validation_control_character"},
 		{commentsURL, testapp.Alice, map[string]any{"post": post, "content": "a\u0085b"}, "content", "validation_control_character"},
 		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "b\x00", "read": "public", "write": "members"}, "name", "validation_control_character"},
+		{"/api/collections/boards/records", testapp.Adam, map[string]any{"name": "b", "information": "line\x1b[2J", "read": "public", "write": "members"}, "information", "validation_control_character"},
+		{"/api/collections/chat_sessions/records", testapp.Alice, map[string]any{"name": "s", "kind": "group", "information": "bell\x07", "members": []string{testapp.ID(testapp.Alice)}}, "information", "validation_control_character"},
 		{postsURL + "/" + post, testapp.Gina, map[string]any{"title": "x\x07"}, "title", "validation_control_character"},
 		{postsURL + "/" + post, testapp.Gina, map[string]any{"content": "\u200b"}, "content", "validation_required"},
 	}

@@ -458,21 +458,9 @@ func TestOpenAIChatRedactsKeysEverywhere(t *testing.T) {
 			s := newChatServer(t, tc.handle)
 			key := "sk-SECRET-" + strings.Repeat("k", 20) + "-XYZ"
 			t.Setenv(KeysEnv, s.URL+"="+key+",http://10.9.9.9="+other)
-			var partials []string
-			res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), func(text string) {
-				partials = append(partials, text)
-			})
+			got, partials := askChat(t, s, tc.ok)
 			if auth, _ := s.last(); auth != "Bearer "+key {
 				t.Fatalf("the server got Authorization %q", auth)
-			}
-			got := ""
-			switch {
-			case tc.ok && err == nil:
-				got = res.(chatResult).Text
-			case !tc.ok && err != nil:
-				got = err.Error()
-			default:
-				t.Fatalf("result %v, error %v", res, err)
 			}
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("%q, want it to contain %q", got, tc.want)
@@ -542,19 +530,7 @@ func TestOpenAIChatDropsControlCharacters(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newChatServer(t, tc.handle)
 			t.Setenv(KeysEnv, s.URL+"=sk-SECRET-"+strings.Repeat("k", 20))
-			var partials []string
-			res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), func(text string) {
-				partials = append(partials, text)
-			})
-			got := ""
-			switch {
-			case tc.ok && err == nil:
-				got = res.(chatResult).Text
-			case !tc.ok && err != nil:
-				got = err.Error()
-			default:
-				t.Fatalf("result %v, error %v", res, err)
-			}
+			got, partials := askChat(t, s, tc.ok)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("got %q, want it to hold %q", got, tc.want)
 			}
@@ -565,4 +541,22 @@ func TestOpenAIChatDropsControlCharacters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// askChat sends s's model "hi" and returns the reply's text (ok) or the
+// error's, and the partial texts shown meanwhile; the other outcome fails t.
+func askChat(t *testing.T, s *chatServer, ok bool) (string, []string) {
+	t.Helper()
+	var partials []string
+	res, err := loadChat(t, s.URL, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), func(text string) {
+		partials = append(partials, text)
+	})
+	switch {
+	case ok && err == nil:
+		return res.(chatResult).Text, partials
+	case !ok && err != nil:
+		return err.Error(), partials
+	}
+	t.Fatalf("result %v, error %v", res, err)
+	return "", nil
 }

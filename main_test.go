@@ -502,3 +502,53 @@ func TestSecondServeRefused(t *testing.T) {
 		t.Errorf("applied migrations %d -> %d (%v)", applied, after, err)
 	}
 }
+
+// TestServeSaysTheDataDirIsNewer: a data dir migrated by a newer Madang
+// (a migration this binary lacks, dated after its last) is named on serve's
+// standard error and in the log, with what to do; one this binary knows
+// whole says nothing of the kind. Until 2026-12-07 it started without a word.
+func TestServeSaysTheDataDirIsNewer(t *testing.T) {
+	serveOnce := func(dir string) string {
+		t.Helper()
+		addr := freePort(t)
+		var stderr bytes.Buffer
+		cmd := madangCmd("serve", "--http", addr, "--dir", dir)
+		cmd.Stderr = &stderr
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// the warning is written before the server listens
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
+		}
+		go io.Copy(io.Discard, stdout)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		return stderr.String()
+	}
+	dir := t.TempDir()
+	if out, err := madangCmd("migrate", "up", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("migrate up: %v %s", err, out)
+	}
+	if got := serveOnce(dir); strings.Contains(got, "newer Madang") {
+		t.Errorf("a dir this binary knows: %q", got)
+	}
+	db, err := sql.Open("sqlite", dir+"/data.db?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO _migrations (file, applied) VALUES ('1899999999_from_the_future.go', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, m := range core.AppMigrations.Items() {
+		last = max(last, m.File)
+	}
+	want := fmt.Sprintf("Madang: this data dir (%s) was migrated by a newer Madang: 1 of its migrations are not in this binary (1899999999_from_the_future.go). "+
+		"This server runs on a schema and rules it does not know: stop it, and run the newer binary, or with it `madang migrate down` to this binary's last migration, %s\n", dir, last)
+	if got := serveOnce(dir); !strings.Contains(got, want) {
+		t.Errorf("stderr %q, want it to hold %q", got, want)
+	}
+}

@@ -29,6 +29,7 @@ import (
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
 	bindFirstRunGuide(app, root)
+	bindNewerDataDirWarning(app)
 	bindExistingDataDir(app, root)
 	bindOneServer(app, root)
 }

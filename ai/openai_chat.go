@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -420,7 +421,28 @@ func statusError(resp *http.Response) error {
 	// or cut a key so that it no longer matches
 	snippet := strings.Join(strings.Fields(redactKeys(string(body))), " ")
 	status := strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
-	return fmt.Errorf("the model server answered %s: %s", status, clip(snippet, 200))
+	return fmt.Errorf("the model server answered %s%s: %s", status, retryAfter(resp), clip(snippet, 200))
+}
+
+// retryAfter says when a busy or overloaded server (429, 503) asks to be
+// tried again, from its Retry-After (seconds, or an HTTP date): the member
+// learns when to send the job again (until 2026-12-07 the header was
+// dropped). Empty when there is none or it cannot be read.
+func retryAfter(resp *http.Response) string {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return ""
+	}
+	value := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	wait := time.Duration(-1)
+	if secs, err := strconv.Atoi(value); err == nil {
+		wait = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(value); err == nil {
+		wait = time.Until(at).Round(time.Second)
+	}
+	if wait < 0 || wait > 7*24*time.Hour {
+		return ""
+	}
+	return fmt.Sprintf(" (it asks to be tried again in %s)", max(wait, time.Second))
 }
 
 // minKeyPrefix is the shortest start of a key that redactKeys hides;

@@ -560,3 +560,35 @@ func askChat(t *testing.T, s *chatServer, ok bool) (string, []string) {
 	t.Fatalf("result %v, error %v", res, err)
 	return "", nil
 }
+
+// TestOpenAIChatSaysWhenToTryAgain: a busy server's Retry-After (seconds,
+// or a date) is told with its 429 or 503; other statuses, a missing or
+// unreadable header, say nothing of it.
+func TestOpenAIChatSaysWhenToTryAgain(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		header string
+		want   string
+	}{
+		{http.StatusTooManyRequests, "30", "answered 429 Too Many Requests (it asks to be tried again in 30s): slow down"},
+		{http.StatusServiceUnavailable, "3600", "answered 503 Service Unavailable (it asks to be tried again in 1h0m0s): slow down"},
+		// a date has whole seconds: two minutes from now reads 1m59s or 2m0s
+		{http.StatusServiceUnavailable, time.Now().Add(2*time.Minute + time.Second).UTC().Format(http.TimeFormat), "(it asks to be tried again in 2m"},
+		{http.StatusTooManyRequests, "", "answered 429 Too Many Requests: slow down"},
+		{http.StatusTooManyRequests, "soon", "answered 429 Too Many Requests: slow down"},
+		{http.StatusInternalServerError, "30", "answered 500 Internal Server Error: slow down"},
+	} {
+		t.Run(fmt.Sprintf("%d %q", tc.status, tc.header), func(t *testing.T) {
+			s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("Retry-After", tc.header)
+				}
+				http.Error(w, "slow down", tc.status)
+			})
+			got, _ := askChat(t, s, false)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("%q, want it to hold %q", got, tc.want)
+			}
+		})
+	}
+}

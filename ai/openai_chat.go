@@ -203,11 +203,14 @@ func checkBaseURL(base string) error {
 
 // Train only checks the options: the model lives on the chat server.
 func (openAIChat) Train(_ context.Context, _ io.Reader, options json.RawMessage, progress func(string)) (*Trained, error) {
-	if _, err := parseChatOptions(options); err != nil {
+	opts, err := parseChatOptions(options)
+	if err != nil {
 		return nil, err
 	}
-	if os.Getenv(APIKeyEnv) == "" {
-		report(progress, "%s is not set; requests will be sent without an API key.", APIKeyEnv)
+	// the key its server gets, wherever the operator set it (until
+	// 2026-12-07 only MADANG_OPENAI_API_KEY was looked at, for any server)
+	if origin, _ := originOf(opts.BaseURL); keyFor(opts.BaseURL) == "" {
+		report(progress, "No server key is set for %s (%s, or %s for api.openai.com); requests will be sent without one.", origin, KeysEnv, APIKeyEnv)
 	}
 	return &Trained{Model: json.RawMessage(`{}`), Metrics: map[string]float64{}}, nil
 }

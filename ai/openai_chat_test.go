@@ -592,3 +592,34 @@ func TestOpenAIChatSaysWhenToTryAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAIChatTrainingNamesTheKeyItsServerGets: training an openai_chat
+// model says when its server will get no key, from wherever the operator
+// sets keys (until 2026-12-07 only MADANG_OPENAI_API_KEY was looked at:
+// a server named in MADANG_OPENAI_KEYS was said to get none, and a local
+// server was said to get the api.openai.com key).
+func TestOpenAIChatTrainingNamesTheKeyItsServerGets(t *testing.T) {
+	train := func(base string) []string {
+		var said []string
+		_, err := openAIChat{}.Train(context.Background(), nil, json.RawMessage(`{"base_url":"`+base+`","model":"m"}`), func(s string) { said = append(said, s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return said
+	}
+	t.Setenv(APIKeyEnv, "sk-openai")
+	t.Setenv(KeysEnv, "http://10.1.2.3:8000=sk-vllm")
+	for base, keyless := range map[string]bool{
+		"http://10.1.2.3:8000/v1":   false,
+		"https://api.openai.com/v1": false,
+		"http://127.0.0.1:11434/v1": true,
+	} {
+		said := strings.Join(train(base), "\n")
+		if got := strings.Contains(said, "requests will be sent without one"); got != keyless {
+			t.Errorf("%s: said %q, keyless %v", base, said, keyless)
+		}
+	}
+	if said := strings.Join(train("http://127.0.0.1:11434/v1"), ""); !strings.Contains(said, "No server key is set for http://127.0.0.1:11434 (MADANG_OPENAI_KEYS, or MADANG_OPENAI_API_KEY for api.openai.com)") {
+		t.Errorf("said %q", said)
+	}
+}

@@ -48,7 +48,7 @@ func openCSV(dataset io.Reader) (*csvTable, error) {
 	if dataset == nil {
 		return nil, inputErrorf("dataset", "This model needs a dataset; upload a CSV file first.")
 	}
-	br := bufio.NewReader(&cappedReader{r: dataset, left: maxDatasetBytes + 1})
+	br := bufio.NewReader(&cappedReader{r: dataset, left: maxDatasetBytes + 1, err: errDatasetTooLarge})
 	for {
 		if head, _ := br.Peek(len(utf8BOM)); !bytes.Equal(head, utf8BOM) {
 			break
@@ -227,17 +227,18 @@ func csvError(err error) error {
 	return inputErrorf("dataset", "The dataset is not valid CSV at row %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
 }
 
-// cappedReader fails once left bytes were read (callers pass one more than
-// the limit), so an endless or oversized upload stops early instead of
-// filling memory.
+// cappedReader fails with err once left bytes were read, so an endless or
+// oversized upload (a dataset) or stream (a model server's) stops early
+// instead of filling memory or keeping a worker.
 type cappedReader struct {
 	r    io.Reader
 	left int64
+	err  error
 }
 
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.left <= 0 {
-		return 0, errDatasetTooLarge
+		return 0, c.err
 	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]

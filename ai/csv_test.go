@@ -122,12 +122,12 @@ func TestCSVNumberNamesTheCell(t *testing.T) {
 }
 
 func TestCSVStopsOversizedUploads(t *testing.T) {
-	r := &cappedReader{r: strings.NewReader(strings.Repeat("x", 10)), left: 4}
+	r := &cappedReader{r: strings.NewReader(strings.Repeat("x", 10)), left: 4, err: errDatasetTooLarge}
 	data, err := io.ReadAll(r)
 	if len(data) != 4 || !errors.Is(err, errDatasetTooLarge) {
 		t.Errorf("read %d bytes, error %v; want 4 bytes then errDatasetTooLarge", len(data), err)
 	}
-	r = &cappedReader{r: strings.NewReader("abc"), left: 4}
+	r = &cappedReader{r: strings.NewReader("abc"), left: 4, err: errDatasetTooLarge}
 	if data, err := io.ReadAll(r); string(data) != "abc" || err != nil {
 		t.Errorf("read %q, %v within the limit", data, err)
 	}

@@ -565,7 +565,7 @@ var errReplyTooLong = fmt.Errorf("the model's reply exceeded %d MB; set options.
 // servers leave it out); one with no data line at all was no stream, and
 // its contentType is named.
 func readStream(body io.Reader, contentType string, partial *throttle) (string, error) {
-	sc := bufio.NewScanner(body)
+	sc := bufio.NewScanner(&cappedReader{r: body, left: maxStreamBytes, err: errStreamTooLong})
 	sc.Buffer(make([]byte, 0, 64<<10), maxCompletionBytes)
 	var text strings.Builder
 	events, finished := 0, false
@@ -581,6 +581,9 @@ func readStream(body io.Reader, contentType string, partial *throttle) (string, 
 		}
 		piece, done, err := chunkContent(data)
 		if err != nil {
+			if errors.Is(sc.Err(), errStreamTooLong) {
+				return "", errStreamTooLong // the bound cut this last line
+			}
 			return "", err
 		}
 		finished = finished || done
@@ -597,6 +600,9 @@ func readStream(body io.Reader, contentType string, partial *throttle) (string, 
 		if errors.Is(err, bufio.ErrTooLong) {
 			return "", errReplyTooLong
 		}
+		if errors.Is(err, errStreamTooLong) {
+			return "", err
+		}
 		return "", fmt.Errorf("reading the reply stream: %w", err)
 	}
 	switch {
@@ -611,6 +617,15 @@ func readStream(body io.Reader, contentType string, partial *throttle) (string, 
 	}
 	return "", errors.New("the model server's stream ended before [DONE] (stream cut); try again")
 }
+
+// maxStreamBytes bounds a reply stream as sent: its chunks' JSON around
+// each token (about 50 times the token's bytes) for a 1 MB reply, and no
+// more. A server that sends keep-alive comments or empty chunks without
+// end kept a worker reading for the job's whole time limit until
+// 2026-12-07, at 44% of a core on loopback. A variable for its test.
+var maxStreamBytes int64 = 64 << 20
+
+var errStreamTooLong = fmt.Errorf("the model server sent more than %d MB without finishing its reply (comments or empty chunks without end?); check the server", maxStreamBytes>>20)
 
 // chunkContent returns a stream chunk's text, and whether it ends the
 // reply (a finish_reason).

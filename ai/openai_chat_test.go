@@ -623,3 +623,30 @@ func TestOpenAIChatTrainingNamesTheKeyItsServerGets(t *testing.T) {
 		t.Errorf("said %q", said)
 	}
 }
+
+// TestOpenAIChatStreamIsBounded: a stream that sends comments or empty
+// chunks without end fails once it sent maxStreamBytes (here 1 MB), well
+// before the job's time limit.
+func TestOpenAIChatStreamIsBounded(t *testing.T) {
+	defer func(was int64) { maxStreamBytes = was }(maxStreamBytes)
+	maxStreamBytes = 1 << 20
+	for name, line := range map[string]string{
+		"comments":     ": keep-alive\n\n",
+		"empty chunks": "data: " + `{"choices":[{"delta":{}}]}` + "\n\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				for r.Context().Err() == nil {
+					if _, err := io.WriteString(w, strings.Repeat(line, 100)); err != nil {
+						return
+					}
+				}
+			})
+			got, _ := askChat(t, s, false)
+			if !strings.Contains(got, "sent more than") {
+				t.Errorf("%q, want the stream's bound", got)
+			}
+		})
+	}
+}

@@ -173,9 +173,13 @@ journey('a comment marked cannot render shows as text, and the page with it; lin
     content: '[웹](https://madang.example) [메일](mailto:a@madang.example) [전화](tel:0212345678) [상대](#/boards) ' +
       '[ftp](ftp://files.example/x) [문자](sms:0101234) [콜](callto:someone) [xmpp](xmpp:a@b.example)' });
   // 2,000 ">" is a comment's limit: marked recursed once per level and overflowed the stack,
-  // and the page showed only its error (until 2026-12-07)
+  // and the page showed only its error (until 2026-12-07); on a larger stack it rendered
+  // 2,000 nested quotes instead, so the text was shown or not by the browser's state
   const deep = '>'.repeat(2000);
+  const deepList = '- '.repeat(999) + '목록';
   await client.collection('comments').create({ post: post.id, content: deep });
+  await client.collection('comments').create({ post: post.id, content: deepList });
+  await client.collection('comments').create({ post: post.id, content: '>> 두 번 인용' });
   await client.collection('comments').create({ post: post.id, content: '다음 댓글은 **굵게**' });
 
   const page = await j.page(browser, 'reader', { viewport: { width: 1280, height: 800 } });
@@ -185,6 +189,10 @@ journey('a comment marked cannot render shows as text, and the page with it; lin
   assert.equal(await page.locator('article.post h1').textContent(), '인용이 깊은 글');
   const texts = await page.locator('li.comment .content.rich').allTextContents();
   assert.ok(texts.includes(deep), 'the deep comment shows as its text');
+  assert.ok(texts.includes(deepList), 'the deep list shows as its text');
+  assert.equal(await page.locator('li.comment .content.rich blockquote blockquote', { hasText: '두 번 인용' }).count(), 1,
+    'a quote in a quote still renders');
+  assert.equal(await page.locator('li.comment .content.rich blockquote').count(), 2, 'and nothing else renders as quotes');
   const links = await page.locator('article.post .content.rich a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
   assert.deepEqual(links.filter(([, href]) => href !== null), [
     ['웹', 'https://madang.example'], ['메일', 'mailto:a@madang.example'], ['전화', 'tel:0212345678'], ['상대', '#/boards']]);

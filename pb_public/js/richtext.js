@@ -71,15 +71,34 @@ export function richText(text, attrs = {}) {
 const ALLOWED_URI_REGEXP = /^(?:(?:https?|mailto|tel):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i;
 
 /**
+ * Quotes and lists opened on one line (">>>", "- - -", "1. 1."): more than
+ * this and the text is shown as it is. marked recurses once per level:
+ * 2,000 ">" (a comment's limit) overflowed the stack — or, on a larger
+ * stack, rendered 2,000 nested boxes — depending on the browser's state.
+ */
+const MAX_NESTING = 100;
+const NESTING = /^(?:[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+/gm;
+
+/** Whether a line of text opens more than MAX_NESTING quotes and lists. */
+function tooDeep(text) {
+  for (const [prefix] of text.matchAll(NESTING)) {
+    if (prefix.length > MAX_NESTING && prefix.replace(/[ \t]|\d{1,9}(?=[.)])/g, '').length > MAX_NESTING) return true;
+  }
+  return false;
+}
+
+/**
  * The Markdown of text as a sanitised DocumentFragment; the text as it is,
- * line by line, when marked cannot render it: marked recurses once per
- * nesting level, and 2,000 ">" (a comment's limit) overflowed the stack and
- * took the whole post page down, its moderation buttons too (until 2026-12-07).
+ * line by line, when it nests too deep (above) or marked fails on it: an
+ * error here took the whole post page down, its moderation buttons too
+ * (until 2026-12-07).
  */
 export function renderMarkdown(text) {
+  text = String(text ?? '');
+  if (tooDeep(text)) return plainText(text);
   let fragment;
   try {
-    const html = /** @type {string} */ (markdown.parse(String(text ?? ''))); // synchronous: async is off
+    const html = /** @type {string} */ (markdown.parse(text)); // synchronous: async is off
     fragment = purify.sanitize(html, {
       ALLOWED_TAGS,
       ALLOWED_ATTR,
@@ -89,7 +108,7 @@ export function renderMarkdown(text) {
       RETURN_DOM_FRAGMENT: true,
     });
   } catch {
-    return plainText(String(text ?? ''));
+    return plainText(text);
   }
   // a link whose target was refused (javascript:, data:) is its text alone:
   // drawn as a link it looked clickable and did nothing (until 2026-12-07)

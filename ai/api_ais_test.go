@@ -30,7 +30,7 @@ func TestModelsListAndView(t *testing.T) {
 			Headers:            testapp.Auth(testapp.Alice),
 			ExpectedStatus:     200,
 			ExpectedContent:    []string{`"totalItems":2`, `"id":"` + mReady + `"`, `"id":"` + mText + `"`, `"metrics":`},
-			NotExpectedContent: []string{mHidden, mDraft, `"model":`, `"dataset":`},
+			NotExpectedContent: []string{mHidden, mDraft, `"model":`, `"dataset":`, `"options":`},
 			ExpectedEvents:     map[string]int{"OnRecordsListRequest": 1, "OnRecordEnrich": 2},
 		},
 		{
@@ -39,7 +39,7 @@ func TestModelsListAndView(t *testing.T) {
 			URL:             aisURL,
 			Headers:         testapp.Auth(testapp.Adam),
 			ExpectedStatus:  200,
-			ExpectedContent: []string{`"totalItems":4`, mHidden, mDraft, `"model":{"features":["x0","x1"]`, `"dataset":""`},
+			ExpectedContent: []string{`"totalItems":4`, mHidden, mDraft, `"model":{"features":["x0","x1"]`, `"dataset":""`, `"options":{"target":"y"}`},
 		},
 		{
 			Name:            "superuser lists every model, with model",
@@ -47,7 +47,7 @@ func TestModelsListAndView(t *testing.T) {
 			URL:             aisURL,
 			Headers:         testapp.Auth("root"),
 			ExpectedStatus:  200,
-			ExpectedContent: []string{`"totalItems":4`, `"model":{"features":["x0","x1"]`},
+			ExpectedContent: []string{`"totalItems":4`, `"model":{"features":["x0","x1"]`, `"options":{"target":"y"}`},
 		},
 		{
 			Name:            "banned member is refused",
@@ -64,7 +64,7 @@ func TestModelsListAndView(t *testing.T) {
 			Headers:            testapp.Auth(testapp.Alice),
 			ExpectedStatus:     200,
 			ExpectedContent:    []string{`"id":"` + mReady + `"`, `"status":"ready"`, `"input_features":["x0","x1"]`},
-			NotExpectedContent: []string{`"model":`, `"dataset":`},
+			NotExpectedContent: []string{`"model":`, `"dataset":`, `"options":`},
 		},
 		{
 			Name:            "member cannot view a hidden model",
@@ -109,6 +109,89 @@ func TestModelsListAndView(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		s.TestAppFactory = modelsFactory
+		s.Test(t)
+	}
+}
+
+// An openai_chat model's options hold its system prompt and the model
+// server's address, often an internal one: members use the model without
+// them, and cannot find them out by filter, sort or expand.
+func TestModelOptionsAreAdminsOnly(t *testing.T) {
+	mChat := testapp.ID("mchat")
+	jobURL := "/api/collections/" + ai.Jobs + "/records"
+	factory := func(t testing.TB) *tests.TestApp {
+		app := modelsFactory(t)
+		saveModel(t, app, mChat, "chat-model", "openai_chat", ai.StatusReady, true, "",
+			`{"base_url":"http://10.20.30.40:8000/v1","model":"qwen","system_prompt":"비밀 지시문"}`)
+		saveJob(t, app, testapp.ID("chatjob"), alice, mChat, ai.JobSucceeded, `{"prompt":"안녕"}`)
+		return app
+	}
+	secrets := []string{`"options":`, "10.20.30.40", "비밀 지시문", "qwen"}
+	scenarios := []tests.ApiScenario{
+		{
+			Name:               "a member views the chat model without its options",
+			Method:             http.MethodGet,
+			URL:                aisURL + "/" + mChat,
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"id":"` + mChat + `"`, `"kind":"openai_chat"`},
+			NotExpectedContent: secrets,
+		},
+		{
+			Name:               "a member's job expanded to its model shows no options",
+			Method:             http.MethodGet,
+			URL:                jobURL + "/" + testapp.ID("chatjob") + "?expand=ai",
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`"expand":{"ai":{`, `"name":"chat-model"`},
+			NotExpectedContent: secrets,
+		},
+		{
+			Name:               "a member's filter on the system prompt is refused",
+			Method:             http.MethodGet,
+			URL:                aisURL + "?filter=" + urlQuery(`options.system_prompt~"비밀"`),
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     400,
+			ExpectedContent:    []string{`"status":400`},
+			NotExpectedContent: []string{mChat},
+		},
+		{
+			Name:               "a member's filter on the server address through a job is refused",
+			Method:             http.MethodGet,
+			URL:                jobURL + "?filter=" + urlQuery(`ai.options.base_url~"10.20"`),
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     400,
+			ExpectedContent:    []string{`"status":400`},
+			NotExpectedContent: []string{testapp.ID("chatjob")},
+		},
+		{
+			Name:               "a member's sort on options is refused",
+			Method:             http.MethodGet,
+			URL:                aisURL + "?sort=options.base_url",
+			Headers:            testapp.Auth(testapp.Alice),
+			ExpectedStatus:     400,
+			ExpectedContent:    []string{`"status":400`},
+			NotExpectedContent: []string{mChat},
+		},
+		{
+			Name:            "an admin sees the options and filters on them",
+			Method:          http.MethodGet,
+			URL:             aisURL + "?filter=" + urlQuery(`options.system_prompt~"비밀"`),
+			Headers:         testapp.Auth(testapp.Adam),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"totalItems":1`, `"base_url":"http://10.20.30.40:8000/v1"`, `"system_prompt":"비밀 지시문"`},
+		},
+		{
+			Name:            "a superuser sees them too",
+			Method:          http.MethodGet,
+			URL:             aisURL + "/" + mChat,
+			Headers:         testapp.Auth("root"),
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"system_prompt":"비밀 지시문"`},
+		},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = factory
 		s.Test(t)
 	}
 }

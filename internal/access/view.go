@@ -49,10 +49,12 @@ var visibilities = map[string]visibility{
 		private: []string{"moderation_ai", "moderation_threshold", "auto_hide_reports"},
 		seenBy:  func(info *core.RequestInfo, _ *core.Record) bool { return IsStaff(info) },
 	},
-	// A model's fitted parameters (a hidden field) and its training data
-	// are for admins; members see what they need to use it.
+	// A model's fitted parameters (a hidden field), its training data and
+	// its options (an openai_chat model's system prompt and server address,
+	// a model's column names) are for admins; members see what they need to
+	// use it (input_features, metrics).
 	CollectionNameAIs: {
-		private: []string{"model", "dataset"},
+		private: []string{"model", "dataset", "options"},
 		unhide:  []string{"model"},
 		seenBy:  func(info *core.RequestInfo, _ *core.Record) bool { return IsStaff(info) },
 	},

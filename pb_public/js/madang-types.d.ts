@@ -204,7 +204,7 @@ export interface AisRecord<Expand = AisExpand> extends BaseSystemFields<Expand> 
   status: '' | 'draft' | 'training' | 'ready' | 'failed';
   is_visible: boolean;
   dataset?: string;
-  options: AIOptions | null;
+  options?: AIOptions | null;
   /** hidden: sent to admins and superusers only */
   model?: unknown;
   metrics: Record<string, number> | null;

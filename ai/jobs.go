@@ -279,6 +279,12 @@ func (s *service) runJob(ctx context.Context, t *task) {
 			s.app.Logger().Error("ai: a model panicked", slog.String("job", job.Id),
 				slog.String("ai", job.GetString("ai")), slog.Any("panic", pe.value), slog.String("stack", pe.stack))
 		}
+		var se *serverError
+		if errors.As(runErr, &se) && se.detail != "" {
+			// the member reads the cause; the operator, the address too
+			s.app.Logger().Warn("ai: a job's model server failed", slog.String("job", job.Id),
+				slog.String("ai", job.GetString("ai")), slog.String("error", se.detail))
+		}
 		settle(JobFailed, nil, sentence(runErr))
 	}
 }

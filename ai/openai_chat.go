@@ -238,7 +238,7 @@ var chatClient = &http.Client{CheckRedirect: func(req *http.Request, via []*http
 	to, err := originOf(req.URL.String())
 	switch {
 	case err != nil || to != from:
-		return fmt.Errorf("the model server redirected to another origin (%s); set options.base_url to the address that answers", req.URL.Redacted())
+		return &redirectError{to: req.URL.Redacted()}
 	case len(via) >= 10:
 		return errors.New("the model server redirected 10 times; set options.base_url to the address that answers")
 	}
@@ -328,7 +328,12 @@ func (p *chatPredictor) Predict(ctx context.Context, input json.RawMessage, part
 	}
 	text, err := p.chat(ctx, msgs, show)
 	if err != nil {
-		return nil, &serverError{msg: fromServer(err.Error()), err: err}
+		text, named := withoutAddresses(err)
+		se := &serverError{msg: fromServer(text), err: err}
+		if named {
+			se.detail = fromServer(err.Error())
+		}
+		return nil, se
 	}
 	return chatResult{Text: fromServer(text)}, nil
 }
@@ -494,11 +499,14 @@ func redactKeys(s string) string {
 const redacted = "[redacted]"
 
 // serverError is an error of a chat job with the keys redacted from its
-// text. errors.Is still sees the cause (a deadline, a cancel); errors.As
-// does not, so no typed error inside can bring its own, unredacted, text.
+// text, and the model server's address too (withoutAddresses): detail has
+// the address, for the operator's log. errors.Is still sees the cause (a
+// deadline, a cancel); errors.As does not, so no typed error inside can
+// bring its own, unredacted, text.
 type serverError struct {
-	msg string
-	err error
+	msg    string
+	detail string // msg with the address; empty when msg named none
+	err    error
 }
 
 func (e *serverError) Error() string        { return e.msg }

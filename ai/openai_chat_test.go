@@ -2,12 +2,15 @@ package ai
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -258,7 +261,7 @@ func TestOpenAIChatUnreachableServer(t *testing.T) {
 	url := s.URL
 	s.Close()
 	_, err := loadChat(t, url, "").Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
-	if err == nil || !strings.Contains(err.Error(), "could not reach the model server: dial tcp") {
+	if err == nil || err.Error() != "could not reach the model server: connection refused" {
 		t.Errorf("error %v", err)
 	}
 }
@@ -447,7 +450,7 @@ func TestOpenAIChatRedactsKeysEverywhere(t *testing.T) {
 		}, "reported an error: bad key [redacted]", false},
 		{"redirect address", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, away.URL+"/?k="+echo(r), http.StatusTemporaryRedirect)
-		}, "redirected to another origin (" + "http://127.0.0.1", false},
+		}, "redirected to another origin; set options.base_url", false},
 		{"unparsable status line", func(w http.ResponseWriter, r *http.Request) {
 			raw(w, "HTTP/1.1 "+echo(r)+" Unauthorized\r\nContent-Length: 0\r\n\r\n")
 		}, "could not reach the model server", false},
@@ -648,5 +651,70 @@ func TestOpenAIChatStreamIsBounded(t *testing.T) {
 				t.Errorf("%q, want the stream's bound", got)
 			}
 		})
+	}
+}
+
+// A job's error, which its member reads, says why the model server failed
+// without its address (withoutAddresses); the Predict error keeps it for
+// the operator's log.
+func TestModelServerErrorsWithoutAddresses(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(untrusted.Close)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	away := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(away.Close)
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, away.URL+"/v1/chat/completions", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirecting.Close)
+	for _, tc := range []struct {
+		name, url, want string
+		named           bool // the whole error names the address, for the log
+	}{
+		{"refused", closedURL, "could not reach the model server: connection refused", true},
+		{"unknown authority", untrusted.URL, "could not reach the model server: its TLS certificate is signed by an unknown authority", false},
+		{"no TLS", strings.Replace(plain.URL, "http://", "https://", 1), "could not reach the model server: http: server gave HTTP response to HTTPS client", false},
+		{"redirect", redirecting.URL, "could not reach the model server: the model server redirected to another origin; set options.base_url", false},
+		{"no such host", "http://llm.madang-test.invalid:8000", "could not reach the model server: ", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadChat(t, tc.url, `,"timeout_seconds":10`).Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+			var se *serverError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v", err)
+			}
+			text := err.Error()
+			if !strings.HasPrefix(text, tc.want) {
+				t.Errorf("%q, want it to start with %q; in the log: %q", text, tc.want, se.detail)
+			}
+			u, _ := url.Parse(tc.url)
+			if tc.named && !strings.Contains(se.detail, u.Hostname()) {
+				t.Errorf("the log's text %q does not name %s", se.detail, u.Hostname())
+			}
+			for _, address := range []string{u.Hostname(), u.Port(), "127.0.0.1", strings.TrimPrefix(away.URL, "http://")} {
+				if address != "" && strings.Contains(text, address) {
+					t.Errorf("%q names %s", text, address)
+				}
+			}
+			if tc.name == "redirect" && !strings.Contains(se.detail, away.URL) {
+				t.Errorf("the log's text %q does not name the redirect's target", se.detail)
+			}
+			if tc.name == "no such host" && !strings.Contains(text, "host name") {
+				t.Errorf("%q does not say the host name failed", text)
+			}
+		})
+	}
+	// a certificate for other names names them and the one asked for
+	mismatch := fmt.Errorf("could not reach the model server: %w", &tls.CertificateVerificationError{
+		Err: x509.HostnameError{Certificate: untrusted.Certificate(), Host: "llm.internal"}})
+	if text, found := withoutAddresses(mismatch); !found || text != "could not reach the model server: its TLS certificate is for another host name" {
+		t.Errorf("a certificate for another host: %q (found %v) from %v", text, found, mismatch)
+	}
+	if text, found := withoutAddresses(errors.New("the model server answered 404 Not Found: no model")); found || text != "the model server answered 404 Not Found: no model" {
+		t.Errorf("an error without an address became %q (found %v)", text, found)
 	}
 }

@@ -26,5 +26,7 @@ func (s *service) publishPartial(job *core.Record, text string) {
 	partial.Set("result", partialResult{Text: text, Partial: true})
 	partial.SetRaw("updated", types.NowDateTime()) // Set cannot change an autodate
 	// access is checked against the stored job (by id); the event shows the partial
-	realtime.Deliver(s.app, realtime.Event{Action: "update", Record: partial})
+	// each partial holds the whole text so far: a subscriber who has not
+	// been sent the last one yet gets this one instead (Latest)
+	realtime.Deliver(s.app, realtime.Event{Action: "update", Record: partial, Latest: true})
 }

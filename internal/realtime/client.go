@@ -468,6 +468,7 @@ type client struct {
 	pending   []subscriptions.Message // events serve has not taken, in order
 	spare     []subscriptions.Message // the array of serve's last batch, for the next
 	inflight  int                     // events of the batch serve is writing
+	latest    map[string]int          // a Latest event's subscription and record → its place in pending
 	discarded bool
 	wake      chan struct{} // capacity 1: holds a token while pending has events (or after Discard)
 
@@ -710,14 +711,39 @@ func (c *client) Channel() chan subscriptions.Message { return nil }
 func (c *client) Send(m subscriptions.Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.discarded {
+	c.sendLocked(m)
+}
+
+// sendLatest sends m, a Latest event of record (Event.Latest), in the
+// place of the one of the same subscription and record still waiting, if
+// there is one.
+func (c *client) sendLatest(m subscriptions.Message, record string) {
+	key := m.Name + "\x00" + record
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i, ok := c.latest[key]; ok {
+		c.pending[i] = m
 		return
+	}
+	if c.sendLocked(m) {
+		if c.latest == nil {
+			c.latest = map[string]int{}
+		}
+		c.latest[key] = len(c.pending) - 1
+	}
+}
+
+// sendLocked queues m, or discards the client when its queue is full;
+// false when m was not queued.
+func (c *client) sendLocked(m subscriptions.Message) bool {
+	if c.discarded {
+		return false
 	}
 	if len(c.pending)+c.inflight >= QueueSize {
 		c.discardLocked()
 		c.countSlow(&c.counters.queueFull)
 		go c.abort()
-		return
+		return false
 	}
 	c.pending = append(c.pending, m)
 	if len(c.pending) == 1 {
@@ -728,6 +754,7 @@ func (c *client) Send(m subscriptions.Message) {
 		default:
 		}
 	}
+	return true
 }
 
 // take hands serve every waiting event, in order; false once the client
@@ -742,6 +769,7 @@ func (c *client) take() ([]subscriptions.Message, bool) {
 	batch := c.pending
 	c.pending, c.spare = c.spare, nil
 	c.inflight = len(batch)
+	clear(c.latest) // what waits now is serve's to write
 	return batch, true
 }
 

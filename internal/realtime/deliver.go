@@ -36,6 +36,13 @@ type Event struct {
 	// itself (app.CanAccessRecord, against the stored record).
 	Access func(info *core.RequestInfo, rule *string) Verdict
 	Gone   []byte // the payload of Gone verdicts
+	// Latest: the event stands for every earlier Latest event of its
+	// record, so a subscriber still waiting for one gets this one in its
+	// place (a streaming job's text so far). A reader that stopped reading
+	// then holds one such event a subscription, not one per update: until
+	// 2026-12-07 16 stalled connections watching 8 replies grow to 1 MB
+	// held 247 MB of partial texts.
+	Latest bool
 }
 
 type outgoing struct {
@@ -114,6 +121,7 @@ func (r *requests) done(found []outgoing) {
 type Prepared struct {
 	sse      *batch // nil when no SSE client gets the event
 	gen      uint64 // sse's generation when prepared
+	latest   string // the record's key when the event is Latest
 	tier     Tier
 	tierMsgs []tierMessage
 }
@@ -213,6 +221,9 @@ func Prepare(app core.App, ev Event) Prepared {
 		return out
 	}
 	out.sse, out.gen = b, b.take()
+	if ev.Latest {
+		out.latest = c.Id + "/" + id
+	}
 	return out
 }
 
@@ -359,7 +370,13 @@ func (p Prepared) empty() bool { return p.sse == nil && len(p.tierMsgs) == 0 }
 func (p Prepared) Send() {
 	if p.sse != nil && p.sse.claim(p.gen) {
 		for _, o := range p.sse.msgs {
-			o.client.Send(o.msg)
+			if p.latest == "" {
+				o.client.Send(o.msg)
+			} else if c, ok := o.client.(*client); ok {
+				c.sendLatest(o.msg, p.latest)
+			} else {
+				o.client.Send(o.msg)
+			}
 		}
 		p.sse.release()
 	}

@@ -159,3 +159,72 @@ func TestStalledSSEReadersAreDisconnected(t *testing.T) {
 		t.Fatalf("heap grew by %d MB while clients stalled", growth>>20)
 	}
 }
+
+// TestStalledReaderHoldsOneLatestEvent: Latest events of one record (a
+// streaming job's text so far) take the place of the one a subscriber was
+// not yet sent, so a reader that stopped reading is not disconnected by
+// them and holds one, not one per event; a reader that keeps up ends with
+// the last one. Ordinary events still fill a stalled reader's queue.
+func TestStalledReaderHoldsOneLatestEvent(t *testing.T) {
+	const updates = 1000
+	app := testapp.New(t)
+	base := testapp.Serve(t, app)
+	alice, bob := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob)
+	sessions, _ := app.FindCollectionByNameOrId("chat_sessions")
+	session := core.NewRecord(sessions)
+	session.Load(map[string]any{"name": "streaming", "kind": "group", "owner": alice, "members": []string{bob}})
+	if err := app.Save(session); err != nil {
+		t.Fatal(err)
+	}
+	chats, _ := app.FindCollectionByNameOrId("chats")
+	message := core.NewRecord(chats)
+	message.Load(map[string]any{"session": session.Id, "author": alice, "content": "시작", "is_visible": true})
+	if err := app.Save(message); err != nil {
+		t.Fatal(err)
+	}
+
+	reader := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/"+message.Id)
+	stalled := openStalled(t, base, testapp.Token(testapp.Alice), "chats/"+message.Id)
+	text := strings.Repeat("마당", 900) // 5.4 KB: the socket's buffers fill within a few events
+	update := func(i int, latest bool) {
+		m := message.Fresh()
+		m.Set("content", fmt.Sprintf("%s %d", text, i))
+		realtime.Deliver(app, realtime.Event{Action: "update", Record: m, Latest: latest})
+	}
+	for i := range updates {
+		update(i, true)
+	}
+	if !registered(app, stalled) {
+		t.Fatalf("the stalled reader was disconnected by %d Latest events of one record", updates)
+	}
+	if st := realtime.StatsOf(app); st.SlowQueueFull != 0 {
+		t.Fatalf("%d clients counted slow for a full queue", st.SlowQueueFull)
+	}
+	want := fmt.Sprintf("%s %d", text, updates-1)
+	deadline := time.After(30 * time.Second)
+	for last := ""; last != want; {
+		select {
+		case ev, ok := <-reader.Events:
+			if !ok {
+				t.Fatal("the reader's connection ended")
+			}
+			if rec := ev.Record(); rec != nil {
+				last, _ = rec["content"].(string)
+			}
+		case <-deadline:
+			t.Fatal("the reader did not get the last update")
+		}
+	}
+
+	// the same number of ordinary events: the stalled reader's queue fills
+	for i := range updates {
+		update(i, false)
+	}
+	for gone := time.Now().Add(5 * time.Second); registered(app, stalled) && time.Now().Before(gone); {
+		time.Sleep(10 * time.Millisecond) // the discarded client unregisters in a goroutine of its own
+	}
+	if registered(app, stalled) || realtime.StatsOf(app).SlowQueueFull != 1 {
+		t.Fatalf("ordinary events did not fill the stalled reader's queue: registered %v, %+v",
+			registered(app, stalled), realtime.StatsOf(app))
+	}
+}

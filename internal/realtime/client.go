@@ -714,16 +714,23 @@ func (c *client) Send(m subscriptions.Message) {
 	c.sendLocked(m)
 }
 
-// sendLatest sends m, a Latest event of record (Event.Latest), in the
-// place of the one of the same subscription and record still waiting, if
-// there is one.
+// sendLatest sends m, a Latest event of record (Event.Latest), dropping
+// the one of the same subscription and record still waiting, if there is
+// one. m goes last, as any event: in the dropped one's place, it would
+// come before the events queued after that one (the job's stored running
+// state, whose empty result would hide its text until the next partial).
 func (c *client) sendLatest(m subscriptions.Message, record string) {
 	key := m.Name + "\x00" + record
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.latest[key]; ok {
-		c.pending[i] = m
-		return
+		c.pending = slices.Delete(c.pending, i, i+1)
+		delete(c.latest, key)
+		for k, j := range c.latest {
+			if j > i {
+				c.latest[k] = j - 1
+			}
+		}
 	}
 	if c.sendLocked(m) {
 		if c.latest == nil {

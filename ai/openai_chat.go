@@ -226,7 +226,7 @@ func (openAIChat) Load(_, options json.RawMessage) (Predictor, error) {
 	if opts.TimeoutSeconds > 0 {
 		timeout = time.Duration(opts.TimeoutSeconds * float64(time.Second))
 	}
-	return &chatPredictor{opts: opts, timeout: timeout, client: chatClient, partialEvery: partialEvery}, nil
+	return &chatPredictor{opts: opts, timeout: timeout, client: chatClient, partialEvery: partialEvery, firstRetry: firstRetryWait}, nil
 }
 
 // chatClient follows a model server's redirects only within its origin. Go
@@ -250,6 +250,7 @@ type chatPredictor struct {
 	timeout      time.Duration
 	client       *http.Client
 	partialEvery time.Duration
+	firstRetry   time.Duration // firstRetryWait (tests wait less)
 }
 
 type chatInput struct {
@@ -356,7 +357,7 @@ func (p *chatPredictor) chat(ctx context.Context, msgs []chatMessage, partial fu
 		ctx, cancel = context.WithTimeout(ctx, p.timeout)
 		defer cancel()
 	}
-	resp, err := p.post(ctx, msgs)
+	resp, err := p.postRetrying(ctx, msgs)
 	if err != nil {
 		return "", p.explain(ctx, err)
 	}
@@ -432,26 +433,75 @@ func statusError(resp *http.Response) error {
 	return fmt.Errorf("the model server answered %s%s: %s", status, retryAfter(resp), clip(snippet, 200))
 }
 
+// Retries of a busy model server (429, 503): at most maxRetries more
+// requests, each after the wait its Retry-After asks (firstRetryWait, then
+// twice that, without one), when that wait is at most maxRetryWait and
+// ends before the job's time limit. A longer wait fails the job at once,
+// saying when to try again. Until 2026-12-07 the first 429 failed the job.
+const (
+	maxRetries     = 2
+	firstRetryWait = time.Second
+	maxRetryWait   = 10 * time.Second
+)
+
+// postRetrying posts msgs, again while the server answers busy (above).
+func (p *chatPredictor) postRetrying(ctx context.Context, msgs []chatMessage) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := p.post(ctx, msgs)
+		if err != nil || attempt == maxRetries {
+			return resp, err
+		}
+		wait, busy := retryWait(resp, p.firstRetry<<attempt)
+		if deadline, ok := ctx.Deadline(); !busy || wait > maxRetryWait || (ok && time.Until(deadline) <= wait) {
+			return resp, nil
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyRead)) // the connection may be reused
+		resp.Body.Close()
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// retryWait is how long a busy server (429, 503) asks to wait, from its
+// Retry-After (seconds, or an HTTP date), or otherwise; busy is false for
+// any other answer, and for a Retry-After that cannot be read.
+func retryWait(resp *http.Response, otherwise time.Duration) (wait time.Duration, busy bool) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	value := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if value == "" {
+		return otherwise, true
+	}
+	if secs, err := strconv.Atoi(value); err == nil && secs >= 0 {
+		return time.Duration(min(secs, int(maxToldWait/time.Second)+1)) * time.Second, true // no overflow
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		return max(time.Until(at), 0), true
+	}
+	return 0, false
+}
+
 // retryAfter says when a busy or overloaded server (429, 503) asks to be
 // tried again, from its Retry-After (seconds, or an HTTP date): the member
 // learns when to send the job again (until 2026-12-07 the header was
 // dropped). Empty when there is none or it cannot be read.
 func retryAfter(resp *http.Response) string {
-	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+	wait, busy := retryWait(resp, -1)
+	if !busy || wait < 0 || wait > maxToldWait {
 		return ""
 	}
-	value := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	wait := time.Duration(-1)
-	if secs, err := strconv.Atoi(value); err == nil {
-		wait = time.Duration(secs) * time.Second
-	} else if at, err := http.ParseTime(value); err == nil {
-		wait = time.Until(at).Round(time.Second)
-	}
-	if wait < 0 || wait > 7*24*time.Hour {
-		return ""
-	}
-	return fmt.Sprintf(" (it asks to be tried again in %s)", max(wait, time.Second))
+	return fmt.Sprintf(" (it asks to be tried again in %s)", max(wait.Round(time.Second), time.Second))
 }
+
+// maxToldWait is the longest Retry-After told; a longer one is taken for
+// a server's mistake.
+const maxToldWait = 7 * 24 * time.Hour
 
 // minKeyPrefix is the shortest start of a key that redactKeys hides;
 // shorter ones say little more than a key's format ("sk-").

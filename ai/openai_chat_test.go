@@ -79,6 +79,7 @@ func loadChat(t *testing.T, baseURL, extra string) *chatPredictor {
 	}
 	cp := p.(*chatPredictor)
 	cp.partialEvery = 0 // every chunk, so the test sees each step
+	cp.firstRetry = time.Millisecond
 	return cp
 }
 
@@ -591,6 +592,60 @@ func TestOpenAIChatSaysWhenToTryAgain(t *testing.T) {
 			got, _ := askChat(t, s, false)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("%q, want it to hold %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOpenAIChatRetriesABusyServer: a 429 or 503 is asked again, at most
+// twice, after the wait its Retry-After asks (or a short one without),
+// unless that wait is long or outlasts the job's time limit.
+func TestOpenAIChatRetriesABusyServer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		busy      int    // how many busy answers come first
+		status    int    // their status
+		header    string // their Retry-After
+		extra     string // options
+		ok        bool
+		requests  int
+		wantError string
+	}{
+		{"429 once, then a reply", 1, http.StatusTooManyRequests, "0", "", true, 2, ""},
+		{"503 twice without Retry-After, then a reply", 2, http.StatusServiceUnavailable, "", "", true, 3, ""},
+		{"busy throughout", 9, http.StatusTooManyRequests, "", "", false, 3, "answered 429 Too Many Requests: slow down"},
+		{"asks for an hour", 1, http.StatusTooManyRequests, "3600", "", false, 1, "(it asks to be tried again in 1h0m0s)"},
+		{"asks for longer than the job has", 1, http.StatusServiceUnavailable, "5", `,"timeout_seconds":2`, false, 1, "(it asks to be tried again in 5s)"},
+		{"a 500 is not retried", 1, http.StatusInternalServerError, "0", "", false, 1, "answered 500 Internal Server Error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			requests := 0
+			s := newChatServer(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				requests++
+				n := requests
+				mu.Unlock()
+				if n <= tc.busy {
+					if tc.header != "" {
+						w.Header().Set("Retry-After", tc.header)
+					}
+					http.Error(w, "slow down", tc.status)
+					return
+				}
+				sse(w, delta("안녕하세요"), "data: [DONE]")
+			})
+			res, err := loadChat(t, s.URL, tc.extra).Predict(context.Background(), json.RawMessage(`{"prompt":"hi"}`), nil)
+			mu.Lock()
+			defer mu.Unlock()
+			if requests != tc.requests {
+				t.Errorf("%d requests, want %d", requests, tc.requests)
+			}
+			switch {
+			case tc.ok && (err != nil || res.(chatResult).Text != "안녕하세요"):
+				t.Errorf("result %v, error %v", res, err)
+			case !tc.ok && (err == nil || !strings.Contains(err.Error(), tc.wantError)):
+				t.Errorf("error %v, want it to hold %q", err, tc.wantError)
 			}
 		})
 	}

@@ -319,3 +319,52 @@ journey('phone 375×812: an unbroken 26-letter chat name and a 64-letter member 
   assert.equal(await me.evaluate((el) => getComputedStyle(el).textOverflow), 'ellipsis');
   await j.screenshot(page, 'last-step');
 });
+
+journey('text limits count characters as the server does: emoji fit, a paste past the limit is kept and counted, not cut', async (j) => {
+  const { url, su } = server;
+  const board = server.board('자유게시판');
+  const writer = { name: '글자수', email: 'charcount@madang.test', password: 'charcount-pass-1234' };
+  await createMember(url, writer);
+  const client = await signedIn(url, writer.email, writer.password);
+  const post = await client.collection('posts').create({ board: board.id, title: '글자 수 세기', content: '본문' });
+  const page = await j.page(browser, 'writer', { viewport: { width: 1280, height: 800 } });
+  await signInUI(page, url, writer.email, writer.password);
+  await page.goto(`${url}/#/posts/${post.id}`);
+  const box = page.getByLabel('댓글 쓰기');
+  const counter = page.locator('form .char-count');
+  const comments = async () => (await su.collection('comments').getFullList({ filter: su.filter('post = {:p}', { p: post.id }) }));
+
+  // a paste of 2,100 characters stays whole; the counter says how many to remove
+  const long = '가나다라마바사아자차'.repeat(210);
+  await box.fill(long);
+  assert.equal(await box.inputValue(), long, 'nothing was cut');
+  assert.equal(await counter.textContent(), '2,100 / 2,000자 — 100자를 줄여 주세요');
+  assert.ok(await counter.evaluate((el) => el.classList.contains('over')));
+  await page.getByRole('button', { name: '댓글 등록' }).click();
+  await page.locator('.field-error, .form-error:not([hidden])').first().waitFor();
+  assert.equal(await box.inputValue(), long, 'the refused text is still there to shorten');
+  assert.equal((await comments()).length, 0, 'the server refused it');
+
+  // 1,900 emoji are 3,800 UTF-16 units and 1,900 characters: under the limit, counted so, and saved
+  const emoji = '😀'.repeat(1900);
+  await box.fill(emoji);
+  assert.equal(await counter.textContent(), '1,900 / 2,000자');
+  assert.ok(!(await counter.evaluate((el) => el.classList.contains('over'))));
+  await page.getByRole('button', { name: '댓글 등록' }).click();
+  const [saved] = await eventually(async () => { const list = await comments(); return list.length === 1 && list; });
+  assert.equal([...saved.content].length, 1900);
+  await eventually(() => counter.isHidden(), { message: 'the counter to go with the sent text' });
+  assert.equal(await box.inputValue(), '');
+
+  // a title of 120 emoji (240 UTF-16 units, over the 200 a maxlength counted) is typed whole and saved
+  await page.goto(`${url}/#/boards/${board.id}/new`);
+  const title = '🎉'.repeat(120);
+  await page.getByLabel('제목').fill(title);
+  assert.equal(await page.getByLabel('제목').inputValue(), title);
+  await page.getByLabel('내용').fill('이모지 제목');
+  await page.getByRole('button', { name: '등록' }).click();
+  await page.locator('article.post h1').waitFor();
+  const savedPost = await su.collection('posts').getFirstListItem(su.filter('content = {:c}', { c: '이모지 제목' }));
+  assert.equal(savedPost.title, title);
+  await j.screenshot(page, 'last-step');
+}, { allowConsole: [/status of 400/] });

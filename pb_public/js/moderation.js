@@ -4,7 +4,7 @@
 // category (말머리), and the report dialog.
 import { pb, me, isAdmin } from './pb.js';
 import { t } from './i18n.js';
-import { h, form, field, submitting, notice, replace, userName } from './ui.js';
+import { h, limit, form, field, submitting, notice, replace, userName } from './ui.js';
 
 export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'];
 
@@ -65,7 +65,7 @@ export function reportButton(kind, id, { authorId = '', className = 'link-button
 function openReportDialog(kind, id) {
   const reason = h('select', { name: 'reason', required: true, value: 'spam' },
     REPORT_REASONS.map((r) => h('option', { value: r }, t(`report.reason.${r}`))));
-  const text = h('textarea', { name: 'text', rows: 3, maxlength: 1000 });
+  const text = limit(h('textarea', { name: 'text', rows: 3 }), 1000);
   const result = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('report.send'));
   const close = h('button', { type: 'button', onclick: () => dialog.close() }, t('common.cancel'));

@@ -1,7 +1,7 @@
 // Small DOM helpers shared by the views. User content is only ever set as
 // text (never innerHTML), so posts, names and chat messages cannot inject markup.
 import { signedOut, avatarURL } from './pb.js';
-import { t, fmtDate } from './i18n.js';
+import { t, fmtDate, fmtNumber } from './i18n.js';
 
 /** h('a', {href, class, onclick}, child, …) builds an element. */
 export function h(tag, attrs = {}, ...children) {
@@ -184,6 +184,56 @@ export async function submitting(formEl, work) {
   }
 }
 
+/** The characters of text as the server counts them: code points, not UTF-16 units. */
+export function charCount(text) {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Each limited box's recount, for a value set by code (clearSent). */
+const recounts = new WeakMap();
+
+/**
+ * Limits a text box to max characters as the server counts them (code
+ * points). From nine tenths of max a counter under the box says how many
+ * are used; past max it says how many to remove, in the error colour, and
+ * the server's refusal names the field if sent anyway. Nothing is cut.
+ * It replaces the maxlength attribute, which counted UTF-16 units (an
+ * emoji is two: a title of 120 emoji stopped at 100 of the server's 200)
+ * and cut pasted text at the limit without a word (until 2026-12-08).
+ * @template {HTMLInputElement | HTMLTextAreaElement} E
+ * @param {E} el
+ * @param {number} max
+ * @returns {E}
+ */
+export function limit(el, max) {
+  const counter = h('p', { class: 'hint char-count', hidden: true });
+  let watchingReset = false;
+  const update = () => {
+    const n = charCount(el.value);
+    counter.hidden = n < max * 0.9;
+    counter.classList.toggle('over', n > max);
+    counter.textContent = n > max
+      ? t('form.charCountOver', { n: fmtNumber(n), max: fmtNumber(max), over: fmtNumber(n - max) })
+      : t('form.charCount', { n: fmtNumber(n), max: fmtNumber(max) });
+    if (counter.hidden) return;
+    if (!counter.isConnected) {
+      el.after(counter);
+      if (!counter.id) counter.id = `${el.id || `f-${el.name || 'x'}-${++fieldSeq}`}-count`;
+      el.setAttribute('aria-describedby', [el.getAttribute('aria-describedby'), counter.id].filter(Boolean).join(' '));
+    }
+    if (!watchingReset && el.form) {
+      watchingReset = true;
+      el.form.addEventListener('reset', () => setTimeout(update)); // the values change after the event
+    }
+  };
+  el.addEventListener('input', update);
+  el.addEventListener('focus', update);
+  recounts.set(el, update);
+  return el;
+}
+
 /**
  * Takes the text sent out of a box once it is saved, keeping what was typed
  * since (the box stays editable while it sends; until 2026-12-07 the next
@@ -194,6 +244,7 @@ export async function submitting(formEl, work) {
 export function clearSent(box, sent) {
   if (box.value === sent) box.value = '';
   else if (box.value.startsWith(sent)) box.value = box.value.slice(sent.length).trimStart();
+  recounts.get(box)?.();
 }
 
 export function notice(kind, ...children) {

@@ -2,7 +2,7 @@
 // it (POST /api/ais/{id}/train) and watch status and metrics arrive live.
 import { pb, collectionAvailable, uploadRecord, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, form, field, submitting, notAvailable, errorMessage, notice, replace, time, debounce, displayFileName, append, reconcile } from '../ui.js';
+import { h, limit, form, field, submitting, notAvailable, errorMessage, notice, replace, time, debounce, displayFileName, append, reconcile } from '../ui.js';
 import { adminHeader, rememberOpen } from './admin-nav.js';
 import { jobStatus } from './ai-model.js';
 
@@ -132,8 +132,8 @@ const OPTION_FIELDS = {
 
 /** @param {() => Promise<void>} onSaved @param {AisRecord | null} [model] null for a new one */
 function modelForm(onSaved, model = null) {
-  const name = h('input', { name: 'name', required: true, maxlength: 64, value: model?.name || '' });
-  const description = h('input', { name: 'description', maxlength: 256, value: model?.description || '' });
+  const name = limit(h('input', { name: 'name', required: true, value: model?.name || '' }), 64);
+  const description = limit(h('input', { name: 'description', value: model?.description || '' }), 256);
   const kind = h('select', { name: 'kind', value: model?.kind || 'linear_regression', disabled: !!model },
     KINDS.map((k) => h('option', { value: k }, t(`kind.${k}`))));
   const current = model?.options || {};

@@ -1,7 +1,7 @@
 // Admin: create, edit and delete boards (hidden ones included); live.
 import { pb, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, form, field, submitting, errorMessage, notice, replace, append, debounce, reconcile } from '../ui.js';
+import { h, limit, form, field, submitting, errorMessage, notice, replace, append, debounce, reconcile } from '../ui.js';
 import { adminHeader, rememberOpen } from './admin-nav.js';
 
 /** @typedef {import('../madang-types').BoardsRecord} BoardsRecord */
@@ -80,8 +80,8 @@ function boardCard(b, open, onSaved, onDelete) {
 
 /** @param {BoardsRecord | null} board null for a new one @param {() => Promise<void>} onSaved */
 function boardForm(board, onSaved) {
-  const name = h('input', { name: 'name', required: true, maxlength: 128, value: board?.name || '' });
-  const information = h('textarea', { name: 'information', rows: 2, maxlength: 512, value: board?.information || '' });
+  const name = limit(h('input', { name: 'name', required: true, value: board?.name || '' }), 128);
+  const information = limit(h('textarea', { name: 'information', rows: 2, value: board?.information || '' }), 512);
   const read = h('select', { name: 'read', value: board?.read || 'public' },
     ['public', 'members', 'granted'].map((v) => h('option', { value: v }, t(`read.${v}`))));
   const write = h('select', { name: 'write', value: board?.write || 'members' },
@@ -141,7 +141,7 @@ function categoriesEditor(board) {
 
   /** @param {import('../madang-types').BoardCategoriesRecord} c */
   function row(c) {
-    const name = h('input', { name: 'name', required: true, maxlength: 32, value: c.name, 'aria-label': t('cats.name') });
+    const name = limit(h('input', { name: 'name', required: true, value: c.name, 'aria-label': t('cats.name') }), 32);
     const sort = h('input', { name: 'sort', type: 'number', step: 1, value: String(c.sort || 0), 'aria-label': t('cats.sort'), class: 'sort-input' });
     const f = form({ class: 'category-row', dataset: { category: c.id } },
       h('div', { class: 'inline-fields' }, name, sort,
@@ -168,7 +168,7 @@ function categoriesEditor(board) {
     return h('li', {}, f);
   }
 
-  const newName = h('input', { name: 'name', required: true, maxlength: 32, placeholder: t('cats.newPlaceholder'), 'aria-label': t('cats.name') });
+  const newName = limit(h('input', { name: 'name', required: true, placeholder: t('cats.newPlaceholder'), 'aria-label': t('cats.name') }), 32);
   const addForm = form({ class: 'category-row category-new' },
     h('div', { class: 'inline-fields' }, newName, h('button', { type: 'submit', class: 'primary' }, t('cats.add'))));
   addForm.addEventListener('submit', (e) => {

@@ -6,7 +6,7 @@
 // moderation log and notifies the reporters. Live: new reports reload it.
 import { pb } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, form, field, submitting, notice, replace, append, time, debounce } from '../ui.js';
+import { h, limit, form, field, submitting, notice, replace, append, time, debounce } from '../ui.js';
 import { adminHeader } from './admin-nav.js';
 import { userLink, authorOf } from '../moderation.js';
 
@@ -130,7 +130,7 @@ async function targetCard(item, onResolved) {
   const reasons = Object.entries(item.reasons || {}).map(([r, n]) => h('span', { class: 'badge' }, `${t(`report.reason.${r}`)} ${fmtNumber(n)}`));
   const action = h('select', { name: 'action', value: kind === 'user' ? 'ban' : 'hide' },
     ['dismiss', 'hide', 'ban'].filter((a) => !(a === 'hide' && kind === 'user')).map((a) => h('option', { value: a }, t(`reports.action.${a}`))));
-  const reason = h('input', { name: 'reason', maxlength: 1000, placeholder: t('reports.reasonPlaceholder') });
+  const reason = limit(h('input', { name: 'reason', placeholder: t('reports.reasonPlaceholder') }), 1000);
   const f = form({ class: 'resolve-form' },
     h('div', { class: 'resolve-row' }, field(t('reports.action'), action), field(t('reports.resolveReason'), reason),
       h('button', { type: 'submit', class: 'primary' }, t('reports.resolve'))));

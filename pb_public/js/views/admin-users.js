@@ -2,7 +2,7 @@
 // revoke boards (boards+ / boards-).
 import { pb } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, form, field, submitting, time, replace, notice, append, reconcile } from '../ui.js';
+import { h, limit, form, field, submitting, time, replace, notice, append, reconcile } from '../ui.js';
 import { navigate, link } from '../router.js';
 import { adminHeader, rememberOpen } from './admin-nav.js';
 
@@ -96,7 +96,7 @@ function userCard(u, boards, openIds, reload) {
 
 /** @param {UsersRecord} u @param {HTMLElement} status @param {() => Promise<void>} reload */
 function banForm(u, status, reload) {
-  const reason = h('input', { name: 'ban_reason', maxlength: 512 });
+  const reason = limit(h('input', { name: 'ban_reason' }), 512);
   const until = h('input', { name: 'banned_until', type: 'datetime-local' });
   const f = form({ class: 'ban' },
     h('h3', {}, t('admin.ban')),

@@ -2,7 +2,7 @@
 // the job's status and result arriving live (openai_chat text streams in).
 import { pb, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, form, field, submitting, notAvailable, notice, replace, errorMessage, append } from '../ui.js';
+import { h, limit, form, field, submitting, notAvailable, notice, replace, errorMessage, append } from '../ui.js';
 
 /** @typedef {import('../madang-types').AisRecord} AisRecord */
 /** @typedef {import('../madang-types').AiLogsRecord} AiLogsRecord */
@@ -136,7 +136,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   const model = await pb.collection('ais').getOne(params.id);
   title(model.name);
   const { fields, read } = inputFields(model);
-  const description = h('input', { name: 'description', maxlength: 256 });
+  const description = limit(h('input', { name: 'description' }), 256);
   const formEl = form({ class: 'card', 'aria-labelledby': 'infer-h' },
     h('h2', { id: 'infer-h' }, t('ai.run')),
     ...fields,

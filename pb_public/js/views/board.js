@@ -14,7 +14,7 @@
 // so and the numbers stop there.
 import { pb, me, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, debounce, count, icon, append, avatar, loading, notice, errorMessage } from '../ui.js';
+import { h, limit, debounce, count, icon, append, avatar, loading, notice, errorMessage } from '../ui.js';
 import { navigate, link } from '../router.js';
 import { pageNumbers, phoneQuery, listTime, commentMark, signInLink, closedPage, excerpt } from '../listing.js';
 import { authorOf, categoryTag } from '../moderation.js';
@@ -65,7 +65,7 @@ export default async function render({ root, params, query, title, signal, onCle
   const go = (changes) => navigate(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category, page: '', ...changes });
   const pageLink = (n) => link(`/boards/${board.id}`, { sort: sortParam, q, in: inParam, category, page: n > 1 ? n : '' });
 
-  const search = h('input', { type: 'search', name: 'q', value: q, maxlength: MAX_QUERY, 'aria-label': t('board.search'), placeholder: t(`board.searchPlaceholder.${searchIn}`) });
+  const search = limit(h('input', { type: 'search', name: 'q', value: q, 'aria-label': t('board.search'), placeholder: t(`board.searchPlaceholder.${searchIn}`) }), MAX_QUERY);
   const inSelect = h('select', { name: 'in', 'aria-label': t('board.searchIn'), value: searchIn,
     onchange: () => { search.placeholder = t(`board.searchPlaceholder.${inSelect.value}`); } },
   SEARCH_IN.map((key) => h('option', { value: key }, t(`board.searchIn.${key}`))));

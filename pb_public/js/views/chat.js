@@ -3,7 +3,7 @@
 // older history loaded on scroll.
 import { pb, me, isAdmin, collectionAvailable, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, form, field, submitting, clearSent, notAvailable, notice, userName, errorMessage, replace, append, debounce, avatar } from '../ui.js';
+import { h, limit, form, field, submitting, clearSent, notAvailable, notice, userName, errorMessage, replace, append, debounce, avatar } from '../ui.js';
 import { navigate } from '../router.js';
 import { userLink, reportButton } from '../moderation.js';
 import { attachMentions } from '../mentions.js';
@@ -108,7 +108,7 @@ export default async function render({ root, params, title, signal, onCleanup })
   const newGroup = h('button', { type: 'button', id: 'new-group', 'aria-expanded': 'false', 'aria-controls': 'new-group-form' }, t('chat.newGroup'));
   const listError = h('div', { role: 'alert' });
   // a new group chat: its name, and the members picked by name
-  const groupName = h('input', { name: 'name', maxlength: 256, required: true, autocomplete: 'off' });
+  const groupName = limit(h('input', { name: 'name', required: true, autocomplete: 'off' }), 256);
   const groupMembers = attachMentions(h('input', { name: 'members', autocomplete: 'off' }));
   const groupCancel = h('button', { type: 'button' }, t('common.cancel'));
   const groupForm = form({ class: 'card group-form', id: 'new-group-form', hidden: true, 'aria-labelledby': 'new-group-title' },
@@ -396,7 +396,7 @@ async function openSession(pane, id, signal, onCleanup) {
   const list = h('ol', { class: 'messages', tabindex: 0, 'aria-label': t('chat.messages'), 'aria-live': 'polite' });
   const older = h('button', { type: 'button', class: 'link-button', hidden: true }, t('chat.older'));
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
-  const input = attachMentions(h('textarea', { name: 'content', rows: 2, maxlength: 2000, required: true }));
+  const input = attachMentions(limit(h('textarea', { name: 'content', rows: 2, required: true }), 2000));
   const send = h('button', { type: 'submit', class: 'primary' }, t('chat.send'));
   const inputForm = form({ class: 'chat-input-form' },
     h('div', { class: 'chat-input' }, field(t('chat.message'), input), send));

@@ -2,7 +2,7 @@
 // attachments sent by XMLHttpRequest so the upload shows its progress.
 import { pb, me, isAdmin, uploadRecord } from '../pb.js';
 import { t } from '../i18n.js';
-import { h, field, form, submitting, formatBytes, displayFileName, notice, append } from '../ui.js';
+import { h, limit, field, form, submitting, formatBytes, displayFileName, notice, append } from '../ui.js';
 import { navigate } from '../router.js';
 import { attachMentions } from '../mentions.js';
 
@@ -32,8 +32,8 @@ export default async function render({ root, params, title, signal }) {
   const categorySelect = categories.length ? h('select', { name: 'category', required: !!board.category_required, value: editing?.category || '' },
     h('option', { value: '' }, board.category_required ? t('category.choose') : t('category.none')),
     categories.map((c) => h('option', { value: c.id }, c.name))) : null;
-  const titleInput = h('input', { name: 'title', required: true, maxlength: 200, value: editing?.title || '' });
-  const content = attachMentions(h('textarea', { name: 'content', required: true, maxlength: 20000, rows: 12, value: editing?.content || '' }));
+  const titleInput = limit(h('input', { name: 'title', required: true, value: editing?.title || '' }), 200);
+  const content = attachMentions(limit(h('textarea', { name: 'content', required: true, rows: 12, value: editing?.content || '' }), 20000));
   const files = h('input', { name: 'attachments', type: 'file', multiple: true });
   const chosen = h('ul', { class: 'files muted', 'aria-live': 'polite' });
   files.addEventListener('change', () => {

@@ -3,7 +3,7 @@
 // update live over the SDK's realtime.
 import { pb, me, isAdmin, protectedFileURLs, signedOut } from '../pb.js';
 import { t, fmtNumber } from '../i18n.js';
-import { h, icon, time, userName, avatar, count, form, field, submitting, clearSent, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
+import { h, limit, icon, time, userName, avatar, count, form, field, submitting, clearSent, replace, notice, errorMessage, displayFileName, debounce, append, reconcile } from '../ui.js';
 import { navigate } from '../router.js';
 import { closedPage } from '../listing.js';
 import { authorOf, categoryTag, reportButton } from '../moderation.js';
@@ -420,7 +420,7 @@ function commentItem(post, comment, reload) {
  * @param {() => Promise<void>} reload
  */
 function editComment(comment, body, reload) {
-  const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000, value: comment.content }));
+  const text = attachMentions(limit(h('textarea', { name: 'content', rows: 3, required: true, value: comment.content }), 2000));
   const f = form({ class: 'comment-edit' }, field(t('post.editComment'), text),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('common.save')),
@@ -443,7 +443,7 @@ function editComment(comment, body, reload) {
  * @param {(err: any) => void} [onFailed]
  */
 function commentForm(post, parent, reload, onFailed) {
-  const text = attachMentions(h('textarea', { name: 'content', rows: 3, required: true, maxlength: 2000 }));
+  const text = attachMentions(limit(h('textarea', { name: 'content', rows: 3, required: true }), 2000));
   const f = form({ class: parent ? 'reply' : 'comment-new' },
     field(parent ? t('post.replyLabel', { name: parent.anonymous_label || userName(parent.expand?.author) }) : t('post.newComment'), text),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, parent ? t('post.sendReply') : t('post.sendComment'))));

@@ -3,7 +3,7 @@
 // elsewhere (name, avatar, boards granted or revoked by an admin) shows at once.
 import { pb, me, avatarURL, renewingSession, signedOut } from '../pb.js';
 import { t, fmtDate } from '../i18n.js';
-import { h, field, form, submitting, notice, replace, append, errorMessage } from '../ui.js';
+import { h, limit, field, form, submitting, notice, replace, append, errorMessage } from '../ui.js';
 import { signOut } from '../app.js';
 import { userLink } from '../moderation.js';
 import { myDataSections } from '../profile-data.js';
@@ -15,7 +15,7 @@ export default async function render({ root, title, signal, onCleanup }) {
 
   const avatarImg = h('img', { class: 'avatar large', alt: '', src: avatarURL(user, '160x160') || undefined, hidden: !user.avatar });
   avatarImg.addEventListener('error', () => { avatarImg.hidden = true; }); // a picture that does not load is not shown broken
-  const name = h('input', { name: 'name', value: user.name, required: true, minlength: 2, maxlength: 64, autocomplete: 'nickname' });
+  const name = limit(h('input', { name: 'name', value: user.name, required: true, minlength: 2, autocomplete: 'nickname' }), 64);
   const avatar = h('input', { name: 'avatar', type: 'file', accept: 'image/jpeg,image/png,image/gif,image/webp' });
   const saved = h('div', { 'aria-live': 'polite' });
   const profileForm = form({ class: 'card', 'aria-labelledby': 'profile-h2' },

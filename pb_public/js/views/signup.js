@@ -4,13 +4,13 @@
 // answers every problem of a sign-up in one response.
 import { pb, signedOut } from '../pb.js';
 import { t } from '../i18n.js';
-import { h, field, form, submitting, append, errorMessage } from '../ui.js';
+import { h, limit, field, form, submitting, append, errorMessage } from '../ui.js';
 import { navigate } from '../router.js';
 
 /** @param {import('../router.js').ViewContext} ctx */
 export default function render({ root, title, signal }) {
   title(t('signup.title'));
-  const name = h('input', { name: 'name', autocomplete: 'nickname', required: true, minlength: 2, maxlength: 64 });
+  const name = limit(h('input', { name: 'name', autocomplete: 'nickname', required: true, minlength: 2 }), 64);
   const email = h('input', { name: 'email', type: 'email', autocomplete: 'email', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
   const confirm = h('input', { name: 'passwordConfirm', type: 'password', autocomplete: 'new-password', required: true });

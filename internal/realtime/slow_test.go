@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"madang/internal/realtime"
 	"madang/internal/testapp"
@@ -58,6 +59,22 @@ func openStalled(t *testing.T, base, token string, topics ...string) string {
 	return clientID
 }
 
+// servedGroup serves a test app with a group chat of alice's that bob is
+// in.
+func servedGroup(t *testing.T, name string) (app *tests.TestApp, base string, session *core.Record) {
+	t.Helper()
+	app = testapp.New(t)
+	base = testapp.Serve(t, app)
+	sessions, _ := app.FindCollectionByNameOrId("chat_sessions")
+	session = core.NewRecord(sessions)
+	session.Load(map[string]any{"name": name, "kind": "group", "owner": testapp.ID(testapp.Alice),
+		"members": []string{testapp.ID(testapp.Bob)}})
+	if err := app.Save(session); err != nil {
+		t.Fatal(err)
+	}
+	return app, base, session
+}
+
 func registered(app core.App, id string) bool {
 	_, err := app.SubscriptionsBroker().ClientById(id)
 	return err == nil
@@ -80,15 +97,8 @@ func TestStalledSSEReadersAreDisconnected(t *testing.T) {
 		stalled  = 8
 		messages = 1500
 	)
-	app := testapp.New(t)
-	base := testapp.Serve(t, app)
-	alice, bob := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob)
-	sessions, _ := app.FindCollectionByNameOrId("chat_sessions")
-	session := core.NewRecord(sessions)
-	session.Load(map[string]any{"name": "busy", "kind": "group", "owner": alice, "members": []string{bob}})
-	if err := app.Save(session); err != nil {
-		t.Fatal(err)
-	}
+	app, base, session := servedGroup(t, "busy")
+	alice := testapp.ID(testapp.Alice)
 
 	reader := testapp.OpenSSE(t, base, testapp.Token(testapp.Bob), "chats/*")
 	received := make(chan []string, 1)
@@ -167,15 +177,8 @@ func TestStalledSSEReadersAreDisconnected(t *testing.T) {
 // the last one. Ordinary events still fill a stalled reader's queue.
 func TestStalledReaderHoldsOneLatestEvent(t *testing.T) {
 	const updates = 1000
-	app := testapp.New(t)
-	base := testapp.Serve(t, app)
-	alice, bob := testapp.ID(testapp.Alice), testapp.ID(testapp.Bob)
-	sessions, _ := app.FindCollectionByNameOrId("chat_sessions")
-	session := core.NewRecord(sessions)
-	session.Load(map[string]any{"name": "streaming", "kind": "group", "owner": alice, "members": []string{bob}})
-	if err := app.Save(session); err != nil {
-		t.Fatal(err)
-	}
+	app, base, session := servedGroup(t, "streaming")
+	alice := testapp.ID(testapp.Alice)
 	chats, _ := app.FindCollectionByNameOrId("chats")
 	message := core.NewRecord(chats)
 	message.Load(map[string]any{"session": session.Id, "author": alice, "content": "시작", "is_visible": true})

@@ -141,7 +141,7 @@ func (s *service) stopTraining(model *core.Record) {
 // here, where its job fails at once.
 func (s *service) jobTask(id, user, aiID string) *task {
 	info, err := findModelInfo(s.app, aiID)
-	return newRemoteTask(id, user, err == nil && isRemote(info.Kind))
+	return newJobTask(id, user, err == nil && isRemote(info.Kind))
 }
 
 // isRemote says whether a model of kind answers from a model server.

@@ -62,8 +62,9 @@ func newTask(key, user string) *task {
 	return &task{key: key, user: user, done: make(chan struct{})}
 }
 
-// newRemoteTask is a task that waits on a model server.
-func newRemoteTask(key, user string, remote bool) *task {
+// newJobTask is an inference job's task; remote when it waits on a model
+// server (the queue's remote lane).
+func newJobTask(key, user string, remote bool) *task {
 	t := newTask(key, user)
 	t.remote = remote
 	return t

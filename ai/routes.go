@@ -146,7 +146,7 @@ func (s *service) inferRequest(e *core.RequestEvent) error {
 		s.jobs.unreserve(e.Auth.Id)
 		return e.BadRequestError("The job could not be created.", err)
 	}
-	t := newRemoteTask(job.Id, e.Auth.Id, isRemote(info.Kind))
+	t := newJobTask(job.Id, e.Auth.Id, isRemote(info.Kind))
 	t.created.Store(job.Fresh()) // the worker's own copy: job is enriched for the reply below
 	s.jobs.push(t, true)
 	if err := apis.EnrichRecord(e, job); err != nil {

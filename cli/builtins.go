@@ -88,10 +88,8 @@ func revertingMadangOnly(app core.App, cmd *cobra.Command, args []string) error 
 	}
 	// the migrations PocketBase would revert, in its order (newest first)
 	var names []any
-	for _, list := range []core.MigrationsList{core.SystemMigrations, core.AppMigrations} {
-		for _, m := range list.Items() {
-			names = append(names, m.File)
-		}
+	for _, name := range knownMigrations() {
+		names = append(names, name)
 	}
 	var applied []string
 	err := app.DB().Select("file").From("_migrations").

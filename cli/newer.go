@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -38,19 +39,26 @@ func newerMigrations(app core.App) []string {
 	if err != nil {
 		return nil // a dir PocketBase could migrate has the table
 	}
-	known := map[string]bool{}
-	for _, list := range []core.MigrationsList{core.SystemMigrations, core.AppMigrations} {
-		for _, m := range list.Items() {
-			known[m.File] = true
-		}
-	}
+	known := knownMigrations()
 	var unknown []string
 	for _, f := range applied {
-		if !known[f] {
+		if !slices.Contains(known, f) {
 			unknown = append(unknown, f)
 		}
 	}
 	return unknown
+}
+
+// knownMigrations are the names of this binary's migrations, PocketBase's
+// own and Madang's.
+func knownMigrations() []string {
+	var names []string
+	for _, list := range []core.MigrationsList{core.SystemMigrations, core.AppMigrations} {
+		for _, m := range list.Items() {
+			names = append(names, m.File)
+		}
+	}
+	return names
 }
 
 // lastAppMigration is the name of this binary's newest migration.

@@ -343,6 +343,7 @@ journey('text limits count characters as the server does: emoji fit, a paste pas
   await page.getByRole('button', { name: '댓글 등록' }).click();
   await page.locator('.field-error, .form-error:not([hidden])').first().waitFor();
   assert.equal(await box.inputValue(), long, 'the refused text is still there to shorten');
+  await j.screenshot(page, 'over-the-limit');
   assert.equal((await comments()).length, 0, 'the server refused it');
 
   // 1,900 emoji are 3,800 UTF-16 units and 1,900 characters: under the limit, counted so, and saved

@@ -37,8 +37,8 @@ type Event struct {
 	Access func(info *core.RequestInfo, rule *string) Verdict
 	Gone   []byte // the payload of Gone verdicts
 	// Latest: the event stands for every earlier Latest event of its
-	// record, so a subscriber still waiting for one gets this one in its
-	// place (a streaming job's text so far). A reader that stopped reading
+	// record (a streaming job's text so far), so one a subscriber was not
+	// yet sent is dropped, and this one queued last. A reader that stopped reading
 	// then holds one such event a subscription, not one per update: until
 	// 2026-12-07 16 stalled connections watching 8 replies grow to 1 MB
 	// held 247 MB of partial texts.

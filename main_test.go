@@ -202,9 +202,10 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 
 // TestBuiltinCommandsRefuseBadInput: PocketBase's superuser and migrate
 // commands fail with one line and a non-zero exit on a missing or unknown
-// subcommand and a bad count, as Madang's do, reverting nothing (until
-// 2026-12-04 they exited 0, and `migrate down abc` asked to revert 0
-// migrations); their good forms work as before.
+// subcommand, a bad count and the delete of a superuser nobody is, as
+// Madang's do, reverting nothing (until 2026-12-04 they exited 0, and
+// `migrate down abc` asked to revert 0 migrations; until 2026-12-07 so did
+// that delete); their good forms work as before.
 func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	dir := t.TempDir()
 	run := func(stdin string, args ...string) (string, string, error) {
@@ -235,6 +236,7 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	}{
 		{[]string{"superuser", "frob"}, `Error: unknown command "frob" for "madang superuser"; see madang superuser --help`},
 		{[]string{"superuser"}, `Error: "madang superuser" needs a command: create, delete, ips, otp, update, upsert (see madang superuser --help)`},
+		{[]string{"superuser", "delete", "nobody@x.example"}, `Error: no superuser with email "nobody@x.example": nothing was deleted`},
 		{[]string{"migrate", "down", "abc"}, `Error: bad count "abc" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
 		{[]string{"migrate", "down", "0"}, `Error: bad count "0" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
 		{[]string{"migrate", "down", "1", "2"}, `Error: "madang migrate down" takes one count, got 2 arguments; see madang migrate --help`},
@@ -256,6 +258,12 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 
 	if stdout, stderr, err := run("", "superuser", "upsert", "root@example.com", "a-long-password"); err != nil || !strings.Contains(stdout, `Successfully saved superuser "root@example.com"`) {
 		t.Errorf("superuser upsert: %v %q %q", err, stdout, stderr)
+	}
+	if _, stderr, err := run("", "superuser", "upsert", "second@example.com", "a-long-password"); err != nil {
+		t.Errorf("superuser upsert: %v %q", err, stderr)
+	}
+	if stdout, stderr, err := run("", "superuser", "delete", "second@example.com"); err != nil || !strings.Contains(stdout, `Successfully deleted superuser "second@example.com"`) {
+		t.Errorf("superuser delete: %v %q %q", err, stdout, stderr)
 	}
 	if stdout, stderr, err := run("n\n", "migrate", "down", "1"); err != nil || !strings.Contains(stdout, "The command has been cancelled") || applied() != before {
 		t.Errorf("migrate down 1, answered no: %v %q %q", err, stdout, stderr)

@@ -583,3 +583,66 @@ func TestServeSaysTheDataDirIsNewer(t *testing.T) {
 		t.Errorf("stderr %q, want it to hold %q", got, want)
 	}
 }
+
+// runBriefly runs the madang command args and returns its output and exit
+// code, killing it after 30 s: a refused serve that starts instead fails
+// the test rather than hanging it.
+func runBriefly(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := madangCmd(args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	cmd.Wait()
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// TestFlagValuesRefusedInASentence: a flag given a value of the wrong kind,
+// on Madang's commands and PocketBase's alike, fails with one line naming
+// the flag and what it takes, and changes nothing; until 2026-12-07 it was
+// cobra's `invalid argument "abc" for "--limit" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax`.
+func TestFlagValuesRefusedInASentence(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := madangCmd("migrate", "up", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("migrate up: %v %s", err, out)
+	}
+	boards := func() (n int) {
+		db, err := sql.Open("sqlite", dir+"/data.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow("SELECT COUNT(*) FROM boards").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := boards()
+	bin := filepath.Base(os.Args[0])
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ai", "jobs", "--limit", "abc"}, `Error: bad --limit "abc": it takes a whole number, such as 50; see madang ai jobs --help`},
+		{[]string{"ai", "jobs", "--limit=2.5"}, `Error: bad --limit "2.5": it takes a whole number, such as 50; see madang ai jobs --help`},
+		{[]string{"boards", "create", "x", "--hidden=maybe"}, `Error: bad --hidden "maybe": it takes true or false, or the flag alone for true; see madang boards create --help`},
+		{[]string{"users", "list", "--frob"}, `Error: unknown flag: --frob; see madang users list --help`},
+		// --dir first: PocketBase reads it before cobra, stopping at "abc"
+		// (after it, ./pb_data was opened and the refusal came next)
+		{[]string{"serve", "--dir", dir, "--http", freePort(t), "--queryTimeout", "abc"}, `Error: bad --queryTimeout "abc": it takes a whole number, such as 30; see madang serve --help`},
+	} {
+		stdout, stderr, code := runBriefly(t, append(c.args, "--dir", dir)...)
+		want := strings.ReplaceAll(c.want, "madang ", bin+" ")
+		if msg := strings.TrimSpace(stderr); code != 1 || msg != want || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, stdout, msg, want)
+		}
+	}
+	if after := boards(); after != before {
+		t.Errorf("boards %d -> %d", before, after)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"madang/internal/access"
 )
@@ -28,6 +29,7 @@ import (
 // the operators' commands need a community there, and one serve at a time.
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
+	root.SetFlagErrorFunc(flagError)
 	bindFirstRunGuide(app, root)
 	bindNewerDataDirWarning(app)
 	bindExistingDataDir(app, root)
@@ -135,6 +137,32 @@ func needsSubcommand(cmd *cobra.Command, args []string) error {
 		}
 	}
 	return fmt.Errorf("%q needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+}
+
+// flagError words a flag's bad value, for every command under root, as
+// Madang's own refusals are worded (`bad --read "all": use …`): cobra's
+// was `invalid argument "abc" for "--limit" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax` until 2026-12-07. Other flag problems (an
+// unknown flag, one without its value) keep cobra's words, and point to
+// the help.
+func flagError(cmd *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if !errors.As(err, &bad) {
+		return fmt.Errorf("%w; see %s --help", err, cmd.CommandPath())
+	}
+	flag := bad.GetFlag()
+	takes := "a value of type " + flag.Value.Type()
+	switch flag.Value.Type() {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		takes = "a whole number, such as " + flag.DefValue
+	case "float32", "float64":
+		takes = "a number, such as " + flag.DefValue
+	case "bool":
+		takes = "true or false, or the flag alone for true"
+	case "duration":
+		takes = "a duration, such as 30s or 5m"
+	}
+	return fmt.Errorf("bad --%s %q: it takes %s; see %s --help", flag.Name, bad.GetValue(), takes, cmd.CommandPath())
 }
 
 // fieldsSpelledOut writes the field problems inside err as sentences:

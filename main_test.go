@@ -646,3 +646,55 @@ func TestFlagValuesRefusedInASentence(t *testing.T) {
 		t.Errorf("boards %d -> %d", before, after)
 	}
 }
+
+// TestServeRefusesBadFlags: serve with a negative --queryTimeout or a
+// --publicDir that is no folder exits 1 with one line naming it, before
+// it makes or opens the data dir; until 2026-12-07 it started (PocketBase
+// read -5 as 30 s, and every page of the web client was a 404). Good
+// values still start it, serving that folder.
+func TestServeRefusesBadFlags(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "index.html")
+	if err := os.WriteFile(file, []byte("<p>from the folder</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing", "dir")
+	folder := "the web client's folder (such as ./pb_public), or leave the flag out to serve the copy built into the binary"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--queryTimeout", "-5"}, "Error: bad --queryTimeout -5: it takes the seconds a query may run, 1 or more (leave it out for PocketBase's 30)"},
+		{[]string{"--queryTimeout=-1"}, "Error: bad --queryTimeout -1: it takes the seconds a query may run, 1 or more (leave it out for PocketBase's 30)"},
+		{[]string{"--publicDir", missing}, "Error: bad --publicDir " + missing + ": no such folder; give " + folder},
+		{[]string{"--dev", "--publicDir=" + file}, "Error: bad --publicDir " + file + ": a file, not a folder; give " + folder},
+	} {
+		dir := filepath.Join(t.TempDir(), "pb_data")
+		stdout, stderr, code := runBriefly(t, append([]string{"serve", "--http", freePort(t), "--dir", dir}, c.args...)...)
+		if msg := strings.TrimSpace(stderr); code != 1 || msg != c.want {
+			t.Errorf("serve %v: exit %d, stdout %.200q, stderr %q, want %q", c.args, code, stdout, msg, c.want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("serve %v made the data dir: %v", c.args, err)
+		}
+	}
+
+	addr := freePort(t)
+	cmd := madangCmd("serve", "--http", addr, "--dir", t.TempDir(), "--queryTimeout", "5",
+		"--origins", "https://a.example,https://b.example", "--publicDir", filepath.Dir(file))
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
+	}
+	go io.Copy(io.Discard, stdout)
+	if body, status := get(t, "http://"+addr+"/"); status != 200 || !strings.Contains(body, "from the folder") {
+		t.Errorf("GET / with --publicDir: %d %.100s", status, body)
+	}
+}

@@ -26,7 +26,8 @@ import (
 
 // Register adds the Madang subcommands to root, prints first-run guidance
 // when `serve` starts on a data dir without admins, and guards the data dir:
-// the operators' commands need a community there, and one serve at a time.
+// the operators' commands need a community there, one serve at a time, and
+// a dir the process may not write is named as such.
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
 	root.SetFlagErrorFunc(flagError)
@@ -34,6 +35,7 @@ func Register(app core.App, root *cobra.Command) {
 	bindNewerDataDirWarning(app)
 	bindExistingDataDir(app, root)
 	bindOneServer(app, root)
+	bindWritableDataDir(app)
 }
 
 // needsDataDir marks (in cobra's Annotations) the commands that work on

@@ -202,9 +202,10 @@ func TestCommandErrorsExitNonZero(t *testing.T) {
 
 // TestBuiltinCommandsRefuseBadInput: PocketBase's superuser and migrate
 // commands fail with one line and a non-zero exit on a missing or unknown
-// subcommand and a bad count, as Madang's do, reverting nothing (until
-// 2026-12-04 they exited 0, and `migrate down abc` asked to revert 0
-// migrations); their good forms work as before.
+// subcommand, a bad count and the delete of a superuser nobody is, as
+// Madang's do, reverting nothing (until 2026-12-04 they exited 0, and
+// `migrate down abc` asked to revert 0 migrations; until 2026-12-07 so did
+// that delete); their good forms work as before.
 func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	dir := t.TempDir()
 	run := func(stdin string, args ...string) (string, string, error) {
@@ -235,6 +236,7 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	}{
 		{[]string{"superuser", "frob"}, `Error: unknown command "frob" for "madang superuser"; see madang superuser --help`},
 		{[]string{"superuser"}, `Error: "madang superuser" needs a command: create, delete, ips, otp, update, upsert (see madang superuser --help)`},
+		{[]string{"superuser", "delete", "nobody@x.example"}, `Error: no superuser with email "nobody@x.example": nothing was deleted`},
 		{[]string{"migrate", "down", "abc"}, `Error: bad count "abc" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
 		{[]string{"migrate", "down", "0"}, `Error: bad count "0" for "madang migrate down": give how many of the last applied migrations to revert, such as 1`},
 		{[]string{"migrate", "down", "1", "2"}, `Error: "madang migrate down" takes one count, got 2 arguments; see madang migrate --help`},
@@ -256,6 +258,12 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 
 	if stdout, stderr, err := run("", "superuser", "upsert", "root@example.com", "a-long-password"); err != nil || !strings.Contains(stdout, `Successfully saved superuser "root@example.com"`) {
 		t.Errorf("superuser upsert: %v %q %q", err, stdout, stderr)
+	}
+	if _, stderr, err := run("", "superuser", "upsert", "second@example.com", "a-long-password"); err != nil {
+		t.Errorf("superuser upsert: %v %q", err, stderr)
+	}
+	if stdout, stderr, err := run("", "superuser", "delete", "second@example.com"); err != nil || !strings.Contains(stdout, `Successfully deleted superuser "second@example.com"`) {
+		t.Errorf("superuser delete: %v %q %q", err, stdout, stderr)
 	}
 	if stdout, stderr, err := run("n\n", "migrate", "down", "1"); err != nil || !strings.Contains(stdout, "The command has been cancelled") || applied() != before {
 		t.Errorf("migrate down 1, answered no: %v %q %q", err, stdout, stderr)
@@ -573,5 +581,120 @@ func TestServeSaysTheDataDirIsNewer(t *testing.T) {
 		"This server runs on a schema and rules it does not know: stop it, and run the newer binary, or with it `madang migrate down` to this binary's last migration, %s\n", dir, last)
 	if got := serveOnce(dir); !strings.Contains(got, want) {
 		t.Errorf("stderr %q, want it to hold %q", got, want)
+	}
+}
+
+// runBriefly runs the madang command args and returns its output and exit
+// code, killing it after 30 s: a refused serve that starts instead fails
+// the test rather than hanging it.
+func runBriefly(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := madangCmd(args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	cmd.Wait()
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// TestFlagValuesRefusedInASentence: a flag given a value of the wrong kind,
+// on Madang's commands and PocketBase's alike, fails with one line naming
+// the flag and what it takes, and changes nothing; until 2026-12-07 it was
+// cobra's `invalid argument "abc" for "--limit" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax`.
+func TestFlagValuesRefusedInASentence(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := madangCmd("migrate", "up", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("migrate up: %v %s", err, out)
+	}
+	boards := func() (n int) {
+		db, err := sql.Open("sqlite", dir+"/data.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow("SELECT COUNT(*) FROM boards").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := boards()
+	bin := filepath.Base(os.Args[0])
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ai", "jobs", "--limit", "abc"}, `Error: bad --limit "abc": it takes a whole number, such as 50; see madang ai jobs --help`},
+		{[]string{"ai", "jobs", "--limit=2.5"}, `Error: bad --limit "2.5": it takes a whole number, such as 50; see madang ai jobs --help`},
+		{[]string{"boards", "create", "x", "--hidden=maybe"}, `Error: bad --hidden "maybe": it takes true or false, or the flag alone for true; see madang boards create --help`},
+		{[]string{"users", "list", "--frob"}, `Error: unknown flag: --frob; see madang users list --help`},
+		// --dir first: PocketBase reads it before cobra, stopping at "abc"
+		// (after it, ./pb_data was opened and the refusal came next)
+		{[]string{"serve", "--dir", dir, "--http", freePort(t), "--queryTimeout", "abc"}, `Error: bad --queryTimeout "abc": it takes a whole number, such as 30; see madang serve --help`},
+	} {
+		stdout, stderr, code := runBriefly(t, append(c.args, "--dir", dir)...)
+		want := strings.ReplaceAll(c.want, "madang ", bin+" ")
+		if msg := strings.TrimSpace(stderr); code != 1 || msg != want || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, stdout, msg, want)
+		}
+	}
+	if after := boards(); after != before {
+		t.Errorf("boards %d -> %d", before, after)
+	}
+}
+
+// TestServeRefusesBadFlags: serve with a negative --queryTimeout or a
+// --publicDir that is no folder exits 1 with one line naming it, before
+// it makes or opens the data dir; until 2026-12-07 it started (PocketBase
+// read -5 as 30 s, and every page of the web client was a 404). Good
+// values still start it, serving that folder.
+func TestServeRefusesBadFlags(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "index.html")
+	if err := os.WriteFile(file, []byte("<p>from the folder</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing", "dir")
+	folder := "the web client's folder (such as ./pb_public), or leave the flag out to serve the copy built into the binary"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--queryTimeout", "-5"}, "Error: bad --queryTimeout -5: it takes the seconds a query may run, 1 or more (leave it out for PocketBase's 30)"},
+		{[]string{"--queryTimeout=-1"}, "Error: bad --queryTimeout -1: it takes the seconds a query may run, 1 or more (leave it out for PocketBase's 30)"},
+		{[]string{"--publicDir", missing}, "Error: bad --publicDir " + missing + ": no such folder; give " + folder},
+		{[]string{"--dev", "--publicDir=" + file}, "Error: bad --publicDir " + file + ": a file, not a folder; give " + folder},
+	} {
+		dir := filepath.Join(t.TempDir(), "pb_data")
+		stdout, stderr, code := runBriefly(t, append([]string{"serve", "--http", freePort(t), "--dir", dir}, c.args...)...)
+		if msg := strings.TrimSpace(stderr); code != 1 || msg != c.want {
+			t.Errorf("serve %v: exit %d, stdout %.200q, stderr %q, want %q", c.args, code, stdout, msg, c.want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("serve %v made the data dir: %v", c.args, err)
+		}
+	}
+
+	addr := freePort(t)
+	cmd := madangCmd("serve", "--http", addr, "--dir", t.TempDir(), "--queryTimeout", "5",
+		"--origins", "https://a.example,https://b.example", "--publicDir", filepath.Dir(file))
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
+	}
+	go io.Copy(io.Discard, stdout)
+	if body, status := get(t, "http://"+addr+"/"); status != 200 || !strings.Contains(body, "from the folder") {
+		t.Errorf("GET / with --publicDir: %d %.100s", status, body)
 	}
 }

@@ -27,7 +27,7 @@ func boardsCreateCommand(app core.App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created board %q (id %s, read %s, write %s).\n", args[0], board.Id, read, write)
+			fmt.Fprintf(cmd.OutOrStdout(), "Created board %q (id %s, read %s, write %s).\n", board.GetString("name"), board.Id, read, write)
 			return nil
 		},
 	}
@@ -45,8 +45,12 @@ func createBoard(app core.App, name, info, read, write string, visible bool) (*c
 	if !slices.Contains([]string{access.WriteMembers, access.WriteGranted, access.WriteAdmins}, write) {
 		return nil, fmt.Errorf("bad --write %q: use members, granted or admins", write)
 	}
-	if _, err := findBoard(app, name); err == nil {
-		return nil, fmt.Errorf("a board named %q already exists", name)
+	// trimmed as it will be stored, so "  News " finds news as "news" does:
+	// until 2026-12-07 it went past this check to the unique index's "Value
+	// must be unique"
+	name = access.TrimmedForm(name)
+	if existing, err := findBoard(app, name); err == nil {
+		return nil, fmt.Errorf("a board named %q already exists (id %s)", existing.GetString("name"), existing.Id)
 	}
 	boards, err := app.FindCollectionByNameOrId("boards")
 	if err != nil {

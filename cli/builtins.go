@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/ozzo-validation/v4/is"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 )
@@ -15,15 +18,29 @@ import (
 // known subcommand (cobra printed the help and exited 0), and `migrate`
 // with a count that is not a number or arguments it ignored (`migrate down
 // abc` read 0 and exited 0). Their good forms run as PocketBase wrote them.
-// Until 2026-12-04 both exited 0. `migrate down` also reverts Madang's
-// migrations only, never beside a server (revertingMadangOnly). Call it once
-// root has them (after app.Start's or main's AddCommand).
+// Until 2026-12-04 both exited 0. `superuser delete` of an email no
+// superuser has fails naming it (until 2026-12-07 it said so in yellow and
+// exited 0, so a script's typo passed for a removed account). `migrate down`
+// also reverts Madang's migrations only, never beside a server
+// (revertingMadangOnly). Call it once root has them (after app.Start's or
+// main's AddCommand).
 func StrictBuiltins(app core.App, root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "superuser":
 			c.SilenceUsage = true
 			c.RunE = needsSubcommand
+			for _, sub := range c.Commands() {
+				if sub.Name() == "delete" {
+					run := sub.RunE
+					sub.RunE = func(cmd *cobra.Command, args []string) error {
+						if err := superuserMissing(app, args); err != nil {
+							return err
+						}
+						return run(cmd, args)
+					}
+				}
+			}
 		case "migrate":
 			run := c.RunE
 			c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -39,6 +56,19 @@ func StrictBuiltins(app core.App, root *cobra.Command) {
 			}
 		}
 	}
+}
+
+// superuserMissing refuses deleting a superuser that does not exist. An
+// email of the wrong form is PocketBase's delete's to refuse, in its words.
+func superuserMissing(app core.App, args []string) error {
+	if len(args) == 0 || is.EmailFormat.Validate(args[0]) != nil {
+		return nil
+	}
+	_, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, args[0])
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("no superuser with email %q: nothing was deleted", args[0])
+	}
+	return nil // found, or PocketBase's lookup fails again and says why
 }
 
 // migrateArgsError refuses what PocketBase's migrate reads wrongly or

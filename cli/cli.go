@@ -19,19 +19,23 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"madang/internal/access"
 )
 
 // Register adds the Madang subcommands to root, prints first-run guidance
 // when `serve` starts on a data dir without admins, and guards the data dir:
-// the operators' commands need a community there, and one serve at a time.
+// the operators' commands need a community there, one serve at a time, and
+// a dir the process may not write is named as such.
 func Register(app core.App, root *cobra.Command) {
 	root.AddCommand(Commands(app)...)
+	root.SetFlagErrorFunc(flagError)
 	bindFirstRunGuide(app, root)
 	bindNewerDataDirWarning(app)
 	bindExistingDataDir(app, root)
 	bindOneServer(app, root)
+	bindWritableDataDir(app)
 }
 
 // needsDataDir marks (in cobra's Annotations) the commands that work on
@@ -135,6 +139,32 @@ func needsSubcommand(cmd *cobra.Command, args []string) error {
 		}
 	}
 	return fmt.Errorf("%q needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+}
+
+// flagError words a flag's bad value, for every command under root, as
+// Madang's own refusals are worded (`bad --read "all": use …`): cobra's
+// was `invalid argument "abc" for "--limit" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax` until 2026-12-07. Other flag problems (an
+// unknown flag, one without its value) keep cobra's words, and point to
+// the help.
+func flagError(cmd *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if !errors.As(err, &bad) {
+		return fmt.Errorf("%w; see %s --help", err, cmd.CommandPath())
+	}
+	flag := bad.GetFlag()
+	takes := "a value of type " + flag.Value.Type()
+	switch flag.Value.Type() {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		takes = "a whole number, such as " + flag.DefValue
+	case "float32", "float64":
+		takes = "a number, such as " + flag.DefValue
+	case "bool":
+		takes = "true or false, or the flag alone for true"
+	case "duration":
+		takes = "a duration, such as 30s or 5m"
+	}
+	return fmt.Errorf("bad --%s %q: it takes %s; see %s --help", flag.Name, bad.GetValue(), takes, cmd.CommandPath())
 }
 
 // fieldsSpelledOut writes the field problems inside err as sentences:

@@ -124,7 +124,7 @@ func TestNamesAsStored(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"admin", "create", "new@example.com", "secret-pass-1", "--name", "ａｄａｍ"}, `the name "ａｄａｍ" is already taken by adam@example.com`},
-		{[]string{"boards", "create", "ｐｕｂｌｉｃ"}, `a board named "ｐｕｂｌｉｃ" already exists`},
+		{[]string{"boards", "create", "ｐｕｂｌｉｃ"}, `a board named "public" already exists (id `},
 		{[]string{"boards", "create", minsuNFD}, "already exists"},
 	} {
 		users, _ := app.CountRecords("users")
@@ -479,6 +479,33 @@ func TestBoardsCreateAndList(t *testing.T) {
 		rest, ok := fromColumn(line, readAt)
 		if read, _, _ := strings.Cut(rest, " "); !ok || !slices.Contains([]string{"public", "members", "granted", "admins"}, read) {
 			t.Errorf("no READ value at column %d, under its header: %q", readAt, line)
+		}
+	}
+}
+
+// TestBoardsCreateTrimsTheName: boards create looks the name up in the
+// form it is stored in (trimmed, NFKC), so a name typed with spaces, in
+// another case or full-width is refused as taken, in the same words as the
+// name as stored; until 2026-12-07 "  News " got the unique index's "name:
+// Value must be unique.".
+func TestBoardsCreateTrimsTheName(t *testing.T) {
+	app := testapp.New(t)
+	out, err := testapp.RunCLI(t, app, "boards", "create", "  news\u3000")
+	if err != nil || !strings.HasPrefix(out, `Created board "news" (id `) {
+		t.Errorf("create: %v %q", err, out)
+	}
+	news, err := app.FindFirstRecordByData("boards", "name", "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `a board named "news" already exists (id ` + news.Id + `)`
+	for _, name := range []string{"news", "  News ", "NEWS\t", "\u3000ｎｅｗｓ", news.Id} {
+		before, _ := app.CountRecords("boards")
+		if out, err := testapp.RunCLI(t, app, "boards", "create", name); err == nil || err.Error() != want || out != "" {
+			t.Errorf("create %q: error %v, output %q, want %s", name, err, out, want)
+		}
+		if after, _ := app.CountRecords("boards"); after != before {
+			t.Errorf("create %q: boards %d -> %d", name, before, after)
 		}
 	}
 }

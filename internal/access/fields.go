@@ -756,6 +756,11 @@ func Trimmed(app core.App, collection string, fields ...string) {
 	normalized(app, collection, func(v string) string { return TextForm(trim(v)) }, nil, fields...)
 }
 
+// TrimmedForm is the form Trimmed stores a value in: a name looked up
+// before a save (the CLI's boards create) is then found as FindByName
+// finds the stored one, "  News " as news.
+func TrimmedForm(v string) string { return TextForm(trim(v)) }
+
 // TextForm is the form free text is stored and searched in: Unicode NFC.
 // macOS and some input methods send Hangul decomposed (NFD: 부산 as the
 // six conjoining jamo U+1107 U+116E U+1109 U+1161 U+11AB…), which every

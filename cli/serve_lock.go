@@ -28,8 +28,9 @@ var serveLock struct {
 
 // bindOneServer lets one `serve` at a time use a data dir: it takes an
 // exclusive lock on LockFile first thing at bootstrap, before any hook
-// starts work (after refusing bad serve flags: serveFlagsError). Until 2026-12-03 a second serve (a port in use, a restart
-// loop, another --http) resumed the live server's AI jobs, sent them to the
+// starts work (after refusing bad serve flags: serveFlagsError). Until
+// 2026-12-03 a second serve (a port in use, a restart loop, another
+// --http) resumed the live server's AI jobs, sent them to the
 // model server again and set them back to queued. The other commands run
 // beside a server and take no lock.
 func bindOneServer(app core.App, root *cobra.Command) {

@@ -753,10 +753,10 @@ func readKept(app core.App, record *core.Record, fields []string) error {
 // new or changed is asked: a moderator's hide of a record stored before
 // these checks is not refused for its text.
 func Trimmed(app core.App, collection string, fields ...string) {
-	normalized(app, collection, func(v string) string { return TextForm(trim(v)) }, nil, fields...)
+	normalized(app, collection, TrimmedForm, nil, fields...)
 }
 
-// TrimmedForm is the form Trimmed stores a value in: a name looked up
+// TrimmedForm is the form Trimmed stores a value in; a name looked up
 // before a save (the CLI's boards create) is then found as FindByName
 // finds the stored one, "  News " as news.
 func TrimmedForm(v string) string { return TextForm(trim(v)) }

@@ -218,17 +218,7 @@ func TestBuiltinCommandsRefuseBadInput(t *testing.T) {
 	if _, stderr, err := run("", "migrate", "up"); err != nil {
 		t.Fatalf("migrate up: %v %s", err, stderr)
 	}
-	applied := func() (n int) {
-		db, err := sql.Open("sqlite", dir+"/data.db")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.QueryRow("SELECT COUNT(*) FROM _migrations").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	applied := func() int { return queryOne[int](t, dir, "SELECT COUNT(*) FROM _migrations") }
 	before := applied()
 	for _, c := range []struct {
 		args []string
@@ -349,16 +339,7 @@ func TestSuperuserCommandsCheckPasswords(t *testing.T) {
 		t.Fatalf("superuser upsert: %v %s", err, out)
 	}
 	superusers := func() string {
-		db, err := sql.Open("sqlite", dir+"/data.db")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		var rows string
-		if err := db.QueryRow("SELECT group_concat(email || ' ' || password, '; ') FROM _superusers").Scan(&rows); err != nil {
-			t.Fatal(err)
-		}
-		return rows
+		return queryOne[string](t, dir, "SELECT group_concat(email || ' ' || password, '; ') FROM _superusers")
 	}
 	before := superusers()
 	common := "This password is one of the most common and easy to guess; choose another."
@@ -611,17 +592,7 @@ func TestFlagValuesRefusedInASentence(t *testing.T) {
 	if out, err := madangCmd("migrate", "up", "--dir", dir).CombinedOutput(); err != nil {
 		t.Fatalf("migrate up: %v %s", err, out)
 	}
-	boards := func() (n int) {
-		db, err := sql.Open("sqlite", dir+"/data.db")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.QueryRow("SELECT COUNT(*) FROM boards").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	boards := func() int { return queryOne[int](t, dir, "SELECT COUNT(*) FROM boards") }
 	before := boards()
 	bin := filepath.Base(os.Args[0])
 	for _, c := range []struct {
@@ -697,4 +668,19 @@ func TestServeRefusesBadFlags(t *testing.T) {
 	if body, status := get(t, "http://"+addr+"/"); status != 200 || !strings.Contains(body, "from the folder") {
 		t.Errorf("GET / with --publicDir: %d %.100s", status, body)
 	}
+}
+
+// queryOne is the one value query selects in the data dir's data.db.
+func queryOne[T any](t *testing.T, dir, query string) T {
+	t.Helper()
+	var v T
+	db, err := sql.Open("sqlite", dir+"/data.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow(query).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return v
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	_ "golang.org/x/image/webp"
 
+	"madang/internal/imagemeta"
 	"madang/internal/jpegmeta"
 )
 
@@ -86,10 +87,11 @@ func checkNewFiles(e *core.RecordEvent) error {
 			if isImage && imagesOnly(file) && imageExtensions[ext] != format {
 				f.Name = strings.TrimSuffix(f.Name, path.Ext(f.Name)) + formatExtensions[format]
 			}
-			if isImage && format == "jpeg" {
-				if err := stripPhoto(f, w, h); err != nil {
+			if _, strippable := metadataStrippers[format]; isImage && strippable {
+				if err := stripPhoto(f, format, w, h); err != nil {
 					return validation.Errors{field.GetName(): validation.NewError("validation_unreadable_photo",
-						fmt.Sprintf("The photo %s could not be read (%v); save it again (or as PNG) and send that.", f.OriginalName, err))}
+						fmt.Sprintf("The photo %s could not be read (%v); save it again (or as %s) and send that.",
+							f.OriginalName, err, saveAgainAs[format]))}
 				}
 			}
 		}
@@ -121,13 +123,22 @@ func sentNamesInErrors(record *core.Record, err error) error {
 	return err
 }
 
-// stripPhoto stores a JPEG photo without what it says besides its picture
-// (jpegmeta.Strip: the GPS position, the camera and its owner, XMP and
-// IPTC, comments, appended images), with its pixels, colour profile and
-// orientation as sent. Until 2026-12-07 a photo was stored as sent: a
-// camera's file kept where it was taken, on anonymous boards too. The
-// result must still read as the same w×h JPEG, or the upload is refused.
-func stripPhoto(f *filesystem.File, w, h int) error {
+// stripPhoto stores a photo without what it says besides its picture,
+// with its pixels, colour profile and animation as sent:
+//   - a JPEG by jpegmeta.Strip: the GPS position, the camera and its
+//     owner, XMP and IPTC, comments, appended images (its orientation
+//     kept);
+//   - a PNG by imagemeta.StripPNG: eXIf, text chunks (author, software,
+//     comments), tIME and private chunks;
+//   - a WebP by imagemeta.StripWebP: EXIF, XMP and unknown chunks.
+//
+// Until 2026-12-07 a photo was stored as sent: a camera's file kept where
+// it was taken, on anonymous boards too; until 2026-12-08 PNG and WebP
+// were stored as sent (a phone's or an editor's PNG kept its eXIf, GPS
+// position included, and its text chunks). A GIF is stored as sent. The result must
+// still read as the same w×h image of the same format, or the upload is
+// refused.
+func stripPhoto(f *filesystem.File, format string, w, h int) error {
 	r, err := f.Reader.Open()
 	if err != nil {
 		return err
@@ -137,18 +148,30 @@ func stripPhoto(f *filesystem.File, w, h int) error {
 	if err != nil {
 		return err
 	}
-	out, stripped, err := jpegmeta.Strip(data)
+	out, stripped, err := metadataStrippers[format](data)
 	if err != nil || !stripped {
 		return err
 	}
-	config, format, err := image.DecodeConfig(bytes.NewReader(out))
-	if err != nil || format != "jpeg" || config.Width != w || config.Height != h {
+	config, decoded, err := image.DecodeConfig(bytes.NewReader(out))
+	if err != nil || decoded != format || config.Width != w || config.Height != h {
 		return fmt.Errorf("its metadata could not be taken out: %v", cmp.Or(err, errors.New("the picture changed")))
 	}
 	f.Reader = &filesystem.BytesReader{Bytes: out}
 	f.Size = int64(len(out))
 	return nil
 }
+
+// metadataStrippers take an image's metadata out, by the format
+// image.DecodeConfig names.
+var metadataStrippers = map[string]func(data []byte) (out []byte, stripped bool, err error){
+	"jpeg": jpegmeta.Strip,
+	"png":  imagemeta.StripPNG,
+	"webp": imagemeta.StripWebP,
+}
+
+// saveAgainAs is the format an uploader can send instead of a photo whose
+// metadata could not be taken out.
+var saveAgainAs = map[string]string{"jpeg": "PNG", "png": "JPEG", "webp": "PNG"}
 
 // imageExtensions are the extensions the web client draws as images, with
 // the format image.DecodeConfig names for each.

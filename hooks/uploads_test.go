@@ -2,8 +2,11 @@ package hooks_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net"
@@ -215,12 +218,33 @@ func gpsPhoto(t *testing.T) []byte {
 	return append(photo, plain.Bytes()[2:]...)
 }
 
+// gpsPNG is a 30×10 PNG as a phone or an editor writes it: an eXIf chunk
+// with a GPS position and a tEXt chunk naming its author, after IHDR.
+func gpsPNG(t *testing.T) []byte {
+	t.Helper()
+	var plain bytes.Buffer
+	if err := png.Encode(&plain, image.NewGray(image.Rect(0, 0, 30, 10))); err != nil {
+		t.Fatal(err)
+	}
+	chunk := func(typ, data string) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		c = append(c, typ+data...)
+		return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+	}
+	afterIHDR := 8 + 12 + 13
+	photo := append([]byte{}, plain.Bytes()[:afterIHDR]...)
+	photo = append(photo, chunk("eXIf", "MM\x00\x2a\x00\x00\x00\x08GPS 37.5665N 126.9780E HomeCam serial 0042")...)
+	photo = append(photo, chunk("tEXt", "Author\x00taken at home")...)
+	return append(photo, plain.Bytes()[afterIHDR:]...)
+}
+
 // TestPhotosLoseTheirMetadata: a JPEG photo, as an attachment or an
 // avatar, is stored without its EXIF (GPS position, camera) and comment,
-// turned as it was sent (its orientation kept) and with its pixels; a
-// JPEG without metadata is stored byte for byte; one that cannot be read
-// past its header is 400 naming it, and nothing is stored. Until
-// 2026-12-07 a photo was stored as sent, on anonymous boards too.
+// turned as it was sent (its orientation kept) and with its pixels, and a
+// PNG without its eXIf and text chunks; a JPEG without metadata is stored
+// byte for byte; one that cannot be read past its header is 400 naming
+// it, and nothing is stored. Until 2026-12-07 a photo was stored as sent,
+// on anonymous boards too, and until 2026-12-08 a PNG.
 func TestPhotosLoseTheirMetadata(t *testing.T) {
 	app := testapp.New(t)
 	base := testapp.Serve(t, app)
@@ -271,6 +295,30 @@ func TestPhotosLoseTheirMetadata(t *testing.T) {
 		t.Fatalf("a photo as avatar: %d %s", r.Status, r.Raw)
 	}
 	clean("the avatar", stored("users", testapp.ID(testapp.Alice), r.Body["avatar"].(string)))
+
+	pngClean := func(what string, b []byte) {
+		t.Helper()
+		for _, gone := range []string{"eXIf", "tEXt", "GPS 37.5665N", "taken at home"} {
+			if bytes.Contains(b, []byte(gone)) {
+				t.Errorf("%s: %q is still in the stored file", what, gone)
+			}
+		}
+		config, format, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil || format != "png" || config.Width != 30 || config.Height != 10 {
+			t.Errorf("%s: %s %dx%d, %v; want a 30×10 PNG", what, format, config.Width, config.Height, err)
+		}
+	}
+	r = sendFiles(t, http.MethodPost, base+"/api/collections/posts/records", alice, post,
+		[3]string{"attachments", "map.png", string(gpsPNG(t))})
+	if r.Status != 200 {
+		t.Fatalf("a post with a PNG: %d %s", r.Status, r.Raw)
+	}
+	pngClean("the PNG attachment", stored("posts", r.Body["id"].(string), r.Body["attachments"].([]any)[0].(string)))
+	r = sendFiles(t, http.MethodPatch, base+userURL(testapp.Alice), alice, nil, [3]string{"avatar", "me.png", string(gpsPNG(t))})
+	if r.Status != 200 {
+		t.Fatalf("a PNG as avatar: %d %s", r.Status, r.Raw)
+	}
+	pngClean("the PNG avatar", stored("users", testapp.ID(testapp.Alice), r.Body["avatar"].(string)))
 
 	var plain bytes.Buffer
 	if err := jpeg.Encode(&plain, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {

@@ -135,9 +135,9 @@ func sentNamesInErrors(record *core.Record, err error) error {
 // Until 2026-12-07 a photo was stored as sent: a camera's file kept where
 // it was taken, on anonymous boards too; until 2026-12-08 PNG and WebP
 // were stored as sent (a phone's or an editor's PNG kept its eXIf, GPS
-// position included, and its text chunks). A GIF is stored as sent. The result must
-// still read as the same w×h image of the same format, or the upload is
-// refused.
+// position included, and its text chunks). A GIF is stored as sent. The
+// result must still read as the same w×h image of the same format, or the
+// upload is refused.
 func stripPhoto(f *filesystem.File, format string, w, h int) error {
 	r, err := f.Reader.Open()
 	if err != nil {

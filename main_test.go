@@ -428,20 +428,7 @@ func TestSecondServeRefused(t *testing.T) {
 		t.Fatalf("demo: %v %s", err, out)
 	}
 	addr := freePort(t)
-	first := madangCmd("serve", "--http", addr, "--dir", dir)
-	stdout, _ := first.StdoutPipe()
-	first.Stderr = io.Discard
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		first.Process.Signal(os.Interrupt)
-		first.Wait()
-	}()
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
-	}
-	go io.Copy(io.Discard, stdout)
+	first := startServe(t, nil, "--http", addr, "--dir", dir)
 
 	// a job the first server runs, as a second one would find it (written
 	// while the server may be writing too: wait for its lock, as it waits)
@@ -522,19 +509,9 @@ func TestSecondServeRefused(t *testing.T) {
 func TestServeSaysTheDataDirIsNewer(t *testing.T) {
 	serveOnce := func(dir string) string {
 		t.Helper()
-		addr := freePort(t)
 		var stderr bytes.Buffer
-		cmd := madangCmd("serve", "--http", addr, "--dir", dir)
-		cmd.Stderr = &stderr
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// the warning is written before the server listens
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
-		}
-		go io.Copy(io.Discard, stdout)
+		cmd := startServe(t, &stderr, "--http", freePort(t), "--dir", dir)
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
 		return stderr.String()
@@ -650,21 +627,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 	}
 
 	addr := freePort(t)
-	cmd := madangCmd("serve", "--http", addr, "--dir", t.TempDir(), "--queryTimeout", "5",
+	startServe(t, nil, "--http", addr, "--dir", t.TempDir(), "--queryTimeout", "5",
 		"--origins", "https://a.example,https://b.example", "--publicDir", filepath.Dir(file))
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
-	}
-	go io.Copy(io.Discard, stdout)
 	if body, status := get(t, "http://"+addr+"/"); status != 200 || !strings.Contains(body, "from the folder") {
 		t.Errorf("GET / with --publicDir: %d %.100s", status, body)
 	}
@@ -683,4 +647,29 @@ func queryOne[T any](t *testing.T, dir, query string) T {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return v
+}
+
+// startServe starts `madang serve` with args and returns once it says
+// "Server started"; the server is interrupted when the test ends. Its
+// standard error goes to stderr (nil: nowhere).
+func startServe(t *testing.T, stderr io.Writer, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := madangCmd(append([]string{"serve"}, args...)...)
+	cmd.Stderr = stderr
+	if stderr == nil {
+		cmd.Stderr = io.Discard
+	}
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), "Server started") {
+	}
+	go io.Copy(io.Discard, stdout)
+	return cmd
 }

@@ -36,7 +36,6 @@ func networkCause(err error) (error, string) {
 		op       *net.OpError
 		dns      *net.DNSError
 		verify   *tls.CertificateVerificationError
-		host     x509.HostnameError
 	)
 	switch {
 	case errors.As(err, &redirect):
@@ -45,10 +44,8 @@ func networkCause(err error) (error, string) {
 		return op, opCause(op)
 	case errors.As(err, &dns):
 		return dns, dnsCause(dns)
-	case errors.As(err, &verify):
+	case errors.As(err, &verify): // crypto/tls wraps every certificate failure in one
 		return verify, certificateCause(verify.Err)
-	case errors.As(err, &host):
-		return host, certificateCause(host)
 	}
 	return nil, ""
 }
